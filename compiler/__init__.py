@@ -1,0 +1,1 @@
+"""The pipec compiler: libcst frontend, typed IR, checks, diagnostics and the CLI."""

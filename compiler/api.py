@@ -1,0 +1,77 @@
+"""The compiler facade: source file in, checked IR and diagnostics out.
+
+Every command that reads a pipeline (`compile`, `inspect`, `graph`, `run`) goes
+through :func:`load`, so they all report problems the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostics, did_you_mean
+from .ir import NO_SPAN, Program
+
+#: Files or folders whose presence marks a source root.
+ROOT_MARKERS = ("pyproject.toml", ".pipec", ".zen")
+
+
+@dataclass
+class LoadResult:
+    """What :func:`load` produced."""
+
+    # The checked program; pipelines are present even when diagnostics hold errors,
+    # but targets must only run when `diagnostics.has_errors` is False.
+    program: Program
+    # Every diagnostic from every stage.
+    diagnostics: Diagnostics
+    # The source root that spans are relative to.
+    root: Path
+
+
+def find_source_root(entry: Path) -> Path:
+    """The nearest ancestor of `entry` holding pyproject.toml, `.pipec` or `.zen`; else its folder."""
+    folder = entry.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return folder
+
+
+def load(
+    path: str | Path,
+    *,
+    root: str | Path | None = None,
+    params: Mapping[str, str] | None = None,
+    config: str | Path | None = None,
+    pipeline: str | None = None,
+    checks: bool = True,
+) -> LoadResult:
+    """Parse `path` statically, build the IR of its pipelines and run every check.
+
+    `params` are raw `--param k=v` strings, coerced to each parameter's declared type.
+    `config` is a ZenML-style YAML run configuration. `pipeline` keeps only the
+    pipeline of that name.
+    """
+    from .frontend import build_program
+
+    entry = Path(path)
+    diags = Diagnostics()
+    src_root = Path(root).resolve() if root is not None else find_source_root(entry)
+    program = build_program(entry, src_root, dict(params or {}), Path(config) if config else None, diags)
+    if pipeline is not None:
+        chosen = program.pipeline(pipeline)
+        if chosen is None:
+            names = [p.name for p in program.pipelines]
+            diags.error("PC004", f"no pipeline named `{pipeline}` in {entry.name}"
+                        + (f" (found: {', '.join(names)})" if names else ""),
+                        NO_SPAN, help=did_you_mean(pipeline, names))
+            program = Program(())
+        else:
+            program = Program((chosen,))
+    if checks:
+        from .checks import run_checks
+
+        run_checks(program, diags)
+    return LoadResult(program, diags, src_root)

@@ -1,0 +1,1 @@
+"""Jinja2 templates the targets render (package data)."""
