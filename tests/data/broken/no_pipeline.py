@@ -1,0 +1,6 @@
+from pipec import step
+
+
+@step
+def load() -> int:
+    return 1

@@ -1,0 +1,7 @@
+from pipec import step
+from steps.b import second
+
+
+@step
+def first() -> None:
+    pass

@@ -1,0 +1,7 @@
+from pipec import step
+from steps.a import first
+
+
+@step
+def second() -> None:
+    pass

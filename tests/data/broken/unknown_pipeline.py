@@ -1,0 +1,17 @@
+# pipec-args: --pipeline trainig
+from pipec import pipeline, step
+
+
+@step
+def load() -> int:
+    return 1
+
+
+@pipeline
+def training():
+    load()
+
+
+@pipeline
+def evaluation():
+    load()
