@@ -1,0 +1,246 @@
+"""The one writer every target's output goes through: safe paths, atomic writes, `--check` diffs.
+
+Targets return ``{relative path: text}``; the driver prefixes each path with the
+target's name. This module turns that mapping into files below an output folder
+(`write_outputs`), or compares it with the files already there (`check_outputs`).
+Text is written as UTF-8 bytes exactly as given ("\\n" newlines, no translation) and
+compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+class OutputError(Exception):
+    """An output path is unsafe or cannot be written; the message is meant for the user."""
+
+
+# --------------------------------------------------------------------------- names and paths
+
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def safe_name(name: str, max_length: int = 100) -> str:
+    """`name` made safe as a file name: only ``[A-Za-z0-9_.-]``, no leading dot, not empty.
+
+    When anything had to change, a short hash of the original is appended so that
+    distinct names stay distinct (``"my pipe"`` -> ``"my_pipe-1a2b3c4d"``).
+    """
+    safe = _UNSAFE_CHARS.sub("_", name)
+    if safe.startswith("."):
+        safe = "_" + safe[1:]
+    if safe == name and 0 < len(safe) <= max_length:
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{safe[:max_length]}-{digest}" if safe else digest
+
+
+def check_relpath(rel: str) -> PurePosixPath:
+    """`rel` as a path, if it is a clean relative POSIX path; else OutputError.
+
+    Refused: absolute paths, backslashes, NUL, empty, ``.`` and ``..`` components.
+    """
+    if not isinstance(rel, str) or not rel:
+        raise OutputError(f"output path {rel!r} is empty or not a string")
+    if "\\" in rel or "\0" in rel:
+        raise OutputError(f"output path {rel!r} contains a backslash or NUL character")
+    if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
+        raise OutputError(f"output path {rel!r} is absolute; outputs must stay inside the output folder")
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise OutputError(f"output path {rel!r} is not a clean relative path (empty, '.' or '..' component)")
+    return PurePosixPath(rel)
+
+
+def _resolve_inside(out_root: Path, rel: str) -> Path:
+    """`out_root / rel`, refusing paths that symbolic links lead outside `out_root`."""
+    path = out_root.joinpath(*check_relpath(rel).parts)
+    real = Path(os.path.realpath(path))
+    if out_root not in real.parents:
+        raise OutputError(f"refusing to use {path}: a symbolic link leads outside the output folder {out_root}")
+    return path
+
+
+def _out_root(out_dir: str | os.PathLike[str]) -> Path:
+    root = Path(os.path.realpath(out_dir))
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"output folder {out_dir} exists and is not a folder")
+    return root
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. platforms that cannot open folders; the file itself is already synced
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically: temp file in the same folder, fsync, os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; use the mode a plain open() would
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write every ``{relative path: text}`` below `out_dir`; return the paths actually written.
+
+    All paths are validated before anything is written (OutputError names the first
+    bad one). Files whose bytes already match are left untouched, so their
+    modification times stay put; each other file is replaced atomically. Returned
+    paths are `out_dir` (as given) joined with the relative path.
+    """
+    root = _out_root(out_dir)
+    plan = [(rel, _resolve_inside(root, rel), text.encode("utf-8")) for rel, text in sorted(files.items())]
+    for rel, path, _ in plan:
+        if path.is_dir() and not path.is_symlink():
+            raise OutputError(f"cannot write {Path(out_dir, rel)}: a folder of that name exists")
+    written: list[Path] = []
+    for rel, path, data in plan:
+        if not path.is_symlink() and _read_bytes(path) == data:
+            continue
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
+        written.append(Path(out_dir, rel))
+    return written
+
+
+def stale_files(files: Mapping[str, str], out_dir: str | os.PathLike[str], folders: Iterable[str]) -> list[str]:
+    """Relative paths of files below ``out_dir/<folder>`` (for each of `folders`) that `files` lacks.
+
+    These are outputs a previous compile left behind, e.g. of a renamed pipeline.
+    """
+    root = _out_root(out_dir)
+    extra: list[str] = []
+    for folder in sorted(set(folders)):
+        check_relpath(folder)
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            rel_dir = Path(dirpath).relative_to(root).as_posix()
+            for name in sorted(filenames):
+                rel = f"{rel_dir}/{name}"
+                if rel not in files:
+                    extra.append(rel)
+    return sorted(extra)
+
+
+def remove_outputs(rels: Iterable[str], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Delete the given relative paths below `out_dir` (see :func:`stale_files`); return them as shown."""
+    root = _out_root(out_dir)
+    removed = []
+    for rel in sorted(rels):
+        path = _resolve_inside(root, rel)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"cannot remove {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
+        removed.append(Path(out_dir, rel))
+    return removed
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One output file that does not match what a compile would write."""
+
+    # Path relative to the output folder, POSIX separators.
+    path: str
+    # "changed" (content differs), "missing" (not written yet) or "extra" (stale file).
+    kind: str
+    # A unified diff from the file on disk to the expected content.
+    diff: str
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+def _unified(old: str, new: str, old_name: str, new_name: str) -> str:
+    diff = "".join(difflib.unified_diff(_lines(old), _lines(new), old_name, new_name))
+    return diff if diff else f"--- {old_name}\n+++ {new_name}\n(files differ only in bytes that do not decode)\n"
+
+
+def check_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str],
+                  folders: Iterable[str] = ()) -> list[Difference]:
+    """Compare `files` with what is below `out_dir`, byte for byte; return the differences.
+
+    Nothing is written. A missing file, a file with other bytes, and (for each of
+    `folders`) a file no longer produced all count as differences. Diff headers use
+    `out_dir` as given, so they read naturally relative to the current folder.
+    """
+    root = _out_root(out_dir)
+    shown = PurePosixPath(Path(out_dir).as_posix())
+    diffs: list[Difference] = []
+    for rel, text in sorted(files.items()):
+        path = _resolve_inside(root, rel)
+        name = (shown / rel).as_posix()
+        expected = text.encode("utf-8")
+        if path.is_dir():
+            diffs.append(Difference(rel, "changed", f"{name} is a folder, expected a file\n"))
+            continue
+        actual = _read_bytes(path)
+        if actual is None:
+            diffs.append(Difference(rel, "missing", _unified("", text, "/dev/null", name)))
+        elif actual != expected:
+            old = actual.decode("utf-8", errors="replace")
+            diffs.append(Difference(rel, "changed", _unified(old, text, name, name)))
+    for rel in stale_files(files, out_dir, folders):
+        name = (shown / rel).as_posix()
+        old = (_read_bytes(_resolve_inside(root, rel)) or b"").decode("utf-8", errors="replace")
+        diffs.append(Difference(rel, "extra", _unified(old, "", name, "/dev/null")))
+    return sorted(diffs, key=lambda d: d.path)
