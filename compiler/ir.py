@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # networkx is imported lazily: it costs ~0.1 s at start-up.
     import networkx
@@ -74,7 +74,7 @@ class ParameterRef:
     name: str
 
 
-Source = Union[OutputRef, LiteralValue, ParameterRef]
+Source = OutputRef | LiteralValue | ParameterRef
 
 
 @dataclass(frozen=True)

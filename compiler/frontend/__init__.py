@@ -1,0 +1,93 @@
+"""The static frontend: Python source -> IR, without importing the user's code.
+
+:func:`build_program` is the only entry point; see `pipec.compiler.api.load` for the
+facade that adds checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..diagnostics import Diagnostics, did_you_mean
+from ..ir import Program, Span
+from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
+from .modules import Assignment, Definition, ImportedName, ModuleIndex
+from .pipelines import BuildOptions, RunScanner, build_pipeline
+from .source import SourceFile
+from .stepdefs import Classifier, PipelineDef
+from .values import PipelineHandle, PipelineInstance
+
+
+def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
+                  diags: Diagnostics) -> Program:
+    """Build the IR of every pipeline defined in (or imported into) `entry`."""
+    shown = str(entry)
+    path = entry.resolve()
+    if not path.is_file():
+        diags.error("PC002", f"`{shown}` does not exist or is not a file", Span(shown, 0, 0))
+        return Program(())
+    try:
+        path.relative_to(root)
+    except ValueError:
+        diags.error("PC002", f"`{shown}` is not inside the source root `{root}`", Span(shown, 0, 0),
+                    help="point --root at a folder that contains the file")
+        return Program(())
+    index = ModuleIndex(root, diags)
+    index.classify = Classifier(index, diags)
+    index.evaluate_constant = lambda assignment, src: _constant(index, diags, assignment, src)
+    src = index.load_path(path)
+    if src is None:
+        return Program(())
+
+    definitions = _pipeline_definitions(index, src)
+    if not definitions:
+        diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
+                    help="decorate a function with @pipeline (from pipec or zenml)")
+        return Program(())
+    instances = _first_instances(RunScanner(index, diags, src).scan(), diags)
+    options = BuildOptions(dict(params), config, path.parent, root)
+    pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
+
+    declared = {p.name for pdef in definitions for p in pdef.params if not pdef.old_api}
+    for name in params:
+        if name not in declared:
+            diags.error("PC109", f"--param `{name}` matches no pipeline parameter", Span("<command line>", 0, 0),
+                        help=did_you_mean(name, declared))
+    return Program(tuple(pipelines))
+
+
+def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:
+    found: list[PipelineDef] = []
+    for name, symbol in index.symbols(src).items():
+        if not isinstance(symbol, (Definition, ImportedName)):
+            continue
+        if isinstance(symbol, ImportedName) and not index.is_project_package(symbol.module):
+            continue
+        value = index.resolve(src, name)
+        if isinstance(value, PipelineHandle) and all(value.definition is not d for d in found):
+            found.append(value.definition)
+    return found
+
+
+def _first_instances(instances: list[PipelineInstance], diags: Diagnostics) -> dict[int, PipelineInstance]:
+    first: dict[int, PipelineInstance] = {}
+    for instance in instances:
+        key = id(instance.handle.definition)
+        if key in first:
+            diags.warning("PC116", f"pipeline `{instance.handle.definition.name}` is called more than once at "
+                          f"module level; pipec compiles the first call ({first[key].span})", instance.span)
+            continue
+        first[key] = instance
+    return first
+
+
+def _constant(index: ModuleIndex, diags: Diagnostics, assignment: Assignment, src: SourceFile):
+    ev = Evaluator(index, diags, src, assignment.where.top)
+    try:
+        return ev.eval(assignment.value)
+    except EvalError as err:
+        span = ev.span(err.node) if err.node is not None else src.statement_span(assignment.where.top)
+        return ConstantError(err.code, err.message, span, err.help)
+    except (_PoisonSignal, RecursionError):
+        return ConstantError("PC102", "the value cannot be evaluated statically", src.statement_span(
+            assignment.where.top), None)

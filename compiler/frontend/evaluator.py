@@ -1,0 +1,964 @@
+"""Partial evaluation of Python expressions and pipeline-body statements.
+
+Known values are ordinary Python objects; step outputs, parameters and references
+are the symbolic values of `values.py`. Whatever cannot be evaluated statically
+raises :class:`EvalError`, which the statement loop turns into a diagnostic at the
+offending expression, then carries on with the next statement so one run reports
+every problem. Names assigned from a failed statement become :data:`POISON`, which
+propagates silently so one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import operator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from ..diagnostics import Diagnostics, did_you_mean
+from ..ir import Span
+from . import known
+from .source import SourceFile
+from .values import (
+    Artifact,
+    BoundMethod,
+    Builtin,
+    ClassRef,
+    ExternalName,
+    FunctionRef,
+    Invocation,
+    ModuleRef,
+    OldStepInstance,
+    ParamsInstance,
+    ParamValue,
+    PipelineHandle,
+    PipelineInstance,
+    SettingsObject,
+    Slot,
+    StepHandle,
+)
+
+if TYPE_CHECKING:
+    from .modules import ModuleIndex
+
+MAX_LOOP_ITERATIONS = 100_000
+MAX_SEQUENCE = 1_000_000
+MAX_INT_BITS = 4096
+
+
+class EvalError(Exception):
+    """Evaluation stopped at `node` with a diagnostic."""
+
+    def __init__(self, code: str, message: str, node: cst.CSTNode | None, help: str | None = None,
+                 notes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.node = node
+        self.help = help
+        self.notes = notes
+
+
+class _Poison:
+    """The value of a name whose defining statement failed (already reported)."""
+
+    def __repr__(self) -> str:
+        return "<poison>"
+
+
+POISON = _Poison()
+
+
+class ConstantError:
+    """A module-level constant that failed to evaluate; reported where it is used."""
+
+    def __init__(self, code: str, message: str, span: Span, help: str | None) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
+        self.help = help
+
+
+class _PoisonSignal(Exception):
+    """Evaluation touched POISON: stop this statement without another diagnostic."""
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    pass
+
+
+BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "sorted", "reversed",
+            "enumerate", "zip", "min", "max", "sum", "abs", "round", "any", "all", "print", "repr", "frozenset",
+            "isinstance"}
+CONSTANTS = {"True": True, "False": False, "None": None}
+
+BIN_OPS = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul, cst.Divide: operator.truediv,
+    cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod, cst.Power: operator.pow,
+    cst.LeftShift: operator.lshift, cst.RightShift: operator.rshift, cst.BitAnd: operator.and_,
+    cst.BitOr: operator.or_, cst.BitXor: operator.xor,
+}
+AUG_OPS = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
+    cst.PowerAssign: cst.Power, cst.LeftShiftAssign: cst.LeftShift, cst.RightShiftAssign: cst.RightShift,
+    cst.BitAndAssign: cst.BitAnd, cst.BitOrAssign: cst.BitOr, cst.BitXorAssign: cst.BitXor,
+}
+COMPARE_OPS = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt, cst.LessThanEqual: operator.le,
+    cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
+    cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
+    cst.Is: operator.is_, cst.IsNot: operator.is_not,
+}
+
+SAFE_METHODS: dict[type, set[str]] = {
+    str: {"upper", "lower", "strip", "lstrip", "rstrip", "replace", "split", "rsplit", "join", "format",
+          "startswith", "endswith", "title", "capitalize", "zfill", "removeprefix", "removesuffix", "splitlines",
+          "count", "find", "rfind", "center", "ljust", "rjust", "casefold", "isdigit", "isalpha", "isalnum",
+          "islower", "isupper", "partition", "rpartition", "swapcase", "expandtabs", "index"},
+    list: {"append", "extend", "insert", "pop", "index", "count", "copy", "reverse", "remove", "clear"},
+    dict: {"get", "items", "keys", "values", "copy", "update", "setdefault", "pop"},
+    tuple: {"index", "count"},
+    int: {"bit_length"},
+    float: {"is_integer"},
+}
+
+
+class Scope:
+    """Local names of a pipeline body (one flat scope, as in a Python function)."""
+
+    def __init__(self, names: dict[str, Any] | None = None) -> None:
+        self.names: dict[str, Any] = dict(names or {})
+
+
+class Evaluator:
+    """Evaluates expressions and statements of one file, inside one top-level statement."""
+
+    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile, top: cst.CSTNode,
+                 scope: Scope | None = None, builder: Any = None) -> None:
+        self.index = index
+        self.diags = diags
+        self.src = src
+        self.top = top
+        self.scope = scope or Scope()
+        #: The pipeline builder when evaluating a pipeline body; None for constants.
+        self.builder = builder
+        self.iterations = 0
+
+    # ------------------------------------------------------------------ spans and errors
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """The source span of `node`."""
+        return self.src.span(node, self.top)
+
+    def report(self, err: EvalError) -> None:
+        """Record `err` as an error diagnostic."""
+        span = self.span(err.node) if err.node is not None else self.src.statement_span(self.top)
+        self.diags.error(err.code, err.message, span, help=err.help, notes=err.notes)
+
+    # ------------------------------------------------------------------ statements
+
+    def run_block(self, statements: Any) -> None:
+        """Run a sequence of statements, reporting errors statement by statement."""
+        for stmt in statements:
+            self.run_statement(stmt)
+
+    def run_statement(self, stmt: cst.CSTNode) -> None:
+        """Run one statement; a failure is reported and its assigned names poisoned."""
+        try:
+            self._statement(stmt)
+        except (_Break, _Continue, _Return):
+            raise
+        except EvalError as err:
+            self.report(err)
+            self._poison_targets(stmt)
+        except _PoisonSignal:
+            self._poison_targets(stmt)
+        except RecursionError:
+            self.report(EvalError("PC102", "expression is too deeply nested to evaluate", stmt))
+            self._poison_targets(stmt)
+
+    def _statement(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self._small(small)
+        elif isinstance(stmt, cst.If):
+            self._if(stmt)
+        elif isinstance(stmt, cst.For):
+            self._for(stmt)
+        elif isinstance(stmt, cst.While):
+            raise EvalError("PC101", "`while` loops cannot be evaluated statically", stmt,
+                            help="loop with `for` over a literal list or `range(...)`")
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            raise EvalError("PC101", "definitions inside a pipeline body are not supported", stmt,
+                            help="define steps and helpers at module level")
+        elif isinstance(stmt, cst.Try):
+            raise EvalError("PC101", "`try` is not supported in a pipeline body: the body is evaluated at "
+                            "compile time, where nothing can fail", stmt)
+        elif isinstance(stmt, cst.With):
+            raise EvalError("PC101", "`with` is not supported in a pipeline body", stmt)
+        else:
+            raise EvalError("PC101", f"`{_keyword(stmt)}` statements are not supported in a pipeline body", stmt)
+
+    def _small(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Expr):
+            self.eval(node.value)
+        elif isinstance(node, cst.Assign):
+            value = self.eval(node.value)
+            for target in node.targets:
+                self.assign(target.target, value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value))
+        elif isinstance(node, cst.AugAssign):
+            current = self.eval(node.target)
+            value = self.eval(node.value)
+            op = AUG_OPS[type(node.operator)]
+            result = self.binary(op, current, value, node)
+            if isinstance(current, list) and op is cst.Add and isinstance(value, (list, tuple)):
+                current.extend(value)  # `xs += [...]` mutates in place, like Python
+                result = current
+            self.assign(node.target, result)
+        elif isinstance(node, cst.Pass):
+            pass
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.eval(node.value)
+            raise _Return()
+        elif isinstance(node, cst.Break):
+            raise _Break()
+        elif isinstance(node, cst.Continue):
+            raise _Continue()
+        elif isinstance(node, cst.Del):
+            for name in _names_in(node.target):
+                self.scope.names.pop(name, None)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            raise EvalError("PC101", "imports inside a pipeline body are not supported", node,
+                            help="move the import to the top of the module")
+        elif isinstance(node, cst.Raise):
+            raise EvalError("PC101", "the pipeline body raises an exception during static evaluation", node)
+        elif isinstance(node, cst.Assert):
+            if not self.truth(self.eval(node.test), node.test):
+                raise EvalError("PC101", "assertion fails during static evaluation", node)
+        else:
+            raise EvalError("PC101", f"`{_keyword(node)}` statements are not supported in a pipeline body", node)
+
+    def _if(self, node: cst.If) -> None:
+        if self.truth(self.eval(node.test), node.test):
+            self.run_block(node.body.body)
+        elif isinstance(node.orelse, cst.If):
+            self.run_statement_in_place(node.orelse)
+        elif isinstance(node.orelse, cst.Else):
+            self.run_block(node.orelse.body.body)
+
+    def run_statement_in_place(self, node: cst.If) -> None:
+        """Run an `elif` branch (errors propagate to the enclosing statement)."""
+        self._if(node)
+
+    def _for(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            raise EvalError("PC101", "`async for` is not supported in a pipeline body", node)
+        iterable = self.iterate(self.eval(node.iter), node.iter)
+        broke = False
+        for item in iterable:
+            self.tick(node)
+            self.assign(node.target, item)
+            try:
+                self.run_block(node.body.body)
+            except _Break:
+                broke = True
+                break
+            except _Continue:
+                continue
+        if not broke and node.orelse is not None:
+            self.run_block(node.orelse.body.body)
+
+    def tick(self, node: cst.CSTNode) -> None:
+        """Count one loop iteration; PC114 past the limit."""
+        self.iterations += 1
+        if self.iterations > MAX_LOOP_ITERATIONS:
+            raise EvalError("PC114", f"more than {MAX_LOOP_ITERATIONS:,} loop iterations", node)
+
+    def _poison_targets(self, stmt: cst.CSTNode) -> None:
+        for name in _assigned_names(stmt):
+            self.scope.names[name] = POISON
+
+    # ------------------------------------------------------------------ assignment
+
+    def assign(self, target: cst.BaseExpression, value: Any) -> None:
+        """Bind `value` to an assignment target (names, tuples, subscripts)."""
+        if isinstance(target, cst.Name):
+            self.scope.names[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            self._unpack(target, value)
+        elif isinstance(target, cst.Subscript):
+            container = self.eval(target.value)
+            if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+                raise EvalError("PC102", "only simple subscript assignment is supported", target)
+            key = self.concrete(self.eval(target.slice[0].slice.value), target.slice[0])
+            if not isinstance(container, (list, dict)):
+                raise EvalError("PC102", "only list and dict items can be assigned", target)
+            try:
+                container[key] = value
+            except (IndexError, TypeError, KeyError) as exc:
+                raise EvalError("PC102", f"cannot assign item: {exc}", target) from None
+        else:
+            raise EvalError("PC101", "only names, tuples and subscripts can be assigned in a pipeline body", target)
+
+    def _unpack(self, target: cst.Tuple | cst.List, value: Any) -> None:
+        if value is POISON:
+            raise _PoisonSignal()
+        items = self._as_sequence_for_unpack(value, target, len(target.elements))
+        starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+        n = len(target.elements)
+        if not starred:
+            if len(items) != n:
+                raise EvalError("PC112", _unpack_message(value, n, len(items)), target)
+            for element, item in zip(target.elements, items, strict=False):
+                self.assign(element.value, item)
+            return
+        star = starred[0]
+        after = n - star - 1
+        if len(items) < n - 1:
+            raise EvalError("PC112", _unpack_message(value, n - 1, len(items), at_least=True), target)
+        for element, item in zip(target.elements[:star], items[:star], strict=False):
+            self.assign(element.value, item)
+        self.assign(target.elements[star].value, list(items[star: len(items) - after]))
+        for element, item in zip(target.elements[star + 1:], items[len(items) - after:], strict=False):
+            self.assign(element.value, item)
+
+    def _as_sequence_for_unpack(self, value: Any, node: cst.CSTNode, wanted: int) -> list:
+        if isinstance(value, Artifact):
+            raise EvalError("PC112", f"step `{value.step}` has a single output (`{value.output}`); "
+                            f"it cannot be unpacked into {wanted} names", node,
+                            help="annotate the step's return type as Tuple[...] to declare several outputs")
+        if isinstance(value, Invocation):
+            raise EvalError("PC112", f"step `{value.step}` has no outputs to unpack", node)
+        return list(self.iterate(value, node))
+
+    # ------------------------------------------------------------------ expressions
+
+    def eval(self, node: cst.BaseExpression) -> Any:
+        """The value of expression `node`."""
+        method = getattr(self, f"_e_{type(node).__name__}", None)
+        if method is None:
+            raise EvalError("PC102", f"{_describe(node)} cannot be evaluated statically", node)
+        value = method(node)
+        if value is POISON:
+            raise _PoisonSignal()
+        return value
+
+    def _e_Integer(self, node: cst.Integer) -> Any:
+        return node.evaluated_value
+
+    def _e_Float(self, node: cst.Float) -> Any:
+        return node.evaluated_value
+
+    def _e_Imaginary(self, node: cst.Imaginary) -> Any:
+        raise EvalError("PC111", "complex numbers are not supported", node)
+
+    def _e_SimpleString(self, node: cst.SimpleString) -> Any:
+        try:
+            return ast.literal_eval(node.value)
+        except (ValueError, SyntaxError) as exc:
+            raise EvalError("PC102", f"invalid string literal: {exc}", node) from None
+
+    def _e_ConcatenatedString(self, node: cst.ConcatenatedString) -> Any:
+        left, right = self.eval(node.left), self.eval(node.right)
+        if type(left) is not type(right):
+            raise EvalError("PC102", "cannot mix bytes and str literals", node)
+        return left + right
+
+    def _e_FormattedString(self, node: cst.FormattedString) -> Any:
+        prefix = node.start.lower().replace("f", "")
+        quote = node.end
+        pieces: list[str] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                try:
+                    text = ast.literal_eval(prefix + quote + part.value + quote) if part.value else ""
+                except (ValueError, SyntaxError):
+                    text = part.value
+                pieces.append(text.replace("{{", "{").replace("}}", "}"))
+            else:
+                pieces.append(self._format_part(part))
+        result = "".join(pieces)
+        self._limit(result, node)
+        return result
+
+    def _format_part(self, part: cst.FormattedStringExpression) -> str:
+        value = self.eval(part.expression)
+        if isinstance(value, Artifact):
+            raise EvalError("PC113", f"the output `{value.output}` of step `{value.step}` exists only at run "
+                            "time; it cannot be formatted into a string here", part.expression,
+                            help="pass it to a step and format it inside the step")
+        value = self.concrete(value, part.expression)
+        if part.conversion == "r":
+            value = repr(value)
+        elif part.conversion == "s":
+            value = str(value)
+        elif part.conversion == "a":
+            value = ascii(value)
+        spec = ""
+        if part.format_spec:
+            spec_parts = []
+            for piece in part.format_spec:
+                if isinstance(piece, cst.FormattedStringText):
+                    spec_parts.append(piece.value)
+                else:
+                    spec_parts.append(self._format_part(piece))
+            spec = "".join(spec_parts)
+        try:
+            return format(value, spec)
+        except (ValueError, TypeError) as exc:
+            raise EvalError("PC102", f"invalid format: {exc}", part) from None
+
+    def _e_Name(self, node: cst.Name) -> Any:
+        name = node.value
+        if name in self.scope.names:
+            return self.scope.names[name]
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        value = self.index.resolve(self.src, name)
+        if isinstance(value, ConstantError):
+            raise EvalError(value.code, f"`{name}` cannot be used here: {value.message}", node, help=value.help,
+                            notes=(f"`{name}` is defined at {value.span}",))
+        if value is not None:
+            return value
+        if name in self.index.symbols(self.src):
+            raise _PoisonSignal()  # defined but failed to resolve: reported where it is defined
+        if name in BUILTINS:
+            return Builtin(name)
+        candidates = list(self.scope.names) + list(self.index.symbols(self.src))
+        raise EvalError("PC103", f"name `{name}` is not defined", node, help=did_you_mean(name, candidates))
+
+    def _e_Attribute(self, node: cst.Attribute) -> Any:
+        base = self.eval(node.value)
+        attr = node.attr.value
+        if isinstance(base, (ModuleRef, ExternalName)):
+            value = self.index.attribute(base, attr, None)
+            if value is None:
+                raise EvalError("PC103", f"`{attr}` is not defined in module `{base.name}`", node.attr)
+            return value
+        if isinstance(base, Artifact):
+            raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
+                            f"`.{attr}` cannot be read while compiling", node,
+                            help="do this inside a step that takes the output as an input")
+        if isinstance(base, (StepHandle, PipelineHandle, Slot, OldStepInstance, PipelineInstance)):
+            return BoundMethod(base, attr)
+        if isinstance(base, ParamValue):
+            base = self.concrete(base, node.value)
+        for kind, methods in SAFE_METHODS.items():
+            if isinstance(base, kind) and not isinstance(base, bool) and attr in methods:
+                return BoundMethod(base, attr)
+        if isinstance(base, SettingsObject):
+            return base.get(attr)
+        raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {_kind(base)}", node)
+
+    def _e_Subscript(self, node: cst.Subscript) -> Any:
+        base = self.eval(node.value)
+        if isinstance(base, Artifact):
+            raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
+                            "it cannot be indexed while compiling", node,
+                            help="index it inside a step, or declare several outputs with Tuple[...]")
+        base = self.concrete(base, node.value)
+        if len(node.slice) != 1:
+            raise EvalError("PC102", "multi-dimensional subscripts are not supported", node)
+        element = node.slice[0].slice
+        if isinstance(element, cst.Slice):
+            parts = [None if p is None else self.concrete(self.eval(p), p)
+                     for p in (element.lower, element.upper, element.step)]
+            key: Any = slice(*parts)
+        else:
+            key = self.concrete(self.eval(element.value), element.value)
+        try:
+            return base[key]
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            raise EvalError("PC102", f"subscript fails at compile time: {type(exc).__name__}: {exc}", node) from None
+
+    def _e_Tuple(self, node: cst.Tuple) -> Any:
+        return tuple(self._elements(node.elements))
+
+    def _e_List(self, node: cst.List) -> Any:
+        return list(self._elements(node.elements))
+
+    def _e_Set(self, node: cst.Set) -> Any:
+        items = list(self._elements(node.elements))
+        try:
+            return set(items)
+        except TypeError as exc:
+            raise EvalError("PC102", f"unhashable set element: {exc}", node) from None
+
+    def _elements(self, elements: Any) -> Iterator[Any]:
+        for element in elements:
+            if isinstance(element, cst.StarredElement):
+                yield from self.iterate(self.eval(element.value), element.value)
+            else:
+                yield self.eval(element.value)
+
+    def _e_Dict(self, node: cst.Dict) -> Any:
+        out: dict = {}
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                value = self.concrete(self.eval(element.value), element.value)
+                if not isinstance(value, dict):
+                    raise EvalError("PC102", "`**` needs a dict", element)
+                out.update(value)
+            else:
+                key = self.concrete(self.eval(element.key), element.key)
+                try:
+                    out[key] = self.eval(element.value)
+                except TypeError as exc:
+                    raise EvalError("PC102", f"unhashable dict key: {exc}", element.key) from None
+        return out
+
+    def _e_BinaryOperation(self, node: cst.BinaryOperation) -> Any:
+        return self.binary(type(node.operator), self.eval(node.left), self.eval(node.right), node)
+
+    def binary(self, op_type: type, left: Any, right: Any, node: cst.CSTNode) -> Any:
+        """Apply a binary operator to known values, with size limits."""
+        for operand in (left, right):
+            if isinstance(operand, Artifact):
+                raise EvalError("PC113", f"the output `{operand.output}` of step `{operand.step}` exists only at "
+                                "run time; arithmetic on it cannot happen while compiling", node,
+                                help="compute it inside a step")
+        left, right = self.concrete(left, node), self.concrete(right, node)
+        func = BIN_OPS[op_type]
+        if op_type is cst.Power and isinstance(right, int) and isinstance(left, int) and abs(right) > 10_000:
+            raise EvalError("PC102", "exponent too large to evaluate at compile time", node)
+        if op_type in (cst.LeftShift,) and isinstance(right, int) and right > MAX_INT_BITS:
+            raise EvalError("PC102", "shift too large to evaluate at compile time", node)
+        if op_type is cst.Multiply:
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int) \
+                        and len(seq) * max(count, 0) > MAX_SEQUENCE:
+                    raise EvalError("PC102", "result too large to build at compile time", node)
+        try:
+            result = func(left, right)
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, IndexError, KeyError) as exc:
+            raise EvalError("PC102", f"cannot evaluate: {type(exc).__name__}: {exc}", node) from None
+        self._limit(result, node)
+        return result
+
+    def _e_UnaryOperation(self, node: cst.UnaryOperation) -> Any:
+        value = self.eval(node.expression)
+        if isinstance(node.operator, cst.Not):
+            return not self.truth(value, node.expression)
+        value = self.concrete(value, node.expression)
+        try:
+            if isinstance(node.operator, cst.Minus):
+                return -value
+            if isinstance(node.operator, cst.Plus):
+                return +value
+            return ~value
+        except TypeError as exc:
+            raise EvalError("PC102", f"cannot evaluate: {exc}", node) from None
+
+    def _e_BooleanOperation(self, node: cst.BooleanOperation) -> Any:
+        left = self.eval(node.left)
+        truth = self.truth(left, node.left)
+        if isinstance(node.operator, cst.And):
+            return self.eval(node.right) if truth else left
+        return left if truth else self.eval(node.right)
+
+    def _e_Comparison(self, node: cst.Comparison) -> Any:
+        left = self.concrete(self.eval(node.left), node.left)
+        for target in node.comparisons:
+            right = self.concrete(self.eval(target.comparator), target.comparator)
+            try:
+                ok = COMPARE_OPS[type(target.operator)](left, right)
+            except TypeError as exc:
+                raise EvalError("PC102", f"cannot compare: {exc}", node) from None
+            if not ok:
+                return False
+            left = right
+        return True
+
+    def _e_IfExp(self, node: cst.IfExp) -> Any:
+        return self.eval(node.body) if self.truth(self.eval(node.test), node.test) else self.eval(node.orelse)
+
+    def _e_ListComp(self, node: cst.ListComp) -> Any:
+        return [item for item in self._comprehension(node.for_in, lambda: self.eval(node.elt))]
+
+    def _e_SetComp(self, node: cst.SetComp) -> Any:
+        return set(self._comprehension(node.for_in, lambda: self.eval(node.elt)))
+
+    def _e_GeneratorExp(self, node: cst.GeneratorExp) -> Any:
+        return list(self._comprehension(node.for_in, lambda: self.eval(node.elt)))
+
+    def _e_DictComp(self, node: cst.DictComp) -> Any:
+        pairs = self._comprehension(node.for_in, lambda: (self.concrete(self.eval(node.key), node.key),
+                                                          self.eval(node.value)))
+        return dict(pairs)
+
+    def _comprehension(self, clause: cst.CompFor, produce: Any) -> list:
+        saved = dict(self.scope.names)
+        out: list = []
+        try:
+            self._comp_loop(clause, produce, out)
+        finally:
+            # Comprehension variables do not leak, but list.append side effects on outer lists stay.
+            for name in _names_in(_comp_targets(clause)):
+                if name in saved:
+                    self.scope.names[name] = saved[name]
+                else:
+                    self.scope.names.pop(name, None)
+        return out
+
+    def _comp_loop(self, clause: cst.CompFor, produce: Any, out: list) -> None:
+        if clause.asynchronous is not None:
+            raise EvalError("PC102", "async comprehensions are not supported", clause)
+        for item in self.iterate(self.eval(clause.iter), clause.iter):
+            self.tick(clause)
+            self.assign(clause.target, item)
+            if all(self.truth(self.eval(cond.test), cond.test) for cond in clause.ifs):
+                if clause.inner_for_in is not None:
+                    self._comp_loop(clause.inner_for_in, produce, out)
+                else:
+                    out.append(produce())
+
+    def _e_Lambda(self, node: cst.Lambda) -> Any:
+        raise EvalError("PC102", "lambdas cannot be evaluated statically", node)
+
+    def _e_Await(self, node: cst.Await) -> Any:
+        raise EvalError("PC102", "`await` is not supported in a pipeline body", node)
+
+    def _e_Ellipsis(self, node: cst.Ellipsis) -> Any:
+        return ...
+
+    # ------------------------------------------------------------------ calls
+
+    def _e_Call(self, node: cst.Call) -> Any:
+        func = self.eval(node.func)
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        arg_nodes: dict[str, cst.Arg] = {}
+        for position, arg in enumerate(node.args):
+            if arg.star == "*":
+                args.extend(self.iterate(self.eval(arg.value), arg.value))
+            elif arg.star == "**":
+                mapping = self.concrete(self.eval(arg.value), arg.value)
+                if not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping):
+                    raise EvalError("PC102", "`**` needs a dict with string keys", arg)
+                kwargs.update(mapping)
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = self.eval(arg.value)
+                arg_nodes[arg.keyword.value] = arg
+            else:
+                args.append(self.eval(arg.value))
+                arg_nodes[f"#{position}"] = arg
+        return self.call(func, args, kwargs, node, arg_nodes)
+
+    def call(self, func: Any, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict[str, cst.Arg]) -> Any:
+        """Call `func` statically: steps, settings classes, safe builtins and methods."""
+        if isinstance(func, (StepHandle, Slot)):
+            if self.builder is None:
+                name = func.definition.name if isinstance(func, StepHandle) else func.name
+                raise EvalError("PC102", f"step `{name}` can only be called inside a pipeline body", node)
+            return self.builder.call_step(self, func, args, kwargs, node, arg_nodes)
+        if isinstance(func, BoundMethod):
+            return self._method(func, args, kwargs, node, arg_nodes)
+        if isinstance(func, Builtin):
+            return self._builtin(func.name, args, kwargs, node)
+        if isinstance(func, ExternalName):
+            return self._external(func, args, kwargs, node)
+        if isinstance(func, ClassRef):
+            if self.index.classify is not None and getattr(func, "is_parameters", False) or _is_params(func, self):
+                if args:
+                    raise EvalError("PC102", "parameter classes take keyword arguments only", node)
+                return ParamsInstance(func, tuple(kwargs.items()))
+            raise EvalError("PC102", f"class `{func.name}` cannot be instantiated at compile time", node,
+                            help="create it inside a step")
+        if isinstance(func, FunctionRef):
+            raise EvalError("PC102", f"`{func.qualname}` is a plain function; pipec does not run it while "
+                            "compiling", node, help="decorate it with @step, or inline a literal value")
+        if isinstance(func, PipelineHandle):
+            if self.builder is not None and hasattr(self.builder, "pipeline_call"):
+                return self.builder.pipeline_call(self, func, args, kwargs, node, arg_nodes)
+            if self.builder is not None:
+                raise EvalError("PC101", "calling a pipeline inside a pipeline is not supported", node)
+            return func
+        if isinstance(func, OldStepInstance):
+            raise EvalError("PC102", "an old-style step instance is called inside the pipeline body "
+                            "through its pipeline parameter", node)
+        raise EvalError("PC104", f"{_describe(node.func)} is not a step and cannot be called statically", node.func)
+
+    def _method(self, method: BoundMethod, args: list, kwargs: dict, node: cst.Call,
+                arg_nodes: dict[str, cst.Arg]) -> Any:
+        receiver, name = method.receiver, method.name
+        if isinstance(receiver, (StepHandle, Slot, OldStepInstance, PipelineHandle, PipelineInstance)):
+            return self._handle_method(receiver, name, args, kwargs, node, arg_nodes)
+        args = [self.concrete_shallow(a, node) for a in args]
+        try:
+            result = getattr(receiver, name)(*args, **kwargs)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise EvalError("PC102", f"`.{name}()` fails at compile time: {type(exc).__name__}: {exc}",
+                            node) from None
+        if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
+            result = list(result)
+        self._limit(result, node)
+        return result
+
+    def _handle_method(self, receiver: Any, name: str, args: list, kwargs: dict, node: cst.Call,
+                       arg_nodes: dict[str, cst.Arg]) -> Any:
+        options = tuple((k, v, self.span(arg_nodes[k]) if k in arg_nodes else self.span(node))
+                        for k, v in kwargs.items())
+        if name in ("submit", "map", "product", "unmapped"):
+            raise EvalError("PC105", f"`.{name}()` builds a dynamic pipeline, which cannot be compiled "
+                            "statically", node, help="call the step directly; for fan-out, loop over a literal list")
+        if name in ("with_options", "configure"):
+            if args:
+                raise EvalError("PC107", f"`.{name}()` takes keyword arguments only", node)
+            if isinstance(receiver, StepHandle):
+                return StepHandle(receiver.definition, receiver.overrides + options)
+            if isinstance(receiver, PipelineHandle):
+                return PipelineHandle(receiver.definition, receiver.overrides + options)
+            if isinstance(receiver, OldStepInstance):
+                receiver.overrides = receiver.overrides + options
+                return receiver
+            if isinstance(receiver, Slot):
+                receiver.instance.overrides = receiver.instance.overrides + options
+                return receiver
+        if name == "after" and isinstance(receiver, Slot):
+            for other in args:
+                if not isinstance(other, Slot):
+                    raise EvalError("PC119", "`.after()` takes the pipeline's step parameters", node)
+                receiver.after.append(other.name)
+            return None
+        if isinstance(receiver, PipelineInstance) and name in ("run", "with_options", "configure"):
+            receiver.run_options = receiver.run_options + options
+            return receiver
+        if name == "run" and isinstance(receiver, PipelineHandle):
+            return receiver
+        raise EvalError("PC102", f"`.{name}()` cannot be evaluated statically", node)
+
+    def _builtin(self, name: str, args: list, kwargs: dict, node: cst.Call) -> Any:
+        if name == "print":
+            return None
+        if name == "isinstance":
+            raise EvalError("PC102", "`isinstance` cannot be evaluated statically", node)
+        if name == "range":
+            values = [self.concrete(a, node) for a in args]
+            try:
+                result = range(*values)
+            except (TypeError, ValueError) as exc:
+                raise EvalError("PC102", f"invalid range: {exc}", node) from None
+            if len(result) > MAX_LOOP_ITERATIONS:
+                raise EvalError("PC114", f"range of {len(result):,} items is too large to unroll", node)
+            return result
+        if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "frozenset", "dict"):
+            seqs = [self.concrete_shallow(a, node) for a in args]
+        else:
+            seqs = [self.concrete(a, node) for a in args]
+        kwargs = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        func = {"len": len, "str": str, "int": int, "float": float, "bool": bool, "list": list, "tuple": tuple,
+                "dict": dict, "set": set, "frozenset": frozenset, "sorted": sorted, "min": min, "max": max,
+                "sum": sum, "abs": abs, "round": round, "any": any, "all": all, "repr": repr,
+                "enumerate": lambda *a, **k: list(enumerate(*a, **k)), "zip": lambda *a: list(zip(*a, strict=False)),
+                "reversed": lambda a: list(reversed(a))}[name]
+        try:
+            result = func(*seqs, **kwargs)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise EvalError("PC102", f"`{name}()` fails at compile time: {type(exc).__name__}: {exc}", node) from None
+        self._limit(result, node)
+        return result
+
+    def _external(self, func: ExternalName, args: list, kwargs: dict, node: cst.Call) -> Any:
+        qual = func.qualname
+        kind = known.SETTINGS_CLASSES.get(qual)
+        if kind is not None:
+            if args:
+                raise EvalError("PC108", f"`{qual.rsplit('.', 1)[-1]}` takes keyword arguments only", node)
+            return SettingsObject(kind, qual, tuple(kwargs.items()))
+        if qual in known.DATETIME:
+            values = [self.concrete(a, node) for a in args]
+            try:
+                return _dt.datetime(*values, **{k: self.concrete(v, node) for k, v in kwargs.items()}).isoformat()
+            except (TypeError, ValueError) as exc:
+                raise EvalError("PC102", f"invalid datetime: {exc}", node) from None
+        if qual in known.TIMEDELTA:
+            values = [self.concrete(a, node) for a in args]
+            try:
+                delta = _dt.timedelta(*values, **{k: self.concrete(v, node) for k, v in kwargs.items()})
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise EvalError("PC102", f"invalid timedelta: {exc}", node) from None
+            return delta.total_seconds()
+        if qual.endswith("Settings") or qual.endswith("Config"):
+            # A target's own settings class (e.g. KubeflowOrchestratorSettings): kept as options.
+            if args:
+                raise EvalError("PC108", f"`{qual.rsplit('.', 1)[-1]}` takes keyword arguments only", node)
+            return SettingsObject("other", qual, tuple(kwargs.items()))
+        if qual.startswith(known.NON_DETERMINISTIC_PREFIXES):
+            raise EvalError("PC102", f"`{qual}()` gives a different value each run; it cannot be evaluated "
+                            "while compiling", node,
+                            help="make it a pipeline parameter (--param) or compute it inside a step")
+        raise EvalError("PC102", f"`{qual}()` cannot be evaluated statically: pipec does not import `"
+                        f"{qual.split('.')[0]}` while compiling", node,
+                        help="pass a literal value, a pipeline parameter, or compute it inside a step")
+
+    # ------------------------------------------------------------------ value helpers
+
+    def concrete(self, value: Any, node: cst.CSTNode) -> Any:
+        """`value` as a compile-time value; PC102/PC113 when it is only known at run time."""
+        if isinstance(value, ParamValue):
+            if value.known:
+                return value.value
+            raise EvalError("PC102", f"pipeline parameter `{value.name}` has no value at compile time", node,
+                            help=f"give `{value.name}` a default, or pass --param {value.name}=... "
+                                 "or a value in --config")
+        if isinstance(value, Artifact):
+            raise EvalError("PC113", f"the output `{value.output}` of step `{value.step}` exists only at run "
+                            "time; its value cannot be used while compiling", node,
+                            help="pass it to a step and use it there")
+        if isinstance(value, Invocation):
+            raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
+        if isinstance(value, (tuple, list)) and any(isinstance(v, (ParamValue, Artifact)) for v in value):
+            return type(value)(self.concrete(v, node) for v in value)
+        return value
+
+    def concrete_shallow(self, value: Any, node: cst.CSTNode) -> Any:
+        """Like concrete(), but containers may hold step outputs (for list/zip/enumerate)."""
+        if isinstance(value, (ParamValue, Invocation)) or isinstance(value, Artifact):
+            return self.concrete(value, node)
+        return value
+
+    def truth(self, value: Any, node: cst.CSTNode) -> bool:
+        """Truthiness of a condition, which must be known at compile time."""
+        if isinstance(value, Artifact):
+            raise EvalError("PC113", f"cannot branch on the output `{value.output}` of step `{value.step}`: it "
+                            "exists only at run time", node,
+                            help="branch inside a step, or on a pipeline parameter")
+        return bool(self.concrete(value, node))
+
+    def iterate(self, value: Any, node: cst.CSTNode) -> list:
+        """The items of an iterable known at compile time."""
+        if isinstance(value, Artifact):
+            raise EvalError("PC113", f"cannot loop over the output `{value.output}` of step `{value.step}`: it "
+                            "exists only at run time", node,
+                            help="loop over a literal list, range(...) or a pipeline parameter with a default")
+        value = self.concrete_shallow(value, node)
+        if isinstance(value, dict):
+            return list(value)
+        if isinstance(value, (list, tuple, range, str, set, frozenset, bytes)):
+            if isinstance(value, (set, frozenset)):
+                try:
+                    return sorted(value)
+                except TypeError:
+                    raise EvalError("PC102", "cannot iterate a set of mixed types deterministically", node) from None
+            if len(value) > MAX_LOOP_ITERATIONS:
+                raise EvalError("PC114", "iterable too large to unroll at compile time", node)
+            return list(value)
+        raise EvalError("PC102", f"cannot iterate over {_kind(value)} at compile time", node)
+
+    def _limit(self, value: Any, node: cst.CSTNode) -> None:
+        if isinstance(value, (str, bytes, list, tuple, dict)) and len(value) > MAX_SEQUENCE:
+            raise EvalError("PC102", "value too large to build at compile time", node)
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            raise EvalError("PC102", "integer too large to evaluate at compile time", node)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _is_params(cls: ClassRef, ev: Evaluator) -> bool:
+    from .stepdefs import is_parameters_class
+
+    return is_parameters_class(cls, ev.index)
+
+
+def _keyword(node: cst.CSTNode) -> str:
+    name = type(node).__name__
+    return {"Global": "global", "Nonlocal": "nonlocal", "Match": "match", "AsyncFunctionDef": "async def"}.get(
+        name, name.lower())
+
+
+def _describe(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return f"`{node.value}`"
+    if isinstance(node, cst.Attribute):
+        return f"`{_dotted(node)}`"
+    return {
+        "Lambda": "a lambda", "Yield": "`yield`", "NamedExpr": "an assignment expression (`:=`)",
+        "Await": "`await`", "Call": "this call", "Subscript": "this subscript",
+    }.get(type(node).__name__, "this expression")
+
+
+def _dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, (StepHandle, Slot)):
+        return "a step"
+    if isinstance(value, (ModuleRef, ExternalName)):
+        return "a module"
+    if value is None:
+        return "None"
+    return f"a value of type `{type(value).__name__}`"
+
+
+def _unpack_message(value: Any, wanted: int, got: int, at_least: bool = False) -> str:
+    need = f"at least {wanted}" if at_least else str(wanted)
+    if isinstance(value, tuple) and value and all(isinstance(v, Artifact) for v in value):
+        return f"step `{value[0].step}` has {got} outputs, but {need} names are unpacked"
+    return f"cannot unpack {got} values into {need} names"
+
+
+def _names_in(node: cst.CSTNode | None) -> list[str]:
+    if node is None:
+        return []
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for e in node.elements for n in _names_in(e.value)]
+    if isinstance(node, cst.StarredElement):
+        return _names_in(node.value)
+    if isinstance(node, cst.Del):
+        return _names_in(node.target)
+    return []
+
+
+def _comp_targets(clause: cst.CompFor) -> cst.CSTNode:
+    targets = [clause.target]
+    inner = clause.inner_for_in
+    while inner is not None:
+        targets.append(inner.target)
+        inner = inner.inner_for_in
+    return cst.Tuple([cst.Element(t) for t in targets])
+
+
+def _assigned_names(stmt: cst.CSTNode) -> list[str]:
+    names: list[str] = []
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    names += _names_in(target.target)
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                names += _names_in(small.target)
+    elif isinstance(stmt, cst.For):
+        names += _names_in(stmt.target)
+        for inner in stmt.body.body:
+            names += _assigned_names(inner)
+    elif isinstance(stmt, cst.If):
+        for inner in stmt.body.body:
+            names += _assigned_names(inner)
+        if stmt.orelse is not None:
+            names += _assigned_names(stmt.orelse) if isinstance(stmt.orelse, cst.If) else [
+                n for inner in stmt.orelse.body.body for n in _assigned_names(inner)]
+    return names

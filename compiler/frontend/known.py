@@ -1,0 +1,80 @@
+"""Qualified names the frontend recognises without importing anything.
+
+pipec's own API and ZenML's current and old (<= 0.39) APIs map onto the same few
+roles. A name is recognised by where it was imported from, never by its spelling
+alone, so `from zenml import step as s` and `@zenml.step` both work.
+"""
+
+from __future__ import annotations
+
+STEP_DECORATORS = frozenset({
+    "pipec.step", "pipec.decorators.step",
+    "zenml.step", "zenml.steps.step", "zenml.steps.base_step.step", "zenml.steps.step_decorator.step",
+    "zenml.new.steps.step_decorator.step",
+})
+
+PIPELINE_DECORATORS = frozenset({
+    "pipec.pipeline", "pipec.decorators.pipeline",
+    "zenml.pipeline", "zenml.pipelines.pipeline", "zenml.pipelines.base_pipeline.pipeline",
+    "zenml.pipelines.pipeline_decorator.pipeline", "zenml.new.pipelines.pipeline_decorator.pipeline",
+})
+
+#: Decorators that mark the old (<= 0.39) API: the pipeline's parameters are step slots.
+OLD_PIPELINE_DECORATORS = frozenset({
+    "zenml.pipelines.pipeline", "zenml.pipelines.base_pipeline.pipeline",
+    "zenml.pipelines.pipeline_decorator.pipeline",
+})
+
+#: Settings classes: qualified name -> settings kind.
+SETTINGS_CLASSES: dict[str, str] = {
+    "pipec.Resources": "resources", "pipec.settings.Resources": "resources",
+    "zenml.config.ResourceSettings": "resources",
+    "zenml.config.resource_settings.ResourceSettings": "resources",
+    "pipec.Docker": "docker", "pipec.settings.Docker": "docker",
+    "zenml.config.DockerSettings": "docker", "zenml.config.docker_settings.DockerSettings": "docker",
+    "pipec.Retry": "retry", "pipec.settings.Retry": "retry",
+    "zenml.config.StepRetryConfig": "retry", "zenml.config.retry_config.StepRetryConfig": "retry",
+    "pipec.Schedule": "schedule", "pipec.settings.Schedule": "schedule",
+    "zenml.config.Schedule": "schedule", "zenml.config.schedule.Schedule": "schedule",
+    "zenml.pipelines.Schedule": "schedule", "zenml.pipelines.schedule.Schedule": "schedule",
+    "zenml.Schedule": "schedule",
+}
+
+#: Base classes of old-API step parameter classes.
+BASE_PARAMETERS = frozenset({
+    "zenml.steps.BaseParameters", "zenml.steps.base_parameters.BaseParameters",
+    "zenml.steps.BaseStepConfig", "zenml.steps.base_step_config.BaseStepConfig",
+})
+
+#: The old API's multi-output return annotation `Output(a=int, b=float)`.
+OUTPUT_CLASSES = frozenset({"zenml.steps.Output", "zenml.steps.step_output.Output"})
+
+#: Run-time-only parameters a step may declare; they are not inputs.
+CONTEXT_TYPES = frozenset({
+    "zenml.steps.StepContext", "zenml.steps.step_context.StepContext", "zenml.StepContext",
+})
+
+#: `typing` names, normalised to what the type checks use.
+TYPING_ALIASES: dict[str, str] = {
+    "typing.List": "list", "typing.Dict": "dict", "typing.Tuple": "tuple", "typing.Set": "set",
+    "typing.FrozenSet": "frozenset", "typing.Any": "Any", "typing.Type": "type",
+    "typing_extensions.Any": "Any",
+    "builtins.list": "list", "builtins.dict": "dict", "builtins.tuple": "tuple", "builtins.set": "set",
+}
+
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+LITERAL = frozenset({"typing.Literal", "typing_extensions.Literal"})
+
+BUILTIN_TYPES = frozenset({
+    "int", "float", "str", "bool", "bytes", "list", "dict", "tuple", "set", "frozenset", "object", "complex",
+    "bytearray", "type",
+})
+
+DATETIME = frozenset({"datetime.datetime"})
+TIMEDELTA = frozenset({"datetime.timedelta"})
+
+#: Calls that are never static (listed to give a pointed message).
+NON_DETERMINISTIC_PREFIXES = ("random.", "time.", "uuid.", "os.", "datetime.datetime.now", "datetime.date.today",
+                              "secrets.", "numpy.random.", "subprocess.", "requests.")

@@ -1,0 +1,292 @@
+"""The user's project as modules: finding files, reading symbol tables, resolving names.
+
+Nothing is imported. A module is "in the project" when its top-level package is a
+file or folder under the source root; everything else (pandas, zenml, pipec) is
+external and only ever known by its qualified name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from ..diagnostics import Diagnostics
+from ..ir import Span
+from .source import SourceFile, parse_file
+from .values import ClassRef, ExternalName, FunctionRef, Located, ModuleRef
+
+
+@dataclass(frozen=True)
+class ImportedModule:
+    """`import a.b` (binds `a` to module `a`) or `import a.b as x` (binds `x` to module `a.b`)."""
+
+    # The module the bound name refers to.
+    module: str
+    # Where the import is.
+    where: Located
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """`from module import name [as alias]`."""
+
+    # Absolute module name.
+    module: str
+    # Imported name.
+    name: str
+    # Where the import is.
+    where: Located
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A top-level `def` or `class`."""
+
+    # The FunctionDef or ClassDef node.
+    node: cst.CSTNode
+    # Where it is.
+    where: Located
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A top-level `NAME = value` (evaluated lazily, as a constant)."""
+
+    # The assigned expression.
+    value: cst.BaseExpression
+    # Where it is.
+    where: Located
+
+
+Symbol = ImportedModule | ImportedName | Definition | Assignment
+
+
+class ModuleIndex:
+    """Parses project modules on demand and resolves their top-level names."""
+
+    def __init__(self, root: Path, diags: Diagnostics) -> None:
+        self.root = root
+        self.diags = diags
+        self._files: dict[str, SourceFile | None] = {}
+        self._symbols: dict[str, dict[str, Symbol]] = {}
+        self._resolving: set[tuple[str, str]] = set()
+        self._resolved: dict[tuple[str, str], Any] = {}
+        self._reported: set[tuple[str, str]] = set()
+        #: Set by the frontend: classifies a definition (step, pipeline, class...).
+        self.classify: Callable[[Definition, SourceFile], Any] | None = None
+        #: Set by the frontend: evaluates a module-level assignment as a constant.
+        self.evaluate_constant: Callable[[Assignment, SourceFile], Any] | None = None
+
+    # ------------------------------------------------------------------ files
+
+    def rel(self, path: Path) -> str:
+        """`path` relative to the root, "/"-separated."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def module_name_for(self, path: Path) -> str:
+        """The dotted module name of a file under the root."""
+        parts = list(Path(self.rel(path)).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts) or "__init__"
+
+    def module_path(self, name: str) -> Path | None:
+        """The file of project module `name`, or None."""
+        base = self.root.joinpath(*name.split("."))
+        for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def is_project_package(self, name: str) -> bool:
+        """True when `name`'s top-level package lives under the root."""
+        top = name.split(".")[0]
+        return bool(top) and ((self.root / f"{top}.py").is_file() or (self.root / top).is_dir())
+
+    def load_path(self, path: Path) -> SourceFile | None:
+        """Parse a file under the root (cached by module name)."""
+        name = self.module_name_for(path)
+        if name not in self._files:
+            self._files[name] = parse_file(path, self.rel(path), name, self.diags)
+        return self._files[name]
+
+    def load(self, name: str) -> SourceFile | None:
+        """Parse project module `name` (cached); None when absent or broken."""
+        if name not in self._files:
+            path = self.module_path(name)
+            self._files[name] = parse_file(path, self.rel(path), name, self.diags) if path else None
+        return self._files[name]
+
+    def is_submodule(self, name: str) -> bool:
+        """True when `name` is a module file or package folder of the project."""
+        return self.module_path(name) is not None or self.root.joinpath(*name.split(".")).is_dir()
+
+    # ------------------------------------------------------------------ symbols
+
+    def symbols(self, src: SourceFile) -> dict[str, Symbol]:
+        """The top-level names of `src` (imports, defs, classes, assignments)."""
+        if src.module_name not in self._symbols:
+            table: dict[str, Symbol] = {}
+            for stmt in src.tree.body:
+                self._collect(stmt, stmt, src, table)
+            self._symbols[src.module_name] = table
+        return self._symbols[src.module_name]
+
+    def _collect(self, stmt: cst.CSTNode, top: cst.CSTNode, src: SourceFile, table: dict[str, Symbol]) -> None:
+        where = Located(src, top)
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        module = _dotted(alias.name)
+                        if alias.asname is not None:
+                            table[_asname(alias)] = ImportedModule(module, where)
+                        else:
+                            table[module.split(".")[0]] = ImportedModule(module.split(".")[0], where)
+                elif isinstance(small, cst.ImportFrom):
+                    module = self._absolute(src, small)
+                    if module is None or isinstance(small.names, cst.ImportStar):
+                        continue
+                    for alias in small.names:
+                        name = _dotted(alias.name)
+                        table[_asname(alias) if alias.asname else name] = ImportedName(module, name, where)
+                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    targets = small.targets if isinstance(small, cst.Assign) else [small]
+                    if small.value is None:
+                        continue
+                    for target in targets:
+                        if isinstance(target.target, cst.Name):
+                            table[target.target.value] = Assignment(small.value, where)
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            table[stmt.name.value] = Definition(stmt, where)
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            # Imports guarded by `if TYPE_CHECKING:` or `try: ... except ImportError:`.
+            blocks = [stmt.body]
+            if isinstance(stmt, cst.Try):
+                blocks += [h.body for h in stmt.handlers]
+            elif stmt.orelse is not None and isinstance(stmt.orelse, cst.Else):
+                blocks.append(stmt.orelse.body)
+            for block in blocks:
+                for inner in getattr(block, "body", ()):
+                    self._collect(inner, top, src, table)
+
+    def _absolute(self, src: SourceFile, node: cst.ImportFrom) -> str | None:
+        level = len(node.relative)
+        name = _dotted(node.module) if node.module is not None else ""
+        if level == 0:
+            return name
+        package = src.module_name.split(".") if src.is_package else src.module_name.split(".")[:-1]
+        if level - 1 > len(package):
+            self.diags.error("PC106", "relative import goes beyond the source root",
+                             src.statement_span(_top_of(src, node)))
+            return None
+        base = package[: len(package) - (level - 1)]
+        return ".".join([*base, name] if name else base)
+
+    # ------------------------------------------------------------------ resolution
+
+    def resolve(self, src: SourceFile, name: str) -> Any:
+        """The value of top-level `name` in `src`, or None when it is not defined there."""
+        symbol = self.symbols(src).get(name)
+        if symbol is None:
+            return None
+        key = (src.module_name, name)
+        if key in self._resolved:
+            return self._resolved[key]
+        if key in self._resolving:
+            self.diags.error("PC120", f"`{name}` in `{src.module_name}` is defined in terms of itself",
+                             src.statement_span(symbol.where.top))
+            return None
+        self._resolving.add(key)
+        try:
+            value = self._resolve_symbol(src, name, symbol)
+        finally:
+            self._resolving.discard(key)
+        self._resolved[key] = value
+        return value
+
+    def _resolve_symbol(self, src: SourceFile, name: str, symbol: Symbol) -> Any:
+        if isinstance(symbol, ImportedModule):
+            return self.module_value(symbol.module, symbol.where)
+        if isinstance(symbol, ImportedName):
+            base = self.module_value(symbol.module, symbol.where)
+            return self.attribute(base, symbol.name, symbol.where)
+        if isinstance(symbol, Definition):
+            if self.classify is not None:
+                return self.classify(symbol, src)
+            node = symbol.node
+            if isinstance(node, cst.ClassDef):
+                return ClassRef(src.module_name, node.name.value, node, src)
+            return FunctionRef(f"{src.module_name}.{name}")
+        if isinstance(symbol, Assignment) and self.evaluate_constant is not None:
+            return self.evaluate_constant(symbol, src)
+        return None
+
+    def module_value(self, module: str, where: Located | None) -> Any:
+        """A ModuleRef for `module`; reports PC106 when it should be in the project but is not."""
+        if self.is_project_package(module) and not self.is_submodule(module):
+            self._report_missing(module, where)
+            return None
+        return ModuleRef(module)
+
+    def attribute(self, base: Any, attr: str, where: Located | None) -> Any:
+        """`base.attr` for module references and external names; None when unknown."""
+        if isinstance(base, ExternalName):
+            return ExternalName(f"{base.qualname}.{attr}")
+        if not isinstance(base, ModuleRef):
+            return None
+        if not self.is_project_package(base.name):
+            return ExternalName(f"{base.name}.{attr}")
+        src = self.load(base.name) if self.module_path(base.name) else None
+        if src is not None:
+            value = self.resolve(src, attr)
+            if value is not None:
+                return value
+        sub = f"{base.name}.{attr}"
+        if self.is_submodule(sub):
+            return ModuleRef(sub)
+        if src is None and self.module_path(base.name) is not None:
+            return None  # the module failed to parse: already reported
+        self._report_missing(sub, where, name=attr, module=base.name)
+        return None
+
+    def _report_missing(self, target: str, where: Located | None, name: str | None = None,
+                        module: str | None = None) -> None:
+        key = (target, name or "")
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        span = where.source.statement_span(where.top) if where else Span("<unknown>", 0, 0)
+        if name is not None:
+            message = f"cannot find `{name}` in project module `{module or ''}`"
+            help_ = f"define `{name}` there, or import it from the module that defines it"
+        else:
+            path = "/".join(target.split("."))
+            message = f"cannot resolve import `{target}` in the source root"
+            help_ = (f"expected {path}.py or {path}/__init__.py under the source root; "
+                     "use --root to point pipec at the project's top folder")
+        self.diags.error("PC106", message, span, help=help_)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    assert alias.asname is not None
+    return _dotted(alias.asname.name)
+
+
+def _top_of(src: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
+    for stmt in src.tree.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and node in stmt.body:
+            return stmt
+    return src.tree.body[0] if src.tree.body else node

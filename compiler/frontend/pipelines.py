@@ -1,0 +1,582 @@
+"""Building IR pipelines: binding step calls, scanning module-level runs, evaluating bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import yaml
+
+from ..config import RunConfig, load_run_config
+from ..diagnostics import Diagnostics, did_you_mean
+from ..ir import (
+    InputBinding,
+    LiteralValue,
+    OutputRef,
+    ParameterRef,
+    Pipeline,
+    PipelineParameter,
+    Source,
+    Span,
+    StepInvocation,
+)
+from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return
+from .modules import ModuleIndex
+from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
+from .source import SourceFile
+from .stepdefs import PipelineDef, StepDef, parameters_fields
+from .values import (
+    Artifact,
+    Invocation,
+    OldStepInstance,
+    ParamsInstance,
+    ParamValue,
+    PipelineHandle,
+    PipelineInstance,
+    Slot,
+    StepHandle,
+    contains_symbolic,
+)
+
+MAX_INVOCATIONS = 20_000
+
+
+# ---------------------------------------------------------------------- module-level runs
+
+
+class RunScanner:
+    """Finds module-level pipeline calls: `p(lr=0.1)`, `p.with_options(...)()`, `old_p(s=s()).run()`.
+
+    Module-level code is arbitrary (argparse, logging, click...), so only expressions
+    that mention a pipeline are evaluated, and failures in them are warnings.
+    """
+
+    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile) -> None:
+        self.index = index
+        self.diags = diags
+        self.src = src
+        self.scope = Scope()
+        self.instances: list[PipelineInstance] = []
+
+    def scan(self) -> list[PipelineInstance]:
+        """Every pipeline instance created at module level, in source order."""
+        for stmt in self.src.tree.body:
+            self._walk(stmt, stmt)
+        return self.instances
+
+    def _walk(self, stmt: cst.CSTNode, top: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    self._expression(small, top)
+            return
+        if isinstance(stmt, cst.FunctionDef):
+            if stmt.decorators:
+                return  # steps and pipelines are not entry points
+        elif isinstance(stmt, cst.ClassDef):
+            return
+        for block in _blocks(stmt):
+            for inner in block:
+                self._walk(inner, top)
+
+    def _expression(self, small: cst.CSTNode, top: cst.CSTNode) -> None:
+        if not self._mentions_pipeline(small.value):
+            return
+        ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
+        try:
+            value = ev.eval(small.value)
+        except EvalError as err:
+            span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
+            self.diags.warning(err.code, f"{err.message}; the module-level pipeline call is ignored", span,
+                               help=err.help)
+            return
+        except (_PoisonSignal, RecursionError):
+            return
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                if isinstance(target.target, cst.Name):
+                    self.scope.names[target.target.value] = value
+
+    def _mentions_pipeline(self, node: cst.CSTNode) -> bool:
+        finder = _NameFinder()
+        node.visit(finder)
+        for name in finder.names:
+            value = self.scope.names.get(name)
+            if value is None:
+                try:
+                    value = self.index.resolve(self.src, name)
+                except RecursionError:
+                    value = None
+            if isinstance(value, (PipelineHandle, PipelineInstance)):
+                return True
+        return False
+
+    # Evaluator builder hooks -------------------------------------------------------
+
+    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: cst.Call,
+                  arg_nodes: dict) -> Any:
+        """At module level, calling a step makes an old-API step instance."""
+        if isinstance(func, StepHandle):
+            if args:
+                raise EvalError("PC107", "old-style step instances take keyword arguments only", node)
+            return OldStepInstance(func.definition, dict(kwargs), func.overrides, ev.span(node))
+        raise EvalError("PC102", "this call cannot be evaluated at module level", node)
+
+    def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: cst.Call,
+                      arg_nodes: dict) -> PipelineInstance:
+        """Record a module-level pipeline call."""
+        instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node))
+        instance.arg_spans = {k: ev.span(v) for k, v in arg_nodes.items()}  # type: ignore[attr-defined]
+        self.instances.append(instance)
+        return instance
+
+
+class _NameFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+
+def _blocks(stmt: cst.CSTNode) -> list:
+    blocks = []
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        blocks.append(getattr(body, "body", ()))
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        blocks.append([orelse])
+    elif orelse is not None and hasattr(orelse, "body"):
+        blocks.append(orelse.body.body)
+    for handler in getattr(stmt, "handlers", ()) or ():
+        blocks.append(handler.body.body)
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        blocks.append(final.body.body)
+    return blocks
+
+
+# ---------------------------------------------------------------------- pipeline body
+
+
+@dataclass
+class BuildOptions:
+    """Inputs to building one pipeline."""
+
+    # Raw --param values.
+    cli_params: dict[str, str]
+    # --config path, if given.
+    cli_config: Path | None
+    # The entry file's folder (relative config paths resolve from it).
+    entry_dir: Path
+    # Source root.
+    root: Path
+
+
+class PipelineBuilder:
+    """Evaluates one pipeline body and records its step invocations."""
+
+    def __init__(self, pdef: PipelineDef, index: ModuleIndex, diags: Diagnostics, reader: SettingsReader,
+                 pipeline_partial: Partial, config: RunConfig | None) -> None:
+        self.pdef = pdef
+        self.index = index
+        self.diags = diags
+        self.reader = reader
+        self.pipeline_partial = pipeline_partial
+        self.config = config
+        self.invocations: list[StepInvocation] = []
+        self.taken: set[str] = set()
+        self.slots: dict[str, Slot] = {}
+
+    # ------------------------------------------------------------------ ids
+
+    def next_id(self, base: str) -> str:
+        """ZenML's invocation ids: the step name, then name_2, name_3, ..."""
+        if base not in self.taken:
+            return base
+        index = 2
+        while f"{base}_{index}" in self.taken:
+            index += 1
+        return f"{base}_{index}"
+
+    # ------------------------------------------------------------------ calls
+
+    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: cst.Call,
+                  arg_nodes: dict) -> Any:
+        """Bind one step call into a StepInvocation and return its output handles."""
+        if len(self.invocations) >= MAX_INVOCATIONS:
+            raise EvalError("PC114", f"more than {MAX_INVOCATIONS:,} step invocations", node)
+        kwargs = dict(kwargs)
+        after_value = kwargs.pop("after", None) if isinstance(func, StepHandle) else None
+        custom_id = kwargs.pop("id", None) if isinstance(func, StepHandle) else None
+        if isinstance(func, Slot):
+            definition, overrides = func.instance.definition, func.instance.overrides
+            step_id = func.name
+            instance = func.instance
+        else:
+            definition, overrides, instance = func.definition, func.overrides, None
+            if custom_id is not None and not isinstance(custom_id, str) or custom_id == "":
+                raise EvalError("PC107", "`id=` must be a non-empty string", arg_nodes.get("id", node))
+            step_id = custom_id if custom_id is not None else self.next_id(definition.name)
+        self.taken.add(step_id)
+
+        values: list[tuple[str, Any, Span]] = []
+        params = [p for p in definition.params if p.kind != "parameters"]
+        if len(args) > len(params):
+            raise EvalError("PC204", f"step `{definition.name}` takes {len(params)} positional "
+                            f"argument{'s' if len(params) != 1 else ''} but {len(args)} were given", node)
+        for position, value in enumerate(args):
+            span = ev.span(arg_nodes[f"#{position}"]) if f"#{position}" in arg_nodes else ev.span(node)
+            values.append((params[position].name, value, span))
+        for name, value in kwargs.items():
+            values.append((name, value, ev.span(arg_nodes[name]) if name in arg_nodes else ev.span(node)))
+
+        inputs = [InputBinding(name, self._source(definition, step_id, name, value, node, ev), span)
+                  for name, value, span in values]
+        option_partial = self.reader.read(definition.options, "step")
+        override_partial = self.reader.read(overrides, "step")
+        config_section = self.config.step(step_id) if self.config else {}
+        config_partial = self._config_step_partial(step_id, config_section)
+        partial = merge(self.pipeline_partial, option_partial, override_partial, config_partial)
+        partial.pop("name", None)
+        code_parameters = {**option_partial.get("parameters", {}), **override_partial.get("parameters", {})}
+        partial.pop("parameters", None)
+        inputs = self._extra_parameters(inputs, code_parameters, config_section.get("parameters") or {},
+                                        definition, step_id, ev.span(node))
+        if definition.params_classes:
+            inputs += self._params_bindings(definition, instance, step_id, ev, node,
+                                            config_section.get("parameters") or {})
+        after = self._after(after_value, arg_nodes.get("after", node)) if after_value is not None else ()
+        self.invocations.append(StepInvocation(
+            id=step_id, function=definition.function, module=definition.module, signature=definition.params,
+            inputs=tuple(inputs), outputs=definition.outputs, after=after, settings=to_settings(partial),
+            definition_span=definition.span, span=ev.span(node)))
+        outputs = [Artifact(step_id, out.name, out.type) for out in definition.outputs]
+        if not outputs:
+            return Invocation(step_id)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _source(self, definition: StepDef, step_id: str, name: str, value: Any, node: cst.CSTNode,
+                ev: Evaluator) -> Source:
+        if value is POISON:
+            raise _PoisonSignal()
+        if isinstance(value, Artifact):
+            return OutputRef(value.step, value.output)
+        if isinstance(value, ParamValue):
+            return ParameterRef(value.name)
+        if isinstance(value, Invocation):
+            raise EvalError("PC113", f"step `{value.step}` has no outputs; it cannot feed input `{name}`", node,
+                            help=f"use after=\"{value.step}\" to order the steps without passing data")
+        if isinstance(value, tuple) and value and all(isinstance(v, Artifact) for v in value):
+            names = ", ".join(v.output for v in value)
+            raise EvalError("PC113", f"step `{value[0].step}` has {len(value)} outputs ({names}); pass one of "
+                            f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
+        if isinstance(value, ParamsInstance):
+            return LiteralValue(dict(value.fields))
+        if contains_symbolic(value):
+            raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
+                            "outputs; pass each output to its own input", node)
+        try:
+            return LiteralValue(to_json_value(value))
+        except TypeError as exc:
+            raise EvalError("PC111", f"input `{name}` of step `{definition.name}` is not JSON-serialisable: {exc}",
+                            node) from None
+
+    def _config_step_partial(self, step_id: str, section: dict) -> Partial:
+        if not section or self.config is None:
+            return {}
+        options = []
+        for key in ("settings", "enable_cache", "retry", "step_operator", "extra", "experiment_tracker"):
+            if key in section:
+                options.append((key, section[key], self.config.span("steps", step_id, key)))
+        return self.reader.read(options, "step")
+
+    def _extra_parameters(self, inputs: list[InputBinding], code: dict, config: dict, definition: StepDef,
+                          step_id: str, span: Span) -> list[InputBinding]:
+        bound = {b.name: b for b in inputs}
+        signature = {p.name for p in definition.params if p.kind != "parameters"}
+        for name, value in code.items():
+            if name in bound:
+                continue
+            bound[name] = InputBinding(name, LiteralValue(_json_or_none(value)), span)
+        for name, value in config.items():
+            if any(p.name == name for p in definition.params if p.kind == "parameters"):
+                continue
+            if definition.params_classes and name not in signature:
+                continue  # an old-API BaseParameters field: handled with the parameters class
+            config_span = self.config.span("steps", step_id, "parameters", name) if self.config else span
+            existing = bound.get(name)
+            literal = _json_or_none(value)
+            if existing is not None:
+                if isinstance(existing.source, LiteralValue) and existing.source.value == literal:
+                    continue
+                self.diags.error("PC110", f"parameter `{name}` of step `{step_id}` is set both in the code and in "
+                                 "the run configuration", config_span,
+                                 help="remove one of them; the two values differ",
+                                 notes=(f"set in code at {existing.span}",))
+                continue
+            bound[name] = InputBinding(name, LiteralValue(literal), config_span)
+        return list(bound.values())
+
+    def _params_bindings(self, definition: StepDef, instance: OldStepInstance | None, step_id: str,
+                         ev: Evaluator, node: cst.CSTNode, config: dict) -> list[InputBinding]:
+        bindings = []
+        for pname, cls in definition.params_classes.items():
+            fields = parameters_fields(cls, self.index, self.diags)
+            given: dict[str, Any] = {}
+            source_value = None
+            if instance is not None:
+                for key in (pname, "params", "config"):
+                    if key in instance.kwargs:
+                        source_value = instance.kwargs[key]
+                        break
+            span = instance.span if instance is not None and instance.span else ev.span(node)
+            if isinstance(source_value, ParamsInstance):
+                given.update(dict(source_value.fields))
+            elif isinstance(source_value, dict):
+                given.update(source_value)
+            elif source_value is not None:
+                self.diags.error("PC108", f"`{pname}` of step `{step_id}` must be a `{cls.name}(...)`", span)
+            for key, value in config.items():
+                if key in fields:
+                    given[key] = value
+            values: dict[str, Any] = {}
+            for fname, (has_default, default, _) in fields.items():
+                if fname in given:
+                    values[fname] = given[fname]
+                elif has_default:
+                    values[fname] = default
+                else:
+                    self.diags.error("PC203", f"field `{fname}` of `{cls.name}` has no value for step `{step_id}`",
+                                     span, help=f"pass {pname}={cls.name}({fname}=...) when instantiating the "
+                                     "step, or set it under `steps.{id}.parameters` in the config".replace(
+                                         "{id}", step_id))
+            unknown = sorted(set(given) - set(fields))
+            for fname in unknown:
+                self.diags.error("PC204", f"`{cls.name}` has no field `{fname}`", span,
+                                 help=did_you_mean(fname, fields))
+            try:
+                literal = to_json_value(values)
+            except TypeError as exc:
+                self.diags.error("PC111", f"parameters of step `{step_id}` are not JSON-serialisable: {exc}", span)
+                continue
+            if not unknown and all(f in values for f in fields):
+                bindings.append(InputBinding(pname, LiteralValue(literal), span))
+        return bindings
+
+    def _after(self, value: Any, node: cst.CSTNode) -> tuple[str, ...]:
+        items = value if isinstance(value, (list, tuple)) and not _is_outputs(value) else [value]
+        ids: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                ids.append(item)
+            elif isinstance(item, (Artifact, Invocation)):
+                ids.append(item.step)
+            elif isinstance(item, tuple) and _is_outputs(item):
+                ids.append(item[0].step)
+            elif isinstance(item, ParamValue) and item.known and isinstance(item.value, str):
+                ids.append(item.value)
+            else:
+                raise EvalError("PC119", "`after=` takes step ids, step outputs, or a list of them", node)
+        return tuple(dict.fromkeys(ids))
+
+    # ------------------------------------------------------------------ finish
+
+    def finish(self) -> tuple[StepInvocation, ...]:
+        """The invocations, with old-API `.after()` edges applied."""
+        if not self.slots:
+            return tuple(self.invocations)
+        out = []
+        for inv in self.invocations:
+            slot = self.slots.get(inv.id)
+            if slot is not None and slot.after:
+                inv = replace(inv, after=tuple(dict.fromkeys((*inv.after, *slot.after))))
+            out.append(inv)
+        return tuple(out)
+
+
+def _is_outputs(value: Any) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, Artifact) for v in value)
+
+
+def _json_or_none(value: Any) -> Any:
+    try:
+        return to_json_value(value)
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------------- parameters
+
+
+def coerce_param(raw: str, type_: str) -> Any:
+    """Convert a `--param` string to the parameter's declared type; ValueError when it does not fit."""
+    base = type_.replace(" | None", "")
+    if type_.endswith(" | None") and raw in ("null", "None", "~"):
+        return None
+    if base == "str":
+        return raw
+    if base == "int":
+        return int(raw)
+    if base == "float":
+        return float(raw)
+    if base == "bool":
+        lowered = raw.lower()
+        if lowered in ("true", "yes", "1", "on"):
+            return True
+        if lowered in ("false", "no", "0", "off"):
+            return False
+        raise ValueError("expected true or false")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    try:
+        return to_json_value(value)
+    except TypeError:
+        return raw
+
+
+def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
+                       cli: dict[str, str], diags: Diagnostics) -> list[PipelineParameter]:
+    """Parameter values: --param > --config > module-level call > default."""
+    call_values: dict[str, tuple[Any, Span]] = {}
+    if instance is not None and not pdef.old_api:
+        spans = getattr(instance, "arg_spans", {})
+        for position, value in enumerate(instance.args):
+            if position < len(pdef.params):
+                call_values[pdef.params[position].name] = (value, spans.get(f"#{position}", instance.span))
+        for name, value in instance.kwargs.items():
+            if not any(p.name == name for p in pdef.params):
+                diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`",
+                            spans.get(name, instance.span), help=did_you_mean(name, [p.name for p in pdef.params]))
+                continue
+            call_values[name] = (value, spans.get(name, instance.span))
+    config_values = config.parameters if config else {}
+    for name in config_values:
+        if not any(p.name == name for p in pdef.params):
+            diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`", config.span("parameters", name),
+                        help=did_you_mean(name, [p.name for p in pdef.params]))
+    out = []
+    for p in pdef.params:
+        known, value = p.default_known, p.default
+        if p.name in call_values:
+            raw, span = call_values[p.name]
+            if isinstance(raw, ParamValue):
+                raw = raw.value if raw.known else None
+            try:
+                value, known = to_json_value(raw), True
+            except TypeError as exc:
+                diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}", span)
+        if p.name in config_values:
+            try:
+                value, known = to_json_value(config_values[p.name]), True
+            except TypeError as exc:
+                diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}",
+                            config.span("parameters", p.name))
+        if p.name in cli:
+            try:
+                value, known = coerce_param(cli[p.name], p.type), True
+            except ValueError as exc:
+                diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
+        out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,
+                                     value if known else None, known, p.span))
+    return out
+
+
+# ---------------------------------------------------------------------- one pipeline
+
+
+def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options: BuildOptions,
+                   index: ModuleIndex, diags: Diagnostics) -> Pipeline:
+    """Evaluate `pdef`'s body into an IR Pipeline."""
+    reader = SettingsReader(diags)
+    run_options = tuple(instance.handle.overrides) + tuple(instance.run_options) if instance else ()
+    decorator_partial = reader.read(pdef.options, "pipeline")
+    run_partial = reader.read(run_options, "pipeline")
+    config = _load_config(options, merge(decorator_partial, run_partial), diags)
+    config_partial = _config_pipeline_partial(config, reader)
+    partial = merge(decorator_partial, run_partial, config_partial)
+    schedule = partial.pop("schedule", None)
+    for key in ("name", "config_path", "parameters", "steps"):
+        partial.pop(key, None)
+
+    parameters = resolve_parameters(pdef, instance, config, options.cli_params, diags) if not pdef.old_api else []
+    builder = PipelineBuilder(pdef, index, diags, reader, partial, config)
+    scope = Scope()
+    if pdef.old_api:
+        _bind_slots(pdef, instance, builder, scope, diags)
+    else:
+        for param in parameters:
+            scope.names[param.name] = ParamValue(param.name, param.known, param.value)
+    ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
+    try:
+        ev.run_block(pdef.node.body.body)
+    except _Return:
+        pass
+    steps = builder.finish()
+    return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
+                    steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
+
+
+def _load_config(options: BuildOptions, partial: Partial, diags: Diagnostics) -> RunConfig | None:
+    path = options.cli_config
+    if path is None and partial.get("config_path"):
+        path = options.entry_dir / partial["config_path"]
+    if path is None:
+        return None
+    resolved = path.resolve()
+    try:
+        shown = resolved.relative_to(options.root).as_posix()
+    except ValueError:
+        shown = str(path)
+    return load_run_config(resolved, shown, diags)
+
+
+def _config_pipeline_partial(config: RunConfig | None, reader: SettingsReader) -> Partial:
+    if config is None:
+        return {}
+    options = [(key, config.data[key], config.span(key))
+               for key in ("settings", "enable_cache", "schedule", "extra") if key in config.data]
+    partial = reader.read(options, "pipeline")
+    if isinstance(config.data.get("retry"), dict):
+        partial = merge(partial, reader.read([("retry", config.data["retry"], config.span("retry"))], "pipeline"))
+    return partial
+
+
+def _bind_slots(pdef: PipelineDef, instance: PipelineInstance | None, builder: PipelineBuilder, scope: Scope,
+                diags: Diagnostics) -> None:
+    if instance is None:
+        diags.error("PC115", f"old-style pipeline `{pdef.name}` is never instantiated, so pipec cannot tell which "
+                    "steps it runs", pdef.span,
+                    help=f"instantiate it at module level, e.g. `{pdef.function}("
+                    + ", ".join(f"{p.name}={p.name}()" for p in pdef.params) + ").run()`")
+        for param in pdef.params:
+            scope.names[param.name] = POISON
+        return
+    bound: dict[str, Any] = {}
+    for position, value in enumerate(instance.args):
+        if position < len(pdef.params):
+            bound[pdef.params[position].name] = value
+    bound.update(instance.kwargs)
+    for param in pdef.params:
+        value = bound.get(param.name)
+        if isinstance(value, OldStepInstance):
+            name = value.kwargs.get("name")
+            slot = Slot(param.name, value)
+            if isinstance(name, str) and name:
+                slot = Slot(name, value)
+            builder.slots[slot.name] = slot
+            scope.names[param.name] = slot
+        else:
+            diags.error("PC115", f"step slot `{param.name}` of pipeline `{pdef.name}` is not bound to a step "
+                        "instance", instance.span or pdef.span,
+                        help=f"pass {param.name}=<step>() when instantiating the pipeline")
+            scope.names[param.name] = POISON
+    for name in bound:
+        if not any(p.name == name for p in pdef.params):
+            diags.error("PC109", f"pipeline `{pdef.name}` has no step slot `{name}`", instance.span or pdef.span,
+                        help=did_you_mean(name, [p.name for p in pdef.params]))

@@ -1,0 +1,124 @@
+"""Parsed source files and cheap source positions.
+
+libcst's PositionProvider re-generates the whole module to compute positions, which
+costs several times the parse. We only need positions inside the statements we
+report on, so each top-level statement is located on demand: it is wrapped in a
+one-statement module, positioned, and shifted by its start line, which Python's own
+(fast, C) parser reports.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from ..diagnostics import Diagnostics
+from ..ir import Span
+
+
+@dataclass
+class SourceFile:
+    """One parsed Python file of the user's project."""
+
+    # Absolute path on disk.
+    path: Path
+    # Path relative to the source root, "/"-separated (what spans carry).
+    rel: str
+    # Dotted module name relative to the source root, e.g. "steps.ops".
+    module_name: str
+    # True for a package's __init__.py (relative imports resolve from the module itself).
+    is_package: bool
+    # The libcst tree.
+    tree: cst.Module
+    # 1-based start line of each top-level libcst statement, by identity.
+    start_lines: dict[int, int]
+
+    def __post_init__(self) -> None:
+        self._located: dict[int, tuple[int, dict[cst.CSTNode, CodeRange]]] = {}
+
+    def statement_span(self, stmt: cst.CSTNode) -> Span:
+        """The span of a top-level statement's first line (no position pass needed)."""
+        line = self.start_lines.get(id(stmt), 0)
+        return Span(self.rel, line, 1, line, 0)
+
+    def span(self, node: cst.CSTNode, top: cst.CSTNode) -> Span:
+        """The span of `node`, which lies inside the top-level statement `top`."""
+        offset, ranges = self._locate(top)
+        rng = ranges.get(node)
+        if rng is None:
+            return self.statement_span(top)
+        return Span(self.rel, rng.start.line + offset, rng.start.column + 1,
+                    rng.end.line + offset, rng.end.column + 1)
+
+    def _locate(self, top: cst.CSTNode) -> tuple[int, dict[cst.CSTNode, CodeRange]]:
+        key = id(top)
+        if key not in self._located:
+            sub = self.tree.with_changes(body=[top], header=[], footer=[])
+            ranges = MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
+            anchor = ranges.get(top)
+            first = anchor.start.line if anchor is not None else 1
+            offset = self.start_lines.get(key, first) - first
+            self._located[key] = (offset, dict(ranges))
+        return self._located[key]
+
+
+def _start_lines(tree: cst.Module, parsed: ast.Module) -> dict[int, int]:
+    """Map each top-level libcst statement to the line where its keyword starts.
+
+    libcst groups `a; b` into one SimpleStatementLine where ast has two statements,
+    so the two bodies are walked in step, consuming one ast statement per small statement.
+    """
+    lines: dict[int, int] = {}
+    index = 0
+    body = parsed.body
+    for stmt in tree.body:
+        if index >= len(body):
+            break
+        lines[id(stmt)] = body[index].lineno
+        index += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+    return lines
+
+
+def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> SourceFile | None:
+    """Read and parse `path`; report PC002/PC001 and return None when that fails."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error("PC002", f"cannot read `{rel}`: {exc.strerror or exc}", Span(rel, 0, 0))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        diags.error("PC002", f"`{rel}` is not UTF-8 text ({exc.reason} at byte {exc.start})", Span(rel, 0, 0))
+        return None
+    if "\x00" in text:
+        diags.error("PC002", f"`{rel}` contains a NUL byte; it is not a Python source file", Span(rel, 0, 0))
+        return None
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, col = exc.raw_line, exc.raw_column + 1
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        diags.error("PC001", f"syntax error: {message}", Span(rel, line, col, line, col + 1),
+                    help="fix the syntax; pipec reads the file without running it")
+        return None
+    except (RecursionError, MemoryError, ValueError, Exception) as exc:  # libcst's native parser edge cases
+        diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
+        return None
+    try:
+        parsed = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        diags.error("PC001", f"syntax error: {exc.msg}", Span(rel, line, col, line, col + 1),
+                    help="fix the syntax; pipec reads the file without running it")
+        return None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
+        return None
+    is_package = path.name == "__init__.py"
+    return SourceFile(path, rel, module_name, is_package, tree, _start_lines(tree, parsed))

@@ -1,0 +1,267 @@
+"""Reading `@step` and `@pipeline` definitions from the source.
+
+A top-level definition is classified by resolving its decorators to qualified
+names (`known.STEP_DECORATORS`, ...). Step signatures, outputs and decorator
+options are read statically; decorator arguments go through the evaluator in
+constant mode, so module-level constants and settings objects work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..diagnostics import Diagnostics
+from ..ir import Output, Param, Span
+from . import known
+from .annotations import normalize, outputs_of
+from .evaluator import EvalError, Evaluator, _PoisonSignal
+from .modules import Definition, ModuleIndex
+from .settings import to_json_value
+from .source import SourceFile
+from .values import ClassRef, ExternalName, FunctionRef, ModuleRef, PipelineHandle, StepHandle
+
+
+@dataclass
+class StepDef:
+    """A step function as declared."""
+
+    # Step name: the decorator's `name=`, else the function name.
+    name: str
+    # Function name.
+    function: str
+    # Dotted module.
+    module: str
+    # Signature (context parameters excluded).
+    params: tuple[Param, ...]
+    # Outputs with ZenML naming.
+    outputs: tuple[Output, ...]
+    # Decorator options as (key, value, span).
+    options: tuple[tuple[str, Any, Span], ...]
+    # Where the `def` is.
+    span: Span
+    # Old-API parameter classes by parameter name.
+    params_classes: dict[str, ClassRef] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineParam:
+    """A parameter of a pipeline function as declared."""
+
+    # Name.
+    name: str
+    # Canonical type.
+    type: str
+    # Whether a default exists.
+    has_default: bool
+    # The default value (when it is a known literal).
+    default: Any
+    # Whether the default could be evaluated.
+    default_known: bool
+    # Where it is declared.
+    span: Span
+
+
+@dataclass
+class PipelineDef:
+    """A pipeline function as declared."""
+
+    # Pipeline name (`name=` or the function name).
+    name: str
+    # Function name.
+    function: str
+    # Dotted module.
+    module: str
+    # Parameters (for the old API: the step slots).
+    params: tuple[PipelineParam, ...]
+    # Decorator options as (key, value, span).
+    options: tuple[tuple[str, Any, Span], ...]
+    # True for the old (<= 0.39) API.
+    old_api: bool
+    # Where the `def` is.
+    span: Span
+    # The file.
+    source: SourceFile
+    # The FunctionDef node.
+    node: cst.FunctionDef
+
+
+class Classifier:
+    """Turns top-level definitions into StepHandle / PipelineHandle / ClassRef / FunctionRef."""
+
+    def __init__(self, index: ModuleIndex, diags: Diagnostics) -> None:
+        self.index = index
+        self.diags = diags
+
+    def __call__(self, definition: Definition, src: SourceFile) -> Any:
+        node = definition.node
+        if isinstance(node, cst.ClassDef):
+            return ClassRef(src.module_name, node.name.value, node, src)
+        assert isinstance(node, cst.FunctionDef)
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            call = expr if isinstance(expr, cst.Call) else None
+            target = self.static_value(src, call.func if call else expr)
+            qual = target.qualname if isinstance(target, ExternalName) else None
+            if qual in known.STEP_DECORATORS:
+                return StepHandle(self.step(node, src, call))
+            if qual in known.PIPELINE_DECORATORS:
+                return PipelineHandle(self.pipeline(node, src, call, qual in known.OLD_PIPELINE_DECORATORS))
+        return FunctionRef(f"{src.module_name}.{node.name.value}")
+
+    # ------------------------------------------------------------------ helpers
+
+    def static_value(self, src: SourceFile, node: cst.BaseExpression) -> Any:
+        """Resolve a Name / dotted Attribute through imports only (no evaluation)."""
+        if isinstance(node, cst.Name):
+            return self.index.resolve(src, node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.static_value(src, node.value)
+            if isinstance(base, (ModuleRef, ExternalName)):
+                return self.index.attribute(base, node.attr.value, None)
+        return None
+
+    def resolver(self, src: SourceFile):
+        """A resolver for annotations in `src`."""
+        return lambda node: self.static_value(src, node)
+
+    def _options(self, src: SourceFile, node: cst.FunctionDef, call: cst.Call | None) -> tuple:
+        if call is None:
+            return ()
+        ev = Evaluator(self.index, self.diags, src, node)
+        options = []
+        for arg in call.args:
+            if arg.keyword is None:
+                ev.report(EvalError("PC107", "decorator arguments must be keywords", arg))
+                continue
+            try:
+                options.append((arg.keyword.value, ev.eval(arg.value), ev.span(arg)))
+            except EvalError as err:
+                ev.report(err)
+            except _PoisonSignal:
+                pass
+        return tuple(options)
+
+    def _def_span(self, src: SourceFile, node: cst.FunctionDef) -> Span:
+        span = src.statement_span(node)
+        # The `def` keyword line; the name sits after "def " (or "async def ").
+        column = 1 + (len("async def ") if node.asynchronous else len("def "))
+        return Span(span.path, span.line, column, span.line, column + len(node.name.value))
+
+    def step(self, node: cst.FunctionDef, src: SourceFile, call: cst.Call | None) -> StepDef:
+        """Read a step definition."""
+        resolve = self.resolver(src)
+        options = self._options(src, node, call)
+        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name.value)
+        params, classes = self._signature(node, src, resolve)
+        return StepDef(name, node.name.value, src.module_name, params, outputs_of(
+            node.returns.annotation if node.returns else None, resolve), options, self._def_span(src, node), classes)
+
+    def _signature(self, node: cst.FunctionDef, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
+        params: list[Param] = []
+        classes: dict[str, ClassRef] = {}
+        ev = Evaluator(self.index, self.diags, src, node)
+        if not isinstance(node.params.star_arg, cst.MaybeSentinel) or node.params.star_kwarg is not None:
+            ev.report(EvalError("PC107", "steps cannot take *args or **kwargs", node.params))
+        for p in [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]:
+            annotation = p.annotation.annotation if p.annotation else None
+            target = self.static_value(src, annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+            if isinstance(target, ExternalName) and target.qualname in known.CONTEXT_TYPES:
+                continue
+            if isinstance(target, ClassRef) and is_parameters_class(target, self.index):
+                defaults, missing = parameters_defaults(target, self.index, self.diags)
+                classes[p.name.value] = target
+                params.append(Param(p.name.value, target.qualname, required=bool(missing),
+                                    default=defaults, kind="parameters"))
+                continue
+            default, required = None, p.default is None
+            if p.default is not None:
+                try:
+                    default = to_json_value(ev.eval(p.default))
+                except (EvalError, _PoisonSignal, TypeError):
+                    default = None
+            params.append(Param(p.name.value, normalize(annotation, resolve), required, default))
+        return tuple(params), classes
+
+    def pipeline(self, node: cst.FunctionDef, src: SourceFile, call: cst.Call | None, old_api: bool) -> PipelineDef:
+        """Read a pipeline definition."""
+        resolve = self.resolver(src)
+        options = self._options(src, node, call)
+        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name.value)
+        ev = Evaluator(self.index, self.diags, src, node)
+        params: list[PipelineParam] = []
+        for p in [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]:
+            annotation = p.annotation.annotation if p.annotation else None
+            default, known_default = None, False
+            if p.default is not None:
+                try:
+                    default = to_json_value(ev.eval(p.default))
+                    known_default = True
+                except EvalError as err:
+                    ev.report(err)
+                except (_PoisonSignal, TypeError):
+                    ev.report(EvalError("PC111", f"the default of `{p.name.value}` is not a JSON value", p.default))
+            params.append(PipelineParam(p.name.value, normalize(annotation, resolve), p.default is not None,
+                                        default, known_default, ev.span(p.name)))
+        return PipelineDef(name, node.name.value, src.module_name, tuple(params), options, old_api,
+                           self._def_span(src, node), src, node)
+
+
+def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bool:
+    """True when `cls` derives from ZenML's BaseParameters / BaseStepConfig."""
+    if depth > 20:
+        return False
+    for base in cls.node.bases:
+        value = _base_value(cls, base.value, index)
+        if isinstance(value, ExternalName) and value.qualname in known.BASE_PARAMETERS:
+            return True
+        if isinstance(value, ClassRef) and is_parameters_class(value, index, depth + 1):
+            return True
+    return False
+
+
+def _base_value(cls: ClassRef, node: cst.BaseExpression, index: ModuleIndex) -> Any:
+    if isinstance(node, cst.Name):
+        return index.resolve(cls.source, node.value)
+    if isinstance(node, cst.Attribute):
+        base = _base_value(cls, node.value, index)
+        if isinstance(base, (ModuleRef, ExternalName)):
+            return index.attribute(base, node.attr.value, None)
+    return None
+
+
+def parameters_fields(cls: ClassRef, index: ModuleIndex, diags: Diagnostics,
+                      depth: int = 0) -> dict[str, tuple[bool, Any, cst.CSTNode]]:
+    """Fields of a BaseParameters class (bases first): name -> (has_default, default, node)."""
+    fields: dict[str, tuple[bool, Any, cst.CSTNode]] = {}
+    if depth > 20:
+        return fields
+    for base in cls.node.bases:
+        value = _base_value(cls, base.value, index)
+        if isinstance(value, ClassRef):
+            fields.update(parameters_fields(value, index, diags, depth + 1))
+    ev = Evaluator(index, diags, cls.source, cls.node)
+    for stmt in cls.node.body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                name = small.target.value
+                if small.value is None:
+                    fields[name] = (False, None, small)
+                    continue
+                try:
+                    fields[name] = (True, to_json_value(ev.eval(small.value)), small)
+                except (EvalError, _PoisonSignal, TypeError):
+                    fields[name] = (True, None, small)
+    return fields
+
+
+def parameters_defaults(cls: ClassRef, index: ModuleIndex, diags: Diagnostics) -> tuple[dict, list[str]]:
+    """(defaults of the fields that have one, names of fields without a default)."""
+    fields = parameters_fields(cls, index, diags)
+    defaults = {k: v for k, (has, v, _) in fields.items() if has}
+    missing = [k for k, (has, _, _) in fields.items() if not has]
+    return defaults, missing

@@ -1,0 +1,223 @@
+"""Values of the static evaluator.
+
+Anything known at compile time is an ordinary Python value (None, bool, int, float,
+str, bytes, tuple, list, dict, range). Everything else is one of the symbolic
+classes here: references to steps, pipelines, modules, step outputs and pipeline
+parameters whose value may only be known at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from .source import SourceFile
+    from .stepdefs import StepDef
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """An imported module, e.g. `pandas` or the project's `steps.ops`."""
+
+    # Dotted module name.
+    name: str
+
+
+@dataclass(frozen=True)
+class ExternalName:
+    """A name from a module outside the source root (pandas.DataFrame, random.random, ...)."""
+
+    # Fully qualified name.
+    qualname: str
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """A class defined in the user's project."""
+
+    # Module that defines it.
+    module: str
+    # Class name.
+    name: str
+    # The class definition.
+    node: Any
+    # Its file.
+    source: Any
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A plain (undecorated) function of the user's project: never callable statically."""
+
+    # Qualified name.
+    qualname: str
+
+
+@dataclass
+class StepHandle:
+    """A step function, possibly with `.with_options()` overrides applied."""
+
+    # The definition.
+    definition: StepDef
+    # Option overrides, as raw keyword values (already evaluated), in application order.
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class PipelineHandle:
+    """A pipeline function, possibly with options applied."""
+
+    # The pipeline definition.
+    definition: Any
+    # Option overrides, as evaluated keyword values.
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass
+class OldStepInstance:
+    """An old-API step instance, `trainer(params=...)`, bound to a pipeline slot."""
+
+    # The step definition.
+    definition: StepDef
+    # Keyword arguments given at instantiation (evaluated), e.g. params=, name=.
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    # Option overrides from .configure()/.with_options().
+    overrides: tuple[tuple[str, Any], ...] = ()
+    # Where it was instantiated.
+    span: Any = None
+
+
+@dataclass
+class Slot:
+    """An old-API pipeline parameter: a step instance the body calls once."""
+
+    # Slot (= step id) name.
+    name: str
+    # The bound instance.
+    instance: OldStepInstance
+    # Ids that must run before this one (from `.after()`).
+    after: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PipelineInstance:
+    """A module-level pipeline call: `p(lr=0.1)`, `p.with_options(...)()`, or old `p(step=step()).run()`."""
+
+    # The pipeline, with the options applied before the call.
+    handle: PipelineHandle
+    # Positional arguments (evaluated).
+    args: list
+    # Keyword arguments (evaluated).
+    kwargs: dict
+    # Options given afterwards, e.g. `.run(schedule=..., config_path=...)`, as (key, value, span).
+    run_options: tuple = ()
+    # Where the call is.
+    span: Any = None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output of a step invocation; its value exists only at run time."""
+
+    # Producing invocation id.
+    step: str
+    # Output name.
+    output: str
+    # Output type.
+    type: str
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The result of calling a step with no outputs (usable in `after=`)."""
+
+    # Invocation id.
+    step: str
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    """A pipeline parameter as used in the body."""
+
+    # Parameter name.
+    name: str
+    # Whether the value is known at compile time.
+    known: bool
+    # The value when known.
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class SettingsObject:
+    """A settings class instance: Resources, DockerSettings, Schedule, or a target's own class."""
+
+    # "resources", "docker", "retry", "schedule" or "other".
+    kind: str
+    # Qualified class name.
+    qualname: str
+    # Keyword arguments (evaluated).
+    fields: tuple[tuple[str, Any], ...]
+    # Where it was written: (source file, top statement, node).
+    origin: Any = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class ParamsInstance:
+    """An old-API BaseParameters instance: `TrainerParams(gamma=0.01)`."""
+
+    # The parameters class.
+    cls: ClassRef
+    # Keyword arguments given (evaluated).
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class BoundMethod:
+    """A method looked up on a value, e.g. `names.append` or `handle.with_options`."""
+
+    # The receiver.
+    receiver: Any
+    # Method name.
+    name: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A builtin function the evaluator may call (range, len, str, ...)."""
+
+    # Its name.
+    name: str
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a node is: the file and its top-level statement (for spans)."""
+
+    # The file.
+    source: SourceFile
+    # The top-level statement that contains the node.
+    top: cst.CSTNode
+
+
+def contains_symbolic(value: Any) -> bool:
+    """True when `value` is or holds something only known at run time."""
+    if isinstance(value, (Artifact, Invocation)):
+        return True
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(contains_symbolic(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_symbolic(v) for v in value.values())
+    return False
