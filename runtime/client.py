@@ -1,0 +1,196 @@
+"""`Client`: read runs, steps, outputs and metadata back from the metadata store.
+
+    from pipec import Client          # re-exported from pipec.runtime
+    run = Client().get_pipeline_run("training")     # a run id, or a pipeline name (its latest run)
+    run.status                                      # "completed"
+    run.steps["train"].outputs["model"].load()      # the artifact's value
+    run.run_metadata                                # {"orchestrator_url": ...}
+    Client().list_pipeline_runs()                   # newest first
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import metadata as md
+from .artifacts import ArtifactInfo, load_uri
+
+#: Environment variable naming the metadata store URL when none is passed.
+ENV_METADATA_STORE = "PIPEC_METADATA_STORE"
+
+
+def _when(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc) if epoch is not None else None
+
+
+def find_default_url(start: str | os.PathLike[str] | None = None) -> str:
+    """$PIPEC_METADATA_STORE, else the nearest `.pipec/metadata.db` above `start` (the cwd),
+    else the default store in `start` itself."""
+    if os.environ.get(ENV_METADATA_STORE):
+        return os.environ[ENV_METADATA_STORE]
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".pipec" / "metadata.db").exists():
+            return md.default_url(folder)
+    return md.default_url(here)
+
+
+@dataclass(frozen=True)
+class ArtifactVersion:
+    """One output of a step run."""
+
+    # Output name.
+    name: str
+    # Payload URI.
+    uri: str
+    # Declared static type.
+    type: str
+    # Materializer that wrote it.
+    materializer: str
+    # "sha256:<hex>" of the payload.
+    content_hash: str
+    # Payload size in bytes.
+    size: int
+
+    def load(self) -> Any:
+        """Read the artifact's value (its materializer must be registered in this process)."""
+        return load_uri(self.uri, self.materializer)
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """The latest attempt of one step in a run."""
+
+    # Step invocation id.
+    name: str
+    # completed / cached / failed / skipped / running.
+    status: str
+    # Attempts made.
+    attempts: int
+    # Start time (UTC).
+    start_time: datetime | None
+    # End time (UTC), None while running.
+    end_time: datetime | None
+    # Cache key, None when caching was off.
+    cache_key: str | None
+    # Where the step's log is.
+    logs_uri: str | None
+    # First line of the error, for failed or skipped steps.
+    error: str | None
+    # Outputs by name.
+    outputs: dict[str, ArtifactVersion]
+    # Metadata the step logged.
+    run_metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_cached(self) -> bool:
+        """Whether the outputs were reused from an earlier run."""
+        return self.status == md.CACHED
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """One run of a pipeline."""
+
+    # Run id.
+    id: str
+    # Pipeline name.
+    pipeline_name: str
+    # running / completed / failed.
+    status: str
+    # Who ran it ("local", or the engine that called the shims).
+    orchestrator: str
+    # Start time (UTC).
+    start_time: datetime | None
+    # End time (UTC), None while running.
+    end_time: datetime | None
+    # Pipeline parameter values.
+    parameters: dict[str, Any]
+    # Steps by id (latest attempt each), in the order they started.
+    steps: dict[str, StepRun]
+    # Run-level metadata (e.g. orchestrator_url).
+    run_metadata: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The run id (ZenML calls it the run name)."""
+        return self.id
+
+
+class Client:
+    """Reads the metadata store (default: found from the current directory, see find_default_url)."""
+
+    def __init__(self, metadata_store: str | None = None, *, root: str | os.PathLike[str] | None = None) -> None:
+        self.url = metadata_store or (md.default_url(root) if root is not None else find_default_url())
+        self._store: md.MetadataStore | None = None
+
+    @property
+    def store(self) -> md.MetadataStore:
+        """The underlying metadata store (opened on first use)."""
+        if self._store is None:
+            self._store = md.MetadataStore(self.url)
+        return self._store
+
+    def list_pipeline_runs(self, pipeline: str | None = None, limit: int | None = None) -> list[PipelineRun]:
+        """Runs, newest first (optionally of one pipeline), without their steps loaded eagerly."""
+        return [self._run(record) for record in self.store.list_runs(pipeline, limit)]
+
+    def get_pipeline_run(self, name_or_id: str) -> PipelineRun:
+        """The run with this id, or the latest run of the pipeline with this name; KeyError if none."""
+        record = self.store.get_run(name_or_id)
+        if record is None:
+            latest = self.store.list_runs(name_or_id, limit=1)
+            if not latest:
+                raise KeyError(f"no pipeline run or pipeline named {name_or_id!r} in {self.url}")
+            record = latest[0]
+        return self._run(record)
+
+    def _run(self, record: md.RunRecord) -> PipelineRun:
+        attempts = self.store.step_runs(record.id)
+        latest: dict[str, md.StepRecord] = {}
+        counts: dict[str, int] = {}
+        for step in attempts:
+            latest[step.step_id] = step
+            if step.status not in (md.CACHED, md.SKIPPED):
+                counts[step.step_id] = counts.get(step.step_id, 0) + 1
+        arts = self.store.artifacts(s.id for s in latest.values())
+        run_meta: dict[str, Any] = {}
+        step_meta: dict[str, dict[str, Any]] = {}
+        for step_id, key, value in self.store.run_metadata(record.id):
+            (run_meta if step_id is None else step_meta.setdefault(step_id, {}))[key] = value
+        steps = {
+            sid: StepRun(sid, s.status, counts.get(sid, 0), _when(s.started_at), _when(s.ended_at), s.cache_key,
+                         s.logs_uri, s.error, {a.name: _version(a) for a in arts.get(s.id, [])},
+                         step_meta.get(sid, {}))
+            for sid, s in latest.items()
+        }
+        return PipelineRun(record.id, record.pipeline, _run_status(record, steps), record.orchestrator,
+                           _when(record.started_at), _when(record.ended_at), record.parameters, steps,
+                           run_meta)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _version(info: ArtifactInfo) -> ArtifactVersion:
+    return ArtifactVersion(info.name, info.uri, info.type, info.materializer, info.content_hash, info.size)
+
+
+def _run_status(record: md.RunRecord, steps: dict[str, StepRun]) -> str:
+    """The recorded status; for runs driven by an external engine (whose shims never close the
+    run), derived from the steps: failed once any step failed, completed once all are done."""
+    if record.status != md.RUNNING or record.orchestrator == "local":
+        return record.status
+    if any(s.status == md.FAILED for s in steps.values()):
+        return md.FAILED
+    if record.num_steps is not None and len(steps) >= record.num_steps \
+            and all(s.status in md.DONE for s in steps.values()):
+        return md.COMPLETED
+    return record.status

@@ -1,0 +1,86 @@
+"""The one place that builds the shim's command line from the IR.
+
+Every target (and the local orchestrator) calls :func:`shim_command`, passing its
+engine's run-id placeholder, and puts the returned argv into its artifact as a list
+(never a shell string). The flags are documented in ``runtime/README.md`` and in
+:mod:`pipec.runtime.shim`; they are a stable contract.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from pipec.compiler.ir import LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
+
+#: The subcommand of `python -m pipec.runtime` that runs one step.
+RUN_STEP = "run-step"
+
+
+def encode_json(value: object) -> str:
+    """The compact JSON text a `--param` carries (insertion order kept: it is the source's)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def step_params(pipeline: Pipeline, step: StepInvocation,
+                placeholders: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Bound non-artifact arguments of `step` as ``{input name: JSON text}``, in binding order.
+
+    A binding to a pipeline parameter uses `placeholders[name]` verbatim when given
+    (a target's run-time template, which must expand to JSON), else the value this
+    compile used, else the parameter's default; ValueError when none is known.
+    """
+    params: dict[str, str] = {}
+    for binding in step.inputs:
+        source = binding.source
+        if isinstance(source, LiteralValue):
+            params[binding.name] = encode_json(source.value)
+        elif isinstance(source, ParameterRef):
+            if placeholders is not None and source.name in placeholders:
+                params[binding.name] = placeholders[source.name]
+                continue
+            param = pipeline.parameter(source.name)
+            if param is None:
+                raise ValueError(f"step `{step.id}` binds unknown pipeline parameter `{source.name}`")
+            if param.known:
+                params[binding.name] = encode_json(param.value)
+            elif param.has_default:
+                params[binding.name] = encode_json(param.default)
+            else:
+                raise ValueError(
+                    f"pipeline parameter `{source.name}` (bound by step `{step.id}`) has no value: "
+                    "pass it with --param or give the target a run-time placeholder")
+    return params
+
+
+def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artifact_store: str,
+                 metadata_store: str | None, python: str = "python", source_root: str = ".",
+                 parameter_placeholders: Mapping[str, str] | None = None) -> list[str]:
+    """The argv that runs `step` of `pipeline` through the runtime shim.
+
+    `run_id` is usually the engine's placeholder (``"{{ run_id }}"`` for Airflow,
+    ``"{{$.pipeline_job_uuid}}"`` for KFP); every value is a separate argv item and
+    the result is deterministic for a given IR. `source_root` is where the user's
+    source tree is inside the container ("." = the working directory).
+    `parameter_placeholders` maps pipeline parameter names to run-time templates.
+    """
+    argv = [python, "-m", "pipec.runtime", RUN_STEP,
+            "--source-root", source_root,
+            "--module", step.module,
+            "--function", step.function,
+            "--pipeline", pipeline.name,
+            "--step-id", step.id,
+            "--run-id", run_id,
+            "--artifact-store", artifact_store]
+    if metadata_store is not None:
+        argv += ["--metadata-store", metadata_store]
+    for binding in step.inputs:
+        if isinstance(binding.source, OutputRef):
+            argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]
+    for name, text in step_params(pipeline, step, parameter_placeholders).items():
+        argv += ["--param", f"{name}={text}"]
+    for output in step.outputs:
+        argv += ["--output", f"{output.name}={output.type}"]
+    if step.settings.enable_cache is False:
+        argv.append("--no-cache")
+    return argv

@@ -1,0 +1,373 @@
+"""The metadata store: runs, step runs, artifacts and run metadata, through SQLAlchemy.
+
+Any SQLAlchemy URL works (``postgresql://...``, ``mysql+pymysql://...``); the default
+is SQLite at ``{source root}/.pipec/metadata.db``. SQLite is set up for several
+processes writing at once (parallel local steps, or shims sharing a file):
+WAL journal, a 30 s busy timeout, and ``BEGIN IMMEDIATE`` transactions so a writer
+waits for the lock up front instead of failing on a read-to-write upgrade.
+
+Tables (all prefixed ``pipec_`` so they can share a database):
+
+* ``pipec_pipeline_runs``: id, pipeline, status, orchestrator, started/ended, parameters, step count
+* ``pipec_step_runs``: run, step id, attempt, status, started/ended, cache key, cached-from,
+  logs location, module/function, error
+* ``pipec_artifacts``: the outputs of a step run: name, URI, type, materializer, content hash, size
+* ``pipec_run_metadata``: key/value (JSON) per run, or per step when ``step_id`` is set
+  (e.g. ``orchestrator_url``)
+
+Statuses: ``running``, ``completed``, ``cached``, ``failed`` (and ``skipped`` for steps
+never started because an upstream step failed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .artifacts import ArtifactInfo
+
+RUNNING = "running"
+COMPLETED = "completed"
+CACHED = "cached"
+FAILED = "failed"
+SKIPPED = "skipped"
+#: Step statuses whose outputs are usable.
+DONE = frozenset({COMPLETED, CACHED})
+
+_SCHEMA_VERSION = 1
+
+
+def default_url(root: str | os.PathLike[str]) -> str:
+    """The SQLite URL of the default store under `root`/.pipec/."""
+    return f"sqlite:///{os.path.join(os.path.abspath(root), '.pipec', 'metadata.db')}"
+
+
+def _tables() -> Any:
+    from sqlalchemy import (
+        BigInteger,
+        Column,
+        Float,
+        ForeignKey,
+        Index,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+    )
+
+    meta = MetaData()
+    Table("pipec_schema", meta, Column("version", Integer, primary_key=True, autoincrement=False))
+    Table("pipec_pipeline_runs", meta,
+          Column("id", String(255), primary_key=True),
+          Column("pipeline", String(255), nullable=False, index=True),
+          Column("status", String(16), nullable=False),
+          Column("orchestrator", String(64), nullable=False),
+          Column("started_at", Float, nullable=False),
+          Column("ended_at", Float),
+          Column("parameters", Text, nullable=False, default="{}"),
+          Column("num_steps", Integer))
+    Table("pipec_step_runs", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), nullable=False),
+          Column("step_id", String(255), nullable=False),
+          Column("attempt", Integer, nullable=False),
+          Column("status", String(16), nullable=False),
+          Column("started_at", Float, nullable=False),
+          Column("ended_at", Float),
+          Column("cache_key", String(64)),
+          Column("cached_from", Integer),
+          Column("logs_uri", Text),
+          Column("module", String(255)),
+          Column("function", String(255)),
+          Column("error", Text),
+          Index("ix_pipec_step_runs_run", "run_id", "step_id"),
+          Index("ix_pipec_step_runs_cache", "cache_key", "status"))
+    Table("pipec_artifacts", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("step_run_id", Integer, ForeignKey("pipec_step_runs.id"), nullable=False, index=True),
+          Column("name", String(255), nullable=False),
+          Column("uri", Text, nullable=False),
+          Column("payload", Text, nullable=False),
+          Column("type", Text, nullable=False),
+          Column("materializer", String(64), nullable=False),
+          Column("content_hash", String(80), nullable=False),
+          Column("size", BigInteger, nullable=False))
+    Table("pipec_run_metadata", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), nullable=False, index=True),
+          Column("step_id", String(255)),
+          Column("key", String(255), nullable=False),
+          Column("value", Text, nullable=False))
+    return meta
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of pipec_pipeline_runs."""
+
+    # Run id.
+    id: str
+    # Pipeline name.
+    pipeline: str
+    # running / completed / failed.
+    status: str
+    # Who ran it: "local", or the target that generated the shim calls.
+    orchestrator: str
+    # Epoch seconds.
+    started_at: float
+    # Epoch seconds, None while running.
+    ended_at: float | None
+    # Pipeline parameter values.
+    parameters: dict[str, Any]
+    # Number of steps in the pipeline, when the orchestrator said.
+    num_steps: int | None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One row of pipec_step_runs (one attempt of one step)."""
+
+    # Row id.
+    id: int
+    # Run id.
+    run_id: str
+    # Step invocation id.
+    step_id: str
+    # 1-based attempt.
+    attempt: int
+    # running / completed / cached / failed / skipped.
+    status: str
+    # Epoch seconds.
+    started_at: float
+    # Epoch seconds, None while running.
+    ended_at: float | None
+    # Cache key, None when caching was off.
+    cache_key: str | None
+    # Step-run row id the outputs were reused from (cached runs).
+    cached_from: int | None
+    # Where the step's log is.
+    logs_uri: str | None
+    # Step module.
+    module: str | None
+    # Step function.
+    function: str | None
+    # Last line of the error, for failed runs.
+    error: str | None
+
+
+class MetadataStore:
+    """A connection to one metadata database; creates the tables on first use."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import sqlalchemy
+        except ImportError:
+            raise RuntimeError("the metadata store needs SQLAlchemy: pip install 'pipec[runtime]'") from None
+        self._sa = sqlalchemy
+        self.url = url
+        self._is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self._is_sqlite:
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:" and not path.startswith("file:"):
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine = sqlalchemy.create_engine(url, **kwargs)
+        if self._is_sqlite:
+            self._setup_sqlite()
+        self.meta = _tables()
+        self.t = self.meta.tables
+        self._ensure_schema()
+
+    def _setup_sqlite(self) -> None:
+        from sqlalchemy import event
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")
+            for _ in range(100):  # switching to WAL needs a moment alone with the file
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except Exception:
+                    time.sleep(0.05)
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # Readers need no write lock; writers take it up front.
+            read_only = conn.get_execution_options().get("pipec_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    def _ensure_schema(self) -> None:
+        sa = self._sa
+        for attempt in range(20):
+            try:
+                self.meta.create_all(self.engine, checkfirst=True)
+                with self.engine.begin() as conn:
+                    schema = self.t["pipec_schema"]
+                    if conn.execute(sa.select(schema.c.version)).first() is None:
+                        conn.execute(schema.insert().values(version=_SCHEMA_VERSION))
+                return
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                # Another process created the tables between our check and our CREATE.
+                if attempt == 19:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _read(self) -> Any:
+        return self.engine.connect().execution_options(pipec_read_only=True)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ writes
+
+    def create_pipeline_run(self, run_id: str, pipeline: str, *, orchestrator: str,
+                            parameters: Mapping[str, Any] | None = None,
+                            num_steps: int | None = None) -> None:
+        """Insert a running pipeline run; nothing happens when `run_id` already exists."""
+        sa = self._sa
+        runs = self.t["pipec_pipeline_runs"]
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None:
+                return
+            conn.execute(runs.insert().values(
+                id=run_id, pipeline=pipeline, status=RUNNING, orchestrator=orchestrator,
+                started_at=time.time(), parameters=json.dumps(dict(parameters or {}), sort_keys=True),
+                num_steps=num_steps))
+
+    def finish_pipeline_run(self, run_id: str, status: str) -> None:
+        """Set the final status of a run."""
+        runs = self.t["pipec_pipeline_runs"]
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(status=status, ended_at=time.time()))
+
+    def start_step_run(self, run_id: str, step_id: str, *, attempt: int | None = None,
+                       status: str = RUNNING, module: str | None = None, function: str | None = None,
+                       cache_key: str | None = None, logs_uri: str | None = None,
+                       started_at: float | None = None) -> int:
+        """Insert a step run and return its row id; `attempt` defaults to the next one."""
+        sa = self._sa
+        steps = self.t["pipec_step_runs"]
+        with self.engine.begin() as conn:
+            if attempt is None:
+                last = conn.execute(sa.select(sa.func.max(steps.c.attempt)).where(
+                    steps.c.run_id == run_id, steps.c.step_id == step_id)).scalar()
+                attempt = (last or 0) + 1
+            result = conn.execute(steps.insert().values(
+                run_id=run_id, step_id=step_id, attempt=attempt, status=status,
+                started_at=started_at if started_at is not None else time.time(),
+                cache_key=cache_key, module=module, function=function, logs_uri=logs_uri))
+            return int(result.inserted_primary_key[0])
+
+    def finish_step_run(self, step_run_id: int, status: str, *, artifacts: Iterable[ArtifactInfo] = (),
+                        error: str | None = None, cached_from: int | None = None,
+                        cache_key: str | None = None, ended_at: float | None = None) -> None:
+        """Record the outcome of a step run and its output artifacts, in one transaction."""
+        steps = self.t["pipec_step_runs"]
+        arts = self.t["pipec_artifacts"]
+        values: dict[str, Any] = {"status": status, "ended_at": ended_at if ended_at is not None else time.time(),
+                                  "error": error, "cached_from": cached_from}
+        if cache_key is not None:
+            values["cache_key"] = cache_key
+        rows = [{"step_run_id": step_run_id, "name": a.name, "uri": a.uri, "payload": a.payload,
+                 "type": a.type, "materializer": a.materializer, "content_hash": a.content_hash,
+                 "size": a.size} for a in artifacts]
+        with self.engine.begin() as conn:
+            if rows:
+                conn.execute(arts.insert(), rows)
+            conn.execute(steps.update().where(steps.c.id == step_run_id).values(**values))
+
+    def add_run_metadata(self, run_id: str, items: Mapping[str, Any], step_id: str | None = None) -> None:
+        """Record key/value metadata (values JSON-encoded; unencodable ones as their repr)."""
+        if not items:
+            return
+        table = self.t["pipec_run_metadata"]
+        rows = [{"run_id": run_id, "step_id": step_id, "key": str(k),
+                 "value": json.dumps(v, sort_keys=True, default=repr)} for k, v in items.items()]
+        with self.engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+
+    # ------------------------------------------------------------------ reads
+
+    def find_cached(self, cache_key: str) -> tuple[StepRecord, list[ArtifactInfo]] | None:
+        """The newest completed (not cached) step run with `cache_key`, and its artifacts."""
+        sa = self._sa
+        steps = self.t["pipec_step_runs"]
+        with self._read() as conn:
+            row = conn.execute(sa.select(steps).where(
+                steps.c.cache_key == cache_key, steps.c.status == COMPLETED,
+            ).order_by(steps.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        record = _step_record(row)
+        return record, self.artifacts([record.id])[record.id]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """The run with id `run_id`, or None."""
+        runs = self.t["pipec_pipeline_runs"]
+        with self._read() as conn:
+            row = conn.execute(self._sa.select(runs).where(runs.c.id == run_id)).first()
+        return _run_record(row) if row is not None else None
+
+    def list_runs(self, pipeline: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first, optionally of one pipeline."""
+        runs = self.t["pipec_pipeline_runs"]
+        query = self._sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        if pipeline is not None:
+            query = query.where(runs.c.pipeline == pipeline)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [_run_record(row) for row in conn.execute(query)]
+
+    def step_runs(self, run_id: str) -> list[StepRecord]:
+        """All attempts of all steps of a run, in insertion order."""
+        steps = self.t["pipec_step_runs"]
+        with self._read() as conn:
+            rows = conn.execute(self._sa.select(steps).where(steps.c.run_id == run_id).order_by(steps.c.id))
+            return [_step_record(row) for row in rows]
+
+    def artifacts(self, step_run_ids: Iterable[int]) -> dict[int, list[ArtifactInfo]]:
+        """Artifacts of the given step runs, by step-run id."""
+        ids = list(step_run_ids)
+        out: dict[int, list[ArtifactInfo]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        arts = self.t["pipec_artifacts"]
+        with self._read() as conn:
+            rows = conn.execute(self._sa.select(arts).where(arts.c.step_run_id.in_(ids)).order_by(arts.c.id))
+            for row in rows:
+                out[row.step_run_id].append(ArtifactInfo(
+                    name=row.name, type=row.type, materializer=row.materializer,
+                    content_hash=row.content_hash, size=row.size, payload=row.payload, uri=row.uri))
+        return out
+
+    def run_metadata(self, run_id: str) -> list[tuple[str | None, str, Any]]:
+        """(step id or None, key, value) triples of a run, in insertion order."""
+        table = self.t["pipec_run_metadata"]
+        with self._read() as conn:
+            rows = conn.execute(self._sa.select(table).where(table.c.run_id == run_id).order_by(table.c.id))
+            return [(row.step_id, row.key, json.loads(row.value)) for row in rows]
+
+
+def _run_record(row: Any) -> RunRecord:
+    return RunRecord(row.id, row.pipeline, row.status, row.orchestrator, row.started_at, row.ended_at,
+                     json.loads(row.parameters or "{}"), row.num_steps)
+
+
+def _step_record(row: Any) -> StepRecord:
+    return StepRecord(row.id, row.run_id, row.step_id, row.attempt, row.status, row.started_at,
+                      row.ended_at, row.cache_key, row.cached_from, row.logs_uri, row.module,
+                      row.function, row.error)

@@ -1,0 +1,353 @@
+"""The local orchestrator behind `pipec run`: every step a subprocess running the shim.
+
+Steps start as soon as their upstream steps are done, up to `max_parallel` at a
+time, each through exactly the argv a target would embed (:func:`shim_command`)
+plus ``--result-file``/``--attempt``. The shim gets no metadata store: this process
+is the only writer of the run's records (no lock contention, and a step killed
+with SIGKILL is recorded as failed here). The cache is consulted here, before a
+process is started, with the same key the shim would compute.
+
+A failed step is retried per its `Retry` settings (delay × backoff^(n-1)); when it
+finally fails, its descendants are skipped while independent branches run on,
+and the run fails.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pipec.compiler.ir import OutputRef, Pipeline, StepInvocation
+
+from . import metadata as md
+from .artifacts import ArtifactInfo, ArtifactStore, component
+from .cache import cache_key, step_source
+from .command import shim_command, step_params
+from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step of a local run ended."""
+
+    # Step invocation id.
+    step_id: str
+    # completed / cached / failed / skipped.
+    status: str
+    # Attempts made (0 for cached and skipped steps).
+    attempts: int
+    # Wall-clock seconds of the last attempt, None when it never ran.
+    duration: float | None
+    # First line of the last error, or why the step was skipped.
+    error: str | None = None
+    # The step's log file (all attempts), None when it never ran.
+    logs: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of :func:`run_pipeline`."""
+
+    # Run id (look it up with Client().get_pipeline_run(run_id)).
+    run_id: str
+    # Pipeline name.
+    pipeline: str
+    # "completed" or "failed".
+    status: str
+    # Outcome per step id, in topological order.
+    steps: dict[str, StepOutcome]
+    # Artifact store URI used.
+    artifact_store: str
+    # Metadata store URL used.
+    metadata_store: str
+    # Wall-clock seconds of the whole run.
+    duration: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every step completed or was cached, else 1."""
+        return 0 if self.status == md.COMPLETED else 1
+
+    def summary(self) -> str:
+        """The final summary table plus a closing line."""
+        rows = []
+        for outcome in self.steps.values():
+            note = outcome.error or ""
+            if outcome.status == md.FAILED and outcome.logs:
+                note = f"{note} (log: {outcome.logs})"
+            rows.append((outcome.step_id, outcome.status, outcome.attempts, outcome.duration, note))
+        counts: dict[str, int] = {}
+        for outcome in self.steps.values():
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        return (summary_table(rows)
+                + f"\nrun {self.run_id}: {self.status} in {self.duration:.2f}s ({tally})\n")
+
+
+def new_run_id(pipeline: str) -> str:
+    """A fresh, sortable, path-safe run id: ``{pipeline}-{YYYYmmdd-HHMMSS}-{random}``."""
+    return f"{pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}"
+
+
+@dataclass
+class _Running:
+    proc: subprocess.Popen
+    step_run_id: int
+    attempt: int
+    result_file: str
+    started: float
+    key: str | None
+    log: TextIO
+
+
+@dataclass
+class _State:
+    produced: dict[str, dict[str, ArtifactInfo]] = field(default_factory=dict)
+    outcomes: dict[str, StepOutcome] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+def _descendants(pipeline: Pipeline, step_id: str) -> list[str]:
+    children: dict[str, list[str]] = {s.id: [] for s in pipeline.steps}
+    for s in pipeline.steps:
+        for dep in s.upstream:
+            children.setdefault(dep, []).append(s.id)
+    seen: dict[str, None] = {}
+    stack = list(children.get(step_id, ()))
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen[node] = None
+            stack.extend(children.get(node, ()))
+    return list(seen)
+
+
+def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
+                 artifact_store: str | None = None, metadata_store: str | None = None,
+                 run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
+                 progress: TextIO | None = None, live: bool | None = None,
+                 env: Mapping[str, str] | None = None) -> RunResult:
+    """Run `pipeline` (whose modules live under `root`) on this machine.
+
+    Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
+    ``{root}/.pipec/metadata.db``, `max_parallel` = CPU count, `python` = this
+    interpreter. `progress` receives the live display (plain lines unless it is a
+    TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
+    """
+    t0 = time.monotonic()
+    root = Path(root).resolve()
+    store_uri = artifact_store or str(root / ".pipec" / "artifacts")
+    meta_url = metadata_store or md.default_url(root)
+    store = ArtifactStore(store_uri)
+    meta = md.MetadataStore(meta_url)
+    run_id = run_id or new_run_id(pipeline.name)
+    python = python or sys.executable
+    max_parallel = max(1, max_parallel or os.cpu_count() or 1)
+    steps = {s.id: s for s in pipeline.steps}
+    order = list(pipeline.topological_order())
+    if len(order) != len(steps):
+        raise ValueError(f"pipeline `{pipeline.name}` has a dependency cycle")
+    for s in pipeline.steps:
+        missing = [dep for dep in s.upstream if dep not in steps]
+        if missing:
+            raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
+    rank = {sid: i for i, sid in enumerate(order)}
+    params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
+    argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
+                              python=python, source_root=str(root)) for sid, s in steps.items()}
+    child_env = dict(os.environ if env is None else env)
+    child_env["PYTHONUNBUFFERED"] = "1"
+    logs_dir = root / ".pipec" / "logs" / component(run_id)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="pipec-run-")
+
+    meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
+                             parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
+    shown = Progress(progress, order, live=live)
+    state = _State()
+    waiting = {sid: set(steps[sid].upstream) for sid in order}
+    ready: list[tuple[int, str]] = [(rank[sid], sid) for sid in order if not waiting[sid]]
+    heapq.heapify(ready)
+    retries: list[tuple[float, int, str]] = []
+    running: dict[str, _Running] = {}
+    events: queue.Queue[tuple[str, int]] = queue.Queue()
+
+    def caching(step: StepInvocation) -> bool:
+        return enable_cache and step.settings.enable_cache is not False
+
+    def key_of(step: StepInvocation) -> str:
+        inputs = {}
+        for binding in step.inputs:
+            if isinstance(binding.source, OutputRef):
+                info = state.produced[binding.source.step][binding.source.output]
+                inputs[binding.name] = (info.content_hash, info.materializer)
+        return cache_key(source=step_source(str(root), step.module, step.function), module=step.module,
+                         function=step.function, params=params[step.id], inputs=inputs,
+                         outputs=[(o.name, o.type) for o in step.outputs], artifact_store=store.uri)
+
+    def release(sid: str) -> None:
+        for other in order:
+            if sid in waiting[other]:
+                waiting[other].discard(sid)
+                if not waiting[other] and other not in state.outcomes:
+                    heapq.heappush(ready, (rank[other], other))
+
+    def finish(outcome: StepOutcome) -> None:
+        state.outcomes[outcome.step_id] = outcome
+        note = outcome.error if outcome.status in (md.FAILED, md.SKIPPED) else ""
+        shown.set(outcome.step_id, outcome.status, note=note or "")
+        if outcome.status in md.DONE:
+            release(outcome.step_id)
+        elif outcome.status == md.FAILED:
+            for child in _descendants(pipeline, outcome.step_id):
+                if child not in state.outcomes:
+                    reason = f"upstream step `{outcome.step_id}` failed"
+                    row = meta.start_step_run(run_id, child, attempt=0, status=md.SKIPPED,
+                                              module=steps[child].module, function=steps[child].function)
+                    meta.finish_step_run(row, md.SKIPPED, error=reason)
+                    state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
+                    shown.set(child, md.SKIPPED, note=reason)
+
+    def try_cache(step: StepInvocation, key: str) -> bool:
+        hit = meta.find_cached(key)
+        if hit is None or not all(store.exists(a) for a in hit[1]):
+            return False
+        record, cached = hit
+        linked = [store.link(a, pipeline=pipeline.name, run_id=run_id, step_id=step.id, output=a.name)
+                  for a in cached]
+        row = meta.start_step_run(run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
+                                  function=step.function, cache_key=key)
+        meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
+        state.produced[step.id] = {a.name: a for a in linked}
+        finish(StepOutcome(step.id, md.CACHED, 0, None, None))
+        return True
+
+    def launch(sid: str) -> None:
+        step = steps[sid]
+        attempt = state.attempts.get(sid, 0) + 1
+        state.attempts[sid] = attempt
+        key = key_of(step) if caching(step) else None
+        if attempt == 1 and key is not None and try_cache(step, key):
+            return
+        log_path = logs_dir / f"{component(sid)}.log"
+        result_file = os.path.join(scratch, f"{component(sid)}-{attempt}.json")
+        log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed when the step ends
+        if attempt > 1:
+            log.write(f"\n--- pipec: attempt {attempt} ---\n")
+            log.flush()
+        row = meta.start_step_run(run_id, sid, attempt=attempt, module=step.module, function=step.function,
+                                  cache_key=key, logs_uri=str(log_path))
+        cmd = [*argv[sid], "--attempt", str(attempt), "--result-file", result_file]
+        proc = subprocess.Popen(cmd, cwd=str(root), env=child_env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        running[sid] = _Running(proc, row, attempt, result_file, time.monotonic(), key, log)
+        shown.set(sid, RUNNING, attempt=attempt)
+        threading.Thread(target=lambda: events.put((sid, proc.wait())), daemon=True).start()
+
+    def reap(sid: str, rc: int) -> None:
+        job = running.pop(sid)
+        job.log.close()
+        took = time.monotonic() - job.started
+        step = steps[sid]
+        result = None
+        if os.path.exists(job.result_file):
+            try:
+                with open(job.result_file, encoding="utf-8") as handle:
+                    result = json.load(handle)
+            except (OSError, ValueError):
+                result = None
+        if rc == 0 and result is not None and result.get("status") == md.COMPLETED:
+            infos = [ArtifactInfo.from_json(v) for v in result.get("outputs", {}).values()]
+            if result.get("metadata"):
+                meta.add_run_metadata(run_id, result["metadata"], step_id=sid)
+            meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
+            state.produced[sid] = {a.name: a for a in infos}
+            finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, str(job.log.name)))
+            return
+        if result is not None and result.get("error"):
+            error = result["error"]
+        elif rc < 0:
+            error = f"killed by signal {signal.Signals(-rc).name}" if -rc in signal.valid_signals() \
+                else f"killed by signal {-rc}"
+        else:
+            error = f"exited with status {rc}"
+        meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
+        retry = step.settings.retry
+        if retry is not None and job.attempt <= retry.max_retries:
+            delay = max(0.0, retry.delay * (retry.backoff ** (job.attempt - 1)))
+            heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
+            shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
+            return
+        finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, str(job.log.name)))
+
+    try:
+        for sid in order:
+            shown.set(sid, PENDING)
+        while ready or running or retries:
+            now = time.monotonic()
+            while retries and retries[0][0] <= now:
+                _, r, sid = heapq.heappop(retries)
+                heapq.heappush(ready, (r, sid))
+            while ready and len(running) < max_parallel:
+                _, sid = heapq.heappop(ready)
+                launch(sid)
+            if not running and not ready and not retries:
+                break
+            timeout = None
+            if retries:
+                timeout = max(0.0, retries[0][0] - time.monotonic())
+            if shown.live:
+                timeout = 0.1 if timeout is None else min(timeout, 0.1)
+            if not running:
+                time.sleep(timeout or 0)
+                continue
+            try:
+                sid, rc = events.get(timeout=timeout)
+            except queue.Empty:
+                shown.redraw()
+                continue
+            reap(sid, rc)
+            # Drain whatever else finished meanwhile before launching more.
+            while True:
+                try:
+                    sid, rc = events.get_nowait()
+                except queue.Empty:
+                    break
+                reap(sid, rc)
+    except BaseException:
+        for job in list(running.values()):
+            try:
+                os.killpg(job.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            job.proc.wait()
+            job.log.close()
+            meta.finish_step_run(job.step_run_id, md.FAILED, error="interrupted")
+        meta.finish_pipeline_run(run_id, md.FAILED)
+        meta.close()
+        raise
+    finally:
+        for name in os.listdir(scratch):
+            os.remove(os.path.join(scratch, name))
+        os.rmdir(scratch)
+
+    status = md.COMPLETED if all(o.status in md.DONE for o in state.outcomes.values()) \
+        and len(state.outcomes) == len(steps) else md.FAILED
+    meta.finish_pipeline_run(run_id, status)
+    meta.close()
+    shown.redraw()
+    outcomes = {sid: state.outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
+                for sid in order}
+    return RunResult(run_id, pipeline.name, status, outcomes, store.uri, meta_url, time.monotonic() - t0)

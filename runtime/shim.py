@@ -1,0 +1,364 @@
+"""`python -m pipec.runtime run-step ...`: execute one step (the contract every target embeds).
+
+Flags (stable; see runtime/README.md)::
+
+    --source-root DIR          folder the user's modules are imported from (default ".")
+    --module DOTTED            module defining the step function, relative to the source root
+    --function NAME            the step function (a `@step`-decorated object, ZenML's too)
+    --pipeline NAME            pipeline name (first component of artifact paths)
+    --step-id ID               step invocation id (unique in the pipeline)
+    --run-id RUN               run id, usually the engine's run-id template
+    --artifact-store URI       artifact store root: a path, or an fsspec URL (s3://, gs://, az://, file://)
+    --metadata-store URL       SQLAlchemy URL; optional: without it nothing is recorded and nothing is cached
+    --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
+    --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
+    --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
+    --no-cache                 never reuse earlier results for this step
+    --attempt N                1-based attempt number to record (default: the next one for this step)
+    --result-file PATH         also write the outcome as JSON to PATH (used by the local orchestrator)
+
+Exit status: 0 when the step completed or was served from the cache, 1 when it
+failed (the traceback, starting at the user's code, is printed to stderr), 2 for a
+malformed command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from . import artifacts, materializers
+from .artifacts import ArtifactInfo, ArtifactStore
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A parsed run-step command line."""
+
+    # Folder the user's modules are imported from.
+    source_root: str
+    # Dotted module of the step function.
+    module: str
+    # Step function name.
+    function: str
+    # Pipeline name.
+    pipeline: str
+    # Step invocation id.
+    step_id: str
+    # Run id.
+    run_id: str
+    # Artifact store URI.
+    artifact_store: str
+    # SQLAlchemy URL, None to record nothing.
+    metadata_store: str | None
+    # (argument, upstream step id, upstream output) per artifact input.
+    inputs: tuple[tuple[str, str, str], ...]
+    # (argument, JSON text) per parameter.
+    params: tuple[tuple[str, str], ...]
+    # (output name, static type) in return order.
+    outputs: tuple[tuple[str, str], ...]
+    # False with --no-cache.
+    cache: bool
+    # Attempt number to record, None for "the next one".
+    attempt: int | None
+    # Where to write the outcome as JSON, or None.
+    result_file: str | None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # exit 2 with a one-line reason, no usage dump
+        sys.stderr.write(f"pipec run-step: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _pair(kind: str, sep: str) -> Any:
+    def parse(text: str) -> tuple[str, str]:
+        name, found, rest = text.partition(sep)
+        if not found or not name:
+            raise argparse.ArgumentTypeError(f"{kind} must look like NAME{sep}..., got {text!r}")
+        return name, rest
+
+    return parse
+
+
+def _input(text: str) -> tuple[str, str, str]:
+    name, ref = _pair("--input", "=")(text)
+    step, found, output = ref.partition("/")
+    if not found or not step or not output:
+        raise argparse.ArgumentTypeError(f"--input must look like NAME=STEP_ID/OUTPUT, got {text!r}")
+    return name, step, output
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, value = _pair("--param", "=")(text)
+    try:
+        json.loads(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--param {name}: value is not JSON ({exc}): {value!r}") from None
+    return name, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The run-step argument parser."""
+    p = _Parser(prog="python -m pipec.runtime run-step", description="Execute one pipeline step.")
+    p.add_argument("--source-root", default=".")
+    for flag in ("--module", "--function", "--pipeline", "--step-id", "--run-id", "--artifact-store"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--metadata-store", default=None)
+    p.add_argument("--input", dest="inputs", action="append", type=_input, default=[])
+    p.add_argument("--param", dest="params", action="append", type=_param, default=[])
+    p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
+    p.add_argument("--no-cache", dest="cache", action="store_false")
+    p.add_argument("--attempt", type=int, default=None)
+    p.add_argument("--result-file", default=None)
+    return p
+
+
+def parse_args(argv: list[str]) -> StepSpec:
+    """Parse a run-step command line (SystemExit(2) when malformed)."""
+    ns = build_parser().parse_args(argv)
+    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.params]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
+    return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
+                    ns.artifact_store, ns.metadata_store, tuple(ns.inputs), tuple(ns.params),
+                    tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file)
+
+
+# --------------------------------------------------------------------------- user code
+
+
+class StepError(Exception):
+    """A problem running the step that is not an exception from the user's code."""
+
+
+def import_step(source_root: str, module: str, function: str) -> Any:
+    """Import `module` from `source_root` and return the plain callable of step `function`."""
+    from pipec.decorators import StepFunction
+
+    from . import zenml_compat
+
+    root = os.path.abspath(source_root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    zenml_compat.install()
+    zenml_compat.importing = True
+    try:
+        mod = importlib.import_module(module)
+    finally:
+        zenml_compat.importing = False
+    try:
+        obj = getattr(mod, function)
+    except AttributeError:
+        raise StepError(f"module `{module}` ({getattr(mod, '__file__', '?')}) has no `{function}`") from None
+    if isinstance(obj, StepFunction):
+        return obj.entrypoint
+    if inspect.isclass(obj) and callable(getattr(obj, "entrypoint", None)):
+        return obj().entrypoint  # old-API class-based step
+    entry = getattr(obj, "entrypoint", None)
+    if callable(entry) and not inspect.isfunction(obj):
+        return entry  # a real ZenML step object
+    if callable(obj):
+        return obj
+    raise StepError(f"`{module}.{function}` is not callable")
+
+
+def _annotation(fn: Any, name: str) -> Any:
+    try:
+        param = inspect.signature(fn).parameters.get(name)
+    except (TypeError, ValueError):
+        return None
+    if param is None or param.annotation is inspect.Parameter.empty:
+        return None
+    ann = param.annotation
+    if isinstance(ann, str):  # `from __future__ import annotations`
+        try:
+            ann = eval(ann, getattr(fn, "__globals__", {}))  # noqa: S307 - the user's own annotation
+        except Exception:
+            return None
+    return ann
+
+
+def _is_parameters_class(ann: Any) -> bool:
+    if not inspect.isclass(ann) or ann in (dict, list, str, int, float, bool):
+        return False
+    if any(klass.__name__ == "BaseParameters" for klass in ann.__mro__[1:]):
+        return True
+    import dataclasses
+
+    return dataclasses.is_dataclass(ann) or hasattr(ann, "model_validate") or hasattr(ann, "parse_obj")
+
+
+def _build_parameters(ann: Any, value: dict[str, Any]) -> Any:
+    if hasattr(ann, "model_validate"):
+        return ann.model_validate(value)
+    if hasattr(ann, "parse_obj"):
+        return ann.parse_obj(value)
+    return ann(**value)
+
+
+def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of the call: parameters (config classes built from their JSON
+    objects, old-API BaseParameters defaulted when unbound) and loaded inputs."""
+    kwargs: dict[str, Any] = {}
+    for name, value in params.items():
+        ann = _annotation(fn, name)
+        if isinstance(value, dict) and _is_parameters_class(ann):
+            value = _build_parameters(ann, value)
+        kwargs[name] = value
+    kwargs.update(inputs)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return kwargs
+    for name, param in signature.parameters.items():
+        if name in kwargs or param.default is not inspect.Parameter.empty:
+            continue
+        ann = _annotation(fn, name)
+        if _is_parameters_class(ann) and any(k.__name__ == "BaseParameters" for k in ann.__mro__[1:]):
+            kwargs[name] = ann()
+    return kwargs
+
+
+def split_outputs(result: Any, outputs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Map the function's return value onto the declared outputs."""
+    if not outputs:
+        if result is not None:
+            print(f"pipec: warning: the step returned a {type(result).__name__} but declares no "
+                  "output; it is discarded", file=sys.stderr)
+        return {}
+    if len(outputs) == 1:
+        return {outputs[0][0]: result}
+    if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else f"a {type(result).__name__}"
+        raise StepError(f"the step declares {len(outputs)} outputs "
+                        f"({', '.join(n for n, _ in outputs)}) but returned {got}")
+    return {name: value for (name, _), value in zip(outputs, result, strict=True)}
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def _print_user_traceback(exc: BaseException) -> None:
+    """The traceback from the first frame outside pipec.runtime (the user's code)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(here):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+
+
+def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(data, out, sort_keys=True, default=repr)
+    os.replace(tmp, path)
+
+
+def execute(spec: StepSpec) -> int:
+    """Run the step described by `spec`; returns the process exit status."""
+    from . import context
+
+    started = time.time()
+    outcome: dict[str, Any] = {"status": "failed", "started_at": started, "outputs": {},
+                               "metadata": {}, "cache_key": None, "error": None, "warnings": []}
+    meta = None
+    step_run_id = None
+    try:
+        store = ArtifactStore(spec.artifact_store)
+        if spec.metadata_store:
+            from .metadata import MetadataStore
+
+            meta = MetadataStore(spec.metadata_store)
+            meta.create_pipeline_run(spec.run_id, spec.pipeline,
+                                     orchestrator=os.environ.get("PIPEC_ORCHESTRATOR", "external"))
+            step_run_id = meta.start_step_run(spec.run_id, spec.step_id, attempt=spec.attempt,
+                                              module=spec.module, function=spec.function,
+                                              started_at=started)
+        infos = {name: store.read_marker(spec.pipeline, spec.run_id, step, output)
+                 for name, step, output in spec.inputs}
+        key = None
+        if meta is not None and spec.cache:
+            from .cache import cache_key, step_source
+
+            key = cache_key(
+                source=step_source(spec.source_root, spec.module, spec.function),
+                module=spec.module, function=spec.function, params=dict(spec.params),
+                inputs={n: (i.content_hash, i.materializer) for n, i in infos.items()},
+                outputs=spec.outputs, artifact_store=store.uri)
+            outcome["cache_key"] = key
+            hit = meta.find_cached(key)
+            if hit is not None and all(store.exists(a) for a in hit[1]):
+                record, cached = hit
+                linked = [store.link(a, pipeline=spec.pipeline, run_id=spec.run_id,
+                                     step_id=spec.step_id, output=a.name) for a in cached]
+                meta.finish_step_run(step_run_id, "cached", artifacts=linked, cached_from=record.id,
+                                     cache_key=key)
+                outcome.update(status="cached", cached_from=record.id,
+                               outputs={a.name: a.to_json() for a in linked})
+                print(f"pipec: step `{spec.step_id}` served from the cache", file=sys.stderr)
+                return 0
+
+        fn = import_step(spec.source_root, spec.module, spec.function)
+        params = {name: json.loads(text) for name, text in spec.params}
+        loaded = {name: store.load(info) for name, info in infos.items()}
+        kwargs = build_kwargs(fn, params, loaded)
+        ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
+        context.set_current(ctx)
+        try:
+            result = fn(**kwargs)
+        finally:
+            context.set_current(None)
+        saved: list[ArtifactInfo] = []
+        types = dict(spec.outputs)
+        for name, value in split_outputs(result, spec.outputs).items():
+            info, warning = store.save(value, pipeline=spec.pipeline, run_id=spec.run_id,
+                                       step_id=spec.step_id, output=name, type_str=types[name])
+            if warning:
+                print(f"pipec: warning: output `{name}`: {warning}", file=sys.stderr)
+                outcome["warnings"].append(warning)
+            saved.append(info)
+        outcome.update(status="completed", outputs={a.name: a.to_json() for a in saved},
+                       metadata=ctx.metadata)
+        if meta is not None:
+            if ctx.metadata:
+                meta.add_run_metadata(spec.run_id, ctx.metadata, step_id=spec.step_id)
+            meta.finish_step_run(step_run_id, "completed", artifacts=saved, cache_key=key)
+        return 0
+    except Exception as exc:
+        if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError)):
+            print(f"pipec: error: step `{spec.step_id}`: {exc}", file=sys.stderr)
+        else:
+            _print_user_traceback(exc)
+        message = f"{type(exc).__name__}: {exc}".strip()
+        outcome["error"] = message.splitlines()[0] if message else type(exc).__name__
+        if meta is not None and step_run_id is not None:
+            try:
+                meta.finish_step_run(step_run_id, "failed", error=outcome["error"])
+            except Exception as record_exc:  # the step's own error matters more
+                print(f"pipec: warning: could not record the failure: {record_exc}", file=sys.stderr)
+        return 1
+    finally:
+        outcome["ended_at"] = time.time()
+        if spec.result_file:
+            _write_json_atomic(spec.result_file, outcome)
+        if meta is not None:
+            meta.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m pipec.runtime run-step`."""
+    spec = parse_args(sys.argv[1:] if argv is None else argv)
+    code = execute(spec)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return code
