@@ -73,5 +73,10 @@ def load(
     if checks:
         from .checks import run_checks
 
-        run_checks(program, diags)
+        check_diags = Diagnostics()
+        run_checks(program, check_diags)
+        # After a frontend error the IR is partial (failed calls made no invocation), so a
+        # check's warnings (no steps, unused output) would only echo that error.
+        frontend_failed = diags.has_errors
+        diags.extend(d for d in check_diags if d.is_error or not frontend_failed)
     return LoadResult(program, diags, src_root)

@@ -113,8 +113,8 @@ def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | N
     if node is not None:
         _spans(node, shown, (), spans)
     config = RunConfig(shown, data, spans)
-    ok = _validate(config, diags)
-    return config if ok else None
+    _validate(config, diags)  # keep going after key errors so parameters are still checked
+    return config
 
 
 def _validate(config: RunConfig, diags: Diagnostics) -> bool:

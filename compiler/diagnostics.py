@@ -199,15 +199,17 @@ def render(diag: Diagnostic, sources: SourceCache, shown_path: str | None = None
         text = sources.line(span.path, span.line)
         if text is not None:
             gutter = " " * len(str(span.line))
-            expanded = text.expandtabs(4) if "\t" not in text[: max(span.column - 1, 0)] else text
+            expanded = text
             start = max(span.column - 1, 0)
+            # Keep tabs in the caret's indent so it lines up however the terminal renders them.
+            indent = "".join("\t" if ch == "\t" else " " for ch in text[:start])
             if span.end_line == span.line and span.end_column > span.column:
                 width = span.end_column - span.column
             else:
                 width = max(len(expanded.rstrip()) - start, 1)
             out.append(f"{gutter} |")
             out.append(f"{span.line} | {expanded.rstrip()}")
-            out.append(f"{gutter} | {' ' * start}{'^' * width}")
+            out.append(f"{gutter} | {indent}{'^' * width}")
     elif span.path and not span.path.startswith("<"):
         out.append(f"{bold(shown_path or span.path)}: {sev}: {diag.message}")
     else:

@@ -39,6 +39,7 @@ from .values import (
     SettingsObject,
     Slot,
     StepHandle,
+    contains_symbolic,
 )
 
 if TYPE_CHECKING:
@@ -404,6 +405,9 @@ class Evaluator:
                             "time; it cannot be formatted into a string here", part.expression,
                             help="pass it to a step and format it inside the step")
         value = self.concrete(value, part.expression)
+        if contains_symbolic(value):
+            raise EvalError("PC113", "a collection holding step outputs cannot be formatted into a string: its "
+                            "values exist only at run time", part.expression)
         if part.conversion == "r":
             value = repr(value)
         elif part.conversion == "s":
@@ -472,7 +476,7 @@ class Evaluator:
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
                             "it cannot be indexed while compiling", node,
                             help="index it inside a step, or declare several outputs with Tuple[...]")
-        base = self.concrete(base, node.value)
+        base = self.concrete_shallow(base, node.value)
         if len(node.slice) != 1:
             raise EvalError("PC102", "multi-dimensional subscripts are not supported", node)
         element = node.slice[0].slice
@@ -681,8 +685,9 @@ class Evaluator:
             raise EvalError("PC102", f"class `{func.name}` cannot be instantiated at compile time", node,
                             help="create it inside a step")
         if isinstance(func, FunctionRef):
-            raise EvalError("PC102", f"`{func.qualname}` is a plain function; pipec does not run it while "
-                            "compiling", node, help="decorate it with @step, or inline a literal value")
+            raise EvalError("PC104", f"`{func.qualname.rsplit('.', 1)[-1]}` is a plain function, not a step; "
+                            "pipec does not run it while compiling", node,
+                            help="decorate it with @step, or inline a literal value")
         if isinstance(func, PipelineHandle):
             if self.builder is not None and hasattr(self.builder, "pipeline_call"):
                 return self.builder.pipeline_call(self, func, args, kwargs, node, arg_nodes)
@@ -699,7 +704,10 @@ class Evaluator:
         receiver, name = method.receiver, method.name
         if isinstance(receiver, (StepHandle, Slot, OldStepInstance, PipelineHandle, PipelineInstance)):
             return self._handle_method(receiver, name, args, kwargs, node, arg_nodes)
-        args = [self.concrete_shallow(a, node) for a in args]
+        if not isinstance(receiver, (list, dict)):
+            # Containers may hold step outputs; string and number methods need real values.
+            args = [self.concrete(a, node) for a in args]
+            kwargs = {k: self.concrete(v, node) for k, v in kwargs.items()}
         try:
             result = getattr(receiver, name)(*args, **kwargs)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
@@ -803,9 +811,11 @@ class Evaluator:
             raise EvalError("PC102", f"`{qual}()` gives a different value each run; it cannot be evaluated "
                             "while compiling", node,
                             help="make it a pipeline parameter (--param) or compute it inside a step")
-        raise EvalError("PC102", f"`{qual}()` cannot be evaluated statically: pipec does not import `"
-                        f"{qual.split('.')[0]}` while compiling", node,
-                        help="pass a literal value, a pipeline parameter, or compute it inside a step")
+        top = qual.split(".")[0]
+        raise EvalError("PC102", f"`{qual}()` cannot be evaluated statically: `{top}` is outside the source "
+                        "root and pipec never imports it", node,
+                        help=f"if `{top}` is part of your project, point --root at the folder that contains it; "
+                             "otherwise pass a literal or compute the value inside a step")
 
     # ------------------------------------------------------------------ value helpers
 
@@ -823,8 +833,6 @@ class Evaluator:
                             help="pass it to a step and use it there")
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
-        if isinstance(value, (tuple, list)) and any(isinstance(v, (ParamValue, Artifact)) for v in value):
-            return type(value)(self.concrete(v, node) for v in value)
         return value
 
     def concrete_shallow(self, value: Any, node: cst.CSTNode) -> Any:

@@ -213,6 +213,8 @@ class ModuleIndex:
         if isinstance(symbol, ImportedModule):
             return self.module_value(symbol.module, symbol.where)
         if isinstance(symbol, ImportedName):
+            if symbol.module == src.module_name and self.is_submodule(f"{symbol.module}.{symbol.name}"):
+                return ModuleRef(f"{symbol.module}.{symbol.name}")  # `from . import sub` in a package
             base = self.module_value(symbol.module, symbol.where)
             return self.attribute(base, symbol.name, symbol.where)
         if isinstance(symbol, Definition):

@@ -296,12 +296,14 @@ class PipelineBuilder:
 
     def _extra_parameters(self, inputs: list[InputBinding], code: dict, config: dict, definition: StepDef,
                           step_id: str, span: Span) -> list[InputBinding]:
+        inputs = list(inputs)
         bound = {b.name: b for b in inputs}
         signature = {p.name for p in definition.params if p.kind != "parameters"}
         for name, value in code.items():
             if name in bound:
                 continue
             bound[name] = InputBinding(name, LiteralValue(_json_or_none(value)), span)
+            inputs.append(bound[name])
         for name, value in config.items():
             if any(p.name == name for p in definition.params if p.kind == "parameters"):
                 continue
@@ -319,7 +321,8 @@ class PipelineBuilder:
                                  notes=(f"set in code at {existing.span}",))
                 continue
             bound[name] = InputBinding(name, LiteralValue(literal), config_span)
-        return list(bound.values())
+            inputs.append(bound[name])
+        return inputs
 
     def _params_bindings(self, definition: StepDef, instance: OldStepInstance | None, step_id: str,
                          ev: Evaluator, node: cst.CSTNode, config: dict) -> list[InputBinding]:

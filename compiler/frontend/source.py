@@ -98,17 +98,7 @@ def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> So
     if "\x00" in text:
         diags.error("PC002", f"`{rel}` contains a NUL byte; it is not a Python source file", Span(rel, 0, 0))
         return None
-    try:
-        tree = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        line, col = exc.raw_line, exc.raw_column + 1
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        diags.error("PC001", f"syntax error: {message}", Span(rel, line, col, line, col + 1),
-                    help="fix the syntax; pipec reads the file without running it")
-        return None
-    except (RecursionError, MemoryError, ValueError, Exception) as exc:  # libcst's native parser edge cases
-        diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
-        return None
+    # Python's own parser first: its messages are the ones users know ("'(' was never closed").
     try:
         parsed = ast.parse(text, filename=rel)
     except SyntaxError as exc:
@@ -118,6 +108,17 @@ def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> So
                     help="fix the syntax; pipec reads the file without running it")
         return None
     except (RecursionError, MemoryError, ValueError) as exc:
+        diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
+        return None
+    try:
+        tree = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line, col = exc.raw_line, exc.raw_column + 1
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        diags.error("PC001", f"syntax error: {message}", Span(rel, line, col, line, col + 1),
+                    help="fix the syntax; pipec reads the file without running it")
+        return None
+    except Exception as exc:  # libcst's native parser has edge cases (deep nesting) that are not syntax errors
         diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
         return None
     is_package = path.name == "__init__.py"
