@@ -1,0 +1,93 @@
+"""shim_command: the argv every target embeds, built from hand-made IR."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipec.compiler.ir import (
+    InputBinding,
+    LiteralValue,
+    Output,
+    OutputRef,
+    ParameterRef,
+    Pipeline,
+    PipelineParameter,
+    Settings,
+    StepInvocation,
+)
+from pipec.runtime.command import shim_command
+from pipec.runtime.shim import parse_args
+
+
+def _pipeline(ratio: PipelineParameter, cache: bool | None = None) -> Pipeline:
+    load = StepInvocation(id="load", function="load", module="steps.io", signature=(), inputs=(),
+                          outputs=(Output("output", "pandas.DataFrame"),))
+    clean = StepInvocation(
+        id="clean", function="clean", module="steps.ops", signature=(),
+        inputs=(InputBinding("df", OutputRef("load", "output")),
+                InputBinding("ratio", ParameterRef("ratio")),
+                InputBinding("cols", LiteralValue({"b": [1, 2], "a": "x y"}))),
+        outputs=(Output("train", "pandas.DataFrame"), Output("stats", "dict[str, float]")),
+        settings=Settings(enable_cache=cache))
+    return Pipeline(name="etl", function="etl", module="run", parameters=(ratio,), steps=(load, clean))
+
+
+KNOWN = PipelineParameter("ratio", "float", has_default=True, default=0.5, value=0.25, known=True)
+
+
+def test_exact_argv_with_engine_placeholder() -> None:
+    pipe = _pipeline(KNOWN)
+    argv = shim_command(pipe, pipe.step("clean"), run_id="{{ run_id }}", artifact_store="s3://b/art",
+                        metadata_store="postgresql://db/pipec", python="python3")
+    assert argv == [
+        "python3", "-m", "pipec.runtime", "run-step",
+        "--source-root", ".", "--module", "steps.ops", "--function", "clean", "--pipeline", "etl",
+        "--step-id", "clean", "--run-id", "{{ run_id }}", "--artifact-store", "s3://b/art",
+        "--metadata-store", "postgresql://db/pipec",
+        "--input", "df=load/output",
+        "--param", "ratio=0.25",
+        "--param", 'cols={"b":[1,2],"a":"x y"}',
+        "--output", "train=pandas.DataFrame",
+        "--output", "stats=dict[str, float]",
+    ]
+
+
+def test_no_metadata_store_no_cache_and_defaults() -> None:
+    unknown_with_default = PipelineParameter("ratio", "float", has_default=True, default=0.5)
+    pipe = _pipeline(unknown_with_default, cache=False)
+    argv = shim_command(pipe, pipe.step("clean"), run_id="R", artifact_store="/a", metadata_store=None)
+    assert "--metadata-store" not in argv
+    assert argv[-1] == "--no-cache"
+    assert "ratio=0.5" in argv
+
+
+def test_parameter_placeholder_and_missing_value() -> None:
+    pipe = _pipeline(PipelineParameter("ratio", "float"))
+    argv = shim_command(pipe, pipe.step("clean"), run_id="R", artifact_store="/a", metadata_store=None,
+                        parameter_placeholders={"ratio": "{{ params.ratio }}"})
+    assert "ratio={{ params.ratio }}" in argv
+    with pytest.raises(ValueError, match="pipeline parameter `ratio`"):
+        shim_command(pipe, pipe.step("clean"), run_id="R", artifact_store="/a", metadata_store=None)
+
+
+def test_argv_round_trips_through_the_shim_parser() -> None:
+    pipe = _pipeline(KNOWN)
+    argv = shim_command(pipe, pipe.step("clean"), run_id="r-1", artifact_store="/art", metadata_store=None)
+    spec = parse_args(argv[4:])
+    assert (spec.module, spec.function, spec.pipeline, spec.step_id, spec.run_id) == \
+        ("steps.ops", "clean", "etl", "clean", "r-1")
+    assert spec.inputs == (("df", "load", "output"),)
+    assert dict(spec.params) == {"ratio": "0.25", "cols": '{"b":[1,2],"a":"x y"}'}
+    assert spec.outputs == (("train", "pandas.DataFrame"), ("stats", "dict[str, float]"))
+    assert spec.cache and spec.metadata_store is None
+
+
+@pytest.mark.parametrize("bad", [["--input", "df=load"], ["--param", "x=not json"], ["--output", "=int"],
+                                 ["--param", "x=1", "--param", "x=2"]])
+def test_malformed_command_lines_exit_2(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--module", "m", "--function", "f", "--pipeline", "p", "--step-id", "s", "--run-id", "r",
+            "--artifact-store", "/a"]
+    with pytest.raises(SystemExit) as exc:
+        parse_args(base + bad)
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
