@@ -1,0 +1,20 @@
+"""Subcommands of `pipec`, one module each.
+
+A command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and keeps
+its module-level imports light (no libcst, networkx or jinja2): heavy work is
+imported inside ``run``. The CLI imports a command's module only when that command
+is used, so `pipec --help` never loads any of them.
+
+To add a command (e.g. the runtime's `run`, `runs`, `stack`), add one entry to
+:data:`COMMANDS`; the order here is the order `pipec --help` lists them in.
+"""
+
+from __future__ import annotations
+
+#: Command name -> (module path, one-line summary shown by `pipec --help`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "compile": ("pipec.compiler.commands.compile", "compile pipelines into artifacts for one or more targets"),
+    "inspect": ("pipec.compiler.commands.inspect", "print the checked IR of a pipeline module"),
+    "graph": ("pipec.compiler.commands.graph", "draw the step graph as Mermaid or Graphviz DOT"),
+    "targets": ("pipec.compiler.commands.targets", "list the registered targets and their options"),
+}

@@ -1,0 +1,113 @@
+"""What every command that reads a pipeline shares: arguments, loading, reporting.
+
+All of them (`compile`, `inspect`, `graph`, and later `run`) take the same source
+arguments, load through :func:`pipec.compiler.api.load` and print diagnostics the
+same way, so a problem looks identical whichever command found it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipec.compiler.diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from pipec.compiler.api import LoadResult
+
+#: Exit codes shared by every command.
+EXIT_OK = 0
+#: `compile --check` found files that differ from what a compile would write.
+EXIT_DIFFERENT = 1
+#: Bad input: an error diagnostic, a bad command line, an unwritable output.
+EXIT_USER_ERROR = 2
+#: A bug in pipec or a target plug-in.
+EXIT_INTERNAL = 3
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments naming and configuring the pipeline source."""
+    parser.add_argument("file", metavar="FILE", help="Python module that defines the pipeline(s)")
+    parser.add_argument("--pipeline", metavar="NAME",
+                        help="use only the pipeline called NAME (default: every pipeline in FILE)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a pipeline parameter, coerced to its declared type (repeatable)")
+    parser.add_argument("--config", metavar="YAML", help="a ZenML-style YAML run configuration")
+    parser.add_argument("--root", metavar="DIR",
+                        help="source root that imports resolve from (default: the nearest folder above "
+                             "FILE holding pyproject.toml, .pipec or .zen; else FILE's folder)")
+
+
+def use_color(args: argparse.Namespace, stream=None) -> bool:
+    """Whether diagnostics get ANSI colours: --color always/never, or auto (a terminal and no NO_COLOR)."""
+    mode = getattr(args, "color", None) or "auto"
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+def report(diags: Diagnostics, root: Path | None, args: argparse.Namespace) -> None:
+    """Print `diags` to stderr, paths relative to the current folder."""
+    from pipec.compiler.diagnostics import render_all
+
+    text = render_all(diags, root, color=use_color(args), cwd=Path.cwd())
+    if text:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+def _check_readable(path: str, what: str, diags: Diagnostics) -> bool:
+    target = Path(path)
+    try:
+        if target.is_dir():
+            diags.error("PC002", f"cannot read {what} `{path}`: it is a folder, not a file")
+            return False
+        with open(target, "rb"):
+            pass
+    except OSError as exc:
+        diags.error("PC002", f"cannot read {what} `{path}`: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def load_source(args: argparse.Namespace, diags: Diagnostics | None = None) -> LoadResult:
+    """Load ``args.file`` with the source arguments; command-line problems join its diagnostics.
+
+    `diags` holds problems the caller already found (e.g. a malformed --option). When
+    FILE, --config or --root cannot be used, nothing is parsed and the result holds
+    an empty program, so the caller can still report every problem at once.
+    """
+    from pipec.compiler import api
+    from pipec.compiler.driver import parse_assignments
+    from pipec.compiler.ir import Program
+
+    pre = diags if diags is not None else Diagnostics()
+    params = parse_assignments(args.param, "PC303", "--param", pre)
+    usable = _check_readable(args.file, "pipeline file", pre)
+    if args.config is not None:
+        usable = _check_readable(args.config, "run configuration", pre) and usable
+    if args.root is not None and not Path(args.root).is_dir():
+        pre.error("PC002", f"source root `{args.root}` is not a folder")
+        usable = False
+    if not usable:
+        return api.LoadResult(Program(()), pre, Path.cwd())
+    result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline)
+    result.diagnostics.extend(pre)
+    return result
+
+
+def write_stdout(text: str) -> None:
+    """Write command output to stdout as UTF-8 with "\\n" newlines, whatever the locale."""
+    stream = getattr(sys.stdout, "buffer", None)
+    sys.stdout.flush()
+    if stream is not None:
+        stream.write(text.encode("utf-8"))
+        stream.flush()
+    else:  # e.g. a StringIO under test capture
+        sys.stdout.write(text)

@@ -1,0 +1,54 @@
+"""`pipec targets [--json]`: list the registered targets, their descriptions and options."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `pipec targets`."""
+    parser.add_argument("--json", action="store_true", help="print the list as JSON")
+
+
+def _describe_options(target) -> list[dict]:
+    return [{"name": spec.name, "help": spec.help, "default": spec.default, "choices": list(spec.choices)}
+            for spec in getattr(target, "options", ())]
+
+
+def run(args: argparse.Namespace) -> int:
+    """List every target; one that fails to load is listed with the reason and a PC305 warning."""
+    from pipec import targets
+    from pipec.compiler.diagnostics import Diagnostics
+    from pipec.compiler.ir_json import dumps
+
+    from . import _common
+
+    diags = Diagnostics()
+    entries = []
+    for info in targets.available():
+        entry: dict = {"name": info.name, "description": info.description, "options": []}
+        try:
+            entry["options"] = _describe_options(targets.get(info.name))
+        except targets.TargetLoadError as exc:
+            entry["error"] = str(exc)
+            diags.warning("PC305", f"target `{info.name}` failed to load: {exc}")
+        entries.append(entry)
+
+    if args.json:
+        _common.write_stdout(dumps({"targets": entries}))
+    else:
+        width = max((len(e["name"]) for e in entries), default=0)
+        lines = []
+        for e in entries:
+            lines.append(f"{e['name']:<{width}}  {e['description']}".rstrip())
+            for opt in e["options"]:
+                extra = []
+                if opt["default"] is not None:
+                    extra.append(f"default: {opt['default']}")
+                if opt["choices"]:
+                    extra.append(f"one of: {', '.join(opt['choices'])}")
+                suffix = f" ({'; '.join(extra)})" if extra else ""
+                lines.append(f"{'':<{width}}    --option {e['name']}.{opt['name']}=...  {opt['help']}{suffix}")
+        _common.write_stdout("\n".join(lines) + "\n" if lines else "no targets registered\n")
+    _common.report(diags, None, args)
+    return _common.EXIT_OK
