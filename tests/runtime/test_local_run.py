@@ -1,0 +1,325 @@
+"""The local orchestrator end to end: real files, the real frontend, subprocess steps."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import load_pipeline
+
+from pipec.runtime import Client, run_pipeline
+from pipec.runtime import metadata as md
+from pipec.runtime.artifacts import ArtifactNotFound, ArtifactStore
+
+DIAMOND = {
+    "steps/ops.py": """
+        import pandas as pd
+        from pipec import step
+
+        @step
+        def load(n: int) -> pd.DataFrame:
+            return pd.DataFrame({"x": list(range(n)), "y": [float(i) * 0.5 for i in range(n)]})
+
+        @step
+        def left(df: pd.DataFrame) -> pd.DataFrame:
+            return df.assign(z=df.x * 10)
+
+        @step
+        def right(df: pd.DataFrame) -> dict[str, float]:
+            return {"mean_y": float(df.y.mean())}
+
+        @step
+        def join(df: pd.DataFrame, stats: dict[str, float]) -> pd.DataFrame:
+            return df.assign(mean_y=stats["mean_y"])
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.ops import join, left, load, right
+
+        @pipeline
+        def diamond(n: int = 4):
+            df = load(n=n)
+            join(left(df), right(df))
+    """,
+}
+
+
+def test_diamond_with_pandas_read_back_through_client(project) -> None:
+    root = project(DIAMOND)
+    result = run_pipeline(load_pipeline(root, params={"n": "5"}), root)
+    assert result.exit_code == 0, result.summary()
+    assert list(result.steps) == ["load", "left", "right", "join"]
+
+    client = Client(root=root)
+    run = client.get_pipeline_run(result.run_id)
+    assert run.status == "completed" and run.pipeline_name == "diamond" and run.parameters == {"n": 5}
+    assert {sid: s.status for sid, s in run.steps.items()} == dict.fromkeys(["load", "left", "right", "join"],
+                                                                             "completed")
+    expected = pd.DataFrame({"x": range(5), "y": [i * 0.5 for i in range(5)]})
+    expected = expected.assign(z=expected.x * 10, mean_y=1.0)
+    pd.testing.assert_frame_equal(run.steps["join"].outputs["output"].load(), expected)
+    assert run.steps["right"].outputs["output"].load() == {"mean_y": 1.0}
+    assert run.steps["load"].outputs["output"].materializer == "parquet"
+    assert client.get_pipeline_run("diamond").id == result.run_id  # by pipeline name: the latest run
+    assert [r.id for r in client.list_pipeline_runs()] == [result.run_id]
+    assert Path(run.steps["join"].logs_uri).is_file()
+
+
+PARALLEL = {
+    "steps/slow.py": """
+        import time
+        from pipec import step
+
+        @step(enable_cache=False)
+        def nap(label: str) -> str:
+            time.sleep(1.0)
+            return label
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.slow import nap
+
+        @pipeline
+        def two_naps():
+            nap(label="a")
+            nap(label="b")
+    """,
+}
+
+
+def test_independent_steps_run_in_parallel(project) -> None:
+    root = project(PARALLEL)
+    pipe = load_pipeline(root)
+    start = time.monotonic()
+    result = run_pipeline(pipe, root, max_parallel=2)
+    took = time.monotonic() - start
+    assert result.exit_code == 0, result.summary()
+    assert took < 1.8, f"two independent 1 s steps took {took:.2f} s"
+    run = Client(root=root).get_pipeline_run(result.run_id)
+    assert sorted(s.outputs["output"].load() for s in run.steps.values()) == ["a", "b"]
+
+
+BRANCHES = {
+    "steps/ops.py": """
+        from pipec import step
+
+        @step
+        def source() -> int:
+            return 1
+
+        @step
+        def broken(x: int) -> int:
+            raise RuntimeError("broken on purpose")
+
+        @step
+        def after_broken(x: int) -> int:
+            return x
+
+        @step
+        def fine(x: int) -> int:
+            return x + 1
+
+        @step
+        def after_fine(x: int) -> int:
+            return x + 1
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.ops import after_broken, after_fine, broken, fine, source
+
+        @pipeline
+        def branches():
+            s = source()
+            after_broken(broken(s))
+            after_fine(fine(s))
+    """,
+}
+
+
+def test_failure_stops_descendants_only(project) -> None:
+    root = project(BRANCHES)
+    result = run_pipeline(load_pipeline(root), root, max_parallel=1)
+    assert result.exit_code == 1 and result.status == "failed"
+    assert {sid: o.status for sid, o in result.steps.items()} == {
+        "source": "completed", "broken": "failed", "after_broken": "skipped", "fine": "completed",
+        "after_fine": "completed"}
+    assert result.steps["broken"].error == "RuntimeError: broken on purpose"
+    log = Path(result.steps["broken"].logs).read_text()
+    assert "Traceback" in log and "broken on purpose" in log
+    run = Client(root=root).get_pipeline_run(result.run_id)
+    assert run.status == "failed" and run.steps["after_broken"].status == "skipped"
+    assert run.steps["after_fine"].outputs["output"].load() == 3
+    assert "broken" in result.summary() and "skipped" in result.summary()
+
+
+RETRIES = {
+    "steps/flaky.py": """
+        from pathlib import Path
+        from pipec import Retry, step
+
+        def _bump(name: str) -> int:
+            counter = Path(__file__).parent.parent / name
+            n = int(counter.read_text()) + 1 if counter.exists() else 1
+            counter.write_text(str(n))
+            return n
+
+        @step(retry=Retry(max_retries=2, delay=0.2, backoff=2.0))
+        def flaky() -> int:
+            n = _bump("flaky.count")
+            if n < 3:
+                raise ConnectionError(f"attempt {n} fails")
+            return n
+
+        @step(retry=Retry(max_retries=1))
+        def hopeless() -> int:
+            _bump("hopeless.count")
+            raise ValueError("never works")
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.flaky import flaky, hopeless
+
+        @pipeline
+        def retrying():
+            flaky()
+            hopeless()
+    """,
+}
+
+
+def test_retries_count_delay_and_backoff(project) -> None:
+    root = project(RETRIES)
+    start = time.monotonic()
+    result = run_pipeline(load_pipeline(root), root, max_parallel=2)
+    took = time.monotonic() - start
+    assert result.steps["flaky"].status == "completed" and result.steps["flaky"].attempts == 3
+    assert result.steps["hopeless"].status == "failed" and result.steps["hopeless"].attempts == 2
+    assert (root / "flaky.count").read_text() == "3" and (root / "hopeless.count").read_text() == "2"
+    assert took >= 0.2 + 0.4  # delay, then delay * backoff
+    run = Client(root=root).get_pipeline_run(result.run_id)
+    assert run.steps["flaky"].attempts == 3 and run.steps["flaky"].outputs["output"].load() == 3
+    attempts = [(s.step_id, s.attempt, s.status) for s in md.MetadataStore(md.default_url(root)).step_runs(
+        result.run_id) if s.step_id == "flaky"]
+    assert attempts == [("flaky", 1, "failed"), ("flaky", 2, "failed"), ("flaky", 3, "completed")]
+    assert "attempt 2 fails" in Path(result.steps["flaky"].logs).read_text()
+
+
+def test_cache_hits_and_source_change_reruns_step_and_descendants(project) -> None:
+    root = project(DIAMOND)
+    first = run_pipeline(load_pipeline(root), root)
+    second = run_pipeline(load_pipeline(root), root)
+    assert {o.status for o in first.steps.values()} == {"completed"}
+    assert {o.status for o in second.steps.values()} == {"cached"}
+    client = Client(root=root)
+    pd.testing.assert_frame_equal(client.get_pipeline_run(second.run_id).steps["join"].outputs["output"].load(),
+                                  client.get_pipeline_run(first.run_id).steps["join"].outputs["output"].load())
+
+    ops = root / "steps" / "ops.py"
+    ops.write_text(ops.read_text().replace("df.x * 10", "df.x * 100"))
+    third = run_pipeline(load_pipeline(root), root)
+    assert {sid: o.status for sid, o in third.steps.items()} == {
+        "load": "cached", "left": "completed", "right": "cached", "join": "completed"}
+    assert client.get_pipeline_run(third.run_id).steps["join"].outputs["output"].load().z.tolist() == \
+        [0, 100, 200, 300]
+
+    # A different parameter value re-runs `load`, and so everything below it.
+    fourth = run_pipeline(load_pipeline(root, params={"n": "3"}), root)
+    assert {o.status for o in fourth.steps.values()} == {"completed"}
+    # enable_cache=False for the whole run.
+    fifth = run_pipeline(load_pipeline(root), root, enable_cache=False)
+    assert {o.status for o in fifth.steps.values()} == {"completed"}
+
+
+KILL = {
+    "steps/ops.py": """
+        import os, time
+        from pipec import step
+        from pipec.runtime.materializers import Materializer, register
+
+        class Blob:
+            def __init__(self, data: bytes) -> None:
+                self.data = data
+
+        class SlowBlobMaterializer(Materializer):
+            name = "slow-blob"
+            value_types = ("steps.ops.Blob",)
+
+            def save(self, value, out):
+                out.write(value.data[:100])
+                flag = os.path.join(os.path.dirname(__file__), "..", "slow")
+                if os.path.exists(flag):
+                    with open(flag + ".pid.tmp", "w") as f:
+                        f.write(str(os.getpid()))
+                    os.replace(flag + ".pid.tmp", flag + ".pid")
+                    time.sleep(60)
+                out.write(value.data[100:])
+
+            def load(self, src):
+                return Blob(src.read())
+
+        register(SlowBlobMaterializer())
+
+        @step
+        def produce() -> Blob:
+            return Blob(b"x" * 5000)
+
+        @step
+        def consume(blob: Blob) -> int:
+            return len(blob.data)
+
+        @step
+        def independent() -> str:
+            return "done"
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.ops import consume, independent, produce
+
+        @pipeline
+        def killable():
+            consume(produce())
+            independent()
+    """,
+}
+
+
+def test_sigkill_mid_write_then_rerun_recovers(project) -> None:
+    root = project(KILL)
+    (root / "slow").write_text("")
+    pipe = load_pipeline(root)
+    box: dict[str, object] = {}
+    runner = threading.Thread(target=lambda: box.update(result=run_pipeline(pipe, root, max_parallel=2)))
+    runner.start()
+    pid_file = root / "slow.pid"
+    deadline = time.monotonic() + 30
+    while not pid_file.exists():
+        assert time.monotonic() < deadline and runner.is_alive(), "the step never started writing"
+        time.sleep(0.01)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    runner.join(60)
+    result = box["result"]
+    assert result.steps["produce"].status == "failed"
+    assert result.steps["produce"].error == "killed by signal SIGKILL"
+    assert result.steps["consume"].status == "skipped"
+    assert result.steps["independent"].status == "completed"
+
+    store = ArtifactStore(str(root / ".pipec" / "artifacts"))
+    with pytest.raises(ArtifactNotFound):
+        store.read_marker("killable", result.run_id, "produce", "output")
+    meta = md.MetadataStore(md.default_url(root))
+    produce_rows = [s for s in meta.step_runs(result.run_id) if s.step_id == "produce"]
+    assert [s.status for s in produce_rows] == ["failed"]
+    assert meta.find_cached(produce_rows[0].cache_key) is None
+    assert not meta.artifacts([produce_rows[0].id])[produce_rows[0].id]
+
+    (root / "slow").unlink()
+    rerun = run_pipeline(pipe, root)
+    assert rerun.exit_code == 0, rerun.summary()
+    assert {sid: o.status for sid, o in rerun.steps.items()} == {
+        "produce": "completed", "consume": "completed", "independent": "cached"}
+    assert Client(root=root).get_pipeline_run(rerun.run_id).steps["consume"].outputs["output"].load() == 5000
