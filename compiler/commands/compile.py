@@ -24,8 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="target to compile for; repeatable; `all` selects every registered target "
                              "(list them with `pipec targets`)")
     parser.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
-                        help="output folder, relative to the current folder; files go to DIR/<target>/ "
-                             f"(default: ./{DEFAULT_OUT})")
+                        help="output folder, relative to the current folder; files go to DIR/<target>/, "
+                             "which pipec owns: without --pipeline, files there that the compile no longer "
+                             f"produces are removed (default: ./{DEFAULT_OUT})")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="target option; `target.key=value` for one target, `key=value` for every "
                              "selected target that declares it (repeatable)")
