@@ -1,0 +1,79 @@
+"""`run` and `runs` command modules, through `python -m pipec.runtime` (the lead wires them into `pipec`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = {
+    "steps.py": """
+        from pipec import step
+
+        @step
+        def one(n: int) -> int:
+            return n
+
+        @step
+        def two(x: int) -> dict[str, int]:
+            return {"x": x}
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps import one, two
+
+        @pipeline
+        def small(n: int = 1):
+            two(one(n=n))
+    """,
+    "bad.py": """
+        from pipec import pipeline
+        from steps import two
+
+        @pipeline
+        def broken():
+            two()
+    """,
+}
+
+
+def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipec.runtime", *args], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_run_then_runs_list_and_show(project) -> None:
+    root = project(PROJECT)
+    done = _cli(root, "run", "run.py", "--param", "n=7", "--max-parallel", "1")
+    assert done.returncode == 0, done.stderr
+    assert "STEP" in done.stdout and "completed" in done.stdout
+    assert "Traceback" not in done.stderr
+    run_id = done.stdout.strip().splitlines()[-1].split()[1].rstrip(":")
+
+    listed = _cli(root, "runs", "list", "--json")
+    assert [r["id"] for r in json.loads(listed.stdout)] == [run_id]
+    shown = _cli(root, "runs", "show", "small", "--json")
+    data = json.loads(shown.stdout)
+    assert data["id"] == run_id and data["status"] == "completed" and data["parameters"] == {"n": 7}
+    assert data["steps"]["two"]["outputs"]["output"]["materializer"] == "json"
+    text = _cli(root, "runs", "show", run_id)
+    assert text.returncode == 0 and "two" in text.stdout and "output (json)" in text.stdout
+    missing = _cli(root, "runs", "show", "nope")
+    assert missing.returncode == 2 and "no pipeline run or pipeline named 'nope'" in missing.stderr
+
+
+def test_run_reports_diagnostics_and_exits_2(project) -> None:
+    root = project(PROJECT)
+    done = _cli(root, "run", "bad.py")
+    assert done.returncode == 2
+    assert "error[PC203]" in done.stderr and "bad.py:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (root / ".pipec" / "metadata.db").exists()
+
+
+def test_failing_run_exits_1(project) -> None:
+    root = project({**PROJECT, "steps.py": PROJECT["steps.py"].replace("return n\n", "return n // 0\n")})
+    done = _cli(root, "run", "run.py")
+    assert done.returncode == 1
+    assert "failed" in done.stdout and "ZeroDivisionError" in done.stdout
