@@ -16,7 +16,7 @@ import types
 from pathlib import Path
 
 import pytest
-from test_ir_json import sample_program
+from test_ir_json import frontend_available, sample_program
 
 from pipec import targets
 from pipec.compiler import api, ir_json
@@ -500,16 +500,7 @@ def p():
 '''
 
 
-def _frontend_available() -> bool:
-    try:
-        from pipec.compiler.checks import run_checks  # noqa: F401
-        from pipec.compiler.frontend import build_program  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-e2e = pytest.mark.skipif(not _frontend_available(), reason="the frontend has not landed yet")
+e2e = pytest.mark.skipif(not frontend_available(), reason="the frontend has not landed yet")
 
 
 def _pipec(cwd, *argv, env=None):
