@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import Span
 
@@ -68,7 +66,9 @@ class RunConfig:
         return value if isinstance(value, dict) else {}
 
 
-def _spans(node: yaml.Node, path: str, prefix: tuple, out: dict[tuple, Span]) -> None:
+def _spans(node, path: str, prefix: tuple, out: dict[tuple, Span]) -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -85,6 +85,8 @@ def _spans(node: yaml.Node, path: str, prefix: tuple, out: dict[tuple, Span]) ->
 
 def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | None:
     """Read and validate a run configuration; report PC002/PC110 and return None when unusable."""
+    import yaml  # imported here: most compiles have no config, and yaml costs ~12 ms to import
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

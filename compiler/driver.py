@@ -85,10 +85,12 @@ def select_targets(names: Iterable[str], options: Mapping[str, str],
 
     specs = {name: {spec.name: spec for spec in getattr(target, "options", ())} for name, target in loaded.items()}
     chosen: dict[str, dict[str, str]] = {name: {} for name in loaded}
-    registered = set(targets.names())
+    registered: set[str] | None = None  # scanning entry points costs ~80 ms: only when needed
     for key, value in sorted(options.items()):
         prefix, dot, rest = key.partition(".")
-        if dot and (prefix in loaded or prefix in registered):
+        if dot and prefix not in loaded and registered is None:
+            registered = set(targets.names())
+        if dot and (prefix in loaded or prefix in (registered or ())):
             if prefix not in loaded:
                 diags.error("PC302", f"option `{key}` is for target `{prefix}`, which is not selected",
                             help=f"add `--target {prefix}` or drop the option")

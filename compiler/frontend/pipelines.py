@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import libcst as cst
-import yaml
 
 from ..config import RunConfig, load_run_config
 from ..diagnostics import Diagnostics, did_you_mean
@@ -433,6 +432,8 @@ def coerce_param(raw: str, type_: str) -> Any:
         if lowered in ("false", "no", "0", "off"):
             return False
         raise ValueError("expected true or false")
+    import yaml
+
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
