@@ -31,7 +31,6 @@ import os
 import posixpath
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 from . import materializers
 
@@ -72,9 +71,18 @@ class ArtifactInfo:
         return ArtifactInfo(**{k: data[k] for k in ArtifactInfo.__dataclass_fields__})
 
 
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
 def component(name: str) -> str:
-    """`name` as a single safe path component (percent-encoded; never "", "." or "..")."""
-    text = quote(name, safe="")
+    """`name` as a single safe path component (percent-encoded; never "", "." or "..").
+
+    Same result as ``urllib.parse.quote(name, safe="")``, without its import cost.
+    """
+    if all(ch in _SAFE for ch in name):
+        text = name
+    else:
+        text = "".join(chr(b) if chr(b) in _SAFE else f"%{b:02X}" for b in name.encode("utf-8"))
     if text in ("", ".", ".."):
         text = text.replace(".", "%2E") or "%00"
     return text

@@ -289,8 +289,18 @@ def _is_json_type(expr: Any) -> bool:
     return False
 
 
+# Plain type strings decided without parsing (parsing costs an import in every step).
+_SIMPLE = {"str": JSON, "int": JSON, "float": JSON, "bool": JSON, "None": JSON, "list": JSON, "dict": JSON}
+
+
 def for_type(type_str: str) -> Materializer | None:
     """The materializer for a static type string; None when only the value can decide (Any)."""
+    if type_str in _BY_TYPE:
+        return _BY_TYPE[type_str]
+    if type_str in _SIMPLE:
+        return _SIMPLE[type_str]
+    if type_str in ("Any", ""):
+        return None
     from pipec.compiler.types import UnionType, parse_type
 
     expr = parse_type(type_str)

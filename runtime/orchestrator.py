@@ -19,10 +19,8 @@ import json
 import os
 import queue
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
 from .command import shim_command, step_params
+from .launcher import make_launcher
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 
 
@@ -103,13 +102,12 @@ def new_run_id(pipeline: str) -> str:
 
 @dataclass
 class _Running:
-    proc: subprocess.Popen
     step_run_id: int
     attempt: int
     result_file: str
     started: float
     key: str | None
-    log: TextIO
+    log: str
 
 
 @dataclass
@@ -138,13 +136,15 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                  artifact_store: str | None = None, metadata_store: str | None = None,
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
                  progress: TextIO | None = None, live: bool | None = None,
-                 env: Mapping[str, str] | None = None) -> RunResult:
+                 env: Mapping[str, str] | None = None, launcher: str = "fork") -> RunResult:
     """Run `pipeline` (whose modules live under `root`) on this machine.
 
     Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
     ``{root}/.pipec/metadata.db``, `max_parallel` = CPU count, `python` = this
     interpreter. `progress` receives the live display (plain lines unless it is a
     TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
+    `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
+    interpreter per step); see :mod:`pipec.runtime.launcher`.
     """
     t0 = time.monotonic()
     root = Path(root).resolve()
@@ -183,6 +183,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     retries: list[tuple[float, int, str]] = []
     running: dict[str, _Running] = {}
     events: queue.Queue[tuple[str, int]] = queue.Queue()
+    starter = make_launcher(launcher, python, child_env, lambda key, status: events.put((key, status)))
 
     def caching(step: StepInvocation) -> bool:
         return enable_cache and step.settings.enable_cache is not False
@@ -241,24 +242,20 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         key = key_of(step) if caching(step) else None
         if attempt == 1 and key is not None and try_cache(step, key):
             return
-        log_path = logs_dir / f"{component(sid)}.log"
+        log_path = str(logs_dir / f"{component(sid)}.log")
         result_file = os.path.join(scratch, f"{component(sid)}-{attempt}.json")
-        log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed when the step ends
         if attempt > 1:
-            log.write(f"\n--- pipec: attempt {attempt} ---\n")
-            log.flush()
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"\n--- pipec: attempt {attempt} ---\n")
         row = meta.start_step_run(run_id, sid, attempt=attempt, module=step.module, function=step.function,
-                                  cache_key=key, logs_uri=str(log_path))
+                                  cache_key=key, logs_uri=log_path)
         cmd = [*argv[sid], "--attempt", str(attempt), "--result-file", result_file]
-        proc = subprocess.Popen(cmd, cwd=str(root), env=child_env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        running[sid] = _Running(proc, row, attempt, result_file, time.monotonic(), key, log)
+        running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         shown.set(sid, RUNNING, attempt=attempt)
-        threading.Thread(target=lambda: events.put((sid, proc.wait())), daemon=True).start()
+        starter.launch(sid, cmd, str(root), log_path)
 
     def reap(sid: str, rc: int) -> None:
         job = running.pop(sid)
-        job.log.close()
         took = time.monotonic() - job.started
         step = steps[sid]
         result = None
@@ -274,7 +271,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                 meta.add_run_metadata(run_id, result["metadata"], step_id=sid)
             meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
             state.produced[sid] = {a.name: a for a in infos}
-            finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, str(job.log.name)))
+            finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
         if result is not None and result.get("error"):
             error = result["error"]
@@ -290,7 +287,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
             heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
             shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
             return
-        finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, str(job.log.name)))
+        finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, job.log))
 
     try:
         for sid in order:
@@ -327,18 +324,19 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                     break
                 reap(sid, rc)
     except BaseException:
-        for job in list(running.values()):
-            try:
-                os.killpg(job.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            job.proc.wait()
-            job.log.close()
+        for sid, job in list(running.items()):
+            pid = starter.pids.get(sid)
+            if pid is not None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             meta.finish_step_run(job.step_run_id, md.FAILED, error="interrupted")
         meta.finish_pipeline_run(run_id, md.FAILED)
         meta.close()
         raise
     finally:
+        starter.close()
         for name in os.listdir(scratch):
             os.remove(os.path.join(scratch, name))
         os.rmdir(scratch)

@@ -141,21 +141,46 @@ class StepError(Exception):
     """A problem running the step that is not an exception from the user's code."""
 
 
+class _LazyZenML:
+    """A last-resort meta-path finder: loads the ZenML stand-in only when `zenml` is imported
+    and nothing on sys.path provides it (most steps never pay for it)."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != "zenml":
+            return None
+        sys.meta_path.remove(self)
+        from . import zenml_compat
+
+        zenml_compat.install()
+        zenml_compat.importing = _importing
+        return zenml_compat._FINDER.find_spec(fullname, path, target)
+
+
+_importing = False
+
+
+def _set_importing(value: bool) -> None:
+    global _importing
+    _importing = value
+    compat = sys.modules.get(f"{__package__}.zenml_compat")
+    if compat is not None:
+        compat.importing = value
+
+
 def import_step(source_root: str, module: str, function: str) -> Any:
     """Import `module` from `source_root` and return the plain callable of step `function`."""
     from pipec.decorators import StepFunction
 
-    from . import zenml_compat
-
     root = os.path.abspath(source_root)
     if root not in sys.path:
         sys.path.insert(0, root)
-    zenml_compat.install()
-    zenml_compat.importing = True
+    if not any(isinstance(f, _LazyZenML) for f in sys.meta_path):
+        sys.meta_path.append(_LazyZenML())
+    _set_importing(True)
     try:
         mod = importlib.import_module(module)
     finally:
-        zenml_compat.importing = False
+        _set_importing(False)
     try:
         obj = getattr(mod, function)
     except AttributeError:

@@ -23,9 +23,7 @@ import, calling a step runs its function, as ZenML does outside a pipeline.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
-import logging
 import sys
 import types
 from collections.abc import Callable
@@ -260,7 +258,9 @@ def _log_metadata(metadata: dict[str, Any] | None = None, *args: Any, **kwargs: 
         _context._current.add_metadata(metadata)
 
 
-def _get_logger(name: str | None = None) -> logging.Logger:
+def _get_logger(name: str | None = None) -> Any:
+    import logging
+
     return logging.getLogger(name)
 
 
@@ -296,7 +296,7 @@ def _module_getattr(module_name: str) -> Callable[[str], Any]:
     return __getattr__
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return None
 
@@ -307,7 +307,7 @@ class _Loader(importlib.abc.Loader):
         module.__version__ = "0.0.0+pipec.compat"  # type: ignore[attr-defined]
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
         if fullname != "zenml" and not fullname.startswith("zenml."):
             return None
