@@ -49,9 +49,10 @@ DIAMOND = {
 }
 
 
-def test_diamond_with_pandas_read_back_through_client(project) -> None:
+@pytest.mark.parametrize("launcher", ["fork", "spawn"])
+def test_diamond_with_pandas_read_back_through_client(project, launcher: str) -> None:
     root = project(DIAMOND)
-    result = run_pipeline(load_pipeline(root, params={"n": "5"}), root)
+    result = run_pipeline(load_pipeline(root, params={"n": "5"}), root, launcher=launcher)
     assert result.exit_code == 0, result.summary()
     assert list(result.steps) == ["load", "left", "right", "join"]
 
@@ -288,12 +289,14 @@ KILL = {
 }
 
 
-def test_sigkill_mid_write_then_rerun_recovers(project) -> None:
+@pytest.mark.parametrize("launcher", ["fork", "spawn"])
+def test_sigkill_mid_write_then_rerun_recovers(project, launcher: str) -> None:
     root = project(KILL)
     (root / "slow").write_text("")
     pipe = load_pipeline(root)
     box: dict[str, object] = {}
-    runner = threading.Thread(target=lambda: box.update(result=run_pipeline(pipe, root, max_parallel=2)))
+    runner = threading.Thread(target=lambda: box.update(
+        result=run_pipeline(pipe, root, max_parallel=2, launcher=launcher)))
     runner.start()
     pid_file = root / "slow.pid"
     deadline = time.monotonic() + 30
@@ -318,8 +321,43 @@ def test_sigkill_mid_write_then_rerun_recovers(project) -> None:
     assert not meta.artifacts([produce_rows[0].id])[produce_rows[0].id]
 
     (root / "slow").unlink()
-    rerun = run_pipeline(pipe, root)
+    rerun = run_pipeline(pipe, root, launcher=launcher)
     assert rerun.exit_code == 0, rerun.summary()
     assert {sid: o.status for sid, o in rerun.steps.items()} == {
         "produce": "completed", "consume": "completed", "independent": "cached"}
     assert Client(root=root).get_pipeline_run(rerun.run_id).steps["consume"].outputs["output"].load() == 5000
+
+
+EXIT_HOOKS = {
+    "steps/hooks.py": """
+        import atexit, os, threading, time
+        from pathlib import Path
+        from pipec import step
+
+        @step(enable_cache=False)
+        def with_hooks(tag: str) -> int:
+            out = Path(__file__).parent.parent
+            atexit.register(lambda: (out / f"atexit-{tag}").write_text("ran"))
+            worker = threading.Thread(target=lambda: (time.sleep(0.2), (out / f"thread-{tag}").write_text("ran")))
+            worker.start()  # a non-daemon thread: the process must wait for it, as a normal exit does
+            return os.getpid()
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.hooks import with_hooks
+
+        @pipeline
+        def hooks():
+            with_hooks(tag="a")
+    """,
+}
+
+
+@pytest.mark.parametrize("launcher", ["fork", "spawn"])
+def test_step_process_exits_like_a_normal_interpreter(project, launcher: str) -> None:
+    root = project(EXIT_HOOKS)
+    result = run_pipeline(load_pipeline(root), root, launcher=launcher)
+    assert result.exit_code == 0, result.summary()
+    assert (root / "atexit-a").read_text() == "ran" and (root / "thread-a").read_text() == "ran"
+    step_pid = Client(root=root).get_pipeline_run(result.run_id).steps["with_hooks"].outputs["output"].load()
+    assert step_pid != os.getpid()
