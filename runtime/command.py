@@ -73,7 +73,7 @@ def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artif
             "--run-id", run_id,
             "--artifact-store", artifact_store]
     if metadata_store is not None:
-        argv += ["--metadata-store", metadata_store]
+        argv += ["--metadata-store", metadata_store, "--num-steps", str(len(pipeline.steps))]
     for binding in step.inputs:
         if isinstance(binding.source, OutputRef):
             argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]

@@ -12,6 +12,8 @@ RETRYING = "retrying"
 
 _SYMBOL = {PENDING: "·", RUNNING: "▶", RETRYING: "↻", "completed": "✓", "cached": "≡",
            "failed": "✗", "skipped": "-"}
+_ASCII = {PENDING: ".", RUNNING: ">", RETRYING: "~", "completed": "+", "cached": "=", "failed": "x",
+          "skipped": "-"}
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -39,6 +41,8 @@ class Progress:
         isatty = bool(stream is not None and getattr(stream, "isatty", lambda: False)())
         self.live = isatty if live is None else live
         self._drawn = 0
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        self._symbols = _SYMBOL if encoding.startswith("utf") else _ASCII
         self._t0 = time.monotonic()
 
     def set(self, step_id: str, state: str, *, attempt: int | None = None, note: str = "") -> None:
@@ -85,7 +89,7 @@ class Progress:
             if state == RUNNING and step_id in self.started:
                 took = now - self.started[step_id]
             attempt = f" #{self.attempt[step_id]}" if self.attempt[step_id] > 1 else ""
-            lines.append(f"  {_SYMBOL.get(state, '?')} {step_id:<30} {state:<9}{attempt} {_fmt_seconds(took)}")
+            lines.append(f"  {self._symbols.get(state, '?')} {step_id:<30} {state:<9}{attempt} {_fmt_seconds(took)}")
         return lines
 
     def redraw(self) -> None:

@@ -10,6 +10,7 @@ Flags (stable; see runtime/README.md)::
     --run-id RUN               run id, usually the engine's run-id template
     --artifact-store URI       artifact store root: a path, or an fsspec URL (s3://, gs://, az://, file://)
     --metadata-store URL       SQLAlchemy URL; optional: without it nothing is recorded and nothing is cached
+    --num-steps N              steps in the pipeline, recorded with the run so its status can be derived
     --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
     --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
     --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
@@ -59,6 +60,8 @@ class StepSpec:
     artifact_store: str
     # SQLAlchemy URL, None to record nothing.
     metadata_store: str | None
+    # Number of steps in the pipeline, None when not given.
+    num_steps: int | None
     # (argument, upstream step id, upstream output) per artifact input.
     inputs: tuple[tuple[str, str, str], ...]
     # (argument, JSON text) per parameter.
@@ -113,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in ("--module", "--function", "--pipeline", "--step-id", "--run-id", "--artifact-store"):
         p.add_argument(flag, required=True)
     p.add_argument("--metadata-store", default=None)
+    p.add_argument("--num-steps", type=int, default=None)
     p.add_argument("--input", dest="inputs", action="append", type=_input, default=[])
     p.add_argument("--param", dest="params", action="append", type=_param, default=[])
     p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
@@ -130,7 +134,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     if dupes:
         build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
-                    ns.artifact_store, ns.metadata_store, tuple(ns.inputs), tuple(ns.params),
+                    ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file)
 
 
@@ -304,7 +308,7 @@ def execute(spec: StepSpec) -> int:
             from .metadata import MetadataStore
 
             meta = MetadataStore(spec.metadata_store)
-            meta.create_pipeline_run(spec.run_id, spec.pipeline,
+            meta.create_pipeline_run(spec.run_id, spec.pipeline, num_steps=spec.num_steps,
                                      orchestrator=os.environ.get("PIPEC_ORCHESTRATOR", "external"))
             step_run_id = meta.start_step_run(spec.run_id, spec.step_id, attempt=spec.attempt,
                                               module=spec.module, function=spec.function,

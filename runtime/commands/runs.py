@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -64,6 +65,14 @@ def run(args: argparse.Namespace) -> int:
     from pipec.runtime.client import Client
 
     client = Client(args.metadata_store)
+    sqlite_file = client.url.split(":///", 1)[1] if client.url.startswith("sqlite:///") else None
+    if sqlite_file and not os.path.exists(sqlite_file):
+        # Do not create an empty database just to list nothing.
+        if args.runs_command == "list":
+            sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {sqlite_file})\n")
+            return 0
+        sys.stderr.write(f"pipec runs: error: no metadata store at {sqlite_file}\n")
+        return 2
     try:
         if args.runs_command == "list":
             runs = client.list_pipeline_runs(args.pipeline, limit=args.limit)

@@ -192,3 +192,55 @@ def test_sigkill_mid_write_leaves_nothing_readable(project, tmp_path: Path) -> N
     assert store.load(store.read_marker("p", "r1", "consume", "output")) == 10000
     produce_rows = [s for s in meta.step_runs("r1") if s.step_id == "produce"]
     assert [(s.attempt, s.status) for s in produce_rows] == [(1, "running"), (2, "completed")]
+
+
+ENGINE = {
+    "steps/ops.py": """
+        from pipec import step
+
+        @step
+        def first(n: int) -> list[int]:
+            return list(range(n))
+
+        @step
+        def second(xs: list[int]) -> int:
+            return sum(xs)
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps.ops import first, second
+
+        @pipeline
+        def engine(n: int = 4):
+            second(first(n=n))
+    """,
+}
+
+
+def test_engine_style_run_through_shim_command(project) -> None:
+    """What a generated artifact does: each step's shim_command argv, run in dependency order."""
+    from conftest import load_pipeline
+
+    from pipec.runtime import Client, shim_command
+
+    root = project(ENGINE)
+    pipe = load_pipeline(root)
+    url = md.default_url(root)
+    client = Client(url)
+    for step_id in pipe.topological_order():
+        argv = shim_command(pipe, pipe.step(step_id), run_id="engine-run-1", artifact_store=str(root / "art"),
+                            metadata_store=url, python=sys.executable)
+        done = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        if step_id == "first":  # half-way: the engine has not finished the run
+            assert client.get_pipeline_run("engine-run-1").status == "running"
+    run = client.get_pipeline_run("engine")
+    assert (run.id, run.status, run.orchestrator) == ("engine-run-1", "completed", "external")
+    assert run.steps["second"].outputs["output"].load() == 6
+
+
+def test_runs_list_without_a_store_creates_nothing(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "pipec.runtime", "runs", "list"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "no runs" in done.stdout
+    assert not (tmp_path / ".pipec").exists()

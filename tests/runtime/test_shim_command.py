@@ -43,7 +43,7 @@ def test_exact_argv_with_engine_placeholder() -> None:
         "python3", "-m", "pipec.runtime", "run-step",
         "--source-root", ".", "--module", "steps.ops", "--function", "clean", "--pipeline", "etl",
         "--step-id", "clean", "--run-id", "{{ run_id }}", "--artifact-store", "s3://b/art",
-        "--metadata-store", "postgresql://db/pipec",
+        "--metadata-store", "postgresql://db/pipec", "--num-steps", "2",
         "--input", "df=load/output",
         "--param", "ratio=0.25",
         "--param", 'cols={"b":[1,2],"a":"x y"}',
@@ -56,7 +56,7 @@ def test_no_metadata_store_no_cache_and_defaults() -> None:
     unknown_with_default = PipelineParameter("ratio", "float", has_default=True, default=0.5)
     pipe = _pipeline(unknown_with_default, cache=False)
     argv = shim_command(pipe, pipe.step("clean"), run_id="R", artifact_store="/a", metadata_store=None)
-    assert "--metadata-store" not in argv
+    assert "--metadata-store" not in argv and "--num-steps" not in argv
     assert argv[-1] == "--no-cache"
     assert "ratio=0.5" in argv
 
