@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import load_pipeline
+from rt_helpers import load_pipeline, make_project
 
 from pipec.runtime import Client, run_pipeline
 from pipec.runtime import metadata as md
@@ -50,8 +50,8 @@ DIAMOND = {
 
 
 @pytest.mark.parametrize("launcher", ["fork", "spawn"])
-def test_diamond_with_pandas_read_back_through_client(project, launcher: str) -> None:
-    root = project(DIAMOND)
+def test_diamond_with_pandas_read_back_through_client(tmp_path: Path, launcher: str) -> None:
+    root = make_project(tmp_path, DIAMOND)
     result = run_pipeline(load_pipeline(root, params={"n": "5"}), root, launcher=launcher)
     assert result.exit_code == 0, result.summary()
     assert list(result.steps) == ["load", "left", "right", "join"]
@@ -93,8 +93,8 @@ PARALLEL = {
 }
 
 
-def test_independent_steps_run_in_parallel(project) -> None:
-    root = project(PARALLEL)
+def test_independent_steps_run_in_parallel(tmp_path: Path) -> None:
+    root = make_project(tmp_path, PARALLEL)
     pipe = load_pipeline(root)
     start = time.monotonic()
     result = run_pipeline(pipe, root, max_parallel=2)
@@ -142,8 +142,8 @@ BRANCHES = {
 }
 
 
-def test_failure_stops_descendants_only(project) -> None:
-    root = project(BRANCHES)
+def test_failure_stops_descendants_only(tmp_path: Path) -> None:
+    root = make_project(tmp_path, BRANCHES)
     result = run_pipeline(load_pipeline(root), root, max_parallel=1)
     assert result.exit_code == 1 and result.status == "failed"
     assert {sid: o.status for sid, o in result.steps.items()} == {
@@ -193,8 +193,8 @@ RETRIES = {
 }
 
 
-def test_retries_count_delay_and_backoff(project) -> None:
-    root = project(RETRIES)
+def test_retries_count_delay_and_backoff(tmp_path: Path) -> None:
+    root = make_project(tmp_path, RETRIES)
     start = time.monotonic()
     result = run_pipeline(load_pipeline(root), root, max_parallel=2)
     took = time.monotonic() - start
@@ -210,8 +210,8 @@ def test_retries_count_delay_and_backoff(project) -> None:
     assert "attempt 2 fails" in Path(result.steps["flaky"].logs).read_text()
 
 
-def test_cache_hits_and_source_change_reruns_step_and_descendants(project) -> None:
-    root = project(DIAMOND)
+def test_cache_hits_and_source_change_reruns_step_and_descendants(tmp_path: Path) -> None:
+    root = make_project(tmp_path, DIAMOND)
     first = run_pipeline(load_pipeline(root), root)
     second = run_pipeline(load_pipeline(root), root)
     assert {o.status for o in first.steps.values()} == {"completed"}
@@ -290,8 +290,8 @@ KILL = {
 
 
 @pytest.mark.parametrize("launcher", ["fork", "spawn"])
-def test_sigkill_mid_write_then_rerun_recovers(project, launcher: str) -> None:
-    root = project(KILL)
+def test_sigkill_mid_write_then_rerun_recovers(tmp_path: Path, launcher: str) -> None:
+    root = make_project(tmp_path, KILL)
     (root / "slow").write_text("")
     pipe = load_pipeline(root)
     box: dict[str, object] = {}
@@ -354,8 +354,8 @@ EXIT_HOOKS = {
 
 
 @pytest.mark.parametrize("launcher", ["fork", "spawn"])
-def test_step_process_exits_like_a_normal_interpreter(project, launcher: str) -> None:
-    root = project(EXIT_HOOKS)
+def test_step_process_exits_like_a_normal_interpreter(tmp_path: Path, launcher: str) -> None:
+    root = make_project(tmp_path, EXIT_HOOKS)
     result = run_pipeline(load_pipeline(root), root, launcher=launcher)
     assert result.exit_code == 0, result.summary()
     assert (root / "atexit-a").read_text() == "ran" and (root / "thread-a").read_text() == "ran"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rt_helpers import make_project
+
 PROJECT = {
     "steps.py": """
         from pipec import step
@@ -43,8 +45,8 @@ def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
-def test_run_then_runs_list_and_show(project) -> None:
-    root = project(PROJECT)
+def test_run_then_runs_list_and_show(tmp_path: Path) -> None:
+    root = make_project(tmp_path, PROJECT)
     done = _cli(root, "run", "run.py", "--param", "n=7", "--max-parallel", "1")
     assert done.returncode == 0, done.stderr
     assert "STEP" in done.stdout and "completed" in done.stdout
@@ -63,8 +65,8 @@ def test_run_then_runs_list_and_show(project) -> None:
     assert missing.returncode == 2 and "no pipeline run or pipeline named 'nope'" in missing.stderr
 
 
-def test_run_reports_diagnostics_and_exits_2(project) -> None:
-    root = project(PROJECT)
+def test_run_reports_diagnostics_and_exits_2(tmp_path: Path) -> None:
+    root = make_project(tmp_path, PROJECT)
     done = _cli(root, "run", "bad.py")
     assert done.returncode == 2
     assert "error[PC203]" in done.stderr and "bad.py:" in done.stderr
@@ -72,8 +74,8 @@ def test_run_reports_diagnostics_and_exits_2(project) -> None:
     assert not (root / ".pipec" / "metadata.db").exists()
 
 
-def test_failing_run_exits_1(project) -> None:
-    root = project({**PROJECT, "steps.py": PROJECT["steps.py"].replace("return n\n", "return n // 0\n")})
+def test_failing_run_exits_1(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {**PROJECT, "steps.py": PROJECT["steps.py"].replace("return n\n", "return n // 0\n")})
     done = _cli(root, "run", "run.py")
     assert done.returncode == 1
     assert "failed" in done.stdout and "ZeroDivisionError" in done.stdout

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_shim
+from rt_helpers import make_project, run_shim
 
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactNotFound, ArtifactStore
@@ -44,8 +44,8 @@ def _base(root: Path, step: str, run: str = "r1", meta: bool = True) -> list[str
     return args + (["--metadata-store", md.default_url(root)] if meta else [])
 
 
-def test_runs_a_step_and_records_it(project) -> None:
-    root = project(STEPS)
+def test_runs_a_step_and_records_it(tmp_path: Path) -> None:
+    root = make_project(tmp_path, STEPS)
     done = run_shim(_base(root, "make") + ["--param", "n=21", "--param", 'label="y"',
                                            "--output", "output=tuple[int, str]"], root)
     assert done.returncode == 0, done.stderr
@@ -70,8 +70,8 @@ def test_runs_a_step_and_records_it(project) -> None:
     assert meta.run_metadata("r2") == [("split", "seen", 5)]
 
 
-def test_failure_prints_the_users_traceback_and_records_it(project) -> None:
-    root = project(STEPS)
+def test_failure_prints_the_users_traceback_and_records_it(tmp_path: Path) -> None:
+    root = make_project(tmp_path, STEPS)
     done = run_shim(_base(root, "fail") + ["--param", "n=1", "--output", "output=int"], root)
     assert done.returncode == 1
     err = done.stderr
@@ -82,8 +82,8 @@ def test_failure_prints_the_users_traceback_and_records_it(project) -> None:
     assert row.status == "failed" and row.error == "ZeroDivisionError: division by zero"
 
 
-def test_missing_input_and_missing_function(project) -> None:
-    root = project(STEPS)
+def test_missing_input_and_missing_function(tmp_path: Path) -> None:
+    root = make_project(tmp_path, STEPS)
     done = run_shim(_base(root, "split", meta=False) + ["--input", "n=nowhere/output", "--output", "a=int",
                                                         "--output", "b=str"], root)
     assert done.returncode == 1 and "was never committed" in done.stderr and "Traceback" not in done.stderr
@@ -91,8 +91,8 @@ def test_missing_input_and_missing_function(project) -> None:
     assert done.returncode == 1 and "has no `nope`" in done.stderr
 
 
-def test_shim_level_cache(project) -> None:
-    root = project(STEPS)
+def test_shim_level_cache(tmp_path: Path) -> None:
+    root = make_project(tmp_path, STEPS)
     args = ["--param", "n=3", "--output", "output=tuple[int, str]"]
     first = run_shim(_base(root, "make", run="r1") + args, root)
     second = run_shim(_base(root, "make", run="r2") + args, root)
@@ -159,8 +159,8 @@ def _wait_for(path: Path, timeout: float = 30) -> int:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_sigkill_mid_write_leaves_nothing_readable(project, tmp_path: Path) -> None:
-    root = project(KILLABLE)
+def test_sigkill_mid_write_leaves_nothing_readable(tmp_path: Path) -> None:
+    root = make_project(tmp_path, KILLABLE)
     signal_file = tmp_path / "writing"
     cmd = [sys.executable, "-m", "pipec.runtime", "run-step", *_base(root, "produce"), "--output",
            "output=steps.ops.Blob"]
@@ -217,13 +217,13 @@ ENGINE = {
 }
 
 
-def test_engine_style_run_through_shim_command(project) -> None:
+def test_engine_style_run_through_shim_command(tmp_path: Path) -> None:
     """What a generated artifact does: each step's shim_command argv, run in dependency order."""
-    from conftest import load_pipeline
+    from rt_helpers import load_pipeline
 
     from pipec.runtime import Client, shim_command
 
-    root = project(ENGINE)
+    root = make_project(tmp_path, ENGINE)
     pipe = load_pipeline(root)
     url = md.default_url(root)
     client = Client(url)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from pathlib import Path
 
 import pytest
-from conftest import load_pipeline
+from rt_helpers import load_pipeline, make_project
 
 from pipec.runtime import Client, run_pipeline, zenml_compat
 
@@ -49,8 +50,8 @@ NEW_API = {
 }
 
 
-def test_new_api_module_runs_without_zenml(project) -> None:
-    root = project(NEW_API)
+def test_new_api_module_runs_without_zenml(tmp_path: Path) -> None:
+    root = make_project(tmp_path, NEW_API)
     pipe = load_pipeline(root, "pipelines/training.py")
     result = run_pipeline(pipe, root)
     assert result.exit_code == 0, result.summary() + open(result.steps["fit"].logs or "/dev/null").read()
@@ -96,8 +97,8 @@ OLD_API = {
 }
 
 
-def test_old_api_module_runs_without_zenml(project) -> None:
-    root = project(OLD_API)
+def test_old_api_module_runs_without_zenml(tmp_path: Path) -> None:
+    root = make_project(tmp_path, OLD_API)
     result = run_pipeline(load_pipeline(root, "steps.py"), root)
     assert result.exit_code == 0, result.summary()
     run = Client(root=root).get_pipeline_run(result.run_id)

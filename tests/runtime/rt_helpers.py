@@ -1,14 +1,12 @@
-"""Fixtures for the runtime tests: pipeline projects written as real files in tmp_path."""
+"""Helpers and fixtures for the runtime tests (not a conftest.py: tests/conftest.py owns that module name)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-
-import pytest
 
 from pipec.compiler.ir import Pipeline
 
@@ -37,16 +35,11 @@ def load_pipeline(root: Path, entry: str = "run.py", *, pipeline: str | None = N
     return result.program.pipelines[0]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Callable[[Mapping[str, str]], Path]:
-    """Factory writing a project into tmp_path/"proj" and returning its root."""
+def make_project(tmp_path: Path, files: Mapping[str, str]) -> Path:
+    """Write a project into tmp_path/"proj" and return its root."""
     root = tmp_path / "proj"
-    root.mkdir()
-
-    def make(files: Mapping[str, str]) -> Path:
-        return write_files(root, files)
-
-    return make
+    root.mkdir(exist_ok=True)
+    return write_files(root, files)
 
 
 def run_shim(args: list[str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
