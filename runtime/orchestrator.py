@@ -178,6 +178,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     shown = Progress(progress, order, live=live)
     state = _State()
     waiting = {sid: set(steps[sid].upstream) for sid in order}
+    dependents: dict[str, list[str]] = {sid: [] for sid in order}
+    for sid in order:
+        for dep in waiting[sid]:
+            dependents[dep].append(sid)
     ready: list[tuple[int, str]] = [(rank[sid], sid) for sid in order if not waiting[sid]]
     heapq.heapify(ready)
     retries: list[tuple[float, int, str]] = []
@@ -199,11 +203,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=store.uri)
 
     def release(sid: str) -> None:
-        for other in order:
-            if sid in waiting[other]:
-                waiting[other].discard(sid)
-                if not waiting[other] and other not in state.outcomes:
-                    heapq.heappush(ready, (rank[other], other))
+        for other in dependents[sid]:
+            waiting[other].discard(sid)
+            if not waiting[other] and other not in state.outcomes:
+                heapq.heappush(ready, (rank[other], other))
 
     def finish(outcome: StepOutcome) -> None:
         state.outcomes[outcome.step_id] = outcome

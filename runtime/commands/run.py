@@ -16,6 +16,7 @@ HELP = "run a pipeline on this machine, steps in parallel subprocesses"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     except (RuntimeError, ValueError) as exc:
         sys.stderr.write(f"pipec run: error: {exc}\n")
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        # run_pipeline has killed the running steps and recorded the run as failed.
+        sys.stderr.write("pipec run: interrupted; running steps were stopped\n")
+        return EXIT_INTERRUPTED
     sys.stdout.write(result.summary())
     sys.stdout.flush()
     return result.exit_code

@@ -79,3 +79,58 @@ def test_failing_run_exits_1(tmp_path: Path) -> None:
     done = _cli(root, "run", "run.py")
     assert done.returncode == 1
     assert "failed" in done.stdout and "ZeroDivisionError" in done.stdout
+
+
+SLOW = {
+    "steps.py": """
+        import os, time
+        from pathlib import Path
+        from pipec import step
+
+        @step
+        def slow() -> int:
+            Path(__file__).with_name("started").write_text(str(os.getpid()))
+            time.sleep(60)
+            return 1
+    """,
+    "run.py": """
+        from pipec import pipeline
+        from steps import slow
+
+        @pipeline
+        def sleepy():
+            slow()
+    """,
+}
+
+
+def test_interrupt_stops_running_steps_and_records_failure(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from pipec.runtime import Client
+
+    root = make_project(tmp_path, SLOW)
+    proc = subprocess.Popen([sys.executable, "-m", "pipec.runtime", "run", "run.py"], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = root / "started"
+    deadline = time.monotonic() + 30
+    while not started.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    step_pid = int(started.read_text())
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while True:  # the step process is gone (killed, then reaped by the launcher)
+        try:
+            os.kill(step_pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the step process survived the interrupt"
+        time.sleep(0.05)
+    run = Client(root=root).get_pipeline_run("sleepy")
+    assert run.status == "failed" and run.steps["slow"].status == "failed"
+    assert run.steps["slow"].error == "interrupted"
