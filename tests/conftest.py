@@ -1,8 +1,12 @@
-"""Shared pytest options and helpers for running the `pipec` command line.
+"""Shared pytest options, parametrisation and helpers for running the `pipec` command line.
 
 Options:
   --update-golden     rewrite golden/ from the current compiler output (removes stale files)
   --update-snapshots  rewrite tests/snapshots/ from the current diagnostics
+
+A test that takes an argument `example_case` runs once per folder of examples/ with a
+`run.py`; one that takes `target_name` runs once per registered target. Helpers come from the
+`cli` fixture (test modules do not import this file: tests/runtime/ has its own conftest).
 """
 
 from __future__ import annotations
@@ -10,20 +14,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
-#: The repository root (the folder holding pyproject.toml).
 REPO = Path(__file__).resolve().parent.parent
-#: Example pipelines, one folder per case, each with an entry `run.py`.
 EXAMPLES = REPO / "examples"
-#: Expected compiler output: golden/<case>/<target>/...
-GOLDEN = REPO / "golden"
-
-#: Printed by Python for an uncaught exception; must never reach a pipec user.
-TRACEBACK = "Traceback (most recent call last)"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,54 +31,81 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="rewrite tests/snapshots/ from the current diagnostics")
 
 
-def example_cases() -> list[str]:
-    """Names of the example folders that have an entry `run.py`, sorted."""
+def _example_cases() -> list[str]:
     return sorted(p.parent.name for p in EXAMPLES.glob("*/run.py"))
 
 
-def example_args(case: str, root: Path = EXAMPLES) -> list[str]:
-    """`run.py` of example `case` under `root`, plus `--config` when the example has a config.yaml."""
-    folder = root / case
-    args = [str(folder / "run.py")]
-    if (folder / "config.yaml").is_file():
-        args += ["--config", str(folder / "config.yaml")]
-    return args
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "example_case" in metafunc.fixturenames:
+        metafunc.parametrize("example_case", _example_cases())
+    if "target_name" in metafunc.fixturenames:
+        from pipec import targets
+
+        metafunc.parametrize("target_name", targets.names())
 
 
-def clean_env(**overrides: str) -> dict[str, str]:
-    """The current environment without colour or terminal hints, plus `overrides`."""
-    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS"}}
-    env.update(NO_COLOR="1", TERM="dumb", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8")
-    env.update(overrides)
-    return env
+class CLI:
+    """Runs `python -m pipec` in fresh processes and reads what it wrote."""
+
+    #: The repository root (the folder holding pyproject.toml).
+    repo = REPO
+    #: Example pipelines, one folder per case, each with an entry `run.py`.
+    examples = EXAMPLES
+    #: Expected compiler output: golden/<case>/<target>/...
+    golden = REPO / "golden"
+    #: Printed by Python for an uncaught exception; must never reach a pipec user.
+    traceback = "Traceback (most recent call last)"
+
+    @staticmethod
+    def example_cases() -> list[str]:
+        """Names of the example folders that have an entry `run.py`, sorted."""
+        return _example_cases()
+
+    @staticmethod
+    def example_args(case: str, root: Path = EXAMPLES, relative_to: Path | None = None) -> list[str]:
+        """`run.py` of example `case` under `root`, plus `--config` when it has a config.yaml.
+
+        Paths are relative to `relative_to` when given (so commands print as a user types them).
+        """
+        folder = root / case
+        files = [folder / "run.py"]
+        if (folder / "config.yaml").is_file():
+            files.append(folder / "config.yaml")
+        shown = [str(p.relative_to(relative_to)) if relative_to else str(p) for p in files]
+        return shown[:1] + (["--config", shown[1]] if len(shown) > 1 else [])
+
+    @staticmethod
+    def env(**overrides: str) -> dict[str, str]:
+        """The current environment without colour or terminal hints, plus `overrides`."""
+        env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS"}}
+        env.update(NO_COLOR="1", TERM="dumb", PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8")
+        env.update(overrides)
+        return env
+
+    @classmethod
+    def run(cls, args: Sequence[str], cwd: Path = REPO, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run `python -m pipec ARGS` in a fresh process and capture its output as text."""
+        return subprocess.run(
+            [sys.executable, "-m", "pipec", *args],
+            cwd=cwd,
+            env=dict(env) if env is not None else cls.env(),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+        )
+
+    @staticmethod
+    def read_tree(root: Path) -> dict[str, bytes]:
+        """Every file below `root` as {relative POSIX path: bytes}; {} when `root` is missing."""
+        if not root.is_dir():
+            return {}
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-RunPipec = Callable[..., subprocess.CompletedProcess]
-
-
-def run_pipec(args: Sequence[str], cwd: Path = REPO, env: Mapping[str, str] | None = None,
-              timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `python -m pipec ARGS` in a fresh process and capture its output as text."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipec", *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else clean_env(),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=timeout,
-    )
-
-
-@pytest.fixture
-def pipec() -> RunPipec:
-    """`pipec(args, cwd=..., env=...)` runs the CLI in a subprocess (see :func:`run_pipec`)."""
-    return run_pipec
-
-
-def read_tree(root: Path) -> dict[str, bytes]:
-    """Every file below `root` as {relative POSIX path: bytes}."""
-    if not root.is_dir():
-        return {}
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+@pytest.fixture(scope="session")
+def cli() -> type[CLI]:
+    """Helpers to run `python -m pipec` and read its output (see :class:`CLI`)."""
+    return CLI
