@@ -239,13 +239,19 @@ class MetadataStore:
         """Insert a running pipeline run; nothing happens when `run_id` already exists."""
         sa = self._sa
         runs = self.t["pipec_pipeline_runs"]
-        with self.engine.begin() as conn:
-            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None:
-                return
-            conn.execute(runs.insert().values(
-                id=run_id, pipeline=pipeline, status=RUNNING, orchestrator=orchestrator,
-                started_at=time.time(), parameters=json.dumps(dict(parameters or {}), sort_keys=True),
-                num_steps=num_steps))
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None:
+                    return
+                conn.execute(runs.insert().values(
+                    id=run_id, pipeline=pipeline, status=RUNNING, orchestrator=orchestrator,
+                    started_at=time.time(), parameters=json.dumps(dict(parameters or {}), sort_keys=True),
+                    num_steps=num_steps))
+        except sa.exc.IntegrityError:
+            # Another step's shim inserted the same run between our check and our insert
+            # (possible on servers; SQLite serialises the two with BEGIN IMMEDIATE).
+            if self.get_run(run_id) is None:
+                raise
 
     def finish_pipeline_run(self, run_id: str, status: str) -> None:
         """Set the final status of a run."""
