@@ -55,7 +55,7 @@ def test_output_is_byte_identical_across_seeds_paths_and_users(example_case: str
     first = _compile_all(cli, case, cli.examples, cli.repo, tmp_path / "out-a", PYTHONHASHSEED="0")
 
     elsewhere = tmp_path / "elsewhere" / "deeper path with spaces"
-    shutil.copytree(cli.examples / case, elsewhere / case)
+    shutil.copytree(cli.examples / case, elsewhere / case, ignore=shutil.ignore_patterns(".pipec", "__pycache__"))
     home = tmp_path / "fake-home"
     home.mkdir()
     other_cwd = tmp_path / "other-cwd"

@@ -122,7 +122,7 @@ def test_mutated_source_never_crashes(seed: int, tmp_path: Path) -> None:
     rng = random.Random(seed)
     case, rel = SOURCES[seed % len(SOURCES)]
     project = tmp_path / case
-    shutil.copytree(EXAMPLES / case, project)
+    shutil.copytree(EXAMPLES / case, project, ignore=shutil.ignore_patterns(".pipec", "__pycache__"))
     original = (project / rel).read_text(encoding="utf-8")
     mutated, what = mutate(original, rng)
     (project / rel).write_text(mutated, encoding="utf-8")
