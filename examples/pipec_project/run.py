@@ -12,7 +12,7 @@ from steps.ops import clean, shard
 
 
 @pipeline(name="weekly_training", schedule=Schedule(cron="0 6 * * 1"))
-def training(source: str = "https://example.com/data/events.jsonl", alpha: float = 0.5, shards: int = 3):
+def training(source: str = "data/events.jsonl", alpha: float = 0.5, shards: int = 3):
     """Fan out over `shards` shards, fan in to one merged model."""
     rows = clean(load_raw(source))
     models = []

@@ -1,16 +1,24 @@
 """Data steps: read JSON-lines records, clean them, cut them into shards."""
 
 import json
+from pathlib import Path
 from urllib.request import urlopen
 
 from pipec import Docker, step
 
+#: Relative sources are read from the project folder, wherever the step runs.
+PROJECT = Path(__file__).resolve().parent.parent
+
 
 @step(docker=Docker(apt_packages=["ca-certificates"]))
 def load_raw(source: str) -> list:
-    """Records from a JSON-lines file or URL, one dict per line."""
-    with urlopen(source) as handle:  # noqa: S310 - the URL is the pipeline's own parameter
-        return [json.loads(line) for line in handle if line.strip()]
+    """Records from a JSON-lines file (relative to the project) or an http(s) URL, one dict per line."""
+    if source.startswith(("http://", "https://")):
+        with urlopen(source) as handle:  # noqa: S310 - the URL is the pipeline's own parameter
+            lines = handle.read().decode("utf-8").splitlines()
+    else:
+        lines = (PROJECT / source).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 @step
