@@ -511,3 +511,39 @@ def test_frontend_never_imports_user_code(tmp_path):
             s()
     """))
     assert pipe.steps and not marker.exists()
+
+
+def test_run_config_values_and_step_ids_are_checked(tmp_path):
+    (tmp_path / "cfg.yaml").write_text("parameters:\n  epochs: [not, an, int]\nsteps:\n  trian:\n    enable_cache: false\n")
+    result = compile_src(tmp_path, """
+        from pipec import step, pipeline
+
+        @step
+        def train(epochs: int) -> None: ...
+
+        @pipeline
+        def p(epochs: int = 3):
+            train(epochs)
+    """, config=tmp_path / "cfg.yaml")
+    found = sorted((d.code, d.span.line, d.help) for d in result.diagnostics)
+    assert found == [("PC110", 2, None), ("PC110", 4, "did you mean `train`?")]
+
+
+def test_old_api_positional_parameters_object(tmp_path):
+    pipe = only(compile_src(tmp_path, """
+        from zenml.steps import step, BaseParameters
+        from zenml.pipelines import pipeline
+
+        class P(BaseParameters):
+            k: int
+
+        @step
+        def a(params: P) -> int: ...
+
+        @pipeline
+        def p(a):
+            a()
+
+        p(a(P(k=3))).run()
+    """))
+    assert sources(pipe, "a") == {"params": LiteralValue({"k": 3})}

@@ -24,5 +24,6 @@ def run(args: argparse.Namespace) -> int:
     _common.report(result.diagnostics, result.root, args)
     if result.diagnostics.has_errors:
         return _common.EXIT_USER_ERROR
-    _common.write_stdout(render(result.program, args.format))
+    text = render(result.program, args.format)
+    _common.write_stdout(text if text.endswith("\n") else text + "\n")
     return _common.EXIT_OK

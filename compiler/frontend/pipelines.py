@@ -118,9 +118,12 @@ class RunScanner:
                   arg_nodes: dict) -> Any:
         """At module level, calling a step makes an old-API step instance."""
         if isinstance(func, StepHandle):
-            if args:
+            kwargs = dict(kwargs)
+            if len(args) == 1 and isinstance(args[0], ParamsInstance) and "params" not in kwargs:
+                kwargs["params"] = args[0]  # ZenML <= 0.39 also takes the parameters object positionally
+            elif args:
                 raise EvalError("PC107", "old-style step instances take keyword arguments only", node)
-            return OldStepInstance(func.definition, dict(kwargs), func.overrides, ev.span(node))
+            return OldStepInstance(func.definition, kwargs, func.overrides, ev.span(node))
         raise EvalError("PC102", "this call cannot be evaluated at module level", node)
 
     def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: cst.Call,
@@ -476,11 +479,19 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
             except TypeError as exc:
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}", span)
         if p.name in config_values:
+            from ..types import describe_literal, literal_is_compatible
+
             try:
-                value, known = to_json_value(config_values[p.name]), True
+                candidate = to_json_value(config_values[p.name])
             except TypeError as exc:
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}",
                             config.span("parameters", p.name))
+            else:
+                if literal_is_compatible(candidate, p.type):
+                    value, known = candidate, True
+                else:
+                    diags.error("PC110", f"parameter `{p.name}` expects `{p.type}` but the run configuration gives "
+                                f"`{describe_literal(candidate)}`", config.span("parameters", p.name))
         if p.name in cli:
             try:
                 value, known = coerce_param(cli[p.name], p.type), True
@@ -522,8 +533,20 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     except _Return:
         pass
     steps = builder.finish()
+    _check_config_steps(config, steps, diags)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
+
+
+def _check_config_steps(config: RunConfig | None, steps: tuple[StepInvocation, ...], diags: Diagnostics) -> None:
+    sections = config.data.get("steps") if config is not None else None
+    if not isinstance(sections, dict):
+        return
+    ids = [s.id for s in steps]
+    for step_id in sections:
+        if step_id not in ids:
+            diags.error("PC110", f"the run configuration configures step `{step_id}`, which the pipeline does not "
+                        "invoke", config.span("steps", step_id), help=did_you_mean(str(step_id), ids))
 
 
 def _load_config(options: BuildOptions, partial: Partial, diags: Diagnostics) -> RunConfig | None:
@@ -543,8 +566,10 @@ def _load_config(options: BuildOptions, partial: Partial, diags: Diagnostics) ->
 def _config_pipeline_partial(config: RunConfig | None, reader: SettingsReader) -> Partial:
     if config is None:
         return {}
+    # Keys of the wrong shape were already reported (PC110) by the config validation.
     options = [(key, config.data[key], config.span(key))
-               for key in ("settings", "enable_cache", "schedule", "extra") if key in config.data]
+               for key in ("settings", "enable_cache", "schedule", "extra") if key in config.data
+               and (key not in ("settings", "extra") or isinstance(config.data[key], dict))]
     partial = reader.read(options, "pipeline")
     if isinstance(config.data.get("retry"), dict):
         partial = merge(partial, reader.read([("retry", config.data["retry"], config.span("retry"))], "pipeline"))
