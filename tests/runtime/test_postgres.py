@@ -24,6 +24,9 @@ from test_metadata_store import WRITER
 from pipec.runtime import Client, run_pipeline, shim_command
 from pipec.runtime import metadata as md
 
+if postgres_bin() is None and os.environ.get("CI"):
+    # .ci/setup.d/postgresql.sh installs the server; in CI a skip would hide a broken set-up.
+    raise RuntimeError("CI: PostgreSQL server binaries missing; .ci/setup.d/postgresql.sh should install them")
 pytestmark = [
     pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries not installed "
                        "(Debian: apt-get install postgresql)"),
