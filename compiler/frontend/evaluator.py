@@ -21,6 +21,7 @@ import libcst as cst
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Span
 from . import known
+from .modules import dotted_name
 from .source import SourceFile
 from .values import (
     Artifact,
@@ -895,19 +896,11 @@ def _describe(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Name):
         return f"`{node.value}`"
     if isinstance(node, cst.Attribute):
-        return f"`{_dotted(node)}`"
+        return f"`{dotted_name(node, '...')}`"
     return {
         "Lambda": "a lambda", "Yield": "`yield`", "NamedExpr": "an assignment expression (`:=`)",
         "Await": "`await`", "Call": "this call", "Subscript": "this subscript",
     }.get(type(node).__name__, "this expression")
-
-
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return "..."
 
 
 def _kind(value: Any) -> str:

@@ -142,7 +142,7 @@ class ModuleIndex:
             for small in stmt.body:
                 if isinstance(small, cst.Import):
                     for alias in small.names:
-                        module = _dotted(alias.name)
+                        module = dotted_name(alias.name)
                         if alias.asname is not None:
                             table[_asname(alias)] = ImportedModule(module, where)
                         else:
@@ -152,7 +152,7 @@ class ModuleIndex:
                     if module is None or isinstance(small.names, cst.ImportStar):
                         continue
                     for alias in small.names:
-                        name = _dotted(alias.name)
+                        name = dotted_name(alias.name)
                         table[_asname(alias) if alias.asname else name] = ImportedName(module, name, where)
                 elif isinstance(small, (cst.Assign, cst.AnnAssign)):
                     targets = small.targets if isinstance(small, cst.Assign) else [small]
@@ -176,7 +176,7 @@ class ModuleIndex:
 
     def _absolute(self, src: SourceFile, node: cst.ImportFrom) -> str | None:
         level = len(node.relative)
-        name = _dotted(node.module) if node.module is not None else ""
+        name = dotted_name(node.module) if node.module is not None else ""
         if level == 0:
             return name
         package = src.module_name.split(".") if src.is_package else src.module_name.split(".")[:-1]
@@ -274,17 +274,18 @@ class ModuleIndex:
         self.diags.error("PC106", message, span, help=help_)
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.CSTNode, fallback: str = "") -> str:
+    """`a.b.c` for a Name/Attribute chain; `fallback` for any other expression."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+        return f"{dotted_name(node.value, fallback)}.{node.attr.value}"
+    return fallback
 
 
 def _asname(alias: cst.ImportAlias) -> str:
     assert alias.asname is not None
-    return _dotted(alias.asname.name)
+    return dotted_name(alias.asname.name)
 
 
 def _top_of(src: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
