@@ -43,4 +43,7 @@ def golden(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Compile-time benchmark; extra args go to bench/compile.py (e.g. `-- --runs 3`)."""
     _install(session)
+    # Cached bytecode, as an installed package has: PYTHONDONTWRITEBYTECODE=1 would otherwise
+    # make every timed start recompile pipec's own modules.
+    session.run("python", "-m", "compileall", "-q", "compiler", "targets", "dsl", "runtime")
     session.run("python", "bench/compile.py", *session.posargs)
