@@ -547,3 +547,23 @@ def test_old_api_positional_parameters_object(tmp_path):
         p(a(P(k=3))).run()
     """))
     assert sources(pipe, "a") == {"params": LiteralValue({"k": 3})}
+
+
+def test_module_level_configure_changes_the_step(tmp_path):
+    pipe = only(compile_src(tmp_path, """
+        from zenml import step, pipeline
+        from zenml.config import ResourceSettings
+
+        @step
+        def train() -> None: ...
+
+        train.configure(enable_cache=False, settings={"resources": ResourceSettings(cpu_count=4)})
+
+        @pipeline
+        def p():
+            train()
+            train.with_options(enable_cache=True)()
+    """))
+    assert pipe.step("train").settings.enable_cache is False
+    assert pipe.step("train").settings.resources.cpu == 4.0
+    assert pipe.step("train_2").settings.enable_cache is True

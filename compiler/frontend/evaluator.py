@@ -729,6 +729,10 @@ class Evaluator:
         if name in ("with_options", "configure"):
             if args:
                 raise EvalError("PC107", f"`.{name}()` takes keyword arguments only", node)
+            if isinstance(receiver, StepHandle) and name == "configure":
+                # ZenML's configure() changes the step itself, for every later use.
+                receiver.definition.options = receiver.definition.options + options
+                return receiver
             if isinstance(receiver, StepHandle):
                 return StepHandle(receiver.definition, receiver.overrides + options)
             if isinstance(receiver, PipelineHandle):

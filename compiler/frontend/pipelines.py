@@ -81,7 +81,7 @@ class RunScanner:
                 self._walk(inner, top)
 
     def _expression(self, small: cst.CSTNode, top: cst.CSTNode) -> None:
-        if not self._mentions_pipeline(small.value):
+        if not (self._mentions_pipeline(small.value) or _is_configure_call(small.value)):
             return
         ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
         try:
@@ -133,6 +133,12 @@ class RunScanner:
         instance.arg_spans = {k: ev.span(v) for k, v in arg_nodes.items()}  # type: ignore[attr-defined]
         self.instances.append(instance)
         return instance
+
+
+def _is_configure_call(node: cst.BaseExpression) -> bool:
+    """`something.configure(...)`: ZenML's in-place step configuration."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and node.func.attr.value == "configure"
 
 
 class _NameFinder(cst.CSTVisitor):
