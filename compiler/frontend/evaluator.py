@@ -260,13 +260,9 @@ class Evaluator:
         if self.truth(self.eval(node.test), node.test):
             self.run_block(node.body.body)
         elif isinstance(node.orelse, cst.If):
-            self.run_statement_in_place(node.orelse)
+            self._if(node.orelse)  # `elif`: errors propagate to the enclosing statement
         elif isinstance(node.orelse, cst.Else):
             self.run_block(node.orelse.body.body)
-
-    def run_statement_in_place(self, node: cst.If) -> None:
-        """Run an `elif` branch (errors propagate to the enclosing statement)."""
-        self._if(node)
 
     def _for(self, node: cst.For) -> None:
         if node.asynchronous is not None:
@@ -454,7 +450,8 @@ class Evaluator:
         if isinstance(base, (ModuleRef, ExternalName)):
             value = self.index.attribute(base, attr, None)
             if value is None:
-                raise EvalError("PC103", f"`{attr}` is not defined in module `{base.name}`", node.attr)
+                module = base.name if isinstance(base, ModuleRef) else base.qualname
+                raise EvalError("PC103", f"`{attr}` is not defined in module `{module}`", node.attr)
             return value
         if isinstance(base, Artifact):
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
@@ -679,7 +676,7 @@ class Evaluator:
         if isinstance(func, ExternalName):
             return self._external(func, args, kwargs, node)
         if isinstance(func, ClassRef):
-            if self.index.classify is not None and getattr(func, "is_parameters", False) or _is_params(func, self):
+            if _is_params(func, self):
                 if args:
                     raise EvalError("PC102", "parameter classes take keyword arguments only", node)
                 return ParamsInstance(func, tuple(kwargs.items()))

@@ -226,7 +226,7 @@ class PipelineBuilder:
             instance = func.instance
         else:
             definition, overrides, instance = func.definition, func.overrides, None
-            if custom_id is not None and not isinstance(custom_id, str) or custom_id == "":
+            if custom_id is not None and (not isinstance(custom_id, str) or not custom_id):
                 raise EvalError("PC107", "`id=` must be a non-empty string", arg_nodes.get("id", node))
             step_id = custom_id if custom_id is not None else self.next_id(definition.name)
         self.taken.add(step_id)
