@@ -23,29 +23,37 @@ def encode_json(value: object) -> str:
 
 
 def step_params(pipeline: Pipeline, step: StepInvocation,
-                placeholders: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Bound non-artifact arguments of `step` as ``{input name: JSON text}``, in binding order.
+                placeholders: Mapping[str, str] | None = None,
+                placeholder_encoding: str = "json") -> dict[str, tuple[str, str]]:
+    """Bound non-artifact arguments of `step` as ``{input name: (flag, text)}``, in binding order.
 
-    A binding to a pipeline parameter uses `placeholders[name]` verbatim when given
-    (a target's run-time template, which must expand to JSON), else the value this
-    compile used, else the parameter's default; ValueError when none is known.
+    `flag` is ``--param`` (text is JSON) or ``--param-text`` (text is a string taken as is).
+    A binding to a pipeline parameter uses `placeholders[name]` verbatim when given (a
+    target's run-time template), else the value this compile used, else the parameter's
+    default; ValueError when none is known. With ``placeholder_encoding="json"`` every
+    placeholder must expand to JSON; with ``"text"`` a placeholder for a ``str`` parameter
+    expands to the raw string (``--param-text``) and any other to JSON-compatible text.
     """
-    params: dict[str, str] = {}
+    if placeholder_encoding not in ("json", "text"):
+        raise ValueError(f"placeholder_encoding must be 'json' or 'text', not {placeholder_encoding!r}")
+    params: dict[str, tuple[str, str]] = {}
     for binding in step.inputs:
         source = binding.source
         if isinstance(source, LiteralValue):
-            params[binding.name] = encode_json(source.value)
+            params[binding.name] = ("--param", encode_json(source.value))
         elif isinstance(source, ParameterRef):
             if placeholders is not None and source.name in placeholders:
-                params[binding.name] = placeholders[source.name]
+                param = pipeline.parameter(source.name)
+                textual = placeholder_encoding == "text" and param is not None and param.type == "str"
+                params[binding.name] = ("--param-text" if textual else "--param", placeholders[source.name])
                 continue
             param = pipeline.parameter(source.name)
             if param is None:
                 raise ValueError(f"step `{step.id}` binds unknown pipeline parameter `{source.name}`")
             if param.known:
-                params[binding.name] = encode_json(param.value)
+                params[binding.name] = ("--param", encode_json(param.value))
             elif param.has_default:
-                params[binding.name] = encode_json(param.default)
+                params[binding.name] = ("--param", encode_json(param.default))
             else:
                 raise ValueError(
                     f"pipeline parameter `{source.name}` (bound by step `{step.id}`) has no value: "
@@ -55,14 +63,16 @@ def step_params(pipeline: Pipeline, step: StepInvocation,
 
 def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artifact_store: str,
                  metadata_store: str | None, python: str = "python", source_root: str = ".",
-                 parameter_placeholders: Mapping[str, str] | None = None) -> list[str]:
+                 parameter_placeholders: Mapping[str, str] | None = None,
+                 placeholder_encoding: str = "json") -> list[str]:
     """The argv that runs `step` of `pipeline` through the runtime shim.
 
     `run_id` is usually the engine's placeholder (``"{{ run_id }}"`` for Airflow,
     ``"{{$.pipeline_job_uuid}}"`` for KFP); every value is a separate argv item and
     the result is deterministic for a given IR. `source_root` is where the user's
     source tree is inside the container ("." = the working directory).
-    `parameter_placeholders` maps pipeline parameter names to run-time templates.
+    `parameter_placeholders` maps pipeline parameter names to run-time templates;
+    `placeholder_encoding` says what they expand to (see :func:`step_params`).
     """
     argv = [python, "-m", "pipec.runtime", RUN_STEP,
             "--source-root", source_root,
@@ -77,8 +87,9 @@ def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artif
     for binding in step.inputs:
         if isinstance(binding.source, OutputRef):
             argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]
-    for name, text in step_params(pipeline, step, parameter_placeholders).items():
-        argv += ["--param", f"{name}={text}"]
+    for name, (flag, text) in step_params(pipeline, step, parameter_placeholders,
+                                          placeholder_encoding).items():
+        argv += [flag, f"{name}={text}"]
     for output in step.outputs:
         argv += ["--output", f"{output.name}={output.type}"]
     if step.settings.enable_cache is False:

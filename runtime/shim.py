@@ -13,6 +13,8 @@ Flags (stable; see runtime/README.md)::
     --num-steps N              steps in the pipeline, recorded with the run so its status can be derived
     --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
     --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
+    --param-text NAME=TEXT     bind argument NAME to the string TEXT as is (repeatable; for engines whose
+                               placeholders expand a string parameter without JSON quoting)
     --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
     --no-cache                 never reuse earlier results for this step
     --attempt N                1-based attempt number to record (default: the next one for this step)
@@ -109,6 +111,11 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _param_text(text: str) -> tuple[str, str]:
+    name, value = _pair("--param-text", "=")(text)
+    return name, json.dumps(value, ensure_ascii=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The run-step argument parser."""
     p = _Parser(prog="python -m pipec.runtime run-step", description="Execute one pipeline step.")
@@ -119,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-steps", type=int, default=None)
     p.add_argument("--input", dest="inputs", action="append", type=_input, default=[])
     p.add_argument("--param", dest="params", action="append", type=_param, default=[])
+    p.add_argument("--param-text", dest="params", action="append", type=_param_text)
     p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
     p.add_argument("--no-cache", dest="cache", action="store_false")
     p.add_argument("--attempt", type=int, default=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipec.compiler.ir import (
@@ -68,6 +70,27 @@ def test_parameter_placeholder_and_missing_value() -> None:
     assert "ratio={{ params.ratio }}" in argv
     with pytest.raises(ValueError, match="pipeline parameter `ratio`"):
         shim_command(pipe, pipe.step("clean"), run_id="R", artifact_store="/a", metadata_store=None)
+
+
+def test_text_placeholders_pass_strings_raw_and_other_types_as_json() -> None:
+    load = StepInvocation(id="load", function="load", module="m", signature=(), outputs=(),
+                          inputs=(InputBinding("name", ParameterRef("name")),
+                                  InputBinding("n", ParameterRef("n"))))
+    pipe = Pipeline(name="p", function="p", module="run", steps=(load,),
+                    parameters=(PipelineParameter("name", "str"), PipelineParameter("n", "int")))
+    holders = {"name": "$(params.name)", "n": "$(params.n)"}
+    argv = shim_command(pipe, load, run_id="R", artifact_store="/a", metadata_store=None,
+                        parameter_placeholders=holders, placeholder_encoding="text")
+    assert argv[argv.index("--param-text") + 1] == "name=$(params.name)"
+    assert argv[argv.index("--param") + 1] == "n=$(params.n)"
+    # What the engine substitutes arrives unchanged: a hostile string, and JSON for the int.
+    hostile = 'x" {{ y }} ${{ z }} $(w) `v`\nyes ü'
+    expanded = [a.replace("$(params.name)", hostile).replace("$(params.n)", "5") for a in argv]
+    spec = parse_args(expanded[4:])
+    assert {k: json.loads(v) for k, v in spec.params} == {"name": hostile, "n": 5}
+    with pytest.raises(ValueError, match="placeholder_encoding"):
+        shim_command(pipe, load, run_id="R", artifact_store="/a", metadata_store=None,
+                     parameter_placeholders=holders, placeholder_encoding="yaml")
 
 
 def test_argv_round_trips_through_the_shim_parser() -> None:
