@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "PC303": "invalid --param value",
     "PC304": "setting not supported by the target",
     "PC305": "target failed to load",
+    "PC306": "target cannot submit runs",
 }
 
 

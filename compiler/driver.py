@@ -129,16 +129,20 @@ def _accepted(specs: Mapping[str, Mapping[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics) -> dict[str, str]:
+def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics,
+                 registry: str | None) -> dict[str, str]:
     from pipec import targets
     from pipec.targets.base import CompileContext
+
+    from .image import step_images
 
     from .writer import OutputError, check_relpath
 
     builtin = selected.name in targets.BUILTINS
     files: dict[str, str] = {}
     for pipe in result.program.pipelines:
-        context = CompileContext(options=dict(selected.options), diagnostics=diags)
+        context = CompileContext(options=dict(selected.options), diagnostics=diags,
+                                 images=step_images(pipe, registry=registry))
         try:
             produced = selected.target.compile(pipe, context)
         except Exception as exc:  # a target bug must not surface as a traceback
@@ -162,10 +166,11 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
     return files
 
 
-def compile_targets(result: LoadResult, target_names: Iterable[str],
-                    options: Mapping[str, str]) -> tuple[dict[str, str], Diagnostics]:
+def compile_targets(result: LoadResult, target_names: Iterable[str], options: Mapping[str, str],
+                    *, registry: str | None = None) -> tuple[dict[str, str], Diagnostics]:
     """Compile every pipeline of `result` with each named target.
 
+    `registry` is the container registry image references are made in (the stack's).
     Returns ``({"<target>/<relative path>": text}, diagnostics)``, sorted by path;
     the diagnostics include `result`'s own. No files are produced when any error
     exists. Raises :class:`TargetCrash` when a target misbehaves.
@@ -177,7 +182,7 @@ def compile_targets(result: LoadResult, target_names: Iterable[str],
         return {}, diags
     files: dict[str, str] = {}
     for sel in selected:
-        for rel, text in _compile_one(sel, result, diags).items():
+        for rel, text in _compile_one(sel, result, diags, registry).items():
             files[f"{sel.name}/{rel}"] = text
     if diags.has_errors:  # a target reported e.g. an unsupported setting
         return {}, diags

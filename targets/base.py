@@ -8,6 +8,7 @@ It never touches the disk: the shared writer (`pipec.compiler.writer`) handles
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from pipec.compiler.diagnostics import Diagnostics
@@ -36,6 +37,9 @@ class CompileContext:
     options: dict[str, str] = field(default_factory=dict)
     # Where the target reports unsupported settings and other problems.
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # Image reference per step id, content-addressed (see `pipec.compiler.image`); filled by
+    # the driver; targets read it through `pipec.targets.common.step_image`.
+    images: Mapping[str, str] = field(default_factory=dict)
 
 
 class Target(Protocol):
@@ -51,3 +55,48 @@ class Target(Protocol):
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """Return the artifacts for `pipeline` as ``{relative path: text}``."""
         ...
+
+
+@dataclass(frozen=True)
+class SubmitContext:
+    """What a target's ``submit`` gets: the compiled files and how to run them."""
+
+    # The target's options, as for compile.
+    options: dict[str, str]
+    # The files compile produced for this pipeline, ``{relative path: text}``.
+    files: dict[str, str]
+    # Run-time values for pipeline parameters given with --param.
+    parameters: dict[str, object] = field(default_factory=dict)
+    # Wait until the run ends (False: return once it is started).
+    wait: bool = True
+    # Seconds to wait at most when `wait` is true.
+    timeout: float = 3600.0
+    # Progress lines for the user (written to stderr by the CLI).
+    log: Callable[[str], None] = print
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submitted run became."""
+
+    # The engine's id of the run.
+    engine_run_id: str
+    # The run id the runtime shim records (the expanded run-id placeholder), None if unknown.
+    run_id: str | None = None
+    # Link to the run in the engine's UI, None when it has none.
+    url: str | None = None
+    # pipec's name for the state: "completed", "failed", "running" or "queued" (final when waited
+    # for; anything but these four makes `pipec submit` exit 1), None when unknown.
+    status: str | None = None
+
+
+class Submitter(Protocol):
+    """A target that can also deploy and start what it compiled (`pipec submit`)."""
+
+    def submit(self, pipeline: Pipeline, context: SubmitContext) -> Submission:
+        """Deploy `context.files` and start one run of `pipeline`; raise SubmitError on failure."""
+        ...
+
+
+class SubmitError(RuntimeError):
+    """A submission failed for a reason the user can act on (shown without a traceback)."""

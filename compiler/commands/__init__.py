@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("pipec.compiler.commands.inspect", "print the checked IR of a pipeline module"),
     "graph": ("pipec.compiler.commands.graph", "draw the step graph as Mermaid or Graphviz DOT"),
     "targets": ("pipec.compiler.commands.targets", "list the registered targets and their options"),
+    "submit": ("pipec.compiler.commands.submit", "compile for an engine, deploy and start a run there"),
     "run": ("pipec.runtime.commands.run", "run a pipeline on this machine, steps in parallel subprocesses"),
     "runs": ("pipec.runtime.commands.runs", "list past runs, or show one run's steps and outputs"),
 }
