@@ -42,6 +42,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         from pipec import targets
 
         metafunc.parametrize("target_name", targets.names())
+    if "target_variant" in metafunc.fixturenames:
+        from golden_variants import VARIANTS
+
+        from pipec import targets
+
+        registered = set(targets.names())
+        pairs = [(t, v) for t, vs in sorted(VARIANTS.items()) if t in registered for v in sorted(vs)]
+        metafunc.parametrize("target_variant", pairs, ids=[f"{t}@{v}" for t, v in pairs])
 
 
 class CLI:

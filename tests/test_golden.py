@@ -21,8 +21,9 @@ REGENERATE = "nox -s golden -- --update"
 MAX_DIFF_LINES = 120
 
 
-def _compile(cli, case: str, target: str, out: Path) -> dict[str, bytes]:
-    args = ["compile", *cli.example_args(case, relative_to=cli.repo), "--target", target, "--out", str(out)]
+def _compile(cli, case: str, target: str, out: Path, options: list[str] = ()) -> dict[str, bytes]:
+    args = ["compile", *cli.example_args(case, relative_to=cli.repo), "--target", target,
+            *[arg for option in options for arg in ("--option", option)], "--out", str(out)]
     proc = cli.run(args)
     command = "pipec " + " ".join(args[:-1] + ["OUT"])
     assert cli.traceback not in proc.stderr, f"`{command}` crashed:\n{proc.stderr}"
@@ -68,7 +69,23 @@ def test_golden(example_case: str, target_name: str, cli, tmp_path: Path,
                 request: pytest.FixtureRequest) -> None:
     """`examples/<case>` compiled for a target equals golden/<case>/<target>/ byte for byte."""
     produced = _compile(cli, example_case, target_name, tmp_path / "out")
-    golden_dir = cli.golden / example_case / target_name
+    _compare(cli, produced, cli.golden / example_case / target_name, f"{example_case} compiled for {target_name}",
+             request)
+
+
+def test_golden_variant(example_case: str, target_variant: tuple[str, str], cli, tmp_path: Path,
+                        request: pytest.FixtureRequest) -> None:
+    """The same with a variant's options (tests/golden_variants.py): golden/<case>/<target>@<variant>/."""
+    from golden_variants import VARIANTS
+
+    target, variant = target_variant
+    options = VARIANTS[target][variant]
+    produced = _compile(cli, example_case, target, tmp_path / "out", options)
+    _compare(cli, produced, cli.golden / example_case / f"{target}@{variant}",
+             f"{example_case} compiled for {target} with {' '.join(options)}", request)
+
+
+def _compare(cli, produced: dict[str, bytes], golden_dir: Path, what: str, request: pytest.FixtureRequest) -> None:
     if request.config.getoption("--update-golden"):
         _write_golden(golden_dir, produced)
         return
@@ -76,7 +93,7 @@ def test_golden(example_case: str, target_name: str, cli, tmp_path: Path,
     if expected != produced:
         rel = golden_dir.relative_to(cli.repo).as_posix()
         pytest.fail(
-            f"{example_case} compiled for {target_name} differs from {rel}/:\n"
+            f"{what} differs from {rel}/:\n"
             f"{_describe_differences(expected, produced, rel)}\n\n"
             f"If the change is intended, regenerate and review the diff:\n    {REGENERATE}",
             pytrace=False,
@@ -85,8 +102,11 @@ def test_golden(example_case: str, target_name: str, cli, tmp_path: Path,
 
 def test_no_stale_golden_entries(cli, request: pytest.FixtureRequest) -> None:
     """golden/ holds only <example>/<target>/ folders that exist (stale ones go with --update-golden)."""
+    from golden_variants import VARIANTS
+
     golden: Path = cli.golden
     cases, names = set(cli.example_cases()), set(targets.names())
+    names |= {f"{t}@{v}" for t, vs in VARIANTS.items() if t in names for v in vs}
     stale: list[str] = []
     for case_dir in sorted(golden.iterdir()) if golden.is_dir() else []:
         if case_dir.name == "README.md":

@@ -1,0 +1,13 @@
+"""Extra golden compiles per target: the same examples with other option values.
+
+``golden/<case>/<target>@<variant>/`` holds what
+``pipec compile examples/<case>/run.py --target <target> --option K=V ...`` writes under
+``OUT/<target>/``. Add one entry per variant worth reviewing (an operator mode, a step
+kind); keep the default compile in plain ``golden/<case>/<target>/``.
+"""
+
+from __future__ import annotations
+
+#: target -> {variant name: ["key=value", ...] passed as --option}.
+VARIANTS: dict[str, dict[str, list[str]]] = {
+}
