@@ -135,7 +135,6 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
     from pipec.targets.base import CompileContext
 
     from .image import step_images
-
     from .writer import OutputError, check_relpath
 
     builtin = selected.name in targets.BUILTINS

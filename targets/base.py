@@ -7,8 +7,8 @@ It never touches the disk: the shared writer (`pipec.compiler.writer`) handles
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pipec.compiler.diagnostics import Diagnostics
