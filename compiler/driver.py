@@ -141,7 +141,7 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
     files: dict[str, str] = {}
     for pipe in result.program.pipelines:
         context = CompileContext(options=dict(selected.options), diagnostics=diags,
-                                 images=step_images(pipe, registry=registry))
+                                 images=step_images(pipe, registry=registry, root=result.root))
         try:
             produced = selected.target.compile(pipe, context)
         except Exception as exc:  # a target bug must not surface as a traceback

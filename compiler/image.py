@@ -1,52 +1,162 @@
 """Container image references for steps, content-addressed from what the image would hold.
 
-`pipec build` writes and builds the image; targets only need its reference. A step
-whose docker settings name a prebuilt ``image`` runs that image as is; every other
-step runs the image built from its (merged) docker settings, so steps with the same
-settings share one image. The reference is ``REGISTRY/PIPELINE:DIGEST`` with a digest
-over the Dockerfile and the build context, so it is stable for goldens and changes
-exactly when the image would.
+`pipec build` writes and builds the images; targets only need their references. A step
+whose docker settings name a prebuilt ``image`` runs that image as is; every other step
+runs the image built from its merged docker settings (see `pipec.compiler.dockerfile`),
+and steps whose settings give the same image share it.
+
+The reference is ``REGISTRY/REPOSITORY:TAG``:
+
+- ``REGISTRY`` is the stack's container registry, else :data:`DEFAULT_REGISTRY`;
+- ``REPOSITORY`` is the pipeline name made a valid repository name (:func:`repository`);
+- ``TAG`` is the first 16 hex digits of
+  ``sha256("pipec-image-v1\\n" + len + Dockerfile text + "\\n" + context digest + "\\n")``
+  (:func:`image_tag`), where the context digest hashes the build context: the source
+  root's files under the dockerignore setting (`pipec.compiler.build_context`).
+
+So the tag is stable for goldens and changes exactly when the image would: when the
+Dockerfile changes (settings, pipec requirement) or a file that is copied in changes
+(content, executable bit, added, removed), and not when an ignored file changes.
+Without a source root (e.g. `targets.common.image_reference` as a fallback) the context
+digest is empty and the tag covers the Dockerfile alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import dataclass
+from pathlib import Path
 
-from .ir import Docker, Pipeline, StepInvocation
+from .dockerfile import ImageSpec, image_spec, render
+from .ir import Pipeline, StepInvocation
 
-#: Registry used when the stack names none.
+#: Registry used when the stack names none (not a real registry: `pipec build --push` refuses it).
 DEFAULT_REGISTRY = "pipec.local"
+#: Hex digits of the digest kept in a tag (64 bits).
+TAG_LENGTH = 16
+
+_SEPARATOR_RUN = re.compile(r"[^a-z0-9]+")
 
 
-def _name(pipeline: Pipeline) -> str:
-    """A valid image repository name for `pipeline` (lowercase, [a-z0-9._-], never empty)."""
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in pipeline.name.lower())
-    cleaned = cleaned.strip("._-") or "pipeline"
-    return cleaned[:100]
+def repository(pipeline: Pipeline) -> str:
+    """A valid image repository name for `pipeline`: lowercase, [a-z0-9] runs joined by `.`, `_`, `__`
+    or dashes (any other run of characters becomes one `-`), never empty, at most 100 characters."""
+    def separator(match: re.Match[str]) -> str:
+        run = match.group()
+        return run if run in (".", "_", "__") or set(run) == {"-"} else "-"
+
+    name = _SEPARATOR_RUN.sub(separator, pipeline.name.lower())
+    name = name[:100].strip("._-")
+    return name or "pipeline"
 
 
-def settings_digest(docker: Docker | None) -> str:
-    """A digest of the docker settings an image is built from."""
-    data = asdict(docker) if docker is not None else {}
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def image_tag(dockerfile: str, context_digest: str) -> str:
+    """The content-addressed tag for a Dockerfile text and a build-context digest."""
+    data = dockerfile.encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(b"pipec-image-v1\n")
+    digest.update(f"{len(data)}\n".encode() + data + f"\n{context_digest}\n".encode())
+    return digest.hexdigest()[:TAG_LENGTH]
+
+
+@dataclass(frozen=True)
+class PlannedImage:
+    """One distinct image a pipeline needs built."""
+
+    # Full reference, REGISTRY/REPOSITORY:TAG.
+    reference: str
+    # What it is built from.
+    spec: ImageSpec
+    # The Dockerfile text.
+    dockerfile: str
+    # Ids of the steps that run in it, in pipeline order.
+    steps: tuple[str, ...]
+
+
+class _ContextDigests:
+    """Context digests of one source root, each dockerignore setting hashed at most once."""
+
+    def __init__(self, root: Path | None, fixed: str) -> None:
+        self.root, self.fixed, self.cache = root, fixed, {}
+
+    def get(self, dockerignore: str | None) -> str:
+        if self.fixed or self.root is None:
+            return self.fixed
+        if dockerignore not in self.cache:
+            from .build_context import context_digest
+
+            self.cache[dockerignore] = context_digest(self.root, dockerignore)
+        return self.cache[dockerignore]
+
+
+def plan_images(pipeline: Pipeline, *, registry: str | None = None, context_digest: str = "",
+                root: Path | None = None) -> list[PlannedImage]:
+    """The distinct images `pipeline`'s steps need built, in order of first use.
+
+    `root` is the source root whose files form the build context; `context_digest`, when
+    given, is used instead of hashing it. Steps with prebuilt images are left out.
+    """
+    contexts = _ContextDigests(root, context_digest)
+    base = f"{(registry or DEFAULT_REGISTRY).rstrip('/')}/{repository(pipeline)}"
+    by_spec: dict[ImageSpec, tuple[str, str]] = {}
+    by_ref: dict[str, tuple[ImageSpec, str, list[str]]] = {}
+    for step in pipeline.steps:
+        spec = image_spec(step)
+        if spec is None:
+            continue
+        if spec not in by_spec:
+            text = render(spec)
+            by_spec[spec] = (f"{base}:{image_tag(text, contexts.get(spec.dockerignore))}", text)
+        ref, text = by_spec[spec]
+        by_ref.setdefault(ref, (spec, text, []))[2].append(step.id)
+    return [PlannedImage(ref, spec, text, tuple(steps)) for ref, (spec, text, steps) in by_ref.items()]
 
 
 def image_reference(pipeline: Pipeline, step: StepInvocation, *, registry: str | None = None,
-                    context_digest: str = "") -> str:
+                    context_digest: str = "", root: Path | None = None) -> str:
     """The reference of the image `step` runs in (its prebuilt image when it names one)."""
     docker = step.settings.docker
     if docker is not None and docker.image:
         return docker.image
-    digest = hashlib.sha256(f"{settings_digest(docker)}\n{context_digest}".encode()).hexdigest()[:16]
-    return f"{(registry or DEFAULT_REGISTRY).rstrip('/')}/{_name(pipeline)}:{digest}"
+    spec = image_spec(step)
+    assert spec is not None
+    digest = _ContextDigests(root, context_digest).get(spec.dockerignore)
+    base = f"{(registry or DEFAULT_REGISTRY).rstrip('/')}/{repository(pipeline)}"
+    return f"{base}:{image_tag(render(spec), digest)}"
 
 
-def step_images(pipeline: Pipeline, *, registry: str | None = None,
-                context_digest: str = "") -> Mapping[str, str]:
-    """``{step id: image reference}`` for every step of `pipeline`."""
-    return {s.id: image_reference(pipeline, s, registry=registry, context_digest=context_digest)
-            for s in pipeline.steps}
+class _LazyImages(Mapping[str, str]):
+    """``{step id: reference}``, computed on first use: a target that never asks hashes nothing."""
+
+    def __init__(self, pipeline: Pipeline, registry: str | None, context_digest: str, root: Path | None) -> None:
+        self._args = (pipeline, registry, context_digest, root)
+        self._refs: dict[str, str] | None = None
+
+    def _resolve(self) -> dict[str, str]:
+        if self._refs is None:
+            pipeline, registry, context_digest, root = self._args
+            refs = {step: image.reference
+                    for image in plan_images(pipeline, registry=registry, context_digest=context_digest, root=root)
+                    for step in image.steps}
+            self._refs = {s.id: refs.get(s.id) or image_reference(pipeline, s) for s in pipeline.steps}
+        return self._refs
+
+    def __getitem__(self, key: str) -> str:
+        return self._resolve()[key]
+
+    def __iter__(self):
+        return iter(self._resolve())
+
+    def __len__(self) -> int:
+        return len(self._resolve())
+
+
+def step_images(pipeline: Pipeline, *, registry: str | None = None, context_digest: str = "",
+                root: Path | None = None) -> Mapping[str, str]:
+    """``{step id: image reference}`` for every step of `pipeline` (see :func:`plan_images`).
+
+    The mapping is computed when first read, so the build context is hashed (once per
+    call) only when a target asks for a reference of a step that needs a built image.
+    """
+    return _LazyImages(pipeline, registry, context_digest, root)
