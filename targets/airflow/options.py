@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pipec.targets.base import OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, DEFAULT_SOURCE_ROOT
 
+from .submit import SUBMIT_OPTIONS
+
 #: Operator modes: KubernetesPodOperator, DockerOperator, BashOperator on the worker.
 MODES = ("kubernetes", "docker", "local")
 
@@ -50,8 +52,7 @@ OPTIONS: tuple[OptionSpec, ...] = tuple(_MODE_DEPENDENT.get(spec.name, spec) for
     OptionSpec("tags", "comma-separated DAG tags", default="pipec"),
     OptionSpec("max_active_runs", "runs of the DAG at once", default="1"),
     OptionSpec("docker_url", "Docker daemon URL for the docker mode", default="unix://var/run/docker.sock"),
-    OptionSpec("dags_folder", "the Airflow dags folder `pipec submit` copies the DAG file to"),
-)
+) + SUBMIT_OPTIONS
 
 
 @dataclass(frozen=True)
