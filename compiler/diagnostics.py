@@ -70,6 +70,23 @@ CODES: dict[str, str] = {
     "PC304": "setting not supported by the target",
     "PC305": "target failed to load",
     "PC306": "target cannot submit runs",
+    # PC34x: github target
+    "PC340": "name not valid in a GitHub workflow",
+    "PC341": "local artifact store cannot be shared between GitHub jobs",
+    "PC342": "schedule has no GitHub cron form",
+    "PC343": "step needs a GPU but no GPU runner is set",
+    "PC344": "invalid github target option value",
+    "PC345": "pipeline parameter has no value for scheduled runs",
+    # PC36x: stacks
+    "PC360": "stack configuration file cannot be read or is not valid TOML",
+    "PC361": "unknown key in the stack configuration",
+    "PC362": "invalid value in the stack configuration",
+    "PC363": "stack uses an unknown target",
+    "PC364": "unknown stack",
+    "PC365": "the stack does not fit the command",
+    "PC366": "stack option not accepted by its target",
+    "PC367": "environment variable in a stack value is not set",
+    "PC368": "stack configuration ignored",
 }
 
 

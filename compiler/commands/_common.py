@@ -41,6 +41,13 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                              "FILE holding pyproject.toml, .pipec or .zen; else FILE's folder)")
 
 
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    """`--stack NAME`, shared by `compile`, `submit` and `run`."""
+    parser.add_argument("--stack", metavar="NAME",
+                        help="use this stack (see `pipec stack list`) instead of the active one "
+                             "($PIPEC_STACK, `pipec stack set`, the config's `active`, else `default`)")
+
+
 def use_color(args: argparse.Namespace, stream=None) -> bool:
     """Whether diagnostics get ANSI colours: --color always/never, or auto (a terminal and no NO_COLOR)."""
     mode = getattr(args, "color", None) or "auto"

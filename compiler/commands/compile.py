@@ -1,4 +1,7 @@
-"""`pipec compile FILE --target T ...`: write (or `--check`) every target's artifacts.
+"""`pipec compile FILE [--target T ...|--stack NAME]`: write (or `--check`) every target's artifacts.
+
+Without `--target`, the active stack (see `pipec.compiler.stacks`) gives the target, its
+options and the image registry; `--target` alone ignores stacks.
 
 Output goes to ``OUT/<target>/...`` (``OUT`` defaults to ``./out``). pipec owns
 each ``OUT/<target>/`` folder: when the whole module is compiled (no
@@ -20,9 +23,10 @@ DEFAULT_OUT = "out"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec compile`."""
     _common.add_source_arguments(parser)
-    parser.add_argument("--target", "-t", action="append", required=True, metavar="NAME",
+    parser.add_argument("--target", "-t", action="append", metavar="NAME",
                         help="target to compile for; repeatable; `all` selects every registered target "
-                             "(list them with `pipec targets`)")
+                             "(list them with `pipec targets`); without it, the active stack's target")
+    _common.add_stack_argument(parser)
     parser.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
                         help="output folder, relative to the current folder; files go to DIR/<target>/, "
                              "which pipec owns: without --pipeline, files there that the compile no longer "
@@ -55,18 +59,20 @@ def run(args: argparse.Namespace) -> int:
     """Compile, then write the files atomically or compare them (--check)."""
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import compile_targets, expand_names, parse_assignments
+    from pipec.compiler.stacks import plan_compile
     from pipec.compiler.writer import OutputError, remove_outputs, stale_files, write_outputs
 
     pre = Diagnostics()
     options = parse_assignments(args.option, "PC302", "--option", pre)
     result = _common.load_source(args, pre)
-    files, diags = compile_targets(result, args.target, options)
+    plan = plan_compile(result.root, args.target, args.stack, options, result.diagnostics)
+    files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry)
     _common.report(diags, result.root, args)
     if diags.has_errors:
         return _common.EXIT_USER_ERROR
 
     # With --pipeline only part of the module is compiled, so other files are not stale.
-    owned = [] if args.pipeline else expand_names(args.target)
+    owned = [] if args.pipeline else expand_names(plan.targets)
     out = args.out
     try:
         if args.check:

@@ -1,4 +1,6 @@
-"""`pipec submit FILE --target T`: compile, deploy to the engine and start a run.
+"""`pipec submit FILE [--target T|--stack NAME]`: compile, deploy to the engine and start a run.
+
+Without `--target`, the active stack's target and settings are used (as for `pipec compile`).
 
 Only targets that implement ``submit`` (see :class:`pipec.targets.base.Submitter`)
 can be submitted to. The run's UI link is printed and, when the target has a
@@ -17,8 +19,10 @@ from . import _common
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec submit`."""
     _common.add_source_arguments(parser)
-    parser.add_argument("--target", "-t", required=True, metavar="NAME",
-                        help="target to compile for and submit to (one that supports submission)")
+    parser.add_argument("--target", "-t", metavar="NAME",
+                        help="target to compile for and submit to (one that supports submission); "
+                             "without it, the active stack's target")
+    _common.add_stack_argument(parser)
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="target option, as for `pipec compile` (repeatable)")
     parser.add_argument("--no-wait", dest="wait", action="store_false",
@@ -47,25 +51,29 @@ def run(args: argparse.Namespace) -> int:
     from pipec import targets
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import compile_targets, parse_assignments, select_targets
+    from pipec.compiler.stacks import plan_compile
     from pipec.targets.base import SubmitContext, SubmitError
 
     pre = Diagnostics()
     options = parse_assignments(args.option, "PC302", "--option", pre)
     result = _common.load_source(args, pre)
-    files, diags = compile_targets(result, [args.target], options)
+    plan = plan_compile(result.root, [args.target] if args.target else None, args.stack, options,
+                        result.diagnostics, command="submit")
+    target = plan.targets[0] if plan.targets else args.target
+    files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry)
     if not diags.has_errors:
-        selected = select_targets([args.target], options, Diagnostics())[0]
+        selected = select_targets(plan.targets, plan.options, Diagnostics())[0]
         if not callable(getattr(selected.target, "submit", None)):
             able = [n for n in targets.names() if n in targets.BUILTINS
                     and callable(getattr(targets.get(n), "submit", None))]
-            diags.error("PC306", f"target `{args.target}` cannot submit runs",
+            diags.error("PC306", f"target `{target}` cannot submit runs",
                         help=f"targets that can: {', '.join(able) or 'none'}; "
-                             f"or run `pipec compile --target {args.target}` and deploy the files yourself")
+                             f"or run `pipec compile --target {target}` and deploy the files yourself")
     _common.report(diags, result.root, args)
     if diags.has_errors:
         return _common.EXIT_USER_ERROR
 
-    prefix = f"{args.target}/"
+    prefix = f"{target}/"
     produced = {path[len(prefix):]: text for path, text in files.items() if path.startswith(prefix)}
     status = _common.EXIT_OK
     for pipe in result.program.pipelines:
@@ -76,14 +84,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             submission = selected.target.submit(pipe, context)
         except SubmitError as exc:
-            sys.stderr.write(f"pipec: error: submitting `{pipe.name}` to {args.target} failed: {exc}\n")
+            sys.stderr.write(f"pipec: error: submitting `{pipe.name}` to {target} failed: {exc}\n")
             return _common.EXIT_USER_ERROR
         try:
             record_orchestrator_url(selected.options.get("metadata_store"), submission.run_id, pipe.name,
-                                    args.target, submission.url)
+                                    target, submission.url)
         except Exception as exc:  # the run exists; failing to record its link must not hide that
             sys.stderr.write(f"pipec: warning: could not record orchestrator_url: {exc}\n")
-        print(json.dumps({"pipeline": pipe.name, "target": args.target, "engine_run_id": submission.engine_run_id,
+        print(json.dumps({"pipeline": pipe.name, "target": target, "engine_run_id": submission.engine_run_id,
                           "run_id": submission.run_id, "url": submission.url, "status": submission.status}))
         if submission.status not in (None, "completed", "running", "queued"):
             status = 1

@@ -1,9 +1,13 @@
-"""`pipec run FILE [--pipeline NAME] [--param k=v] [--config YAML] [--max-parallel N]`.
+"""`pipec run FILE [--pipeline NAME] [--param k=v] [--config YAML] [--max-parallel N] [--stack NAME]`.
 
 Loads the pipeline through :func:`pipec.compiler.api.load` (the same checks and
 diagnostics as `pipec compile`; exit 2 on errors), then runs it on this machine with
 :func:`pipec.runtime.orchestrator.run_pipeline`: live progress on stderr, the summary
 table on stdout, exit 0 when every step completed (or came from the cache), 1 otherwise.
+
+The active stack (see `pipec.compiler.stacks`) decides where: a `local` stack runs here with
+its artifact and metadata stores (the flags win); an engine stack hands the pipeline to
+`pipec submit` for its target, so switching orchestrators is switching stacks.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ EXIT_INTERRUPTED = 130
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec run`."""
-    from pipec.compiler.commands._common import add_source_arguments
+    from pipec.compiler.commands._common import add_source_arguments, add_stack_argument
 
     add_source_arguments(parser)
+    add_stack_argument(parser)
     parser.add_argument("--max-parallel", type=int, default=None, metavar="N",
                         help="run at most N steps at once (default: the number of CPUs)")
     parser.add_argument("--artifact-store", metavar="URI",
@@ -42,7 +47,18 @@ def run(args: argparse.Namespace) -> int:
     if args.max_parallel is not None and args.max_parallel < 1:
         sys.stderr.write("pipec run: error: --max-parallel must be at least 1\n")
         return EXIT_USER_ERROR
-    loaded = load_source(args, Diagnostics())
+    from pathlib import Path
+
+    from pipec.compiler.api import find_source_root
+    from pipec.compiler.stacks import local_stores, resolve
+
+    diags = Diagnostics()
+    root = Path(args.root).resolve() if args.root is not None else find_source_root(Path(args.file))
+    selection = resolve(root, args.stack, diags)
+    if selection is not None and not selection.stack.is_local and not diags.has_errors:
+        return _submit(args, selection)
+    artifact_store, metadata_store = local_stores(selection.stack, root, diags) if selection else (None, None)
+    loaded = load_source(args, diags)
     report(loaded.diagnostics, loaded.root, args)
     if loaded.diagnostics.has_errors:
         return EXIT_USER_ERROR
@@ -59,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         from pipec.runtime.orchestrator import run_pipeline
 
         result = run_pipeline(pipelines[0], loaded.root, max_parallel=args.max_parallel,
-                              artifact_store=args.artifact_store, metadata_store=args.metadata_store,
+                              artifact_store=args.artifact_store or artifact_store,
+                              metadata_store=args.metadata_store or metadata_store,
                               run_id=args.run_id, enable_cache=not args.no_cache, progress=sys.stderr)
     except (RuntimeError, ValueError) as exc:
         sys.stderr.write(f"pipec run: error: {exc}\n")
@@ -71,3 +88,27 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(result.summary())
     sys.stdout.flush()
     return result.exit_code
+
+
+def _submit(args: argparse.Namespace, selection) -> int:
+    """Run on the stack's engine through `pipec submit` (waiting for the run to end)."""
+    from pipec.compiler.commands import submit
+
+    stack = selection.stack
+    local_only = [flag for flag, given in (("--max-parallel", args.max_parallel is not None),
+                                           ("--no-cache", args.no_cache), ("--run-id", args.run_id is not None))
+                  if given]
+    if local_only:
+        sys.stderr.write(f"pipec run: error: {', '.join(local_only)} only apply to local runs; stack "
+                         f"`{stack.name}` runs on `{stack.target}`\n"
+                         "help: drop them, or choose a local stack with --stack NAME\n")
+        return EXIT_USER_ERROR
+    options = [f"{key}={value}" for key, value in (("artifact_store", args.artifact_store),
+                                                   ("metadata_store", args.metadata_store)) if value]
+    sys.stderr.write(f"pipec run: stack `{stack.name}` (selected by {selection.reason}) runs on "
+                     f"`{stack.target}`: submitting there, as `pipec submit` does\n")
+    sys.stderr.flush()
+    forwarded = argparse.Namespace(**vars(args))
+    forwarded.target, forwarded.stack, forwarded.option = None, stack.name, options
+    forwarded.wait, forwarded.timeout = True, 3600.0
+    return submit.run(forwarded)

@@ -1,0 +1,217 @@
+"""Using a stack: ``${VAR}`` expansion, target options for compile/submit, stores for `pipec run`.
+
+A stack's `options` and its `image`, `artifact_store` and `metadata_store` become target
+options; the last three only for targets that declare an option of that name (see
+`pipec.targets.common.CONTAINER_OPTIONS`), while an `options` key the target lacks is an
+error naming the stack's key. Command-line ``--option`` values win over the stack's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipec.compiler.diagnostics import Diagnostics, did_you_mean
+
+from .model import COMMON_OPTION_KEYS, LOCAL, Selection, Stack
+from .select import resolve
+
+#: ``${NAME}`` expands to the environment variable; ``$${`` is a literal ``${``.
+_REFERENCE = re.compile(r"\$(\$\{)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s]*)")
+_WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}\Z")
+
+
+@dataclass(frozen=True)
+class CompilePlan:
+    """What `pipec compile`/`submit` compile for once the stack (if any) is applied."""
+
+    # Target names to compile for; empty when the stack could not be used (errors reported).
+    targets: tuple[str, ...]
+    # The `--option` mapping for the driver: the stack's values scoped to its target, then the command line's.
+    options: dict[str, str] = field(default_factory=dict)
+    # Container registry for image references (the stack's), None for none.
+    registry: str | None = None
+    # The stack used and why; None when `--target` alone chose the targets.
+    selection: Selection | None = None
+
+
+def expand(value: str, stack: Stack, keys: Sequence[str], diags: Diagnostics,
+           env: Mapping[str, str] | None = None) -> str | None:
+    """`value` with ``${VAR}`` references expanded; None, with a PC367 error per missing variable."""
+    env = os.environ if env is None else env
+    missing: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1)
+        name = match.group(2)
+        if name in env:
+            return env[name]
+        missing.append(name)
+        return ""
+
+    out = _REFERENCE.sub(one, value)
+    for name in dict.fromkeys(missing):
+        diags.error("PC367", f"environment variable `{name}` used by `{'.'.join(keys)}` of stack "
+                    f"`{stack.name}` is not set", stack.span(*keys),
+                    help=f"set it before running pipec (`export {name}=...`); write `$${{` for a literal `${{`")
+    return None if missing else out
+
+
+def mask_secrets(value: str) -> str:
+    """`value` with the password of every URL in it replaced by ``***`` (``${VAR}`` references stay)."""
+    def one(match: re.Match[str]) -> str:
+        scheme, authority = match.group(1), match.group(2)
+        userinfo, at, host = authority.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if not at or not colon or not password or _WHOLE_REFERENCE.match(password):
+            return match.group(0)
+        return f"{scheme}{user}:***@{host}"
+
+    return _URL_AUTHORITY.sub(one, value)
+
+
+def load_target(stack: Stack, diags: Diagnostics) -> Any | None:
+    """The target object of an engine stack; None, with PC363/PC305, when it cannot be loaded."""
+    from pipec import targets
+
+    try:
+        return targets.get(stack.target)
+    except targets.UnknownTarget:
+        known = [LOCAL, *targets.names()]
+        diags.error("PC363", f"stack `{stack.name}` uses unknown target `{stack.target}`", stack.span("target"),
+                    help=did_you_mean(stack.target, known)
+                    or f"known targets: {', '.join(known)} (`pipec targets` describes them)")
+    except targets.TargetLoadError as exc:
+        diags.error("PC305", f"target `{stack.target}` of stack `{stack.name}` failed to load: {exc}",
+                    stack.span("target"))
+    return None
+
+
+def check_target(stack: Stack, diags: Diagnostics) -> bool:
+    """True when the stack's target is `local` or loads."""
+    return stack.is_local or load_target(stack, diags) is not None
+
+
+def target_options(stack: Stack, target: Any, cli_options: Mapping[str, str], diags: Diagnostics,
+                   env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The driver's option mapping: the stack's values as ``<target>.key``, then `cli_options` (which win)."""
+    name = stack.target
+    specs = {spec.name: spec for spec in getattr(target, "options", ())}
+
+    def overridden(key: str) -> bool:
+        return key in cli_options or f"{name}.{key}" in cli_options
+
+    chosen: dict[str, str] = {}
+    for key in COMMON_OPTION_KEYS:
+        raw = getattr(stack, key)
+        if raw is not None and key in specs and not overridden(key):
+            value = expand(raw, stack, (key,), diags, env)
+            if value is not None:
+                chosen[key] = value
+    for key, raw in stack.options.items():
+        spec = specs.get(key)
+        if spec is None:
+            diags.error("PC366", f"stack `{stack.name}` sets option `{key}`, which target `{name}` does not have",
+                        stack.span("options", key),
+                        help=did_you_mean(key, specs) or _accepted(name, specs))
+            continue
+        if overridden(key):
+            continue
+        value = expand(raw, stack, ("options", key), diags, env)
+        if value is None:
+            continue
+        if spec.choices and value not in spec.choices:
+            diags.error("PC366", f"stack `{stack.name}` sets option `{key}` to `{value}`; target `{name}` "
+                        f"expects one of: {', '.join(spec.choices)}", stack.span("options", key),
+                        help=did_you_mean(value, spec.choices))
+            continue
+        chosen[key] = value
+    return {**{f"{name}.{key}": value for key, value in sorted(chosen.items())}, **cli_options}
+
+
+def _accepted(name: str, specs: Mapping[str, Any]) -> str:
+    if not specs:
+        return f"target `{name}` accepts no options"
+    return f"target `{name}` accepts {', '.join(f'`{key}`' for key in sorted(specs))}"
+
+
+def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_flag: str | None,
+                 cli_options: Mapping[str, str], diags: Diagnostics, *, command: str = "compile",
+                 env: Mapping[str, str] | None = None) -> CompilePlan:
+    """Targets, options and registry for `pipec compile`/`submit`.
+
+    `--target` without `--stack` ignores stacks entirely (so committed artifacts do not
+    depend on a developer's active stack); otherwise the selected stack's target is used,
+    and `--target`, when also given, must name that same target.
+    """
+    if target_names and not stack_flag:
+        return CompilePlan(tuple(target_names), dict(cli_options))
+    empty = CompilePlan((), dict(cli_options))
+    selection = resolve(root, stack_flag, diags, env)
+    if selection is None:
+        return empty
+    stack = selection.stack
+    if stack.is_local:
+        _local_stack_error(selection, command, diags)
+        return empty
+    others = [n for n in target_names or () if n != stack.target]
+    if others:
+        diags.error("PC365", f"stack `{stack.name}` compiles for target `{stack.target}`, "
+                    f"but `--target {others[0]}` asks for another", stack.span("target"),
+                    help=f"drop `--target`, or choose a stack whose target is `{others[0]}`")
+        return empty
+    target = load_target(stack, diags)
+    if target is None:
+        return empty
+    before = sum(d.is_error for d in diags)
+    options = target_options(stack, target, cli_options, diags, env)
+    registry = expand(stack.registry, stack, ("registry",), diags, env) if stack.registry else None
+    if sum(d.is_error for d in diags) > before:
+        return empty
+    return CompilePlan((stack.target,), options, registry, selection)
+
+
+def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -> None:
+    stack = selection.stack
+    what = "has no target to compile for" if command == "compile" else "has no engine to submit to"
+    diags.error("PC365", f"`pipec {command}` {what}: stack `{stack.name}` (selected by {selection.reason}) "
+                "runs pipelines locally", stack.span("target"),
+                help="pass `--target NAME` (`pipec targets` lists them) or select a stack for an engine "
+                     "with `--stack NAME`; `pipec run` runs the pipeline on this machine")
+
+
+def local_stores(stack: Stack, root: str | Path, diags: Diagnostics,
+                 env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``(artifact store, metadata store)`` of a local stack, expanded; None means the default.
+
+    Relative folders and ``sqlite:///relative.db`` URLs are taken relative to the source root.
+    """
+    artifacts = metadata = None
+    if stack.artifact_store is not None:
+        artifacts = expand(stack.artifact_store, stack, ("artifact_store",), diags, env)
+    if stack.metadata_store is not None:
+        metadata = expand(stack.metadata_store, stack, ("metadata_store",), diags, env)
+    return (resolve_artifact_store(artifacts, root) if artifacts else None,
+            resolve_metadata_store(metadata, root) if metadata else None)
+
+
+def resolve_artifact_store(uri: str, root: str | Path) -> str:
+    """`uri` with a relative folder made absolute against `root` (URLs are left alone)."""
+    if "://" in uri or os.path.isabs(uri):
+        return uri
+    return str(Path(root).resolve() / uri)
+
+
+def resolve_metadata_store(url: str, root: str | Path) -> str:
+    """`url` with a relative SQLite file made absolute against `root`."""
+    prefix = "sqlite:///"
+    rest = url[len(prefix):]
+    if not url.startswith(prefix) or not rest or os.path.isabs(rest) or rest.startswith(":memory:"):
+        return url
+    return prefix + str(Path(root).resolve() / rest)
