@@ -12,6 +12,7 @@ from dataclasses import dataclass
 #: target module happens only when that target is used, so `pipec --help` stays fast.
 BUILTINS: dict[str, tuple[str, str, str]] = {
     "ir": ("pipec.targets.ir", "TARGET", "The checked IR as JSON (reference target)"),
+    "github": ("pipec.targets.github", "TARGET", "GitHub Actions workflow, one job per step"),
 }
 
 ENTRY_POINT_GROUP = "pipec.targets"

@@ -10,4 +10,5 @@ from __future__ import annotations
 
 #: target -> {variant name: ["key=value", ...] passed as --option}.
 VARIANTS: dict[str, dict[str, list[str]]] = {
+    "github": {"setup-python": ["mode=setup-python"]},
 }
