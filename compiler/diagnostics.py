@@ -87,6 +87,16 @@ CODES: dict[str, str] = {
     "PC366": "stack option not accepted by its target",
     "PC367": "environment variable in a stack value is not set",
     "PC368": "stack configuration ignored",
+    # PC37x: pipec build (container images)
+    "PC370": "requirements file cannot be copied into the image",
+    "PC371": "invalid parent image or pip requirement",
+    "PC372": "invalid apt package name",
+    "PC373": "environment variable cannot be written into a Dockerfile",
+    "PC374": "invalid build settings",
+    "PC375": "dockerignore file cannot be read",
+    "PC376": "output folder is inside the build context",
+    "PC377": "docker build or push failed",
+    "PC378": "images cannot be pushed",
 }
 
 

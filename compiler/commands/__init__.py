@@ -21,4 +21,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("pipec.runtime.commands.run", "run a pipeline on this machine, steps in parallel subprocesses"),
     "runs": ("pipec.runtime.commands.runs", "list past runs, or show one run's steps and outputs"),
     "stack": ("pipec.compiler.commands.stack", "list, describe and choose stacks (target, image, stores, options)"),
+    "build": ("pipec.compiler.commands.build", "write each pipeline image's Dockerfile; build and push it with Docker"),
 }

@@ -1,0 +1,129 @@
+"""What `pipec build` writes and builds for a loaded module: one Dockerfile per distinct image.
+
+:func:`plan_build` never runs Docker and never writes; it reads the source root (the
+build context, requirements and dockerignore files) and reports every value that cannot
+go into a Dockerfile as a diagnostic. Files are laid out as
+``docker/<pipeline>/<first step using the image>/Dockerfile`` with a
+``Dockerfile.dockerignore`` beside it, which Docker (BuildKit) reads for that Dockerfile
+in place of the source root's ``.dockerignore``.
+"""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build_context import Matcher, generated_dockerignore, ignore_lines, matcher_for, parse_patterns
+from .diagnostics import Diagnostics
+from .dockerfile import ImageSpec, problems, settings_problems
+from .image import plan_images
+from .ir import NO_SPAN, Pipeline, Span
+from .writer import safe_name
+
+#: Folder below the output folder that `pipec build` owns.
+OUTPUT_FOLDER = "docker"
+
+
+@dataclass(frozen=True)
+class BuildImage:
+    """One image to build."""
+
+    # Name of the pipeline it belongs to.
+    pipeline: str
+    # REGISTRY/REPOSITORY:TAG.
+    reference: str
+    # Ids of the steps that run in it.
+    steps: tuple[str, ...]
+    # Path of its Dockerfile relative to the output folder.
+    dockerfile: str
+    # Path of the dockerignore file beside it, relative to the output folder.
+    dockerignore: str
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Everything one `pipec build` produces."""
+
+    # Images in pipeline order, then order of first use.
+    images: tuple[BuildImage, ...]
+    # ``{path relative to the output folder: text}`` of every file to write.
+    files: dict[str, str]
+    # Pipelines whose steps all run prebuilt images (nothing to build for them).
+    prebuilt_only: tuple[str, ...]
+
+
+def _settings_span(pipeline: Pipeline, step_id: str) -> Span:
+    """Where a step's docker settings most likely come from: the pipeline's, else the step's definition."""
+    step = pipeline.step(step_id)
+    if step is None:
+        return pipeline.span
+    if pipeline.settings.docker is not None and pipeline.settings.docker == step.settings.docker:
+        return pipeline.span
+    return step.definition_span if step.definition_span != NO_SPAN else step.span
+
+
+def _check_files(spec: ImageSpec, root: Path, span: Span, diags: Diagnostics) -> None:
+    user_lines = ignore_lines(root, spec.dockerignore)
+    if user_lines is None:
+        diags.error("PC375", f"cannot read the dockerignore file `{spec.dockerignore}` in the source root", span,
+                    help="give a path relative to the source root, or drop the setting to use ROOT/.dockerignore")
+        user_lines = ()
+    if spec.requirements_file is None:
+        return
+    path = root / spec.requirements_file
+    try:
+        is_file = stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        is_file = False
+    if not is_file:
+        diags.error("PC370", f"requirements file `{spec.requirements_file}` does not exist in the source root "
+                             f"({root.name}/)", span, help="the path is relative to the source root")
+    elif matcher_for(user_lines).excluded(spec.requirements_file):
+        diags.error("PC370", f"requirements file `{spec.requirements_file}` is excluded from the build context "
+                             "by the dockerignore rules, so the image could not copy it", span,
+                    help="re-include it with a `!` line in the dockerignore file")
+
+
+def plan_build(pipelines: tuple[Pipeline, ...], root: Path, diags: Diagnostics, *,
+               registry: str | None = None) -> BuildPlan:
+    """Plan the images of `pipelines` (source root `root`); problems go to `diags` as PC37x errors."""
+    images: list[BuildImage] = []
+    files: dict[str, str] = {}
+    prebuilt: list[str] = []
+    for pipeline in pipelines:
+        for step in pipeline.steps:
+            for code, message in settings_problems(step):
+                diags.error(code, f"step `{step.id}`: {message}", _settings_span(pipeline, step.id))
+        planned = plan_images(pipeline, registry=registry, root=root)
+        if not planned:
+            prebuilt.append(pipeline.name)
+        for image in planned:
+            span = _settings_span(pipeline, image.steps[0])
+            for code, message in problems(image.spec):
+                diags.error(code, message, span, help=f"used by step(s) {', '.join(image.steps)}")
+            _check_files(image.spec, root, span, diags)
+            folder = f"{OUTPUT_FOLDER}/{safe_name(pipeline.name)}/{safe_name(image.steps[0])}"
+            user_lines = ignore_lines(root, image.spec.dockerignore) or ()
+            files[f"{folder}/Dockerfile"] = image.dockerfile
+            files[f"{folder}/Dockerfile.dockerignore"] = generated_dockerignore(user_lines)
+            images.append(BuildImage(pipeline.name, image.reference, image.steps, f"{folder}/Dockerfile",
+                                     f"{folder}/Dockerfile.dockerignore"))
+    return BuildPlan(tuple(images), dict(sorted(files.items())), tuple(prebuilt))
+
+
+def output_inside_context(out_dir: Path, root: Path, plan: BuildPlan) -> str | None:
+    """Where the Dockerfiles would go, relative to `root`, when that folder joins a build context; else None.
+
+    Files written below the source root join the build context (and so would change the
+    image tags after the fact) unless every image's dockerignore rules exclude them.
+    """
+    try:
+        rel = out_dir.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+    target = OUTPUT_FOLDER if rel == "." else f"{rel}/{OUTPUT_FOLDER}"
+    for image in plan.images:
+        if not Matcher(parse_patterns(plan.files[image.dockerignore].splitlines())).excluded(target):
+            return target
+    return None
