@@ -162,9 +162,9 @@ def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_fla
         return empty
     others = [n for n in target_names or () if n != stack.target]
     if others:
-        diags.error("PC365", f"stack `{stack.name}` compiles for target `{stack.target}`, "
-                    f"but `--target {others[0]}` asks for another", stack.span("target"),
-                    help=f"drop `--target`, or choose a stack whose target is `{others[0]}`")
+        diags.error("PC365", f"stack `{stack.name}` compiles for target `{stack.target}`; "
+                    f"`--target {others[0]}` does not match it", stack.span("target"),
+                    help="drop `--target` (the stack chooses the target), or drop `--stack`")
         return empty
     target = load_target(stack, diags)
     if target is None:

@@ -95,6 +95,6 @@ class Selection:
 
     # The chosen stack.
     stack: Stack
-    # What chose it, as users read it: "--stack", "$PIPEC_STACK", ".pipec/active-stack",
-    # "`active` in pyproject.toml:3" or "built-in default".
+    # What chose it, read after "selected by": "--stack", "$PIPEC_STACK", "`pipec stack set` in
+    # .pipec/active-stack", "`active` in pyproject.toml:3" or "default".
     reason: str

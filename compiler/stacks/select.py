@@ -11,7 +11,7 @@ from pipec.compiler.diagnostics import Diagnostics, did_you_mean
 from .model import ACTIVE_FILE, DEFAULT, ENV_VAR, Selection, StackConfig
 
 #: The reason shown for a stack remembered by `pipec stack set`.
-REMEMBERED = f"{ACTIVE_FILE} (set by `pipec stack set`)"
+REMEMBERED = f"`pipec stack set` in {ACTIVE_FILE}"
 
 
 def remembered(root: str | Path) -> str | None:
@@ -54,7 +54,7 @@ def choose(config: StackConfig, flag: str | None, env: Mapping[str, str] | None 
         return saved, REMEMBERED
     if config.active:
         return config.active, f"`active` in {config.path}:{config.active_span.line}"
-    return DEFAULT, "built-in default"
+    return DEFAULT, "default"
 
 
 def select(config: StackConfig, flag: str | None, diags: Diagnostics,

@@ -145,7 +145,7 @@ def _skip_value(line: str, i: int) -> int:
             end = i + 1
             while end < len(line) and line[end] != ch:
                 end += 2 if ch == '"' and line[end] == "\\" else 1
-            i = end + 1
+            i = min(end + 1, len(line))
             continue
         if ch in "[{":
             depth += 1

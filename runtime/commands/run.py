@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if args.root is not None else find_source_root(Path(args.file))
     selection = resolve(root, args.stack, diags)
     if selection is not None and not selection.stack.is_local and not diags.has_errors:
-        return _submit(args, selection)
+        return _submit(args, selection, root)
     artifact_store, metadata_store = local_stores(selection.stack, root, diags) if selection else (None, None)
     loaded = load_source(args, diags)
     report(loaded.diagnostics, loaded.root, args)
@@ -90,11 +90,24 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _submit(args: argparse.Namespace, selection) -> int:
+def _submit(args: argparse.Namespace, selection, root) -> int:
     """Run on the stack's engine through `pipec submit` (waiting for the run to end)."""
     from pipec.compiler.commands import submit
+    from pipec.compiler.commands._common import report
+    from pipec.compiler.diagnostics import Diagnostics
+    from pipec.compiler.stacks import load_target
 
     stack = selection.stack
+    diags = Diagnostics()
+    target = load_target(stack, diags)
+    if target is not None and not callable(getattr(target, "submit", None)):
+        diags.error("PC306", f"stack `{stack.name}` runs on `{stack.target}`, which cannot start runs, so "
+                    "`pipec run` cannot run the pipeline there", stack.span("target"),
+                    help=f"`pipec compile --stack {stack.name}` writes the files for you to deploy; "
+                         "or choose a stack that can run it (`pipec stack list`)")
+    if diags.has_errors:
+        report(diags, root, args)
+        return EXIT_USER_ERROR
     local_only = [flag for flag, given in (("--max-parallel", args.max_parallel is not None),
                                            ("--no-cache", args.no_cache), ("--run-id", args.run_id is not None))
                   if given]
