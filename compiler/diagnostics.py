@@ -70,6 +70,20 @@ CODES: dict[str, str] = {
     "PC304": "setting not supported by the target",
     "PC305": "target failed to load",
     "PC306": "target cannot submit runs",
+    # PC32x: kubeflow and vertex targets
+    "PC320": "accelerator type unknown to Vertex AI",
+    "PC321": "invalid or unsupported kubeflow/vertex setting",
+    "PC322": "pipeline parameter cannot be a KFP run-time input",
+    "PC323": "value would be expanded as a KFP placeholder",
+    "PC324": "local artifact store cannot be shared between KFP or Vertex steps",
+    "PC325": "schedule has no KFP or Vertex AI form",
+    "PC326": "invalid Vertex AI label",
+    "PC327": "resources exceed what Vertex AI offers",
+    # PC33x: tekton and argo targets
+    "PC330": "pipeline parameter fixed at compile time: the engine would expand its value",
+    "PC331": "pipeline parameter has no value for the generated run",
+    "PC332": "text would be expanded by Argo Workflows templating",
+    "PC333": "relative artifact store folder cannot be shared between pods",
     # PC34x: github target
     "PC340": "name not valid in a GitHub workflow",
     "PC341": "local artifact store cannot be shared between GitHub jobs",
@@ -77,6 +91,15 @@ CODES: dict[str, str] = {
     "PC343": "step needs a GPU but no GPU runner is set",
     "PC344": "invalid github target option value",
     "PC345": "pipeline parameter has no value for scheduled runs",
+    # PC35x: sagemaker target
+    "PC350": "value does not fit SageMaker's limits",
+    "PC351": "no SageMaker instance type fits the step's resources",
+    "PC352": "schedule has no EventBridge form",
+    "PC353": "pipeline parameter cannot be a SageMaker parameter",
+    "PC354": "invalid SageMaker step setting",
+    "PC355": "training step needs an S3 output path",
+    "PC356": "SageMaker retries only service and capacity errors",
+    "PC357": "local artifact store cannot be shared between SageMaker jobs",
     # PC36x: stacks
     "PC360": "stack configuration file cannot be read or is not valid TOML",
     "PC361": "unknown key in the stack configuration",
@@ -87,6 +110,7 @@ CODES: dict[str, str] = {
     "PC366": "stack option not accepted by its target",
     "PC367": "environment variable in a stack value is not set",
     "PC368": "stack configuration ignored",
+    "PC369": "a password from the environment is written into compiled files",
     # PC37x: pipec build (container images)
     "PC370": "requirements file cannot be copied into the image",
     "PC371": "invalid parent image or pip requirement",

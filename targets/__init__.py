@@ -12,7 +12,12 @@ from dataclasses import dataclass
 #: target module happens only when that target is used, so `pipec --help` stays fast.
 BUILTINS: dict[str, tuple[str, str, str]] = {
     "ir": ("pipec.targets.ir", "TARGET", "The checked IR as JSON (reference target)"),
+    "airflow": ("pipec.targets.airflow", "TARGET", "Apache Airflow DAG files (Kubernetes, Docker or local tasks)"),
     "github": ("pipec.targets.github", "TARGET", "GitHub Actions workflow, one job per step"),
+    "kubeflow": ("pipec.targets.kubeflow.target", "TARGET", "Kubeflow Pipelines v2 package (PipelineSpec YAML)"),
+    "vertex": ("pipec.targets.vertex.target", "TARGET", "Vertex AI PipelineJob JSON"),
+    "tekton": ("pipec.targets.tekton", "TARGET", "Tekton Pipelines v1: a Pipeline with one task per step and a PipelineRun"),
+    "sagemaker": ("pipec.targets.sagemaker", "TARGET", "Amazon SageMaker Pipelines definition JSON"),
 }
 
 ENTRY_POINT_GROUP = "pipec.targets"
