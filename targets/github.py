@@ -121,15 +121,19 @@ class _Builder:
     def _runtime_parameters(self) -> list[PipelineParameter]:
         """Pipeline parameters some step binds directly: only those can change per run."""
         bound = {b.source.name for s in self.pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
-        params = [p for p in self.pipeline.parameters if p.name in bound]
-        for param in params:
-            if not _IDENTIFIER.fullmatch(param.name):
+        params = []
+        for param in self.pipeline.parameters:
+            if param.name not in bound:
+                continue
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param.name):
                 self.diags.error("PC340", f"pipeline parameter `{param.name}` is not a valid "
                                  "workflow_dispatch input name", param.span,
-                                 help="GitHub input names use ASCII letters, digits, `_` and `-`")
-            elif self.scheduled and _default_text(param) is None:
+                                 help="GitHub input names use ASCII letters, digits and `_`")
+                continue
+            if self.scheduled and _default_text(param) is None:
                 self.diags.error("PC345", f"pipeline parameter `{param.name}` has no value for scheduled runs",
                                  param.span, help="give it a default, or a value with --param / --config")
+            params.append(param)
         return params
 
     def _dispatch_inputs(self) -> dict:

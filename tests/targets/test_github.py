@@ -571,6 +571,21 @@ def test_errors(cli, tmp_path: Path) -> None:
         "x: str)", "x: str = 'a')"), "secrets=GITHUB_TOKEN,ok", "runner=bad label")
     assert "error[PC344]: invalid secret name `GITHUB_TOKEN`" in stderr
     assert "error[PC344]: invalid runner label `bad label`" in stderr
+    names = SIMPLE.replace("SCHEDULE", "cron='0 1 * * *'").replace("x", "naïve").replace(
+        "@step", '@step(docker=Docker(environment={"BAD-NAME": "1"}))').replace("import Schedule", "import Docker, Schedule")
+    stderr = _cli_errors(cli, tmp_path / "c", names.replace("naïve: str)", "naïve: str = 'a')"))
+    assert "error[PC340]: pipeline parameter `naïve` is not a valid workflow_dispatch input name" in stderr
+    assert "error[PC340]: environment variable name `BAD-NAME` of step `one`" in stderr
+
+
+def test_ignored_schedule_settings_warn(tmp_path: Path) -> None:
+    source = SIMPLE.replace("SCHEDULE", "cron='0 1 * * *', start_time='2024-01-01T00:00:00', "
+                                        "end_time='2025-01-01T00:00:00', catchup=True").replace("x: str)", "x: str = 'a')")
+    _, _, diags = _compile(_project(tmp_path, source) / "run.py", {"artifact_store": "s3://b/p"})
+    assert sorted(d.message for d in diags) == [
+        "GitHub never runs missed schedules; `catchup` is ignored",
+        "GitHub schedules have no end time; it is ignored",
+        "GitHub schedules have no start time; it is ignored"]
 
 
 @pytest.mark.parametrize(("schedule", "cron"), [
