@@ -70,6 +70,11 @@ CODES: dict[str, str] = {
     "PC304": "setting not supported by the target",
     "PC305": "target failed to load",
     "PC306": "target cannot submit runs",
+    # PC31x: airflow target
+    "PC310": "invalid airflow setting",
+    "PC311": "retry backoff approximated by Airflow",
+    "PC312": "scheduled DAG with a required parameter",
+    "PC313": "invalid schedule time",
     # PC32x: kubeflow and vertex targets
     "PC320": "accelerator type unknown to Vertex AI",
     "PC321": "invalid or unsupported kubeflow/vertex setting",

@@ -17,6 +17,7 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
     "kubeflow": ("pipec.targets.kubeflow.target", "TARGET", "Kubeflow Pipelines v2 package (PipelineSpec YAML)"),
     "vertex": ("pipec.targets.vertex.target", "TARGET", "Vertex AI PipelineJob JSON"),
     "tekton": ("pipec.targets.tekton", "TARGET", "Tekton Pipelines v1: a Pipeline with one task per step and a PipelineRun"),
+    "argo": ("pipec.targets.argo", "TARGET", "Argo Workflows: a Workflow with a DAG of container steps (plus a CronWorkflow)"),
     "sagemaker": ("pipec.targets.sagemaker", "TARGET", "Amazon SageMaker Pipelines definition JSON"),
 }
 

@@ -10,5 +10,6 @@ from __future__ import annotations
 
 #: target -> {variant name: ["key=value", ...] passed as --option}.
 VARIANTS: dict[str, dict[str, list[str]]] = {
+    "airflow": {"docker": ["operator=docker"], "local": ["operator=local"]},
     "github": {"setup-python": ["mode=setup-python"]},
 }

@@ -14,6 +14,8 @@ the same in Python (for `pipec submit`, which must find the run the shim recorde
 
 from __future__ import annotations
 
+import hashlib
+import re
 from urllib.parse import quote
 
 from pipec.compiler.ir import Pipeline, StepInvocation
@@ -22,11 +24,13 @@ from pipec.compiler.writer import safe_name
 #: Longest id pipec emits (Airflow allows 250; the hash suffix adds 9).
 MAX_ID_LENGTH = 200
 
-#: The Jinja expression a DAG passes as the shim's ``--run-id``. Jinja's ``urlencode`` leaves
+#: The Jinja expression whose value a DAG passes as the shim's ``--run-id``. Jinja's ``urlencode`` leaves
 #: ``[A-Za-z0-9_.~/-]`` as they are; ``.``, ``~`` and ``/`` are encoded by hand, then every
 #: ``%`` becomes ``.``.
-RUN_ID_TEMPLATE = ("{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E')"
-                   " | replace('/', '%2F') | replace('%', '.') }}")
+RUN_ID_EXPRESSION = ("run_id | urlencode | replace('.', '%2E') | replace('~', '%7E')"
+                     " | replace('/', '%2F') | replace('%', '.')")
+#: The same as a template (what a templated field holds).
+RUN_ID_TEMPLATE = "{{ " + RUN_ID_EXPRESSION + " }}"
 
 
 def dag_id(pipeline: Pipeline) -> str:
@@ -46,3 +50,35 @@ def shim_run_id(airflow_run_id: str) -> str:
     :data:`RUN_ID_TEMPLATE` renders to)."""
     encoded = quote(airflow_run_id, safe="")
     return encoded.replace(".", "%2E").replace("~", "%7E").replace("%", ".")
+
+
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+#: Longest Kubernetes label value.
+MAX_LABEL_LENGTH = 63
+
+
+def label_value(text: str) -> str:
+    """`text` as a Kubernetes label value (at most 63 of ``[A-Za-z0-9_.-]``, alphanumeric at both
+    ends); when anything had to change, a short hash of the original keeps values distinct."""
+    safe = _LABEL_UNSAFE.sub("_", text)
+    if safe == text and len(safe) <= MAX_LABEL_LENGTH and (not safe or (safe[0].isalnum() and safe[-1].isalnum())):
+        return safe
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    stem = safe[:MAX_LABEL_LENGTH - 9].strip("_.-")
+    return f"{stem}-{digest}" if stem else digest
+
+
+def python_names(ids: list[str], prefix: str = "t_") -> dict[str, str]:
+    """A distinct Python variable name per id (``prefix`` + the id with non-identifier
+    characters replaced; ``_2``, ``_3``... on collisions), in the order given."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for item in ids:
+        base = prefix + re.sub(r"[^A-Za-z0-9_]", "_", item)
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
+        names[item] = name
+    return names

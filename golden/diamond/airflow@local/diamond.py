@@ -1,0 +1,135 @@
+"""Airflow DAG `diamond`, compiled by pipec from module `run`: do not edit, recompile.
+
+Each task runs one step through the pipec runtime shim in a BashOperator, with the worker's Python.
+Pipeline parameters are DAG params: a triggered run can override them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+
+from airflow import DAG
+
+try:  # the standard provider: Airflow 3, or Airflow 2 with the provider installed
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.operators.bash import BashOperator
+
+try:  # Airflow 3
+    from airflow.sdk import Param, literal
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.models.param import Param
+    from airflow.utils.template import literal
+
+#: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
+RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: Local mode: steps run with the Python that parses this file (pipec must be installed).
+PYTHON = sys.executable
+
+with DAG(
+    dag_id="diamond",
+    schedule=None,
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["pipec"],
+    params={"n": Param(10, type="integer"), "factor": Param(1.5, type="number")},
+    default_args={"retries": 0},
+) as dag:
+    t_load = BashOperator(
+        task_id="load",
+        bash_command=(
+            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+            " --source-root ."
+            " --module run"
+            " --function load"
+            " --pipeline diamond"
+            " --step-id load"
+            " --run-id \"$PIPEC_RUN_ID\""
+            " --artifact-store .pipec/artifacts"
+            " --metadata-store sqlite:///.pipec/metadata.db"
+            " --num-steps 4"
+            " --param n=\"$PIPEC_PARAM_n\""
+            " --output output=list"
+        ),
+        env={
+            "PIPEC_PYTHON": literal(PYTHON),
+            "PIPEC_RUN_ID": RUN_ID,
+            "PIPEC_PARAM_n": "{{ params['n'] | tojson }}",
+        },
+        append_env=True,
+    )
+
+    t_stats = BashOperator(
+        task_id="stats",
+        bash_command=(
+            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+            " --source-root ."
+            " --module run"
+            " --function stats"
+            " --pipeline diamond"
+            " --step-id stats"
+            " --run-id \"$PIPEC_RUN_ID\""
+            " --artifact-store .pipec/artifacts"
+            " --metadata-store sqlite:///.pipec/metadata.db"
+            " --num-steps 4"
+            " --input values=load/output"
+            " --output output=dict"
+        ),
+        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        append_env=True,
+    )
+
+    t_scale = BashOperator(
+        task_id="scale",
+        bash_command=(
+            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+            " --source-root ."
+            " --module run"
+            " --function scale"
+            " --pipeline diamond"
+            " --step-id scale"
+            " --run-id \"$PIPEC_RUN_ID\""
+            " --artifact-store .pipec/artifacts"
+            " --metadata-store sqlite:///.pipec/metadata.db"
+            " --num-steps 4"
+            " --input values=load/output"
+            " --param factor=\"$PIPEC_PARAM_factor\""
+            " --output output=float"
+        ),
+        env={
+            "PIPEC_PYTHON": literal(PYTHON),
+            "PIPEC_RUN_ID": RUN_ID,
+            "PIPEC_PARAM_factor": "{{ params['factor'] | tojson }}",
+        },
+        append_env=True,
+        retries=1,
+        retry_delay=datetime.timedelta(seconds=1),
+    )
+
+    t_join = BashOperator(
+        task_id="join",
+        bash_command=(
+            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+            " --source-root ."
+            " --module run"
+            " --function join"
+            " --pipeline diamond"
+            " --step-id join"
+            " --run-id \"$PIPEC_RUN_ID\""
+            " --artifact-store .pipec/artifacts"
+            " --metadata-store sqlite:///.pipec/metadata.db"
+            " --num-steps 4"
+            " --input summary=stats/output"
+            " --input scaled_total=scale/output"
+            " --output output=dict"
+        ),
+        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        append_env=True,
+    )
+
+    t_load >> t_stats
+    t_load >> t_scale
+    [t_stats, t_scale] >> t_join

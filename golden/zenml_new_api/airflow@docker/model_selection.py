@@ -1,0 +1,282 @@
+"""Airflow DAG `model_selection`, compiled by pipec from module `run`: do not edit, recompile.
+
+Each task runs one step through the pipec runtime shim in a DockerOperator container.
+Pipeline parameters are DAG params: a triggered run can override them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from airflow import DAG
+from airflow.providers.docker.operators.docker import DockerOperator
+from docker.types import DeviceRequest
+
+try:  # Airflow 3
+    from airflow.sdk import Param
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.models.param import Param
+
+#: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
+RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+
+with DAG(
+    dag_id="model_selection",
+    schedule="0 3 * * *",
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["pipec"],
+    params={"test_size": Param(0.25, type="number")},
+    default_args={"retries": 0},
+) as dag:
+    t_load_data = DockerOperator(
+        task_id="load_data",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "load_data",
+            "--pipeline", "model_selection",
+            "--step-id", "load_data",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--output", "dataset=pandas.DataFrame",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_schema_check = DockerOperator(
+        task_id="schema_check",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "validate_schema",
+            "--pipeline", "model_selection",
+            "--step-id", "schema_check",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "dataset=load_data/dataset",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_describe = DockerOperator(
+        task_id="describe",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "describe",
+            "--pipeline", "model_selection",
+            "--step-id", "describe",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "dataset=load_data/dataset",
+            "--output", "output_0=int",
+            "--output", "output_1=int",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_split_data = DockerOperator(
+        task_id="split_data",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "split_data",
+            "--pipeline", "model_selection",
+            "--step-id", "split_data",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "dataset=load_data/dataset",
+            "--param", "test_size={{ params['test_size'] | tojson }}",
+            "--output", "X_train=pandas.DataFrame",
+            "--output", "X_test=pandas.DataFrame",
+            "--output", "y_train=pandas.Series",
+            "--output", "y_test=pandas.Series",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_train_logreg = DockerOperator(
+        task_id="train_logreg",
+        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "train_model",
+            "--pipeline", "model_selection",
+            "--step-id", "train_logreg",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "X_train=split_data/X_train",
+            "--input", "y_train=split_data/y_train",
+            "--param", "model_type=\"logreg\"",
+            "--param", "C=0.5",
+            "--output", "model=sklearn.base.ClassifierMixin",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        cpus=2.0,
+        mem_limit=4000000000,
+        device_requests=[DeviceRequest(count=1, capabilities=[["gpu"]])],
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+        retries=2,
+        retry_delay=datetime.timedelta(seconds=10),
+        retry_exponential_backoff=True,
+    )
+
+    t_evaluate = DockerOperator(
+        task_id="evaluate",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "evaluate",
+            "--pipeline", "model_selection",
+            "--step-id", "evaluate",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "model=train_logreg/model",
+            "--input", "X_test=split_data/X_test",
+            "--input", "y_test=split_data/y_test",
+            "--output", "output=float",
+            "--no-cache",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_train_forest = DockerOperator(
+        task_id="train_forest",
+        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "train_model",
+            "--pipeline", "model_selection",
+            "--step-id", "train_forest",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "X_train=split_data/X_train",
+            "--input", "y_train=split_data/y_train",
+            "--param", "model_type=\"forest\"",
+            "--output", "model=sklearn.base.ClassifierMixin",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        cpus=4.0,
+        mem_limit=8000000000,
+        device_requests=[DeviceRequest(count=1, capabilities=[["gpu"]])],
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+        retries=2,
+        retry_delay=datetime.timedelta(seconds=10),
+        retry_exponential_backoff=True,
+    )
+
+    t_evaluate_2 = DockerOperator(
+        task_id="evaluate_2",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "evaluate",
+            "--pipeline", "model_selection",
+            "--step-id", "evaluate_2",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "model=train_forest/model",
+            "--input", "X_test=split_data/X_test",
+            "--input", "y_test=split_data/y_test",
+            "--output", "output=float",
+            "--no-cache",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_pick_winner = DockerOperator(
+        task_id="pick_winner",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "pick_winner",
+            "--pipeline", "model_selection",
+            "--step-id", "pick_winner",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "logreg_accuracy=evaluate/output",
+            "--input", "forest_accuracy=evaluate_2/output",
+            "--output", "winner=str",
+            "--output", "best_accuracy=float",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_write_report = DockerOperator(
+        task_id="write_report",
+        image="pipec.local/model_selection:9dc82fcaf521187a",
+        command=[
+            "python", "-m", "pipec.runtime", "run-step",
+            "--source-root", "/app",
+            "--module", "run",
+            "--function", "write_report",
+            "--pipeline", "model_selection",
+            "--step-id", "write_report",
+            "--run-id", RUN_ID,
+            "--artifact-store", "/pipec/artifacts",
+            "--input", "winner=pick_winner/winner",
+            "--input", "best_accuracy=pick_winner/best_accuracy",
+            "--input", "n_rows=describe/output_0",
+            "--output", "output=str",
+            "--no-cache",
+        ],
+        environment={"PYTHONUNBUFFERED": "1"},
+        docker_url="unix://var/run/docker.sock",
+        mount_tmp_dir=False,
+        auto_remove="success",
+    )
+
+    t_load_data >> t_schema_check
+    t_load_data >> t_describe
+    [t_load_data, t_schema_check] >> t_split_data
+    t_split_data >> t_train_logreg
+    [t_train_logreg, t_split_data] >> t_evaluate
+    t_split_data >> t_train_forest
+    [t_train_forest, t_split_data] >> t_evaluate_2
+    [t_evaluate, t_evaluate_2] >> t_pick_winner
+    [t_pick_winner, t_describe] >> t_write_report

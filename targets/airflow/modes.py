@@ -1,0 +1,279 @@
+"""One operator per step, for each operator mode.
+
+- ``kubernetes``: KubernetesPodOperator; `cmds` = ``python -m pipec.runtime run-step``,
+  `arguments` = the rest of the shim argv; resources as `container_resources`.
+- ``docker``: DockerOperator with the whole argv as `command`; `cpus`, `mem_limit`, GPUs as
+  `device_requests`.
+- ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
+  parameters reach the shim as ``"$PIPEC_..."`` variables set in the task's `env`, so bash
+  never parses them. The command changes into the source root first.
+
+In the container modes the run id and parameters are Jinja expressions inside the argv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipec.compiler.diagnostics import Diagnostics
+from pipec.compiler.ir import Pipeline, Resources, Span, StepInvocation
+from pipec.runtime.command import RUN_STEP
+from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resources
+
+from . import naming
+from .escape import Code, Expr, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
+from .options import SOURCE_ROOT_ENV, Resolved
+from .settings import AirflowSettings
+
+#: Operators' `template_ext`: a templated string ending with one is read as a template file.
+#: KubernetesPodOperator's is empty in recent providers, (".yaml", ".yml", ".json") in older ones.
+KPO_TEMPLATE_EXT = (".yaml", ".yml", ".json")
+DOCKER_TEMPLATE_EXT = (".sh", ".bash", ".env")
+BASH_TEMPLATE_EXT = (".sh", ".bash")
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    """An operator call without its task id and retry arguments."""
+
+    # Operator class name.
+    operator: str
+    # Keyword arguments, values as Python source.
+    kwargs: dict[str, Code]
+    # Needs `from kubernetes.client import models as k8s`.
+    k8s_models: bool = False
+    # Needs `from docker.types import DeviceRequest`.
+    device_request: bool = False
+    # Shim parameters this task reads from its environment (local mode).
+    env_params: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a mode needs to know about one step."""
+
+    # The pipeline.
+    pipeline: Pipeline
+    # The step.
+    step: StepInvocation
+    # The shim argv with run-time markers (see `build.sentinel`).
+    argv: list[str]
+    # The step's image reference.
+    image: str
+    # Environment variables from the step's docker settings, sorted.
+    environment: list[tuple[str, str]]
+    # The step's Airflow settings.
+    settings: AirflowSettings
+
+
+def _expr(marker: str) -> Expr:
+    if marker == "run-id":
+        return Expr(naming.RUN_ID_EXPRESSION)
+    if marker.startswith("param:"):
+        return Expr(f"params[{jinja_string(marker[len('param:'):])}] | tojson")
+    raise ValueError(f"no Jinja expression for marker {marker!r}")
+
+
+def argv_item(item: str, template_ext: tuple[str, ...]) -> Code:
+    """One argv item for a templated list: `RUN_ID` itself, or a string that renders to the
+    item with its run-time markers evaluated by Airflow."""
+    from .build import split_sentinels
+
+    parts = split_sentinels(item)
+    if parts == [("run-id",)]:
+        return Code("RUN_ID")
+    return py_str(jinja_concat([_expr(p[0]) if isinstance(p, tuple) else p for p in parts], template_ext))
+
+
+def argv_code(items: list[Code], indent: int, head: int = 0) -> Code:
+    """An argv list: the first `head` items on one line, then one ``"--flag", value`` pair per line."""
+    lines: list[list[Code]] = [items[:head]] if head else []
+    for item in items[head:]:
+        if lines and len(lines[-1]) == 1 and lines[-1][0].startswith('"--') and not item.startswith('"--'):
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    pad = " " * (indent + 4)
+    return Code("[\n" + "".join(f"{pad}{', '.join(line)},\n" for line in lines) + " " * indent + "]")
+
+
+def _split_run_step(argv: list[str]) -> int:
+    return argv.index(RUN_STEP) + 1
+
+
+# --------------------------------------------------------------------------- kubernetes
+
+def kubernetes_operator(inp: StepInput, options: dict[str, str], diags: Diagnostics) -> OperatorSpec:
+    """KubernetesPodOperator arguments for one step."""
+    ext = KPO_TEMPLATE_EXT
+    split = _split_run_step(inp.argv)
+    kwargs: dict[str, Code] = {
+        "image": py_str(jinja_text(inp.image, ext)),
+        "cmds": py([argv_item(a, ext) for a in inp.argv[:split]], 8),
+        "arguments": argv_code([argv_item(a, ext) for a in inp.argv[split:]], 8),
+    }
+    if inp.environment:
+        kwargs["env_vars"] = py({jinja_text(k, ext): jinja_text(v, ext) for k, v in inp.environment}, 8)
+    requests, limits = kubernetes_resources(inp, diags)
+    if requests:
+        kwargs["container_resources"] = call("k8s.V1ResourceRequirements", indent_=8, requests=requests,
+                                                  limits=limits)
+    kwargs["namespace"] = py_str(jinja_text(inp.settings.namespace or options.get("namespace") or "default", ext))
+    labels = {"pipec-pipeline": naming.label_value(inp.pipeline.name), "pipec-step": naming.label_value(inp.step.id),
+              **inp.settings.labels}
+    kwargs["labels"] = py({jinja_text(k, ext): jinja_text(v, ext) for k, v in labels.items()}, 8)
+    if inp.settings.node_selector:
+        kwargs["node_selector"] = py({jinja_text(k, ext): jinja_text(v, ext)
+                                      for k, v in inp.settings.node_selector.items()}, 8)
+    if inp.settings.annotations:
+        kwargs["annotations"] = py({jinja_text(k, ext): jinja_text(v, ext)
+                                    for k, v in inp.settings.annotations.items()}, 8)
+    return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests))
+
+
+def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
+    """Requests and limits: CPU and memory requested, memory and GPUs also limited."""
+    res = step_resources(inp.step)
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    if res.cpu is not None:
+        requests["cpu"] = k8s_cpu(res.cpu)
+    if res.memory is not None:
+        requests["memory"] = limits["memory"] = k8s_memory(res.memory)
+    if res.gpu:
+        requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(res.gpu)
+    if res.gpu_type and not inp.settings.node_selector:
+        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
+                               "here; the pod may land on any GPU node", inp.step.span,
+                      help="select nodes with settings={'orchestrator.airflow': {'node_selector': {...}}}")
+    return requests, limits
+
+
+# --------------------------------------------------------------------------- docker
+
+def docker_operator(inp: StepInput, options: dict[str, str], diags: Diagnostics) -> OperatorSpec:
+    """DockerOperator arguments for one step."""
+    ext = DOCKER_TEMPLATE_EXT
+    kwargs: dict[str, Code] = {
+        "image": py_str(jinja_text(inp.image, ext)),
+        "command": argv_code([argv_item(a, ext) for a in inp.argv], 8, head=_split_run_step(inp.argv)),
+    }
+    if inp.environment:
+        kwargs["environment"] = py({k: jinja_text(v, ext) for k, v in inp.environment}, 8)
+    res = step_resources(inp.step)
+    if res.cpu is not None:
+        kwargs["cpus"] = py(float(res.cpu))
+    if res.memory is not None:
+        kwargs["mem_limit"] = py(memory_bytes(res.memory))
+    device_request = bool(res.gpu)
+    if res.gpu:
+        kwargs["device_requests"] = py([call("DeviceRequest", count=res.gpu, capabilities=[["gpu"]])])
+    if res.gpu_type:
+        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
+                               "any GPU of the host is used", inp.step.span)
+    _unsupported_pod_settings(inp, "docker", diags)
+    kwargs["docker_url"] = py(options.get("docker_url") or "unix://var/run/docker.sock")
+    kwargs["mount_tmp_dir"] = py(False)
+    kwargs["auto_remove"] = py("success")
+    return OperatorSpec("DockerOperator", kwargs, device_request=device_request)
+
+
+def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> None:
+    s = inp.settings
+    used = [name for name, value in (("node_selector", s.node_selector), ("labels", s.labels),
+                                     ("annotations", s.annotations), ("namespace", s.namespace)) if value]
+    if used:
+        diags.warning("PC304", f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
+                               f"kubernetes mode, not in {mode} mode; ignored", inp.step.span)
+
+
+# --------------------------------------------------------------------------- local
+
+def param_variable(name: str, index: int) -> str:
+    """The environment variable carrying pipeline parameter `name` (the `index`-th) in local mode."""
+    return f"PIPEC_PARAM_{name}" if name.isascii() and name.isidentifier() else f"PIPEC_PARAM_{index}"
+
+
+def _shell_word(item: str, variables: dict[str, str], ext: tuple[str, ...]) -> str:
+    from .build import split_sentinels
+
+    out = []
+    for part in split_sentinels(item):
+        out.append(f'"${variables[part[0]]}"' if isinstance(part, tuple) else sh_word(part, ext))
+    return "".join(out)
+
+
+def bash_lines(argv: list[str], variables: dict[str, str]) -> list[str]:
+    """The shell command (one string per line: ``cd`` and ``exec`` with the shim, then one
+    ``--flag value`` pair per line) running `argv` from the source root."""
+    ext = BASH_TEMPLATE_EXT
+    split = _split_run_step(argv)
+    head = " ".join(_shell_word(a, variables, ext) for a in argv[:split])
+    lines = [f'cd -- "${{{SOURCE_ROOT_ENV}:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}}"'
+             f" && exec {head}"]
+    flag_only = False  # the last line holds a flag still waiting for its value
+    for item in argv[split:]:
+        word = _shell_word(item, variables, ext)
+        if flag_only and not item.startswith("--"):
+            lines[-1] += " " + word
+            flag_only = False
+        else:
+            lines.append(" " + word)
+            flag_only = item.startswith("--")
+    return lines
+
+
+def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags: Diagnostics) -> OperatorSpec:
+    """BashOperator arguments for one step."""
+    from .build import split_sentinels
+
+    ext = BASH_TEMPLATE_EXT
+    used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
+    variables = {"run-id": "PIPEC_RUN_ID", "python": "PIPEC_PYTHON"}
+    variables.update({f"param:{n}": param_variable(n, i) for i, n in enumerate(params)})
+    lines = bash_lines(inp.argv, variables)
+    pieces = [jinja_concat([line], ext, final=i == len(lines) - 1) for i, line in enumerate(lines)]
+    command = Code("(\n" + "".join(f"            {py_str(p)}\n" for p in pieces) + "        )")
+
+    env: dict[str, Code] = {k: py_str(jinja_text(v, ext)) for k, v in inp.environment}
+    if "python" in used:
+        env["PIPEC_PYTHON"] = Code("literal(PYTHON)")
+    if resolved.source_root is not None:
+        env[SOURCE_ROOT_ENV] = Code("literal(SOURCE_ROOT)")
+    env["PIPEC_RUN_ID"] = Code("RUN_ID")
+    for marker in sorted(m for m in used if m.startswith("param:")):
+        env[variables[marker]] = py_str(jinja_concat([_expr(marker)]))
+    _unsupported_pod_settings(inp, "local", diags)
+    return OperatorSpec("BashOperator", {"bash_command": command, "env": py(env, 8), "append_env": py(True)},
+                        env_params=tuple(sorted(used)))
+
+
+def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: Span) -> None:
+    """Local mode runs every step in the worker's environment: resources and image settings
+    do not apply (PC304), one warning per kind of setting."""
+    resources = [s.id for s in steps if s.settings.resources not in (None, Resources())]
+    image = [s.id for s in steps if s.settings.docker is not None and (
+        s.settings.docker.image or s.settings.docker.parent_image or s.settings.docker.requirements
+        or s.settings.docker.requirements_file or s.settings.docker.apt_packages)]
+    if resources:
+        diags.warning("PC304", f"resources of {_list(resources)} are not enforced in local mode", span,
+                      help="use --option operator=kubernetes or operator=docker to run steps with resources")
+    if image:
+        diags.warning("PC304", f"docker image settings of {_list(image)} do not apply in local mode: steps run "
+                               "with the worker's Python environment", span,
+                      help="install the steps' requirements where Airflow runs, or use a container mode")
+
+
+def build_operator(inp: StepInput, resolved: Resolved, params: list[str], options: dict[str, str],
+                   diags: Diagnostics) -> OperatorSpec:
+    """The operator for one step in the resolved mode."""
+    if resolved.mode == "kubernetes":
+        return kubernetes_operator(inp, options, diags)
+    if resolved.mode == "docker":
+        return docker_operator(inp, options, diags)
+    return local_operator(inp, resolved, params, diags)
+
+
+def _list(ids: list[str]) -> str:
+    shown = ", ".join(f"`{i}`" for i in ids[:5])
+    return f"step{'s' if len(ids) > 1 else ''} {shown}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
