@@ -149,9 +149,22 @@ def problems(spec: ImageSpec) -> list[tuple[str, str]]:
 
 
 def env_quote(value: str) -> str:
-    """`value` as a double-quoted Dockerfile ENV word that Docker reads back unchanged."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
-    return '"' + _LINE_BREAKS.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped) + '"'
+    r"""`value` as a Dockerfile ENV word that Docker reads back unchanged.
+
+    Runs without backslashes go in double quotes with ``"`` and ``$`` escaped (Docker
+    would otherwise expand ``$HOME`` at build time); each backslash goes between them,
+    unquoted and escaped as ``\\``, and the word always ends with a quote. Docker also
+    reads ``"a\\"`` right, but hadolint's parser does not, so a backslash never stands
+    inside quotes. Line breaks cannot be written at all (:func:`problems` reports them).
+    """
+    out: list[str] = []
+    for part in re.split(r"(\\)", _LINE_BREAKS.sub(" ", value)):
+        if part == "\\":
+            out.append("\\\\")
+        elif part:
+            out.append('"' + part.replace('"', '\\"').replace("$", "\\$") + '"')
+    word = "".join(out)
+    return word if word.endswith('"') else word + '""'
 
 
 def _sh(word: str) -> str:

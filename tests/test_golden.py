@@ -101,12 +101,13 @@ def _compare(cli, produced: dict[str, bytes], golden_dir: Path, what: str, reque
 
 
 def test_no_stale_golden_entries(cli, request: pytest.FixtureRequest) -> None:
-    """golden/ holds only <example>/<target>/ folders that exist (stale ones go with --update-golden)."""
+    """golden/ holds only <example>/<target>/ (and docker/) folders that exist (stale ones go with --update-golden)."""
     from golden_variants import VARIANTS
 
     golden: Path = cli.golden
     cases, names = set(cli.example_cases()), set(targets.names())
     names |= {f"{t}@{v}" for t, vs in VARIANTS.items() if t in names for v in vs}
+    names.add("docker")  # `pipec build` Dockerfiles, checked by tests/test_build.py
     stale: list[str] = []
     for case_dir in sorted(golden.iterdir()) if golden.is_dir() else []:
         if case_dir.name == "README.md":
