@@ -313,7 +313,16 @@ def test_stack_values_reach_the_target_and_the_command_line_wins(tmp_path, monke
     monkeypatch.setenv("BUCKET_PREFIX", "pipec")
     monkeypatch.setenv("PGPASSWORD", "s3cret")
     code, out, err = pipec(capsys, "compile", "run.py")
-    assert (code, err) == (0, ""), err
+    assert code == 0, err
+    assert err == (
+        "pyproject.toml:9:1: warning[PC369]: the password in `metadata_store` of stack `prod` comes from "
+        "$PGPASSWORD and is written into the compiled files in clear\n"
+        "  |\n"
+        '9 | metadata_store = "postgresql://pipec:${PGPASSWORD}@db/pipec"\n'
+        "  | " + "^" * len('metadata_store = "postgresql://pipec:${PGPASSWORD}@db/pipec"') + "\n"
+        "help: compiled files are usually committed: prefer credentials the engine provides at run time "
+        "(e.g. a .pgpass file, a secret-backed environment or IAM authentication) over a password in the URL\n"
+        "\n1 warning found\n")
     assert out.startswith("wrote out/echo/p.json\n")
     written = _written(root, "echo")
     assert written["options"] == {

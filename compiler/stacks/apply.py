@@ -171,10 +171,31 @@ def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_fla
         return empty
     before = sum(d.is_error for d in diags)
     options = target_options(stack, target, cli_options, diags, env)
+    if command == "compile":
+        _warn_written_secrets(stack, options, diags)
     registry = expand(stack.registry, stack, ("registry",), diags, env) if stack.registry else None
     if sum(d.is_error for d in diags) > before:
         return empty
     return CompilePlan((stack.target,), options, registry, selection)
+
+
+def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagnostics) -> None:
+    """Warn when a URL password kept out of the config as ``${VAR}`` lands in the compiled files."""
+    applied = [(key,) for key in COMMON_OPTION_KEYS if f"{stack.target}.{key}" in options]
+    applied += [("options", key) for key in stack.options if f"{stack.target}.{key}" in options]
+    for keys in applied:
+        raw = getattr(stack, keys[0]) if len(keys) == 1 else stack.options[keys[1]]
+        for match in _URL_AUTHORITY.finditer(raw):
+            userinfo, at, _ = match.group(2).rpartition("@")
+            password = userinfo.partition(":")[2] if at else ""
+            names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", password)
+            if names:
+                diags.warning("PC369", f"the password in `{'.'.join(keys)}` of stack `{stack.name}` comes from "
+                              f"${names[0]} and is written into the compiled files in clear",
+                              stack.span(*keys),
+                              help="compiled files are usually committed: prefer credentials the engine "
+                                   "provides at run time (e.g. a .pgpass file, a secret-backed environment or "
+                                   "IAM authentication) over a password in the URL")
 
 
 def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -> None:

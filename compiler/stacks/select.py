@@ -45,7 +45,7 @@ def forget(root: str | Path) -> bool:
 def choose(config: StackConfig, flag: str | None, env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """``(stack name, reason)`` by precedence, without checking that the stack exists."""
     env = os.environ if env is None else env
-    if flag:
+    if flag is not None:
         return flag, "--stack"
     if env.get(ENV_VAR, "").strip():
         return env[ENV_VAR].strip(), f"${ENV_VAR}"

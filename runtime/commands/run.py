@@ -98,6 +98,15 @@ def _submit(args: argparse.Namespace, selection, root) -> int:
     from pipec.compiler.stacks import load_target
 
     stack = selection.stack
+    local_only = [flag for flag, given in (("--max-parallel", args.max_parallel is not None),
+                                           ("--no-cache", args.no_cache), ("--run-id", args.run_id is not None))
+                  if given]
+    if local_only:
+        one = len(local_only) == 1
+        sys.stderr.write(f"pipec run: error: {', '.join(local_only)} {'applies' if one else 'apply'} only to "
+                         f"local runs; stack `{stack.name}` runs on `{stack.target}`\n"
+                         f"help: drop {'it' if one else 'them'}, or choose a local stack with --stack NAME\n")
+        return EXIT_USER_ERROR
     diags = Diagnostics()
     target = load_target(stack, diags)
     if target is not None and not callable(getattr(target, "submit", None)):
@@ -107,14 +116,6 @@ def _submit(args: argparse.Namespace, selection, root) -> int:
                          "or choose a stack that can run it (`pipec stack list`)")
     if diags.has_errors:
         report(diags, root, args)
-        return EXIT_USER_ERROR
-    local_only = [flag for flag, given in (("--max-parallel", args.max_parallel is not None),
-                                           ("--no-cache", args.no_cache), ("--run-id", args.run_id is not None))
-                  if given]
-    if local_only:
-        sys.stderr.write(f"pipec run: error: {', '.join(local_only)} only apply to local runs; stack "
-                         f"`{stack.name}` runs on `{stack.target}`\n"
-                         "help: drop them, or choose a local stack with --stack NAME\n")
         return EXIT_USER_ERROR
     options = [f"{key}={value}" for key, value in (("artifact_store", args.artifact_store),
                                                    ("metadata_store", args.metadata_store)) if value]
