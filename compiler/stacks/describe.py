@@ -61,7 +61,9 @@ def _field(stack: Stack, key: str, specs: dict[str, Any] | None, root: Path) -> 
             return (_local(raw, resolve_metadata_store, root), "stack") if raw else (default_url(root), "default")
         return raw, "not used by local runs"
     if key == "registry":
-        return raw, "stack" if raw else "unset"
+        from pipec.compiler.image import DEFAULT_REGISTRY
+
+        return (raw, "stack") if raw else (DEFAULT_REGISTRY, "default: `pipec build --push` refuses it")
     if specs is None:  # the target did not load (reported): show what the stack says
         return raw, "stack" if raw else "unset"
     spec = specs.get(key)
