@@ -131,6 +131,8 @@ def ignore_lines(root: Path, dockerignore: str | None) -> tuple[str, ...] | None
     reports it; a compile hashes the context as if the file were empty).
     """
     name = dockerignore or DEFAULT_DOCKERIGNORE
+    if name.startswith("/") or "\\" in name or ".." in name.split("/"):  # only files inside the root
+        return None
     try:
         text = (root / name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

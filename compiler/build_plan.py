@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .build_context import Matcher, generated_dockerignore, ignore_lines, matcher_for, parse_patterns
 from .diagnostics import Diagnostics
-from .dockerfile import ImageSpec, problems, settings_problems
+from .dockerfile import SETTINGS_KEY, ImageSpec, problems, settings_problems
 from .image import plan_images
 from .ir import NO_SPAN, Pipeline, Span
 from .writer import safe_name
@@ -53,12 +53,17 @@ class BuildPlan:
     prebuilt_only: tuple[str, ...]
 
 
-def _settings_span(pipeline: Pipeline, step_id: str) -> Span:
-    """Where a step's docker settings most likely come from: the pipeline's, else the step's definition."""
+def _settings_span(pipeline: Pipeline, step_id: str, build: bool = False) -> Span:
+    """Where a step's docker (or, with `build`, "build") settings most likely come from:
+    the pipeline's when they equal the pipeline's own, else the step's definition."""
     step = pipeline.step(step_id)
     if step is None:
         return pipeline.span
-    if pipeline.settings.docker is not None and pipeline.settings.docker == step.settings.docker:
+    if build:
+        mine, pipes = step.settings.extra_dict().get(SETTINGS_KEY), pipeline.settings.extra_dict().get(SETTINGS_KEY)
+    else:
+        mine, pipes = step.settings.docker, pipeline.settings.docker
+    if pipes is not None and pipes == mine:
         return pipeline.span
     return step.definition_span if step.definition_span != NO_SPAN else step.span
 
@@ -94,7 +99,8 @@ def plan_build(pipelines: tuple[Pipeline, ...], root: Path, diags: Diagnostics, 
     for pipeline in pipelines:
         for step in pipeline.steps:
             for code, message in settings_problems(step):
-                diags.error(code, f"step `{step.id}`: {message}", _settings_span(pipeline, step.id))
+                span = _settings_span(pipeline, step.id, build=True)
+                diags.error(code, message if span == pipeline.span else f"step `{step.id}`: {message}", span)
         planned = plan_images(pipeline, registry=registry, root=root)
         if not planned:
             prebuilt.append(pipeline.name)

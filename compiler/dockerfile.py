@@ -131,6 +131,10 @@ def problems(spec: ImageSpec) -> list[tuple[str, str]]:
         if not all(_PATH_PART.fullmatch(p) and p not in (".", "..") for p in parts):
             found.append(("PC370", f"requirements file `{spec.requirements_file}` must be a plain relative path "
                                    "inside the source root: letters, digits and `._@+=,-`, `/` between folders"))
+    if spec.dockerignore is not None and not all(_PATH_PART.fullmatch(p) and p not in (".", "..")
+                                                 for p in spec.dockerignore.split("/")):
+        found.append(("PC375", f"dockerignore file `{spec.dockerignore}` must be a plain relative path inside "
+                               "the source root"))
     for package in spec.apt_packages:
         if not _APT_PACKAGE.fullmatch(package):
             found.append(("PC372", f"`{package}` is not a Debian package name (name, name:arch or "
