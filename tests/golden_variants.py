@@ -12,4 +12,8 @@ from __future__ import annotations
 VARIANTS: dict[str, dict[str, list[str]]] = {
     "airflow": {"docker": ["operator=docker"], "local": ["operator=local"]},
     "github": {"setup-python": ["mode=setup-python"]},
+    "sagemaker": {"training": ["step_kind=training", "artifact_store=s3://pipec-artifacts/runs",
+                               "role_arn=arn:aws:iam::123456789012:role/pipec-sagemaker"]},
+    "kubeflow": {"pvc": ["pvc=pipec-artifacts"]},
+    "vertex": {"gcs": ["artifact_store=gs://pipec-example/artifacts"]},
 }
