@@ -27,8 +27,8 @@ from pathlib import Path
 
 #: Excluded from every build context, whatever the dockerignore file says (it cannot re-include them).
 ALWAYS_EXCLUDED: tuple[str, ...] = (
-    "**/.git", ".pipec", "**/.venv", "**/.venvs", "**/__pycache__", "**/*.pyc",
-    "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache", "out",
+    "**/.git", ".pipec", "**/.venv", "**/.venvs", "**/.nox", "**/.tox", "**/__pycache__", "**/*.pyc",
+    "**/.pytest_cache", "**/.mypy_cache", "**/.ruff_cache", "**/.hypothesis", "out",
 )
 #: The dockerignore file Docker reads from the source root when the settings name none.
 DEFAULT_DOCKERIGNORE = ".dockerignore"

@@ -12,6 +12,8 @@ When a Docker engine answers (``docker info`` succeeds), each image is built wit
 reference already exists (same reference, same content), and pushed with ``--push``.
 Without an engine the files are still written and the command says how to build them;
 that exits 0, or 2 when ``--push`` was asked. ``--dry-run`` writes and runs nothing.
+BuildKit is required (``DOCKER_BUILDKIT=1``, the buildx plugin): the legacy builder ignores
+``Dockerfile.dockerignore`` and would send a different context than the reference covers.
 """
 
 from __future__ import annotations
@@ -73,9 +75,13 @@ def _docker(argv: list[str], *, quiet: bool = False) -> int:
     import subprocess
 
     env = dict(os.environ, DOCKER_BUILDKIT="1")
+    try:  # docker's progress goes to stderr, so stdout keeps only pipec's own lines
+        stdout = subprocess.DEVNULL if quiet else sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced by an object without a file
+        stdout = None
     try:
-        return subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno() if not quiet
-                              else subprocess.DEVNULL, stderr=None if not quiet else subprocess.DEVNULL).returncode
+        return subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout,
+                              stderr=subprocess.DEVNULL if quiet else None).returncode
     except OSError as exc:
         sys.stderr.write(f"pipec: error: cannot run docker: {exc}\n")
         return 127
@@ -168,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
                              f"or pushed; wrote {written_df}; build and push them with:\n{how}\n"
                              + "".join(f"  docker push {img.reference}\n" for img in plan.images))
             return _common.EXIT_USER_ERROR
-        _common.write_stdout(f"no Docker engine: wrote {written_df}; build it with:\n{how}\n")
+        them = "it" if len(commands) == 1 else "them"
+        _common.write_stdout(f"no Docker engine: wrote {written_df}; build {them} with:\n{how}\n")
         return _common.EXIT_OK
     return _build_and_push(plan.images, commands, push=args.push)
 
