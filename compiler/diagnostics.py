@@ -96,6 +96,7 @@ CODES: dict[str, str] = {
     "PC343": "step needs a GPU but no GPU runner is set",
     "PC344": "invalid github target option value",
     "PC345": "pipeline parameter has no value for scheduled runs",
+    "PC346": "too many pipeline parameters for workflow_dispatch inputs",
     # PC35x: sagemaker target
     "PC350": "value does not fit SageMaker's limits",
     "PC351": "no SageMaker instance type fits the step's resources",

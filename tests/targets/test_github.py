@@ -304,6 +304,8 @@ def check_round_trip(text: str, pipeline: Pipeline, options: dict[str, str], fak
             step = pipeline.step(step_id)
             values = {}
             for param in pipeline.parameters:
+                if param.name not in data["on"]["workflow_dispatch"].get("inputs", {}):
+                    continue  # a compile-time value
                 if given_inputs is not None:
                     values[param.name] = given_inputs[param.name]
                 else:
@@ -576,6 +578,20 @@ def test_errors(cli, tmp_path: Path) -> None:
     stderr = _cli_errors(cli, tmp_path / "c", names.replace("naïve: str)", "naïve: str = 'a')"))
     assert "error[PC340]: pipeline parameter `naïve` is not a valid workflow_dispatch input name" in stderr
     assert "error[PC340]: environment variable name `BAD-NAME` of step `one`" in stderr
+
+
+def test_more_parameters_than_dispatch_inputs(tmp_path: Path, fakebin: Path) -> None:
+    """GitHub takes 25 inputs: later parameters keep their compile-time value (PC346)."""
+    names = [f"p{i:02d}" for i in range(27)]
+    source = SIMPLE.replace("x: str)", ", ".join(f"{n}: str = '{n} $(id)'" for n in names) + ")").replace(
+        "def one(x: str)", "def one(" + ", ".join(f"{n}: str" for n in names) + ")").replace(
+        "one(x=x)", "one(" + ", ".join(f"{n}={n}" for n in names) + ")").replace(
+        "@pipeline(schedule=Schedule(SCHEDULE))", "@pipeline").replace("Schedule, ", "")
+    text, pipeline, diags = _compile(_project(tmp_path, source) / "run.py", {"artifact_store": "s3://b/p"})
+    assert [(d.code, d.severity) for d in diags] == [("PC346", "warning")] * 2
+    assert list(yaml.safe_load(text)["on"]["workflow_dispatch"]["inputs"]) == names[:25]
+    inputs = {n: f"typed {n}" for n in names[:25]} | {n: f"{n} $(id)" for n in names[25:]}
+    check_round_trip(text, pipeline, _options({"artifact_store": "s3://b/p"}), fakebin, inputs)
 
 
 def test_ignored_schedule_settings_warn(tmp_path: Path) -> None:
