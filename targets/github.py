@@ -111,12 +111,14 @@ class _Builder:
         return labels[0] if len(labels) == 1 else labels
 
     def _secrets(self) -> list[str]:
-        names = [n.strip() for n in (self.options.get("secrets") or "").split(",") if n.strip()]
-        for name in names:
-            if not _ENV_NAME.fullmatch(name) or name.upper().startswith("GITHUB_"):
+        valid: set[str] = set()
+        for name in (n.strip() for n in (self.options.get("secrets") or "").split(",")):
+            if name and _ENV_NAME.fullmatch(name) and not name.upper().startswith("GITHUB_"):
+                valid.add(name)
+            elif name:
                 self.diags.error("PC344", f"invalid secret name `{name}` in option `secrets`",
                                  help="secret names use letters, digits and `_`, and do not start with GITHUB_")
-        return sorted({n for n in names if _ENV_NAME.fullmatch(n) and not n.upper().startswith("GITHUB_")})
+        return sorted(valid)
 
     # ------------------------------------------------------------------ parameters
 
