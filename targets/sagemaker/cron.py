@@ -91,10 +91,11 @@ def _render(field: str, chosen: set[int], low: int, high: int) -> str:
 def aws_cron(expr: str) -> str:
     """``cron(...)`` for a five-field cron expression or @-macro; CronError when it has none.
 
-    Classic cron runs a job when day-of-month OR day-of-week matches if both are
-    restricted; EventBridge cannot say that, so such expressions are refused.
+    Day-of-month and day-of-week combine as in Vixie cron: when either field starts with
+    ``*`` a day must match both, otherwise either. EventBridge can only restrict one of
+    them, so expressions that need both restricted are refused.
     """
-    fields = MACROS.get(expr.strip(), expr).split()
+    fields = MACROS.get(expr.strip(), expr).replace("?", "*").split()
     if len(fields) != 5:
         raise CronError(f"`{expr}` does not have five fields")
     minute, hour, dom, month, dow = fields
@@ -104,13 +105,15 @@ def aws_cron(expr: str) -> str:
     months = _values(month, 1, 12, _MONTHS, "month")
     weekdays = {d % 7 for d in _values(dow, 0, 7, _DAYS, "day-of-week")}
     every_day, every_weekday = days == set(range(1, 32)), weekdays == set(range(7))
-    if not every_day and not every_weekday:
-        raise CronError(f"`{expr}` restricts both the day of the month and the day of the week "
-                        "(classic cron runs when either matches; EventBridge cannot express that)")
-    if every_weekday:
-        dom_text, dow_text = _render(dom, days, 1, 31), "?"
-    else:
+    both = dom.startswith("*") or dow.startswith("*")  # Vixie: a day must match both fields
+    if every_weekday or (not both and every_day):  # only the day of the month (or none) restricts
+        dom_text, dow_text = ("*" if not both else _render(dom, days, 1, 31)), "?"
+    elif every_day and both:
         dom_text, dow_text = "?", _runs(sorted(d + 1 for d in weekdays))  # 1 = Sunday
+    else:
+        how = "both match" if both else "either matches"
+        raise CronError(f"`{expr}` restricts both the day of the month and the day of the week (cron runs "
+                        f"when {how}; EventBridge can restrict only one of them)")
     parts = [_render(minute, minutes, 0, 59), _render(hour, hours, 0, 23), dom_text,
              _render(month, months, 1, 12), dow_text, "*"]
     return f"cron({' '.join(parts)})"
