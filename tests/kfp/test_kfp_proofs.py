@@ -83,10 +83,22 @@ BROKEN = _broken_cases()
 
 
 @pytest.fixture(scope="module")
-def proofs(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The proof script's results for every golden file and every broken case."""
+def platform_files(tmp_path_factory: pytest.TempPathFactory, cli) -> list[Path]:
+    """tests/kfp/data/platform (every setting the targets map) compiled for kubeflow and vertex."""
+    out = tmp_path_factory.mktemp("platform")
+    proc = cli.run(["compile", "tests/kfp/data/platform/run.py", "--target", "kubeflow", "--target", "vertex",
+                    "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert len(files) == 4, files
+    return files
+
+
+@pytest.fixture(scope="module")
+def proofs(tmp_path_factory: pytest.TempPathFactory, platform_files: list[Path]) -> dict:
+    """The proof script's results for every golden file, the platform example and every broken case."""
     folder = tmp_path_factory.mktemp("broken")
-    files = [{"kind": file_kind(p), "path": str(p)} for p in FILES]
+    files = [{"kind": file_kind(p), "path": str(p)} for p in FILES + platform_files]
     for index, (kind, document, _, _) in enumerate(BROKEN.values()):
         if kind == "kubeflow":
             path = folder / f"case{index}.yaml"
@@ -97,7 +109,8 @@ def proofs(tmp_path_factory: pytest.TempPathFactory) -> dict:
             (folder / "x.yaml").write_text("{}\n", encoding="utf-8")
         files.append({"kind": kind, "path": str(path), "case": index})
     results = json.loads(run_side("kfp_proofs.py", {"files": files}))
-    results["broken"] = {name: results["results"][files[len(FILES) + i]["path"]] for i, name in enumerate(BROKEN)}
+    first = len(FILES) + len(platform_files)
+    results["broken"] = {name: results["results"][files[first + i]["path"]] for i, name in enumerate(BROKEN)}
     return results
 
 
@@ -111,13 +124,29 @@ def test_there_are_golden_files_to_prove() -> None:
 @pytest.mark.parametrize("path", FILES, ids=rel)
 def test_golden_file_passes_the_engines_checks(path: Path, proofs: dict) -> None:
     """Strict protobuf parses, kfp's loader and compiler, aiplatform's loader: all pass."""
+    _assert_passed(path, proofs)
+
+
+def test_platform_example_passes_the_engines_checks(platform_files: list[Path], proofs: dict) -> None:
+    """Node selectors, tolerations, secrets, pod metadata, pull secrets, GPU types, six parameter
+    types, labels and a schedule with times: kfp-kubernetes, kfp and aiplatform accept them."""
+    for path in platform_files:
+        _assert_passed(path, proofs)
+    package = next(p for p in platform_files if p.suffix == ".yaml")
+    executors = list(yaml.safe_load_all(package.read_text(encoding="utf-8")))[1]["platforms"]["kubernetes"]
+    config = executors["deploymentSpec"]["executors"]["exec-train"]
+    assert {"nodeSelector", "tolerations", "secretAsEnv", "podMetadata", "imagePullSecret",
+            "imagePullPolicy"} <= set(config)
+
+
+def _assert_passed(path: Path, proofs: dict) -> None:
     results = proofs["results"][str(path)]
     required = set(REQUIRED[file_kind(path)])
     if file_kind(path) == "kubeflow" and len(list(yaml.safe_load_all(path.read_text(encoding="utf-8")))) > 1:
         required.add("PlatformSpec")
-    assert required <= set(results), f"checks not run on {rel(path)}: {sorted(required - set(results))}"
+    assert required <= set(results), f"checks not run on {path.name}: {sorted(required - set(results))}"
     failures = {check: error for check, error in results.items() if error}
-    assert not failures, f"{rel(path)} failed:\n" + "\n".join(f"[{k}] {v}" for k, v in failures.items())
+    assert not failures, f"{path.name} failed:\n" + "\n".join(f"[{k}] {v}" for k, v in failures.items())
 
 
 @pytest.mark.parametrize("case", list(BROKEN))
