@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -69,7 +70,8 @@ class AirflowServer:
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+            # Four processes write to one SQLite file: wait for locks (sqlite3's default is 5 s).
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}?timeout=60",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -84,6 +86,7 @@ class AirflowServer:
             "AIRFLOW__API__BASE_URL": self.url,
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API__SECRET_KEY": secret,
+            "AIRFLOW__API__EXPOSE_STACKTRACE": "True",  # a failing request says why
             "AIRFLOW__API_AUTH__JWT_SECRET": secret,
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
@@ -114,6 +117,9 @@ class AirflowServer:
         """Migrate the database, start every component and wait until the API answers."""
         subprocess.run([self.airflow, "db", "migrate"], env=self.env, check=True, timeout=300,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Write-ahead logging lets readers go on while one process writes (it sticks to the file).
+        with sqlite3.connect(self.home / "airflow.db") as db:
+            db.execute("PRAGMA journal_mode=WAL")
         for name in COMPONENTS:
             log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
             with log:
@@ -150,16 +156,21 @@ class AirflowServer:
         return f"--- airflow {name} ---\n{text[-chars:]}"
 
     def stop(self) -> None:
-        """Stop every component and everything it started (SIGTERM, then SIGKILL after 10 s)."""
+        """Stop every component and everything it started: the scheduler and dag-processor first
+        (their tasks still reach the API server while they finish), then the API server; SIGKILL
+        for whatever is left after a grace period."""
         descendants = _descendants([p.pid for p in self.processes if p.poll() is None])
-        for proc in self.processes:
-            _signal_group(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+        workers = [p for name, p in zip(COMPONENTS, self.processes, strict=False) if name != "api-server"]
+        api = [p for p in self.processes if p not in workers]
+        for group, grace in ((workers, 8.0), (api, 5.0)):
+            for proc in group:
+                _signal_group(proc.pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            for proc in group:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
         for proc in self.processes:
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
