@@ -32,22 +32,28 @@ import json
 import re
 
 from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.ir import ParameterRef, Pipeline, StepInvocation
+from pipec.compiler.ir import Pipeline, StepInvocation
 from pipec.compiler.writer import safe_name
 
 from .base import CompileContext, OptionSpec
-from .common import CONTAINER_OPTIONS, step_environment, step_image, step_resources, step_retry
+from .common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
 from .kube import (
     MAX_OBJECT_NAME,
-    EngineParameter,
+    artifact_volume,
     dns_label,
     dump_documents,
-    engine_parameters,
-    json_text,
-    local_artifact_path,
-    marked_argv,
+    report_unsupported,
     resources,
     unique_labels,
+    volume_claim_spec,
+)
+from .kube_text import (
+    EngineParameter,
+    bound_parameters,
+    engine_parameters,
+    json_text,
+    marked_argv,
+    report_baked,
 )
 
 API_VERSION = "argoproj.io/v1alpha1"
@@ -138,18 +144,8 @@ class _Builder:
         while self.entry in self.tasks.values():
             self.entry = "pipec-" + self.entry
         self.params, baked = engine_parameters(pipeline, escape="{$", unsafe=unsafe_text)
-        for param, reason in baked:
-            self.diags.warning("PC330", f"pipeline parameter `{param.name}` is fixed at compile time in the "
-                                        f"argo target: {reason}", param.span,
-                               help="its value is written into the steps as a literal, so `argo submit -p` "
-                                    "cannot change it")
-        self.volume = local_artifact_path(context)
-        if self.volume is not None and not self.volume.startswith("/"):
-            self.diags.warning("PC333", f"artifact store `{self.volume}` is a relative folder: each step's pod "
-                                        "has its own, so steps cannot read their inputs",
-                               help="use an absolute folder (mounted as a shared volume) or a URL "
-                                    "such as s3://bucket/prefix")
-            self.volume = None
+        report_baked(baked, self.diags, "argo", "`argo submit -p`")
+        self.volume = artifact_volume(context, self.diags, "argo")
         self._spec: dict | None = None
         # Texts already reported as not inert (the pipeline name and options recur in every step).
         self._reported: set[str] = set()
@@ -200,9 +196,7 @@ class _Builder:
         if account:
             spec["serviceAccountName"] = account
         if self.volume is not None:
-            size = self.context.options.get("volume_size") or "1Gi"
-            spec["volumeClaimTemplates"] = [{"metadata": {"name": VOLUME}, "spec": {
-                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}]
+            spec["volumeClaimTemplates"] = [{"metadata": {"name": VOLUME}, "spec": volume_claim_spec(self.volume)}]
         spec["templates"] = [{"name": self.entry, "dag": {"tasks": [self._task(s) for s in self.pipeline_ir.steps]}},
                              *(self._template(s) for s in self.pipeline_ir.steps)]
         self._spec = spec
@@ -223,26 +217,22 @@ class _Builder:
         argument["description"] = f"pipeline parameter {param.parameter.name} ({param.parameter.type}) as {kind}"
         return argument
 
-    def _bound(self, step: StepInvocation) -> list[EngineParameter]:
-        """Engine parameters `step` binds, in binding order, each once."""
-        names = dict.fromkeys(b.source.name for b in step.inputs if isinstance(b.source, ParameterRef))
-        return [self.params[n] for n in names if n in self.params]
-
     def _task(self, step: StepInvocation) -> dict:
         name = self.tasks[step.id]
         task: dict = {"name": name, "template": name}
         after = [self.tasks[dep] for dep in step.upstream if dep in self.tasks]
         if after:
             task["dependencies"] = after
-        bound = self._bound(step)
+        bound = bound_parameters(step, self.params)
         if bound:
             task["arguments"] = {"parameters": [
                 {"name": p.name, "value": f"{{{{workflow.parameters.{p.name}}}}}"} for p in bound]}
         return task
 
     def _template(self, step: StepInvocation) -> dict:
-        self._report_unsupported(step)
-        bound = self._bound(step)
+        report_unsupported(step, self.diags, "argo",
+                           gpu_help="add a nodeSelector to the step template or the workflow's podSpecPatch")
+        bound = bound_parameters(step, self.params)
         template: dict = {"name": self.tasks[step.id]}
         if bound:
             template["inputs"] = {"parameters": [{"name": p.name} for p in bound]}
@@ -287,7 +277,7 @@ class _Builder:
         if compute:
             container["resources"] = compute
         if self.volume is not None:
-            container["volumeMounts"] = [{"name": VOLUME, "mountPath": self.volume}]
+            container["volumeMounts"] = [{"name": VOLUME, "mountPath": self.volume.path}]
         return container
 
     def _retry(self, step: StepInvocation) -> dict | None:
@@ -305,17 +295,6 @@ class _Builder:
                 backoff["factor"] = str(factor)
             strategy["backoff"] = backoff
         return strategy
-
-    def _report_unsupported(self, step: StepInvocation) -> None:
-        gpu_type = step_resources(step).gpu_type
-        if gpu_type:
-            self.diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the argo target "
-                                        "cannot select; only the GPU count is requested", step.span,
-                               help="add a nodeSelector to the step template or the workflow's podSpecPatch")
-        if step.settings.step_operator:
-            self.diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, "
-                                        "which the argo target does not support; it runs as a container step",
-                               step.span)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).

@@ -1,27 +1,23 @@
-"""Pieces every Kubernetes-based target shares: names, containers, quantities, YAML.
-
-Kubernetes expands ``$(VAR)`` in a container's ``command``, ``args`` and ``env[].value``
-(``$$`` is its escape); engines on top of it add their own templating. The targets
-decide how each string reaches the container; this module holds what does not depend
-on the engine: DNS-label names, resource quantities, the shim argv with the engine's
-placeholders marked, JSON texts without chosen characters, and the YAML dump.
+"""Pieces every Kubernetes-based target shares: object names, container resources, the
+volume that holds a folder artifact store, warnings for settings a container cannot honour,
+and the YAML dump. How user text gets past an engine's templating is in `kube_text`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import yaml
 
-from pipec.compiler.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.compiler.diagnostics import Diagnostics
+from pipec.compiler.ir import StepInvocation
 
 from .base import CompileContext
-from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_argv, step_resources
+from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
 
 #: The extended resource GPUs are requested under (NVIDIA device plugin).
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -30,10 +26,12 @@ GPU_RESOURCE = "nvidia.com/gpu"
 MAX_OBJECT_NAME = 52
 
 _NON_LABEL = re.compile(r"[^a-z0-9]+")
-_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A Kubernetes quantity as a volume size takes it ("1Gi", "500M", "2").
+_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])?")
 
 
-def _digest(text: str) -> str:
+def short_digest(text: str) -> str:
+    """Eight hex digits of the SHA-256 of `text`: keeps names that had to change distinct."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
@@ -46,7 +44,7 @@ def dns_label(text: str, max_length: int = 63) -> str:
     `max_length` long; a hash of `text` is appended when it had to be cut or was empty."""
     label = _NON_LABEL.sub("-", text.lower()).strip("-")
     if not label or len(label) > max_length:
-        return _with_suffix(label, "-" + _digest(text), max_length)
+        return _with_suffix(label, "-" + short_digest(text), max_length)
     return label
 
 
@@ -61,87 +59,14 @@ def unique_labels(names: Iterable[str], max_length: int = 63) -> dict[str, str]:
     for name in names:
         label = base[name]
         if counts[label] > 1:
-            label = _with_suffix(label, "-" + _digest(name), max_length)
+            label = _with_suffix(label, "-" + short_digest(name), max_length)
         index = 2
         while label in taken:  # only if a hashed label met another name's plain label
-            label = _with_suffix(base[name], f"-{_digest(name)}-{index}", max_length)
+            label = _with_suffix(base[name], f"-{short_digest(name)}-{index}", max_length)
             index += 1
         taken.add(label)
         labels[name] = label
     return labels
-
-
-def parameter_names(names: Iterable[str]) -> dict[str, str]:
-    """``{pipeline parameter: engine parameter name}``: ASCII identifiers stay as they are
-    (valid for Tekton and Argo alike); anything else becomes ``_``-cleaned text plus a hash
-    after a ``-``, which no Python identifier contains, so the names never clash."""
-    result: dict[str, str] = {}
-    for name in names:
-        if _ASCII_IDENTIFIER.fullmatch(name):
-            result[name] = name
-        else:
-            cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
-            result[name] = f"{cleaned if cleaned[:1].isalpha() else 'p' + cleaned}-{_digest(name)}"
-    return result
-
-
-@dataclass(frozen=True)
-class EngineParameter:
-    """A pipeline parameter the engine takes at run time (a step binds it directly)."""
-
-    # The pipeline parameter.
-    parameter: PipelineParameter
-    # Its name in the engine (see `parameter_names`).
-    name: str
-    # The text the engine passes for the compile-time value, None when it is unknown.
-    value: str | None
-    # The text of the source default, None when there is none.
-    default: str | None
-
-
-def parameter_text(param: PipelineParameter, value: object, escape: str = "") -> str | None:
-    """The text an engine parameter carries for `value`: the string itself for a ``str``
-    parameter (the shim takes it with ``--param-text``), compact JSON otherwise (with the
-    `escape` characters escaped, see `json_text`); None for a ``str`` parameter whose value
-    is not a string, which only a ``--param`` with JSON can carry."""
-    if param.type == "str":
-        return value if isinstance(value, str) else None
-    return json_text(value, escape)
-
-
-def engine_parameters(pipeline: Pipeline, *, escape: str, unsafe: Callable[[str], str | None]
-                      ) -> tuple[dict[str, EngineParameter], list[tuple[PipelineParameter, str]]]:
-    """Split the parameters that steps bind into those the engine may pass at run time,
-    ``{pipeline parameter name: EngineParameter}``, and those whose compile-time value is
-    baked into the steps instead, ``[(parameter, reason)]``.
-
-    `unsafe(text)` says why the engine (or Kubernetes) would not hand `text` to the
-    container unchanged, None when it would; a parameter is baked when its value or default
-    is such a text, or when a ``str`` parameter's value is not a string.
-    """
-    bound = {b.source.name for s in pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
-    params = [p for p in pipeline.parameters if p.name in bound]
-    names = parameter_names(p.name for p in params)
-    passed: dict[str, EngineParameter] = {}
-    baked: list[tuple[PipelineParameter, str]] = []
-    for param in params:
-        texts = {}
-        for kind, present, raw in (("value", param.known, param.value), ("default", param.has_default, param.default)):
-            if present:
-                texts[kind] = parameter_text(param, raw, escape)
-        reason = None
-        for kind, text in texts.items():
-            if text is None:
-                reason = f"its {kind} is not a string"
-            elif (why := unsafe(text)) is not None:
-                reason = f"its {kind} {why}"
-            if reason:
-                break
-        if reason:
-            baked.append((param, reason))
-        else:
-            passed[param.name] = EngineParameter(param, names[param.name], texts.get("value"), texts.get("default"))
-    return passed, baked
 
 
 def resources(step: StepInvocation) -> dict[str, dict[str, str]]:
@@ -161,43 +86,52 @@ def resources(step: StepInvocation) -> dict[str, dict[str, str]]:
     return result
 
 
-def marked_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *, run_id: str,
-                placeholders: Mapping[str, str]) -> list[tuple[str, bool]]:
-    """The shim argv of `step` (``placeholder_encoding="text"``), each item paired with
-    True when it carries `run_id` or one of `placeholders` (the engine must expand it)
-    and False when it is literal text that must reach the container unchanged.
+@dataclass(frozen=True)
+class ArtifactVolume:
+    """A volume every step mounts so that a folder artifact store is shared between pods."""
 
-    The argv is built twice with different placeholder texts; exactly the items that
-    differ hold a placeholder, whatever the flags look like.
-    """
-    argv = step_argv(pipeline, step, context, run_id=run_id, parameter_placeholders=placeholders,
-                     placeholder_encoding="text")
-    probe = step_argv(pipeline, step, context, run_id=run_id + "\0",
-                      parameter_placeholders={k: v + "\0" for k, v in placeholders.items()},
-                      placeholder_encoding="text")
-    return [(item, item != other) for item, other in zip(argv, probe, strict=True)]
+    # Absolute folder in the container where the store lives (the mount path).
+    path: str
+    # Size of the claim, a Kubernetes quantity ("1Gi").
+    size: str
 
 
-def json_text(value: object, escape: str = "") -> str:
-    """Compact JSON of `value` (as the shim's ``--param`` carries it) in which every
-    character of `escape` inside a string is written as a ``\\uXXXX`` escape, so the text
-    holds none of them except JSON's own brackets; it decodes to the same value."""
-    if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        for char in escape:  # JSON's own escapes never contain these characters
-            text = text.replace(char, f"\\u{ord(char):04x}")
-        return text
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json_text(k, escape)}:{json_text(v, escape)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(json_text(v, escape) for v in value) + "]"
-    return json.dumps(value, allow_nan=False)
-
-
-def local_artifact_path(context: CompileContext) -> str | None:
-    """The artifact store when it is a folder inside the container (no URL scheme), else None."""
+def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) -> ArtifactVolume | None:
+    """The volume to mount when the artifact store is a folder (a path or a ``file://`` URL),
+    None for object stores. A relative folder cannot be mounted (warning PC333); a bad
+    `volume_size` option is an error (PC302)."""
     store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
-    return None if "://" in store else store
+    path = store.removeprefix("file://")
+    if "://" in path:
+        return None
+    if not path.startswith("/"):
+        diags.warning("PC333", f"artifact store `{store}` is a relative folder: each step's pod has its own, "
+                               "so steps cannot read their inputs",
+                      help="use an absolute folder (mounted as a shared volume) or a URL such as s3://bucket/prefix")
+        return None
+    size = context.options.get("volume_size") or "1Gi"
+    if not _QUANTITY.fullmatch(size):
+        diags.error("PC302", f"option `volume_size` of target `{target}` must be a Kubernetes quantity such as "
+                             f"1Gi or 500M, not `{size}`")
+    return ArtifactVolume(path.rstrip("/") or "/", size)
+
+
+def volume_claim_spec(volume: ArtifactVolume) -> dict:
+    """The PersistentVolumeClaim spec of the shared volume (ReadWriteOnce: steps that run at
+    the same time need one node, or a ReadWriteMany storage class, or an object store)."""
+    return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
+
+
+def report_unsupported(step: StepInvocation, diags: Diagnostics, target: str, gpu_help: str) -> None:
+    """Warn (PC304) about step settings a Kubernetes container step cannot honour."""
+    gpu_type = step_resources(step).gpu_type
+    if gpu_type:
+        diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the {target} target "
+                               "cannot select; only the GPU count is requested", step.span, help=gpu_help)
+    if step.settings.step_operator:
+        diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, which "
+                               f"the {target} target does not support; it runs in its container like any step",
+                      step.span)
 
 
 #: Plain scalars some YAML reader takes for a bool or null (YAML 1.1 as in go-yaml v2,

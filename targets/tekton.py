@@ -24,22 +24,22 @@ substituted by Tekton by nature, so a parameter whose value or default contains 
 from __future__ import annotations
 
 from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.ir import ParameterRef, Pipeline, StepInvocation
+from pipec.compiler.ir import Pipeline, StepInvocation
 from pipec.compiler.writer import safe_name
 
 from .base import CompileContext, OptionSpec
-from .common import CONTAINER_OPTIONS, step_environment, step_image, step_resources, step_retry
+from .common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
 from .kube import (
     MAX_OBJECT_NAME,
-    EngineParameter,
+    artifact_volume,
     dns_label,
     dump_documents,
-    engine_parameters,
-    local_artifact_path,
-    marked_argv,
+    report_unsupported,
     resources,
     unique_labels,
+    volume_claim_spec,
 )
+from .kube_text import EngineParameter, bound_parameters, engine_parameters, marked_argv, report_baked
 
 API_VERSION = "tekton.dev/v1"
 #: The run id every step records: one per PipelineRun.
@@ -92,18 +92,8 @@ class _Builder:
         self.name = dns_label(pipeline.name, MAX_OBJECT_NAME)
         self.tasks = unique_labels([s.id for s in pipeline.steps])
         self.params, baked = engine_parameters(pipeline, escape="$", unsafe=unsafe_text)
-        for param, reason in baked:
-            self.diags.warning("PC330", f"pipeline parameter `{param.name}` is fixed at compile time in the "
-                                        f"tekton target: {reason}", param.span,
-                               help="its value is written into the steps as a literal, so a PipelineRun "
-                                    "cannot change it")
-        self.volume = local_artifact_path(context)
-        if self.volume is not None and not self.volume.startswith("/"):
-            self.diags.warning("PC333", f"artifact store `{self.volume}` is a relative folder: each task's pod "
-                                        "has its own, so steps cannot read their inputs",
-                               help="use an absolute folder (mounted as a shared workspace) or a URL "
-                                    "such as s3://bucket/prefix")
-            self.volume = None
+        report_baked(baked, self.diags, "tekton", "a PipelineRun")
+        self.volume = artifact_volume(context, self.diags, "tekton")
         if pipeline.schedule is not None:
             self.diags.warning("PC304", "Tekton Pipelines has no schedules; the schedule is ignored",
                                pipeline.schedule.span,
@@ -139,9 +129,7 @@ class _Builder:
         if account:
             spec["taskRunTemplate"] = {"serviceAccountName": account}
         if self.volume is not None:
-            size = self.context.options.get("volume_size") or "1Gi"
-            spec["workspaces"] = [{"name": WORKSPACE, "volumeClaimTemplate": {"spec": {
-                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}}]
+            spec["workspaces"] = [{"name": WORKSPACE, "volumeClaimTemplate": {"spec": volume_claim_spec(self.volume)}}]
         return {"apiVersion": API_VERSION, "kind": "PipelineRun",
                 "metadata": {"generateName": f"{self.name}-"}, "spec": spec}
 
@@ -155,13 +143,8 @@ class _Builder:
             spec["default"] = param.default
         return spec
 
-    def _bound(self, step: StepInvocation) -> list[EngineParameter]:
-        """Engine parameters `step` binds, in binding order, each once."""
-        names = dict.fromkeys(b.source.name for b in step.inputs if isinstance(b.source, ParameterRef))
-        return [self.params[n] for n in names if n in self.params]
-
     def _task(self, step: StepInvocation) -> dict:
-        bound = self._bound(step)
+        bound = bound_parameters(step, self.params)
         task: dict = {"name": self.tasks[step.id]}
         task["params"] = [{"name": RUN_ID_PARAM, "value": RUN_ID}] + [
             {"name": p.name, "value": f"$(params.{p.name})"} for p in bound]
@@ -180,7 +163,8 @@ class _Builder:
         return task
 
     def _task_spec(self, step: StepInvocation, bound: list[EngineParameter]) -> dict:
-        self._report_unsupported(step)
+        report_unsupported(step, self.diags, "tekton",
+                           gpu_help="add a node selector in the PipelineRun's taskRunSpecs podTemplate")
         placeholders = {p.parameter.name: f"$(params.{p.name})" for p in bound}
         marked = marked_argv(self.pipeline_ir, step, self.context, run_id=f"$(params.{RUN_ID_PARAM})",
                              placeholders=placeholders)
@@ -221,19 +205,9 @@ class _Builder:
         spec["params"] = [{"name": RUN_ID_PARAM, "type": "string"}] + [
             {"name": p.name, "type": "string"} for p in bound]
         if self.volume is not None:
-            spec["workspaces"] = [{"name": WORKSPACE, "mountPath": self.volume}]
+            spec["workspaces"] = [{"name": WORKSPACE, "mountPath": self.volume.path}]
         spec["steps"] = [container]
         return spec
-
-    def _report_unsupported(self, step: StepInvocation) -> None:
-        gpu_type = step_resources(step).gpu_type
-        if gpu_type:
-            self.diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the tekton target "
-                                        "cannot select; only the GPU count is requested", step.span,
-                               help="add a node selector in the PipelineRun's taskRunSpecs podTemplate")
-        if step.settings.step_operator:
-            self.diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, "
-                                        "which the tekton target does not support; it runs as a task", step.span)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).
