@@ -138,5 +138,10 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     url = console_url(region, name, execution_id)
     context.log(f"started execution {arn}")
     context.log(f"console: {url}")
+    from .target import schedule_file
+
+    if schedule_file(pipeline) in context.files:
+        context.log(f"the pipeline has a schedule: create it with `aws scheduler create-schedule "
+                    f"--cli-input-json file://sagemaker/{schedule_file(pipeline)}` (not done by submit)")
     status = _wait(client, errors, arn, context)
     return Submission(engine_run_id=arn, run_id=execution_id, url=url, status=STATUS.get(status, status.lower()))
