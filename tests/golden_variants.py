@@ -16,4 +16,6 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
                                "role_arn=arn:aws:iam::123456789012:role/pipec-sagemaker"]},
     "kubeflow": {"pvc": ["pvc=pipec-artifacts"]},
     "vertex": {"gcs": ["artifact_store=gs://pipec-example/artifacts"]},
+    "tekton": {"s3": ["artifact_store=s3://pipec-example/artifacts", "service_account=pipec-runner"]},
+    "argo": {"s3": ["artifact_store=s3://pipec-example/artifacts", "service_account=pipec-runner"]},
 }

@@ -44,6 +44,7 @@ DEFINITION = "io.argoproj.workflow.v1alpha1."
 FIELD_NAME = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
 PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+")
 OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+OBJECT_STORE = {"artifact_store": "s3://pipec-example/artifacts", "service_account": "pipec-runner"}
 UID = "0d9e8f7a-0000-4000-8000-workflow"
 #: Roots of every variable Argo fills in (read from util/variables/keys and the validator's
 #: list in workflow/common); a tag whose trimmed text starts with one may be substituted.
@@ -172,10 +173,12 @@ def _spec_problems(spec: dict) -> list[str]:
 # --------------------------------------------------------------------------- examples
 
 
-def test_every_example_is_valid(example_case: str, validators: dict) -> None:
-    """Each example compiles to documents the closed Argo schema and our reference checks accept."""
+@pytest.mark.parametrize("options", [{}, OBJECT_STORE], ids=["folder-store", "object-store"])
+def test_every_example_is_valid(example_case: str, options: dict, validators: dict) -> None:
+    """Each example compiles to documents the closed Argo schema and our reference checks accept
+    (with the default folder store, mounted as a shared volume, and with an object store)."""
     source, config = example_source(example_case)
-    outputs, _ = compile_source(source, "argo", config=config)
+    outputs, _ = compile_source(source, "argo", config=config, options=options)
     assert outputs
     for pipeline, files in outputs:
         assert len(files) == 1 and next(iter(files)).endswith(".yaml")

@@ -43,6 +43,7 @@ DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 QUALIFIED_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                            r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 TEKTON_REF = re.compile(r"\$\(([^)]*)\)")
+OBJECT_STORE = {"artifact_store": "s3://pipec-example/artifacts", "service_account": "pipec-runner"}
 UID = "6f1c5a2e-0000-4000-8000-pipelinerun"
 
 
@@ -116,10 +117,12 @@ def problems(text: str, validators: dict) -> list[str]:
 # --------------------------------------------------------------------------- examples
 
 
-def test_every_example_is_valid(example_case: str, validators: dict) -> None:
-    """Each example compiles to documents the closed Tekton schemas and our reference checks accept."""
+@pytest.mark.parametrize("options", [{}, OBJECT_STORE], ids=["folder-store", "object-store"])
+def test_every_example_is_valid(example_case: str, options: dict, validators: dict) -> None:
+    """Each example compiles to documents the closed Tekton schemas and our reference checks accept
+    (with the default folder store, mounted as a shared volume, and with an object store)."""
     source, config = example_source(example_case)
-    outputs, _ = compile_source(source, "tekton", config=config)
+    outputs, _ = compile_source(source, "tekton", config=config, options=options)
     assert outputs
     for pipeline, files in outputs:
         assert len(files) == 1 and next(iter(files)).endswith(".yaml")
