@@ -81,7 +81,7 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
     argv = step_argv(pipeline, step, context, run_id=token(EXECUTION_ID),
                      parameter_placeholders={n: token(parameter_path(n)) for n in names},
                      placeholder_encoding="text")
-    split = argv.index(RUN_STEP) + 1
+    split = argv.index(RUN_STEP, 3) + 1  # argv is `PYTHON -m pipec.runtime run-step ...`
     items = [to_expression(item) for item in argv]
     entrypoint, arguments = items[:split], items[split:]
     for item in items:
