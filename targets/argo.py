@@ -23,7 +23,13 @@ Kubernetes then expands ``$(VAR)`` and ``$$`` in command, args and env values. S
   otherwise compile error PC332, since no encoding survives an unknown number of passes;
 - ``$`` is doubled in every literal of command, args and env values (Kubernetes' escape);
 - a pipeline parameter whose value or default is not inert, or holds ``$(`` or ``$$``, is
-  baked into the steps as a literal instead (warning PC330).
+  baked into the steps as a literal instead (warning PC330); values given at run time
+  (``argo submit -p``) must keep to the same rule (in JSON values of non-``str``
+  parameters, ``{`` and ``$`` can be written ``\\u007b`` and ``\\u0024``).
+
+Steps share a folder artifact store through one ReadWriteOnce volume claim: steps that run
+at the same time must then land on one node (or use a ReadWriteMany storage class, or an
+object store URL as ``artifact_store``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,10 @@ copied to the TaskRun and the pod without substitution), an env var reads it bac
 ``valueFrom.fieldRef``, and the argv item becomes ``$(PIPEC_ARG_<n>)``, which only
 Kubernetes expands (it does not expand the value it inserts). Pipeline parameters are
 substituted by Tekton by nature, so a parameter whose value or default contains ``$(`` or
-``$$`` is baked into the steps as a literal instead of a param (warning PC330).
+``$$`` is baked into the steps as a literal instead of a param (warning PC330). The same
+limit holds for values given at run time in a PipelineRun: they must not contain ``$(`` or
+``$$`` (in JSON values of non-``str`` parameters, write ``$`` as ``\\u0024``). Annotations
+hold at most 256 KiB per pod, which bounds the literal text of one step.
 """
 
 from __future__ import annotations
