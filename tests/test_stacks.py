@@ -239,6 +239,17 @@ def test_precedence_flag_env_remembered_active_default(tmp_path):
     assert stacks.choose(stacks.load_config(root, diags), None, {}) == ("default", "default")
 
 
+def test_unreadable_config_is_an_error_not_a_traceback(tmp_path):
+    root = make_root(tmp_path, {})
+    (root / "pipec.toml").write_bytes(b"[stacks.a]\ntarget = \"\xff\"\n")
+    diags = Diagnostics()
+    config = stacks.load_config(root, diags)
+    (diag,) = list(diags)
+    assert (diag.code, diag.span.path) == ("PC360", "pipec.toml")
+    assert diag.message.startswith("cannot read pipec.toml: 'utf-8' codec can't decode byte 0xff")
+    assert list(config.stacks) == ["default"]
+
+
 def test_user_defined_default_replaces_the_builtin(tmp_path):
     root = make_root(tmp_path, {"pipec.toml": '[stacks.default]\nmetadata_store = "sqlite:///m.db"\n'})
     diags = Diagnostics()
@@ -440,6 +451,12 @@ def test_stack_commands_round_trip(tmp_path, cli):
     assert json.loads(overridden.stdout)["active"] == "dev"
     refused = cli.run(["compile", "run.py"], cwd=root, env={**env, stacks.ENV_VAR: "dev"})
     assert refused.returncode == 2 and "error[PC365]" in refused.stderr
+
+    noted = cli.run(["stack", "set", "dev"], cwd=root, env={**env, stacks.ENV_VAR: "irs"})
+    assert noted.returncode == 0
+    assert noted.stderr == "pipec: note: $PIPEC_STACK=irs is set and overrides it in this environment\n"
+    elsewhere = cli.run(["stack", "describe", "--json", "--root", str(root)], cwd=tmp_path, env=env)
+    assert json.loads(elsewhere.stdout)["name"] == "dev"
 
     dropped = cli.run(["stack", "unset"], cwd=root, env=env)
     assert dropped.stdout == ("forgot the stack `pipec stack set` chose\n"
