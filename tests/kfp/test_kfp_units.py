@@ -63,7 +63,8 @@ def test_durations() -> None:
     assert [duration(s) for s in (0, 10, 2.5, 0.1, 3600)] == ["0s", "10s", "2.5s", "0.1s", "3600s"]
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(),
+@given(st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text()
+                    | st.floats(allow_nan=False, allow_infinity=False),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
                     max_leaves=20))
 def test_yaml_and_json_text_round_trip(value) -> None:
