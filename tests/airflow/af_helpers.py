@@ -53,12 +53,13 @@ def load_pipelines(case: str, root: Path = EXAMPLES) -> list:
     return list(result.program.pipelines)
 
 
-def pipec(*args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None,
-          timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`python -m pipec ARGS` in a fresh process; fails the test on a non-zero exit."""
+def pipec(*args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None, timeout: float = 300,
+          check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`python -m pipec ARGS` in a fresh process; with `check`, fails the test on a non-zero exit."""
     proc = subprocess.run([sys.executable, "-m", "pipec", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
-    assert proc.returncode == 0, f"pipec {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}"
+                          env={**os.environ, "NO_COLOR": "1", **(env or {})}, timeout=timeout)
+    if check:
+        assert proc.returncode == 0, f"pipec {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}{proc.stdout}"
     return proc
 
 
