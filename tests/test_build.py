@@ -588,12 +588,27 @@ def _engine() -> bool:
 
 @pytest.mark.skipif(not _engine(), reason="needs a Docker engine (`docker info` fails here); never faked")
 def test_build_with_engine(cli, tmp_path: Path) -> None:
-    """With an engine the image is built under the printed reference and its ENV matches the settings."""
-    proc = cli.run(["build", "examples/hostile_strings/run.py", "--out", str(tmp_path)], timeout=1800)
+    """With an engine: built under the printed reference, ENV exact, non-root, context without ignored files.
+
+    pipec itself is not installed (`pipec_requirement: ""`): the test checks the image, not the index.
+    """
+    import json
+
+    values = {f"V{i}": v for i, v in enumerate(_hostile_values())}
+    entry = _write_pipeline(tmp_path / "p", decorator='(settings={"build": {"pipec_requirement": ""}})',
+                            step_b=f"(docker=Docker(environment={values!r}))")
+    (tmp_path / "p" / ".git").mkdir()
+    (tmp_path / "p" / ".git" / "HEAD").write_text("x")
+    proc = cli.run(["build", str(entry), "--out", str(tmp_path / "out")], timeout=1800)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    refs = _refs(_example("hostile_strings"))
-    for ref in refs:
-        assert f"built {ref}" in proc.stdout or f"up to date {ref}" in proc.stdout
-    inspect = subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config.Env}}", refs[-1]],
-                             capture_output=True, text=True, check=True)
-    assert "GREETING=it's \\\"quoted\\\" \\u0026 $HOME" in inspect.stdout
+    ref = _refs(_load(entry))[1]
+    assert f"built {ref}" in proc.stdout or f"up to date {ref}" in proc.stdout
+    script = ("import json, os; print(json.dumps([dict(os.environ), os.getuid(), os.getcwd(), "
+              "sorted(os.listdir('.'))]))")
+    run = subprocess.run(["docker", "run", "--rm", ref, "python", "-c", script], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    env, uid, cwd, listing = json.loads(run.stdout)
+    assert {k: env.get(k) for k in values} == values
+    assert (uid, cwd) == (10001, SOURCE_ROOT)
+    assert "run.py" in listing and ".git" not in listing
