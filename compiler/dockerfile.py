@@ -118,6 +118,10 @@ _PATH_PART = re.compile(r"[A-Za-z0-9._@+=,-]+")
 _LINE_BREAKS = re.compile(r"[\n\r\x00\x0b\x0c\x85\u2028\u2029]")
 
 
+def _plain_relpath(path: str) -> bool:
+    return all(_PATH_PART.fullmatch(part) and part not in (".", "..") for part in path.split("/"))
+
+
 def problems(spec: ImageSpec) -> list[tuple[str, str]]:
     """``(code, message)`` for every value of `spec` that cannot be written into a Dockerfile."""
     found: list[tuple[str, str]] = []
@@ -126,15 +130,11 @@ def problems(spec: ImageSpec) -> list[tuple[str, str]]:
     for req in (spec.pipec_requirement, *spec.requirements):
         if _LINE_BREAKS.search(req) or (not req.strip() and req != spec.pipec_requirement):
             found.append(("PC371", f"requirement {req!r} is empty or contains a line break"))
-    if spec.requirements_file is not None:
-        parts = spec.requirements_file.split("/")
-        if not all(_PATH_PART.fullmatch(p) and p not in (".", "..") for p in parts):
-            found.append(("PC370", f"requirements file `{spec.requirements_file}` must be a plain relative path "
-                                   "inside the source root: letters, digits and `._@+=,-`, `/` between folders"))
-    if spec.dockerignore is not None and not all(_PATH_PART.fullmatch(p) and p not in (".", "..")
-                                                 for p in spec.dockerignore.split("/")):
-        found.append(("PC375", f"dockerignore file `{spec.dockerignore}` must be a plain relative path inside "
-                               "the source root"))
+    plain = "a plain relative path inside the source root: letters, digits and `._@+=,-`, `/` between folders"
+    if spec.requirements_file is not None and not _plain_relpath(spec.requirements_file):
+        found.append(("PC370", f"requirements file `{spec.requirements_file}` must be {plain}"))
+    if spec.dockerignore is not None and not _plain_relpath(spec.dockerignore):
+        found.append(("PC375", f"dockerignore file `{spec.dockerignore}` must be {plain}"))
     for package in spec.apt_packages:
         if not _APT_PACKAGE.fullmatch(package):
             found.append(("PC372", f"`{package}` is not a Debian package name (name, name:arch or "
