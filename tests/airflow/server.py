@@ -157,12 +157,13 @@ class AirflowServer:
 
     def stop(self) -> None:
         """Stop every component and everything it started: the scheduler and dag-processor first
-        (their tasks still reach the API server while they finish), then the API server; SIGKILL
-        for whatever is left after a grace period."""
+        (their tasks still reach the API server while they finish), then the API server (uvicorn's
+        graceful shutdown takes ~9 s, and a throw-away server has nothing to save); SIGKILL for
+        whatever is left after a grace period."""
         descendants = _descendants([p.pid for p in self.processes if p.poll() is None])
         workers = [p for name, p in zip(COMPONENTS, self.processes, strict=False) if name != "api-server"]
         api = [p for p in self.processes if p not in workers]
-        for group, grace in ((workers, 8.0), (api, 5.0)):
+        for group, grace in ((workers, 8.0), (api, 1.0)):
             for proc in group:
                 _signal_group(proc.pid, signal.SIGTERM)
             deadline = time.monotonic() + grace
