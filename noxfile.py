@@ -36,7 +36,8 @@ def golden(session: nox.Session) -> None:
     """Compare every example with golden/; `nox -s golden -- --update` rewrites golden/ instead."""
     _install(session)
     args = ["--update-golden" if arg == "--update" else arg for arg in session.posargs]
-    session.run("pytest", "tests/test_golden.py", *args)
+    # Every committed expected artifact: target outputs (with variants) and the Dockerfiles of `pipec build`.
+    session.run("pytest", "tests/test_golden.py", "tests/test_build.py::test_docker_golden", *args)
 
 
 @nox.session

@@ -467,7 +467,7 @@ def test_docker_golden(example_case: str, cli, tmp_path: Path, request: pytest.F
         return
     assert produced == cli.read_tree(golden), (
         f"pipec build output differs from golden/{example_case}/docker/; if intended, run "
-        "`pytest tests/test_build.py --update-golden -k docker` and review the diff")
+        "`nox -s golden -- --update` and review the diff")
     refs = re.findall(r"^image (\S+) \(steps: ", proc.stdout, re.MULTILINE)
     assert refs == _refs(_example(example_case)), proc.stdout
     assert [line for line in dry.stdout.splitlines() if line.startswith("image ")] == \
