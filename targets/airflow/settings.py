@@ -94,7 +94,8 @@ def read_settings(settings: Settings, diags: Diagnostics, span: Span, seen: set[
         if name in _MAPS:
             mapping = _string_map(value)
             if mapping is None:
-                report(True, "PC310", f"airflow setting `{name}` must map strings to strings", "e.g. {'a': 'b'}")
+                report(True, "PC310", f"airflow setting `{name}` must map strings to strings",
+                       f"e.g. {{'{name}': {{'disktype': 'ssd'}}}}")
             else:
                 fields[name] = mapping
         elif name in _STRINGS:

@@ -10,6 +10,7 @@ Without Airflow these tests skip locally; under CI (``CI`` set) they fail instea
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,3 +65,32 @@ def golden_bags(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) ->
     (the modes share DAG ids)."""
     base = tmp_path_factory.mktemp("golden-dags")
     return {mode: parse_folder(copy_into(golden_dags(mode).values(), base / mode)) for mode in MODES}
+
+
+#: A kubeconfig for a cluster nobody listens on.
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: dummy
+  cluster: {server: "https://127.0.0.1:9"}
+contexts:
+- name: dummy
+  context: {cluster: dummy, user: dummy}
+current-context: dummy
+users:
+- name: dummy
+  user: {token: dummy}
+"""
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(tmp_path_factory: pytest.TempPathFactory):
+    """A kubeconfig for a cluster nobody listens on (building a pod request never calls it), as
+    the default Kubernetes connection of Airflow."""
+    path = tmp_path_factory.mktemp("kube") / "config"
+    path.write_text(KUBECONFIG)
+    connection = {"conn_type": "kubernetes", "extra": {"kube_config_path": str(path)}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", json.dumps(connection))
+        yield path

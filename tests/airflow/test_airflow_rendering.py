@@ -28,34 +28,6 @@ RUN_ID = "manual__2024-01-01T00:00:00+00:00"
 #: A run id and a parameter value an API user could send.
 HOSTILE_RUN_ID = "api {{ ds }} $(id) 'q' \"d\" ~/../ ünï %41.sh"
 HOSTILE_NOTE = "{{ ds }} {% raw %} $(id) `id` 'single' \"double\" \\ \r\n end.sh"
-KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters:
-- name: dummy
-  cluster: {server: "https://127.0.0.1:9"}
-contexts:
-- name: dummy
-  context: {cluster: dummy, user: dummy}
-current-context: dummy
-users:
-- name: dummy
-  user: {token: dummy}
-"""
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory):
-    """A kubeconfig for a cluster nobody listens on (building a pod request never calls it), as
-    the default Kubernetes connection of Airflow."""
-    path = tmp_path_factory.mktemp("kube") / "config"
-    path.write_text(KUBECONFIG)
-    connection = {"conn_type": "kubernetes", "extra": {"kube_config_path": str(path)}}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", json.dumps(connection))
-        yield path
-
-
 def _pods(dag, run_id: str, params: dict) -> dict[str, dict]:
     return {task.task_id: pod_spec(render(task, run_id, params)) for task in dag.tasks}
 

@@ -1,0 +1,106 @@
+"""Airflow settings and options that the examples do not use, checked on the parsed DAG and pod.
+
+`settings={"orchestrator.airflow": {...}}` (node selector, labels, annotations, namespace, pool,
+queue, DAG tags), fractional CPU and binary memory, schedules with a start, an end and an
+interval, and which settings each mode reports as not applying.
+"""
+
+from __future__ import annotations
+
+import datetime
+import textwrap
+from pathlib import Path
+
+import pytest
+from af_helpers import params_of, parse_folder, pod_spec, render
+
+from pipec.compiler.api import load
+from pipec.compiler.driver import compile_targets
+
+SOURCE = textwrap.dedent('''\
+    from pipec import Docker, Resources, Schedule, pipeline, step
+
+
+    @step(resources=Resources(cpu=0.5, memory="512MiB", gpu=2, gpu_type="nvidia-tesla-t4"),
+          docker=Docker(requirements=["numpy"]),
+          settings={"orchestrator.airflow": {"node_selector": {"gpu": "t4"}, "labels": {"team": "{{ ml }}"},
+                                             "annotations": {"note": "{% raw %}"}, "namespace": "ml",
+                                             "pool": "gpus", "queue": "big"}})
+    def train(rate: float) -> float:
+        return rate
+
+
+    @pipeline(schedule=Schedule(interval_second=5400, start_time="2024-03-01T06:30:00+02:00",
+                                end_time="2030-01-01", catchup=True),
+              settings={"orchestrator.airflow": {"dag_tags": ["ml", "nightly"]}})
+    def tuned(rate: float = 0.1):
+        train(rate=rate)
+    ''')
+
+
+def _compile(tmp_path: Path, **options: str) -> tuple[dict[str, str], list[str]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'tuned'\n")
+    (tmp_path / "run.py").write_text(SOURCE)
+    files, diags = compile_targets(load(tmp_path / "run.py"), ["airflow"], options)
+    return files, [f"{d.severity} {d.code}: {d.message}" for d in diags]
+
+
+def _dag(tmp_path: Path, mode: str):
+    files, messages = _compile(tmp_path / mode, operator=mode)
+    folder = tmp_path / f"dags-{mode}"
+    folder.mkdir()
+    (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
+    bag, _ = parse_folder(folder)
+    assert bag.import_errors == {}
+    return bag.dags["tuned"], messages
+
+
+def test_kubernetes_settings_reach_the_pod(airflow_home: Path, kubeconfig: Path, tmp_path: Path) -> None:
+    """Node selector, labels and annotations (verbatim, not templated), namespace, pool, queue and
+    resources; no warning for gpu_type, as a node selector picks the nodes."""
+    dag, messages = _dag(tmp_path, "kubernetes")
+    assert messages == []
+    task = dag.get_task("train")
+    assert (task.pool, task.queue) == ("gpus", "big")
+    pod = pod_spec(render(task, "manual__1", params_of(dag)))
+    assert pod["metadata"]["namespace"] == "ml"
+    assert pod["metadata"]["labels"]["team"] == "{{ ml }}"
+    assert pod["metadata"]["annotations"] == {"note": "{% raw %}"}
+    assert pod["spec"]["nodeSelector"] == {"gpu": "t4"}
+    assert pod["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "500m", "memory": "512Mi", "nvidia.com/gpu": "2"},
+        "limits": {"memory": "512Mi", "nvidia.com/gpu": "2"}}
+    assert dag.tags in (["pipec", "ml", "nightly"], {"pipec", "ml", "nightly"})
+
+
+def test_schedule_with_start_end_interval_and_catchup(airflow_home: Path, tmp_path: Path) -> None:
+    """An interval schedule with an offset start, an end date and catchup on."""
+    dag, _ = _dag(tmp_path, "local")
+    assert dag.start_date == datetime.datetime(2024, 3, 1, 4, 30, tzinfo=datetime.timezone.utc)
+    assert dag.end_date == datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    assert dag.catchup is True
+    assert dag.timetable.can_be_scheduled
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("docker", ["warning PC304: step `train`: gpu_type `nvidia-tesla-t4` cannot be selected with Docker; "
+                "any GPU of the host is used",
+                "warning PC304: step `train`: airflow setting(s) node_selector, labels, annotations, namespace "
+                "only apply in kubernetes mode, not in docker mode; ignored"]),
+    ("local", ["warning PC304: step `train`: airflow setting(s) node_selector, labels, annotations, namespace "
+               "only apply in kubernetes mode, not in local mode; ignored",
+               "warning PC304: resources of step `train` are not enforced in local mode",
+               "warning PC304: docker image settings of step `train` do not apply in local mode: steps run with "
+               "the worker's Python environment"]),
+])
+def test_settings_a_mode_cannot_apply_are_reported(tmp_path: Path, mode: str, expected: list[str]) -> None:
+    """Nothing is dropped silently: each mode warns about what it cannot honour."""
+    _, messages = _compile(tmp_path, operator=mode)
+    assert sorted(messages) == sorted(expected)
+
+
+def test_bad_option_values_are_errors(tmp_path: Path) -> None:
+    """start_date and max_active_runs are checked (PC302)."""
+    _, messages = _compile(tmp_path, start_date="soon", max_active_runs="0")
+    assert [m.split(":")[0] for m in messages] == ["error PC302", "error PC302"]
