@@ -74,10 +74,23 @@ def test_yaml_and_json_text_round_trip(value) -> None:
     assert json.loads(dump_json(document)) == document
 
 
-def test_yaml_quotes_yaml12_octals_and_has_a_stable_header() -> None:
-    """"0o17" stays a string for YAML 1.2 readers (KFP's Go backend); the header has no version or time."""
-    text = dump_yaml([{"a": "0o17", "b": "yes"}])
-    assert text == HEADER + "a: '0o17'\nb: 'yes'\n"
+def test_yaml_scalars_no_reader_could_retype() -> None:
+    """Words YAML 1.1 or 1.2 readers (KFP's Go backend: go-yaml) would type are quoted; plain
+    words stay plain; documents are separated by ---; the header has no version or time."""
+    words = ["0o17", "1e3", "yes", "y", "N", "on", "null", "~", "1_000", "0x1f", ".inf", "12:30", "-1", "a:", "="]
+    text = dump_yaml([{"words": words, "plain": ["--step-id", "s3://b/x", "output=int", "comp-a"]}, {}])
+    assert text == HEADER + "plain:\n- --step-id\n- s3://b/x\n- output=int\n- comp-a\nwords:\n" + "".join(
+        f"- '{w}'\n" for w in words) + "---\n{}\n"
+    assert list(yaml.safe_load_all(text)) == [{"words": words, "plain": ["--step-id", "s3://b/x", "output=int",
+                                                                          "comp-a"]}, {}]
+
+
+def test_yaml_long_keys_and_escapes() -> None:
+    """Keys past YAML's implicit-key limit use `? key`; line breaks and C1 controls are escaped."""
+    document = {"k" * 1100: {"a": [1, {"b": []}]}, "x": ["line\nbreak", "nel\x85", "tab\there"]}
+    text = dump_yaml([document])
+    assert "? " + "k" * 1100 in text and '"nel\\u0085"' in text
+    assert yaml.safe_load(text) == document
 
 
 def test_vertex_accelerator_spellings() -> None:
