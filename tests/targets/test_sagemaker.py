@@ -430,6 +430,23 @@ def test_schedules_pass_botocore() -> None:
         assert re.fullmatch(r"cron\(\S+ \S+ \S+ \S+ \S+ \*\)|rate\(\d+ \w+\)", request["ScheduleExpression"])
 
 
+def test_interval_schedule_with_dates(tmp_path: Path) -> None:
+    """An interval with start and end becomes rate(...) with StartDate/EndDate; catch-up is reported."""
+    validate = _import("botocore.validate")
+    source = STEP + ("@step\ndef a() -> None: ...\n\n\n@pipeline(schedule=Schedule(interval_seconds=7200, "
+                     "start_time='2027-01-01T06:00:00', end_time='2027-12-31T00:00:00+01:00', catchup=True))\n"
+                     "def p():\n    a()\n")
+    files, diags = _compile_source(tmp_path, source, role_arn=ROLE, region="eu-central-1")
+    assert ("warning", "PC304") in _codes(diags)
+    request = json.loads(files["sagemaker/p.schedule.json"])
+    assert request["ScheduleExpression"] == "rate(2 hours)"
+    assert (request["StartDate"], request["EndDate"]) == ("2027-01-01T06:00:00", "2027-12-31T00:00:00+01:00")
+    assert request["Target"] == {"Arn": "arn:aws:sagemaker:eu-central-1:123456789012:pipeline/p", "RoleArn": ROLE}
+    shape = _service("scheduler").operation_model("CreateSchedule").input_shape
+    report = validate.ParamValidator().validate(request, shape)
+    assert not report.has_errors(), report.generate_report()
+
+
 def test_instance_table_is_in_botocore() -> None:
     """Every instance type the mapping may choose is one both job APIs accept."""
     model = _service("sagemaker")
