@@ -3,11 +3,13 @@ accelerator and label rules, schedule conversions."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from pipec.compiler.ir import Pipeline, PipelineParameter, StepInvocation
 from pipec.targets.kubeflow.build import duration
@@ -68,10 +70,19 @@ def test_durations() -> None:
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
                     max_leaves=20))
 def test_yaml_and_json_text_round_trip(value) -> None:
-    """Any JSON-like data, hostile strings included, reads back unchanged from both dumps."""
+    """Any JSON-like data, hostile strings included, reads back unchanged from both dumps, with a
+    YAML 1.1 reader (PyYAML) and a YAML 1.2 one (ruamel, core schema, like KFP's Go reader)."""
     document = {"value": value}
-    assert yaml.safe_load(dump_yaml([document])) == document
+    text = dump_yaml([document])
+    assert yaml.safe_load(text) == document
+    assert YAML(typ="safe", pure=True).load(io.StringIO(text)) == document
     assert json.loads(dump_json(document)) == document
+
+
+def test_plain_numbers_would_be_retyped_by_yaml12() -> None:
+    """Why `1e3` and `0o17` are quoted: a YAML 1.2 reader types them when plain (PyYAML does not)."""
+    assert YAML(typ="safe", pure=True).load("a: 1e3\nb: 0o17\n") == {"a": 1000.0, "b": 15}
+    assert yaml.safe_load("a: 1e3\nb: 0o17\n") == {"a": "1e3", "b": "0o17"}
 
 
 def test_yaml_scalars_no_reader_could_retype() -> None:
@@ -81,8 +92,9 @@ def test_yaml_scalars_no_reader_could_retype() -> None:
     text = dump_yaml([{"words": words, "plain": ["--step-id", "s3://b/x", "output=int", "comp-a"]}, {}])
     assert text == HEADER + "plain:\n- --step-id\n- s3://b/x\n- output=int\n- comp-a\nwords:\n" + "".join(
         f"- '{w}'\n" for w in words) + "---\n{}\n"
-    assert list(yaml.safe_load_all(text)) == [{"words": words, "plain": ["--step-id", "s3://b/x", "output=int",
-                                                                          "comp-a"]}, {}]
+    expected = [{"words": words, "plain": ["--step-id", "s3://b/x", "output=int", "comp-a"]}, {}]
+    assert list(yaml.safe_load_all(text)) == expected
+    assert list(YAML(typ="safe", pure=True).load_all(io.StringIO(text))) == expected
 
 
 def test_yaml_long_keys_and_escapes() -> None:
