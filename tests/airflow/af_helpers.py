@@ -22,6 +22,9 @@ EXAMPLES = REPO / "examples"
 GOLDEN = REPO / "golden"
 #: Operator modes and where their goldens live.
 MODES = {"kubernetes": "airflow", "docker": "airflow@docker", "local": "airflow@local"}
+#: A run id and a parameter value an API user could send.
+HOSTILE_RUN_ID = "api {{ ds }} $(id) 'q' \"d\" ~/../ ünï %41.sh"
+HOSTILE_NOTE = "{{ ds }} {% raw %} $(id) `id` 'single' \"double\" \\ \r\n end.sh"
 #: Warning categories a DAG file must not raise while Airflow parses it.
 DEPRECATIONS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
@@ -143,3 +146,66 @@ def pod_spec(task: Any) -> dict[str, Any]:
 def dumps(data: Any) -> str:
     """Stable JSON text for a golden file."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- hostile_strings
+
+def _shim_values(argv: list[str]) -> tuple[dict, str | None]:
+    """(`--param` values decoded, `--run-id`) from a shim argv."""
+    params, run_id = {}, None
+    for flag, value in zip(argv, argv[1:], strict=False):
+        if flag == "--param":
+            name, _, text = value.partition("=")
+            params[name] = json.loads(text)
+        elif flag == "--run-id":
+            run_id = value
+    return params, run_id
+
+
+def check_hostile_call(task_id: str, argv: list[str], env: Mapping[str, str]) -> None:
+    """`argv` and `env`, what a hostile_strings task hands the shim for run HOSTILE_RUN_ID with
+    note=HOSTILE_NOTE, carry every literal of run.py and every environment value unchanged."""
+    from pipec.compiler.ir import LiteralValue
+    from pipec.targets.airflow import naming
+
+    (pipeline,) = load_pipelines("hostile_strings")
+    step = next(s for s in pipeline.steps if naming.task_id(s) == task_id)
+    params, run_id = _shim_values(argv)
+    assert run_id == naming.shim_run_id(HOSTILE_RUN_ID)
+    expected = {b.name: b.source.value for b in step.inputs if isinstance(b.source, LiteralValue)}
+    if step.id == "check":
+        expected["label"] = HOSTILE_NOTE
+    assert params == expected
+    for name, value in (step.settings.docker.environment if step.settings.docker else ()):
+        assert env[name] == value
+
+
+RECORDER = """\
+import json, os, sys
+with open(os.environ["PIPEC_TEST_RECORD"], "w", encoding="utf-8") as out:
+    json.dump({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}, out)
+"""
+
+
+def run_bash_recorded(command: str, env: Mapping[str, str], folder: Path) -> tuple[list[str], dict[str, str]]:
+    """Run a rendered local-mode `command` with bash and its rendered `env`, a recorder standing
+    in for Python; the shim's argv (from ``-m pipec.runtime``) and environment. Asserts that the
+    command does not end like a script file and ran in the source root."""
+    import stat
+
+    assert not command.endswith((".sh", ".bash"))
+    folder.mkdir(parents=True)
+    recorder = folder / "python"
+    recorder.write_text(f"#!{sys.executable}\n{RECORDER}")
+    recorder.chmod(recorder.stat().st_mode | stat.S_IEXEC)
+    root = folder / "source root with spaces"
+    root.mkdir()
+    record = folder / "record.json"
+    full_env = {**os.environ, **env, "PIPEC_PYTHON": str(recorder), "PIPEC_SOURCE_ROOT": str(root),
+                "PIPEC_TEST_RECORD": str(record)}
+    proc = subprocess.run(["bash", "-c", command], env=full_env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(record.read_text(encoding="utf-8"))
+    assert Path(seen["cwd"]) == root
+    assert seen["argv"][:3] == ["-m", "pipec.runtime", "run-step"]
+    return seen["argv"], seen["env"]
