@@ -18,6 +18,7 @@ from pipec.targets.common import step_argv, step_environment, step_image, step_r
 
 from . import naming
 from .escape import Code, call, identifier, py, py_str
+from .markers import sentinel
 from .modes import StepInput, build_operator, report_local_limits
 from .options import Resolved, resolve
 from .schedule import build_schedule, interval_code
@@ -66,29 +67,6 @@ class DagSpec:
     edges: tuple[tuple[Code, Code], ...]
 
 
-#: Separates values only known at run time inside the shim argv (never in user data: NUL).
-_SENTINEL = re.compile("\x00pipec:([^\x00]*)\x00")
-
-
-def sentinel(name: str) -> str:
-    """A marker `step_argv` copies into the argv where a run-time value goes."""
-    return f"\x00pipec:{name}\x00"
-
-
-def split_sentinels(item: str) -> list[str | tuple[str]]:
-    """`item` as literal text and ``(name,)`` markers for :func:`sentinel` values."""
-    parts: list[str | tuple[str]] = []
-    pos = 0
-    for match in _SENTINEL.finditer(item):
-        if match.start() > pos:
-            parts.append(item[pos:match.start()])
-        parts.append((match.group(1),))
-        pos = match.end()
-    if pos < len(item):
-        parts.append(item[pos:])
-    return parts
-
-
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in
     declaration order."""
@@ -115,11 +93,23 @@ _JSON_SCHEMA_TYPES = {"int": "integer", "float": "number", "str": "string", "boo
                       "list": "array", "tuple": "array", "dict": "object", "None": "null"}
 
 
+def _top_level_members(type_: str) -> list[str]:
+    """The members of a union type string, split only outside brackets."""
+    members, depth, start = [], 0, 0
+    for i, ch in enumerate(type_):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0 and type_.startswith(" | ", i):
+            members.append(type_[start:i])
+            start = i + 3
+    return members + [type_[start:]]
+
+
 def param_schema_type(type_: str) -> str | list[str] | None:
     """The JSON-schema type Airflow validates a parameter of IR type `type_` with, None when
     any value may do."""
     names: list[str] = []
-    for member in type_.split(" | "):
+    for member in _top_level_members(type_):
         base = member.split("[", 1)[0].strip()
         if base not in _JSON_SCHEMA_TYPES:
             return None

@@ -13,7 +13,7 @@ In the container modes the run id and parameters are Jinja expressions inside th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import Pipeline, Resources, Span, StepInvocation
@@ -22,6 +22,7 @@ from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resourc
 
 from . import naming
 from .escape import Code, Expr, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
+from .markers import split_sentinels
 from .options import SOURCE_ROOT_ENV, Resolved
 from .settings import AirflowSettings
 
@@ -44,8 +45,6 @@ class OperatorSpec:
     k8s_models: bool = False
     # Needs `from docker.types import DeviceRequest`.
     device_request: bool = False
-    # Shim parameters this task reads from its environment (local mode).
-    env_params: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,6 @@ def _expr(marker: str) -> Expr:
 def argv_item(item: str, template_ext: tuple[str, ...]) -> Code:
     """One argv item for a templated list: `RUN_ID` itself, or a string that renders to the
     item with its run-time markers evaluated by Airflow."""
-    from .build import split_sentinels
-
     parts = split_sentinels(item)
     if parts == [("run-id",)]:
         return Code("RUN_ID")
@@ -195,8 +192,6 @@ def param_variable(name: str, index: int) -> str:
 
 
 def _shell_word(item: str, variables: dict[str, str], ext: tuple[str, ...]) -> str:
-    from .build import split_sentinels
-
     out = []
     for part in split_sentinels(item):
         out.append(f'"${variables[part[0]]}"' if isinstance(part, tuple) else sh_word(part, ext))
@@ -225,8 +220,6 @@ def bash_lines(argv: list[str], variables: dict[str, str]) -> list[str]:
 
 def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags: Diagnostics) -> OperatorSpec:
     """BashOperator arguments for one step."""
-    from .build import split_sentinels
-
     ext = BASH_TEMPLATE_EXT
     used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
     variables = {"run-id": "PIPEC_RUN_ID", "python": "PIPEC_PYTHON"}
@@ -244,8 +237,7 @@ def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags:
     for marker in sorted(m for m in used if m.startswith("param:")):
         env[variables[marker]] = py_str(jinja_concat([_expr(marker)]))
     _unsupported_pod_settings(inp, "local", diags)
-    return OperatorSpec("BashOperator", {"bash_command": command, "env": py(env, 8), "append_env": py(True)},
-                        env_params=tuple(sorted(used)))
+    return OperatorSpec("BashOperator", {"bash_command": command, "env": py(env, 8), "append_env": py(True)})
 
 
 def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: Span) -> None:
