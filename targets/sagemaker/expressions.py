@@ -4,8 +4,8 @@ The shim's argv is built with text tokens standing for run-time values (the
 execution id, pipeline parameters). Each token is ``NUL path NUL``; NUL cannot occur
 in a command line, and the target checks the argv carries none of its own before
 it puts tokens in. An argv item that is exactly one token becomes ``{"Get": path}``
-(as the SageMaker SDK writes it); an item mixing text and tokens becomes
-``{"Std:Join": {"On": "", "Values": [text, {"Get": path}, ...]}}``.
+(as the SageMaker SDK writes it) when it is an execution variable; any other item with a
+token becomes ``{"Std:Join": {"On": "", "Values": [text, {"Get": path}, ...]}}``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ def to_expression(item: str) -> str | dict[str, Any]:
     if len(parts) == 1:
         return item
     values: list[Any] = [{"Get": part} if i % 2 else part for i, part in enumerate(parts) if i % 2 or part]
-    if len(values) == 1:
-        return values[0]
+    if len(values) == 1 and values[0]["Get"].startswith("Execution."):
+        return values[0]  # a string already, as the SDK writes it
+    # Std:Join turns Integer/Float/Boolean parameters into text at run time (the SDK's
+    # `to_string()`); a bare Get of one in a string field is rejected by SageMaker.
     return {"Std:Join": {"On": "", "Values": values}}
 
 
