@@ -38,7 +38,7 @@ from pipec.compiler.ir import LiteralValue, Pipeline, PipelineParameter, Resourc
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_argv, step_environment, step_retry
-from pipec.targets.sagemaker import cron, instances, parameters
+from pipec.targets.sagemaker import cron, expressions, instances, parameters
 from pipec.targets.sagemaker.names import pipeline_name, step_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -840,6 +840,16 @@ def test_parameter_types(tmp_path: Path) -> None:
     spec = parse_args(_argv(definition["Steps"][0], environment(definition))[4:])
     assert {n: json.loads(t) for n, t in spec.params} == {"s": "x", "i": 3, "f": 2.0, "b": True, "l": [1, "a"],
                                                           "o": None}
+
+
+def test_expressions() -> None:
+    """Execution variables stand alone; parameters are always joined (text at run time)."""
+    run, note = expressions.token("Execution.PipelineExecutionId"), expressions.token("Parameters.note")
+    assert expressions.to_expression("plain {{ x }}") == "plain {{ x }}"
+    assert expressions.to_expression(run) == {"Get": "Execution.PipelineExecutionId"}
+    assert expressions.to_expression(note) == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.note"}]}}
+    assert expressions.to_expression(f"a={note}/{run}") == {"Std:Join": {"On": "", "Values": [
+        "a=", {"Get": "Parameters.note"}, "/", {"Get": "Execution.PipelineExecutionId"}]}}
 
 
 def test_step_names_are_valid_and_distinct() -> None:
