@@ -32,15 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def record_orchestrator_url(metadata_store: str | None, run_id: str | None, pipeline: str,
-                            target: str, url: str | None) -> None:
-    """Record `url` as the run's ``orchestrator_url`` in the metadata store, when both are known."""
+                            target: str, url: str | None, num_steps: int | None = None) -> None:
+    """Record `url` as the run's ``orchestrator_url`` in the metadata store, when both are known.
+
+    With `--no-wait` this may create the run before any step's shim does: `num_steps` lets
+    `Client` still tell when it completed."""
     if not (metadata_store and run_id and url):
         return
     from pipec.runtime.metadata import MetadataStore
 
     store = MetadataStore(metadata_store)
     try:
-        store.create_pipeline_run(run_id, pipeline, orchestrator=target)
+        store.create_pipeline_run(run_id, pipeline, orchestrator=target, num_steps=num_steps)
         store.add_run_metadata(run_id, {"orchestrator_url": url})
     finally:
         store.close()
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             return _common.EXIT_USER_ERROR
         try:
             record_orchestrator_url(selected.options.get("metadata_store"), submission.run_id, pipe.name,
-                                    target, submission.url)
+                                    target, submission.url, num_steps=len(pipe.steps))
         except Exception as exc:  # the run exists; failing to record its link must not hide that
             sys.stderr.write(f"pipec: warning: could not record orchestrator_url: {exc}\n")
         print(json.dumps({"pipeline": pipe.name, "target": target, "engine_run_id": submission.engine_run_id,

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,18 @@ def test_submit_diamond_matches_pipec_run(airflow_server: AirflowServer, tmp_pat
     assert run.run_metadata["orchestrator_url"] == result["url"]
     assert _outputs(client, run.id) == expected
     assert set(expected) == {"load", "stats", "scale", "join"}
+
+    # --no-wait returns at once; the run recorded with its link still completes in Client's eyes.
+    started = _pipec("submit", "run.py", "--no-wait", *_submit_args(airflow_server, project, store), cwd=project)
+    assert started.returncode == 0, started.stdout + started.stderr
+    later = _submission(started.stdout)
+    assert later["status"] in ("queued", "running") and later["run_id"] != result["run_id"]
+    deadline = time.monotonic() + 120
+    while (status := client.get_pipeline_run(str(later["run_id"])).status) == "running":
+        assert time.monotonic() < deadline, "the --no-wait run did not complete"
+        time.sleep(1)
+    assert status == "completed"
+    assert client.get_pipeline_run(str(later["run_id"])).run_metadata["orchestrator_url"] == later["url"]
 
 
 @pytest.mark.airflow_server
