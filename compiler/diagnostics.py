@@ -75,6 +75,7 @@ CODES: dict[str, str] = {
     "PC311": "retry backoff approximated by Airflow",
     "PC312": "scheduled DAG with a required parameter",
     "PC313": "invalid schedule time",
+    "PC314": "folder artifact store not shared between the steps' containers",
     # PC32x: kubeflow and vertex targets
     "PC320": "accelerator type unknown to Vertex AI",
     "PC321": "invalid or unsupported kubeflow/vertex setting",

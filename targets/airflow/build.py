@@ -19,7 +19,7 @@ from pipec.targets.common import step_argv, step_environment, step_image, step_r
 from . import naming
 from .escape import Code, call, identifier, py, py_str
 from .markers import sentinel
-from .modes import StepInput, build_operator, report_local_limits
+from .modes import StepInput, build_operator, report_local_limits, report_unshared_store
 from .options import Resolved, resolve
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
@@ -51,8 +51,8 @@ class DagSpec:
     mode: str
     # Import `kubernetes.client.models as k8s` (resources in kubernetes mode).
     k8s_models: bool
-    # Import `docker.types.DeviceRequest` (GPUs in docker mode).
-    device_request: bool
+    # Names imported from `docker.types` (docker mode: DeviceRequest, Mount).
+    docker_types: Code
     # Uses `Param` (the DAG has params).
     uses_param: bool
     # What to import from `airflow.sdk` on Airflow 3 ("Param", "literal"), as source.
@@ -196,7 +196,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     names = {sid: Code(name) for sid, name in naming.python_names(list(order)).items()}
 
     tasks: list[TaskSpec] = []
-    k8s_models = device_request = False
+    k8s_models, docker_types = False, set()
     seen: set[str] = set()
     settings = read_settings(pipeline.settings, diags, pipeline.span, seen)
     for sid in order:
@@ -206,12 +206,13 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
                         read_settings(step.settings, diags, step.span, seen))
         op = build_operator(inp, resolved, params, context.options, diags)
         k8s_models |= op.k8s_models
-        device_request |= op.device_request
+        docker_types.update(op.docker_types)
         kwargs = {"task_id": py(naming.task_id(step)), **op.kwargs, **build_task_retry(pipeline, step, diags),
                   **inp.settings.task_kwargs()}
         tasks.append(TaskSpec(names[sid], identifier(op.operator), tuple((identifier(k), v) for k, v in kwargs.items()),
                               tuple(names[u] for u in step.upstream if u in names)))
     report_step_operator(pipeline, diags)
+    report_unshared_store(resolved, context.options, diags, pipeline.span)
     if resolved.mode == "local":
         report_local_limits(list(pipeline.steps), diags, pipeline.span)
         if context.options.get("image"):
@@ -241,7 +242,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
         constants += local_constants(resolved)
     imports = (["Param"] if param_code is not None else []) + (["literal"] if resolved.mode == "local" else [])
     return DagSpec(dag_id=dag_id, docstring=build_docstring(pipeline, dag_id, resolved.mode), mode=resolved.mode,
-                   k8s_models=k8s_models, device_request=device_request, uses_param=param_code is not None,
+                   k8s_models=k8s_models, docker_types=Code(", ".join(sorted(docker_types))), uses_param=param_code is not None,
                    sdk_imports=Code(", ".join(imports)), constants=tuple(constants),
                    dag_kwargs=tuple((identifier(k), v) for k, v in dag_kwargs.items()), tasks=tuple(tasks),
                    edges=build_edges(tasks))

@@ -135,7 +135,12 @@ def _needs_literal(text: str, last: bool, template_ext: Sequence[str]) -> bool:
 def jinja_concat(parts: Iterable[str | Expr], template_ext: Sequence[str] = (), final: bool = True) -> str:
     """A template that renders to the concatenation of `parts`: strings verbatim, each
     :class:`Expr` evaluated by Airflow. `final` false: more template text follows."""
-    items = list(parts)
+    items: list[str | Expr] = []
+    for part in parts:  # adjacent strings merge: a delimiter or an ending may span them
+        if isinstance(part, str) and items and isinstance(items[-1], str):
+            items[-1] += part
+        elif part != "":
+            items.append(part)
     out = []
     for i, part in enumerate(items):
         if isinstance(part, Expr):

@@ -4,6 +4,9 @@
   `arguments` = the rest of the shim argv; resources as `container_resources`.
 - ``docker``: DockerOperator with the whole argv as `command`; `cpus`, `mem_limit`, GPUs as
   `device_requests`.
+
+A folder artifact store is inside each container: option `pvc` (kubernetes) or `docker_volume`
+(docker) mounts a shared volume there, else PC314 warns.
 - ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
   parameters reach the shim as ``"$PIPEC_..."`` variables set in the task's `env`, so bash
   never parses them. The command changes into the source root first.
@@ -43,8 +46,8 @@ class OperatorSpec:
     kwargs: dict[str, Code]
     # Needs `from kubernetes.client import models as k8s`.
     k8s_models: bool = False
-    # Needs `from docker.types import DeviceRequest`.
-    device_request: bool = False
+    # Names to import from `docker.types` (DeviceRequest, Mount).
+    docker_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,13 @@ def _split_run_step(argv: list[str]) -> int:
 
 # --------------------------------------------------------------------------- kubernetes
 
-def kubernetes_operator(inp: StepInput, options: dict[str, str], diags: Diagnostics) -> OperatorSpec:
+def is_local(store: str) -> bool:
+    """Whether the artifact store URI is a plain folder (inside the container, in the container modes)."""
+    return "://" not in store or store.startswith("file://")
+
+
+def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
+                        diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
     ext = KPO_TEMPLATE_EXT
     split = _split_run_step(inp.argv)
@@ -125,7 +134,19 @@ def kubernetes_operator(inp: StepInput, options: dict[str, str], diags: Diagnost
     if inp.settings.annotations:
         kwargs["annotations"] = py({jinja_text(k, ext): jinja_text(v, ext)
                                     for k, v in inp.settings.annotations.items()}, 8)
-    return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests))
+    pvc = options.get("pvc")
+    if pvc and is_local(resolved.artifact_store):
+        claim = call("k8s.V1PersistentVolumeClaimVolumeSource", claim_name=jinja_text(pvc, ext))
+        kwargs["volumes"] = py([call("k8s.V1Volume", indent_=12, name="pipec-artifacts",
+                                          persistent_volume_claim=claim)], 8)
+        kwargs["volume_mounts"] = py([call("k8s.V1VolumeMount", indent_=12, name="pipec-artifacts",
+                                           mount_path=local_path(resolved.artifact_store))], 8)
+    return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests) or "volumes" in kwargs)
+
+
+def local_path(store: str) -> str:
+    """The folder of a local artifact store URI."""
+    return store[len("file://"):] if store.startswith("file://") else store
 
 
 def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
@@ -148,7 +169,8 @@ def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, 
 
 # --------------------------------------------------------------------------- docker
 
-def docker_operator(inp: StepInput, options: dict[str, str], diags: Diagnostics) -> OperatorSpec:
+def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
+                    diags: Diagnostics) -> OperatorSpec:
     """DockerOperator arguments for one step."""
     ext = DOCKER_TEMPLATE_EXT
     kwargs: dict[str, Code] = {
@@ -162,17 +184,22 @@ def docker_operator(inp: StepInput, options: dict[str, str], diags: Diagnostics)
         kwargs["cpus"] = py(float(res.cpu))
     if res.memory is not None:
         kwargs["mem_limit"] = py(memory_bytes(res.memory))
-    device_request = bool(res.gpu)
+    types = ("DeviceRequest",) if res.gpu else ()
     if res.gpu:
         kwargs["device_requests"] = py([call("DeviceRequest", count=res.gpu, capabilities=[["gpu"]])])
     if res.gpu_type:
         diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
                                "any GPU of the host is used", inp.step.span)
     _unsupported_pod_settings(inp, "docker", diags)
+    volume = options.get("docker_volume")
+    if volume and is_local(resolved.artifact_store):
+        kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(local_path(resolved.artifact_store), ext),
+                                    source=jinja_text(volume, ext), type="volume")], 8)
+        types += ("Mount",)
     kwargs["docker_url"] = py(options.get("docker_url") or "unix://var/run/docker.sock")
     kwargs["mount_tmp_dir"] = py(False)
     kwargs["auto_remove"] = py("success")
-    return OperatorSpec("DockerOperator", kwargs, device_request=device_request)
+    return OperatorSpec("DockerOperator", kwargs, docker_types=types)
 
 
 def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> None:
@@ -256,13 +283,24 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 
 
+def report_unshared_store(resolved: Resolved, options: dict[str, str], diags: Diagnostics, span: Span) -> None:
+    """A folder artifact store in a container mode without a volume to hold it: each step's
+    container has its own empty folder, so downstream steps cannot find their inputs (PC314)."""
+    volume = {"kubernetes": "pvc", "docker": "docker_volume"}.get(resolved.mode)
+    if volume and is_local(resolved.artifact_store) and not options.get(volume):
+        diags.warning("PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
+                               f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
+                      help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
+                           f"shared volume there with --option {volume}=NAME")
+
+
 def build_operator(inp: StepInput, resolved: Resolved, params: list[str], options: dict[str, str],
                    diags: Diagnostics) -> OperatorSpec:
     """The operator for one step in the resolved mode."""
     if resolved.mode == "kubernetes":
-        return kubernetes_operator(inp, options, diags)
+        return kubernetes_operator(inp, resolved, options, diags)
     if resolved.mode == "docker":
-        return docker_operator(inp, options, diags)
+        return docker_operator(inp, resolved, options, diags)
     return local_operator(inp, resolved, params, diags)
 
 

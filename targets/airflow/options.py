@@ -52,6 +52,8 @@ OPTIONS: tuple[OptionSpec, ...] = tuple(_MODE_DEPENDENT.get(spec.name, spec) for
     OptionSpec("tags", "comma-separated DAG tags", default="pipec"),
     OptionSpec("max_active_runs", "runs of the DAG at once", default="1"),
     OptionSpec("docker_url", "Docker daemon URL for the docker mode", default="unix://var/run/docker.sock"),
+    OptionSpec("pvc", "kubernetes mode: PersistentVolumeClaim mounted at a folder artifact store in every pod"),
+    OptionSpec("docker_volume", "docker mode: Docker volume mounted at a folder artifact store in every container"),
 ) + SUBMIT_OPTIONS
 
 

@@ -46,8 +46,8 @@ def _compile(tmp_path: Path, **options: str) -> tuple[dict[str, str], list[str]]
     return files, [f"{d.severity} {d.code}: {d.message}" for d in diags]
 
 
-def _dag(tmp_path: Path, mode: str):
-    files, messages = _compile(tmp_path / mode, operator=mode)
+def _dag(tmp_path: Path, mode: str, **options: str):
+    files, messages = _compile(tmp_path / mode, operator=mode, **options)
     folder = tmp_path / f"dags-{mode}"
     folder.mkdir()
     (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
@@ -59,7 +59,7 @@ def _dag(tmp_path: Path, mode: str):
 def test_kubernetes_settings_reach_the_pod(airflow_home: Path, kubeconfig: Path, tmp_path: Path) -> None:
     """Node selector, labels and annotations (verbatim, not templated), namespace, pool, queue and
     resources; no warning for gpu_type, as a node selector picks the nodes."""
-    dag, messages = _dag(tmp_path, "kubernetes")
+    dag, messages = _dag(tmp_path, "kubernetes", artifact_store="s3://bucket/pipec")
     assert messages == []
     task = dag.get_task("train")
     assert (task.pool, task.queue) == ("gpus", "big")
@@ -84,7 +84,9 @@ def test_schedule_with_start_end_interval_and_catchup(airflow_home: Path, tmp_pa
 
 
 @pytest.mark.parametrize(("mode", "expected"), [
-    ("docker", ["warning PC304: step `train`: gpu_type `nvidia-tesla-t4` cannot be selected with Docker; "
+    ("docker", ["warning PC314: artifact store `/pipec/artifacts` is a folder inside each step's container: "
+                "in docker mode the steps cannot read each other's outputs",
+                "warning PC304: step `train`: gpu_type `nvidia-tesla-t4` cannot be selected with Docker; "
                 "any GPU of the host is used",
                 "warning PC304: step `train`: airflow setting(s) node_selector, labels, annotations, namespace "
                 "only apply in kubernetes mode, not in docker mode; ignored"]),
@@ -103,4 +105,32 @@ def test_settings_a_mode_cannot_apply_are_reported(tmp_path: Path, mode: str, ex
 def test_bad_option_values_are_errors(tmp_path: Path) -> None:
     """start_date and max_active_runs are checked (PC302)."""
     _, messages = _compile(tmp_path, start_date="soon", max_active_runs="0")
-    assert [m.split(":")[0] for m in messages] == ["error PC302", "error PC302"]
+    assert [m.split(":")[0] for m in messages if m.startswith("error")] == ["error PC302", "error PC302"]
+
+
+def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfig: Path, tmp_path: Path) -> None:
+    """`pvc` / `docker_volume` mount a volume at a folder artifact store; without them PC314 warns."""
+    _, messages = _compile(tmp_path / "plain", operator="kubernetes")
+    assert any(m.startswith("warning PC314") for m in messages)
+    files, messages = _compile(tmp_path / "k8s", operator="kubernetes", pvc="pipec-{{ artifacts }}")
+    assert not any("PC314" in m for m in messages)
+    folder = tmp_path / "dags-k8s"
+    folder.mkdir()
+    (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
+    bag, _ = parse_folder(folder)
+    dag = bag.dags["tuned"]
+    spec = pod_spec(render(dag.get_task("train"), "manual__1", params_of(dag)))["spec"]
+    assert spec["volumes"] == [{"name": "pipec-artifacts",
+                                "persistentVolumeClaim": {"claimName": "pipec-{{ artifacts }}"}}]
+    assert spec["containers"][0]["volumeMounts"] == [{"mountPath": "/pipec/artifacts", "name": "pipec-artifacts"}]
+
+    files, messages = _compile(tmp_path / "docker", operator="docker", docker_volume="pipec-artifacts",
+                               artifact_store="file:///data/store")
+    assert not any("PC314" in m for m in messages)
+    folder = tmp_path / "dags-docker"
+    folder.mkdir()
+    (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
+    bag, _ = parse_folder(folder)
+    dag = bag.dags["tuned"]
+    mounts = render(dag.get_task("train"), "manual__1", params_of(dag)).mounts
+    assert [(m["Target"], m["Source"], m["Type"]) for m in mounts] == [("/data/store", "pipec-artifacts", "volume")]
