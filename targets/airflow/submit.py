@@ -5,7 +5,7 @@ the dag-processor stored exactly that source (an import error for the file ends 
 message); unpause the DAG; trigger a run with the pipeline parameters as its ``conf``; with
 ``wait``, follow the run until it ends. Talks to Airflow 3's ``/api/v2`` through
 ``apache-airflow-client`` (imported only here: ``pip install 'pipec[airflow]'``); the bearer
-token comes from ``POST /auth/token`` (simple auth manager and friends) or from the environment.
+token is the environment's, or one ``POST /auth/token`` (the simple auth manager's endpoint) returns.
 Credentials are read from the environment only, never from options, so they never reach an artifact.
 """
 

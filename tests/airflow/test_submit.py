@@ -233,6 +233,14 @@ def test_missing_options_name_the_fix(tmp_path: Path) -> None:
     assert (settings.api_url, settings.ui_url, settings.parse_timeout) == ("http://h:8080", "http://h:8080", 5.0)
 
 
+def test_cli_without_options_exits_2(tmp_path: Path) -> None:
+    project = _copy(REPO / "examples" / "diamond", tmp_path / "p")
+    done = _pipec("submit", "run.py", "--target", "airflow", "--option", "operator=local", cwd=project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "missing options airflow_url, dags_folder" in done.stderr and "Traceback" not in done.stderr
+    assert not (project / "dags").exists() and done.stdout == ""
+
+
 def test_deploy_replaces_atomically(tmp_path: Path) -> None:
     af.deploy(tmp_path, "d.py", "one\n")
     af.deploy(tmp_path, "d.py", "two\r\n")
