@@ -113,7 +113,7 @@ class AirflowServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:
         """Migrate the database, start every component and wait until the API answers."""
         subprocess.run([self.airflow, "db", "migrate"], env=self.env, check=True, timeout=300,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
