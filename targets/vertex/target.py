@@ -102,6 +102,7 @@ class VertexTarget:
         return files
 
     def _check(self, pipeline: Pipeline, context: CompileContext) -> None:
+        """Options, the artifact store, engine settings and resource ceilings."""
         root = context.options.get("pipeline_root")
         if root and not root.startswith("gs://"):
             context.diagnostics.error("PC302", f"option `pipeline_root` must be a gs:// URI, not `{root}`",
@@ -117,13 +118,16 @@ class VertexTarget:
             settings = engine_settings(step.settings, ENGINE)
             self._pod_settings(pipeline, step, settings, context)
             report_unsupported(pipeline, context, "vertex", set(settings) - set(POD_SETTINGS), ("labels",))
-            resources = step_resources(step)
-            if resources.cpu is not None and resources.cpu > MAX_CPU:
-                context.diagnostics.error("PC327", f"step `{step.id}` asks for {resources.cpu:g} CPUs; "
-                                          f"a Vertex AI pipeline step has at most {MAX_CPU}", step.span)
-            if resources.memory is not None and memory_bytes(resources.memory) > MAX_MEMORY_BYTES:
-                context.diagnostics.error("PC327", f"step `{step.id}` asks for {resources.memory} of memory; "
-                                          "a Vertex AI pipeline step has at most 624GB", step.span)
+            self._resources(step, context)
+
+    def _resources(self, step: StepInvocation, context: CompileContext) -> None:
+        resources = step_resources(step)
+        if resources.cpu is not None and resources.cpu > MAX_CPU:
+            context.diagnostics.error("PC327", f"step `{step.id}` asks for {resources.cpu:g} CPUs; "
+                                      f"a Vertex AI pipeline step has at most {MAX_CPU}", step.span)
+        if resources.memory is not None and memory_bytes(resources.memory) > MAX_MEMORY_BYTES:
+            context.diagnostics.error("PC327", f"step `{step.id}` asks for {resources.memory} of memory; "
+                                      "a Vertex AI pipeline step has at most 624GB", step.span)
 
     def _pod_settings(self, pipeline: Pipeline, step: StepInvocation | None, settings: dict,
                       context: CompileContext) -> None:
