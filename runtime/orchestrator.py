@@ -35,6 +35,7 @@ from .cache import cache_key, step_source
 from .command import shim_command, step_params
 from .launcher import make_launcher
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+from .store_env import UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,9 @@ class RunResult:
     status: str
     # Outcome per step id, in topological order.
     steps: dict[str, StepOutcome]
-    # Artifact store URI used.
+    # Artifact store URI used (``${NAME}`` references unexpanded).
     artifact_store: str
-    # Metadata store URL used.
+    # Metadata store URL used (``${NAME}`` references unexpanded).
     metadata_store: str
     # Wall-clock seconds of the whole run.
     duration: float = 0.0
@@ -132,6 +133,17 @@ def _descendants(pipeline: Pipeline, step_id: str) -> list[str]:
     return list(seen)
 
 
+def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
+    """`text` with its ``${NAME}`` references expanded from `env`; ValueError naming an unset one."""
+    if "${" not in text:
+        return text
+    try:
+        return expand(text, env).value
+    except UnsetVariable as exc:
+        raise ValueError(f"the {what} refers to ${{{exc.name}}}, but the environment variable {exc.name} "
+                         "is not set") from None
+
+
 def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
                  artifact_store: str | None = None, metadata_store: str | None = None,
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
@@ -144,14 +156,18 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     interpreter. `progress` receives the live display (plain lines unless it is a
     TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
     `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
-    interpreter per step); see :mod:`pipec.runtime.launcher`.
+    interpreter per step); see :mod:`pipec.runtime.launcher`. ``${NAME}`` references in the
+    stores are expanded from `env` (default: this process's environment) as the shim does
+    (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
+    text as given and expand it themselves, so no expanded value appears in their argv.
     """
     t0 = time.monotonic()
     root = Path(root).resolve()
+    child_env = dict(os.environ if env is None else env)
     store_uri = artifact_store or str(root / ".pipec" / "artifacts")
     meta_url = metadata_store or md.default_url(root)
-    store = ArtifactStore(store_uri)
-    meta = md.MetadataStore(meta_url)
+    store = ArtifactStore(_expanded(store_uri, "artifact store", child_env))
+    meta = md.MetadataStore(_expanded(meta_url, "metadata store", child_env))
     run_id = run_id or new_run_id(pipeline.name)
     python = python or sys.executable
     max_parallel = max(1, max_parallel or os.cpu_count() or 1)
@@ -168,7 +184,6 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
               for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
                               python=python, source_root=str(root)) for sid, s in steps.items()}
-    child_env = dict(os.environ if env is None else env)
     child_env["PYTHONUNBUFFERED"] = "1"
     logs_dir = root / ".pipec" / "logs" / component(run_id)
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -352,4 +367,5 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     shown.redraw()
     outcomes = {sid: state.outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
                 for sid in order}
-    return RunResult(run_id, pipeline.name, status, outcomes, store.uri, meta_url, time.monotonic() - t0)
+    shown_store = store_uri if "${" in store_uri else store.uri  # never an expanded value
+    return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)

@@ -10,6 +10,8 @@ Flags (stable; see runtime/README.md)::
     --run-id RUN               run id, usually the engine's run-id template
     --artifact-store URI       artifact store root: a path, or an fsspec URL (s3://, gs://, az://, file://)
     --metadata-store URL       SQLAlchemy URL; optional: without it nothing is recorded and nothing is cached
+                               (in both store flags every ${NAME} is expanded from the environment;
+                               see store_env.py)
     --num-steps N              steps in the pipeline, recorded with the run so its status can be derived
     --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
     --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
@@ -22,7 +24,7 @@ Flags (stable; see runtime/README.md)::
 
 Exit status: 0 when the step completed or was served from the cache, 1 when it
 failed (the traceback, starting at the user's code, is printed to stderr), 2 for a
-malformed command line.
+malformed command line or a store flag referring to an unset variable.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import artifacts, materializers
 from .artifacts import ArtifactInfo, ArtifactStore
+from .store_env import Redactor, UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -285,13 +289,33 @@ def split_outputs(result: Any, outputs: tuple[tuple[str, str], ...]) -> dict[str
 # --------------------------------------------------------------------------- execution
 
 
-def _print_user_traceback(exc: BaseException) -> None:
+def _print_user_traceback(exc: BaseException, redact: Callable[[str], str]) -> None:
     """The traceback from the first frame outside pipec.runtime (the user's code)."""
     here = os.path.dirname(os.path.abspath(__file__))
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(here):
         tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+    lines = traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+    sys.stderr.write(redact("".join(lines)))
+
+
+def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple[StepSpec, Redactor]:
+    """`spec` with the ``${NAME}`` references of its store flags expanded from `env` (the
+    process environment), and the redactor that hides the values again; UnsetVariable, with
+    ``flag`` set, for a variable that is not set."""
+    env = os.environ if env is None else env
+    done = []
+    for flag, raw in (("--artifact-store", spec.artifact_store), ("--metadata-store", spec.metadata_store)):
+        if raw is None or "${" not in raw:
+            continue
+        try:
+            done.append((flag, expand(raw, env)))
+        except UnsetVariable as exc:
+            raise UnsetVariable(exc.name, flag) from None
+    values = {flag: item.value for flag, item in done}
+    expanded = replace(spec, artifact_store=values.get("--artifact-store", spec.artifact_store),
+                       metadata_store=values.get("--metadata-store", spec.metadata_store))
+    return expanded, Redactor(*(item for _, item in done))
 
 
 def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
@@ -301,8 +325,9 @@ def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def execute(spec: StepSpec) -> int:
-    """Run the step described by `spec`; returns the process exit status."""
+def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
+    """Run the step described by `spec` (stores already expanded, see `expand_stores`); returns
+    the process exit status. `redact` hides expanded store values in what is printed or recorded."""
     from . import context
 
     started = time.time()
@@ -373,16 +398,16 @@ def execute(spec: StepSpec) -> int:
         return 0
     except Exception as exc:
         if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError)):
-            print(f"pipec: error: step `{spec.step_id}`: {exc}", file=sys.stderr)
+            print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
-            _print_user_traceback(exc)
-        message = f"{type(exc).__name__}: {exc}".strip()
+            _print_user_traceback(exc, redact)
+        message = redact(f"{type(exc).__name__}: {exc}".strip())
         outcome["error"] = message.splitlines()[0] if message else type(exc).__name__
         if meta is not None and step_run_id is not None:
             try:
                 meta.finish_step_run(step_run_id, "failed", error=outcome["error"])
             except Exception as record_exc:  # the step's own error matters more
-                print(f"pipec: warning: could not record the failure: {record_exc}", file=sys.stderr)
+                print(redact(f"pipec: warning: could not record the failure: {record_exc}"), file=sys.stderr)
         return 1
     finally:
         outcome["ended_at"] = time.time()
@@ -395,7 +420,13 @@ def execute(spec: StepSpec) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m pipec.runtime run-step`."""
     spec = parse_args(sys.argv[1:] if argv is None else argv)
-    code = execute(spec)
+    try:
+        spec, redact = expand_stores(spec)
+    except UnsetVariable as exc:
+        sys.stderr.write(f"pipec run-step: error: {exc.flag} refers to ${{{exc.name}}}, but the environment "
+                         f"variable {exc.name} is not set\n")
+        return 2
+    code = execute(spec, redact)
     sys.stdout.flush()
     sys.stderr.flush()
     return code

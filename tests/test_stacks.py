@@ -185,8 +185,11 @@ def test_expand_references_literals_and_missing_variables():
     stack = stacks.Stack("prod", "ir")
     diags = Diagnostics()
     env = {"USER_": "pipec", "PW": "s3cr$t"}
-    assert stacks.expand("pg://${USER_}:${PW}@db/$${LITERAL}$5", stack, ("metadata_store",), diags, env) \
+    assert stacks.expand("pg://${USER_}:${PW}@db/$${LITERAL}$5", stack, ("options", "url"), diags, env) \
         == "pg://pipec:s3cr$t@db/${LITERAL}$5"
+    # The store fields follow the runtime shim's rule: no escape, so `$${X}` is `$` + X's value.
+    assert stacks.expand("pg://${USER_}:${PW}@db/$${USER_}$5${}${1X}", stack, ("metadata_store",), diags, env) \
+        == "pg://pipec:s3cr$t@db/$pipec$5${}${1X}"
     assert not diags.has_errors
     assert stacks.expand("${A}/${B}/${A}", stack, ("registry",), diags, {}) is None
     assert [d.message for d in diags] == [
@@ -321,27 +324,26 @@ def test_stack_values_reach_the_target_and_the_command_line_wins(tmp_path, monke
                                                                  echo_targets):
     root = make_root(tmp_path, {"pyproject.toml": ECHO_CONFIG})
     monkeypatch.chdir(root)
-    monkeypatch.setenv("BUCKET_PREFIX", "pipec")
-    monkeypatch.setenv("PGPASSWORD", "s3cret")
+    # The stores' variables are not needed to compile: their references are compiled in, unexpanded.
+    monkeypatch.delenv("BUCKET_PREFIX", raising=False)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
     code, out, err = pipec(capsys, "compile", "run.py")
     assert code == 0, err
-    assert err == (
-        "pyproject.toml:9:1: warning[PC369]: the password in `metadata_store` of stack `prod` comes from "
-        "$PGPASSWORD and is written into the compiled files in clear\n"
-        "  |\n"
-        '9 | metadata_store = "postgresql://pipec:${PGPASSWORD}@db/pipec"\n'
-        "  | " + "^" * len('metadata_store = "postgresql://pipec:${PGPASSWORD}@db/pipec"') + "\n"
-        "help: compiled files are usually committed: prefer credentials the engine provides at run time "
-        "(e.g. a .pgpass file, a secret-backed environment or IAM authentication) over a password in the URL\n"
-        "\n1 warning found\n")
+    assert err == ""
     assert out.startswith("wrote out/echo/p.json\n")
     written = _written(root, "echo")
     assert written["options"] == {
-        "image": "ghcr.io/acme/train:1.4", "artifact_store": "s3://acme/pipec",
-        "metadata_store": "postgresql://pipec:s3cret@db/pipec", "mode": "slow", "label": "7",
+        "image": "ghcr.io/acme/train:1.4", "artifact_store": "s3://acme/${BUCKET_PREFIX}",
+        "metadata_store": "postgresql://pipec:${PGPASSWORD}@db/pipec", "mode": "slow", "label": "7",
         "python": "python", "source_root": "/app"}
     assert written["images"] and all(ref.startswith("registry.example.com/acme/")
                                      for ref in written["images"].values())
+    # Setting them changes nothing: no value is compiled in, so --check passes either way.
+    monkeypatch.setenv("BUCKET_PREFIX", "pipec")
+    monkeypatch.setenv("PGPASSWORD", "s3cret")
+    code, out, err = pipec(capsys, "compile", "run.py", "--check")
+    assert (code, err) == (0, ""), err
+    assert "s3cret" not in (root / "out/echo/p.json").read_text()
 
     code, _, err = pipec(capsys, "compile", "run.py", "--option", "mode=fast", "--option", "echo.label=x",
                          "--option", "image=cli:2")
@@ -359,6 +361,30 @@ def test_stack_values_reach_the_target_and_the_command_line_wins(tmp_path, monke
     assert code == 0, err
     bare = json.loads((root / "bare/echo/p.json").read_text())["options"]
     assert bare == {"artifact_store": "/pipec/artifacts", "mode": "fast", "python": "python", "source_root": "/app"}
+
+
+def test_a_password_from_the_environment_in_an_option_is_compiled_in_with_a_warning(
+        tmp_path, monkeypatch, capsys, clean_env, echo_targets):
+    config = ECHO_CONFIG.replace("label = 7", 'label = "https://bot:${TOKEN}@git.example.com/x"')
+    root = make_root(tmp_path, {"pyproject.toml": config})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("TOKEN", "t0ken")
+    code, out, err = pipec(capsys, "compile", "run.py")
+    assert code == 0, err
+    line = 'options = { mode = "slow", label = "https://bot:${TOKEN}@git.example.com/x" }'
+    assert err == (
+        "pyproject.toml:10:28: warning[PC369]: the password in `options.label` of stack `prod` comes from "
+        "$TOKEN and is written into the compiled files in clear\n"
+        "   |\n"
+        f"10 | {line}\n"
+        "   | " + " " * 27 + "^" * (len(line) - 29) + "\n"
+        "help: compiled files are usually committed: prefer credentials the engine provides at run time "
+        "(e.g. a .pgpass file, a secret-backed environment or IAM authentication) over a password in the URL; "
+        "`artifact_store` and `metadata_store` take `${VAR}` references the steps expand themselves\n"
+        "\n1 warning found\n")
+    options = _written(root, "echo")["options"]
+    assert options["label"] == "https://bot:t0ken@git.example.com/x"
+    assert options["metadata_store"] == "postgresql://pipec:${PGPASSWORD}@db/pipec"
 
 
 def test_stack_option_with_a_bad_choice_points_at_the_stack(tmp_path, monkeypatch, capsys, clean_env,

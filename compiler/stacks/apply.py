@@ -4,6 +4,13 @@ A stack's `options` and its `image`, `artifact_store` and `metadata_store` becom
 options; the last three only for targets that declare an option of that name (see
 `pipec.targets.common.CONTAINER_OPTIONS`), while an `options` key the target lacks is an
 error naming the stack's key. Command-line ``--option`` values win over the stack's.
+
+Where ``${VAR}`` is expanded: `image`, `registry` and `options` when the stack is used
+(``$${`` is a literal ``${`` there). `artifact_store` and `metadata_store` are never
+compiled in expanded: `pipec compile` passes their references through to the artifacts
+and the runtime shim expands them in the step's environment (the shim's rule, see
+`pipec.runtime.store_env`: every ``${NAME}`` is a reference, there is no escape);
+`pipec run`, `pipec submit` and `pipec runs` expand them by the same rule when they use them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from .select import resolve
 
 #: ``${NAME}`` expands to the environment variable; ``$${`` is a literal ``${``.
 _REFERENCE = re.compile(r"\$(\$\{)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: The same without the escape: the runtime shim's rule, used for the store fields.
+_RUNTIME_REFERENCE = re.compile(r"()\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Stack keys whose ``${VAR}`` references reach the compiled artifacts unexpanded.
+STORE_KEYS = ("artifact_store", "metadata_store")
 _URL_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s]*)")
 _WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}\Z")
 
@@ -42,8 +53,13 @@ class CompilePlan:
 
 def expand(value: str, stack: Stack, keys: Sequence[str], diags: Diagnostics,
            env: Mapping[str, str] | None = None) -> str | None:
-    """`value` with ``${VAR}`` references expanded; None, with a PC367 error per missing variable."""
+    """`value` with ``${VAR}`` references expanded; None, with a PC367 error per missing variable.
+
+    For the store fields (`keys` starting with one of STORE_KEYS) the rule is the runtime
+    shim's: no ``$${`` escape, so a value means the same wherever it is expanded.
+    """
     env = os.environ if env is None else env
+    runtime_rule = keys[0] in STORE_KEYS
     missing: list[str] = []
 
     def one(match: re.Match[str]) -> str:
@@ -55,11 +71,12 @@ def expand(value: str, stack: Stack, keys: Sequence[str], diags: Diagnostics,
         missing.append(name)
         return ""
 
-    out = _REFERENCE.sub(one, value)
+    out = (_RUNTIME_REFERENCE if runtime_rule else _REFERENCE).sub(one, value)
+    escape = "" if runtime_rule else "; write `$${` for a literal `${`"
     for name in dict.fromkeys(missing):
         diags.error("PC367", f"environment variable `{name}` used by `{'.'.join(keys)}` of stack "
                     f"`{stack.name}` is not set", stack.span(*keys),
-                    help=f"set it before running pipec (`export {name}=...`); write `$${{` for a literal `${{`")
+                    help=f"set it before running pipec (`export {name}=...`){escape}")
     return None if missing else out
 
 
@@ -99,8 +116,12 @@ def check_target(stack: Stack, diags: Diagnostics) -> bool:
 
 
 def target_options(stack: Stack, target: Any, cli_options: Mapping[str, str], diags: Diagnostics,
-                   env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The driver's option mapping: the stack's values as ``<target>.key``, then `cli_options` (which win)."""
+                   env: Mapping[str, str] | None = None, *, expand_stores: bool = True) -> dict[str, str]:
+    """The driver's option mapping: the stack's values as ``<target>.key``, then `cli_options` (which win).
+
+    With `expand_stores` False (`pipec compile`) the store fields keep their ``${VAR}``
+    references, for the runtime shim to expand where the step runs.
+    """
     name = stack.target
     specs = {spec.name: spec for spec in getattr(target, "options", ())}
 
@@ -111,7 +132,7 @@ def target_options(stack: Stack, target: Any, cli_options: Mapping[str, str], di
     for key in COMMON_OPTION_KEYS:
         raw = getattr(stack, key)
         if raw is not None and key in specs and not overridden(key):
-            value = expand(raw, stack, (key,), diags, env)
+            value = raw if key in STORE_KEYS and not expand_stores else expand(raw, stack, (key,), diags, env)
             if value is not None:
                 chosen[key] = value
     for key, raw in stack.options.items():
@@ -170,7 +191,7 @@ def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_fla
     if target is None:
         return empty
     before = sum(d.is_error for d in diags)
-    options = target_options(stack, target, cli_options, diags, env)
+    options = target_options(stack, target, cli_options, diags, env, expand_stores=command != "compile")
     if command == "compile":
         _warn_written_secrets(stack, options, diags)
     registry = expand(stack.registry, stack, ("registry",), diags, env) if stack.registry else None
@@ -180,8 +201,10 @@ def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_fla
 
 
 def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagnostics) -> None:
-    """Warn when a URL password kept out of the config as ``${VAR}`` lands in the compiled files."""
-    applied = [(key,) for key in COMMON_OPTION_KEYS if f"{stack.target}.{key}" in options]
+    """Warn when a URL password kept out of the config as ``${VAR}`` lands in the compiled files
+    (the store fields never do: their references are compiled in, not their values)."""
+    applied = [(key,) for key in COMMON_OPTION_KEYS
+               if key not in STORE_KEYS and f"{stack.target}.{key}" in options]
     applied += [("options", key) for key in stack.options if f"{stack.target}.{key}" in options]
     for keys in applied:
         raw = getattr(stack, keys[0]) if len(keys) == 1 else stack.options[keys[1]]
@@ -195,7 +218,8 @@ def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagn
                               stack.span(*keys),
                               help="compiled files are usually committed: prefer credentials the engine "
                                    "provides at run time (e.g. a .pgpass file, a secret-backed environment or "
-                                   "IAM authentication) over a password in the URL")
+                                   "IAM authentication) over a password in the URL; `artifact_store` and "
+                                   "`metadata_store` take `${VAR}` references the steps expand themselves")
 
 
 def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -> None:
@@ -207,19 +231,29 @@ def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -
                      "with `--stack NAME`; `pipec run` runs the pipeline on this machine")
 
 
-def local_stores(stack: Stack, root: str | Path, diags: Diagnostics,
-                 env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
-    """``(artifact store, metadata store)`` of a local stack, expanded; None means the default.
+def local_stores(stack: Stack, root: str | Path, diags: Diagnostics, env: Mapping[str, str] | None = None,
+                 *, expanded: bool = False) -> tuple[str | None, str | None]:
+    """``(artifact store, metadata store)`` of a local stack; None means the default (and, for
+    a store using a variable that is not set, comes with a PC367 error).
 
     Relative folders and ``sqlite:///relative.db`` URLs are taken relative to the source root.
+    The ``${VAR}`` references stay in the result (the variables are checked, and decide whether
+    a path is relative) for `pipec run`, whose orchestrator and steps expand them in their own
+    environment; with `expanded` they are replaced by their values (for `pipec runs`).
     """
-    artifacts = metadata = None
-    if stack.artifact_store is not None:
-        artifacts = expand(stack.artifact_store, stack, ("artifact_store",), diags, env)
-    if stack.metadata_store is not None:
-        metadata = expand(stack.metadata_store, stack, ("metadata_store",), diags, env)
-    return (resolve_artifact_store(artifacts, root) if artifacts else None,
-            resolve_metadata_store(metadata, root) if metadata else None)
+    found: list[str | None] = []
+    for key, resolver in (("artifact_store", resolve_artifact_store), ("metadata_store", resolve_metadata_store)):
+        raw = getattr(stack, key)
+        value = expand(raw, stack, (key,), diags, env) if raw is not None else None
+        if not value:
+            found.append(None)
+        elif expanded:
+            found.append(resolver(value, root))
+        elif resolver(value, root) == value:
+            found.append(raw)  # not relative: kept as written
+        else:
+            found.append(resolver(raw, root))  # relative: the root goes before the references
+    return found[0], found[1]
 
 
 def resolve_artifact_store(uri: str, root: str | Path) -> str:
