@@ -519,3 +519,63 @@ def test_run_without_stack_config_keeps_its_defaults(tmp_path, cli):
     done = cli.run(["run", "run.py"], cwd=root, env=env)
     assert done.returncode == 0, done.stderr
     assert (root / ".pipec/metadata.db").is_file() and (root / ".pipec/artifacts/p").is_dir()
+
+
+RUNS_CONFIG = """\
+[project]
+name = "demo"
+
+[tool.pipec.stacks.dev]
+target = "local"
+metadata_store = "sqlite:///${PIPEC_TEST_STATE}/meta.db"
+
+[tool.pipec.stacks.prod]
+target = "ir"
+metadata_store = "postgresql://pipec:${PIPEC_TEST_UNSET_PW}@db/pipec"
+"""
+
+
+def test_runs_reads_the_local_stacks_metadata_store(tmp_path, cli):
+    root = make_root(tmp_path, {"pyproject.toml": RUNS_CONFIG})
+    env = {**cli.env(), "PIPEC_TEST_STATE": "state"}  # relative: under the source root
+    for name in (stacks.ENV_VAR, "PIPEC_METADATA_STORE"):
+        env.pop(name, None)
+    assert cli.run(["stack", "set", "dev"], cwd=root, env=env).returncode == 0
+    done = cli.run(["run", "run.py", "--run-id", "r-1"], cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (root / "state/meta.db").is_file() and not (root / ".pipec/metadata.db").exists()
+
+    def runs(*args, cwd=root, **extra):
+        return cli.run(["runs", *args], cwd=cwd, env={**env, **extra})
+
+    listed = runs("list", "--json", cwd=root / "state")  # the root is found from below
+    assert listed.returncode == 0, listed.stderr
+    assert [r["id"] for r in json.loads(listed.stdout)] == ["r-1"]
+    shown = runs("show", "p", "--json")
+    assert json.loads(shown.stdout)["status"] == "completed"
+    elsewhere = runs("--root", str(root), "list", "--json", cwd=tmp_path)
+    assert [r["id"] for r in json.loads(elsewhere.stdout)] == ["r-1"]
+
+    # The flag wins, then $PIPEC_METADATA_STORE; the built-in default stack reads ROOT/.pipec.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert runs("--metadata-store", other, "list").stdout == f"no runs (no metadata store at {tmp_path / 'other.db'})\n"
+    assert runs("list", PIPEC_METADATA_STORE=other).stdout.startswith("no runs (no metadata store at ")
+    assert runs("--stack", "default", "list").stdout == \
+        f"no runs (no metadata store at {root.resolve() / '.pipec/metadata.db'})\n"
+
+    # A missing variable is the stack's error; unknown runs name the store as written, unexpanded.
+    del env["PIPEC_TEST_STATE"]
+    missing = runs("list")
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert "error[PC367]: environment variable `PIPEC_TEST_STATE` used by `metadata_store` of stack `dev` " \
+           "is not set" in missing.stderr
+    unknown = runs("show", "nope", PIPEC_TEST_STATE=str(root / "state"))
+    assert unknown.returncode == 2
+    assert unknown.stderr == "pipec runs: error: no pipeline run or pipeline named 'nope' in " \
+                             "sqlite:///${PIPEC_TEST_STATE}/meta.db\n"
+
+    # An engine stack's store is not read from here: the local one is, with a note saying so.
+    engine = runs("--stack", "prod", "list")
+    assert engine.returncode == 0 and engine.stdout.startswith("no runs (no metadata store at ")
+    assert engine.stderr == ("pipec runs: note: stack `prod` (selected by --stack) runs on `ir`; reading the "
+                             "local metadata store (pass --metadata-store URL to read another)\n")

@@ -19,6 +19,7 @@ from .apply import (
     check_target,
     expand,
     load_target,
+    local_store,
     local_stores,
     mask_secrets,
     plan_compile,
@@ -41,6 +42,6 @@ from .select import choose, forget, remember, remembered, resolve, select
 __all__ = [
     "ACTIVE_FILE", "BUILTIN_DEFAULT", "DEFAULT", "ENV_VAR", "LOCAL", "CompilePlan", "Selection", "Stack",
     "StackConfig", "check_target", "choose", "describe", "expand", "forget", "load_config", "load_target",
-    "local_stores", "mask_secrets", "plan_compile", "remember", "remembered", "resolve", "select",
+    "local_store", "local_stores", "mask_secrets", "plan_compile", "remember", "remembered", "resolve", "select",
     "target_options",
 ]

@@ -233,27 +233,31 @@ def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -
 
 def local_stores(stack: Stack, root: str | Path, diags: Diagnostics, env: Mapping[str, str] | None = None,
                  *, expanded: bool = False) -> tuple[str | None, str | None]:
-    """``(artifact store, metadata store)`` of a local stack; None means the default (and, for
-    a store using a variable that is not set, comes with a PC367 error).
+    """``(artifact store, metadata store)`` of a local stack (see `local_store`)."""
+    return (local_store(stack, "artifact_store", root, diags, env, expanded=expanded),
+            local_store(stack, "metadata_store", root, diags, env, expanded=expanded))
+
+
+def local_store(stack: Stack, key: str, root: str | Path, diags: Diagnostics,
+                env: Mapping[str, str] | None = None, *, expanded: bool = False) -> str | None:
+    """The `key` store ("artifact_store" or "metadata_store") of a local stack; None means the
+    default (and, for a store using a variable that is not set, comes with a PC367 error).
 
     Relative folders and ``sqlite:///relative.db`` URLs are taken relative to the source root.
     The ``${VAR}`` references stay in the result (the variables are checked, and decide whether
     a path is relative) for `pipec run`, whose orchestrator and steps expand them in their own
-    environment; with `expanded` they are replaced by their values (for `pipec runs`).
+    environment; with `expanded` they are replaced by their values (to open the store here).
     """
-    found: list[str | None] = []
-    for key, resolver in (("artifact_store", resolve_artifact_store), ("metadata_store", resolve_metadata_store)):
-        raw = getattr(stack, key)
-        value = expand(raw, stack, (key,), diags, env) if raw is not None else None
-        if not value:
-            found.append(None)
-        elif expanded:
-            found.append(resolver(value, root))
-        elif resolver(value, root) == value:
-            found.append(raw)  # not relative: kept as written
-        else:
-            found.append(resolver(raw, root))  # relative: the root goes before the references
-    return found[0], found[1]
+    resolver = resolve_artifact_store if key == "artifact_store" else resolve_metadata_store
+    raw = getattr(stack, key)
+    value = expand(raw, stack, (key,), diags, env) if raw is not None else None
+    if not value:
+        return None
+    if expanded:
+        return resolver(value, root)
+    if resolver(value, root) == value:
+        return raw  # not relative: kept as written
+    return resolver(raw, root)  # relative: the root goes before the references
 
 
 def resolve_artifact_store(uri: str, root: str | Path) -> str:

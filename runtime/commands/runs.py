@@ -1,7 +1,11 @@
 """`pipec runs list [--pipeline NAME] [--limit N] [--json]` and `pipec runs show RUN [--json]`.
 
-RUN is a run id or a pipeline name (its latest run). Reads the metadata store given
-by --metadata-store, $PIPEC_METADATA_STORE, or the nearest `.pipec/metadata.db`.
+RUN is a run id or a pipeline name (its latest run). The metadata store read, by precedence
+(the first that applies, as `pipec run` writes them): ``--metadata-store``,
+``$PIPEC_METADATA_STORE``, the `metadata_store` of the active stack (or ``--stack NAME``) when
+that stack is local, else the nearest ``.pipec/metadata.db`` (above the current folder, or
+in ``--root``). Stacks are read from the source root: ``--root``, else the nearest folder
+above the current one holding a source-root marker (as `pipec stack` finds it).
 """
 
 from __future__ import annotations
@@ -17,8 +21,15 @@ HELP = "list past runs, or show one run's steps and outputs"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec runs`."""
+    from pipec.compiler.commands._common import add_stack_argument
+
     parser.add_argument("--metadata-store", metavar="URL",
-                        help="SQLAlchemy URL (default: $PIPEC_METADATA_STORE or the nearest .pipec/metadata.db)")
+                        help="SQLAlchemy URL (default: $PIPEC_METADATA_STORE, else the metadata_store of the "
+                             "active stack when it is local, else the nearest .pipec/metadata.db)")
+    add_stack_argument(parser)
+    parser.add_argument("--root", metavar="DIR",
+                        help="source root whose stacks and .pipec/ to use (default: the nearest folder above "
+                             "the current one holding pyproject.toml, pipec.toml, .pipec or .zen)")
     sub = parser.add_subparsers(dest="runs_command", metavar="ACTION")
     sub.required = True
     lister = sub.add_parser("list", help="list runs, newest first")
@@ -60,18 +71,66 @@ def run_to_json(run: Any) -> dict[str, Any]:
     }
 
 
+def choose_store(args: argparse.Namespace) -> tuple[str, str] | None:
+    """``(URL to open, URL to show)`` of the metadata store to read (see the module docstring);
+    None when the stack configuration is unusable (reported). The shown URL never holds a
+    value expanded from the environment nor a password."""
+    from pathlib import Path
+
+    from pipec.compiler.stacks import mask_secrets
+    from pipec.runtime.client import ENV_METADATA_STORE, find_default_url
+    from pipec.runtime.metadata import default_url
+
+    explicit = getattr(args, "metadata_store", None) or os.environ.get(ENV_METADATA_STORE)
+    if explicit:
+        return explicit, mask_secrets(explicit)
+    from pipec.compiler.commands import _common
+    from pipec.compiler.commands.stack import find_root
+    from pipec.compiler.diagnostics import Diagnostics
+    from pipec.compiler.stacks import local_store, resolve
+
+    given_root = getattr(args, "root", None)
+    diags = Diagnostics()
+    if given_root is not None and not Path(given_root).is_dir():
+        diags.error("PC002", f"source root `{given_root}` is not a folder")
+        _common.report(diags, None, args)
+        return None
+    root = Path(given_root).resolve() if given_root is not None else find_root(Path.cwd())
+    selection = resolve(root, getattr(args, "stack", None), diags)
+    url = shown = None
+    if selection is not None and selection.stack.is_local:
+        url = local_store(selection.stack, "metadata_store", root, diags, expanded=True)
+        shown = local_store(selection.stack, "metadata_store", root, Diagnostics())
+    if diags.has_errors:
+        _common.report(diags, root, args)
+        return None
+    if url is None:
+        url = shown = default_url(root) if given_root is not None else find_default_url()
+        stack = selection.stack if selection is not None else None
+        if stack is not None and not stack.is_local and stack.metadata_store:
+            sys.stderr.write(f"pipec runs: note: stack `{stack.name}` (selected by {selection.reason}) runs on "
+                             f"`{stack.target}`; reading the local metadata store (pass --metadata-store URL "
+                             "to read another)\n")
+    return url, mask_secrets(shown or url)
+
+
 def run(args: argparse.Namespace) -> int:
     """List or show runs."""
     from pipec.runtime.client import Client
 
-    client = Client(args.metadata_store)
+    chosen = choose_store(args)
+    if chosen is None:
+        return 2
+    url, shown = chosen
+    client = Client(url)
     sqlite_file = client.url.split(":///", 1)[1] if client.url.startswith("sqlite:///") else None
     if sqlite_file and not os.path.exists(sqlite_file):
         # Do not create an empty database just to list nothing.
+        where = shown.split(":///", 1)[1] if shown.startswith("sqlite:///") else shown
         if args.runs_command == "list":
-            sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {sqlite_file})\n")
+            sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {where})\n")
             return 0
-        sys.stderr.write(f"pipec runs: error: no metadata store at {sqlite_file}\n")
+        sys.stderr.write(f"pipec runs: error: no metadata store at {where}\n")
         return 2
     try:
         if args.runs_command == "list":
@@ -81,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                                               "start_time": _iso(r.start_time), "end_time": _iso(r.end_time)}
                                              for r in runs], indent=2) + "\n")
             elif not runs:
-                sys.stdout.write(f"no runs in {client.url}\n")
+                sys.stdout.write(f"no runs in {shown}\n")
             else:
                 rows = [("RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "STEPS")]
                 rows += [(r.id, r.pipeline_name, r.status, _iso(r.start_time) or "",
@@ -90,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         try:
             found = client.get_pipeline_run(args.run)
-        except KeyError as exc:
-            sys.stderr.write(f"pipec runs: error: {exc.args[0]}\n")
+        except KeyError:
+            sys.stderr.write(f"pipec runs: error: no pipeline run or pipeline named {args.run!r} in {shown}\n")
             return 2
         if args.json:
             sys.stdout.write(json.dumps(run_to_json(found), indent=2, sort_keys=True) + "\n")
