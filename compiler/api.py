@@ -14,7 +14,7 @@ from .diagnostics import Diagnostics, did_you_mean
 from .ir import NO_SPAN, Program
 
 #: Files or folders whose presence marks a source root.
-ROOT_MARKERS = ("pyproject.toml", ".pipec", ".zen")
+ROOT_MARKERS = ("pyproject.toml", "pipec.toml", ".pipec", ".zen")
 
 
 @dataclass
@@ -31,7 +31,7 @@ class LoadResult:
 
 
 def find_source_root(entry: Path) -> Path:
-    """The nearest ancestor of `entry` holding pyproject.toml, `.pipec` or `.zen`; else its folder."""
+    """The nearest ancestor of `entry` holding one of ROOT_MARKERS; else its folder."""
     folder = entry.resolve().parent
     for candidate in (folder, *folder.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):

@@ -579,3 +579,21 @@ def test_runs_reads_the_local_stacks_metadata_store(tmp_path, cli):
     assert engine.returncode == 0 and engine.stdout.startswith("no runs (no metadata store at ")
     assert engine.stderr == ("pipec runs: note: stack `prod` (selected by --stack) runs on `ir`; reading the "
                              "local metadata store (pass --metadata-store URL to read another)\n")
+
+
+def test_a_pipec_toml_alone_marks_the_source_root(tmp_path, monkeypatch, capsys, clean_env):
+    from pipec.compiler.api import find_source_root
+
+    root = tmp_path / "proj"
+    (root / "pipelines").mkdir(parents=True)
+    (root / "pipec.toml").write_text('[stacks.irs]\ntarget = "ir"\n')
+    (root / "pipelines/run.py").write_text(RUN_PY)
+    assert find_source_root(root / "pipelines/run.py") == root.resolve()
+    monkeypatch.chdir(root / "pipelines")
+    code, out, err = pipec(capsys, "stack", "list")
+    assert code == 0 and "irs      ir      pipec.toml:1" in out, err
+    code, out, err = pipec(capsys, "compile", "run.py", "--stack", "irs")
+    assert code == 0, err
+    assert (root / "pipelines/out/ir/p.json").is_file()
+    ir = json.loads((root / "pipelines/out/ir/p.json").read_text())
+    assert ir["pipelines"][0]["module"] == "pipelines.run"  # imports resolve from the pipec.toml folder

@@ -1,8 +1,8 @@
 """`pipec stack list|describe [NAME]|set NAME|unset`: see and choose the active stack.
 
 The source root is ``--root`` or the nearest folder above the current one holding
-pyproject.toml, .pipec or .zen (the same markers `pipec compile FILE` looks for). The
-active stack is, by precedence: ``--stack`` on a command, ``$PIPEC_STACK``, the stack
+pyproject.toml, pipec.toml, .pipec or .zen (the markers `pipec compile FILE` looks for).
+The active stack is, by precedence: ``--stack`` on a command, ``$PIPEC_STACK``, the stack
 remembered by `pipec stack set` (in ``.pipec/active-stack``), the config's ``active``,
 then ``default``.
 """
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", metavar="DIR",
                         help="source root whose stacks to use (default: the nearest folder above the current "
-                             "one holding pyproject.toml, .pipec or .zen; else the current folder)")
+                             "one holding pyproject.toml, pipec.toml, .pipec or .zen; else the current folder)")
     sub = parser.add_subparsers(dest="stack_command", metavar="ACTION")
     sub.required = True
     lister = sub.add_parser("list", parents=[common], help="list the stacks, marking the active one")
