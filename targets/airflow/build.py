@@ -53,6 +53,8 @@ class DagSpec:
     k8s_models: bool
     # Names imported from `docker.types` (docker mode: DeviceRequest, Mount).
     docker_types: Code
+    # Standard-library modules to import, in order.
+    stdlib: tuple[Code, ...]
     # Uses `Param` (the DAG has params).
     uses_param: bool
     # What to import from `airflow.sdk` on Airflow 3 ("Param", "literal"), as source.
@@ -242,6 +244,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
         constants += local_constants(resolved)
     imports = (["Param"] if param_code is not None else []) + (["literal"] if resolved.mode == "local" else [])
     return DagSpec(dag_id=dag_id, docstring=build_docstring(pipeline, dag_id, resolved.mode), mode=resolved.mode,
+                   stdlib=stdlib_imports(resolved),
                    k8s_models=k8s_models, docker_types=Code(", ".join(sorted(docker_types))), uses_param=param_code is not None,
                    sdk_imports=Code(", ".join(imports)), constants=tuple(constants),
                    dag_kwargs=tuple((identifier(k), v) for k, v in dag_kwargs.items()), tasks=tuple(tasks),
@@ -256,6 +259,13 @@ def build_edges(tasks: list[TaskSpec]) -> tuple[tuple[Code, Code], ...]:
             up = task.upstream[0] if len(task.upstream) == 1 else Code("[" + ", ".join(task.upstream) + "]")
             edges.append((up, task.var))
     return tuple(edges)
+
+
+def stdlib_imports(resolved: Resolved) -> tuple[Code, ...]:
+    """`datetime`, plus `os` and `sys` where local mode's constants need them."""
+    local = resolved.mode == "local"
+    return tuple(Code(name) for name, used in (("datetime", True), ("os", local and resolved.source_root is not None),
+                                               ("sys", local and resolved.python is None)) if used)
 
 
 def local_constants(resolved: Resolved) -> list[tuple[Code, Code, Code]]:

@@ -7,7 +7,6 @@ Pipeline parameters are DAG params: a triggered run can override them.
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 
 from airflow import DAG
