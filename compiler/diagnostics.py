@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "PC312": "scheduled DAG with a required parameter",
     "PC313": "invalid schedule time",
     "PC314": "folder artifact store not shared between the steps' containers",
+    "PC315": "name Airflow may template",
     # PC32x: kubeflow and vertex targets
     "PC320": "accelerator type unknown to Vertex AI",
     "PC321": "invalid or unsupported kubeflow/vertex setting",

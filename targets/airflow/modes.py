@@ -97,6 +97,17 @@ def argv_code(items: list[Code], indent: int, head: int = 0) -> Code:
     return Code("[\n" + "".join(f"{pad}{', '.join(line)},\n" for line in lines) + " " * indent + "]")
 
 
+def templated_map(values: dict[str, str], what: str, inp: StepInput, ext: tuple[str, ...],
+                  diags: Diagnostics) -> Code:
+    """A dict for a templated field: Airflow renders the values (escaped here), not the keys, so a
+    key holding a Jinja delimiter would read differently across provider versions (PC315)."""
+    for key in values:
+        if any(d in key for d in ("{{", "{%", "{#")):
+            diags.error("PC315", f"step `{inp.step.id}`: {what} name `{key}` holds a Jinja delimiter, which "
+                                 "Airflow may template", inp.step.span, help=f"rename the {what}")
+    return py({key: jinja_text(value, ext) for key, value in values.items()}, 8)
+
+
 def _split_run_step(argv: list[str]) -> int:
     return argv.index(RUN_STEP) + 1
 
@@ -119,7 +130,7 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
         "arguments": argv_code([argv_item(a, ext) for a in inp.argv[split:]], 8),
     }
     if inp.environment:
-        kwargs["env_vars"] = py({jinja_text(k, ext): jinja_text(v, ext) for k, v in inp.environment}, 8)
+        kwargs["env_vars"] = templated_map(dict(inp.environment), "environment variable", inp, ext, diags)
     requests, limits = kubernetes_resources(inp, diags)
     if requests:
         kwargs["container_resources"] = call("k8s.V1ResourceRequirements", indent_=8, requests=requests,
@@ -127,13 +138,11 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
     kwargs["namespace"] = py_str(jinja_text(inp.settings.namespace or options.get("namespace") or "default", ext))
     labels = {"pipec-pipeline": naming.label_value(inp.pipeline.name), "pipec-step": naming.label_value(inp.step.id),
               **inp.settings.labels}
-    kwargs["labels"] = py({jinja_text(k, ext): jinja_text(v, ext) for k, v in labels.items()}, 8)
+    kwargs["labels"] = templated_map(labels, "label", inp, ext, diags)
     if inp.settings.node_selector:
-        kwargs["node_selector"] = py({jinja_text(k, ext): jinja_text(v, ext)
-                                      for k, v in inp.settings.node_selector.items()}, 8)
+        kwargs["node_selector"] = templated_map(inp.settings.node_selector, "node selector", inp, ext, diags)
     if inp.settings.annotations:
-        kwargs["annotations"] = py({jinja_text(k, ext): jinja_text(v, ext)
-                                    for k, v in inp.settings.annotations.items()}, 8)
+        kwargs["annotations"] = templated_map(inp.settings.annotations, "annotation", inp, ext, diags)
     pvc = options.get("pvc")
     if pvc and is_local(resolved.artifact_store):
         claim = call("k8s.V1PersistentVolumeClaimVolumeSource", claim_name=jinja_text(pvc, ext))
@@ -178,7 +187,7 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
         "command": argv_code([argv_item(a, ext) for a in inp.argv], 8, head=_split_run_step(inp.argv)),
     }
     if inp.environment:
-        kwargs["environment"] = py({k: jinja_text(v, ext) for k, v in inp.environment}, 8)
+        kwargs["environment"] = templated_map(dict(inp.environment), "environment variable", inp, ext, diags)
     res = step_resources(inp.step)
     if res.cpu is not None:
         kwargs["cpus"] = py(float(res.cpu))
@@ -256,6 +265,7 @@ def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags:
     command = Code("(\n" + "".join(f"            {py_str(p)}\n" for p in pieces) + "        )")
 
     env: dict[str, Code] = {k: py_str(jinja_text(v, ext)) for k, v in inp.environment}
+    templated_map(dict(inp.environment), "environment variable", inp, ext, diags)  # checks the names
     if "python" in used:
         env["PIPEC_PYTHON"] = Code("literal(PYTHON)")
     if resolved.source_root is not None:
