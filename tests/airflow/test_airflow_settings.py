@@ -134,3 +134,17 @@ def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfi
     dag = bag.dags["tuned"]
     mounts = render(dag.get_task("train"), "manual__1", params_of(dag)).mounts
     assert [(m["Target"], m["Source"], m["Type"]) for m in mounts] == [("/data/store", "pipec-artifacts", "volume")]
+
+
+def test_local_source_root_relative_to_the_dag_file(airflow_home: Path, tmp_path: Path) -> None:
+    """A relative `source_root` is resolved against the DAG file's folder when Airflow parses it;
+    an explicit `python` replaces the worker's interpreter in the command."""
+    files, _ = _compile(tmp_path / "project", operator="local", source_root="../project", python="python3.11")
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
+    bag, _ = parse_folder(folder)
+    task = render(bag.dags["tuned"].get_task("train"), "manual__1", {"rate": 0.1})
+    assert Path(task.env["PIPEC_SOURCE_ROOT"]).resolve() == (tmp_path / "project").resolve()
+    assert "PIPEC_PYTHON" not in task.env
+    assert " && exec python3.11 -m pipec.runtime run-step" in task.bash_command
