@@ -38,7 +38,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="YAML", help="a ZenML-style YAML run configuration")
     parser.add_argument("--root", metavar="DIR",
                         help="source root that imports resolve from (default: the nearest folder above "
-                             "FILE holding pyproject.toml, .pipec or .zen; else FILE's folder)")
+                             "FILE holding pyproject.toml, pipec.toml, .pipec or .zen; else FILE's folder)")
 
 
 def add_stack_argument(parser: argparse.ArgumentParser) -> None:

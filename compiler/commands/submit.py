@@ -39,9 +39,13 @@ def record_orchestrator_url(metadata_store: str | None, run_id: str | None, pipe
     `Client` still tell when it completed."""
     if not (metadata_store and run_id and url):
         return
-    from pipec.runtime.metadata import MetadataStore
+    import os
 
-    store = MetadataStore(metadata_store)
+    from pipec.runtime.metadata import MetadataStore
+    from pipec.runtime.store_env import expand
+
+    # The option may carry ${VAR} references (kept unexpanded in the artifacts for the shim).
+    store = MetadataStore(expand(metadata_store, os.environ).value)
     try:
         store.create_pipeline_run(run_id, pipeline, orchestrator=target, num_steps=num_steps)
         store.add_run_metadata(run_id, {"orchestrator_url": url})
