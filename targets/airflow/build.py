@@ -19,10 +19,11 @@ from pipec.targets.common import step_argv, step_environment, step_image, step_r
 from . import naming
 from .escape import Code, call, identifier, py, py_str
 from .markers import sentinel
-from .modes import StepInput, build_operator, report_local_limits, report_unshared_store
+from .modes import StepInput, build_operator, report_local_limits, report_unshared_store, shim_constants
 from .options import Resolved, resolve
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
+from .shared import share, share_env, shared_flags
 
 
 @dataclass(frozen=True)
@@ -197,22 +198,30 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     order = pipeline.topological_order()
     names = {sid: Code(name) for sid, name in naming.python_names(list(order)).items()}
 
-    tasks: list[TaskSpec] = []
     k8s_models, docker_types = False, set()
     seen: set[str] = set()
     settings = read_settings(pipeline.settings, diags, pipeline.span, seen)
-    for sid in order:
+    argvs = [shim_argv(pipeline, pipeline.step(sid), context, resolved, params) for sid in order]
+    shared = shared_flags(argvs)
+    all_kwargs, envs, operators = [], [], []
+    for sid, argv in zip(order, argvs, strict=True):
         step = pipeline.step(sid)
-        inp = StepInput(pipeline, step, shim_argv(pipeline, step, context, resolved, params),
-                        step_image(pipeline, step, context), step_environment(step),
-                        read_settings(step.settings, diags, step.span, seen))
+        inp = StepInput(pipeline, step, argv, step_image(pipeline, step, context), step_environment(step),
+                        read_settings(step.settings, diags, step.span, seen), shared)
         op = build_operator(inp, resolved, params, context.options, diags)
         k8s_models |= op.k8s_models
         docker_types.update(op.docker_types)
-        kwargs = {"task_id": py(naming.task_id(step)), **op.kwargs, **build_task_retry(pipeline, step, diags),
-                  **inp.settings.task_kwargs()}
-        tasks.append(TaskSpec(names[sid], identifier(op.operator), tuple((identifier(k), v) for k, v in kwargs.items()),
-                              tuple(names[u] for u in step.upstream if u in names)))
+        all_kwargs.append({"task_id": py(naming.task_id(step)), **op.kwargs, **build_task_retry(pipeline, step, diags),
+                           **inp.settings.task_kwargs()})
+        envs.append(op.env)
+        operators.append(identifier(op.operator))
+    constants = shim_constants(resolved.mode, argvs[0], shared) if argvs else []
+    constants += share(all_kwargs, "image", "IMAGE", "An image several steps run in.")
+    constants += share_env(all_kwargs, envs)
+    constants += share(all_kwargs, "container_resources", "RESOURCES", "Resources several steps request.")
+    tasks = [TaskSpec(names[sid], operator, tuple((identifier(k), v) for k, v in kwargs.items()),
+                      tuple(names[u] for u in pipeline.step(sid).upstream if u in names))
+             for sid, kwargs, operator in zip(order, all_kwargs, operators, strict=True)]
     report_step_operator(pipeline, diags)
     report_unshared_store(resolved, context.options, diags, pipeline.span)
     if resolved.mode == "local":
@@ -239,9 +248,8 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     dag_kwargs["default_args"] = build_default_args(pipeline, diags)
 
     constants = [(Code("RUN_ID"), py_str(naming.RUN_ID_TEMPLATE),
-                  Code("The Airflow run id made safe for paths, URIs and labels: the run id the shim records."))]
-    if resolved.mode == "local":
-        constants += local_constants(resolved)
+                  Code("The Airflow run id made safe for paths, URIs and labels: the run id the shim records.")),
+                 *(local_constants(resolved) if resolved.mode == "local" else []), *constants]
     imports = (["Param"] if param_code is not None else []) + (["literal"] if resolved.mode == "local" else [])
     return DagSpec(dag_id=dag_id, docstring=build_docstring(pipeline, dag_id, resolved.mode), mode=resolved.mode,
                    stdlib=stdlib_imports(resolved),

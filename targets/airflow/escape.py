@@ -24,6 +24,11 @@ class Code(str):
     """Python source text that is already safe to paste into the DAG file."""
 
 
+class Spread(Code):
+    """``*NAME`` in a list or ``**NAME`` (as a dict key; its value is unused) in a dict literal:
+    the items of a module-level constant, written once."""
+
+
 # --------------------------------------------------------------------------- Python literals
 
 _PY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -73,7 +78,7 @@ def _container(value: list | tuple | dict, indent: int) -> Code:
     open_, close = {list: "[]", tuple: "()", dict: "{}"}[type(value)]
     inner = indent + 4
     if isinstance(value, dict):
-        items = [f"{py(k)}: {py(v, inner)}" for k, v in value.items()]
+        items = [k if isinstance(k, Spread) else f"{py(k)}: {py(v, inner)}" for k, v in value.items()]
     else:
         items = [py(v, inner) for v in value]
     one_line = ", ".join(items) + ("," if isinstance(value, tuple) and len(items) == 1 else "")
@@ -97,6 +102,12 @@ def call(function: str, *args: object, indent_: int = 0, **kwargs: object) -> Co
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def dedent(code: Code, columns: int) -> Code:
+    """`code` written at `columns` less indentation: a literal holds no raw newline (see
+    :func:`py_str`), so each line break in Code is layout."""
+    return Code(code.replace("\n" + " " * columns, "\n"))
 
 
 def identifier(name: str) -> Code:

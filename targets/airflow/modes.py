@@ -5,6 +5,9 @@
 - ``docker``: DockerOperator with the whole argv as `command`; `cpus`, `mem_limit`, GPUs as
   `device_requests`.
 
+The argv part every step shares is a module-level constant (:func:`shim_constants`, see
+`shared.py`); each task spreads it and adds its own options.
+
 A folder artifact store is inside each container: option `pvc` (kubernetes) or `docker_volume`
 (docker) mounts a shared volume there, else PC314 warns.
 - ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
@@ -20,14 +23,14 @@ from dataclasses import dataclass
 
 from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import Pipeline, Resources, Span, StepInvocation
-from pipec.runtime.command import RUN_STEP
 from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resources
 
 from . import naming
-from .escape import Code, Expr, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
+from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
 from .markers import split_sentinels
 from .options import SOURCE_ROOT_ENV, Resolved
 from .settings import AirflowSettings
+from .shared import Argv, Env, split_argv
 
 #: Operators' `template_ext`: a templated string ending with one is read as a template file.
 #: KubernetesPodOperator's is empty in recent providers, (".yaml", ".yml", ".json") in older ones.
@@ -48,6 +51,8 @@ class OperatorSpec:
     k8s_models: bool = False
     # Names to import from `docker.types` (DeviceRequest, Mount).
     docker_types: tuple[str, ...] = ()
+    # The environment, filled in by `shared.share_env` where `kwargs` holds a placeholder.
+    env: Env | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class StepInput:
     environment: list[tuple[str, str]]
     # The step's Airflow settings.
     settings: AirflowSettings
+    # Shim flags whose options every step shares (written once, see `shared.shared_flags`).
+    shared: tuple[str, ...] = ()
 
 
 def _expr(marker: str) -> Expr:
@@ -97,19 +104,45 @@ def argv_code(items: list[Code], indent: int, head: int = 0) -> Code:
     return Code("[\n" + "".join(f"{pad}{', '.join(line)},\n" for line in lines) + " " * indent + "]")
 
 
-def templated_map(values: dict[str, str], what: str, inp: StepInput, ext: tuple[str, ...],
-                  diags: Diagnostics) -> Code:
-    """A dict for a templated field: Airflow renders the values (escaped here), not the keys, so a
-    key holding a Jinja delimiter would read differently across provider versions (PC315)."""
+def templated_values(values: dict[str, str], what: str, inp: StepInput, ext: tuple[str, ...],
+                     diags: Diagnostics) -> dict[str, Code]:
+    """The values of a dict for a templated field as source: Airflow renders the values (escaped
+    here), not the keys, so a key holding a Jinja delimiter would read differently across provider
+    versions (PC315)."""
     for key in values:
         if any(d in key for d in ("{{", "{%", "{#")):
             diags.error("PC315", f"step `{inp.step.id}`: {what} name `{key}` holds a Jinja delimiter, which "
                                  "Airflow may template", inp.step.span, help=f"rename the {what}")
-    return py({key: jinja_text(value, ext) for key, value in values.items()}, 8)
+    return {key: py_str(jinja_text(value, ext)) for key, value in values.items()}
 
 
-def _split_run_step(argv: list[str]) -> int:
-    return argv.index(RUN_STEP) + 1
+def templated_map(values: dict[str, str], what: str, inp: StepInput, ext: tuple[str, ...],
+                  diags: Diagnostics) -> Code:
+    """:func:`templated_values` as a dict literal."""
+    return py(templated_values(values, what, inp, ext, diags), 8)
+
+
+def _spread_args(parts: Argv) -> list[Code]:
+    return [Spread("*SHIM_ARGS")] if parts.common else []
+
+
+def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[tuple[Code, Code, Code]]:
+    """The module-level constants with the argv part every step shares, for one step's `argv`."""
+    parts = split_argv(argv, shared)
+    if mode == "local":
+        variables = _local_variables([])
+        lines = bash_lines(parts.head, parts.common, variables, first=True)
+        pieces = [jinja_concat([line], BASH_TEMPLATE_EXT, final=False) for line in lines]
+        command = Code("(\n" + "".join(f"    {py_str(p)}\n" for p in pieces) + ")")
+        return [(Code("SHIM_COMMAND"), command,
+                 Code("Starts the shim from the source root, with the options every step shares."))]
+    ext = KPO_TEMPLATE_EXT if mode == "kubernetes" else DOCKER_TEMPLATE_EXT
+    out = [(Code("SHIM"), py([argv_item(a, ext) for a in parts.head]),
+            Code("The pipec runtime shim: each task runs one step with it."))]
+    if parts.common:
+        out.append((Code("SHIM_ARGS"), argv_code([argv_item(a, ext) for a in parts.common], 0),
+                    Code("The shim's options every step shares; each task adds its own.")))
+    return out
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -123,14 +156,16 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
                         diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
     ext = KPO_TEMPLATE_EXT
-    split = _split_run_step(inp.argv)
+    parts = split_argv(inp.argv, inp.shared)
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
-        "cmds": py([argv_item(a, ext) for a in inp.argv[:split]], 8),
-        "arguments": argv_code([argv_item(a, ext) for a in inp.argv[split:]], 8),
+        "cmds": Code("SHIM"),
+        "arguments": argv_code(_spread_args(parts) + [argv_item(a, ext) for a in parts.own], 8),
     }
+    env = None
     if inp.environment:
-        kwargs["env_vars"] = templated_map(dict(inp.environment), "environment variable", inp, ext, diags)
+        env = Env("env_vars", templated_values(dict(inp.environment), "environment variable", inp, ext, diags), {})
+        kwargs["env_vars"] = Code("")
     requests, limits = kubernetes_resources(inp, diags)
     if requests:
         kwargs["container_resources"] = call("k8s.V1ResourceRequirements", indent_=8, requests=requests,
@@ -150,7 +185,7 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
                                           persistent_volume_claim=claim)], 8)
         kwargs["volume_mounts"] = py([call("k8s.V1VolumeMount", indent_=12, name="pipec-artifacts",
                                            mount_path=local_path(resolved.artifact_store))], 8)
-    return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests) or "volumes" in kwargs)
+    return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests) or "volumes" in kwargs, env=env)
 
 
 def local_path(store: str) -> str:
@@ -182,12 +217,17 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                     diags: Diagnostics) -> OperatorSpec:
     """DockerOperator arguments for one step."""
     ext = DOCKER_TEMPLATE_EXT
+    parts = split_argv(inp.argv, inp.shared)
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
-        "command": argv_code([argv_item(a, ext) for a in inp.argv], 8, head=_split_run_step(inp.argv)),
+        "command": argv_code([Spread("*SHIM"), *_spread_args(parts)] + [argv_item(a, ext) for a in parts.own], 8,
+                             head=1 + len(_spread_args(parts))),
     }
+    env = None
     if inp.environment:
-        kwargs["environment"] = templated_map(dict(inp.environment), "environment variable", inp, ext, diags)
+        env = Env("environment", templated_values(dict(inp.environment), "environment variable", inp, ext, diags),
+                  {})
+        kwargs["environment"] = Code("")
     res = step_resources(inp.step)
     if res.cpu is not None:
         kwargs["cpus"] = py(float(res.cpu))
@@ -208,7 +248,7 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
     kwargs["docker_url"] = py(options.get("docker_url") or "unix://var/run/docker.sock")
     kwargs["mount_tmp_dir"] = py(False)
     kwargs["auto_remove"] = py("success")
-    return OperatorSpec("DockerOperator", kwargs, docker_types=types)
+    return OperatorSpec("DockerOperator", kwargs, docker_types=types, env=env)
 
 
 def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> None:
@@ -234,16 +274,17 @@ def _shell_word(item: str, variables: dict[str, str], ext: tuple[str, ...]) -> s
     return "".join(out)
 
 
-def bash_lines(argv: list[str], variables: dict[str, str]) -> list[str]:
-    """The shell command (one string per line: ``cd`` and ``exec`` with the shim, then one
-    ``--flag value`` pair per line) running `argv` from the source root."""
+def bash_lines(head: list[str], options: list[str], variables: dict[str, str], first: bool) -> list[str]:
+    """Shell command lines: with `first`, ``cd`` to the source root and ``exec`` of the shim
+    (`head`); then one ``--flag value`` pair of `options` per line."""
     ext = BASH_TEMPLATE_EXT
-    split = _split_run_step(argv)
-    head = " ".join(_shell_word(a, variables, ext) for a in argv[:split])
-    lines = [f'cd -- "${{{SOURCE_ROOT_ENV}:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}}"'
-             f" && exec {head}"]
+    lines = []
+    if first:
+        shim = " ".join(_shell_word(a, variables, ext) for a in head)
+        lines.append(f'cd -- "${{{SOURCE_ROOT_ENV}:?the pipeline source root: set it on the worker or compile with '
+                     f'--option source_root=DIR}}" && exec {shim}')
     flag_only = False  # the last line holds a flag still waiting for its value
-    for item in argv[split:]:
+    for item in options:
         word = _shell_word(item, variables, ext)
         if flag_only and not item.startswith("--"):
             lines[-1] += " " + word
@@ -254,15 +295,23 @@ def bash_lines(argv: list[str], variables: dict[str, str]) -> list[str]:
     return lines
 
 
-def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags: Diagnostics) -> OperatorSpec:
-    """BashOperator arguments for one step."""
-    ext = BASH_TEMPLATE_EXT
-    used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
+def _local_variables(params: list[str]) -> dict[str, str]:
     variables = {"run-id": "PIPEC_RUN_ID", "python": "PIPEC_PYTHON"}
     variables.update({f"param:{n}": param_variable(n, i) for i, n in enumerate(params)})
-    lines = bash_lines(inp.argv, variables)
+    return variables
+
+
+def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags: Diagnostics) -> OperatorSpec:
+    """BashOperator arguments for one step: ``SHIM_COMMAND`` (see :func:`shim_constants`) plus
+    the step's own options."""
+    ext = BASH_TEMPLATE_EXT
+    used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
+    variables = _local_variables(params)
+    parts = split_argv(inp.argv, inp.shared)
+    lines = bash_lines(parts.head, parts.own, variables, first=not parts.common)
     pieces = [jinja_concat([line], ext, final=i == len(lines) - 1) for i, line in enumerate(lines)]
-    command = Code("(\n" + "".join(f"            {py_str(p)}\n" for p in pieces) + "        )")
+    command = Code(("SHIM_COMMAND + (\n" if parts.common else "(\n")
+                   + "".join(f"            {py_str(p)}\n" for p in pieces) + "        )")
 
     env: dict[str, Code] = {k: py_str(jinja_text(v, ext)) for k, v in inp.environment}
     templated_map(dict(inp.environment), "environment variable", inp, ext, diags)  # checks the names
@@ -271,10 +320,10 @@ def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags:
     if resolved.source_root is not None:
         env[SOURCE_ROOT_ENV] = Code("literal(SOURCE_ROOT)")
     env["PIPEC_RUN_ID"] = Code("RUN_ID")
-    for marker in sorted(m for m in used if m.startswith("param:")):
-        env[variables[marker]] = py_str(jinja_concat([_expr(marker)]))
+    extra = {variables[m]: py_str(jinja_concat([_expr(m)])) for m in sorted(m for m in used if m.startswith("param:"))}
     _unsupported_pod_settings(inp, "local", diags)
-    return OperatorSpec("BashOperator", {"bash_command": command, "env": py(env, 8), "append_env": py(True)})
+    return OperatorSpec("BashOperator", {"bash_command": command, "env": Code(""), "append_env": py(True)},
+                        env=Env("env", env, extra))
 
 
 def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: Span) -> None:

@@ -18,6 +18,18 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "diamond",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE = "pipec.local/diamond:25cac8e92c2cb573"
 
 with DAG(
     dag_id="diamond",
@@ -31,16 +43,11 @@ with DAG(
 ) as dag:
     t_load = DockerOperator(
         task_id="load",
-        image="pipec.local/diamond:25cac8e92c2cb573",
+        image=IMAGE,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "load",
-            "--pipeline", "diamond",
             "--step-id", "load",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--param", "n={{ params['n'] | tojson }}",
             "--output", "output=list",
         ],
@@ -51,16 +58,11 @@ with DAG(
 
     t_stats = DockerOperator(
         task_id="stats",
-        image="pipec.local/diamond:25cac8e92c2cb573",
+        image=IMAGE,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "stats",
-            "--pipeline", "diamond",
             "--step-id", "stats",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "values=load/output",
             "--output", "output=dict",
         ],
@@ -71,16 +73,11 @@ with DAG(
 
     t_scale = DockerOperator(
         task_id="scale",
-        image="pipec.local/diamond:25cac8e92c2cb573",
+        image=IMAGE,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "scale",
-            "--pipeline", "diamond",
             "--step-id", "scale",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "values=load/output",
             "--param", "factor={{ params['factor'] | tojson }}",
             "--output", "output=float",
@@ -94,16 +91,11 @@ with DAG(
 
     t_join = DockerOperator(
         task_id="join",
-        image="pipec.local/diamond:25cac8e92c2cb573",
+        image=IMAGE,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "join",
-            "--pipeline", "diamond",
             "--step-id", "join",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "summary=stats/output",
             "--input", "scaled_total=scale/output",
             "--output", "output=dict",

@@ -26,6 +26,19 @@ except ImportError:  # Airflow 2.9 / 2.10
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: Local mode: steps run with the Python that parses this file (pipec must be installed).
 PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --module run"
+    " --pipeline diamond"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 4"
+)
+#: Environment variables several tasks set.
+ENV = {"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID}
 
 with DAG(
     dag_id="diamond",
@@ -39,70 +52,38 @@ with DAG(
 ) as dag:
     t_load = BashOperator(
         task_id="load",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function load"
-            " --pipeline diamond"
             " --step-id load"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 4"
             " --param n=\"$PIPEC_PARAM_n\""
             " --output output=list"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_n": "{{ params['n'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_n": "{{ params['n'] | tojson }}"},
         append_env=True,
     )
 
     t_stats = BashOperator(
         task_id="stats",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function stats"
-            " --pipeline diamond"
             " --step-id stats"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 4"
             " --input values=load/output"
             " --output output=dict"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_scale = BashOperator(
         task_id="scale",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function scale"
-            " --pipeline diamond"
             " --step-id scale"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 4"
             " --input values=load/output"
             " --param factor=\"$PIPEC_PARAM_factor\""
             " --output output=float"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_factor": "{{ params['factor'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_factor": "{{ params['factor'] | tojson }}"},
         append_env=True,
         retries=1,
         retry_delay=datetime.timedelta(seconds=1),
@@ -110,22 +91,14 @@ with DAG(
 
     t_join = BashOperator(
         task_id="join",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function join"
-            " --pipeline diamond"
             " --step-id join"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 4"
             " --input summary=stats/output"
             " --input scaled_total=scale/output"
             " --output output=dict"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 

@@ -18,6 +18,16 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "hostile_strings",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
 
 with DAG(
     dag_id="hostile_strings",
@@ -33,14 +43,9 @@ with DAG(
         task_id="echo_values.v2-final",
         image="pipec.local/hostile_strings:86c69482ded22bb6",
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "echo",
-            "--pipeline", "hostile_strings",
             "--step-id", "echo_values.v2-final",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--param", "quote_mix=\"it's \\\"double\\\" and 'single'\"",
             "--param", "multiline=\"line one\\nline two\\n\\ttabbed\\r\\nwindows line\"",
             "--param", "{{ 'jinja=\"{{ ds }} {% if x %}y{% endif %} {# c #}\"' }}",
@@ -63,14 +68,9 @@ with DAG(
         task_id="check",
         image="pipec.local/hostile_strings:166e0afe6a095e5e",
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "check",
-            "--pipeline", "hostile_strings",
             "--step-id", "check",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "values=echo_values.v2-final/output",
             "--param", "label={{ params['note'] | tojson }}",
             "--output", "output=bool",

@@ -26,6 +26,17 @@ except ImportError:  # Airflow 2.9 / 2.10
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: Local mode: steps run with the Python that parses this file (pipec must be installed).
 PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --module run"
+    " --pipeline hostile_strings"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 2"
+)
 
 with DAG(
     dag_id="hostile_strings",
@@ -39,17 +50,9 @@ with DAG(
 ) as dag:
     t_echo_values_v2_final = BashOperator(
         task_id="echo_values.v2-final",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function echo"
-            " --pipeline hostile_strings"
             " --step-id echo_values.v2-final"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 2"
             " --param 'quote_mix=\"it'\"'\"'s \\\"double\\\" and '\"'\"'single'\"'\"'\"'"
             " --param 'multiline=\"line one\\nline two\\n\\ttabbed\\r\\nwindows line\"'"
             "{{ ' --param \\'jinja=\"{{ ds }} {% if x %}y{% endif %} {# c #}\"\\'' }}"
@@ -69,17 +72,9 @@ with DAG(
 
     t_check = BashOperator(
         task_id="check",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function check"
-            " --pipeline hostile_strings"
             " --step-id check"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 2"
             " --input values=echo_values.v2-final/output"
             " --param label=\"$PIPEC_PARAM_note\""
             " --output output=bool"

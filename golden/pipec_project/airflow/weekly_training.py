@@ -19,6 +19,24 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--pipeline", "weekly_training",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE_1 = "pipec.local/weekly_training:99dd08eea885f77c"
+#: An image several steps run in.
+IMAGE_2 = "pipec.local/weekly_training:5bf734e4155831cd"
+#: Resources several steps request.
+RESOURCES = k8s.V1ResourceRequirements(
+    requests={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
+    limits={"memory": "4Gi", "nvidia.com/gpu": "1"},
+)
 
 with DAG(
     dag_id="weekly_training",
@@ -37,15 +55,12 @@ with DAG(
     t_load_raw = KubernetesPodOperator(
         task_id="load_raw",
         image="pipec.local/weekly_training:2bef235f00569015",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "load_raw",
-            "--pipeline", "weekly_training",
             "--step-id", "load_raw",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--param", "source={{ params['source'] | tojson }}",
             "--output", "output=list",
         ],
@@ -55,16 +70,13 @@ with DAG(
 
     t_clean = KubernetesPodOperator(
         task_id="clean",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "clean",
-            "--pipeline", "weekly_training",
             "--step-id", "clean",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=load_raw/output",
             "--output", "output=list",
         ],
@@ -74,16 +86,13 @@ with DAG(
 
     t_shard_0 = KubernetesPodOperator(
         task_id="shard_0",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_0",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=0",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -95,25 +104,19 @@ with DAG(
 
     t_fit_0 = KubernetesPodOperator(
         task_id="fit_0",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_2,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_0",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_0/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
             "--no-cache",
         ],
-        container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-            limits={"memory": "4Gi", "nvidia.com/gpu": "1"},
-        ),
+        container_resources=RESOURCES,
         namespace="default",
         labels={"pipec-pipeline": "weekly_training", "pipec-step": "fit_0"},
         retries=3,
@@ -123,16 +126,13 @@ with DAG(
 
     t_shard_1 = KubernetesPodOperator(
         task_id="shard_1",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_1",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=1",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -144,25 +144,19 @@ with DAG(
 
     t_fit_1 = KubernetesPodOperator(
         task_id="fit_1",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_2,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_1",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_1/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
             "--no-cache",
         ],
-        container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-            limits={"memory": "4Gi", "nvidia.com/gpu": "1"},
-        ),
+        container_resources=RESOURCES,
         namespace="default",
         labels={"pipec-pipeline": "weekly_training", "pipec-step": "fit_1"},
         retries=3,
@@ -172,16 +166,13 @@ with DAG(
 
     t_shard_2 = KubernetesPodOperator(
         task_id="shard_2",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=2",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -193,25 +184,19 @@ with DAG(
 
     t_fit_2 = KubernetesPodOperator(
         task_id="fit_2",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_2,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_2/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
             "--no-cache",
         ],
-        container_resources=k8s.V1ResourceRequirements(
-            requests={"cpu": "2", "memory": "4Gi", "nvidia.com/gpu": "1"},
-            limits={"memory": "4Gi", "nvidia.com/gpu": "1"},
-        ),
+        container_resources=RESOURCES,
         namespace="default",
         labels={"pipec-pipeline": "weekly_training", "pipec-step": "fit_2"},
         retries=3,
@@ -221,16 +206,13 @@ with DAG(
 
     t_merge = KubernetesPodOperator(
         task_id="merge",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "merge",
-            "--pipeline", "weekly_training",
             "--step-id", "merge",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "first=fit_0/output",
             "--input", "second=fit_1/output",
             "--input", "third=fit_2/output",
@@ -242,16 +224,13 @@ with DAG(
 
     t_score = KubernetesPodOperator(
         task_id="score",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
+            *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "score",
-            "--pipeline", "weekly_training",
             "--step-id", "score",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=merge/output",
             "--input", "rows=clean/output",
             "--output", "output=float",

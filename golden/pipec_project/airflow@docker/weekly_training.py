@@ -19,6 +19,19 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--pipeline", "weekly_training",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE_1 = "pipec.local/weekly_training:99dd08eea885f77c"
+#: An image several steps run in.
+IMAGE_2 = "pipec.local/weekly_training:5bf734e4155831cd"
 
 with DAG(
     dag_id="weekly_training",
@@ -38,14 +51,10 @@ with DAG(
         task_id="load_raw",
         image="pipec.local/weekly_training:2bef235f00569015",
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "load_raw",
-            "--pipeline", "weekly_training",
             "--step-id", "load_raw",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--param", "source={{ params['source'] | tojson }}",
             "--output", "output=list",
         ],
@@ -56,16 +65,12 @@ with DAG(
 
     t_clean = DockerOperator(
         task_id="clean",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "clean",
-            "--pipeline", "weekly_training",
             "--step-id", "clean",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=load_raw/output",
             "--output", "output=list",
         ],
@@ -76,16 +81,12 @@ with DAG(
 
     t_shard_0 = DockerOperator(
         task_id="shard_0",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_0",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=0",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -98,16 +99,12 @@ with DAG(
 
     t_fit_0 = DockerOperator(
         task_id="fit_0",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
+        image=IMAGE_2,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_0",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_0/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
@@ -126,16 +123,12 @@ with DAG(
 
     t_shard_1 = DockerOperator(
         task_id="shard_1",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_1",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=1",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -148,16 +141,12 @@ with DAG(
 
     t_fit_1 = DockerOperator(
         task_id="fit_1",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
+        image=IMAGE_2,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_1",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_1/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
@@ -176,16 +165,12 @@ with DAG(
 
     t_shard_2 = DockerOperator(
         task_id="shard_2",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.ops",
             "--function", "shard",
-            "--pipeline", "weekly_training",
             "--step-id", "shard_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=clean/output",
             "--param", "index=2",
             "--param", "count={{ params['shards'] | tojson }}",
@@ -198,16 +183,12 @@ with DAG(
 
     t_fit_2 = DockerOperator(
         task_id="fit_2",
-        image="pipec.local/weekly_training:5bf734e4155831cd",
+        image=IMAGE_2,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "fit",
-            "--pipeline", "weekly_training",
             "--step-id", "fit_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "rows=shard_2/output",
             "--param", "alpha={{ params['alpha'] | tojson }}",
             "--output", "output=dict",
@@ -226,16 +207,12 @@ with DAG(
 
     t_merge = DockerOperator(
         task_id="merge",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "merge",
-            "--pipeline", "weekly_training",
             "--step-id", "merge",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "first=fit_0/output",
             "--input", "second=fit_1/output",
             "--input", "third=fit_2/output",
@@ -248,16 +225,12 @@ with DAG(
 
     t_score = DockerOperator(
         task_id="score",
-        image="pipec.local/weekly_training:99dd08eea885f77c",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
+            *SHIM, *SHIM_ARGS,
             "--module", "steps.train",
             "--function", "score",
-            "--pipeline", "weekly_training",
             "--step-id", "score",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=merge/output",
             "--input", "rows=clean/output",
             "--output", "output=float",

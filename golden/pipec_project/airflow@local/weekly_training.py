@@ -26,6 +26,18 @@ except ImportError:  # Airflow 2.9 / 2.10
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: Local mode: steps run with the Python that parses this file (pipec must be installed).
 PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --pipeline weekly_training"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 10"
+)
+#: Environment variables several tasks set.
+ENV = {"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID}
 
 with DAG(
     dag_id="weekly_training",
@@ -43,97 +55,57 @@ with DAG(
 ) as dag:
     t_load_raw = BashOperator(
         task_id="load_raw",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.ops"
             " --function load_raw"
-            " --pipeline weekly_training"
             " --step-id load_raw"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --param source=\"$PIPEC_PARAM_source\""
             " --output output=list"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_source": "{{ params['source'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_source": "{{ params['source'] | tojson }}"},
         append_env=True,
     )
 
     t_clean = BashOperator(
         task_id="clean",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.ops"
             " --function clean"
-            " --pipeline weekly_training"
             " --step-id clean"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=load_raw/output"
             " --output output=list"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_shard_0 = BashOperator(
         task_id="shard_0",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.ops"
             " --function shard"
-            " --pipeline weekly_training"
             " --step-id shard_0"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=clean/output"
             " --param index=0"
             " --param count=\"$PIPEC_PARAM_shards\""
             " --output output=list"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}"},
         append_env=True,
     )
 
     t_fit_0 = BashOperator(
         task_id="fit_0",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.train"
             " --function fit"
-            " --pipeline weekly_training"
             " --step-id fit_0"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=shard_0/output"
             " --param alpha=\"$PIPEC_PARAM_alpha\""
             " --output output=dict"
             " --no-cache"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}"},
         append_env=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=5),
@@ -142,53 +114,31 @@ with DAG(
 
     t_shard_1 = BashOperator(
         task_id="shard_1",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.ops"
             " --function shard"
-            " --pipeline weekly_training"
             " --step-id shard_1"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=clean/output"
             " --param index=1"
             " --param count=\"$PIPEC_PARAM_shards\""
             " --output output=list"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}"},
         append_env=True,
     )
 
     t_fit_1 = BashOperator(
         task_id="fit_1",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.train"
             " --function fit"
-            " --pipeline weekly_training"
             " --step-id fit_1"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=shard_1/output"
             " --param alpha=\"$PIPEC_PARAM_alpha\""
             " --output output=dict"
             " --no-cache"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}"},
         append_env=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=5),
@@ -197,53 +147,31 @@ with DAG(
 
     t_shard_2 = BashOperator(
         task_id="shard_2",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.ops"
             " --function shard"
-            " --pipeline weekly_training"
             " --step-id shard_2"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=clean/output"
             " --param index=2"
             " --param count=\"$PIPEC_PARAM_shards\""
             " --output output=list"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_shards": "{{ params['shards'] | tojson }}"},
         append_env=True,
     )
 
     t_fit_2 = BashOperator(
         task_id="fit_2",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.train"
             " --function fit"
-            " --pipeline weekly_training"
             " --step-id fit_2"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input rows=shard_2/output"
             " --param alpha=\"$PIPEC_PARAM_alpha\""
             " --output output=dict"
             " --no-cache"
         ),
-        env={
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_alpha": "{{ params['alpha'] | tojson }}"},
         append_env=True,
         retries=3,
         retry_delay=datetime.timedelta(seconds=5),
@@ -252,44 +180,30 @@ with DAG(
 
     t_merge = BashOperator(
         task_id="merge",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.train"
             " --function merge"
-            " --pipeline weekly_training"
             " --step-id merge"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input first=fit_0/output"
             " --input second=fit_1/output"
             " --input third=fit_2/output"
             " --output output=dict"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_score = BashOperator(
         task_id="score",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
+        bash_command=SHIM_COMMAND + (
             " --module steps.train"
             " --function score"
-            " --pipeline weekly_training"
             " --step-id score"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input model=merge/output"
             " --input rows=clean/output"
             " --output output=float"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 

@@ -13,6 +13,18 @@ from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperato
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "test_pipeline",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE = "pipec.local/test_pipeline:785d7adade769a54"
 
 with DAG(
     dag_id="test_pipeline",
@@ -25,16 +37,12 @@ with DAG(
 ) as dag:
     t_data_checker = KubernetesPodOperator(
         task_id="data_checker",
-        image="pipec.local/test_pipeline:785d7adade769a54",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "data_checker",
-            "--pipeline", "test_pipeline",
             "--step-id", "data_checker",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--output", "output=bool",
         ],
         namespace="default",
@@ -43,16 +51,12 @@ with DAG(
 
     t_get_dataframe = KubernetesPodOperator(
         task_id="get_dataframe",
-        image="pipec.local/test_pipeline:785d7adade769a54",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "get_dataframe",
-            "--pipeline", "test_pipeline",
             "--step-id", "get_dataframe",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--output", "output=pandas.DataFrame",
         ],
         namespace="default",
@@ -61,16 +65,12 @@ with DAG(
 
     t_splitter = KubernetesPodOperator(
         task_id="splitter",
-        image="pipec.local/test_pipeline:785d7adade769a54",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "splitter",
-            "--pipeline", "test_pipeline",
             "--step-id", "splitter",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "df=get_dataframe/output",
             "--param", "params={\"test_size\":0.25,\"random_state\":42}",
             "--output", "X_train=pandas.DataFrame",
@@ -84,16 +84,12 @@ with DAG(
 
     t_trainer = KubernetesPodOperator(
         task_id="trainer",
-        image="pipec.local/test_pipeline:785d7adade769a54",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "trainer",
-            "--pipeline", "test_pipeline",
             "--step-id", "trainer",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "X_train=splitter/X_train",
             "--input", "y_train=splitter/y_train",
             "--input", "X_test=splitter/X_test",
@@ -108,16 +104,12 @@ with DAG(
 
     t_reporter = KubernetesPodOperator(
         task_id="reporter",
-        image="pipec.local/test_pipeline:785d7adade769a54",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "reporter",
-            "--pipeline", "test_pipeline",
             "--step-id", "reporter",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=trainer/model",
             "--input", "accuracy=trainer/accuracy",
             "--output", "output=str",

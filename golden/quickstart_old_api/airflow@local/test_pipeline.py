@@ -25,6 +25,19 @@ except ImportError:  # Airflow 2.9 / 2.10
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: Local mode: steps run with the Python that parses this file (pipec must be installed).
 PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --module run"
+    " --pipeline test_pipeline"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 5"
+)
+#: Environment variables several tasks set.
+ENV = {"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID}
 
 with DAG(
     dag_id="test_pipeline",
@@ -37,55 +50,31 @@ with DAG(
 ) as dag:
     t_data_checker = BashOperator(
         task_id="data_checker",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function data_checker"
-            " --pipeline test_pipeline"
             " --step-id data_checker"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 5"
             " --output output=bool"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_get_dataframe = BashOperator(
         task_id="get_dataframe",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function get_dataframe"
-            " --pipeline test_pipeline"
             " --step-id get_dataframe"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 5"
             " --output output=pandas.DataFrame"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_splitter = BashOperator(
         task_id="splitter",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function splitter"
-            " --pipeline test_pipeline"
             " --step-id splitter"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 5"
             " --input df=get_dataframe/output"
             " --param 'params={\"test_size\":0.25,\"random_state\":42}'"
             " --output X_train=pandas.DataFrame"
@@ -93,23 +82,15 @@ with DAG(
             " --output y_train=pandas.Series"
             " --output y_test=pandas.Series"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_trainer = BashOperator(
         task_id="trainer",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function trainer"
-            " --pipeline test_pipeline"
             " --step-id trainer"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 5"
             " --input X_train=splitter/X_train"
             " --input y_train=splitter/y_train"
             " --input X_test=splitter/X_test"
@@ -118,28 +99,20 @@ with DAG(
             " --output model=sklearn.base.ClassifierMixin"
             " --output accuracy=float"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_reporter = BashOperator(
         task_id="reporter",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function reporter"
-            " --pipeline test_pipeline"
             " --step-id reporter"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 5"
             " --input model=trainer/model"
             " --input accuracy=trainer/accuracy"
             " --output output=str"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 

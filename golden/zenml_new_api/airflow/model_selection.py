@@ -19,6 +19,22 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "model_selection",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE_1 = "pipec.local/model_selection:9dc82fcaf521187a"
+#: An image several steps run in.
+IMAGE_2 = "pipec.local/model_selection:a2fb8f4e1d753dc5"
+#: Environment variables several tasks set.
+ENV = {"PYTHONUNBUFFERED": "1"}
 
 with DAG(
     dag_id="model_selection",
@@ -32,75 +48,59 @@ with DAG(
 ) as dag:
     t_load_data = KubernetesPodOperator(
         task_id="load_data",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "load_data",
-            "--pipeline", "model_selection",
             "--step-id", "load_data",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--output", "dataset=pandas.DataFrame",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "load_data"},
     )
 
     t_schema_check = KubernetesPodOperator(
         task_id="schema_check",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "validate_schema",
-            "--pipeline", "model_selection",
             "--step-id", "schema_check",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "schema_check"},
     )
 
     t_describe = KubernetesPodOperator(
         task_id="describe",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "describe",
-            "--pipeline", "model_selection",
             "--step-id", "describe",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
             "--output", "output_0=int",
             "--output", "output_1=int",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "describe"},
     )
 
     t_split_data = KubernetesPodOperator(
         task_id="split_data",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "split_data",
-            "--pipeline", "model_selection",
             "--step-id", "split_data",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
             "--param", "test_size={{ params['test_size'] | tojson }}",
             "--output", "X_train=pandas.DataFrame",
@@ -108,30 +108,26 @@ with DAG(
             "--output", "y_train=pandas.Series",
             "--output", "y_test=pandas.Series",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "split_data"},
     )
 
     t_train_logreg = KubernetesPodOperator(
         task_id="train_logreg",
-        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_2,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "train_model",
-            "--pipeline", "model_selection",
             "--step-id", "train_logreg",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "X_train=split_data/X_train",
             "--input", "y_train=split_data/y_train",
             "--param", "model_type=\"logreg\"",
             "--param", "C=0.5",
             "--output", "model=sklearn.base.ClassifierMixin",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "2", "memory": "4G", "nvidia.com/gpu": "1"},
             limits={"memory": "4G", "nvidia.com/gpu": "1"},
@@ -145,45 +141,37 @@ with DAG(
 
     t_evaluate = KubernetesPodOperator(
         task_id="evaluate",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "evaluate",
-            "--pipeline", "model_selection",
             "--step-id", "evaluate",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=train_logreg/model",
             "--input", "X_test=split_data/X_test",
             "--input", "y_test=split_data/y_test",
             "--output", "output=float",
             "--no-cache",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "evaluate"},
     )
 
     t_train_forest = KubernetesPodOperator(
         task_id="train_forest",
-        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_2,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "train_model",
-            "--pipeline", "model_selection",
             "--step-id", "train_forest",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "X_train=split_data/X_train",
             "--input", "y_train=split_data/y_train",
             "--param", "model_type=\"forest\"",
             "--output", "model=sklearn.base.ClassifierMixin",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         container_resources=k8s.V1ResourceRequirements(
             requests={"cpu": "4", "memory": "8G", "nvidia.com/gpu": "1"},
             limits={"memory": "8G", "nvidia.com/gpu": "1"},
@@ -197,68 +185,56 @@ with DAG(
 
     t_evaluate_2 = KubernetesPodOperator(
         task_id="evaluate_2",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "evaluate",
-            "--pipeline", "model_selection",
             "--step-id", "evaluate_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=train_forest/model",
             "--input", "X_test=split_data/X_test",
             "--input", "y_test=split_data/y_test",
             "--output", "output=float",
             "--no-cache",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "evaluate_2"},
     )
 
     t_pick_winner = KubernetesPodOperator(
         task_id="pick_winner",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "pick_winner",
-            "--pipeline", "model_selection",
             "--step-id", "pick_winner",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "logreg_accuracy=evaluate/output",
             "--input", "forest_accuracy=evaluate_2/output",
             "--output", "winner=str",
             "--output", "best_accuracy=float",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "pick_winner"},
     )
 
     t_write_report = KubernetesPodOperator(
         task_id="write_report",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
-        cmds=["python", "-m", "pipec.runtime", "run-step"],
+        image=IMAGE_1,
+        cmds=SHIM,
         arguments=[
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM_ARGS,
             "--function", "write_report",
-            "--pipeline", "model_selection",
             "--step-id", "write_report",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "winner=pick_winner/winner",
             "--input", "best_accuracy=pick_winner/best_accuracy",
             "--input", "n_rows=describe/output_0",
             "--output", "output=str",
             "--no-cache",
         ],
-        env_vars={"PYTHONUNBUFFERED": "1"},
+        env_vars=ENV,
         namespace="default",
         labels={"pipec-pipeline": "model_selection", "pipec-step": "write_report"},
     )

@@ -19,6 +19,22 @@ except ImportError:  # Airflow 2.9 / 2.10
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "model_selection",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+#: An image several steps run in.
+IMAGE_1 = "pipec.local/model_selection:9dc82fcaf521187a"
+#: An image several steps run in.
+IMAGE_2 = "pipec.local/model_selection:a2fb8f4e1d753dc5"
+#: Environment variables several tasks set.
+ENV = {"PYTHONUNBUFFERED": "1"}
 
 with DAG(
     dag_id="model_selection",
@@ -32,19 +48,14 @@ with DAG(
 ) as dag:
     t_load_data = DockerOperator(
         task_id="load_data",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "load_data",
-            "--pipeline", "model_selection",
             "--step-id", "load_data",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--output", "dataset=pandas.DataFrame",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -52,19 +63,14 @@ with DAG(
 
     t_schema_check = DockerOperator(
         task_id="schema_check",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "validate_schema",
-            "--pipeline", "model_selection",
             "--step-id", "schema_check",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -72,21 +78,16 @@ with DAG(
 
     t_describe = DockerOperator(
         task_id="describe",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "describe",
-            "--pipeline", "model_selection",
             "--step-id", "describe",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
             "--output", "output_0=int",
             "--output", "output_1=int",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -94,16 +95,11 @@ with DAG(
 
     t_split_data = DockerOperator(
         task_id="split_data",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "split_data",
-            "--pipeline", "model_selection",
             "--step-id", "split_data",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "dataset=load_data/dataset",
             "--param", "test_size={{ params['test_size'] | tojson }}",
             "--output", "X_train=pandas.DataFrame",
@@ -111,7 +107,7 @@ with DAG(
             "--output", "y_train=pandas.Series",
             "--output", "y_test=pandas.Series",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -119,23 +115,18 @@ with DAG(
 
     t_train_logreg = DockerOperator(
         task_id="train_logreg",
-        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
+        image=IMAGE_2,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "train_model",
-            "--pipeline", "model_selection",
             "--step-id", "train_logreg",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "X_train=split_data/X_train",
             "--input", "y_train=split_data/y_train",
             "--param", "model_type=\"logreg\"",
             "--param", "C=0.5",
             "--output", "model=sklearn.base.ClassifierMixin",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         cpus=2.0,
         mem_limit=4000000000,
         device_requests=[DeviceRequest(count=1, capabilities=[["gpu"]])],
@@ -149,23 +140,18 @@ with DAG(
 
     t_evaluate = DockerOperator(
         task_id="evaluate",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "evaluate",
-            "--pipeline", "model_selection",
             "--step-id", "evaluate",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=train_logreg/model",
             "--input", "X_test=split_data/X_test",
             "--input", "y_test=split_data/y_test",
             "--output", "output=float",
             "--no-cache",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -173,22 +159,17 @@ with DAG(
 
     t_train_forest = DockerOperator(
         task_id="train_forest",
-        image="pipec.local/model_selection:a2fb8f4e1d753dc5",
+        image=IMAGE_2,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "train_model",
-            "--pipeline", "model_selection",
             "--step-id", "train_forest",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "X_train=split_data/X_train",
             "--input", "y_train=split_data/y_train",
             "--param", "model_type=\"forest\"",
             "--output", "model=sklearn.base.ClassifierMixin",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         cpus=4.0,
         mem_limit=8000000000,
         device_requests=[DeviceRequest(count=1, capabilities=[["gpu"]])],
@@ -202,23 +183,18 @@ with DAG(
 
     t_evaluate_2 = DockerOperator(
         task_id="evaluate_2",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "evaluate",
-            "--pipeline", "model_selection",
             "--step-id", "evaluate_2",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "model=train_forest/model",
             "--input", "X_test=split_data/X_test",
             "--input", "y_test=split_data/y_test",
             "--output", "output=float",
             "--no-cache",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -226,22 +202,17 @@ with DAG(
 
     t_pick_winner = DockerOperator(
         task_id="pick_winner",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "pick_winner",
-            "--pipeline", "model_selection",
             "--step-id", "pick_winner",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "logreg_accuracy=evaluate/output",
             "--input", "forest_accuracy=evaluate_2/output",
             "--output", "winner=str",
             "--output", "best_accuracy=float",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",
@@ -249,23 +220,18 @@ with DAG(
 
     t_write_report = DockerOperator(
         task_id="write_report",
-        image="pipec.local/model_selection:9dc82fcaf521187a",
+        image=IMAGE_1,
         command=[
-            "python", "-m", "pipec.runtime", "run-step",
-            "--source-root", "/app",
-            "--module", "run",
+            *SHIM, *SHIM_ARGS,
             "--function", "write_report",
-            "--pipeline", "model_selection",
             "--step-id", "write_report",
-            "--run-id", RUN_ID,
-            "--artifact-store", "/pipec/artifacts",
             "--input", "winner=pick_winner/winner",
             "--input", "best_accuracy=pick_winner/best_accuracy",
             "--input", "n_rows=describe/output_0",
             "--output", "output=str",
             "--no-cache",
         ],
-        environment={"PYTHONUNBUFFERED": "1"},
+        environment=ENV,
         docker_url="unix://var/run/docker.sock",
         mount_tmp_dir=False,
         auto_remove="success",

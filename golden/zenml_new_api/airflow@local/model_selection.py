@@ -26,6 +26,19 @@ except ImportError:  # Airflow 2.9 / 2.10
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: Local mode: steps run with the Python that parses this file (pipec must be installed).
 PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --module run"
+    " --pipeline model_selection"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 10"
+)
+#: Environment variables several tasks set.
+ENV = {"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID}
 
 with DAG(
     dag_id="model_selection",
@@ -39,76 +52,44 @@ with DAG(
 ) as dag:
     t_load_data = BashOperator(
         task_id="load_data",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function load_data"
-            " --pipeline model_selection"
             " --step-id load_data"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --output dataset=pandas.DataFrame"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_schema_check = BashOperator(
         task_id="schema_check",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function validate_schema"
-            " --pipeline model_selection"
             " --step-id schema_check"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input dataset=load_data/dataset"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_describe = BashOperator(
         task_id="describe",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function describe"
-            " --pipeline model_selection"
             " --step-id describe"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input dataset=load_data/dataset"
             " --output output_0=int"
             " --output output_1=int"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_split_data = BashOperator(
         task_id="split_data",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function split_data"
-            " --pipeline model_selection"
             " --step-id split_data"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input dataset=load_data/dataset"
             " --param test_size=\"$PIPEC_PARAM_test_size\""
             " --output X_train=pandas.DataFrame"
@@ -116,35 +97,22 @@ with DAG(
             " --output y_train=pandas.Series"
             " --output y_test=pandas.Series"
         ),
-        env={
-            "PYTHONUNBUFFERED": "1",
-            "PIPEC_PYTHON": literal(PYTHON),
-            "PIPEC_RUN_ID": RUN_ID,
-            "PIPEC_PARAM_test_size": "{{ params['test_size'] | tojson }}",
-        },
+        env={**ENV, "PIPEC_PARAM_test_size": "{{ params['test_size'] | tojson }}"},
         append_env=True,
     )
 
     t_train_logreg = BashOperator(
         task_id="train_logreg",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function train_model"
-            " --pipeline model_selection"
             " --step-id train_logreg"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input X_train=split_data/X_train"
             " --input y_train=split_data/y_train"
             " --param 'model_type=\"logreg\"'"
             " --param C=0.5"
             " --output model=sklearn.base.ClassifierMixin"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
         retries=2,
         retry_delay=datetime.timedelta(seconds=10),
@@ -153,46 +121,30 @@ with DAG(
 
     t_evaluate = BashOperator(
         task_id="evaluate",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function evaluate"
-            " --pipeline model_selection"
             " --step-id evaluate"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input model=train_logreg/model"
             " --input X_test=split_data/X_test"
             " --input y_test=split_data/y_test"
             " --output output=float"
             " --no-cache"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_train_forest = BashOperator(
         task_id="train_forest",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function train_model"
-            " --pipeline model_selection"
             " --step-id train_forest"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input X_train=split_data/X_train"
             " --input y_train=split_data/y_train"
             " --param 'model_type=\"forest\"'"
             " --output model=sklearn.base.ClassifierMixin"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
         retries=2,
         retry_delay=datetime.timedelta(seconds=10),
@@ -201,69 +153,45 @@ with DAG(
 
     t_evaluate_2 = BashOperator(
         task_id="evaluate_2",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function evaluate"
-            " --pipeline model_selection"
             " --step-id evaluate_2"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input model=train_forest/model"
             " --input X_test=split_data/X_test"
             " --input y_test=split_data/y_test"
             " --output output=float"
             " --no-cache"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_pick_winner = BashOperator(
         task_id="pick_winner",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function pick_winner"
-            " --pipeline model_selection"
             " --step-id pick_winner"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input logreg_accuracy=evaluate/output"
             " --input forest_accuracy=evaluate_2/output"
             " --output winner=str"
             " --output best_accuracy=float"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
     t_write_report = BashOperator(
         task_id="write_report",
-        bash_command=(
-            "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
-            " --source-root ."
-            " --module run"
+        bash_command=SHIM_COMMAND + (
             " --function write_report"
-            " --pipeline model_selection"
             " --step-id write_report"
-            " --run-id \"$PIPEC_RUN_ID\""
-            " --artifact-store .pipec/artifacts"
-            " --metadata-store sqlite:///.pipec/metadata.db"
-            " --num-steps 10"
             " --input winner=pick_winner/winner"
             " --input best_accuracy=pick_winner/best_accuracy"
             " --input n_rows=describe/output_0"
             " --output output=str"
             " --no-cache"
         ),
-        env={"PYTHONUNBUFFERED": "1", "PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env=ENV,
         append_env=True,
     )
 
