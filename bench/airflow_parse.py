@@ -3,8 +3,11 @@
 For each size, the pipeline module of `bench/compile.py` (a chain that also fans out, then fans
 in) is compiled with `pipec compile --target airflow` in the default `kubernetes` mode and in
 `local` mode. Next to each generated DAG file goes a minimal hand-written DAG of the same
-shape: the same operator class per task, the same task ids and the same dependencies, with
-only the arguments an operator needs (an image and a command; a bash command).
+shape, as a person would write it to run the same pipeline: the same operator class per task,
+the same task ids and the same dependencies, the pipeline's run-time parameters as DAG
+`params` (plain values), and per task only what an operator needs to run that task's step: an
+image (one module-level constant) and a command naming the step, or a bash command doing so.
+No namespace, labels, retries, tags or data wiring: those are pipec's extra work, and count.
 
 One process per mode imports Airflow once (as the dag-processor does before it forks its
 parsers), parses every file once to warm up, then alternates the files, timing `DagBag(file)`:
@@ -102,27 +105,38 @@ def _generate(n: int) -> str:
     return module.generate(n)
 
 
-def _shape(source: Path) -> tuple[str, list[str], list[tuple[str, str]]]:
-    """(pipeline name, task ids in order, dependency edges) of the pipeline in `source`."""
+def _shape(source: Path) -> tuple[str, list[str], list[tuple[str, str]], dict[str, object]]:
+    """(pipeline name, task ids in order, dependency edges, run-time parameters with their values)
+    of the pipeline in `source`."""
     from pipec.compiler.api import load
+    from pipec.targets.airflow.build import runtime_parameters
     from pipec.targets.airflow.naming import dag_id, task_id
 
     result = load(source, root=source.parent)
     pipeline = result.program.pipelines[0]
     ids = {step.id: task_id(step) for step in pipeline.steps}
     edges = sorted((ids[a], ids[b]) for a, b in pipeline.graph.edges)
-    return dag_id(pipeline), [ids[s.id] for s in pipeline.steps], edges
+    params = {}
+    for name in runtime_parameters(pipeline):
+        param = pipeline.parameter(name)
+        params[name] = param.value if param.known else param.default
+    return dag_id(pipeline), [ids[s.id] for s in pipeline.steps], edges, params
 
 
-def hand_written(mode: str, dag_id: str, tasks: list[str], edges: list[tuple[str, str]]) -> str:
-    """A minimal DAG file with `tasks` and `edges`, one operator of `mode`'s class per task."""
+def hand_written(mode: str, dag_id: str, tasks: list[str], edges: list[tuple[str, str]],
+                 params: dict[str, object]) -> str:
+    """A minimal DAG file with `tasks`, `edges` and `params`, one operator of `mode`'s class per
+    task, each running its own step (the task ids are identifiers here)."""
     if mode == "kubernetes":
-        make = 'KubernetesPodOperator(task_id="{0}", image="python:3.11", cmds=["python", "-c", "pass"])'
+        make = 'KubernetesPodOperator(task_id="{0}", image=IMAGE, cmds=["python", "-m", "steps", "{0}"])'
+        constants = ['IMAGE = "python:3.11"', ""]
     else:
-        make = 'BashOperator(task_id="{0}", bash_command="true")'
-    lines = ["import datetime", "", "from airflow import DAG", MODES[mode], "",
+        make = 'BashOperator(task_id="{0}", bash_command="python -m steps {0}")'
+        constants = []
+    dag_params = f", params={params!r}" if params else ""
+    lines = ["import datetime", "", "from airflow import DAG", MODES[mode], "", *constants,
              f'with DAG(dag_id="{dag_id}", schedule=None, start_date=datetime.datetime(2024, 1, 1), '
-             "catchup=False):"]
+             f"catchup=False{dag_params}):"]
     lines += [f"    {t} = " + make.format(t) for t in tasks]
     lines += [f"    {a} >> {b}" for a, b in edges]
     return "\n".join(lines) + "\n"
@@ -166,12 +180,12 @@ def main(argv: list[str] | None = None) -> int:
             (project / ".pipec").mkdir(exist_ok=True)  # marks the source root
             source = project / "run.py"
             source.write_text(_generate(n), encoding="utf-8")
-            dag_id, tasks, edges = _shape(source)
+            dag_id, tasks, edges, params = _shape(source)
             for mode in modes:
                 generated = _compile(source, mode, project / f"out_{mode}", args.python)
                 hand = project / f"hand_{mode}" / generated.name
                 hand.parent.mkdir(exist_ok=True)
-                hand.write_text(hand_written(mode, dag_id, tasks, edges), encoding="utf-8")
+                hand.write_text(hand_written(mode, dag_id, tasks, edges, params), encoding="utf-8")
                 files[mode, n] = (generated, hand)
         results: dict[tuple[str, str, int], tuple[float, float]] = {}
         for regime in REGIMES:
