@@ -12,7 +12,7 @@ Stacks live in ``ROOT/pipec.toml`` (top level) or ``ROOT/pyproject.toml`` (under
     image = "ghcr.io/acme/train:1.4"
     registry = "ghcr.io/acme"
     artifact_store = "s3://acme-ml/pipec"
-    options = { operator = "kubernetes", retries = 2 }
+    options = { operator = "kubernetes", max_active_runs = 2 }
 
 When both files exist, pipec.toml wins and stacks in pyproject.toml are reported as
 ignored (a warning). Every problem becomes a diagnostic pointing at the offending key;
