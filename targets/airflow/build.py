@@ -144,7 +144,11 @@ def build_params(pipeline: Pipeline, params: list[str], scheduled: bool, diags: 
 
 
 def build_default_args(pipeline: Pipeline, diags: Diagnostics) -> Code:
-    """`default_args`: the pipeline's retry policy (steps that differ set their own)."""
+    """`default_args`: the pipeline's retry policy (steps that differ set their own).
+
+    ``retries=0`` stays when nothing retries: Airflow's default is the deployment's
+    ``[core] default_task_retries``, not 0, and a pipeline without a retry policy must not retry
+    where an administrator raised it. It costs nothing measurable per task (bench/airflow_parse.py)."""
     return py(retry_kwargs(retrying(pipeline.settings.retry), diags, pipeline.span), 4)
 
 
