@@ -4,7 +4,8 @@ For each size (10, 100, 1,000 steps) it generates the pipeline of `bench/compile
 reads step i-1 and step (i-1)//2, a final step fans in the last 8, one `int` pipeline
 parameter) twice: as a pipec module, and written with kfp's DSL the way it compiles to the
 same spec: one container component per step running the shim, `.after()` for each data edge
-(pipec passes data through its artifact store), the parameter flowing into the first step.
+(pipec passes data through its artifact store), the parameter flowing into the first step
+(`--kfp-components python`: kfp's lightweight Python components passing the ints instead).
 Two measurements, each the best of --runs after one untimed warm-up:
 
 - whole process: `python -m pipec compile FILE --target kubeflow` against `python FILE`
@@ -47,8 +48,12 @@ def _bench_compile():
     return module
 
 
-def generate_kfp(n: int, fan_in: int) -> str:
-    """A kfp DSL module for the same DAG as `bench/compile.py`'s `generate(n)`."""
+def generate_kfp(n: int, fan_in: int, style: str = "container") -> str:
+    """A kfp DSL module for the same DAG as `bench/compile.py`'s `generate(n)`: container
+    components running the shim (`style="container"`, the spec pipec writes), or kfp's
+    lightweight Python components passing the ints as KFP parameters (`"python"`)."""
+    if style == "python":
+        return _generate_kfp_python(n, fan_in)
     lines = ['"""Generated kfp benchmark pipeline."""', "", "import sys", "", "from kfp import compiler, dsl", "",
              f"IMAGE = {IMAGE!r}", 'RUN = ["python", "-m", "pipec.runtime", "run-step"]', ""]
 
@@ -69,9 +74,28 @@ def generate_kfp(n: int, fan_in: int) -> str:
         deps = sorted({f"t{i - 1}", f"t{(i - 1) // 2}"})
         lines.append(f"    t{i} = s{i}().after({', '.join(deps)})")
     lines.append(f"    s{n - 1}().after({', '.join(f't{j}' for j in last)})")
-    lines += ["", "", "def build(out):", "    compiler.Compiler().compile(bench, out)", "", "",
-              'if __name__ == "__main__":', "    build(sys.argv[1])", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _KFP_MAIN)
+
+
+_KFP_MAIN = ["", "", "def build(out):", "    compiler.Compiler().compile(bench, out)", "", "",
+             'if __name__ == "__main__":', "    build(sys.argv[1])", ""]
+
+
+def _generate_kfp_python(n: int, fan_in: int) -> str:
+    lines = ['"""Generated kfp benchmark pipeline (Python components)."""', "", "import sys", "",
+             "from kfp import compiler, dsl", ""]
+    component = ["", "@dsl.component(base_image='python:3.11-slim')"]
+    lines += [*component, "def s0(seed: int) -> int:", "    return seed", ""]
+    for i in range(1, n - 1):
+        lines += [*component, f"def s{i}(a: int, b: int) -> int:", f"    return a + b + {i}", ""]
+    last = list(range(max(0, n - 1 - fan_in), n - 1))
+    params = ", ".join(f"x{k}: int" for k in range(len(last)))
+    lines += [*component, f"def s{n - 1}({params}):", f"    print({' + '.join(f'x{k}' for k in range(len(last)))})"]
+    lines += ["", f'@dsl.pipeline(name="bench-{n}")', "def bench(seed: int = 1):", "    v0 = s0(seed=seed).output"]
+    for i in range(1, n - 1):
+        lines.append(f"    v{i} = s{i}(a=v{i - 1}, b=v{(i - 1) // 2}).output")
+    lines.append(f"    s{n - 1}({', '.join(f'x{k}=v{j}' for k, j in enumerate(last))})")
+    return "\n".join(lines + _KFP_MAIN)
 
 
 PIPEC_DRIVER = textwrap.dedent('''
@@ -138,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated step counts")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement; the best counts")
+    parser.add_argument("--kfp-components", choices=("container", "python"), default="container",
+                        help="container: the spec pipec writes (default); python: kfp's lightweight components")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args(argv)
     if not SIDE_PYTHON.is_file():
@@ -156,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             folder.mkdir()
             (folder / ".pipec").touch()  # the source root: nothing above it is scanned
             (folder / "bench.py").write_text(bench_compile.generate(n), encoding="utf-8")
-            (work / f"kfp_{n}.py").write_text(generate_kfp(n, bench_compile.FAN_IN), encoding="utf-8")
+            (work / f"kfp_{n}.py").write_text(generate_kfp(n, bench_compile.FAN_IN, args.kfp_components), encoding="utf-8")
             pipec_cmd = [sys.executable, "-m", "pipec", "compile", "bench.py", "--target", "kubeflow",
                          "--option", "artifact_store=s3://bench/artifacts", "--out", str(work / f"out{n}")]
             whole = (time_process(pipec_cmd, folder, args.runs),
@@ -177,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         speedup, cpu_speedup = theirs / ours, theirs_cpu / ours_cpu
         missed |= goal is not None and speedup < goal
         verdict = "" if goal is None else f"≥ {goal:g}× {'ok' if speedup >= goal else '**missed**'}"
-        table.append(f"| {n:,} | {ours:.3f} | {theirs:.3f} | {speedup:.1f}× | {ours_cpu:.3f} | {theirs_cpu:.3f} "
-                     f"| {cpu_speedup:.1f}× | {verdict} | {ours_in:.3f} / {theirs_in:.3f} | {theirs_in / ours_in:.1f}× |")
-    print(f"best of {args.runs}; whole process = the command (wall clock; CPU = user + system), "
+        table.append(f"| {n:,} | {ours:.3f} | {theirs:.3f} | {speedup:.2f}× | {ours_cpu:.3f} | {theirs_cpu:.3f} "
+                     f"| {cpu_speedup:.2f}× | {verdict} | {ours_in:.3f} / {theirs_in:.3f} | {theirs_in / ours_in:.2f}× |")
+    print(f"kfp with {args.kfp_components} components; best of {args.runs}; whole process = the command (wall clock; CPU = user + system), "
           "in process = after imports (CPU); goal on the wall-clock speed-up")
     print("\n".join(table))
     return 1 if args.strict and missed else 0
