@@ -6,7 +6,9 @@ through :func:`load`, so they all report problems the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,23 @@ def find_source_root(entry: Path) -> Path:
     return folder
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a burst of allocation.
+
+    Parsing builds hundreds of thousands of long-lived libcst nodes; each collection
+    scans them all again, which costs a quarter of a 1,000-step compile, and none of
+    them is garbage. The previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load(
     path: str | Path,
     *,
@@ -54,6 +73,19 @@ def load(
     `config` is a ZenML-style YAML run configuration. `pipeline` keeps only the
     pipeline of that name.
     """
+    with gc_paused():
+        return _load(path, root=root, params=params, config=config, pipeline=pipeline, checks=checks)
+
+
+def _load(
+    path: str | Path,
+    *,
+    root: str | Path | None,
+    params: Mapping[str, str] | None,
+    config: str | Path | None,
+    pipeline: str | None,
+    checks: bool,
+) -> LoadResult:
     from .frontend import build_program
 
     entry = Path(path)

@@ -57,6 +57,7 @@ def _plural(n: int, word: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compile, then write the files atomically or compare them (--check)."""
+    from pipec.compiler.api import gc_paused
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import compile_targets, expand_names, parse_assignments
     from pipec.compiler.stacks import plan_compile
@@ -64,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     pre = Diagnostics()
     options = parse_assignments(args.option, "PC302", "--option", pre)
-    result = _common.load_source(args, pre)
-    plan = plan_compile(result.root, args.target, args.stack, options, result.diagnostics)
-    files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry)
+    with gc_paused():  # a short burst of allocation with no garbage worth collecting
+        result = _common.load_source(args, pre)
+        plan = plan_compile(result.root, args.target, args.stack, options, result.diagnostics)
+        files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry)
     _common.report(diags, result.root, args)
     if diags.has_errors:
         return _common.EXIT_USER_ERROR
