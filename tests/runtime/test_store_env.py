@@ -246,18 +246,41 @@ def _airflow_argvs(text: str, pipeline, tmp_path: Path) -> list[list[str]]:
         return jinja2.Environment().from_string(template).render(context)
 
     tree = ast.parse(text)
+    # Module-level constants the tasks share (SHIM, SHIM_ARGS, SHIM_COMMAND, ENV...), by name.
+    consts = {node.targets[0].id: node.value for node in tree.body
+              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+
+    def items(node: ast.expr) -> list[str]:  # a list literal, `*NAME` spread from its constant
+        out = []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                out += items(consts[e.value.id])
+            else:
+                out.append(render(e.value) if isinstance(e, ast.Constant) else "RUN_ID")
+        return out
+
+    def text_of(node: ast.expr) -> str:  # a string literal, a constant's name, or `a + b`
+        if isinstance(node, ast.BinOp):
+            return text_of(node.left) + text_of(node.right)
+        return ast.literal_eval(consts[node.id] if isinstance(node, ast.Name) else node)
+
+    def keys(node: ast.expr) -> list[str]:  # a dict literal's keys, `**NAME` from its constant
+        if isinstance(node, ast.Name):
+            return keys(consts[node.id])
+        return [k for key, value in zip(node.keys, node.values, strict=True)
+                for k in ([ast.literal_eval(key)] if key is not None else keys(value))]
+
     argvs = []
     for call in ast.walk(tree):
         if not isinstance(call, ast.Call):
             continue
         kwargs = {k.arg: k.value for k in call.keywords}
         if "arguments" in kwargs or "command" in kwargs:  # Kubernetes / Docker
-            items = kwargs.get("arguments") or kwargs["command"]
-            argv = [render(e.value) if isinstance(e, ast.Constant) else "RUN_ID" for e in items.elts]
+            argv = items(kwargs.get("arguments") or kwargs["command"])
             argvs.append(["python", "-m", "pipec.runtime", "run-step", *argv] if "arguments" in kwargs else argv)
         elif "bash_command" in kwargs:
-            command = render(ast.literal_eval(kwargs["bash_command"]))
-            env = {ast.literal_eval(k): "1" for k in kwargs["env"].keys}
+            command = render(text_of(kwargs["bash_command"]))
+            env = dict.fromkeys(keys(kwargs["env"]), "1")
             af = _import_from(TESTS / "airflow", "af_helpers")
             argv, _ = af.run_bash_recorded(command, env, tmp_path / f"task{len(argvs)}")
             argvs.append(["python", *argv])
