@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from ..diagnostics import Diagnostics
@@ -44,7 +44,7 @@ class SourceFile:
     start_lines: dict[int, int]
 
     def __post_init__(self) -> None:
-        self._located: dict[int, tuple[int, dict[cst.CSTNode, CodeRange]]] = {}
+        self._located: dict[int, tuple[int, dict[cst.CSTNode, _Range]]] = {}
 
     def statement_span(self, stmt: cst.CSTNode) -> Span:
         """The span of a top-level statement's first line (no position pass needed)."""
@@ -57,23 +57,55 @@ class SourceFile:
         rng = ranges.get(node)
         if rng is None:
             return self.statement_span(top)
-        return Span(self.rel, rng.start.line + offset, rng.start.column + 1,
-                    rng.end.line + offset, rng.end.column + 1)
+        start_line, start_col, end_line, end_col = rng
+        return Span(self.rel, start_line + offset, start_col + 1, end_line + offset, end_col + 1)
 
-    def _locate(self, top: cst.CSTNode) -> tuple[int, dict[cst.CSTNode, CodeRange]]:
+    def _locate(self, top: cst.CSTNode) -> tuple[int, dict[cst.CSTNode, _Range]]:
         key = id(top)
         if key not in self._located:
             sub = self.tree.with_changes(body=[top], header=[], footer=[])
             ranges = _positions(sub)
             anchor = ranges.get(top)
-            first = anchor.start.line if anchor is not None else 1
+            first = anchor[0] if anchor is not None else 1
             offset = self.start_lines.get(key, first) - first
-            self._located[key] = (offset, dict(ranges))
+            self._located[key] = (offset, ranges)
         return self._located[key]
 
 
+#: A node's range as PositionProvider computes it: start line (1-based), start column
+#: (0-based), end line, end column; plain tuples, as building libcst's frozen
+#: CodeRange/CodePosition for every node costs more than the code generation itself.
+_Range = tuple[int, int, int, int]
+
+
+class _Syntactic:
+    """PositionProvidingCodegenState.record_syntactic_position as a plain context manager
+    (the generator-based original costs a generator and a contextlib wrapper per node)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: _CodegenState, node: cst.CSTNode, start_node: cst.CSTNode | None,
+                 end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+        self.line, self.column = state.line, state.column
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        state = self.state
+        computed = state.ranges
+        start = computed[self.start_node][:2] if self.start_node is not None else (self.line, self.column)
+        end = computed[self.end_node][2:] if self.end_node is not None else (state.line, state.column)
+        computed[self.node] = (*start, *end)
+
+
 class _CodegenState(PositionProvidingCodegenState):
-    """PositionProvider's code generation state with a fast path for one-line tokens."""
+    """PositionProvider's code generation state, recording plain tuples (see `_Range`)
+    and with a fast path for tokens without line breaks (nearly all of them)."""
+
+    ranges: dict[cst.CSTNode, _Range]
+    starts: list[tuple[int, int]]
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
@@ -86,16 +118,28 @@ class _CodegenState(PositionProvidingCodegenState):
         for token in self.indent_tokens:
             self.add_token(token)
 
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.starts.append((self.line, self.column))
 
-def _positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self.starts.pop()
+        if node not in self.ranges:  # a syntactic position recorded inside wins, as in libcst
+            self.ranges[node] = (*start, self.line, self.column)
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> _Syntactic:
+        return _Syntactic(self, node, start_node, end_node)
+
+
+def _positions(module: cst.Module) -> dict[cst.CSTNode, _Range]:
     """PositionProvider's ranges for every node of `module` (libcst's own algorithm:
     the module is generated once while each node records where it starts and ends)."""
-    provider = PositionProvider()
-    provider._computed = {}
     state = _CodegenState(default_indent=module.default_indent, default_newline=module.default_newline,
-                          provider=provider)
+                          provider=PositionProvider())
+    state.ranges = {}
+    state.starts = []
     module._codegen(state)
-    return provider._computed
+    return state.ranges
 
 
 def _start_lines(tree: cst.Module, parsed: ast.Module) -> dict[int, int]:
