@@ -50,6 +50,7 @@ def _tables() -> Any:
     from sqlalchemy import (
         BigInteger,
         Column,
+        Double,
         Float,
         ForeignKey,
         Index,
@@ -60,6 +61,8 @@ def _tables() -> Any:
         Text,
     )
 
+    # Epoch seconds need a double: MySQL/MariaDB's FLOAT is single precision (minutes apart today).
+    Seconds = Float().with_variant(Double(), "mysql", "mariadb")  # noqa: N806
     meta = MetaData()
     Table("pipec_schema", meta, Column("version", Integer, primary_key=True, autoincrement=False))
     Table("pipec_pipeline_runs", meta,
@@ -67,8 +70,8 @@ def _tables() -> Any:
           Column("pipeline", String(255), nullable=False, index=True),
           Column("status", String(16), nullable=False),
           Column("orchestrator", String(64), nullable=False),
-          Column("started_at", Float, nullable=False),
-          Column("ended_at", Float),
+          Column("started_at", Seconds, nullable=False),
+          Column("ended_at", Seconds),
           Column("parameters", Text, nullable=False, default="{}"),
           Column("num_steps", Integer))
     Table("pipec_step_runs", meta,
@@ -77,8 +80,8 @@ def _tables() -> Any:
           Column("step_id", String(255), nullable=False),
           Column("attempt", Integer, nullable=False),
           Column("status", String(16), nullable=False),
-          Column("started_at", Float, nullable=False),
-          Column("ended_at", Float),
+          Column("started_at", Seconds, nullable=False),
+          Column("ended_at", Seconds),
           Column("cache_key", String(64)),
           Column("cached_from", Integer),
           Column("logs_uri", Text),
