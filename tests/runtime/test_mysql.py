@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from rt_helpers import load_pipeline, make_project
-from test_local_run import DIAMOND
+from test_local_run import DIAMOND, KILL
 from test_metadata_store import WRITER
 
 from pipec.runtime import Client, run_pipeline, shim_command
@@ -188,6 +189,32 @@ def test_diamond_cache_and_source_change(server: MariaDBServer, tmp_path: Path) 
     assert isinstance(client.get_pipeline_run(first.run_id).steps["load"].outputs["output"].load(), pd.DataFrame)
     assert [r.id for r in client.list_pipeline_runs()][:3] == [third.run_id, second.run_id, first.run_id]
     assert not (root / ".pipec" / "metadata.db").exists()
+
+
+def test_sigkill_then_rerun(server: MariaDBServer, tmp_path: Path) -> None:
+    url = server.create_database()
+    root = make_project(tmp_path, KILL)
+    (root / "slow").write_text("")
+    pipe = load_pipeline(root)
+    box: dict[str, object] = {}
+    runner = threading.Thread(target=lambda: box.update(result=run_pipeline(pipe, root, metadata_store=url)))
+    runner.start()
+    pid_file = root / "slow.pid"
+    deadline = time.monotonic() + 30
+    while not pid_file.exists():
+        assert time.monotonic() < deadline and runner.is_alive()
+        time.sleep(0.01)
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    runner.join(60)
+    killed = box["result"]
+    assert killed.steps["produce"].status == "failed" and killed.steps["consume"].status == "skipped"
+    store = md.MetadataStore(url)
+    assert [s.status for s in store.step_runs(killed.run_id) if s.step_id == "produce"] == ["failed"]
+    store.close()
+    (root / "slow").unlink()
+    rerun = run_pipeline(pipe, root, metadata_store=url)
+    assert rerun.steps["produce"].status == "completed" and rerun.steps["independent"].status == "cached"
+    assert Client(url).get_pipeline_run(rerun.run_id).steps["consume"].outputs["output"].load() == 5000
 
 
 def test_engine_style_parallel_shims(server: MariaDBServer, tmp_path: Path) -> None:
