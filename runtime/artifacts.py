@@ -282,12 +282,10 @@ class ArtifactStore:
         except BaseException:
             self.fs.rm(tmp)
             raise
-        # Payloads of earlier attempts in this folder are now unreachable.
-        current = posixpath.basename(info.payload)
-        if info.payload.startswith(rel_dir + "/"):
-            for entry in self.fs.listdir(folder):
-                if entry.startswith("data-") and entry != current:
-                    self.fs.rm(self.fs.join(folder, entry))
+        # Payloads of earlier attempts stay: a duplicate attempt of the same step (an engine
+        # retrying while a lost attempt still runs) may be committing one of them right now, and
+        # deleting it could leave the marker naming nothing. Unreferenced payloads are garbage, never
+        # a wrong read.
 
     def read_marker(self, pipeline: str, run_id: str, step_id: str, output: str) -> ArtifactInfo:
         """The committed info of an output; ArtifactNotFound when it was never committed."""

@@ -92,7 +92,10 @@ def test_rewrite_replaces_payload_and_link_points_at_original(tmp_path: Path) ->
     store.save(1, type_str="int", **WHERE)
     second, _ = store.save(2, type_str="int", **WHERE)
     folder = tmp_path / "p" / "run%201" / "s" / "out"
-    assert len([p for p in folder.iterdir() if p.name.startswith("data-")]) == 1  # old attempt's payload gone
+    # The earlier payload stays (a concurrent duplicate attempt could still be committing it);
+    # the marker names the new one.
+    assert len([p for p in folder.iterdir() if p.name.startswith("data-")]) == 2
+    assert store.read_marker(**WHERE).payload == second.payload
     linked = store.link(second, pipeline="p", run_id="run 2", step_id="s", output="out")
     assert linked.payload == second.payload
     assert store.load(store.read_marker("p", "run 2", "s", "out")) == 2
@@ -158,3 +161,12 @@ def test_user_registered_materializer(tmp_path: Path) -> None:
     assert vars(store.load(info)) == {"x": 1, "y": 2}
     with pytest.raises(materializers.MaterializerError, match="no materializer named"):
         materializers.get("never-registered")
+
+
+def test_a_late_commit_of_a_duplicate_attempt_still_names_a_payload(tmp_path: Path) -> None:
+    """Two attempts of one step racing: whichever marker lands last must name a payload that exists."""
+    store = ArtifactStore(str(tmp_path))
+    first, _ = store.save(1, type_str="int", **WHERE)
+    store.save(2, type_str="int", **WHERE)
+    store._commit(store.output_dir(**WHERE), first)  # the first attempt's marker write lands last
+    assert store.load(store.read_marker(**WHERE)) == 1
