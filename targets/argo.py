@@ -44,6 +44,7 @@ from pipec.compiler.writer import safe_name
 from .base import CompileContext, OptionSpec
 from .common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
 from .kube import (
+    KUBE_OPTIONS,
     MAX_OBJECT_NAME,
     artifact_volume,
     dns_label,
@@ -121,11 +122,7 @@ class ArgoTarget:
 
     name = "argo"
     description = "Argo Workflows: a Workflow with a DAG of container steps (plus a CronWorkflow)"
-    options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
-        OptionSpec("service_account", "service account the workflow's pods run as"),
-        OptionSpec("volume_size", "size of the volume the steps share when the artifact store is a folder",
-                   default="1Gi"),
-    )
+    options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + KUBE_OPTIONS
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": the Workflow [and CronWorkflow] as YAML documents}``."""

@@ -16,8 +16,15 @@ import yaml
 from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import StepInvocation
 
-from .base import CompileContext
+from .base import CompileContext, OptionSpec
 from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
+
+#: Options every Kubernetes-based target adds to `CONTAINER_OPTIONS`.
+KUBE_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("service_account", "service account the step pods run as"),
+    OptionSpec("volume_size", "size of the volume the steps share when the artifact store is a folder",
+               default="1Gi"),
+)
 
 #: The extended resource GPUs are requested under (NVIDIA device plugin).
 GPU_RESOURCE = "nvidia.com/gpu"

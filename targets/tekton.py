@@ -33,6 +33,7 @@ from pipec.compiler.writer import safe_name
 from .base import CompileContext, OptionSpec
 from .common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
 from .kube import (
+    KUBE_OPTIONS,
     MAX_OBJECT_NAME,
     artifact_volume,
     dns_label,
@@ -73,11 +74,7 @@ class TektonTarget:
 
     name = "tekton"
     description = "Tekton Pipelines v1: a Pipeline with one task per step and a PipelineRun"
-    options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
-        OptionSpec("service_account", "service account the task pods run as (PipelineRun taskRunTemplate)"),
-        OptionSpec("volume_size", "size of the volume the steps share when the artifact store is a folder",
-                   default="1Gi"),
-    )
+    options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + KUBE_OPTIONS
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": Pipeline and PipelineRun as two YAML documents}``."""
