@@ -302,6 +302,10 @@ class ArtifactStore:
         data["name"] = output
         return ArtifactInfo.from_json(data)
 
+    def payload_uri(self, payload: str) -> str:
+        """The full URI of a payload path relative to the store root."""
+        return self.fs.uri(self._abs(payload))
+
     def exists(self, info: ArtifactInfo) -> bool:
         """Whether the payload `info` names is still present."""
         return self.fs.exists(self._abs(info.payload))

@@ -64,7 +64,8 @@ def step_params(pipeline: Pipeline, step: StepInvocation,
 def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artifact_store: str,
                  metadata_store: str | None, python: str = "python", source_root: str = ".",
                  parameter_placeholders: Mapping[str, str] | None = None,
-                 placeholder_encoding: str = "json") -> list[str]:
+                 placeholder_encoding: str = "json", input_refs: Mapping[str, str] | None = None,
+                 output_refs: Mapping[str, str] | None = None) -> list[str]:
     """The argv that runs `step` of `pipeline` through the runtime shim.
 
     `run_id` is usually the engine's placeholder (``"{{ run_id }}"`` for Airflow,
@@ -73,6 +74,11 @@ def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artif
     source tree is inside the container ("." = the working directory).
     `parameter_placeholders` maps pipeline parameter names to run-time templates;
     `placeholder_encoding` says what they expand to (see :func:`step_params`).
+    `input_refs` maps data-input names to pointer-file paths (an engine's artifact-path
+    placeholder): such an input becomes ``--input-ref NAME=PATH`` instead of ``--input``.
+    `output_refs` maps output names to the paths where the shim writes their pointers
+    (``--output-ref``, after the ``--output`` flags). Both default to none, which leaves
+    the argv exactly as before they existed.
     """
     argv = [python, "-m", "pipec.runtime", RUN_STEP,
             "--source-root", source_root,
@@ -84,14 +90,21 @@ def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artif
             "--artifact-store", artifact_store]
     if metadata_store is not None:
         argv += ["--metadata-store", metadata_store, "--num-steps", str(len(pipeline.steps))]
+    input_refs = input_refs or {}
     for binding in step.inputs:
         if isinstance(binding.source, OutputRef):
-            argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]
+            if binding.name in input_refs:
+                argv += ["--input-ref", f"{binding.name}={input_refs[binding.name]}"]
+            else:
+                argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]
     for name, (flag, text) in step_params(pipeline, step, parameter_placeholders,
                                           placeholder_encoding).items():
         argv += [flag, f"{name}={text}"]
     for output in step.outputs:
         argv += ["--output", f"{output.name}={output.type}"]
+    for output in step.outputs:
+        if output_refs and output.name in output_refs:
+            argv += ["--output-ref", f"{output.name}={output_refs[output.name]}"]
     if step.settings.enable_cache is False:
         argv.append("--no-cache")
     return argv

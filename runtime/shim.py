@@ -14,10 +14,14 @@ Flags (stable; see runtime/README.md)::
                                see store_env.py)
     --num-steps N              steps in the pipeline, recorded with the run so its status can be derived
     --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
+    --input-ref NAME=PATH      bind argument NAME to the output named by the pointer file PATH, which may
+                               come from an earlier run (repeatable; see pointers.py)
     --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
     --param-text NAME=TEXT     bind argument NAME to the string TEXT as is (repeatable; for engines whose
                                placeholders expand a string parameter without JSON quoting)
     --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
+    --output-ref NAME=PATH     after committing output NAME, write a pointer to it at the local PATH
+                               (repeatable; NAME must be a declared --output)
     --no-cache                 never reuse earlier results for this step
     --attempt N                1-based attempt number to record (default: the next one for this step)
     --result-file PATH         also write the outcome as JSON to PATH (used by the local orchestrator)
@@ -41,7 +45,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers
+from . import artifacts, materializers, pointers
 from .artifacts import ArtifactInfo, ArtifactStore
 from .store_env import Redactor, UnsetVariable, expand
 
@@ -80,6 +84,10 @@ class StepSpec:
     attempt: int | None
     # Where to write the outcome as JSON, or None.
     result_file: str | None
+    # (argument, pointer file path) per artifact input bound through a pointer.
+    input_refs: tuple[tuple[str, str], ...] = ()
+    # (output name, pointer file path) per output whose pointer is to be written.
+    output_refs: tuple[tuple[str, str], ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,9 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metadata-store", default=None)
     p.add_argument("--num-steps", type=int, default=None)
     p.add_argument("--input", dest="inputs", action="append", type=_input, default=[])
+    p.add_argument("--input-ref", dest="input_refs", action="append", type=_pair("--input-ref", "="), default=[])
     p.add_argument("--param", dest="params", action="append", type=_param, default=[])
     p.add_argument("--param-text", dest="params", action="append", type=_param_text)
     p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
+    p.add_argument("--output-ref", dest="output_refs", action="append", type=_pair("--output-ref", "="),
+                   default=[])
     p.add_argument("--no-cache", dest="cache", action="store_false")
     p.add_argument("--attempt", type=int, default=None)
     p.add_argument("--result-file", default=None)
@@ -141,13 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
-    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.params]
+    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
+    declared = {n for n, _ in ns.outputs}
+    refs = [n for n, _ in ns.output_refs]
+    for name in refs:
+        if name not in declared:
+            build_parser().error(f"--output-ref names {name!r}, which is not a declared --output")
+        if refs.count(name) > 1:
+            build_parser().error(f"--output-ref {name!r} given more than once")
+    if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
+        build_parser().error("--input-ref and --output-ref need a non-empty PATH")
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
-                    tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file)
+                    tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
+                    tuple(ns.output_refs))
 
 
 # --------------------------------------------------------------------------- user code
@@ -325,6 +346,18 @@ def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _write_pointers(spec: StepSpec, committed: list[ArtifactInfo]) -> None:
+    """The pointer file of every committed output that has an --output-ref."""
+    if not spec.output_refs:
+        return
+    by_name = {info.name: info for info in committed}
+    for name, path in spec.output_refs:
+        info = by_name.get(name)
+        if info is None:
+            raise StepError(f"output `{name}` was not committed, so its pointer cannot be written")
+        pointers.write_pointer(path, pointers.pointer_for(spec.pipeline, spec.run_id, spec.step_id, info))
+
+
 def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
     """Run the step described by `spec` (stores already expanded, see `expand_stores`); returns
     the process exit status. `redact` hides expanded store values in what is printed or recorded."""
@@ -348,6 +381,9 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                                               started_at=started)
         infos = {name: store.read_marker(spec.pipeline, spec.run_id, step, output)
                  for name, step, output in spec.inputs}
+        if spec.input_refs:
+            infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
+                          for name, path in spec.input_refs})
         key = None
         if meta is not None and spec.cache:
             from .cache import cache_key, step_source
@@ -363,6 +399,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                 record, cached = hit
                 linked = [store.link(a, pipeline=spec.pipeline, run_id=spec.run_id,
                                      step_id=spec.step_id, output=a.name) for a in cached]
+                _write_pointers(spec, linked)
                 meta.finish_step_run(step_run_id, "cached", artifacts=linked, cached_from=record.id,
                                      cache_key=key)
                 outcome.update(status="cached", cached_from=record.id,
@@ -389,6 +426,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                 print(f"pipec: warning: output `{name}`: {warning}", file=sys.stderr)
                 outcome["warnings"].append(warning)
             saved.append(info)
+        _write_pointers(spec, saved)
         outcome.update(status="completed", outputs={a.name: a.to_json() for a in saved},
                        metadata=ctx.metadata)
         if meta is not None:
@@ -397,7 +435,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
             meta.finish_step_run(step_run_id, "completed", artifacts=saved, cache_key=key)
         return 0
     except Exception as exc:
-        if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError)):
+        if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError,
+                            pointers.PointerError)):
             print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
             _print_user_traceback(exc, redact)

@@ -49,8 +49,10 @@ def step_image(pipeline: Pipeline, step: StepInvocation, context: CompileContext
 
 def step_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *, run_id: str,
               parameter_placeholders: Mapping[str, str] | None = None,
-              placeholder_encoding: str = "json") -> list[str]:
-    """The runtime shim's argv for `step` with the common options applied."""
+              placeholder_encoding: str = "json", input_refs: Mapping[str, str] | None = None,
+              output_refs: Mapping[str, str] | None = None) -> list[str]:
+    """The runtime shim's argv for `step` with the common options applied (`input_refs` /
+    `output_refs`: pointer-file paths, see :func:`pipec.runtime.command.shim_command`)."""
     options = context.options
     return shim_command(pipeline, step, run_id=run_id,
                         artifact_store=options.get("artifact_store") or DEFAULT_ARTIFACT_STORE,
@@ -58,7 +60,8 @@ def step_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
                         python=options.get("python") or "python",
                         source_root=options.get("source_root") or DEFAULT_SOURCE_ROOT,
                         parameter_placeholders=parameter_placeholders,
-                        placeholder_encoding=placeholder_encoding)
+                        placeholder_encoding=placeholder_encoding, input_refs=input_refs,
+                        output_refs=output_refs)
 
 
 def step_environment(step: StepInvocation) -> list[tuple[str, str]]:
