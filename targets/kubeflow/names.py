@@ -19,6 +19,7 @@ PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 MAX_TASK_NAME = 63
 
 _OTHER = re.compile(r"[^a-z0-9]+")
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 
 
 def k8s_name(text: str, fallback: str, max_length: int) -> str:
@@ -59,3 +60,21 @@ def step_names(pipeline: Pipeline) -> dict[str, StepNames]:
         taken.add(task)
         names[step.id] = StepNames(task, f"comp-{task}", f"exec-{task}")
     return names
+
+
+def io_keys(names: list[str], prefix: str, taken: set[str] = frozenset()) -> dict[str, str]:
+    """A KFP input/output key per name in `names`: a Python identifier (what kfp's SDK writes
+    and its loader and placeholders accept), other characters as ``_``, `prefix` in front of a
+    leading digit or nothing; unique among themselves and against `taken` (``_2``, ``_3``...)."""
+    used = set(taken)
+    keys: dict[str, str] = {}
+    for name in names:
+        base = _NOT_IDENTIFIER.sub("_", name).strip("_")
+        if not base or base[0].isdigit():
+            base = f"{prefix}_{base}".rstrip("_")
+        key, index = base, 2
+        while key in used:
+            key, index = f"{base}_{index}", index + 1
+        used.add(key)
+        keys[name] = key
+    return keys
