@@ -1,7 +1,12 @@
 """Cross-reference checks on a PipelineSpec that its protobuf schema cannot make.
 
 The schema says a `componentRef` is a string; only this module says the component
-exists. Used by the tests on every compiled spec (and usable on any KFP spec)::
+exists. Checked: componentRef, executorLabel, dependentTasks (no cycles), every task input
+(declared by its component, its source declared by the enclosing DAG or, for
+`taskOutputParameter`/`taskOutputArtifact`, a task of the DAG listed in dependentTasks whose
+component declares that output, of a compatible artifact type), required inputs given,
+`{{$...}}` placeholders naming declared inputs/outputs, every declared output artifact handed
+to the executor, unused components/executors, platform-spec executors. Used by the tests on every compiled spec (and usable on any KFP spec)::
 
     problems = check_references(spec, platform_executors)   # [] when consistent
 """
@@ -84,7 +89,8 @@ def _check_dag(where: str, component: Mapping, components: Mapping, used: set[st
             for input_name, source in given.items():
                 if input_name not in declared.get(kind, {}):
                     problems.append(f"{at}: input {kind[:-1]} {input_name!r} is not declared by {ref!r}")
-                problems += _check_source(at, input_name, source, own, tasks, deps, components)
+                definition = declared.get(kind, {}).get(input_name) if kind == "artifacts" else None
+                problems += _check_source(at, input_name, source, own, tasks, deps, components, definition)
             for input_name, definition in declared.get(kind, {}).items():
                 if input_name not in given and not definition.get("isOptional") and "defaultValue" not in definition:
                     problems.append(f"{at}: required input {kind[:-1]} {input_name!r} of {ref!r} is not given")
@@ -92,8 +98,12 @@ def _check_dag(where: str, component: Mapping, components: Mapping, used: set[st
     return problems
 
 
+def _schema_title(definition: Mapping) -> str | None:
+    return definition.get("artifactType", {}).get("schemaTitle")
+
+
 def _check_source(at: str, input_name: str, source: Mapping, own: Mapping, tasks: Mapping,
-                  deps: list[str], components: Mapping) -> list[str]:
+                  deps: list[str], components: Mapping, declared: Mapping | None = None) -> list[str]:
     if "componentInputParameter" in source or "componentInputArtifact" in source:
         parent_input = source.get("componentInputParameter", source.get("componentInputArtifact"))
         if parent_input not in own:
@@ -109,8 +119,15 @@ def _check_source(at: str, input_name: str, source: Mapping, own: Mapping, tasks
             if producer not in deps:
                 problems.append(f"{at}: producerTask {producer!r} is missing from dependentTasks")
             produced = components.get(tasks[producer].get("componentRef", {}).get("name"), {})
-            if source[key].get(output_key) not in produced.get("outputDefinitions", {}).get(output_kind, {}):
+            output = produced.get("outputDefinitions", {}).get(output_kind, {}).get(source[key].get(output_key))
+            if output is None:
                 problems.append(f"{at}: {producer!r} declares no output {source[key].get(output_key)!r}")
+            elif output_kind == "artifacts" and declared is not None:
+                # system.Artifact is KFP's generic type: it accepts every other.
+                given, wanted = _schema_title(output), _schema_title(declared)
+                if given != wanted and wanted != "system.Artifact":
+                    problems.append(f"{at}: input artifact {input_name!r} is a {wanted} but "
+                                    f"{producer!r} writes a {given}")
             return problems
     return []
 
@@ -120,10 +137,13 @@ def _check_placeholders(key: str, component: Mapping, executor: Mapping) -> list
     container = executor.get("container")
     if container is None:
         return problems
+    written: set[str] = set()
+    whole_input = False  # `{{$}}`: the executor gets every input and output path (kfp's Python components)
     for item in [*container.get("command", []), *container.get("args", [])]:
         for match in _PLACEHOLDER.finditer(item):
             body = match.group("body")
             if body in RUN_PLACEHOLDERS:
+                whole_input |= body == ""
                 continue
             io = _IO.match(body)
             if io is None:
@@ -133,6 +153,15 @@ def _check_placeholders(key: str, component: Mapping, executor: Mapping) -> list
             if io.group("name") not in component.get(section, {}).get(io.group("kind"), {}):
                 problems.append(f"component {key!r}: placeholder {match.group()!r} names an undeclared "
                                 f"{io.group('side')[:-1]} {io.group('kind')[:-1]}")
+            elif io.group("side") == "outputs" and io.group("kind") == "artifacts":
+                written.add(io.group("name"))
+    if not whole_input:
+        # KFP's launcher uploads each declared output artifact from its path: one no placeholder
+        # hands to the executor is never written, and the task fails after the step succeeded.
+        for name in component.get("outputDefinitions", {}).get("artifacts", {}):
+            if name not in written:
+                problems.append(f"component {key!r} declares output artifact {name!r}, "
+                                "which its executor is never given a path to write")
     return problems
 
 

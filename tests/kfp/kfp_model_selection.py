@@ -2,9 +2,11 @@
 written with kfp's own DSL and compiled with kfp's compiler; the package YAML on stdout.
 
 One container component per step invocation (named like pipec's step ids, so kfp names
-the tasks the same), `.after()` for every data edge (pipec passes data through its own
-artifact store), the example's resources, retries and environment, and the image given as
-the only argument (the test compiles pipec's side with `--option image=` the same).
+the tasks the same). Every data edge is what pipec's spec says it is: the producer's
+`Output[Artifact]` passed to the consumer's `Input[Artifact]` (kfp derives
+`taskOutputArtifact` and the dependency from it), plus `.after()` for every upstream step
+(`after=` edges included). The example's resources, retries, environment and caching; the
+image given as the only argument (the test compiles pipec's side with `--option image=` the same).
 """
 
 # No `from __future__ import annotations`: kfp reads the components' annotations as real types.
@@ -21,20 +23,23 @@ IMAGE = sys.argv[1]
 RUN = ["python", "-m", "pipec.runtime", "run-step"]
 
 
-def _component(name: str, with_test_size: bool = False):
-    if with_test_size:
-        def body(test_size: float):
-            return dsl.ContainerSpec(image=IMAGE, command=RUN, args=["--param", test_size])
-    else:
-        def body():
-            return dsl.ContainerSpec(image=IMAGE, command=RUN, args=[])
-    body.__name__ = name
-    return dsl.container_component(body)
+def _component(name: str, inputs: tuple = (), outputs: tuple = (), with_test_size: bool = False):
+    """A container component with these artifact inputs/outputs (generated: kfp reads the
+    signature, so each component needs its own)."""
+    params = (["test_size: float"] if with_test_size else []) + \
+        [f"{i}: dsl.Input[dsl.Artifact]" for i in inputs] + [f"{o}: dsl.Output[dsl.Artifact]" for o in outputs]
+    args = (["'--param'", "test_size"] if with_test_size else []) + \
+        [f"'--input-ref', dsl.ConcatPlaceholder(['{i}=', {i}.path])" for i in inputs] + \
+        [f"'--output-ref', dsl.ConcatPlaceholder(['{o}=', {o}.path])" for o in outputs]
+    source = (f"def {name}({', '.join(params)}):\n"
+              f"    return dsl.ContainerSpec(image=IMAGE, command=RUN, args=[{', '.join(args)}])\n")
+    namespace = {"dsl": dsl, "IMAGE": IMAGE, "RUN": RUN}
+    exec(source, namespace)  # noqa: S102 - test-only code generated from the literals above
+    return dsl.container_component(namespace[name])
 
 
-def _task(component, **inputs):
-    task = component(**inputs).set_env_variable("PYTHONUNBUFFERED", "1").set_caching_options(False)
-    return task
+def _task(component, cache: bool = True, **inputs):
+    return component(**inputs).set_env_variable("PYTHONUNBUFFERED", "1").set_caching_options(cache)
 
 
 def _trainer(task, cpu: str, memory: str):
@@ -43,18 +48,32 @@ def _trainer(task, cpu: str, memory: str):
             .set_retry(num_retries=2, backoff_duration="10s", backoff_factor=2.0))
 
 
+SPLITS = ("X_train", "X_test", "y_train", "y_test")
+
+
 @dsl.pipeline(name="model_selection".replace("_", "-"))
 def model_selection(test_size: float = 0.25):
-    load_data = _task(_component("load_data"))
-    schema_check = _task(_component("schema_check")).after(load_data)
-    describe = _task(_component("describe")).after(load_data)
-    split_data = _task(_component("split_data", True), test_size=test_size).after(load_data, schema_check)
-    train_logreg = _trainer(_task(_component("train_logreg")).after(split_data), "2", "4G")
-    evaluate = _task(_component("evaluate")).after(train_logreg, split_data)
-    train_forest = _trainer(_task(_component("train_forest")).after(split_data), "4", "8G")
-    evaluate_2 = _task(_component("evaluate_2")).after(train_forest, split_data)
-    pick_winner = _task(_component("pick_winner")).after(evaluate, evaluate_2)
-    _task(_component("write_report")).after(pick_winner, describe)
+    load_data = _task(_component("load_data", outputs=("dataset",)))
+    dataset = load_data.outputs["dataset"]
+    schema_check = _task(_component("schema_check", ("dataset",)), dataset=dataset).after(load_data)
+    describe = _task(_component("describe", ("dataset",), ("output_0", "output_1")), dataset=dataset)
+    split_data = _task(_component("split_data", ("dataset",), SPLITS, with_test_size=True),
+                       test_size=test_size, dataset=dataset).after(schema_check)
+    split = split_data.outputs
+    evaluations = []
+    for kind, cpu, memory in (("logreg", "2", "4G"), ("forest", "4", "8G")):
+        train = _trainer(_task(_component(f"train_{kind}", ("X_train", "y_train"), ("model",)),
+                               X_train=split["X_train"], y_train=split["y_train"]), cpu, memory)
+        name = "evaluate" if kind == "logreg" else "evaluate_2"
+        evaluations.append(_task(_component(name, ("model", "X_test", "y_test"), ("output",)), cache=False,
+                                 model=train.outputs["model"], X_test=split["X_test"], y_test=split["y_test"]))
+    pick_winner = _task(_component("pick_winner", ("logreg_accuracy", "forest_accuracy"),
+                                   ("winner", "best_accuracy")),
+                        logreg_accuracy=evaluations[0].outputs["output"],
+                        forest_accuracy=evaluations[1].outputs["output"])
+    _task(_component("write_report", ("winner", "best_accuracy", "n_rows"), ("output",)), cache=False,
+          winner=pick_winner.outputs["winner"], best_accuracy=pick_winner.outputs["best_accuracy"],
+          n_rows=describe.outputs["output_0"])
 
 
 if __name__ == "__main__":

@@ -26,6 +26,14 @@ def _tasks(spec: dict) -> dict:
     return spec["root"]["dag"]["tasks"]
 
 
+def _artifact_source(spec: dict, task: str, name: str) -> dict:
+    return _tasks(spec)[task]["inputs"]["artifacts"][name]["taskOutputArtifact"]
+
+
+def _args(spec: dict, executor: str) -> list[str]:
+    return spec["deploymentSpec"]["executors"][executor]["container"]["args"]
+
+
 MUTATIONS = {
     "componentRef to a missing component": (
         lambda s: _tasks(s)["describe"]["componentRef"].update(name="comp-nope"), "componentRef 'comp-nope'"),
@@ -49,12 +57,40 @@ MUTATIONS = {
         lambda s: s["deploymentSpec"]["executors"]["exec-describe"]["container"]["args"].append("{{$.nope}}"),
         "unknown placeholder"),
     "producerTask that is not a task": (
-        lambda s: _tasks(s)["describe"].setdefault("inputs", {}).setdefault("artifacts", {}).update(
-            x={"taskOutputArtifact": {"producerTask": "nope", "outputArtifactKey": "o"}}), "producerTask 'nope'"),
+        lambda s: _artifact_source(s, "describe", "dataset").update(producerTask="nope"), "producerTask 'nope'"),
     "producerTask missing from dependentTasks": (
         lambda s: _tasks(s)["describe"].setdefault("inputs", {}).setdefault("parameters", {}).update(
             x={"taskOutputParameter": {"producerTask": "split-data", "outputParameterKey": "o"}}),
         "missing from dependentTasks"),
+    "artifact producer missing from dependentTasks": (
+        lambda s: _tasks(s)["write-report"]["dependentTasks"].remove("describe"),
+        "producerTask 'describe' is missing from dependentTasks"),
+    "outputArtifactKey the producer does not declare": (
+        lambda s: _artifact_source(s, "write-report", "n_rows").update(outputArtifactKey="output_9"),
+        "'describe' declares no output 'output_9'"),
+    "producer's output artifact removed": (
+        lambda s: s["components"]["comp-describe"]["outputDefinitions"]["artifacts"].pop("output_0"),
+        "'describe' declares no output 'output_0'"),
+    "input artifact the component does not declare": (
+        lambda s: _tasks(s)["write-report"]["inputs"]["artifacts"].update(
+            extra={"taskOutputArtifact": {"producerTask": "describe", "outputArtifactKey": "output_1"}}),
+        "input artifact 'extra' is not declared by 'comp-write-report'"),
+    "declared input artifact not given": (
+        lambda s: _tasks(s)["write-report"]["inputs"]["artifacts"].pop("n_rows"),
+        "required input artifact 'n_rows' of 'comp-write-report' is not given"),
+    "input artifact of another type": (
+        lambda s: s["components"]["comp-write-report"]["inputDefinitions"]["artifacts"]["n_rows"].update(
+            artifactType={"schemaTitle": "system.Dataset", "schemaVersion": "0.0.1"}),
+        "'n_rows' is a system.Dataset but 'describe' writes a system.Artifact"),
+    "placeholder naming an undeclared input artifact": (
+        lambda s: _args(s, "exec-describe").append("{{$.inputs.artifacts['nope'].path}}"),
+        "names an undeclared input artifact"),
+    "placeholder naming an undeclared output artifact": (
+        lambda s: _args(s, "exec-describe").append("{{$.outputs.artifacts['nope'].path}}"),
+        "names an undeclared output artifact"),
+    "output artifact the executor never writes": (
+        lambda s: _args(s, "exec-describe").remove("output_1={{$.outputs.artifacts['output_1'].path}}"),
+        "declares output artifact 'output_1', which its executor is never given a path to write"),
     "component nobody uses": (lambda s: s["components"].update({"comp-extra": {"executorLabel": "exec-describe"}}),
                               "used by no task"),
     "executor nobody uses": (lambda s: s["deploymentSpec"]["executors"].update({"exec-extra": {}}),
@@ -73,6 +109,15 @@ def test_checker_catches(case: str) -> None:
     mutate(broken)
     problems = check_references(broken, platform)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_whole_executor_input_placeholder_writes_every_output() -> None:
+    """`{{$}}` (kfp's Python components) hands the executor every output path: no false alarm."""
+    spec, platform = load_spec(BASE)
+    args = _args(spec, "exec-describe")
+    args.remove("output_1={{$.outputs.artifacts['output_1'].path}}")
+    args.append("{{$}}")
+    assert check_references(spec, platform) == []
 
 
 def test_checker_catches_platform_config_for_a_missing_executor() -> None:

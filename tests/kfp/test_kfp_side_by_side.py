@@ -1,9 +1,13 @@
 """Side by side: examples/zenml_new_api compiled by pipec and, written with kfp's DSL
 (`kfp_model_selection.py`), by kfp's own compiler give the same DAG: tasks, dependencies,
-images, environment, resources (limits, requests, accelerator), retry policies and the
-run-time parameter's wiring. kfp's output also passes pipec's reference checker."""
+images, environment, resources (limits, requests, accelerator), retry policies, caching, the
+run-time parameter's wiring and every data edge as a KFP artifact (output definitions, input
+definitions, `taskOutputArtifact` producer and key). kfp's output also passes pipec's
+reference checker."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import yaml
@@ -11,6 +15,8 @@ from kfp_side import REPO, load_spec, run_side
 
 from pipec.targets.kubeflow.references import check_references
 
+#: KFP's local-path placeholder of an input or output artifact.
+ARTIFACT_PATH = re.compile(r"\{\{\$\.(?:inputs|outputs)\.artifacts\['[^']+'\]\.path\}\}")
 IMAGE = "europe-docker.pkg.dev/pipec/examples/model-selection:1"
 
 
@@ -30,6 +36,9 @@ def _dag(spec: dict) -> dict[str, dict]:
             "retryPolicy": task.get("retryPolicy"),
             "inputs": task.get("inputs", {}),
             "inputDefinitions": component.get("inputDefinitions", {}),
+            "outputDefinitions": component.get("outputDefinitions", {}),
+            # proto3 JSON: kfp omits a false enableCache, pipec writes it.
+            "cachingOptions": task.get("cachingOptions", {}).get("enableCache", False),
         }
     return out
 
@@ -53,9 +62,10 @@ def test_same_tasks_and_dependencies(both: tuple[dict, dict]) -> None:
     assert len(ours) == 10
 
 
-@pytest.mark.parametrize("field", ["image", "env", "resources", "retryPolicy", "inputs", "inputDefinitions"])
+@pytest.mark.parametrize("field", ["image", "env", "resources", "retryPolicy", "inputs", "inputDefinitions",
+                                   "outputDefinitions", "cachingOptions"])
 def test_same_per_task(both: tuple[dict, dict], field: str) -> None:
-    """Images, environment, resources, retries and parameter wiring agree task by task."""
+    """Images, environment, resources, retries, caching, parameter and artifact wiring agree task by task."""
     ours, theirs = (_dag(spec) for spec in both)
     differing = {task: (ours[task][field], theirs[task][field]) for task in ours
                  if ours[task][field] != theirs[task][field]}
@@ -75,6 +85,25 @@ def test_resources_are_not_trivially_equal(both: tuple[dict, dict]) -> None:
     assert ours["train-forest"]["resources"]["resourceCpuLimit"] == "4"
     assert ours["train-logreg"]["resources"]["accelerator"]["resourceCount"] == "1"
     assert ours["train-logreg"]["retryPolicy"]["maxRetryCount"] == 2
+    assert ours["write-report"]["inputs"]["artifacts"]["n_rows"] == {
+        "taskOutputArtifact": {"producerTask": "describe", "outputArtifactKey": "output_0"}}
+    assert sum(len(d["inputs"].get("artifacts", {})) for d in ours.values()) == 18
+    assert [t for t, d in ours.items() if not d["cachingOptions"]] == \
+        ["evaluate", "evaluate-2", "write-report"]
+
+
+def test_same_artifact_placeholders(both: tuple[dict, dict]) -> None:
+    """The executors read and write the same artifact paths (pipec's via --input-ref/--output-ref)."""
+    def paths(spec: dict) -> dict[str, list[str]]:
+        out = {}
+        for label, executor in spec["deploymentSpec"]["executors"].items():
+            args = executor["container"]["args"]
+            out[label] = sorted(ARTIFACT_PATH.findall(" ".join(args)))
+        return out
+
+    ours, theirs = paths(both[0]), paths(both[1])
+    assert ours == theirs
+    assert sum(map(len, ours.values())) == 18 + 14  # inputs + outputs
 
 
 def test_kfp_output_passes_the_reference_checker(both: tuple[dict, dict]) -> None:
