@@ -3,8 +3,9 @@
 For each size (10, 100, 1,000 steps) it generates the pipeline of `bench/compile.py` (step i
 reads step i-1 and step (i-1)//2, a final step fans in the last 8, one `int` pipeline
 parameter) twice: as a pipec module, and written with kfp's DSL the way it compiles to the
-same spec: one container component per step running the shim, `.after()` for each data edge
-(pipec passes data through its artifact store), the parameter flowing into the first step
+same spec: one container component per step running the shim, each data edge an
+`Output[Artifact]` passed to an `Input[Artifact]` whose paths the shim gets as
+`--output-ref`/`--input-ref` (as pipec writes them), the parameter flowing into the first step
 (`--kfp-components python`: kfp's lightweight Python components passing the ints instead).
 Two measurements, each the best of --runs after one untimed warm-up:
 
@@ -57,23 +58,24 @@ def generate_kfp(n: int, fan_in: int, style: str = "container") -> str:
     lines = ['"""Generated kfp benchmark pipeline."""', "", "import sys", "", "from kfp import compiler, dsl", "",
              f"IMAGE = {IMAGE!r}", 'RUN = ["python", "-m", "pipec.runtime", "run-step"]', ""]
 
-    def component(i: int, params: str, args: list[str]) -> None:
-        lines.extend(["", "@dsl.container_component", f"def s{i}({params}):",
-                      f"    return dsl.ContainerSpec(image=IMAGE, command=RUN, args={args!r}"
-                      .replace("'SEED'", "seed") + ")", ""])
+    def component(i: int, inputs: list[str], args: list[str], seed: bool = False) -> None:
+        params = (["seed: int"] if seed else []) + [f"{x}: dsl.Input[dsl.Artifact]" for x in inputs]
+        refs = [f"'--input-ref', f'{x}={{{x}.path}}'" for x in inputs]
+        out = [] if i == n - 1 else ["output: dsl.Output[dsl.Artifact]"]
+        tail = ["'--output', 'output=int'", "'--output-ref', f'output={output.path}'"] if out else []
+        items = [repr(a) for a in args] + (["'--param'", "seed"] if seed else []) + refs + tail
+        lines.extend(["", "@dsl.container_component", f"def s{i}({', '.join(params + out)}):",
+                      f"    return dsl.ContainerSpec(image=IMAGE, command=RUN, args=[{', '.join(items)}])", ""])
 
-    component(0, "seed: int", ["--step-id", "s0", "--param", "SEED", "--output", "output=int"])
+    component(0, [], ["--step-id", "s0"], seed=True)
     for i in range(1, n - 1):
-        component(i, "", ["--step-id", f"s{i}", "--input", f"a=s{i - 1}/output", "--input",
-                          f"b=s{(i - 1) // 2}/output", "--output", "output=int"])
+        component(i, ["a", "b"], ["--step-id", f"s{i}"])
     last = list(range(max(0, n - 1 - fan_in), n - 1))
-    component(n - 1, "", ["--step-id", f"s{n - 1}", *[a for k, j in enumerate(last)
-                                                      for a in ("--input", f"x{k}=s{j}/output")]])
+    component(n - 1, [f"x{k}" for k in range(len(last))], ["--step-id", f"s{n - 1}"])
     lines += ["", f'@dsl.pipeline(name="bench-{n}")', "def bench(seed: int = 1):", "    t0 = s0(seed=seed)"]
     for i in range(1, n - 1):
-        deps = sorted({f"t{i - 1}", f"t{(i - 1) // 2}"})
-        lines.append(f"    t{i} = s{i}().after({', '.join(deps)})")
-    lines.append(f"    s{n - 1}().after({', '.join(f't{j}' for j in last)})")
+        lines.append(f"    t{i} = s{i}(a=t{i - 1}.outputs['output'], b=t{(i - 1) // 2}.outputs['output'])")
+    lines.append(f"    s{n - 1}({', '.join(f'x{k}=t{j}.outputs[{chr(39)}output{chr(39)}]' for k, j in enumerate(last))})")
     return "\n".join(lines + _KFP_MAIN)
 
 
