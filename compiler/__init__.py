@@ -1,1 +1,1 @@
-"""The pipec compiler: libcst frontend, typed IR, checks, diagnostics and the CLI."""
+"""The pipec compiler: static frontend (Python's `ast`), typed IR, checks, diagnostics and the CLI."""

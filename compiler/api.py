@@ -45,9 +45,8 @@ def find_source_root(entry: Path) -> Path:
 def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a burst of allocation.
 
-    Parsing builds hundreds of thousands of long-lived libcst nodes; each collection
-    scans them all again, which costs a quarter of a 1,000-step compile, and none of
-    them is garbage. The previous state is restored afterwards.
+    Parsing and compiling build hundreds of thousands of long-lived objects (syntax
+    nodes, IR); each collection scans them all again, and none of them is garbage. The previous state is restored afterwards.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -1,6 +1,6 @@
 """The typed intermediate representation every target consumes.
 
-The IR is plain, frozen data. It knows nothing of libcst: a source position is a
+The IR is plain, frozen data. It knows nothing of syntax trees: a source position is a
 :class:`Span` of (path, line, column), and every literal is a JSON-compatible value
 (``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``dict`` with ``str`` keys).
 

@@ -1,7 +1,7 @@
 """Subcommands of `pipec`, one module each.
 
 A command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and keeps
-its module-level imports light (no libcst, networkx or jinja2): heavy work is
+its module-level imports light (no networkx or jinja2): heavy work is
 imported inside ``run``. The CLI imports a command's module only when that command
 is used, so `pipec --help` never loads any of them.
 

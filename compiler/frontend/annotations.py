@@ -7,29 +7,28 @@ other classes fully qualified ("pandas.DataFrame"), generics subscripted
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
-
-import libcst as cst
 
 from ..ir import Output
 from . import known
 from .values import ClassRef, ExternalName, ModuleRef
 
-Resolver = Callable[[cst.BaseExpression], Any]
+Resolver = Callable[[ast.expr], Any]
 
 
-def normalize(node: cst.BaseExpression | None, resolve: Resolver) -> str:
+def normalize(node: ast.expr | None, resolve: Resolver) -> str:
     """The canonical type string of annotation `node` ("Any" when absent or unknown)."""
     if node is None:
         return "Any"
     try:
         return _normalize(node, resolve)
-    except (RecursionError, ValueError, cst.ParserSyntaxError):
+    except (RecursionError, ValueError, SyntaxError):
         return "Any"
 
 
-def _qualname(node: cst.BaseExpression, resolve: Resolver) -> str | None:
+def _qualname(node: ast.expr, resolve: Resolver) -> str | None:
     value = resolve(node)
     if isinstance(value, ExternalName):
         return value.qualname
@@ -37,29 +36,26 @@ def _qualname(node: cst.BaseExpression, resolve: Resolver) -> str | None:
         return value.qualname
     if isinstance(value, ModuleRef):
         return value.name
-    if value is None and isinstance(node, cst.Name):
-        return node.value if node.value in known.BUILTIN_TYPES or node.value in ("None", "Any") else None
+    if value is None and isinstance(node, ast.Name):
+        return node.id if node.id in known.BUILTIN_TYPES or node.id in ("None", "Any") else None
     return None
 
 
-def _normalize(node: cst.BaseExpression, resolve: Resolver) -> str:
-    if isinstance(node, cst.Name) and node.value == "None":
+def _normalize(node: ast.expr, resolve: Resolver) -> str:
+    if isinstance(node, ast.Constant) and node.value is None:
         return "None"
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        text = node.evaluated_value if isinstance(node, cst.SimpleString) else None
-        if not isinstance(text, str):
-            return "Any"
-        return _normalize(cst.parse_expression(text), resolve)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a forward reference: "pd.DataFrame"
+        return _normalize(ast.parse(node.value.strip(), mode="eval").body, resolve)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return _union([_normalize(node.left, resolve), _normalize(node.right, resolve)])
-    if isinstance(node, (cst.Name, cst.Attribute)):
+    if isinstance(node, (ast.Name, ast.Attribute)):
         qual = _qualname(node, resolve)
         if qual is None:
             return "Any"
         return known.TYPING_ALIASES.get(qual, _strip_builtins(qual))
-    if isinstance(node, cst.Subscript):
+    if isinstance(node, ast.Subscript):
         origin = _qualname(node.value, resolve)
-        args = [_slice_expr(e) for e in node.slice]
+        args = _subscript_args(node)
         if origin in known.ANNOTATED:
             return _normalize(args[0], resolve) if args and args[0] is not None else "Any"
         if origin in known.OPTIONAL:
@@ -71,10 +67,10 @@ def _normalize(node: cst.BaseExpression, resolve: Resolver) -> str:
         base = known.TYPING_ALIASES.get(origin, _strip_builtins(origin))
         parts = []
         for arg in args:
-            if isinstance(arg, cst.Ellipsis):
+            if isinstance(arg, ast.Constant) and arg.value is Ellipsis:
                 parts.append("...")
-            elif isinstance(arg, (cst.List, cst.Tuple)):  # Callable[[a, b], c]
-                parts.append("[" + ", ".join(_normalize(e.value, resolve) for e in arg.elements) + "]")
+            elif isinstance(arg, (ast.List, ast.Tuple)):  # Callable[[a, b], c]
+                parts.append("[" + ", ".join(_normalize(e, resolve) for e in arg.elts) + "]")
             elif arg is None:
                 parts.append("Any")
             else:
@@ -83,8 +79,11 @@ def _normalize(node: cst.BaseExpression, resolve: Resolver) -> str:
     return "Any"
 
 
-def _slice_expr(element: cst.SubscriptElement) -> cst.BaseExpression | None:
-    return element.slice.value if isinstance(element.slice, cst.Index) else None
+def _subscript_args(node: ast.Subscript) -> list[ast.expr | None]:
+    """The elements of `X[a, b]` (None for a slice `a:b`). `X[(a, b)]` is read like `X[a, b]`:
+    typing treats both the same."""
+    elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return [None if isinstance(e, ast.Slice) else e for e in elements]
 
 
 def _strip_builtins(qual: str) -> str:
@@ -104,37 +103,36 @@ def _union(members: list[str]) -> str:
     return " | ".join(flat)
 
 
-def annotated_name(node: cst.BaseExpression, resolve: Resolver) -> tuple[cst.BaseExpression, str | None]:
+def annotated_name(node: ast.expr, resolve: Resolver) -> tuple[ast.expr, str | None]:
     """For `Annotated[T, "name"]` return (T, "name"); otherwise (node, None)."""
-    if isinstance(node, cst.Subscript) and _qualname(node.value, resolve) in known.ANNOTATED:
-        args = [_slice_expr(e) for e in node.slice]
+    if isinstance(node, ast.Subscript) and _qualname(node.value, resolve) in known.ANNOTATED:
+        args = _subscript_args(node)
         name = None
         for meta in args[1:]:
-            if isinstance(meta, cst.SimpleString) and isinstance(meta.evaluated_value, str):
-                name = meta.evaluated_value
+            if isinstance(meta, ast.Constant) and isinstance(meta.value, str):
+                name = meta.value
                 break
         if args and args[0] is not None:
             return args[0], name
     return node, None
 
 
-def outputs_of(returns: cst.BaseExpression | None, resolve: Resolver) -> tuple[Output, ...]:
+def outputs_of(returns: ast.expr | None, resolve: Resolver) -> tuple[Output, ...]:
     """A step's outputs with ZenML's naming: `output`, `output_0..n`, or Annotated names."""
     if returns is None:
         return (Output("output", "Any"),)
-    if isinstance(returns, cst.Name) and returns.value == "None":
+    if isinstance(returns, ast.Constant) and returns.value is None:
         return ()
-    if isinstance(returns, cst.Call) and _qualname(returns.func, resolve) in known.OUTPUT_CLASSES:
-        return tuple(Output(arg.keyword.value, normalize(arg.value, resolve))
-                     for arg in returns.args if arg.keyword is not None)
+    if isinstance(returns, ast.Call) and _qualname(returns.func, resolve) in known.OUTPUT_CLASSES:
+        return tuple(Output(arg.arg, normalize(arg.value, resolve)) for arg in returns.keywords if arg.arg is not None)
     inner, name = annotated_name(returns, resolve)
     if name is not None:
         return (Output(name, normalize(inner, resolve)),)
-    if isinstance(returns, cst.Subscript):
+    if isinstance(returns, ast.Subscript):
         origin = _qualname(returns.value, resolve)
         if origin in ("typing.Tuple", "tuple", "builtins.tuple"):
-            elements = [_slice_expr(e) for e in returns.slice]
-            if any(isinstance(e, cst.Ellipsis) for e in elements) or not elements:
+            elements = _subscript_args(returns)
+            if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements) or not elements:
                 return (Output("output", normalize(returns, resolve)),)
             outputs = []
             for index, element in enumerate(elements):

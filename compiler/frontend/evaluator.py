@@ -16,8 +16,6 @@ import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Span
 from . import known
@@ -54,7 +52,7 @@ MAX_INT_BITS = 4096
 class EvalError(Exception):
     """Evaluation stopped at `node` with a diagnostic."""
 
-    def __init__(self, code: str, message: str, node: cst.CSTNode | None, help: str | None = None,
+    def __init__(self, code: str, message: str, node: ast.AST | AttrName | None, help: str | None = None,
                  notes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.code = code
@@ -106,22 +104,16 @@ BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dic
 CONSTANTS = {"True": True, "False": False, "None": None}
 
 BIN_OPS = {
-    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul, cst.Divide: operator.truediv,
-    cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod, cst.Power: operator.pow,
-    cst.LeftShift: operator.lshift, cst.RightShift: operator.rshift, cst.BitAnd: operator.and_,
-    cst.BitOr: operator.or_, cst.BitXor: operator.xor,
-}
-AUG_OPS = {
-    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
-    cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
-    cst.PowerAssign: cst.Power, cst.LeftShiftAssign: cst.LeftShift, cst.RightShiftAssign: cst.RightShift,
-    cst.BitAndAssign: cst.BitAnd, cst.BitOrAssign: cst.BitOr, cst.BitXorAssign: cst.BitXor,
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_, ast.BitXor: operator.xor,
 }
 COMPARE_OPS = {
-    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt, cst.LessThanEqual: operator.le,
-    cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
-    cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
-    cst.Is: operator.is_, cst.IsNot: operator.is_not,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_, ast.IsNot: operator.is_not,
 }
 
 SAFE_METHODS: dict[type, set[str]] = {
@@ -147,7 +139,7 @@ class Scope:
 class Evaluator:
     """Evaluates expressions and statements of one file, inside one top-level statement."""
 
-    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile, top: cst.CSTNode,
+    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile, top: ast.stmt,
                  scope: Scope | None = None, builder: Any = None) -> None:
         self.index = index
         self.diags = diags
@@ -160,8 +152,10 @@ class Evaluator:
 
     # ------------------------------------------------------------------ spans and errors
 
-    def span(self, node: cst.CSTNode) -> Span:
+    def span(self, node: ast.AST | AttrName) -> Span:
         """The source span of `node`."""
+        if isinstance(node, AttrName):
+            return self.src.attr_span(node.node)
         return self.src.span(node, self.top)
 
     def report(self, err: EvalError) -> None:
@@ -176,7 +170,7 @@ class Evaluator:
         for stmt in statements:
             self.run_statement(stmt)
 
-    def run_statement(self, stmt: cst.CSTNode) -> None:
+    def run_statement(self, stmt: ast.stmt) -> None:
         """Run one statement; a failure is reported and its assigned names poisoned."""
         try:
             self._statement(stmt)
@@ -191,120 +185,114 @@ class Evaluator:
             self.report(EvalError("PC102", "expression is too deeply nested to evaluate", stmt))
             self._poison_targets(stmt)
 
-    def _statement(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                self._small(small)
-        elif isinstance(stmt, cst.If):
-            self._if(stmt)
-        elif isinstance(stmt, cst.For):
-            self._for(stmt)
-        elif isinstance(stmt, cst.While):
-            raise EvalError("PC101", "`while` loops cannot be evaluated statically", stmt,
-                            help="loop with `for` over a literal list or `range(...)`")
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            raise EvalError("PC101", "definitions inside a pipeline body are not supported", stmt,
-                            help="define steps and helpers at module level")
-        elif isinstance(stmt, cst.Try):
-            raise EvalError("PC101", "`try` is not supported in a pipeline body: the body is evaluated at "
-                            "compile time, where nothing can fail", stmt)
-        elif isinstance(stmt, cst.With):
-            raise EvalError("PC101", "`with` is not supported in a pipeline body", stmt)
-        else:
-            raise EvalError("PC101", f"`{_keyword(stmt)}` statements are not supported in a pipeline body", stmt)
-
-    def _small(self, node: cst.BaseSmallStatement) -> None:
-        if isinstance(node, cst.Expr):
+    def _statement(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Expr):
             self.eval(node.value)
-        elif isinstance(node, cst.Assign):
+        elif isinstance(node, ast.Assign):
             value = self.eval(node.value)
             for target in node.targets:
-                self.assign(target.target, value)
-        elif isinstance(node, cst.AnnAssign):
+                self.assign(target, value)
+        elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value))
-        elif isinstance(node, cst.AugAssign):
+        elif isinstance(node, ast.AugAssign):
             current = self.eval(node.target)
             value = self.eval(node.value)
-            op = AUG_OPS[type(node.operator)]
+            op = type(node.op)
             result = self.binary(op, current, value, node)
-            if isinstance(current, list) and op is cst.Add and isinstance(value, (list, tuple)):
+            if isinstance(current, list) and op is ast.Add and isinstance(value, (list, tuple)):
                 current.extend(value)  # `xs += [...]` mutates in place, like Python
                 result = current
             self.assign(node.target, result)
-        elif isinstance(node, cst.Pass):
+        elif isinstance(node, ast.If):
+            self._if(node)
+        elif isinstance(node, ast.For):
+            self._for(node)
+        elif isinstance(node, ast.Pass):
             pass
-        elif isinstance(node, cst.Return):
+        elif isinstance(node, ast.Return):
             if node.value is not None:
                 self.eval(node.value)
             raise _Return()
-        elif isinstance(node, cst.Break):
+        elif isinstance(node, ast.Break):
             raise _Break()
-        elif isinstance(node, cst.Continue):
+        elif isinstance(node, ast.Continue):
             raise _Continue()
-        elif isinstance(node, cst.Del):
-            for name in _names_in(node.target):
-                self.scope.names.pop(name, None)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                for name in _names_in(target):
+                    self.scope.names.pop(name, None)
+        elif isinstance(node, ast.AsyncFor):
+            raise EvalError("PC101", "`async for` is not supported in a pipeline body", node)
+        elif isinstance(node, ast.While):
+            raise EvalError("PC101", "`while` loops cannot be evaluated statically", node,
+                            help="loop with `for` over a literal list or `range(...)`")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            raise EvalError("PC101", "definitions inside a pipeline body are not supported", node,
+                            help="define steps and helpers at module level")
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            raise EvalError("PC101", "`try` is not supported in a pipeline body: the body is evaluated at "
+                            "compile time, where nothing can fail", node)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            raise EvalError("PC101", "`with` is not supported in a pipeline body", node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             raise EvalError("PC101", "imports inside a pipeline body are not supported", node,
                             help="move the import to the top of the module")
-        elif isinstance(node, cst.Raise):
+        elif isinstance(node, ast.Raise):
             raise EvalError("PC101", "the pipeline body raises an exception during static evaluation", node)
-        elif isinstance(node, cst.Assert):
+        elif isinstance(node, ast.Assert):
             if not self.truth(self.eval(node.test), node.test):
                 raise EvalError("PC101", "assertion fails during static evaluation", node)
         else:
             raise EvalError("PC101", f"`{_keyword(node)}` statements are not supported in a pipeline body", node)
 
-    def _if(self, node: cst.If) -> None:
+    def _if(self, node: ast.If) -> None:
         if self.truth(self.eval(node.test), node.test):
-            self.run_block(node.body.body)
-        elif isinstance(node.orelse, cst.If):
-            self._if(node.orelse)  # `elif`: errors propagate to the enclosing statement
-        elif isinstance(node.orelse, cst.Else):
-            self.run_block(node.orelse.body.body)
+            self.run_block(node.body)
+        elif _elif(self.src, node) is not None:
+            self._if(node.orelse[0])  # `elif`: errors propagate to the enclosing statement
+        elif node.orelse:
+            self.run_block(node.orelse)
 
-    def _for(self, node: cst.For) -> None:
-        if node.asynchronous is not None:
-            raise EvalError("PC101", "`async for` is not supported in a pipeline body", node)
+    def _for(self, node: ast.For) -> None:
         iterable = self.iterate(self.eval(node.iter), node.iter)
         broke = False
         for item in iterable:
             self.tick(node)
             self.assign(node.target, item)
             try:
-                self.run_block(node.body.body)
+                self.run_block(node.body)
             except _Break:
                 broke = True
                 break
             except _Continue:
                 continue
-        if not broke and node.orelse is not None:
-            self.run_block(node.orelse.body.body)
+        if not broke and node.orelse:
+            self.run_block(node.orelse)
 
-    def tick(self, node: cst.CSTNode) -> None:
+    def tick(self, node: ast.AST) -> None:
         """Count one loop iteration; PC114 past the limit."""
         self.iterations += 1
         if self.iterations > MAX_LOOP_ITERATIONS:
             raise EvalError("PC114", f"more than {MAX_LOOP_ITERATIONS:,} loop iterations", node)
 
-    def _poison_targets(self, stmt: cst.CSTNode) -> None:
-        for name in _assigned_names(stmt):
+    def _poison_targets(self, stmt: ast.stmt) -> None:
+        for name in _assigned_names(stmt, self.src):
             self.scope.names[name] = POISON
 
     # ------------------------------------------------------------------ assignment
 
-    def assign(self, target: cst.BaseExpression, value: Any) -> None:
+    def assign(self, target: ast.expr, value: Any) -> None:
         """Bind `value` to an assignment target (names, tuples, subscripts)."""
-        if isinstance(target, cst.Name):
-            self.scope.names[target.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        if isinstance(target, ast.Name):
+            self.scope.names[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
             self._unpack(target, value)
-        elif isinstance(target, cst.Subscript):
+        elif isinstance(target, ast.Subscript):
             container = self.eval(target.value)
-            if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            if isinstance(target.slice, ast.Slice) or _is_multi_subscript(self.src, target):
                 raise EvalError("PC102", "only simple subscript assignment is supported", target)
-            key = self.concrete(self.eval(target.slice[0].slice.value), target.slice[0])
+            key = self.concrete(self.eval(target.slice), target.slice)
             if not isinstance(container, (list, dict)):
                 raise EvalError("PC102", "only list and dict items can be assigned", target)
             try:
@@ -314,29 +302,30 @@ class Evaluator:
         else:
             raise EvalError("PC101", "only names, tuples and subscripts can be assigned in a pipeline body", target)
 
-    def _unpack(self, target: cst.Tuple | cst.List, value: Any) -> None:
+    def _unpack(self, target: ast.Tuple | ast.List, value: Any) -> None:
         if value is POISON:
             raise _PoisonSignal()
-        items = self._as_sequence_for_unpack(value, target, len(target.elements))
-        starred = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
-        n = len(target.elements)
+        elements = target.elts
+        items = self._as_sequence_for_unpack(value, target, len(elements))
+        starred = [i for i, e in enumerate(elements) if isinstance(e, ast.Starred)]
+        n = len(elements)
         if not starred:
             if len(items) != n:
                 raise EvalError("PC112", _unpack_message(value, n, len(items)), target)
-            for element, item in zip(target.elements, items, strict=False):
-                self.assign(element.value, item)
+            for element, item in zip(elements, items, strict=False):
+                self.assign(element, item)
             return
         star = starred[0]
         after = n - star - 1
         if len(items) < n - 1:
             raise EvalError("PC112", _unpack_message(value, n - 1, len(items), at_least=True), target)
-        for element, item in zip(target.elements[:star], items[:star], strict=False):
-            self.assign(element.value, item)
-        self.assign(target.elements[star].value, list(items[star: len(items) - after]))
-        for element, item in zip(target.elements[star + 1:], items[len(items) - after:], strict=False):
-            self.assign(element.value, item)
+        for element, item in zip(elements[:star], items[:star], strict=False):
+            self.assign(element, item)
+        self.assign(elements[star].value, list(items[star: len(items) - after]))
+        for element, item in zip(elements[star + 1:], items[len(items) - after:], strict=False):
+            self.assign(element, item)
 
-    def _as_sequence_for_unpack(self, value: Any, node: cst.CSTNode, wanted: int) -> list:
+    def _as_sequence_for_unpack(self, value: Any, node: ast.AST, wanted: int) -> list:
         if isinstance(value, Artifact):
             raise EvalError("PC112", f"step `{value.step}` has a single output (`{value.output}`); "
                             f"it cannot be unpacked into {wanted} names", node,
@@ -347,7 +336,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ expressions
 
-    def eval(self, node: cst.BaseExpression) -> Any:
+    def eval(self, node: ast.expr) -> Any:
         """The value of expression `node`."""
         method = getattr(self, f"_e_{type(node).__name__}", None)
         if method is None:
@@ -357,76 +346,51 @@ class Evaluator:
             raise _PoisonSignal()
         return value
 
-    def _e_Integer(self, node: cst.Integer) -> Any:
-        return node.evaluated_value
+    def _e_Constant(self, node: ast.Constant) -> Any:
+        if isinstance(node.value, complex):
+            raise EvalError("PC111", "complex numbers are not supported", node)
+        return node.value
 
-    def _e_Float(self, node: cst.Float) -> Any:
-        return node.evaluated_value
-
-    def _e_Imaginary(self, node: cst.Imaginary) -> Any:
-        raise EvalError("PC111", "complex numbers are not supported", node)
-
-    def _e_SimpleString(self, node: cst.SimpleString) -> Any:
-        try:
-            return ast.literal_eval(node.value)
-        except (ValueError, SyntaxError) as exc:
-            raise EvalError("PC102", f"invalid string literal: {exc}", node) from None
-
-    def _e_ConcatenatedString(self, node: cst.ConcatenatedString) -> Any:
-        left, right = self.eval(node.left), self.eval(node.right)
-        if type(left) is not type(right):
-            raise EvalError("PC102", "cannot mix bytes and str literals", node)
-        return left + right
-
-    def _e_FormattedString(self, node: cst.FormattedString) -> Any:
-        prefix = node.start.lower().replace("f", "")
-        quote = node.end
-        pieces: list[str] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                try:
-                    text = ast.literal_eval(prefix + quote + part.value + quote) if part.value else ""
-                except (ValueError, SyntaxError):
-                    text = part.value
-                pieces.append(text.replace("{{", "{").replace("}}", "}"))
-            else:
-                pieces.append(self._format_part(part))
-        result = "".join(pieces)
+    def _e_JoinedStr(self, node: ast.JoinedStr) -> Any:
+        result = self._joined(node)
         self._limit(result, node)
         return result
 
-    def _format_part(self, part: cst.FormattedStringExpression) -> str:
-        value = self.eval(part.expression)
+    def _joined(self, node: ast.JoinedStr) -> str:
+        pieces: list[str] = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                pieces.append(self._format_part(part))
+            elif isinstance(part, ast.Constant) and isinstance(part.value, str):
+                pieces.append(part.value)
+            else:
+                raise EvalError("PC102", "this f-string part cannot be evaluated statically", part)
+        return "".join(pieces)
+
+    def _format_part(self, part: ast.FormattedValue) -> str:
+        value = self.eval(part.value)
         if isinstance(value, Artifact):
             raise EvalError("PC113", f"the output `{value.output}` of step `{value.step}` exists only at run "
-                            "time; it cannot be formatted into a string here", part.expression,
+                            "time; it cannot be formatted into a string here", part.value,
                             help="pass it to a step and format it inside the step")
-        value = self.concrete(value, part.expression)
+        value = self.concrete(value, part.value)
         if contains_symbolic(value):
             raise EvalError("PC113", "a collection holding step outputs cannot be formatted into a string: its "
-                            "values exist only at run time", part.expression)
-        if part.conversion == "r":
+                            "values exist only at run time", part.value)
+        if part.conversion == ord("r"):
             value = repr(value)
-        elif part.conversion == "s":
+        elif part.conversion == ord("s"):
             value = str(value)
-        elif part.conversion == "a":
+        elif part.conversion == ord("a"):
             value = ascii(value)
-        spec = ""
-        if part.format_spec:
-            spec_parts = []
-            for piece in part.format_spec:
-                if isinstance(piece, cst.FormattedStringText):
-                    spec_parts.append(piece.value)
-                else:
-                    spec_parts.append(self._format_part(piece))
-            spec = "".join(spec_parts)
+        spec = self._joined(part.format_spec) if isinstance(part.format_spec, ast.JoinedStr) else ""
         try:
             return format(value, spec)
         except (ValueError, TypeError) as exc:
             raise EvalError("PC102", f"invalid format: {exc}", part) from None
 
-    def _e_Name(self, node: cst.Name) -> Any:
-        name = node.value
+    def _e_Name(self, node: ast.Name) -> Any:
+        name = node.id
         if name in self.scope.names:
             return self.scope.names[name]
         if name in CONSTANTS:
@@ -444,14 +408,14 @@ class Evaluator:
         candidates = list(self.scope.names) + list(self.index.symbols(self.src))
         raise EvalError("PC103", f"name `{name}` is not defined", node, help=did_you_mean(name, candidates))
 
-    def _e_Attribute(self, node: cst.Attribute) -> Any:
+    def _e_Attribute(self, node: ast.Attribute) -> Any:
         base = self.eval(node.value)
-        attr = node.attr.value
+        attr = node.attr
         if isinstance(base, (ModuleRef, ExternalName)):
             value = self.index.attribute(base, attr, None)
             if value is None:
                 module = base.name if isinstance(base, ModuleRef) else base.qualname
-                raise EvalError("PC103", f"`{attr}` is not defined in module `{module}`", node.attr)
+                raise EvalError("PC103", f"`{attr}` is not defined in module `{module}`", AttrName(node))
             return value
         if isinstance(base, Artifact):
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
@@ -468,35 +432,35 @@ class Evaluator:
             return base.get(attr)
         raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {_kind(base)}", node)
 
-    def _e_Subscript(self, node: cst.Subscript) -> Any:
+    def _e_Subscript(self, node: ast.Subscript) -> Any:
         base = self.eval(node.value)
         if isinstance(base, Artifact):
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
                             "it cannot be indexed while compiling", node,
                             help="index it inside a step, or declare several outputs with Tuple[...]")
         base = self.concrete_shallow(base, node.value)
-        if len(node.slice) != 1:
+        if _is_multi_subscript(self.src, node):
             raise EvalError("PC102", "multi-dimensional subscripts are not supported", node)
-        element = node.slice[0].slice
-        if isinstance(element, cst.Slice):
+        element = node.slice
+        if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)
                      for p in (element.lower, element.upper, element.step)]
             key: Any = slice(*parts)
         else:
-            key = self.concrete(self.eval(element.value), element.value)
+            key = self.concrete(self.eval(element), element)
         try:
             return base[key]
         except (IndexError, KeyError, TypeError, ValueError) as exc:
             raise EvalError("PC102", f"subscript fails at compile time: {type(exc).__name__}: {exc}", node) from None
 
-    def _e_Tuple(self, node: cst.Tuple) -> Any:
-        return tuple(self._elements(node.elements))
+    def _e_Tuple(self, node: ast.Tuple) -> Any:
+        return tuple(self._elements(node.elts))
 
-    def _e_List(self, node: cst.List) -> Any:
-        return list(self._elements(node.elements))
+    def _e_List(self, node: ast.List) -> Any:
+        return list(self._elements(node.elts))
 
-    def _e_Set(self, node: cst.Set) -> Any:
-        items = list(self._elements(node.elements))
+    def _e_Set(self, node: ast.Set) -> Any:
+        items = list(self._elements(node.elts))
         try:
             return set(items)
         except TypeError as exc:
@@ -504,31 +468,31 @@ class Evaluator:
 
     def _elements(self, elements: Any) -> Iterator[Any]:
         for element in elements:
-            if isinstance(element, cst.StarredElement):
+            if isinstance(element, ast.Starred):
                 yield from self.iterate(self.eval(element.value), element.value)
             else:
-                yield self.eval(element.value)
+                yield self.eval(element)
 
-    def _e_Dict(self, node: cst.Dict) -> Any:
+    def _e_Dict(self, node: ast.Dict) -> Any:
         out: dict = {}
-        for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
-                value = self.concrete(self.eval(element.value), element.value)
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            if key_node is None:  # `**mapping`
+                value = self.concrete(self.eval(value_node), value_node)
                 if not isinstance(value, dict):
-                    raise EvalError("PC102", "`**` needs a dict", element)
+                    raise EvalError("PC102", "`**` needs a dict", value_node)
                 out.update(value)
             else:
-                key = self.concrete(self.eval(element.key), element.key)
+                key = self.concrete(self.eval(key_node), key_node)
                 try:
-                    out[key] = self.eval(element.value)
+                    out[key] = self.eval(value_node)
                 except TypeError as exc:
-                    raise EvalError("PC102", f"unhashable dict key: {exc}", element.key) from None
+                    raise EvalError("PC102", f"unhashable dict key: {exc}", key_node) from None
         return out
 
-    def _e_BinaryOperation(self, node: cst.BinaryOperation) -> Any:
-        return self.binary(type(node.operator), self.eval(node.left), self.eval(node.right), node)
+    def _e_BinOp(self, node: ast.BinOp) -> Any:
+        return self.binary(type(node.op), self.eval(node.left), self.eval(node.right), node)
 
-    def binary(self, op_type: type, left: Any, right: Any, node: cst.CSTNode) -> Any:
+    def binary(self, op_type: type, left: Any, right: Any, node: ast.AST) -> Any:
         """Apply a binary operator to known values, with size limits."""
         for operand in (left, right):
             if isinstance(operand, Artifact):
@@ -536,12 +500,14 @@ class Evaluator:
                                 "run time; arithmetic on it cannot happen while compiling", node,
                                 help="compute it inside a step")
         left, right = self.concrete(left, node), self.concrete(right, node)
-        func = BIN_OPS[op_type]
-        if op_type is cst.Power and isinstance(right, int) and isinstance(left, int) and abs(right) > 10_000:
+        func = BIN_OPS.get(op_type)
+        if func is None:
+            raise EvalError("PC102", "the `@` operator cannot be evaluated statically", node)
+        if op_type is ast.Pow and isinstance(right, int) and isinstance(left, int) and abs(right) > 10_000:
             raise EvalError("PC102", "exponent too large to evaluate at compile time", node)
-        if op_type in (cst.LeftShift,) and isinstance(right, int) and right > MAX_INT_BITS:
+        if op_type is ast.LShift and isinstance(right, int) and right > MAX_INT_BITS:
             raise EvalError("PC102", "shift too large to evaluate at compile time", node)
-        if op_type is cst.Multiply:
+        if op_type is ast.Mult:
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int) \
                         and len(seq) * max(count, 0) > MAX_SEQUENCE:
@@ -553,33 +519,36 @@ class Evaluator:
         self._limit(result, node)
         return result
 
-    def _e_UnaryOperation(self, node: cst.UnaryOperation) -> Any:
-        value = self.eval(node.expression)
-        if isinstance(node.operator, cst.Not):
-            return not self.truth(value, node.expression)
-        value = self.concrete(value, node.expression)
+    def _e_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        value = self.eval(node.operand)
+        if isinstance(node.op, ast.Not):
+            return not self.truth(value, node.operand)
+        value = self.concrete(value, node.operand)
         try:
-            if isinstance(node.operator, cst.Minus):
+            if isinstance(node.op, ast.USub):
                 return -value
-            if isinstance(node.operator, cst.Plus):
+            if isinstance(node.op, ast.UAdd):
                 return +value
             return ~value
         except TypeError as exc:
             raise EvalError("PC102", f"cannot evaluate: {exc}", node) from None
 
-    def _e_BooleanOperation(self, node: cst.BooleanOperation) -> Any:
-        left = self.eval(node.left)
-        truth = self.truth(left, node.left)
-        if isinstance(node.operator, cst.And):
-            return self.eval(node.right) if truth else left
-        return left if truth else self.eval(node.right)
+    def _e_BoolOp(self, node: ast.BoolOp) -> Any:
+        is_and = isinstance(node.op, ast.And)
+        value = self.eval(node.values[0])
+        for operand in node.values[1:]:
+            truth = self.truth(value, node.values[0] if operand is node.values[1] else node)
+            if truth != is_and:  # `and` stops at a false value, `or` at a true one
+                return value
+            value = self.eval(operand)
+        return value
 
-    def _e_Comparison(self, node: cst.Comparison) -> Any:
+    def _e_Compare(self, node: ast.Compare) -> Any:
         left = self.concrete(self.eval(node.left), node.left)
-        for target in node.comparisons:
-            right = self.concrete(self.eval(target.comparator), target.comparator)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self.concrete(self.eval(comparator), comparator)
             try:
-                ok = COMPARE_OPS[type(target.operator)](left, right)
+                ok = COMPARE_OPS[type(op)](left, right)
             except TypeError as exc:
                 raise EvalError("PC102", f"cannot compare: {exc}", node) from None
             if not ok:
@@ -587,82 +556,81 @@ class Evaluator:
             left = right
         return True
 
-    def _e_IfExp(self, node: cst.IfExp) -> Any:
+    def _e_IfExp(self, node: ast.IfExp) -> Any:
         return self.eval(node.body) if self.truth(self.eval(node.test), node.test) else self.eval(node.orelse)
 
-    def _e_ListComp(self, node: cst.ListComp) -> Any:
-        return [item for item in self._comprehension(node.for_in, lambda: self.eval(node.elt))]
+    def _e_ListComp(self, node: ast.ListComp) -> Any:
+        return [item for item in self._comprehension(node, lambda: self.eval(node.elt))]
 
-    def _e_SetComp(self, node: cst.SetComp) -> Any:
-        return set(self._comprehension(node.for_in, lambda: self.eval(node.elt)))
+    def _e_SetComp(self, node: ast.SetComp) -> Any:
+        return set(self._comprehension(node, lambda: self.eval(node.elt)))
 
-    def _e_GeneratorExp(self, node: cst.GeneratorExp) -> Any:
-        return list(self._comprehension(node.for_in, lambda: self.eval(node.elt)))
+    def _e_GeneratorExp(self, node: ast.GeneratorExp) -> Any:
+        return list(self._comprehension(node, lambda: self.eval(node.elt)))
 
-    def _e_DictComp(self, node: cst.DictComp) -> Any:
-        pairs = self._comprehension(node.for_in, lambda: (self.concrete(self.eval(node.key), node.key),
-                                                          self.eval(node.value)))
+    def _e_DictComp(self, node: ast.DictComp) -> Any:
+        pairs = self._comprehension(node, lambda: (self.concrete(self.eval(node.key), node.key),
+                                                   self.eval(node.value)))
         return dict(pairs)
 
-    def _comprehension(self, clause: cst.CompFor, produce: Any) -> list:
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       produce: Any) -> list:
         saved = dict(self.scope.names)
         out: list = []
         try:
-            self._comp_loop(clause, produce, out)
+            self._comp_loop(node, node.generators, produce, out)
         finally:
             # Comprehension variables do not leak, but list.append side effects on outer lists stay.
-            for name in _names_in(_comp_targets(clause)):
+            for name in [n for clause in node.generators for n in _names_in(clause.target)]:
                 if name in saved:
                     self.scope.names[name] = saved[name]
                 else:
                     self.scope.names.pop(name, None)
         return out
 
-    def _comp_loop(self, clause: cst.CompFor, produce: Any, out: list) -> None:
-        if clause.asynchronous is not None:
-            raise EvalError("PC102", "async comprehensions are not supported", clause)
+    def _comp_loop(self, node: ast.expr, clauses: list[ast.comprehension], produce: Any, out: list) -> None:
+        clause = clauses[0]
+        if clause.is_async:
+            raise EvalError("PC102", "async comprehensions are not supported", node)
         for item in self.iterate(self.eval(clause.iter), clause.iter):
-            self.tick(clause)
+            self.tick(clause.target)
             self.assign(clause.target, item)
-            if all(self.truth(self.eval(cond.test), cond.test) for cond in clause.ifs):
-                if clause.inner_for_in is not None:
-                    self._comp_loop(clause.inner_for_in, produce, out)
+            if all(self.truth(self.eval(cond), cond) for cond in clause.ifs):
+                if len(clauses) > 1:
+                    self._comp_loop(node, clauses[1:], produce, out)
                 else:
                     out.append(produce())
 
-    def _e_Lambda(self, node: cst.Lambda) -> Any:
+    def _e_Lambda(self, node: ast.Lambda) -> Any:
         raise EvalError("PC102", "lambdas cannot be evaluated statically", node)
 
-    def _e_Await(self, node: cst.Await) -> Any:
+    def _e_Await(self, node: ast.Await) -> Any:
         raise EvalError("PC102", "`await` is not supported in a pipeline body", node)
-
-    def _e_Ellipsis(self, node: cst.Ellipsis) -> Any:
-        return ...
 
     # ------------------------------------------------------------------ calls
 
-    def _e_Call(self, node: cst.Call) -> Any:
+    def _e_Call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        arg_nodes: dict[str, cst.Arg] = {}
-        for position, arg in enumerate(node.args):
-            if arg.star == "*":
+        arg_nodes: dict[str, ast.AST] = {}
+        for position, arg in enumerate(call_arguments(node)):
+            if isinstance(arg, ast.Starred):
                 args.extend(self.iterate(self.eval(arg.value), arg.value))
-            elif arg.star == "**":
+            elif isinstance(arg, ast.keyword) and arg.arg is None:
                 mapping = self.concrete(self.eval(arg.value), arg.value)
                 if not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping):
                     raise EvalError("PC102", "`**` needs a dict with string keys", arg)
                 kwargs.update(mapping)
-            elif arg.keyword is not None:
-                kwargs[arg.keyword.value] = self.eval(arg.value)
-                arg_nodes[arg.keyword.value] = arg
+            elif isinstance(arg, ast.keyword):
+                kwargs[arg.arg] = self.eval(arg.value)
+                arg_nodes[arg.arg] = arg
             else:
-                args.append(self.eval(arg.value))
+                args.append(self.eval(arg))
                 arg_nodes[f"#{position}"] = arg
         return self.call(func, args, kwargs, node, arg_nodes)
 
-    def call(self, func: Any, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict[str, cst.Arg]) -> Any:
+    def call(self, func: Any, args: list, kwargs: dict, node: ast.Call, arg_nodes: dict[str, ast.AST]) -> Any:
         """Call `func` statically: steps, settings classes, safe builtins and methods."""
         if isinstance(func, (StepHandle, Slot)):
             if self.builder is None:
@@ -697,8 +665,8 @@ class Evaluator:
                             "through its pipeline parameter", node)
         raise EvalError("PC104", f"{_describe(node.func)} is not a step and cannot be called statically", node.func)
 
-    def _method(self, method: BoundMethod, args: list, kwargs: dict, node: cst.Call,
-                arg_nodes: dict[str, cst.Arg]) -> Any:
+    def _method(self, method: BoundMethod, args: list, kwargs: dict, node: ast.Call,
+                arg_nodes: dict[str, ast.AST]) -> Any:
         receiver, name = method.receiver, method.name
         if isinstance(receiver, (StepHandle, Slot, OldStepInstance, PipelineHandle, PipelineInstance)):
             return self._handle_method(receiver, name, args, kwargs, node, arg_nodes)
@@ -716,8 +684,8 @@ class Evaluator:
         self._limit(result, node)
         return result
 
-    def _handle_method(self, receiver: Any, name: str, args: list, kwargs: dict, node: cst.Call,
-                       arg_nodes: dict[str, cst.Arg]) -> Any:
+    def _handle_method(self, receiver: Any, name: str, args: list, kwargs: dict, node: ast.Call,
+                       arg_nodes: dict[str, ast.AST]) -> Any:
         options = tuple((k, v, self.span(arg_nodes[k]) if k in arg_nodes else self.span(node))
                         for k, v in kwargs.items())
         if name in ("submit", "map", "product", "unmapped"):
@@ -753,7 +721,7 @@ class Evaluator:
             return receiver
         raise EvalError("PC102", f"`.{name}()` cannot be evaluated statically", node)
 
-    def _builtin(self, name: str, args: list, kwargs: dict, node: cst.Call) -> Any:
+    def _builtin(self, name: str, args: list, kwargs: dict, node: ast.Call) -> Any:
         if name == "print":
             return None
         if name == "isinstance":
@@ -784,7 +752,7 @@ class Evaluator:
         self._limit(result, node)
         return result
 
-    def _external(self, func: ExternalName, args: list, kwargs: dict, node: cst.Call) -> Any:
+    def _external(self, func: ExternalName, args: list, kwargs: dict, node: ast.Call) -> Any:
         qual = func.qualname
         kind = known.SETTINGS_CLASSES.get(qual)
         if kind is not None:
@@ -821,7 +789,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ value helpers
 
-    def concrete(self, value: Any, node: cst.CSTNode) -> Any:
+    def concrete(self, value: Any, node: ast.AST) -> Any:
         """`value` as a compile-time value; PC102/PC113 when it is only known at run time."""
         if isinstance(value, ParamValue):
             if value.known:
@@ -837,13 +805,13 @@ class Evaluator:
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
         return value
 
-    def concrete_shallow(self, value: Any, node: cst.CSTNode) -> Any:
+    def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), but containers may hold step outputs (for list/zip/enumerate)."""
         if isinstance(value, (ParamValue, Invocation)) or isinstance(value, Artifact):
             return self.concrete(value, node)
         return value
 
-    def truth(self, value: Any, node: cst.CSTNode) -> bool:
+    def truth(self, value: Any, node: ast.AST) -> bool:
         """Truthiness of a condition, which must be known at compile time."""
         if isinstance(value, Artifact):
             raise EvalError("PC113", f"cannot branch on the output `{value.output}` of step `{value.step}`: it "
@@ -851,7 +819,7 @@ class Evaluator:
                             help="branch inside a step, or on a pipeline parameter")
         return bool(self.concrete(value, node))
 
-    def iterate(self, value: Any, node: cst.CSTNode) -> list:
+    def iterate(self, value: Any, node: ast.AST) -> list:
         """The items of an iterable known at compile time."""
         if isinstance(value, Artifact):
             raise EvalError("PC113", f"cannot loop over the output `{value.output}` of step `{value.step}`: it "
@@ -871,7 +839,7 @@ class Evaluator:
             return list(value)
         raise EvalError("PC102", f"cannot iterate over {_kind(value)} at compile time", node)
 
-    def _limit(self, value: Any, node: cst.CSTNode) -> None:
+    def _limit(self, value: Any, node: ast.AST) -> None:
         if isinstance(value, (str, bytes, list, tuple, dict)) and len(value) > MAX_SEQUENCE:
             raise EvalError("PC102", "value too large to build at compile time", node)
         if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
@@ -887,20 +855,37 @@ def _is_params(cls: ClassRef, ev: Evaluator) -> bool:
     return is_parameters_class(cls, ev.index)
 
 
-def _keyword(node: cst.CSTNode) -> str:
+class AttrName:
+    """The attribute name of `value.attr` as an error location (ast keeps it as a plain string)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: ast.Attribute) -> None:
+        self.node = node
+
+
+def call_arguments(node: ast.Call) -> list[ast.expr | ast.keyword]:
+    """A call's positional and keyword arguments in source order (ast keeps them apart)."""
+    if not node.keywords or not node.args:
+        return [*node.args, *node.keywords]
+    return sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))
+
+
+def _keyword(node: ast.AST) -> str:
     name = type(node).__name__
-    return {"Global": "global", "Nonlocal": "nonlocal", "Match": "match", "AsyncFunctionDef": "async def"}.get(
+    return {"Global": "global", "Nonlocal": "nonlocal", "Match": "match", "TypeAlias": "type"}.get(
         name, name.lower())
 
 
-def _describe(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return f"`{node.value}`"
-    if isinstance(node, cst.Attribute):
+def _describe(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return f"`{node.id}`"
+    if isinstance(node, ast.Attribute):
         return f"`{dotted_name(node, '...')}`"
     return {
-        "Lambda": "a lambda", "Yield": "`yield`", "NamedExpr": "an assignment expression (`:=`)",
-        "Await": "`await`", "Call": "this call", "Subscript": "this subscript",
+        "Lambda": "a lambda", "Yield": "`yield`", "YieldFrom": "`yield from`",
+        "NamedExpr": "an assignment expression (`:=`)", "Await": "`await`", "Call": "this call",
+        "Subscript": "this subscript", "Starred": "`*` unpacking",
     }.get(type(node).__name__, "this expression")
 
 
@@ -921,46 +906,44 @@ def _unpack_message(value: Any, wanted: int, got: int, at_least: bool = False) -
     return f"cannot unpack {got} values into {need} names"
 
 
-def _names_in(node: cst.CSTNode | None) -> list[str]:
+def _names_in(node: ast.AST | None) -> list[str]:
     if node is None:
         return []
-    if isinstance(node, cst.Name):
-        return [node.value]
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return [n for e in node.elements for n in _names_in(e.value)]
-    if isinstance(node, cst.StarredElement):
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [n for e in node.elts for n in _names_in(e)]
+    if isinstance(node, ast.Starred):
         return _names_in(node.value)
-    if isinstance(node, cst.Del):
-        return _names_in(node.target)
     return []
 
 
-def _comp_targets(clause: cst.CompFor) -> cst.CSTNode:
-    targets = [clause.target]
-    inner = clause.inner_for_in
-    while inner is not None:
-        targets.append(inner.target)
-        inner = inner.inner_for_in
-    return cst.Tuple([cst.Element(t) for t in targets])
+def _elif(src: SourceFile, node: ast.If) -> ast.If | None:
+    """The `elif` branch of `node`, if it has one (`else:` holding an `if` is not one)."""
+    if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and src.is_elif(node.orelse[0]):
+        return node.orelse[0]
+    return None
 
 
-def _assigned_names(stmt: cst.CSTNode) -> list[str]:
+def _is_multi_subscript(src: SourceFile, node: ast.Subscript) -> bool:
+    """True for `x[a, b]` (several subscript elements), False for `x[(a, b)]` (one tuple key)."""
+    return isinstance(node.slice, ast.Tuple) and not src.is_parenthesized_tuple(node.slice)
+
+
+def _assigned_names(stmt: ast.stmt, src: SourceFile) -> list[str]:
     names: list[str] = []
-    if isinstance(stmt, cst.SimpleStatementLine):
-        for small in stmt.body:
-            if isinstance(small, cst.Assign):
-                for target in small.targets:
-                    names += _names_in(target.target)
-            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                names += _names_in(small.target)
-    elif isinstance(stmt, cst.For):
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            names += _names_in(target)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
         names += _names_in(stmt.target)
-        for inner in stmt.body.body:
-            names += _assigned_names(inner)
-    elif isinstance(stmt, cst.If):
-        for inner in stmt.body.body:
-            names += _assigned_names(inner)
-        if stmt.orelse is not None:
-            names += _assigned_names(stmt.orelse) if isinstance(stmt.orelse, cst.If) else [
-                n for inner in stmt.orelse.body.body for n in _assigned_names(inner)]
+    elif isinstance(stmt, ast.For):
+        names += _names_in(stmt.target)
+        for inner in stmt.body:
+            names += _assigned_names(inner, src)
+    elif isinstance(stmt, ast.If):
+        for inner in stmt.body:
+            names += _assigned_names(inner, src)
+        for inner in stmt.orelse:
+            names += _assigned_names(inner, src)
     return names

@@ -7,12 +7,11 @@ external and only ever known by its qualified name.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import libcst as cst
 
 from ..diagnostics import Diagnostics
 from ..ir import Span
@@ -46,8 +45,8 @@ class ImportedName:
 class Definition:
     """A top-level `def` or `class`."""
 
-    # The FunctionDef or ClassDef node.
-    node: cst.CSTNode
+    # The FunctionDef, AsyncFunctionDef or ClassDef node.
+    node: ast.AST
     # Where it is.
     where: Located
 
@@ -57,7 +56,7 @@ class Assignment:
     """A top-level `NAME = value` (evaluated lazily, as a constant)."""
 
     # The assigned expression.
-    value: cst.BaseExpression
+    value: ast.expr
     # Where it is.
     where: Located
 
@@ -136,53 +135,49 @@ class ModuleIndex:
             self._symbols[src.module_name] = table
         return self._symbols[src.module_name]
 
-    def _collect(self, stmt: cst.CSTNode, top: cst.CSTNode, src: SourceFile, table: dict[str, Symbol]) -> None:
+    def _collect(self, stmt: ast.stmt, top: ast.stmt, src: SourceFile, table: dict[str, Symbol]) -> None:
         where = Located(src, top)
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        module = dotted_name(alias.name)
-                        if alias.asname is not None:
-                            table[_asname(alias)] = ImportedModule(module, where)
-                        else:
-                            table[module.split(".")[0]] = ImportedModule(module.split(".")[0], where)
-                elif isinstance(small, cst.ImportFrom):
-                    module = self._absolute(src, small)
-                    if module is None or isinstance(small.names, cst.ImportStar):
-                        continue
-                    for alias in small.names:
-                        name = dotted_name(alias.name)
-                        table[_asname(alias) if alias.asname else name] = ImportedName(module, name, where)
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    targets = small.targets if isinstance(small, cst.Assign) else [small]
-                    if small.value is None:
-                        continue
-                    for target in targets:
-                        if isinstance(target.target, cst.Name):
-                            table[target.target.value] = Assignment(small.value, where)
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            table[stmt.name.value] = Definition(stmt, where)
-        elif isinstance(stmt, (cst.If, cst.Try)):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname is not None:
+                    table[alias.asname] = ImportedModule(alias.name, where)
+                else:
+                    table[alias.name.split(".")[0]] = ImportedModule(alias.name.split(".")[0], where)
+        elif isinstance(stmt, ast.ImportFrom):
+            module = self._absolute(src, stmt)
+            if module is None or any(alias.name == "*" for alias in stmt.names):
+                return
+            for alias in stmt.names:
+                table[alias.asname or alias.name] = ImportedName(module, alias.name, where)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if stmt.value is None:
+                return
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    table[target.id] = Assignment(stmt.value, where)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            table[stmt.name] = Definition(stmt, where)
+        elif isinstance(stmt, (ast.If, ast.Try)):
             # Imports guarded by `if TYPE_CHECKING:` or `try: ... except ImportError:`.
             blocks = [stmt.body]
-            if isinstance(stmt, cst.Try):
+            if isinstance(stmt, ast.Try):
                 blocks += [h.body for h in stmt.handlers]
-            elif stmt.orelse is not None and isinstance(stmt.orelse, cst.Else):
-                blocks.append(stmt.orelse.body)
+            elif stmt.orelse and not (len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If)
+                                      and src.is_elif(stmt.orelse[0])):
+                blocks.append(stmt.orelse)  # `else:` (not `elif`)
             for block in blocks:
-                for inner in getattr(block, "body", ()):
+                for inner in block:
                     self._collect(inner, top, src, table)
 
-    def _absolute(self, src: SourceFile, node: cst.ImportFrom) -> str | None:
-        level = len(node.relative)
-        name = dotted_name(node.module) if node.module is not None else ""
+    def _absolute(self, src: SourceFile, node: ast.ImportFrom) -> str | None:
+        level = node.level or 0
+        name = node.module or ""
         if level == 0:
             return name
         package = src.module_name.split(".") if src.is_package else src.module_name.split(".")[:-1]
         if level - 1 > len(package):
-            self.diags.error("PC106", "relative import goes beyond the source root",
-                             src.statement_span(_top_of(src, node)))
+            self.diags.error("PC106", "relative import goes beyond the source root", src.statement_span(node))
             return None
         base = package[: len(package) - (level - 1)]
         return ".".join([*base, name] if name else base)
@@ -221,8 +216,8 @@ class ModuleIndex:
             if self.classify is not None:
                 return self.classify(symbol, src)
             node = symbol.node
-            if isinstance(node, cst.ClassDef):
-                return ClassRef(src.module_name, node.name.value, node, src)
+            if isinstance(node, ast.ClassDef):
+                return ClassRef(src.module_name, node.name, node, src)
             return FunctionRef(f"{src.module_name}.{name}")
         if isinstance(symbol, Assignment) and self.evaluate_constant is not None:
             return self.evaluate_constant(symbol, src)
@@ -274,22 +269,10 @@ class ModuleIndex:
         self.diags.error("PC106", message, span, help=help_)
 
 
-def dotted_name(node: cst.CSTNode, fallback: str = "") -> str:
+def dotted_name(node: ast.AST, fallback: str = "") -> str:
     """`a.b.c` for a Name/Attribute chain; `fallback` for any other expression."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value, fallback)}.{node.attr.value}"
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{dotted_name(node.value, fallback)}.{node.attr}"
     return fallback
-
-
-def _asname(alias: cst.ImportAlias) -> str:
-    assert alias.asname is not None
-    return dotted_name(alias.asname.name)
-
-
-def _top_of(src: SourceFile, node: cst.CSTNode) -> cst.CSTNode:
-    for stmt in src.tree.body:
-        if isinstance(stmt, cst.SimpleStatementLine) and node in stmt.body:
-            return stmt
-    return src.tree.body[0] if src.tree.body else node

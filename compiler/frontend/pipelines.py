@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import libcst as cst
 
 from ..config import RunConfig, load_run_config
 from ..diagnostics import Diagnostics, did_you_mean
@@ -65,22 +64,21 @@ class RunScanner:
             self._walk(stmt, stmt)
         return self.instances
 
-    def _walk(self, stmt: cst.CSTNode, top: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign)) and small.value is not None:
-                    self._expression(small, top)
+    def _walk(self, stmt: ast.stmt, top: ast.stmt) -> None:
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
+            if stmt.value is not None:
+                self._expression(stmt, top)
             return
-        if isinstance(stmt, cst.FunctionDef):
-            if stmt.decorators:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if stmt.decorator_list:
                 return  # steps and pipelines are not entry points
-        elif isinstance(stmt, cst.ClassDef):
+        elif isinstance(stmt, ast.ClassDef):
             return
         for block in _blocks(stmt):
             for inner in block:
                 self._walk(inner, top)
 
-    def _expression(self, small: cst.CSTNode, top: cst.CSTNode) -> None:
+    def _expression(self, small: ast.Expr | ast.Assign | ast.AnnAssign, top: ast.stmt) -> None:
         if not (self._mentions_pipeline(small.value) or _is_configure_call(small.value)):
             return
         ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
@@ -93,15 +91,13 @@ class RunScanner:
             return
         except (_PoisonSignal, RecursionError):
             return
-        if isinstance(small, cst.Assign):
+        if isinstance(small, ast.Assign):
             for target in small.targets:
-                if isinstance(target.target, cst.Name):
-                    self.scope.names[target.target.value] = value
+                if isinstance(target, ast.Name):
+                    self.scope.names[target.id] = value
 
-    def _mentions_pipeline(self, node: cst.CSTNode) -> bool:
-        finder = _NameFinder()
-        node.visit(finder)
-        for name in finder.names:
+    def _mentions_pipeline(self, node: ast.expr) -> bool:
+        for name in _names_mentioned(node):
             value = self.scope.names.get(name)
             if value is None:
                 try:
@@ -114,7 +110,7 @@ class RunScanner:
 
     # Evaluator builder hooks -------------------------------------------------------
 
-    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: cst.Call,
+    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: ast.Call,
                   arg_nodes: dict) -> Any:
         """At module level, calling a step makes an old-API step instance."""
         if isinstance(func, StepHandle):
@@ -126,7 +122,7 @@ class RunScanner:
             return OldStepInstance(func.definition, kwargs, func.overrides, ev.span(node))
         raise EvalError("PC102", "this call cannot be evaluated at module level", node)
 
-    def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: cst.Call,
+    def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: ast.Call,
                       arg_nodes: dict) -> PipelineInstance:
         """Record a module-level pipeline call."""
         instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node))
@@ -135,35 +131,28 @@ class RunScanner:
         return instance
 
 
-def _is_configure_call(node: cst.BaseExpression) -> bool:
+def _is_configure_call(node: ast.expr) -> bool:
     """`something.configure(...)`: ZenML's in-place step configuration."""
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-        and node.func.attr.value == "configure"
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "configure"
 
 
-class _NameFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: list[str] = []
+def _names_mentioned(node: ast.expr) -> list[str]:
+    """Identifiers written in `node`: names, attribute names and keyword names, in source order."""
+    names: list[str] = []
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            names.append(child.id)
+        elif isinstance(child, ast.Attribute):
+            names.append(child.attr)
+        elif isinstance(child, ast.keyword) and child.arg is not None:
+            names.append(child.arg)
+    return names
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.append(node.value)
 
-
-def _blocks(stmt: cst.CSTNode) -> list:
-    blocks = []
-    body = getattr(stmt, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        blocks.append(getattr(body, "body", ()))
-    orelse = getattr(stmt, "orelse", None)
-    if isinstance(orelse, cst.If):
-        blocks.append([orelse])
-    elif orelse is not None and hasattr(orelse, "body"):
-        blocks.append(orelse.body.body)
-    for handler in getattr(stmt, "handlers", ()) or ():
-        blocks.append(handler.body.body)
-    final = getattr(stmt, "finalbody", None)
-    if final is not None:
-        blocks.append(final.body.body)
+def _blocks(stmt: ast.stmt) -> list:
+    blocks = [getattr(stmt, name) for name in ("body", "orelse", "finalbody")
+              if isinstance(getattr(stmt, name, None), list)]
+    blocks[1:1] = [handler.body for handler in getattr(stmt, "handlers", ()) or ()]
     return blocks
 
 
@@ -212,7 +201,7 @@ class PipelineBuilder:
 
     # ------------------------------------------------------------------ calls
 
-    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: cst.Call,
+    def call_step(self, ev: Evaluator, func: Any, args: list, kwargs: dict, node: ast.Call,
                   arg_nodes: dict) -> Any:
         """Bind one step call into a StepInvocation and return its output handles."""
         if len(self.invocations) >= MAX_INVOCATIONS:
@@ -267,7 +256,7 @@ class PipelineBuilder:
             return Invocation(step_id)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
-    def _source(self, definition: StepDef, step_id: str, name: str, value: Any, node: cst.CSTNode,
+    def _source(self, definition: StepDef, step_id: str, name: str, value: Any, node: ast.AST,
                 ev: Evaluator) -> Source:
         if value is POISON:
             raise _PoisonSignal()
@@ -333,7 +322,7 @@ class PipelineBuilder:
         return inputs
 
     def _params_bindings(self, definition: StepDef, instance: OldStepInstance | None, step_id: str,
-                         ev: Evaluator, node: cst.CSTNode, config: dict) -> list[InputBinding]:
+                         ev: Evaluator, node: ast.AST, config: dict) -> list[InputBinding]:
         bindings = []
         for pname, cls in definition.params_classes.items():
             fields = parameters_fields(cls, self.index, self.diags)
@@ -378,7 +367,7 @@ class PipelineBuilder:
                 bindings.append(InputBinding(pname, LiteralValue(literal), span))
         return bindings
 
-    def _after(self, value: Any, node: cst.CSTNode) -> tuple[str, ...]:
+    def _after(self, value: Any, node: ast.AST) -> tuple[str, ...]:
         items = value if isinstance(value, (list, tuple)) and not _is_outputs(value) else [value]
         ids: list[str] = []
         for item in items:
@@ -535,7 +524,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
             scope.names[param.name] = ParamValue(param.name, param.known, param.value)
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
-        ev.run_block(pdef.node.body.body)
+        ev.run_block(pdef.node.body)
     except _Return:
         pass
     steps = builder.finish()

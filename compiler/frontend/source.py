@@ -1,32 +1,29 @@
-"""Parsed source files and cheap source positions.
+"""Parsed source files and their source positions.
 
-libcst's PositionProvider re-generates the whole module to compute positions, which
-costs several times the parse. We only need positions inside the statements we
-report on, so each top-level statement is located on demand: it is wrapped in a
-one-statement module, positioned, and shifted by its start line, which Python's own
-(fast, C) parser reports.
+The frontend reads the user's modules with Python's own parser (`ast`): it is the
+parser users' code is written for, its messages are the ones users know ("'(' was
+never closed"), it is fast (C), and every node carries its position. pipec never
+rewrites source, so a concrete syntax tree's comments and whitespace would buy
+nothing; an earlier libcst frontend spent most of a small compile importing libcst.
 
-The positions are PositionProvider's own (same code generation, same ranges), but
-run directly instead of through a MetadataWrapper, whose resolve also walks the whole
-tree with a visitor that has nothing to do, and with a cheaper position update for
-tokens without line breaks (nearly all of them).
+`ast` columns count UTF-8 bytes; spans count characters, so a line with non-ASCII
+text is converted (see `SourceFile.column`).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import libcst as cst
-from libcst import CSTNode
-from libcst.metadata import PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from ..diagnostics import Diagnostics
 from ..ir import Span
+
+#: Python's line breaks (not str.splitlines', which also splits on \f, \v, \x1c...).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -41,145 +38,88 @@ class SourceFile:
     module_name: str
     # True for a package's __init__.py (relative imports resolve from the module itself).
     is_package: bool
-    # The libcst tree.
-    tree: cst.Module
-    # 1-based start line of each top-level libcst statement, by identity.
-    start_lines: dict[int, int]
+    # The module's syntax tree.
+    tree: ast.Module
+    # The file's text.
+    text: str
+    # The text's lines, split on demand (only non-ASCII files and source checks need them).
+    _lines: list[str] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        self._located: dict[int, tuple[int, dict[cst.CSTNode, _Range]]] = {}
+    @property
+    def lines(self) -> list[str]:
+        """The file's lines without their line breaks (index 0 is line 1)."""
+        if self._lines is None:
+            self._lines = _LINE_BREAK.split(self.text)
+        return self._lines
 
-    def statement_span(self, stmt: cst.CSTNode) -> Span:
-        """The span of a top-level statement's first line (no position pass needed)."""
-        line = self.start_lines.get(id(stmt), 0)
+    def column(self, line: int, offset: int) -> int:
+        """The 0-based character column of UTF-8 byte `offset` on 1-based `line`."""
+        if self.text.isascii() or line < 1 or line > len(self.lines):
+            return offset
+        text = self.lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+
+    def statement_span(self, stmt: ast.AST) -> Span:
+        """The span of a statement's first line (where its keyword starts)."""
+        line = getattr(stmt, "lineno", 0)
         return Span(self.rel, line, 1, line, 0)
 
-    def span(self, node: cst.CSTNode, top: cst.CSTNode) -> Span:
-        """The span of `node`, which lies inside the top-level statement `top`."""
-        offset, ranges = self._locate(top)
-        rng = ranges.get(node)
-        if rng is None:
-            return self.statement_span(top)
-        start_line, start_col, end_line, end_col = rng
-        return Span(self.rel, start_line + offset, start_col + 1, end_line + offset, end_col + 1)
+    def span(self, node: ast.AST, top: ast.AST | None = None) -> Span:
+        """The span of `node`; `top`, the statement holding it, stands in for nodes without a position."""
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return self.statement_span(top) if top is not None else Span(self.rel, 0, 0)
+        end_line = node.end_lineno or line
+        start = self.column(line, node.col_offset)
+        end = self.column(end_line, node.end_col_offset or 0)
+        return Span(self.rel, line, start + 1, end_line, end + 1)
 
-    def _locate(self, top: cst.CSTNode) -> tuple[int, dict[cst.CSTNode, _Range]]:
-        key = id(top)
-        if key not in self._located:
-            sub = self.tree.with_changes(body=[top], header=[], footer=[])
-            ranges = _positions(sub)
-            anchor = ranges.get(top)
-            first = anchor[0] if anchor is not None else 1
-            offset = self.start_lines.get(key, first) - first
-            self._located[key] = (offset, ranges)
-        return self._located[key]
+    def name_span(self, node: ast.AST, name: str) -> Span:
+        """The span of identifier `name` written at the start of `node` (a parameter)."""
+        line = node.lineno
+        start = self.column(line, node.col_offset)
+        return Span(self.rel, line, start + 1, line, start + 1 + len(name))
 
+    def attr_span(self, node: ast.Attribute) -> Span:
+        """The span of the attribute name in `value.attr` (ast keeps it as a plain string)."""
+        line = node.end_lineno or node.lineno
+        end = self.column(line, node.end_col_offset or 0)
+        return Span(self.rel, line, end + 1 - len(node.attr), line, end + 1)
 
-#: A node's range as PositionProvider computes it: start line (1-based), start column
-#: (0-based), end line, end column; plain tuples, as building libcst's frozen
-#: CodeRange/CodePosition for every node costs more than the code generation itself.
-_Range = tuple[int, int, int, int]
+    def segment(self, node: ast.AST) -> str:
+        """The source text of `node`."""
+        return ast.get_source_segment(self.text, node) or ""
 
+    def is_elif(self, node: ast.If) -> bool:
+        """True when the `if` statement `node` was written as an `elif` branch."""
+        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
+        return line.encode("utf-8")[node.col_offset:].startswith(b"elif")
 
-class _Syntactic:
-    """PositionProvidingCodegenState.record_syntactic_position as a plain context manager
-    (the generator-based original costs a generator and a contextlib wrapper per node)."""
-
-    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
-
-    def __init__(self, state: _CodegenState, node: cst.CSTNode, start_node: cst.CSTNode | None,
-                 end_node: cst.CSTNode | None) -> None:
-        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
-        self.line, self.column = state.line, state.column
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        state = self.state
-        computed = state.ranges
-        start = computed[self.start_node][:2] if self.start_node is not None else (self.line, self.column)
-        end = computed[self.end_node][2:] if self.end_node is not None else (state.line, state.column)
-        computed[self.node] = (*start, *end)
-
-
-class _CodegenState(PositionProvidingCodegenState):
-    """PositionProvider's code generation state, recording plain tuples (see `_Range`)
-    and with a fast path for tokens without line breaks (nearly all of them)."""
-
-    ranges: dict[cst.CSTNode, _Range]
-    starts: list[tuple[int, int]]
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        if "\n" in value or "\r" in value:
-            self._update_position(value)
-        else:
-            self.column += len(value)
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self.starts.append((self.line, self.column))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        start = self.starts.pop()
-        if node not in self.ranges:  # a syntactic position recorded inside wins, as in libcst
-            self.ranges[node] = (*start, self.line, self.column)
-
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> _Syntactic:
-        return _Syntactic(self, node, start_node, end_node)
+    def is_parenthesized_tuple(self, node: ast.Tuple) -> bool:
+        """True for `(a, b)`, False for the bare `a, b` of a subscript `x[a, b]`."""
+        text = self.segment(node)
+        if not text.startswith("(") or not text.endswith(")"):
+            return False
+        try:
+            tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                      if t.type not in _IGNORED_TOKENS]
+        except (tokenize.TokenError, SyntaxError):
+            return False
+        depth = 0
+        for index, token in enumerate(tokens):
+            if token.type == tokenize.OP and token.string in ("(", "[", "{"):
+                depth += 1
+            elif token.type == tokenize.OP and token.string in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return index == len(tokens) - 1  # the opening "(" closes only at the very end
+        return False
 
 
-def _positions(module: cst.Module) -> dict[cst.CSTNode, _Range]:
-    """PositionProvider's ranges for every node of `module` (libcst's own algorithm:
-    the module is generated once while each node records where it starts and ends)."""
-    state = _CodegenState(default_indent=module.default_indent, default_newline=module.default_newline,
-                          provider=PositionProvider())
-    state.ranges = {}
-    state.starts = []
-    module._codegen(state)
-    return state.ranges
-
-
-@contextmanager
-def _unvalidated() -> Iterator[None]:
-    """Skip libcst's per-node validation while its parser builds a tree.
-
-    Every node's ``__post_init__`` re-checks invariants meant for hand-built trees; the
-    parser only builds valid ones (libcst's own comment there says as much), and the
-    checks cost a tenth of a parse. Restored afterwards; pipec compiles on one thread.
-    """
-    original = CSTNode.__post_init__
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
-
-
-def _no_validation(self: CSTNode) -> None:
-    return None
-
-
-def _start_lines(tree: cst.Module, parsed: ast.Module) -> dict[int, int]:
-    """Map each top-level libcst statement to the line where its keyword starts.
-
-    libcst groups `a; b` into one SimpleStatementLine where ast has two statements,
-    so the two bodies are walked in step, consuming one ast statement per small statement.
-    """
-    lines: dict[int, int] = {}
-    index = 0
-    body = parsed.body
-    for stmt in tree.body:
-        if index >= len(body):
-            break
-        lines[id(stmt)] = body[index].lineno
-        index += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
-    return lines
+_IGNORED_TOKENS = {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.INDENT,
+                   tokenize.DEDENT}
 
 
 def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> SourceFile | None:
@@ -197,9 +137,8 @@ def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> So
     if "\x00" in text:
         diags.error("PC002", f"`{rel}` contains a NUL byte; it is not a Python source file", Span(rel, 0, 0))
         return None
-    # Python's own parser first: its messages are the ones users know ("'(' was never closed").
     try:
-        parsed = ast.parse(text, filename=rel)
+        tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1
@@ -209,17 +148,4 @@ def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> So
     except (RecursionError, MemoryError, ValueError) as exc:
         diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
         return None
-    try:
-        with _unvalidated():
-            tree = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        line, col = exc.raw_line, exc.raw_column + 1
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        diags.error("PC001", f"syntax error: {message}", Span(rel, line, col, line, col + 1),
-                    help="fix the syntax; pipec reads the file without running it")
-        return None
-    except Exception as exc:  # libcst's native parser has edge cases (deep nesting) that are not syntax errors
-        diags.error("PC001", f"cannot parse `{rel}`: {type(exc).__name__}", Span(rel, 1, 1))
-        return None
-    is_package = path.name == "__init__.py"
-    return SourceFile(path, rel, module_name, is_package, tree, _start_lines(tree, parsed))
+    return SourceFile(path, rel, module_name, path.name == "__init__.py", tree, text)

@@ -8,16 +8,15 @@ constant mode, so module-level constants and settings objects work.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any
-
-import libcst as cst
 
 from ..diagnostics import Diagnostics
 from ..ir import Output, Param, Span
 from . import known
 from .annotations import normalize, outputs_of
-from .evaluator import EvalError, Evaluator, _PoisonSignal
+from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
 from .modules import Definition, ModuleIndex
 from .settings import to_json_value
 from .source import SourceFile
@@ -84,8 +83,8 @@ class PipelineDef:
     span: Span
     # The file.
     source: SourceFile
-    # The FunctionDef node.
-    node: cst.FunctionDef
+    # The FunctionDef (or AsyncFunctionDef) node.
+    node: ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class Classifier:
@@ -97,116 +96,126 @@ class Classifier:
 
     def __call__(self, definition: Definition, src: SourceFile) -> Any:
         node = definition.node
-        if isinstance(node, cst.ClassDef):
-            return ClassRef(src.module_name, node.name.value, node, src)
-        assert isinstance(node, cst.FunctionDef)
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            call = expr if isinstance(expr, cst.Call) else None
+        if isinstance(node, ast.ClassDef):
+            return ClassRef(src.module_name, node.name, node, src)
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for expr in node.decorator_list:
+            call = expr if isinstance(expr, ast.Call) else None
             target = self.static_value(src, call.func if call else expr)
             qual = target.qualname if isinstance(target, ExternalName) else None
             if qual in known.STEP_DECORATORS:
                 return StepHandle(self.step(node, src, call))
             if qual in known.PIPELINE_DECORATORS:
                 return PipelineHandle(self.pipeline(node, src, call, qual in known.OLD_PIPELINE_DECORATORS))
-        return FunctionRef(f"{src.module_name}.{node.name.value}")
+        return FunctionRef(f"{src.module_name}.{node.name}")
 
     # ------------------------------------------------------------------ helpers
 
-    def static_value(self, src: SourceFile, node: cst.BaseExpression) -> Any:
+    def static_value(self, src: SourceFile, node: ast.expr) -> Any:
         """Resolve a Name / dotted Attribute through imports only (no evaluation)."""
-        if isinstance(node, cst.Name):
-            return self.index.resolve(src, node.value)
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Name):
+            return self.index.resolve(src, node.id)
+        if isinstance(node, ast.Attribute):
             base = self.static_value(src, node.value)
             if isinstance(base, (ModuleRef, ExternalName)):
-                return self.index.attribute(base, node.attr.value, None)
+                return self.index.attribute(base, node.attr, None)
         return None
 
     def resolver(self, src: SourceFile):
         """A resolver for annotations in `src`."""
         return lambda node: self.static_value(src, node)
 
-    def _options(self, src: SourceFile, node: cst.FunctionDef, call: cst.Call | None) -> tuple:
+    def _options(self, src: SourceFile, node: _Def, call: ast.Call | None) -> tuple:
         if call is None:
             return ()
         ev = Evaluator(self.index, self.diags, src, node)
         options = []
-        for arg in call.args:
-            if arg.keyword is None:
+        for arg in call_arguments(call):
+            if not isinstance(arg, ast.keyword) or arg.arg is None:
                 ev.report(EvalError("PC107", "decorator arguments must be keywords", arg))
                 continue
             try:
-                options.append((arg.keyword.value, ev.eval(arg.value), ev.span(arg)))
+                options.append((arg.arg, ev.eval(arg.value), ev.span(arg)))
             except EvalError as err:
                 ev.report(err)
             except _PoisonSignal:
                 pass
         return tuple(options)
 
-    def _def_span(self, src: SourceFile, node: cst.FunctionDef) -> Span:
+    def _def_span(self, src: SourceFile, node: _Def) -> Span:
         span = src.statement_span(node)
         # The `def` keyword line; the name sits after "def " (or "async def ").
-        column = 1 + (len("async def ") if node.asynchronous else len("def "))
-        return Span(span.path, span.line, column, span.line, column + len(node.name.value))
+        column = 1 + (len("async def ") if isinstance(node, ast.AsyncFunctionDef) else len("def "))
+        return Span(span.path, span.line, column, span.line, column + len(node.name))
 
-    def step(self, node: cst.FunctionDef, src: SourceFile, call: cst.Call | None) -> StepDef:
+    def step(self, node: _Def, src: SourceFile, call: ast.Call | None) -> StepDef:
         """Read a step definition."""
         resolve = self.resolver(src)
         options = self._options(src, node, call)
-        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name.value)
+        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name)
         params, classes = self._signature(node, src, resolve)
-        return StepDef(name, node.name.value, src.module_name, params, outputs_of(
-            node.returns.annotation if node.returns else None, resolve), options, self._def_span(src, node), classes)
+        return StepDef(name, node.name, src.module_name, params, outputs_of(node.returns, resolve), options,
+                       self._def_span(src, node), classes)
 
-    def _signature(self, node: cst.FunctionDef, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
+    def _signature(self, node: _Def, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
         params: list[Param] = []
         classes: dict[str, ClassRef] = {}
         ev = Evaluator(self.index, self.diags, src, node)
-        if not isinstance(node.params.star_arg, cst.MaybeSentinel) or node.params.star_kwarg is not None:
-            ev.report(EvalError("PC107", "steps cannot take *args or **kwargs", node.params))
-        for p in [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]:
-            annotation = p.annotation.annotation if p.annotation else None
-            target = self.static_value(src, annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+        star = node.args.vararg or node.args.kwarg
+        if star is not None:
+            ev.report(EvalError("PC107", "steps cannot take *args or **kwargs", star))
+        for p, default_node in parameters(node):
+            annotation = p.annotation
+            target = self.static_value(src, annotation) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
             if isinstance(target, ExternalName) and target.qualname in known.CONTEXT_TYPES:
                 continue
             if isinstance(target, ClassRef) and is_parameters_class(target, self.index):
                 defaults, missing = parameters_defaults(target, self.index, self.diags)
-                classes[p.name.value] = target
-                params.append(Param(p.name.value, target.qualname, required=bool(missing),
+                classes[p.arg] = target
+                params.append(Param(p.arg, target.qualname, required=bool(missing),
                                     default=defaults, kind="parameters"))
                 continue
-            default, required = None, p.default is None
-            if p.default is not None:
+            default, required = None, default_node is None
+            if default_node is not None:
                 try:
-                    default = to_json_value(ev.eval(p.default))
+                    default = to_json_value(ev.eval(default_node))
                 except (EvalError, _PoisonSignal, TypeError):
                     default = None
-            params.append(Param(p.name.value, normalize(annotation, resolve), required, default))
+            params.append(Param(p.arg, normalize(annotation, resolve), required, default))
         return tuple(params), classes
 
-    def pipeline(self, node: cst.FunctionDef, src: SourceFile, call: cst.Call | None, old_api: bool) -> PipelineDef:
+    def pipeline(self, node: _Def, src: SourceFile, call: ast.Call | None, old_api: bool) -> PipelineDef:
         """Read a pipeline definition."""
         resolve = self.resolver(src)
         options = self._options(src, node, call)
-        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name.value)
+        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name)
         ev = Evaluator(self.index, self.diags, src, node)
         params: list[PipelineParam] = []
-        for p in [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]:
-            annotation = p.annotation.annotation if p.annotation else None
+        for p, default_node in parameters(node):
             default, known_default = None, False
-            if p.default is not None:
+            if default_node is not None:
                 try:
-                    default = to_json_value(ev.eval(p.default))
+                    default = to_json_value(ev.eval(default_node))
                     known_default = True
                 except EvalError as err:
                     ev.report(err)
                 except (_PoisonSignal, TypeError):
-                    ev.report(EvalError("PC111", f"the default of `{p.name.value}` is not a JSON value", p.default))
-            params.append(PipelineParam(p.name.value, normalize(annotation, resolve), p.default is not None,
-                                        default, known_default, ev.span(p.name)))
-        return PipelineDef(name, node.name.value, src.module_name, tuple(params), options, old_api,
+                    ev.report(EvalError("PC111", f"the default of `{p.arg}` is not a JSON value", default_node))
+            params.append(PipelineParam(p.arg, normalize(p.annotation, resolve), default_node is not None,
+                                        default, known_default, src.name_span(p, p.arg)))
+        return PipelineDef(name, node.name, src.module_name, tuple(params), options, old_api,
                            self._def_span(src, node), src, node)
+
+
+_Def = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def parameters(node: _Def) -> list[tuple[ast.arg, ast.expr | None]]:
+    """A function's named parameters (positional-only, regular, keyword-only) with their defaults."""
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    return [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
 
 
 def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bool:
@@ -214,7 +223,7 @@ def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bo
     if depth > 20:
         return False
     for base in cls.node.bases:
-        value = _base_value(cls, base.value, index)
+        value = _base_value(cls, base, index)
         if isinstance(value, ExternalName) and value.qualname in known.BASE_PARAMETERS:
             return True
         if isinstance(value, ClassRef) and is_parameters_class(value, index, depth + 1):
@@ -222,40 +231,37 @@ def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bo
     return False
 
 
-def _base_value(cls: ClassRef, node: cst.BaseExpression, index: ModuleIndex) -> Any:
-    if isinstance(node, cst.Name):
-        return index.resolve(cls.source, node.value)
-    if isinstance(node, cst.Attribute):
+def _base_value(cls: ClassRef, node: ast.expr, index: ModuleIndex) -> Any:
+    if isinstance(node, ast.Name):
+        return index.resolve(cls.source, node.id)
+    if isinstance(node, ast.Attribute):
         base = _base_value(cls, node.value, index)
         if isinstance(base, (ModuleRef, ExternalName)):
-            return index.attribute(base, node.attr.value, None)
+            return index.attribute(base, node.attr, None)
     return None
 
 
 def parameters_fields(cls: ClassRef, index: ModuleIndex, diags: Diagnostics,
-                      depth: int = 0) -> dict[str, tuple[bool, Any, cst.CSTNode]]:
+                      depth: int = 0) -> dict[str, tuple[bool, Any, ast.AST]]:
     """Fields of a BaseParameters class (bases first): name -> (has_default, default, node)."""
-    fields: dict[str, tuple[bool, Any, cst.CSTNode]] = {}
+    fields: dict[str, tuple[bool, Any, ast.AST]] = {}
     if depth > 20:
         return fields
     for base in cls.node.bases:
-        value = _base_value(cls, base.value, index)
+        value = _base_value(cls, base, index)
         if isinstance(value, ClassRef):
             fields.update(parameters_fields(value, index, diags, depth + 1))
     ev = Evaluator(index, diags, cls.source, cls.node)
-    for stmt in cls.node.body.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                name = small.target.value
-                if small.value is None:
-                    fields[name] = (False, None, small)
-                    continue
-                try:
-                    fields[name] = (True, to_json_value(ev.eval(small.value)), small)
-                except (EvalError, _PoisonSignal, TypeError):
-                    fields[name] = (True, None, small)
+    for stmt in cls.node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            if stmt.value is None:
+                fields[name] = (False, None, stmt)
+                continue
+            try:
+                fields[name] = (True, to_json_value(ev.eval(stmt.value)), stmt)
+            except (EvalError, _PoisonSignal, TypeError):
+                fields[name] = (True, None, stmt)
     return fields
 
 

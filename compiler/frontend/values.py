@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import libcst as cst
+    import ast
 
     from .source import SourceFile
     from .stepdefs import StepDef
@@ -209,7 +209,7 @@ class Located:
     # The file.
     source: SourceFile
     # The top-level statement that contains the node.
-    top: cst.CSTNode
+    top: ast.stmt
 
 
 def contains_symbolic(value: Any) -> bool:
