@@ -290,7 +290,7 @@ class Evaluator:
             self._unpack(target, value)
         elif isinstance(target, ast.Subscript):
             container = self.eval(target.value)
-            if isinstance(target.slice, ast.Slice) or _is_multi_subscript(self.src, target):
+            if isinstance(target.slice, ast.Slice):
                 raise EvalError("PC102", "only simple subscript assignment is supported", target)
             key = self.concrete(self.eval(target.slice), target.slice)
             if not isinstance(container, (list, dict)):
@@ -439,9 +439,7 @@ class Evaluator:
                             "it cannot be indexed while compiling", node,
                             help="index it inside a step, or declare several outputs with Tuple[...]")
         base = self.concrete_shallow(base, node.value)
-        if _is_multi_subscript(self.src, node):
-            raise EvalError("PC102", "multi-dimensional subscripts are not supported", node)
-        element = node.slice
+        element = node.slice  # `d[a, b]` is `d[(a, b)]`, as in Python
         if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)
                      for p in (element.lower, element.upper, element.step)]
@@ -865,10 +863,8 @@ class AttrName:
 
 
 def call_arguments(node: ast.Call) -> list[ast.expr | ast.keyword]:
-    """A call's positional and keyword arguments in source order (ast keeps them apart)."""
-    if not node.keywords or not node.args:
-        return [*node.args, *node.keywords]
-    return sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))
+    """A call's arguments in Python's evaluation order: positional (and `*`) ones, then keywords."""
+    return [*node.args, *node.keywords]
 
 
 def _keyword(node: ast.AST) -> str:
@@ -923,11 +919,6 @@ def _elif(src: SourceFile, node: ast.If) -> ast.If | None:
     if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and src.is_elif(node.orelse[0]):
         return node.orelse[0]
     return None
-
-
-def _is_multi_subscript(src: SourceFile, node: ast.Subscript) -> bool:
-    """True for `x[a, b]` (several subscript elements), False for `x[(a, b)]` (one tuple key)."""
-    return isinstance(node.slice, ast.Tuple) and not src.is_parenthesized_tuple(node.slice)
 
 
 def _assigned_names(stmt: ast.stmt, src: SourceFile) -> list[str]:

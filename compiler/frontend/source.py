@@ -13,9 +13,7 @@ text is converted (see `SourceFile.column`).
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,30 +94,6 @@ class SourceFile:
         """True when the `if` statement `node` was written as an `elif` branch."""
         line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
         return line.encode("utf-8")[node.col_offset:].startswith(b"elif")
-
-    def is_parenthesized_tuple(self, node: ast.Tuple) -> bool:
-        """True for `(a, b)`, False for the bare `a, b` of a subscript `x[a, b]`."""
-        text = self.segment(node)
-        if not text.startswith("(") or not text.endswith(")"):
-            return False
-        try:
-            tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-                      if t.type not in _IGNORED_TOKENS]
-        except (tokenize.TokenError, SyntaxError):
-            return False
-        depth = 0
-        for index, token in enumerate(tokens):
-            if token.type == tokenize.OP and token.string in ("(", "[", "{"):
-                depth += 1
-            elif token.type == tokenize.OP and token.string in (")", "]", "}"):
-                depth -= 1
-                if depth == 0:
-                    return index == len(tokens) - 1  # the opening "(" closes only at the very end
-        return False
-
-
-_IGNORED_TOKENS = {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.INDENT,
-                   tokenize.DEDENT}
 
 
 def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> SourceFile | None:
