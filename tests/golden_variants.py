@@ -15,7 +15,7 @@ VARIANTS: dict[str, dict[str, list[str]]] = {
     "sagemaker": {"training": ["step_kind=training", "artifact_store=s3://pipec-artifacts/runs",
                                "role_arn=arn:aws:iam::123456789012:role/pipec-sagemaker"]},
     "kubeflow": {"pvc": ["pvc=pipec-artifacts"]},
-    "vertex": {"gcs": ["artifact_store=gs://pipec-example/artifacts"]},
+    "vertex": {"gcs": ["artifact_store=gs://pipec-example/artifacts", "kfp_cache=true"]},
     "tekton": {"s3": ["artifact_store=s3://pipec-example/artifacts", "service_account=pipec-runner"]},
     "argo": {"s3": ["artifact_store=s3://pipec-example/artifacts", "service_account=pipec-runner"]},
 }

@@ -9,8 +9,12 @@ Data edges are `dependentTasks` and KFP artifacts, so KFP's UI shows lineage: ev
 output is a `system.Artifact` output of its component, into which the shim writes a pointer
 to the committed payload (`--output-ref`, see `pipec.runtime.pointers`); every data input
 is an input artifact fed by `taskOutputArtifact`, which the shim reads (`--input-ref`).
-The pointer names the producer's run, so KFP caching is sound and follows `enable_cache`:
-on a cache hit the shim does not run and the consumers read the earlier run's payload.
+The pointer names the producer's run, so KFP's own cache is sound for the data: with
+`--option kfp_cache=true` it follows `enable_cache`, and on a cache hit the shim does not run
+and the consumers read the earlier run's payload. It is off by default, as ZenML's and
+Metaflow's Kubeflow compilers have it: a step KFP skips leaves no step run in pipec's
+metadata store, so that run never looks finished there; the shim's own cache (which does
+record cached steps) follows `enable_cache` either way.
 
 Everything that differs between engines running this schema (Kubeflow Pipelines and
 Vertex AI) is a :class:`Flavor`.
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 
 from pipec.compiler.ir import OutputRef, ParameterRef, Pipeline, Resources, Retry, StepInvocation
 from pipec.runtime.command import RUN_STEP
-from pipec.targets.base import CompileContext
+from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     k8s_cpu,
     k8s_memory,
@@ -109,6 +113,12 @@ class SpecBuild:
     runtime: dict[str, RuntimeParameter]
 
 
+#: The option both KFP-schema targets take for KFP's own step cache (see the module docstring).
+KFP_CACHE_OPTION = OptionSpec(
+    "kfp_cache", "let KFP skip a step whose component and inputs match an earlier run (follows enable_cache; "
+    "skipped steps leave no step run in pipec's metadata store)", default="false", choices=("false", "true"))
+
+
 def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Flavor) -> SpecBuild:
     """The PipelineSpec of `pipeline`; problems go to `context.diagnostics`."""
     names = step_names(pipeline)
@@ -129,7 +139,8 @@ def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Fla
         io = artifacts[step.id]
         components[step_names_.component] = build_component(step_names_, params[step.id], io)
         executors[step_names_.executor] = build_executor(pipeline, step, params[step.id], io, context, flavor)
-        tasks[step_names_.task] = build_task(step, names, params[step.id], io)
+        tasks[step_names_.task] = build_task(step, names, params[step.id], io,
+                                             kfp_cache=context.options.get("kfp_cache") == "true")
     root: dict = {"dag": {"tasks": tasks}}
     if runtime:
         root["inputDefinitions"] = {"parameters": {p.name: build_root_input(p) for p in runtime.values()}}
@@ -170,13 +181,13 @@ def build_component(names: StepNames, params: list[RuntimeParameter], io: StepIO
 
 
 def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[RuntimeParameter],
-               io: StepIO) -> dict:
+               io: StepIO, *, kfp_cache: bool = False) -> dict:
     """A step's task in `root.dag`: its component, caching, upstream tasks, inputs and retry policy."""
     task: dict = {
         "taskInfo": {"name": step.id},
         "componentRef": {"name": names[step.id].component},
         # `enable_cache` is already the step's own, else the pipeline's (ZenML's precedence).
-        "cachingOptions": {"enableCache": step.settings.enable_cache is not False},
+        "cachingOptions": {"enableCache": kfp_cache and step.settings.enable_cache is not False},
     }
     upstream = sorted({names[dep].task for dep in step.upstream if dep in names})
     if upstream:

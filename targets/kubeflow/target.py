@@ -13,7 +13,7 @@ from pipec.compiler.writer import safe_name
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
 
-from .build import Accelerator, Flavor, build_pipeline_spec
+from .build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from .dump import dump_json, dump_yaml
 from .platform import build_platform
 from .schedule import recurring_run
@@ -64,6 +64,7 @@ class KubeflowTarget:
         OptionSpec("accelerator_label", "node label whose value selects a step's GPU type (empty: none)",
                    default=DEFAULT_ACCELERATOR_LABEL),
         OptionSpec("pvc", "PersistentVolumeClaim mounted at a local artifact store in every step"),
+        KFP_CACHE_OPTION,
     )
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pipec.compiler.ir import Pipeline, Resources, StepInvocation
 from pipec.compiler.writer import safe_name
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, memory_bytes, step_resources
-from pipec.targets.kubeflow.build import Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.kubeflow.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from pipec.targets.kubeflow.dump import dump_json
 from pipec.targets.kubeflow.settings import engine_settings, invalid, report_unsupported, string_map
 from pipec.targets.kubeflow.target import gpu_warning, is_local
@@ -80,6 +80,7 @@ class VertexTarget:
                                     "when it is on GCS)"),
         OptionSpec("accelerator_type", "Vertex accelerator for steps that ask for GPUs without naming a type",
                    default=DEFAULT_ACCELERATOR),
+        KFP_CACHE_OPTION,
     )
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:

@@ -31,7 +31,8 @@ def compiled(tmp_path_factory: pytest.TempPathFactory, cli) -> tuple[Path, Path]
     out = tmp_path_factory.mktemp("artifacts")
     proc = cli.run(["compile", str(EXAMPLE / "run.py"), "--target", "kubeflow", "--target", "vertex",
                     "--option", f"artifact_store={out / 'store'}", "--option", f"source_root={EXAMPLE}",
-                    "--option", f"metadata_store={md.default_url(out)}", "--out", str(out)])
+                    "--option", f"metadata_store={md.default_url(out)}", "--option", "kfp_cache=true",
+                    "--out", str(out)])
     assert proc.returncode == 0, proc.stderr
     return out / "kubeflow" / "artifacts.yaml", out / "vertex" / "artifacts.json"
 
@@ -65,6 +66,17 @@ def test_outputs_inputs_and_caching(compiled: tuple[Path, Path]) -> None:
     vertex, _ = load_spec(compiled[1])
     assert check_references(vertex) == []
     assert vertex["components"] == spec["components"] and vertex["root"] == spec["root"]
+
+
+def test_kfp_cache_is_off_unless_asked(tmp_path: Path, cli) -> None:
+    """By default no task lets KFP skip it (the shim's cache still follows enable_cache)."""
+    proc = cli.run(["compile", str(EXAMPLE / "run.py"), "--target", "kubeflow", "--out", str(tmp_path)])
+    assert proc.returncode == 0, proc.stderr
+    spec, _ = load_spec(tmp_path / "kubeflow" / "artifacts.yaml")
+    assert {t: task["cachingOptions"] for t, task in spec["root"]["dag"]["tasks"].items()} == \
+        {t: {"enableCache": False} for t in ("make", "use", "last")}
+    args = {label: executor["container"]["args"] for label, executor in spec["deploymentSpec"]["executors"].items()}
+    assert sorted(label for label, argv in args.items() if "--no-cache" in argv) == ["exec-last", "exec-make"]
 
 
 def test_engines_accept_it(compiled: tuple[Path, Path]) -> None:

@@ -49,7 +49,7 @@ def both(tmp_path_factory: pytest.TempPathFactory, cli) -> tuple[dict, dict]:
     kfp_spec = next(yaml.safe_load_all(run_side("kfp_model_selection.py", args=[IMAGE])))
     out = tmp_path_factory.mktemp("pipec")
     proc = cli.run(["compile", *cli.example_args("zenml_new_api", relative_to=REPO), "--target", "kubeflow",
-                    "--option", f"image={IMAGE}", "--out", str(out)])
+                    "--option", f"image={IMAGE}", "--option", "kfp_cache=true", "--out", str(out)])
     assert proc.returncode == 0, proc.stderr
     pipec_spec, _ = load_spec(out / "kubeflow" / "model_selection.yaml")
     return pipec_spec, kfp_spec
