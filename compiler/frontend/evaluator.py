@@ -534,9 +534,8 @@ class Evaluator:
     def _e_BoolOp(self, node: ast.BoolOp) -> Any:
         is_and = isinstance(node.op, ast.And)
         value = self.eval(node.values[0])
-        for operand in node.values[1:]:
-            truth = self.truth(value, node.values[0] if operand is node.values[1] else node)
-            if truth != is_and:  # `and` stops at a false value, `or` at a true one
+        for tested, operand in zip(node.values, node.values[1:], strict=False):
+            if self.truth(value, tested) != is_and:  # `and` stops at a false value, `or` at a true one
                 return value
             value = self.eval(operand)
         return value

@@ -42,6 +42,11 @@ class SourceFile:
     text: str
     # The text's lines, split on demand (only non-ASCII files and source checks need them).
     _lines: list[str] | None = field(default=None, repr=False)
+    # Whether the whole text is ASCII (then byte columns are character columns); set once.
+    _ascii: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ascii = self.text.isascii()
 
     @property
     def lines(self) -> list[str]:
@@ -52,7 +57,7 @@ class SourceFile:
 
     def column(self, line: int, offset: int) -> int:
         """The 0-based character column of UTF-8 byte `offset` on 1-based `line`."""
-        if self.text.isascii() or line < 1 or line > len(self.lines):
+        if self._ascii or line < 1 or line > len(self.lines):
             return offset
         text = self.lines[line - 1]
         if text.isascii():
@@ -85,10 +90,6 @@ class SourceFile:
         line = node.end_lineno or node.lineno
         end = self.column(line, node.end_col_offset or 0)
         return Span(self.rel, line, end + 1 - len(node.attr), line, end + 1)
-
-    def segment(self, node: ast.AST) -> str:
-        """The source text of `node`."""
-        return ast.get_source_segment(self.text, node) or ""
 
     def is_elif(self, node: ast.If) -> bool:
         """True when the `if` statement `node` was written as an `elif` branch."""
