@@ -14,10 +14,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build_context import Matcher, generated_dockerignore, ignore_lines, matcher_for, parse_patterns
+from .build_context import generated_dockerignore, ignore_lines, matcher_for
 from .diagnostics import Diagnostics
 from .dockerfile import SETTINGS_KEY, ImageSpec, problems, settings_problems
-from .image import plan_images
+from .image import BuildContexts, plan_images
 from .ir import NO_SPAN, Pipeline, Span
 from .writer import safe_name
 
@@ -91,8 +91,13 @@ def _check_files(spec: ImageSpec, root: Path, span: Span, diags: Diagnostics) ->
 
 
 def plan_build(pipelines: tuple[Pipeline, ...], root: Path, diags: Diagnostics, *,
-               registry: str | None = None) -> BuildPlan:
-    """Plan the images of `pipelines` (source root `root`); problems go to `diags` as PC37x errors."""
+               registry: str | None = None, contexts: BuildContexts | None = None) -> BuildPlan:
+    """Plan the images of `pipelines` (source root `root`); problems go to `diags` as PC37x errors.
+
+    `contexts` hashes the build contexts (and knows the output folder they leave out); the
+    same object gives `pipec compile` its references, so both always agree.
+    """
+    contexts = contexts if contexts is not None else BuildContexts()
     images: list[BuildImage] = []
     files: dict[str, str] = {}
     prebuilt: list[str] = []
@@ -101,7 +106,7 @@ def plan_build(pipelines: tuple[Pipeline, ...], root: Path, diags: Diagnostics, 
             for code, message in settings_problems(step):
                 span = _settings_span(pipeline, step.id, build=True)
                 diags.error(code, message if span == pipeline.span else f"step `{step.id}`: {message}", span)
-        planned = plan_images(pipeline, registry=registry, root=root)
+        planned = plan_images(pipeline, registry=registry, root=root, contexts=contexts)
         if not planned:
             prebuilt.append(pipeline.name)
         for image in planned:
@@ -112,24 +117,8 @@ def plan_build(pipelines: tuple[Pipeline, ...], root: Path, diags: Diagnostics, 
             folder = f"{OUTPUT_FOLDER}/{safe_name(pipeline.name)}/{safe_name(image.steps[0])}"
             user_lines = ignore_lines(root, image.spec.dockerignore) or ()
             files[f"{folder}/Dockerfile"] = image.dockerfile
-            files[f"{folder}/Dockerfile.dockerignore"] = generated_dockerignore(user_lines)
+            outputs = contexts.scan(root, image.spec.dockerignore).outputs
+            files[f"{folder}/Dockerfile.dockerignore"] = generated_dockerignore(user_lines, outputs)
             images.append(BuildImage(pipeline.name, image.reference, image.steps, f"{folder}/Dockerfile",
                                      f"{folder}/Dockerfile.dockerignore"))
     return BuildPlan(tuple(images), dict(sorted(files.items())), tuple(prebuilt))
-
-
-def output_inside_context(out_dir: Path, root: Path, plan: BuildPlan) -> str | None:
-    """Where the Dockerfiles would go, relative to `root`, when that folder joins a build context; else None.
-
-    Files written below the source root join the build context (and so would change the
-    image tags after the fact) unless every image's dockerignore rules exclude them.
-    """
-    try:
-        rel = out_dir.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
-    target = OUTPUT_FOLDER if rel == "." else f"{rel}/{OUTPUT_FOLDER}"
-    for image in plan.images:
-        if not Matcher(parse_patterns(plan.files[image.dockerignore].splitlines())).excluded(target):
-            return target
-    return None

@@ -129,6 +129,13 @@ CODES: dict[str, str] = {
     "PC376": "output folder is inside the build context",
     "PC377": "docker build or push failed",
     "PC378": "images cannot be pushed",
+    "PC379": "large build context without a dockerignore file",
+    # PC38x: the project's compile (several files, one output folder)
+    "PC380": "invalid compile configuration",
+    "PC381": "a `files` entry matches no file",
+    "PC382": "two sources write the same output file",
+    "PC383": "output folder would hold the source",
+    "PC384": "artifact manifest cannot be read",
 }
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api import LoadResult
 from .diagnostics import Diagnostics, did_you_mean
+
+if TYPE_CHECKING:
+    from .image import BuildContexts
 
 
 class TargetCrash(RuntimeError):
@@ -130,7 +133,7 @@ def _accepted(specs: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics,
-                 registry: str | None) -> dict[str, str]:
+                 registry: str | None, contexts: BuildContexts) -> dict[str, str]:
     from pipec import targets
     from pipec.targets.base import CompileContext
 
@@ -141,7 +144,7 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
     files: dict[str, str] = {}
     for pipe in result.program.pipelines:
         context = CompileContext(options=dict(selected.options), diagnostics=diags,
-                                 images=step_images(pipe, registry=registry, root=result.root))
+                                 images=step_images(pipe, registry=registry, root=result.root, contexts=contexts))
         try:
             produced = selected.target.compile(pipe, context)
         except Exception as exc:  # a target bug must not surface as a traceback
@@ -166,10 +169,13 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
 
 
 def compile_targets(result: LoadResult, target_names: Iterable[str], options: Mapping[str, str],
-                    *, registry: str | None = None) -> tuple[dict[str, str], Diagnostics]:
+                    *, registry: str | None = None,
+                    contexts: BuildContexts | None = None) -> tuple[dict[str, str], Diagnostics]:
     """Compile every pipeline of `result` with each named target.
 
-    `registry` is the container registry image references are made in (the stack's).
+    `registry` is the container registry image references are made in (the stack's);
+    `contexts` hashes the build contexts of step images (one per command, so each is
+    hashed once and the command's output folder is left out of it).
     Returns ``({"<target>/<relative path>": text}, diagnostics)``, sorted by path;
     the diagnostics include `result`'s own. No files are produced when any error
     exists. Raises :class:`TargetCrash` when a target misbehaves.
@@ -179,9 +185,13 @@ def compile_targets(result: LoadResult, target_names: Iterable[str], options: Ma
     selected = select_targets(target_names, options, diags)
     if diags.has_errors:
         return {}, diags
+    if contexts is None:
+        from .image import BuildContexts
+
+        contexts = BuildContexts(diagnostics=diags)
     files: dict[str, str] = {}
     for sel in selected:
-        for rel, text in _compile_one(sel, result, diags, registry).items():
+        for rel, text in _compile_one(sel, result, diags, registry, contexts).items():
             files[f"{sel.name}/{rel}"] = text
     if diags.has_errors:  # a target reported e.g. an unsupported setting
         return {}, diags

@@ -12,7 +12,8 @@ The reference is ``REGISTRY/REPOSITORY:TAG``:
 - ``TAG`` is the first 16 hex digits of
   ``sha256("pipec-image-v1\\n" + len + Dockerfile text + "\\n" + context digest + "\\n")``
   (:func:`image_tag`), where the context digest hashes the build context: the source
-  root's files under the dockerignore setting (`pipec.compiler.build_context`).
+  root's files under the dockerignore setting, less generated output
+  (`pipec.compiler.build_context`).
 
 So the tag is stable for goldens and changes exactly when the image would: when the
 Dockerfile changes (settings, pipec requirement) or a file that is copied in changes
@@ -29,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build_context import ContextScan
+from .diagnostics import Diagnostics
 from .dockerfile import ImageSpec, image_spec, render
 from .ir import Pipeline, StepInvocation
 
@@ -74,30 +77,85 @@ class PlannedImage:
     steps: tuple[str, ...]
 
 
-class _ContextDigests:
-    """Context digests of one source root, each dockerignore setting hashed at most once."""
+#: A context this big (bytes) without a dockerignore file gets a warning (PC379).
+LARGE_CONTEXT = 100 * 1024 * 1024
 
-    def __init__(self, root: Path | None, fixed: str) -> None:
-        self.root, self.fixed, self.cache = root, fixed, {}
+
+class BuildContexts:
+    """The build contexts one command hashes: each (root, dockerignore setting) scanned at most once.
+
+    `out_dir` and `folders` are the command's output folder and the folders it writes
+    there (target names); they are left out of every context (see
+    `pipec.compiler.build_context.output_exclusions`). With `diagnostics`, a big context
+    without a dockerignore file gets one warning per root. File digests go through the
+    root's stat cache (`pipec.compiler.digest_cache`) unless `digest_cache` is False.
+    """
+
+    def __init__(self, out_dir: Path | None = None, folders: tuple[str, ...] = (),
+                 diagnostics: Diagnostics | None = None, *, digest_cache: bool = True) -> None:
+        self.out_dir, self.folders, self.diagnostics = out_dir, tuple(folders), diagnostics
+        self.digest_cache = digest_cache
+        self._scans: dict[tuple[Path, str | None], ContextScan] = {}
+        self._warned: set[Path] = set()
+
+    def scan(self, root: Path, dockerignore: str | None) -> ContextScan:
+        """The context of `root` under the `dockerignore` setting (hashed on first request)."""
+        key = (root, dockerignore)
+        if key not in self._scans:
+            from .build_context import output_exclusions, scan_context
+            from .digest_cache import DigestCache
+
+            outputs = output_exclusions(root, self.out_dir, self.folders) if self.out_dir is not None else ()
+            cache = DigestCache(root) if self.digest_cache else None
+            found = scan_context(root, dockerignore, outputs, cache)
+            if cache is not None:
+                cache.save()
+            self._scans[key] = found
+            self._warn_if_large(root, found)
+        return self._scans[key]
+
+    def _warn_if_large(self, root: Path, found: ContextScan) -> None:
+        if self.diagnostics is None or found.has_dockerignore or found.size <= LARGE_CONTEXT or root in self._warned:
+            return
+        self._warned.add(root)
+        biggest = sorted(found.sizes.items(), key=lambda item: (-item[1], item[0]))[:3]
+        named = ", ".join(f"{name} ({_size(size)})" for name, size in biggest)
+        self.diagnostics.warning(
+            "PC379", f"the build context of the step images is {_size(found.size)} and the source root "
+                     f"`{root.name}/` has no .dockerignore file: every image copies all of it (biggest: {named})",
+            help=f"add a .dockerignore file to the source root listing what the steps do not need, e.g. "
+                 f"`{biggest[0][0]}`; pipec then never opens those files")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+class _ContextDigests:
+    """Context digests for one call: a fixed digest, none without a root, else from `contexts`."""
+
+    def __init__(self, root: Path | None, fixed: str, contexts: BuildContexts | None) -> None:
+        self.root, self.fixed = root, fixed
+        self.contexts = contexts if contexts is not None else BuildContexts(digest_cache=False)
 
     def get(self, dockerignore: str | None) -> str:
         if self.fixed or self.root is None:
             return self.fixed
-        if dockerignore not in self.cache:
-            from .build_context import context_digest
-
-            self.cache[dockerignore] = context_digest(self.root, dockerignore)
-        return self.cache[dockerignore]
+        return self.contexts.scan(self.root, dockerignore).digest
 
 
 def plan_images(pipeline: Pipeline, *, registry: str | None = None, context_digest: str = "",
-                root: Path | None = None) -> list[PlannedImage]:
+                root: Path | None = None, contexts: BuildContexts | None = None) -> list[PlannedImage]:
     """The distinct images `pipeline`'s steps need built, in order of first use.
 
     `root` is the source root whose files form the build context; `context_digest`, when
-    given, is used instead of hashing it. Steps with prebuilt images are left out.
+    given, is used instead of hashing it; `contexts` shares scans (and the output folders
+    left out of them) across calls. Steps with prebuilt images are left out.
     """
-    contexts = _ContextDigests(root, context_digest)
+    contexts = _ContextDigests(root, context_digest, contexts)
     base = f"{(registry or DEFAULT_REGISTRY).rstrip('/')}/{repository(pipeline)}"
     by_spec: dict[ImageSpec, tuple[str, str]] = {}
     by_ref: dict[str, tuple[ImageSpec, str, list[str]]] = {}
@@ -114,14 +172,15 @@ def plan_images(pipeline: Pipeline, *, registry: str | None = None, context_dige
 
 
 def image_reference(pipeline: Pipeline, step: StepInvocation, *, registry: str | None = None,
-                    context_digest: str = "", root: Path | None = None) -> str:
+                    context_digest: str = "", root: Path | None = None,
+                    contexts: BuildContexts | None = None) -> str:
     """The reference of the image `step` runs in (its prebuilt image when it names one)."""
     docker = step.settings.docker
     if docker is not None and docker.image:
         return docker.image
     spec = image_spec(step)
     assert spec is not None
-    digest = _ContextDigests(root, context_digest).get(spec.dockerignore)
+    digest = _ContextDigests(root, context_digest, contexts).get(spec.dockerignore)
     base = f"{(registry or DEFAULT_REGISTRY).rstrip('/')}/{repository(pipeline)}"
     return f"{base}:{image_tag(render(spec), digest)}"
 
@@ -129,15 +188,17 @@ def image_reference(pipeline: Pipeline, step: StepInvocation, *, registry: str |
 class _LazyImages(Mapping[str, str]):
     """``{step id: reference}``, computed on first use: a target that never asks hashes nothing."""
 
-    def __init__(self, pipeline: Pipeline, registry: str | None, context_digest: str, root: Path | None) -> None:
-        self._args = (pipeline, registry, context_digest, root)
+    def __init__(self, pipeline: Pipeline, registry: str | None, context_digest: str, root: Path | None,
+                 contexts: BuildContexts | None) -> None:
+        self._args = (pipeline, registry, context_digest, root, contexts)
         self._refs: dict[str, str] | None = None
 
     def _resolve(self) -> dict[str, str]:
         if self._refs is None:
-            pipeline, registry, context_digest, root = self._args
+            pipeline, registry, context_digest, root, contexts = self._args
             refs = {step: image.reference
-                    for image in plan_images(pipeline, registry=registry, context_digest=context_digest, root=root)
+                    for image in plan_images(pipeline, registry=registry, context_digest=context_digest, root=root,
+                                             contexts=contexts)
                     for step in image.steps}
             self._refs = {s.id: refs.get(s.id) or image_reference(pipeline, s) for s in pipeline.steps}
         return self._refs
@@ -153,10 +214,10 @@ class _LazyImages(Mapping[str, str]):
 
 
 def step_images(pipeline: Pipeline, *, registry: str | None = None, context_digest: str = "",
-                root: Path | None = None) -> Mapping[str, str]:
+                root: Path | None = None, contexts: BuildContexts | None = None) -> Mapping[str, str]:
     """``{step id: image reference}`` for every step of `pipeline` (see :func:`plan_images`).
 
     The mapping is computed when first read, so the build context is hashed (once per
     call) only when a target asks for a reference of a step that needs a built image.
     """
-    return _LazyImages(pipeline, registry, context_digest, root)
+    return _LazyImages(pipeline, registry, context_digest, root, contexts)

@@ -216,12 +216,13 @@ def _unified(old: str, new: str, old_name: str, new_name: str) -> str:
 
 
 def check_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str],
-                  folders: Iterable[str] = ()) -> list[Difference]:
+                  folders: Iterable[str] = (), stale: Iterable[str] | None = None) -> list[Difference]:
     """Compare `files` with what is below `out_dir`, byte for byte; return the differences.
 
-    Nothing is written. A missing file, a file with other bytes, and (for each of
-    `folders`) a file no longer produced all count as differences. Diff headers use
-    `out_dir` as given, so they read naturally relative to the current folder.
+    Nothing is written. A missing file, a file with other bytes, and each stale file
+    (`stale`, else the files below each of `folders` no longer produced) count as
+    differences. Diff headers use `out_dir` as given, so they read naturally relative to
+    the current folder.
     """
     root = _out_root(out_dir)
     shown = PurePosixPath(Path(out_dir).as_posix())
@@ -239,7 +240,9 @@ def check_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str],
         elif actual != expected:
             old = actual.decode("utf-8", errors="replace")
             diffs.append(Difference(rel, "changed", _unified(old, text, name, name)))
-    for rel in stale_files(files, out_dir, folders):
+    for rel in sorted(stale) if stale is not None else stale_files(files, out_dir, folders):
+        if not _resolve_inside(root, rel).is_file():
+            continue
         name = (shown / rel).as_posix()
         old = (_read_bytes(_resolve_inside(root, rel)) or b"").decode("utf-8", errors="replace")
         diffs.append(Difference(rel, "extra", _unified(old, "", name, "/dev/null")))

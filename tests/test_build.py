@@ -29,7 +29,7 @@ from pipec.compiler.dockerfile import (
     problems,
     render,
 )
-from pipec.compiler.image import image_tag, plan_images, step_images
+from pipec.compiler.image import BuildContexts, image_tag, plan_images, step_images
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -111,8 +111,8 @@ def test_reference_tracks_the_build_context(tmp_path: Path) -> None:
     def refs() -> list[str]:
         return _refs(_example("proj", tmp_path))
 
-    for ignored in (".pipec/run.db", "steps/__pycache__/ops.cpython-311.pyc", "out/x/Dockerfile", ".git/HEAD",
-                    ".venv/bin/python", "data/cache.pyc", ".pytest_cache/v"):
+    for ignored in (".pipec/run.db", "steps/__pycache__/ops.cpython-311.pyc", "deploy/.pipec-artifacts",
+                    "deploy/x/Dockerfile", ".git/HEAD", ".venv/bin/python", "data/cache.pyc", ".pytest_cache/v"):
         (root / ignored).parent.mkdir(parents=True, exist_ok=True)
         (root / ignored).write_text("noise\n")
     assert refs() == base, "ignored files changed the image reference"
@@ -188,7 +188,7 @@ def test_compile_uses_the_same_references(tmp_path: Path) -> None:
 
     diags = Diagnostics()
     (selected,) = select_targets(["ir"], {}, diags)
-    _compile_one(type(selected)("probe", Probe(), {}), result, diags, None)
+    _compile_one(type(selected)("probe", Probe(), {}), result, diags, None, BuildContexts())
     plan = plan_build(result.program.pipelines, result.root, Diagnostics())
     assert seen == {step: img.reference for img in plan.images for step in img.steps}
 
@@ -232,14 +232,15 @@ def test_dockerignore_patterns(pattern: str, path: str, excluded: bool) -> None:
 
 def test_dockerignore_exceptions_and_always_excluded() -> None:
     """`!` re-includes, the last match wins, and pipec's own exclusions cannot be re-included."""
-    matcher = matcher_for(["*.md", "!README.md", "docs", "!docs/keep.md", "!.git", "!out/x"])
+    matcher = matcher_for(["*.md", "!README.md", "docs", "!docs/keep.md", "!.git", "!.pipec/x"])
     assert matcher.excluded("CHANGES.md") and not matcher.excluded("README.md")
     assert matcher.excluded("docs/a.md") and not matcher.excluded("docs/keep.md")
-    for path in (".git/HEAD", "sub/.git/config", "out/x", ".pipec/db", "a/__pycache__/m.pyc", "m.pyc",
+    for path in (".git/HEAD", "sub/.git/config", ".pipec/x", ".pipec/db", "a/__pycache__/m.pyc", "m.pyc",
                  ".venv/bin/python", ".venvs/x/y"):
         assert matcher.excluded(path), path
-    assert not matcher.excluded("output/x") and not matcher.excluded("sub/out/x")
-    assert "**/.git" in ALWAYS_EXCLUDED and "out" in ALWAYS_EXCLUDED
+    # A folder named `out` is the user's like any other: generated output is recognised by its manifest.
+    assert not matcher.excluded("out/x") and not matcher.excluded("sub/out/x")
+    assert "**/.git" in ALWAYS_EXCLUDED and "out" not in ALWAYS_EXCLUDED
 
 
 def test_dockerignore_setting_picks_the_file(tmp_path: Path) -> None:
@@ -549,15 +550,22 @@ def test_build_errors(cli, tmp_path: Path, decorator: str, step_b: str, extra_fi
 
 
 def test_output_inside_the_context(cli, tmp_path: Path) -> None:
-    """Writing Dockerfiles into the build context would change the references: refused unless ignored."""
+    """Dockerfiles written inside the source root stay out of the build context: the references do not move,
+    and the generated dockerignore leaves the output folder out of what Docker is sent."""
     root = _copy_example("diamond", tmp_path / "d")
-    proc = cli.run(["build", "run.py", "--out", "build"], cwd=root)
-    assert proc.returncode == 2 and "error[PC376]" in proc.stderr, proc.stderr
     before = _refs(_example("d", tmp_path))
-    proc = cli.run(["build", "run.py"], cwd=root, env=cli.env(DOCKER_HOST="unix:///nonexistent/docker.sock"))
+    env = cli.env(DOCKER_HOST="unix:///nonexistent/docker.sock")
+    proc = cli.run(["build", "run.py", "--out", "build"], cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert (root / "out" / "docker" / "diamond" / "load" / "Dockerfile").is_file()
-    assert _refs(_example("d", tmp_path)) == before, "out/ is always excluded"
+    assert (root / "build" / "docker" / "diamond" / "load" / "Dockerfile").is_file()
+    assert (root / "build" / ".pipec-artifacts").is_file()
+    assert f"image {before[0]} " in proc.stdout
+    assert _refs(_example("d", tmp_path)) == before, "the marked output folder joined the build context"
+    ignore = (root / "build" / "docker" / "diamond" / "load" / "Dockerfile.dockerignore").read_text()
+    assert ignore.endswith("\n/build\n"), ignore
+    # A second build sees its own earlier output only as generated output.
+    proc = cli.run(["build", "run.py", "--out", "build"], cwd=root, env=env)
+    assert proc.returncode == 0 and f"image {before[0]} " in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_requirements_file_is_copied(cli, tmp_path: Path) -> None:

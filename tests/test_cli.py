@@ -122,11 +122,11 @@ def test_usage_errors_exit_2(capsys, loader):
 def test_compile_writes_and_reports_relative_paths(capsys, loader, workdir):
     code, out, err = run(capsys, "compile", "pipe.py", "--target", "ir")
     assert (code, err) == (0, "")
-    assert out == "wrote out/ir/p.json\n1 file written, 0 unchanged in out/\n"
+    assert out == "wrote out/.pipec-artifacts\nwrote out/ir/p.json\n2 files written, 0 unchanged in out/\n"
     text = (workdir / "out/ir/p.json").read_text(encoding="utf-8")
     assert ir_json.loads(text) == sample_program()
     code, out, _ = run(capsys, "compile", "pipe.py", "--target", "ir")
-    assert (code, out) == (0, "0 files written, 1 unchanged in out/\n")
+    assert (code, out) == (0, "0 files written, 2 unchanged in out/\n")
 
 
 def test_compile_passes_source_arguments_to_load(capsys, loader, workdir):
@@ -144,7 +144,7 @@ def test_check_matches_then_detects_stale_missing_and_extra(capsys, loader, work
     argv = ["compile", "pipe.py", "--target", "ir", "--out", "gen dir"]
     assert run(capsys, *argv)[0] == 0
     code, out, _ = run(capsys, *argv, "--check")
-    assert (code, out) == (0, "1 file up to date in gen dir/\n")
+    assert (code, out) == (0, "2 files up to date in gen dir/\n")
 
     path = workdir / "gen dir/ir/p.json"
     path.write_text(path.read_text().replace('"function": "load"', '"function": "LOAD"'))
@@ -175,7 +175,7 @@ def test_check_matches_then_detects_stale_missing_and_extra(capsys, loader, work
 
 def test_check_on_an_empty_output_writes_nothing(capsys, loader, workdir):
     code, out, _ = run(capsys, "compile", "pipe.py", "--target", "ir", "--check")
-    assert code == 1 and "(1 missing)" in out
+    assert code == 1 and "(2 missing)" in out and "+++ out/.pipec-artifacts" in out
     assert not (workdir / "out").exists()
 
 
@@ -184,7 +184,7 @@ def test_with_pipeline_other_pipelines_files_are_not_stale(capsys, loader, workd
     assert run(capsys, "compile", "pipe.py", "--target", "ir")[0] == 0
     assert sorted(p.name for p in (workdir / "out/ir").iterdir()) == ["p.json", "q.json"]
     code, out, _ = run(capsys, "compile", "pipe.py", "--target", "ir", "--pipeline", "q", "--check")
-    assert (code, out) == (0, "1 file up to date in out/\n")
+    assert (code, out) == (0, "2 files up to date in out/\n")
     assert run(capsys, "compile", "pipe.py", "--target", "ir", "--pipeline", "q")[0] == 0
     assert (workdir / "out/ir/p.json").exists()
 
@@ -314,7 +314,8 @@ def test_target_all_compiles_every_registered_target(capsys, loader, workdir, mo
                                               "ir2": ("pipec.targets.ir", "TARGET", "the ir target again")})
     monkeypatch.setattr(targets, "_entry_points", dict)
     code, out, _ = run(capsys, "compile", "pipe.py", "--target", "all")
-    assert (code, out) == (0, "wrote out/ir/p.json\nwrote out/ir2/p.json\n2 files written, 0 unchanged in out/\n")
+    assert (code, out) == (0, "wrote out/.pipec-artifacts\nwrote out/ir/p.json\nwrote out/ir2/p.json\n"
+                              "3 files written, 0 unchanged in out/\n")
 
 
 def test_crashing_target_is_an_internal_error_without_traceback(capsys, loader, workdir, fake_targets):
@@ -515,7 +516,7 @@ def test_e2e_compile_check_inspect_graph(tmp_path):
     (tmp_path / "tiny.py").write_text(TINY)
     proc = _pipec(tmp_path, "compile", "tiny.py", "--target", "ir")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("wrote out/ir/p.json\n") and "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("wrote out/.pipec-artifacts\nwrote out/ir/p.json\n") and "Traceback" not in proc.stderr
     program = ir_json.loads((tmp_path / "out/ir/p.json").read_text(encoding="utf-8"))
     (pipe,) = program.pipelines
     assert [s.id for s in pipe.steps] == ["load", "add"]
@@ -531,7 +532,7 @@ def test_e2e_compile_check_inspect_graph(tmp_path):
     assert _pipec(tmp_path, "compile", "tiny.py", "--target", "ir", "--check").returncode == 0  # spans unchanged
     (tmp_path / "tiny.py").write_text(TINY.replace("def p():", "def renamed():"))
     proc = _pipec(tmp_path, "compile", "tiny.py", "--target", "ir", "--check")
-    assert proc.returncode == 1 and "(1 missing, 1 extra)" in proc.stdout
+    assert proc.returncode == 1 and "(1 changed, 1 missing, 1 extra)" in proc.stdout
     assert "pipec compile tiny.py --target ir" in proc.stdout
 
 

@@ -330,7 +330,7 @@ def test_stack_values_reach_the_target_and_the_command_line_wins(tmp_path, monke
     code, out, err = pipec(capsys, "compile", "run.py")
     assert code == 0, err
     assert err == ""
-    assert out.startswith("wrote out/echo/p.json\n")
+    assert out.startswith("wrote out/.pipec-artifacts\nwrote out/echo/p.json\n")
     written = _written(root, "echo")
     assert written["options"] == {
         "image": "ghcr.io/acme/train:1.4", "artifact_store": "s3://acme/${BUCKET_PREFIX}",

@@ -28,9 +28,14 @@ EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 3
 
 
-def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments naming and configuring the pipeline source."""
-    parser.add_argument("file", metavar="FILE", help="Python module that defines the pipeline(s)")
+def add_source_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The arguments naming and configuring the pipeline source (`many`: any number of FILEs, as `files`)."""
+    if many:
+        parser.add_argument("files", nargs="*", metavar="FILE",
+                            help="Python modules that define the pipelines (globs expanded by the shell); "
+                                 "without any, the project's [tool.pipec.compile] table says what to compile")
+    else:
+        parser.add_argument("file", metavar="FILE", help="Python module that defines the pipeline(s)")
     parser.add_argument("--pipeline", metavar="NAME",
                         help="use only the pipeline called NAME (default: every pipeline in FILE)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",

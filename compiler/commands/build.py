@@ -22,6 +22,7 @@ import argparse
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from . import _common
 
@@ -100,14 +101,30 @@ def _stack_values(root, flag: str | None, diags) -> tuple[str | None, str | None
     return registry, image
 
 
+def _write(files: dict[str, str], out: str, source: Path, *, partial: bool) -> tuple[list[Path], list[Path]]:
+    """Write the Dockerfiles and the output folder's artifact manifest; remove stale ones. (written, removed)"""
+    from pipec.compiler import manifest
+    from pipec.compiler.build_plan import OUTPUT_FOLDER
+    from pipec.compiler.writer import remove_outputs, stale_files, write_outputs
+
+    out_root = Path(out).resolve()
+    old = manifest.read(out_root, f"{out}/{manifest.MANIFEST}")
+    update = manifest.Update(manifest.source_key(out_root, source), frozenset({OUTPUT_FOLDER}), frozenset(files),
+                             partial)
+    new, dropped = manifest.apply(old, [update], out_root)
+    owned = [] if partial else [OUTPUT_FOLDER]
+    stale = (dropped | manifest.unlisted(new, stale_files(files, out, owned), owned)) - files.keys()
+    written = write_outputs({**files, manifest.MANIFEST: new.render()}, out)
+    return written, remove_outputs(stale, out)
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan the images, write their Dockerfiles, then build (and push) them when an engine answers."""
-    from pathlib import Path
-
-    from pipec.compiler.build_plan import OUTPUT_FOLDER, output_inside_context, plan_build
+    from pipec.compiler.build_plan import OUTPUT_FOLDER, plan_build
     from pipec.compiler.diagnostics import Diagnostics
-    from pipec.compiler.image import DEFAULT_REGISTRY
-    from pipec.compiler.writer import OutputError, remove_outputs, stale_files, write_outputs
+    from pipec.compiler.image import DEFAULT_REGISTRY, BuildContexts
+    from pipec.compiler.manifest import ManifestError
+    from pipec.compiler.writer import OutputError
 
     result = _common.load_source(args, Diagnostics())
     diags = result.diagnostics
@@ -119,14 +136,8 @@ def run(args: argparse.Namespace) -> int:
                              "nothing to build\n")
         return _common.EXIT_OK
     if not diags.has_errors:
-        plan = plan_build(result.program.pipelines, result.root, diags, registry=registry)
-        inside = output_inside_context(Path(args.out), result.root, plan)
-        if inside is not None:
-            diags.error("PC376", f"the output folder `{_shown(args.out)}` is inside the source root, so the "
-                                 f"Dockerfiles written to {inside}/ would join the build context and change "
-                                 "the image references",
-                        help="use an output folder outside the source root, or `out/` (always excluded), "
-                             "or exclude it in the dockerignore file")
+        contexts = BuildContexts(Path(args.out), (OUTPUT_FOLDER,), diags)
+        plan = plan_build(result.program.pipelines, result.root, diags, registry=registry, contexts=contexts)
         if args.push and (registry or DEFAULT_REGISTRY) == DEFAULT_REGISTRY:
             diags.error("PC378", f"--push needs a container registry, but the images are named for "
                                  f"`{DEFAULT_REGISTRY}`, which is not a real registry",
@@ -150,11 +161,9 @@ def run(args: argparse.Namespace) -> int:
         _common.write_stdout("\n".join(lines) + "\n")
         return _common.EXIT_OK
 
-    owned = [] if args.pipeline else [OUTPUT_FOLDER]
     try:
-        written = write_outputs(plan.files, out)
-        removed = remove_outputs(stale_files(plan.files, out, owned), out) if owned else []
-    except OutputError as exc:
+        written, removed = _write(plan.files, out, Path(args.file), partial=bool(args.pipeline))
+    except (OutputError, ManifestError) as exc:
         sys.stderr.write(f"pipec: error: {exc}\n")
         return _common.EXIT_USER_ERROR
     lines += [f"wrote {path.as_posix()}" for path in written]

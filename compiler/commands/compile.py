@@ -1,12 +1,20 @@
-"""`pipec compile FILE [--target T ...|--stack NAME]`: write (or `--check`) every target's artifacts.
+"""`pipec compile [FILE ...] [--target T ...|--stack NAME]`: write (or `--check`) every target's artifacts.
+
+Every FILE is compiled in this one process (imports paid once) into the same output
+folder; all diagnostics are reported and the exit code is the worst (2 errors, 1
+`--check` differences, 0). Without FILE, the project's ``[tool.pipec.compile]`` table
+(`pipec.compiler.project`) says what to compile, where and for which targets, which is
+what CI and pre-commit run: ``pipec compile --check``.
 
 Without `--target`, the active stack (see `pipec.compiler.stacks`) gives the target, its
 options and the image registry; `--target` alone ignores stacks.
 
-Output goes to ``OUT/<target>/...`` (``OUT`` defaults to ``./out``). pipec owns
-each ``OUT/<target>/`` folder: when the whole module is compiled (no
-``--pipeline``), files there that the compile no longer produces are removed, and
-``--check`` reports them as stale.
+Output goes to ``OUT/<target>/...`` (``OUT`` defaults to ``./out``), with the artifact
+manifest ``OUT/.pipec-artifacts`` (`pipec.compiler.manifest`) saying which source wrote
+which file. pipec owns each compiled ``OUT/<target>/`` folder: files there that no
+source accounts for any more are removed (without ``--pipeline``), and ``--check``
+reports them as stale. The output folder is never part of a step image's build context,
+so `--check` passes right after a compile wherever ``OUT`` is.
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from . import _common
 
@@ -22,15 +33,16 @@ DEFAULT_OUT = "out"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec compile`."""
-    _common.add_source_arguments(parser)
+    _common.add_source_arguments(parser, many=True)
     parser.add_argument("--target", "-t", action="append", metavar="NAME",
                         help="target to compile for; repeatable; `all` selects every registered target "
-                             "(list them with `pipec targets`); without it, the active stack's target")
+                             "(list them with `pipec targets`); without it, the project's `targets`, else the "
+                             "active stack's target")
     _common.add_stack_argument(parser)
-    parser.add_argument("--out", "-o", default=DEFAULT_OUT, metavar="DIR",
+    parser.add_argument("--out", "-o", default=None, metavar="DIR",
                         help="output folder, relative to the current folder; files go to DIR/<target>/, "
-                             "which pipec owns: without --pipeline, files there that the compile no longer "
-                             f"produces are removed (default: ./{DEFAULT_OUT})")
+                             "which pipec owns: files there that no compiled source produces any more are "
+                             f"removed (default: the project's `out`, else ./{DEFAULT_OUT})")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="target option; `target.key=value` for one target, `key=value` for every "
                              "selected target that declares it (repeatable)")
@@ -55,32 +67,190 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+@dataclass
+class _Setup:
+    """What to compile: the jobs and the settings they share."""
+
+    jobs: list[Any]
+    targets: list[str] | None
+    stack: str | None
+    out: str
+    options: dict[str, str]
+    #: Per job: (the command-line arguments it loads with).
+    namespaces: list[argparse.Namespace] = field(default_factory=list)
+
+
+def _setup(args: argparse.Namespace, cli_options: dict[str, str], pre) -> _Setup | None:
+    """The jobs of this command: the FILEs given, else the project's compile table."""
+    from pipec.compiler.project import Job, find_project, load_project
+
+    if args.files:
+        jobs = [Job(Path(f), args.pipeline, Path(args.config) if args.config else None) for f in args.files]
+        setup = _Setup(jobs, args.target, args.stack, args.out or DEFAULT_OUT, cli_options)
+        for f in args.files:
+            setup.namespaces.append(argparse.Namespace(**{**vars(args), "file": f}))
+        return setup
+    if args.pipeline or args.config or args.param:
+        pre.error("PC380", "--pipeline, --config and --param need FILE; in the project's compile table, give them "
+                  "per file: files = [{ file = \"run.py\", pipeline = \"...\", config = \"...\", params = {...} }]")
+        return None
+    start = Path(args.root) if args.root else Path.cwd()
+    folder = start.resolve() if args.root else find_project(start)
+    if folder is None:
+        pre.error("PC380", "no FILE given and no pyproject.toml or pipec.toml in this folder or above it",
+                  help="name the files (`pipec compile run.py --target airflow`), or run it in a project with "
+                       "a [tool.pipec.compile] table")
+        return None
+    project = load_project(folder, pre)
+    if project is None:
+        return None
+    options = {**project.options, **cli_options}
+    out = args.out or _shown(project.out)
+    setup = _Setup(list(project.jobs), args.target or list(project.targets) or None,
+                   args.stack or project.stack, out, options)
+    for job in project.jobs:
+        setup.namespaces.append(argparse.Namespace(**{
+            **vars(args), "file": _shown(job.file), "pipeline": job.pipeline,
+            "config": _shown(job.config) if job.config else None,
+            "param": [f"{k}={v}" for k, v in job.params.items()], "root": None}))
+    return setup
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the current folder when below it, else as is."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+@dataclass
+class _Compiled:
+    """One job's outcome."""
+
+    source: Path
+    partial: bool
+    root: Path
+    targets: list[str]
+    files: dict[str, str]
+    ok: bool
+
+
 def run(args: argparse.Namespace) -> int:
-    """Compile, then write the files atomically or compare them (--check)."""
+    """Compile every job, then write the files atomically or compare them (--check)."""
     from pipec.compiler.api import gc_paused
     from pipec.compiler.diagnostics import Diagnostics
-    from pipec.compiler.driver import compile_targets, expand_names, parse_assignments
-    from pipec.compiler.stacks import plan_compile
-    from pipec.compiler.writer import OutputError, remove_outputs, stale_files, write_outputs
+    from pipec.compiler.driver import parse_assignments
 
     pre = Diagnostics()
-    options = parse_assignments(args.option, "PC302", "--option", pre)
+    cli_options = parse_assignments(args.option, "PC302", "--option", pre)
     with gc_paused():  # a short burst of allocation with no garbage worth collecting
-        result = _common.load_source(args, pre)
-        plan = plan_compile(result.root, args.target, args.stack, options, result.diagnostics)
-        files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry)
-    _common.report(diags, result.root, args)
-    if diags.has_errors:
+        setup = _setup(args, cli_options, pre)
+        if setup is None or pre.has_errors:
+            _common.report(pre, None, args)
+            return _common.EXIT_USER_ERROR
+        compiled, failed = _compile_all(setup, pre, args)
+    if failed:
         return _common.EXIT_USER_ERROR
+    return _write_or_check(compiled, setup.out, args)
 
-    # With --pipeline only part of the module is compiled, so other files are not stale.
-    owned = [] if args.pipeline else expand_names(plan.targets)
-    out = args.out
+
+def _compile_all(setup: _Setup, pre, args: argparse.Namespace) -> tuple[list[_Compiled], bool]:
+    """Load, plan and compile every job; report its diagnostics. Returns (outcomes, any error)."""
+    from pipec.compiler.diagnostics import Diagnostics
+    from pipec.compiler.driver import compile_targets, expand_names
+    from pipec.compiler.image import BuildContexts
+    from pipec.compiler.stacks import plan_compile
+
+    loaded = []
+    for i, (job, ns) in enumerate(zip(setup.jobs, setup.namespaces, strict=True)):
+        diags = Diagnostics()
+        if i == 0:
+            diags.extend(pre)
+        result = _common.load_source(ns, diags)
+        plan = plan_compile(result.root, setup.targets, setup.stack, setup.options, result.diagnostics)
+        loaded.append((job, ns, result, plan))
+    folders = tuple(sorted({name for *_, plan in loaded for name in expand_names(plan.targets)}))
+    context_diags = Diagnostics()
+    contexts = BuildContexts(Path(setup.out), folders, context_diags)
+    outcomes: list[_Compiled] = []
+    failed = False
+    for job, _ns, result, plan in loaded:
+        files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry, contexts=contexts)
+        guard = _guard_source(setup.out, expand_names(plan.targets), result.root, job.file)
+        if guard:
+            diags.error("PC383", guard, help="write the artifacts to a folder of their own, e.g. --out deploy")
+        _common.report(diags, result.root, args)
+        ok = not diags.has_errors
+        failed |= not ok
+        outcomes.append(_Compiled(job.file, job.pipeline is not None, result.root, expand_names(plan.targets),
+                                  files if ok else {}, ok))
+    _common.report(context_diags, None, args)
+    return outcomes, failed | _conflicts(outcomes, args)
+
+
+def _guard_source(out: str, targets: list[str], root: Path, source: Path) -> str | None:
+    """Why writing to OUT/<target>/ would endanger the source (pipec owns those folders), or None."""
+    import os
+
+    out_real = Path(os.path.realpath(out))
+    for name in targets:
+        owned = out_real / name
+        for what, path in (("source root", root), ("pipeline file", source)):
+            real = Path(os.path.realpath(path))
+            if real == owned or owned in real.parents:
+                return (f"the output folder `{out}/{name}/` holds the {what} `{path}`; pipec owns that folder "
+                        "and removes files there that it did not write")
+    return None
+
+
+def _conflicts(outcomes: list[_Compiled], args: argparse.Namespace) -> bool:
+    """Report output paths two sources write with different content (PC382); True when any."""
+    from pipec.compiler.diagnostics import Diagnostics
+
+    seen: dict[str, tuple[Path, str]] = {}
+    diags = Diagnostics()
+    for outcome in outcomes:
+        for rel, text in outcome.files.items():
+            first = seen.setdefault(rel, (outcome.source, text))
+            if first[1] != text and first[0] != outcome.source:
+                diags.error("PC382", f"`{_shown(first[0])}` and `{_shown(outcome.source)}` both write `{rel}` "
+                            "with different content", help="give the pipelines different names, or compile "
+                            "them into different output folders")
+    _common.report(diags, None, args)
+    return diags.has_errors
+
+
+def _write_or_check(compiled: list[_Compiled], out: str, args: argparse.Namespace) -> int:
+    """Merge the jobs' files with the manifest, then write them and remove stale files, or --check."""
+    from pipec.compiler import manifest
+    from pipec.compiler.writer import OutputError, remove_outputs, stale_files, write_outputs
+
     try:
+        out_root = Path(out).resolve()
+        old = manifest.read(out_root, f"{out}/{manifest.MANIFEST}")
+        files: dict[str, str] = {}
+        updates = []
+        for outcome in compiled:
+            files.update(outcome.files)
+            updates.append(manifest.Update(manifest.source_key(out_root, outcome.source),
+                                           frozenset(outcome.targets), frozenset(outcome.files), outcome.partial))
+        new, dropped = manifest.apply(old, updates, out_root)
+        owned = sorted({t for outcome in compiled if not outcome.partial for t in outcome.targets})
+        present = stale_files(files, out, owned)
+        stale = sorted((dropped | manifest.unlisted(new, present, owned)) - files.keys())
+        files[manifest.MANIFEST] = new.render()
+        files = dict(sorted(files.items()))
         if args.check:
-            return _check(files, out, owned, args)
+            return _check(files, out, stale, args)
         written = write_outputs(files, out)
-        removed = remove_outputs(stale_files(files, out, owned), out) if owned else []
+        removed = remove_outputs(stale, out)
+    except manifest.ManifestError as exc:
+        sys.stderr.write(f"pipec: error[PC384]: {exc}\n")
+        return _common.EXIT_USER_ERROR
     except OutputError as exc:
         sys.stderr.write(f"pipec: error: {exc}\n")
         return _common.EXIT_USER_ERROR
@@ -95,10 +265,10 @@ def run(args: argparse.Namespace) -> int:
     return _common.EXIT_OK
 
 
-def _check(files: dict[str, str], out: str, owned: list[str], args: argparse.Namespace) -> int:
+def _check(files: dict[str, str], out: str, stale: list[str], args: argparse.Namespace) -> int:
     from pipec.compiler.writer import check_outputs
 
-    diffs = check_outputs(files, out, owned)
+    diffs = check_outputs(files, out, stale=stale)
     if not diffs:
         _common.write_stdout(f"{_plural(len(files), 'file')} up to date in {out}/\n")
         return _common.EXIT_OK

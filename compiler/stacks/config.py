@@ -47,8 +47,8 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
-class _Source:
-    """One parsed config file and where its keys are."""
+class TableSource:
+    """One parsed config file's pipec table and where its keys are (also read by `pipec.compiler.project`)."""
 
     def __init__(self, path: str, data: dict[str, Any], prefix: tuple[str, ...], text: str) -> None:
         # The file name relative to the root, as spans show it.
@@ -81,10 +81,10 @@ class _Source:
 def load_config(root: str | Path, diags: Diagnostics) -> StackConfig:
     """The stacks `root` defines plus the built-in `default`; problems go to `diags`."""
     root = Path(root)
-    chosen: _Source | None = None
+    chosen: TableSource | None = None
     if (root / PIPEC_TOML).is_file():
-        chosen = _read(root, PIPEC_TOML, (), diags)
-        shadowed = _read(root, PYPROJECT, ("tool", "pipec"), Diagnostics()) \
+        chosen = read_table(root, PIPEC_TOML, (), diags)
+        shadowed = read_table(root, PYPROJECT, ("tool", "pipec"), Diagnostics()) \
             if (root / PYPROJECT).is_file() else None
         if chosen is not None and shadowed is not None:
             for key in TOP_KEYS:
@@ -93,7 +93,7 @@ def load_config(root: str | Path, diags: Diagnostics) -> StackConfig:
                                   f"{PIPEC_TOML} exists and wins", shadowed.span(key),
                                   help=f"move the stack settings into {PIPEC_TOML}, or delete {PIPEC_TOML}")
     elif (root / PYPROJECT).is_file():
-        chosen = _read(root, PYPROJECT, ("tool", "pipec"), diags)
+        chosen = read_table(root, PYPROJECT, ("tool", "pipec"), diags)
     if chosen is None:
         return StackConfig(root, None, {DEFAULT: BUILTIN_DEFAULT})
     if not any(key in chosen.data for key in TOP_KEYS):
@@ -102,8 +102,11 @@ def load_config(root: str | Path, diags: Diagnostics) -> StackConfig:
     return _build(root, chosen, diags)
 
 
-def _read(root: Path, name: str, prefix: tuple[str, ...], diags: Diagnostics) -> _Source | None:
-    """Parse `name`; its stack table (None when absent or unusable)."""
+def read_table(root: Path, name: str, prefix: tuple[str, ...], diags: Diagnostics) -> TableSource | None:
+    """Parse `name` below `root`; the table at key path `prefix` (None when the file is unusable).
+
+    Problems (unreadable file, invalid TOML, a non-table) are PC360/PC362 errors in `diags`.
+    """
     try:
         text = (root / name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -134,15 +137,15 @@ def _read(root: Path, name: str, prefix: tuple[str, ...], diags: Diagnostics) ->
     for key in prefix:
         table = table.get(key) if isinstance(table, dict) else None
     if table is None:
-        return _Source(name, {}, prefix, "")
-    source = _Source(name, table if isinstance(table, dict) else {}, prefix, text)
+        return TableSource(name, {}, prefix, "")
+    source = TableSource(name, table if isinstance(table, dict) else {}, prefix, text)
     if not isinstance(table, dict):
         diags.error("PC362", f"`{'.'.join(prefix)}` in {name} must be a table, not {_kind(table)}",
                     source.span(), help=f"write `[{'.'.join(prefix)}]` followed by `key = value` lines")
     return source
 
 
-def _check_top_keys(source: _Source, diags: Diagnostics) -> None:
+def _check_top_keys(source: TableSource, diags: Diagnostics) -> None:
     # Other pipec features may own other keys of this table: only near misses are errors.
     for key in source.data:
         if key not in TOP_KEYS:
@@ -151,7 +154,7 @@ def _check_top_keys(source: _Source, diags: Diagnostics) -> None:
                 diags.error("PC361", f"unknown key `{key}` in {source.table}", source.span(key), help=hint)
 
 
-def _build(root: Path, source: _Source, diags: Diagnostics) -> StackConfig:
+def _build(root: Path, source: TableSource, diags: Diagnostics) -> StackConfig:
     _check_top_keys(source, diags)
     stacks: dict[str, Stack] = {DEFAULT: BUILTIN_DEFAULT}
     raw = source.data.get("stacks", {})
@@ -179,7 +182,7 @@ def _build(root: Path, source: _Source, diags: Diagnostics) -> StackConfig:
     return StackConfig(root, source.path, dict(sorted(stacks.items())), active, active_span, frozenset(invalid))
 
 
-def _table(source: _Source, name: str) -> str:
+def _table(source: TableSource, name: str) -> str:
     return ".".join((*source.prefix, "stacks", _quote_key(name)))
 
 
@@ -187,7 +190,7 @@ def _quote_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace('"', '\\"') + '"'
 
 
-def _stack(source: _Source, name: str, body: Any, diags: Diagnostics) -> Stack | None:
+def _stack(source: TableSource, name: str, body: Any, diags: Diagnostics) -> Stack | None:
     """One validated stack; None when it is unusable (the errors are in `diags`)."""
     where = source.span("stacks", name)
     before = sum(d.is_error for d in diags)
@@ -229,7 +232,7 @@ def _stack(source: _Source, name: str, body: Any, diags: Diagnostics) -> Stack |
                  spans=source.spans_under("stacks", name))
 
 
-def _options(source: _Source, name: str, raw: Any, diags: Diagnostics) -> dict[str, str]:
+def _options(source: TableSource, name: str, raw: Any, diags: Diagnostics) -> dict[str, str]:
     if not isinstance(raw, dict):
         diags.error("PC362", f"`options` of stack `{name}` must be a table, not {_kind(raw)}",
                     source.span("stacks", name, "options"),
