@@ -237,6 +237,10 @@ def walk_context(root: Path, matcher: Matcher, outputs: Sequence[str] = ()) -> W
         return True
 
     visit(root, "")
+    # A folder that exists only to hold output (`a/b` of `--out a/b/deploy`) appears with the
+    # first compile; it holds nothing of the user's, so it must not change the digest.
+    holders = {"/".join(out.split("/")[:i]) for out in skipped for i in range(1, out.count("/") + 1)}
+    found = [e for e in found if not (e.kind == "d" and e.rel in holders)]
     found.sort(key=lambda entry: entry.rel)
     return Walk(tuple(found), tuple(sorted(skipped)))
 
