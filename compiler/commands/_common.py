@@ -104,7 +104,9 @@ def load_source(args: argparse.Namespace, diags: Diagnostics | None = None) -> L
         usable = False
     if not usable:
         return api.LoadResult(Program(()), pre, Path.cwd())
-    result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline)
+    # `call`: set by a pipeline called from a running script (`python run.py`), never by a flag.
+    result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline,
+                      call=getattr(args, "call", None))
     result.diagnostics.extend(pre)
     return result
 

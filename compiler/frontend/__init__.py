@@ -12,15 +12,18 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Program, Span
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
-from .pipelines import BuildOptions, RunScanner, build_pipeline
+from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
 from .values import PipelineHandle, PipelineInstance
 
 
 def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
-                  diags: Diagnostics) -> Program:
-    """Build the IR of every pipeline defined in (or imported into) `entry`."""
+                  diags: Diagnostics, call: PipelineCall | None = None) -> Program:
+    """Build the IR of every pipeline defined in (or imported into) `entry`.
+
+    `call` carries the argument values of a pipeline called by a running script.
+    """
     shown = str(entry)
     path = entry.resolve()
     if not path.is_file():
@@ -44,8 +47,9 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
                     help="decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
-    instances = _first_instances(RunScanner(index, diags, src).scan(), diags)
-    options = BuildOptions(dict(params), config, path.parent, root)
+    scanner = RunScanner(index, diags, src, values_from_script=call is not None)
+    instances = _first_instances(scanner.scan(), diags)
+    options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
     declared = {p.name for pdef in definitions for p in pdef.params if not pdef.old_api}
