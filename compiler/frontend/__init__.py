@@ -48,7 +48,8 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
                     help="decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
-    instances = _first_instances(scanner.scan(), diags)
+    found = scanner.scan()
+    instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
     options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
@@ -83,6 +84,16 @@ def _first_instances(instances: list[PipelineInstance], diags: Diagnostics) -> d
             continue
         first[key] = instance
     return first
+
+
+def _instances_at(instances: list[PipelineInstance], where: Span) -> dict[int, PipelineInstance]:
+    """The module-level call a running script is making (the one at `where`), whose options it runs with."""
+    chosen: dict[int, PipelineInstance] = {}
+    for instance in instances:
+        span = instance.span
+        if span is not None and span.path == where.path and span.line <= where.line <= max(span.end_line, span.line):
+            chosen.setdefault(id(instance.handle.definition), instance)
+    return chosen
 
 
 def _constant(index: ModuleIndex, diags: Diagnostics, assignment: Assignment, src: SourceFile):
