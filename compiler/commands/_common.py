@@ -105,8 +105,9 @@ def load_source(args: argparse.Namespace, diags: Diagnostics | None = None) -> L
     if not usable:
         return api.LoadResult(Program(()), pre, Path.cwd())
     # `call`: set by a pipeline called from a running script (`python run.py`), never by a flag.
+    call = getattr(args, "call", None)
     result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline,
-                      call=getattr(args, "call", None))
+                      **({"call": call} if call is not None else {}))
     result.diagnostics.extend(pre)
     return result
 
