@@ -11,9 +11,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import NO_SPAN, Program
+
+if TYPE_CHECKING:
+    from .frontend.pipelines import PipelineCall
 
 #: Files or folders whose presence marks a source root.
 ROOT_MARKERS = ("pyproject.toml", "pipec.toml", ".pipec", ".zen")
@@ -65,15 +69,17 @@ def load(
     config: str | Path | None = None,
     pipeline: str | None = None,
     checks: bool = True,
+    call: PipelineCall | None = None,
 ) -> LoadResult:
     """Parse `path` statically, build the IR of its pipelines and run every check.
 
     `params` are raw `--param k=v` strings, coerced to each parameter's declared type.
     `config` is a ZenML-style YAML run configuration. `pipeline` keeps only the
-    pipeline of that name.
+    pipeline of that name. `call` holds the Python values a running script passed to
+    the pipeline (`python run.py`); they take the place of the call read from the source.
     """
     with gc_paused():
-        return _load(path, root=root, params=params, config=config, pipeline=pipeline, checks=checks)
+        return _load(path, root=root, params=params, config=config, pipeline=pipeline, checks=checks, call=call)
 
 
 def _load(
@@ -84,13 +90,15 @@ def _load(
     config: str | Path | None,
     pipeline: str | None,
     checks: bool,
+    call: PipelineCall | None = None,
 ) -> LoadResult:
     from .frontend import build_program
 
     entry = Path(path)
     diags = Diagnostics()
     src_root = Path(root).resolve() if root is not None else find_source_root(entry)
-    program = build_program(entry, src_root, dict(params or {}), Path(config) if config else None, diags)
+    program = build_program(entry, src_root, dict(params or {}), Path(config) if config else None, diags,
+                            call)
     if pipeline is not None:
         chosen = program.pipeline(pipeline)
         if chosen is None:

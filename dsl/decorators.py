@@ -2,12 +2,14 @@
 
 At run time (inside the runtime shim) the decorated function is still an ordinary
 callable, so a step runs as plain Python. The compiler never imports this module's
-callers: it reads the decorators from the source.
+callers: it reads the decorators from the source. Calling a pipeline from a script run
+with plain Python compiles that script and runs it (see `pipec.runtime.script_run`).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -35,26 +37,43 @@ class StepFunction:
 
 
 class PipelineFunction:
-    """A function marked as a pipeline; compile it with `pipec compile`, run it with `pipec run`."""
+    """A function marked as a pipeline: `pipec run FILE`, or call it from a script run with `python`."""
 
-    def __init__(self, func: Callable[..., Any], options: dict[str, Any]) -> None:
+    def __init__(self, func: Callable[..., Any], options: dict[str, Any],
+                 call_options: dict[str, Any] | None = None) -> None:
         functools.update_wrapper(self, func)
         self.entrypoint = func
         self.options = dict(options)
+        # Options given by with_options()/configure(), which a call must honour itself when it can.
+        self.call_options = dict(call_options or {})
         self.name = options.get("name") or func.__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(
-            f"pipeline {self.name!r} is compiled, not called: use `pipec run` or `pipec compile`"
-        )
+        """Compile the running script statically and run this pipeline on the active stack.
+
+        Returns the run as `pipec.Client` reads it (a local stack), or None (an engine stack,
+        or a call made while a step's module is imported: that starts no run). A script
+        that does not compile exits with status 2, a failed run with status 1.
+        """
+        context = sys.modules.get("pipec.runtime.context")
+        if context is not None and context.inside_step():
+            # The shim imports the user's module to run one step; a module-level call must not
+            # start a run from inside that step (each step would start another one).
+            print(f"pipec: pipeline `{self.name}` called inside a step: no run started", file=sys.stderr)
+            return None
+        caller = sys._getframe(1)
+        from pipec.runtime.script_run import run_from_script
+
+        return run_from_script(self, args, kwargs, caller=(caller.f_code.co_filename, caller.f_lineno))
 
     def with_options(self, **options: Any) -> PipelineFunction:
-        """A copy with more options (read statically by the compiler)."""
-        return PipelineFunction(self.entrypoint, {**self.options, **options})
+        """A copy with more options (read statically by the compiler; a call honours some itself)."""
+        return PipelineFunction(self.entrypoint, {**self.options, **options}, {**self.call_options, **options})
 
     def configure(self, **options: Any) -> PipelineFunction:
-        """Set options in place (read statically by the compiler)."""
+        """Set options in place (read statically by the compiler; a call honours some itself)."""
         self.options.update(options)
+        self.call_options.update(options)
         return self
 
 

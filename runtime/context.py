@@ -13,6 +13,9 @@ from typing import Any
 
 _current: StepContext | None = None
 
+#: True while the shim imports the user's step module (set by the shim).
+importing_step_module = False
+
 
 @dataclass
 class StepContext:
@@ -70,6 +73,11 @@ def get_step_context() -> StepContext:
     if _current is None:
         raise RuntimeError("get_step_context() called outside a running step")
     return _current
+
+
+def inside_step() -> bool:
+    """Whether this process is running a step: the shim is importing its module or calling it."""
+    return importing_step_module or _current is not None
 
 
 def set_current(context: StepContext | None) -> None:

@@ -197,8 +197,11 @@ _importing = False
 
 
 def _set_importing(value: bool) -> None:
+    from . import context
+
     global _importing
     _importing = value
+    context.importing_step_module = value  # a pipeline called at import time must not start a run
     compat = sys.modules.get(f"{__package__}.zenml_compat")
     if compat is not None:
         compat.importing = value

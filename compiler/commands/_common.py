@@ -109,7 +109,10 @@ def load_source(args: argparse.Namespace, diags: Diagnostics | None = None) -> L
         usable = False
     if not usable:
         return api.LoadResult(Program(()), pre, Path.cwd())
-    result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline)
+    # `call`: set by a pipeline called from a running script (`python run.py`), never by a flag.
+    call = getattr(args, "call", None)
+    result = api.load(args.file, root=args.root, params=params, config=args.config, pipeline=args.pipeline,
+                      **({"call": call} if call is not None else {}))
     result.diagnostics.extend(pre)
     return result
 

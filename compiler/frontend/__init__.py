@@ -12,15 +12,18 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Program, Span
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
-from .pipelines import BuildOptions, RunScanner, build_pipeline
+from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
 from .values import PipelineHandle, PipelineInstance
 
 
 def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
-                  diags: Diagnostics) -> Program:
-    """Build the IR of every pipeline defined in (or imported into) `entry`."""
+                  diags: Diagnostics, call: PipelineCall | None = None) -> Program:
+    """Build the IR of every pipeline defined in (or imported into) `entry`.
+
+    `call` carries the argument values of a pipeline called by a running script.
+    """
     shown = str(entry)
     path = entry.resolve()
     if not path.is_file():
@@ -44,8 +47,10 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
                     help="decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
-    instances = _first_instances(RunScanner(index, diags, src).scan(), diags)
-    options = BuildOptions(dict(params), config, path.parent, root)
+    scanner = RunScanner(index, diags, src, values_from_script=call is not None)
+    found = scanner.scan()
+    instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
+    options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
     declared = {p.name for pdef in definitions for p in pdef.params if not pdef.old_api}
@@ -79,6 +84,16 @@ def _first_instances(instances: list[PipelineInstance], diags: Diagnostics) -> d
             continue
         first[key] = instance
     return first
+
+
+def _instances_at(instances: list[PipelineInstance], where: Span) -> dict[int, PipelineInstance]:
+    """The module-level call a running script is making (the one at `where`), whose options it runs with."""
+    chosen: dict[int, PipelineInstance] = {}
+    for instance in instances:
+        span = instance.span
+        if span is not None and span.path == where.path and span.line <= where.line <= max(span.end_line, span.line):
+            chosen.setdefault(id(instance.handle.definition), instance)
+    return chosen
 
 
 def _constant(index: ModuleIndex, diags: Diagnostics, assignment: Assignment, src: SourceFile):

@@ -51,12 +51,18 @@ class RunScanner:
     that mention a pipeline are evaluated, and failures in them are warnings.
     """
 
-    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile) -> None:
+    def __init__(self, index: ModuleIndex, diags: Diagnostics, src: SourceFile, *,
+                 values_from_script: bool = False) -> None:
         self.index = index
         self.diags = diags
         self.src = src
+        # A running script passes the call's values (`python run.py`): arguments the compiler
+        # cannot evaluate do not matter then, only the options around them.
+        self.values_from_script = values_from_script
         self.scope = Scope()
         self.instances: list[PipelineInstance] = []
+        # Names assigned the result of a new-API pipeline call.
+        self.run_names: set[str] = set()
 
     def scan(self) -> list[PipelineInstance]:
         """Every pipeline instance created at module level, in source order."""
@@ -85,19 +91,49 @@ class RunScanner:
         try:
             value = ev.eval(small.value)
         except EvalError as err:
+            if self.values_from_script and self._call_without_arguments(small.value, err.node, top):
+                return
             span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
             self.diags.warning(err.code, f"{err.message}; the module-level pipeline call is ignored", span,
                                help=err.help)
             return
         except (_PoisonSignal, RecursionError):
             return
+        finished_run = isinstance(value, PipelineInstance) and not value.handle.definition.old_api
         if isinstance(small, ast.Assign):
             for target in small.targets:
                 if isinstance(target, ast.Name):
-                    self.scope.names[target.id] = value
+                    if finished_run:
+                        # `run = training()`: the name holds a finished run, so `run.steps[...]` is no call.
+                        self.run_names.add(target.id)
+                    else:
+                        self.scope.names[target.id] = value
+                        self.run_names.discard(target.id)
+
+    def _call_without_arguments(self, expr: ast.expr, failed: ast.AST | None, top: ast.stmt) -> bool:
+        """Record the pipeline call around `failed`, an argument, with its options but no arguments."""
+        if failed is None:
+            return False
+        for node in ast.walk(expr):
+            if not (isinstance(node, ast.Call) and self._mentions_pipeline(node.func)):
+                continue
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if not any(failed is inner for arg in arguments for inner in ast.walk(arg)):
+                continue
+            ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
+            try:
+                handle = ev.eval(node.func)
+            except (EvalError, _PoisonSignal, RecursionError):
+                return False
+            if isinstance(handle, PipelineHandle):
+                self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node)))
+                return True
+        return False
 
     def _mentions_pipeline(self, node: ast.expr) -> bool:
         for name in _names_mentioned(node):
+            if name in self.run_names:
+                continue
             value = self.scope.names.get(name)
             if value is None:
                 try:
@@ -171,6 +207,20 @@ class BuildOptions:
     entry_dir: Path
     # Source root.
     root: Path
+    # A call from a running script (`python run.py`), whose real values replace the source's call.
+    call: PipelineCall | None = None
+
+
+@dataclass(frozen=True)
+class PipelineCall:
+    """A pipeline called by a running script: its argument values, already Python objects."""
+
+    # Name of the called pipeline.
+    pipeline: str
+    # Argument values by parameter name (positional ones mapped through the signature).
+    values: dict[str, Any]
+    # Where the call is (reported with wrong values).
+    span: Span
 
 
 class PipelineBuilder:
@@ -443,10 +493,13 @@ def coerce_param(raw: str, type_: str) -> Any:
 
 
 def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
-                       cli: dict[str, str], diags: Diagnostics) -> list[PipelineParameter]:
-    """Parameter values: --param > --config > module-level call > default."""
+                       cli: dict[str, str], diags: Diagnostics,
+                       call: PipelineCall | None = None) -> list[PipelineParameter]:
+    """Parameter values: --param > --config > the call (a running script's, else module-level) > default."""
     call_values: dict[str, tuple[Any, Span]] = {}
-    if instance is not None and not pdef.old_api:
+    if call is not None and not pdef.old_api:
+        call_values = _script_call_values(pdef, call, diags)
+    elif instance is not None and not pdef.old_api:
         spans = getattr(instance, "arg_spans", {})
         for position, value in enumerate(instance.args):
             if position < len(pdef.params):
@@ -497,6 +550,32 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
     return out
 
 
+def _script_call_values(pdef: PipelineDef, call: PipelineCall, diags: Diagnostics) -> dict[str, tuple[Any, Span]]:
+    """The values a running script passed, as JSON; ones that are not JSON or do not fit the type are errors."""
+    from ..types import describe_literal, literal_is_compatible
+
+    types = {p.name: p.type for p in pdef.params}
+    out: dict[str, tuple[Any, Span]] = {}
+    for name, raw in call.values.items():
+        if name not in types:
+            diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`", call.span,
+                        help=did_you_mean(name, list(types)))
+            continue
+        try:
+            value = to_json_value(raw)
+        except TypeError as exc:
+            diags.error("PC111", f"value of parameter `{name}` is not JSON-serialisable: {exc}", call.span,
+                        help="pass plain data (numbers, strings, booleans, None, lists, dicts with string keys) "
+                             "and load anything bigger inside a step")
+            continue
+        if not literal_is_compatible(value, types[name]):
+            diags.error("PC303", f"parameter `{name}` expects `{types[name]}` but the call passes "
+                        f"`{describe_literal(value)}`", call.span)
+            continue
+        out[name] = (value, call.span)
+    return out
+
+
 # ---------------------------------------------------------------------- one pipeline
 
 
@@ -505,6 +584,9 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     """Evaluate `pdef`'s body into an IR Pipeline."""
     reader = SettingsReader(diags)
     run_options = tuple(instance.handle.overrides) + tuple(instance.run_options) if instance else ()
+    call = options.call if options.call is not None and options.call.pipeline == pdef.name else None
+    if call is not None:
+        run_options = tuple(o for o in run_options if o[0] != "run_name")  # the running script names its run
     decorator_partial = reader.read(pdef.options, "pipeline")
     run_partial = reader.read(run_options, "pipeline")
     config = _load_config(options, merge(decorator_partial, run_partial), diags)
@@ -514,7 +596,8 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     for key in ("name", "config_path", "parameters", "steps"):
         partial.pop(key, None)
 
-    parameters = resolve_parameters(pdef, instance, config, options.cli_params, diags) if not pdef.old_api else []
+    parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call)
+                  if not pdef.old_api else [])
     builder = PipelineBuilder(pdef, index, diags, reader, partial, config)
     scope = Scope()
     if pdef.old_api:

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipec.runtime.orchestrator import RunResult
 
 HELP = "run a pipeline on this machine, steps in parallel subprocesses"
 
@@ -39,14 +44,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", metavar="ID", help="id of the new run (default: PIPELINE-DATE-TIME-RANDOM)")
 
 
+@dataclass
+class Outcome:
+    """What `pipec run` did: its exit status and, when it ran locally, the run."""
+
+    # The command's exit status (EXIT_*).
+    exit_code: int
+    # The local run, once one started (None for errors and engine stacks).
+    result: RunResult | None = None
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, check and run the pipeline."""
+    return execute(args).exit_code
+
+
+def execute(args: argparse.Namespace) -> Outcome:
+    """`pipec run` returning the local run too (a script's pipeline call reads it back)."""
     from pipec.compiler.commands._common import load_source, report
     from pipec.compiler.diagnostics import Diagnostics
 
     if args.max_parallel is not None and args.max_parallel < 1:
         sys.stderr.write("pipec run: error: --max-parallel must be at least 1\n")
-        return EXIT_USER_ERROR
+        return Outcome(EXIT_USER_ERROR)
     from pathlib import Path
 
     from pipec.compiler.api import find_source_root
@@ -56,21 +76,21 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if args.root is not None else find_source_root(Path(args.file))
     selection = resolve(root, args.stack, diags)
     if selection is not None and not selection.stack.is_local and not diags.has_errors:
-        return _submit(args, selection, root)
+        return Outcome(_submit(args, selection, root))
     artifact_store, metadata_store = local_stores(selection.stack, root, diags) if selection else (None, None)
     loaded = load_source(args, diags)
     report(loaded.diagnostics, loaded.root, args)
     if loaded.diagnostics.has_errors:
-        return EXIT_USER_ERROR
+        return Outcome(EXIT_USER_ERROR)
     pipelines = loaded.program.pipelines
     if not pipelines:
         sys.stderr.write(f"pipec run: error: no pipeline to run in {args.file}\n")
-        return EXIT_USER_ERROR
+        return Outcome(EXIT_USER_ERROR)
     if len(pipelines) > 1:
         names = ", ".join(p.name for p in pipelines)
         sys.stderr.write(f"pipec run: error: {args.file} defines several pipelines ({names}); "
                          "choose one with --pipeline NAME\n")
-        return EXIT_USER_ERROR
+        return Outcome(EXIT_USER_ERROR)
     try:
         from pipec.runtime.orchestrator import run_pipeline
 
@@ -80,14 +100,14 @@ def run(args: argparse.Namespace) -> int:
                               run_id=args.run_id, enable_cache=not args.no_cache, progress=sys.stderr)
     except (RuntimeError, ValueError) as exc:
         sys.stderr.write(f"pipec run: error: {exc}\n")
-        return EXIT_USER_ERROR
+        return Outcome(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         # run_pipeline has killed the running steps and recorded the run as failed.
         sys.stderr.write("pipec run: interrupted; running steps were stopped\n")
-        return EXIT_INTERRUPTED
+        return Outcome(EXIT_INTERRUPTED)
     sys.stdout.write(result.summary())
     sys.stdout.flush()
-    return result.exit_code
+    return Outcome(result.exit_code, result)
 
 
 def _submit(args: argparse.Namespace, selection, root) -> int:
