@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import NO_SPAN, Program
+from .roots import ROOT_MARKERS, find_source_root  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .frontend.pipelines import PipelineCall
 
-#: Files or folders whose presence marks a source root.
-ROOT_MARKERS = ("pyproject.toml", "pipec.toml", ".pipec", ".zen")
 
 
 @dataclass
@@ -34,15 +33,6 @@ class LoadResult:
     diagnostics: Diagnostics
     # The source root that spans are relative to.
     root: Path
-
-
-def find_source_root(entry: Path) -> Path:
-    """The nearest ancestor of `entry` holding one of ROOT_MARKERS; else its folder."""
-    folder = entry.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-            return candidate
-    return folder
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import deps
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import Span
 
@@ -88,7 +89,7 @@ def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | N
     import yaml  # imported here: most compiles have no config, and yaml costs ~12 ms to import
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = deps.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         diags.error("PC002", f"cannot read config `{shown}`: {getattr(exc, 'strerror', None) or exc}",
                     Span(shown, 0, 0))

@@ -110,6 +110,9 @@ class BuildContexts:
             found = scan_context(root, dockerignore, outputs, cache)
             if cache is not None:
                 cache.save()
+            from . import deps
+
+            deps.context(root, dockerignore, outputs, found.digest)
             self._scans[key] = found
             self._warn_if_large(root, found)
         return self._scans[key]

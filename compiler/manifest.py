@@ -11,7 +11,7 @@ keeps this small JSON file there::
     }
 
 Keys of ``sources`` are the source files, relative to the output folder with ``/``
-separators; values are the files each produced, relative to the output folder, whose
+separators (or ``@ROOTNAME/path`` when the output folder is outside the source root); values are the files each produced, relative to the output folder, whose
 first component is the target (or ``docker`` for `pipec build`). The file is committed
 with the artifacts, so it is byte-stable: sorted, no times, no versions.
 
@@ -92,13 +92,22 @@ def read(out_root: Path, shown: str | None = None) -> Manifest | None:
     return parse(text, shown or str(path))
 
 
-def source_key(out_root: Path, source: Path) -> str:
-    """How the manifest names `source`: its path relative to the output folder, "/"-separated."""
+def source_key(out_root: Path, source: Path, root: Path) -> str:
+    """How the manifest names `source` (whose source root is `root`).
+
+    When the output folder is inside the source root (artifacts committed with the code),
+    the source's path relative to the output folder, "/"-separated. Otherwise a path
+    relative to the output folder would spell out where the two happen to live on this
+    machine, so the source is named ``@ROOTNAME/path/in/root`` instead.
+    """
+    source, root = source.resolve(), root.resolve()
+    if out_root == root or root in out_root.parents:
+        return Path(os.path.relpath(source, out_root)).as_posix()
     try:
-        rel = os.path.relpath(source.resolve(), out_root)
-    except ValueError:  # another drive (Windows): no relative path exists
-        return source.resolve().as_posix()
-    return Path(rel).as_posix()
+        inside = source.relative_to(root).as_posix()
+    except ValueError:
+        inside = source.name
+    return f"@{root.name}/{inside}"
 
 
 @dataclass(frozen=True)
@@ -138,8 +147,9 @@ def apply(old: Manifest | None, updates: Iterable[Update], out_root: Path) -> tu
 
 
 def _source_exists(out_root: Path, key: str) -> bool:
-    path = Path(key) if Path(key).is_absolute() else out_root / key
-    return path.is_file()
+    if key.startswith("@"):  # named by its source root, which lies elsewhere: only its own compile updates it
+        return True
+    return (out_root / key).is_file()
 
 
 def unlisted(manifest: Manifest, present: Iterable[str], folders: Iterable[str]) -> set[str]:

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import deps
 from .diagnostics import Diagnostics, did_you_mean
 from .ir import Span
+from .roots import find_project  # noqa: F401  (re-exported)
 
 #: Keys of the compile table.
 KEYS = ("files", "targets", "stack", "out", "options")
@@ -69,22 +71,13 @@ class ProjectCompile:
     options: dict[str, str]
 
 
-def find_project(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding pipec.toml or pyproject.toml."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "pipec.toml").is_file() or (folder / "pyproject.toml").is_file():
-            return folder
-    return None
-
-
 def load_project(folder: Path, diags: Diagnostics) -> ProjectCompile | None:
     """The compile table of the project in `folder`; None (with errors in `diags`) when unusable."""
     from .stacks.config import read_table
 
     source = None
     for name, prefix in (("pipec.toml", ()), ("pyproject.toml", ("tool", "pipec"))):
-        if (folder / name).is_file():
+        if deps.is_file(folder / name):
             found = read_table(folder, name, prefix, diags)
             if found is not None and "compile" in found.data:
                 source = found
@@ -195,10 +188,10 @@ def _scalar(value: Any) -> str:
 def _expand(folder: Path, pattern: str, span: Span, diags: Diagnostics) -> list[Path]:
     """The files `pattern` matches below `folder`, sorted; PC381 when none."""
     if glob.has_magic(pattern):
-        found = sorted(glob.glob(pattern, root_dir=folder, recursive=True))
-        paths = [(folder / rel).resolve() for rel in found if (folder / rel).is_file()]
+        found = deps.glob(folder, pattern)
+        paths = [(folder / rel).resolve() for rel in found if deps.is_file(folder / rel)]
     else:
-        paths = [(folder / pattern).resolve()] if (folder / pattern).is_file() else []
+        paths = [(folder / pattern).resolve()] if deps.is_file(folder / pattern) else []
     if not paths:
         diags.error("PC381", f"`{pattern}` in `files` matches no file in {folder.name}/", span,
                     help="paths and globs are relative to the folder of the config file")

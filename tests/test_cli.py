@@ -19,7 +19,7 @@ import pytest
 from test_ir_json import frontend_available, sample_program
 
 from pipec import targets
-from pipec.compiler import api, ir_json
+from pipec.compiler import api, deps, ir_json
 from pipec.compiler.cli import main
 from pipec.compiler.commands.compile import regenerate_command
 from pipec.compiler.diagnostics import Diagnostics
@@ -38,6 +38,7 @@ class FakeLoader:
     def __call__(self, path, *, root=None, params=None, config=None, pipeline=None, checks=True):
         self.calls.append({"path": str(path), "root": root, "params": dict(params or {}), "config": config,
                            "pipeline": pipeline})
+        deps.untracked("a stand-in loader")  # it reads no file, so the compile cache must not keep its result
         diags = Diagnostics()
         diags.extend(self.diagnostics)
         program = self.program

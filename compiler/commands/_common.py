@@ -13,10 +13,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipec.compiler.diagnostics import Diagnostics
-
 if TYPE_CHECKING:
     from pipec.compiler.api import LoadResult
+    from pipec.compiler.diagnostics import Diagnostics
 
 #: Exit codes shared by every command.
 EXIT_OK = 0
@@ -64,12 +63,14 @@ def use_color(args: argparse.Namespace, stream=None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
-def report(diags: Diagnostics, root: Path | None, args: argparse.Namespace) -> None:
-    """Print `diags` to stderr, paths relative to the current folder."""
+def report(diags: Diagnostics, root: Path | None, args: argparse.Namespace, sink: list[str] | None = None) -> None:
+    """Print `diags` to stderr, paths relative to the current folder (and append the text to `sink`)."""
     from pipec.compiler.diagnostics import render_all
 
     text = render_all(diags, root, color=use_color(args), cwd=Path.cwd())
     if text:
+        if sink is not None:
+            sink.append(text)
         sys.stderr.write(text)
         sys.stderr.flush()
 
@@ -96,6 +97,7 @@ def load_source(args: argparse.Namespace, diags: Diagnostics | None = None) -> L
     an empty program, so the caller can still report every problem at once.
     """
     from pipec.compiler import api
+    from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import parse_assignments
     from pipec.compiler.ir import Program
 

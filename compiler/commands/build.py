@@ -101,7 +101,8 @@ def _stack_values(root, flag: str | None, diags) -> tuple[str | None, str | None
     return registry, image
 
 
-def _write(files: dict[str, str], out: str, source: Path, *, partial: bool) -> tuple[list[Path], list[Path]]:
+def _write(files: dict[str, str], out: str, source: Path, root: Path, *,
+           partial: bool) -> tuple[list[Path], list[Path]]:
     """Write the Dockerfiles and the output folder's artifact manifest; remove stale ones. (written, removed)"""
     from pipec.compiler import manifest
     from pipec.compiler.build_plan import OUTPUT_FOLDER
@@ -109,7 +110,7 @@ def _write(files: dict[str, str], out: str, source: Path, *, partial: bool) -> t
 
     out_root = Path(out).resolve()
     old = manifest.read(out_root, f"{out}/{manifest.MANIFEST}")
-    update = manifest.Update(manifest.source_key(out_root, source), frozenset({OUTPUT_FOLDER}), frozenset(files),
+    update = manifest.Update(manifest.source_key(out_root, source, root), frozenset({OUTPUT_FOLDER}), frozenset(files),
                              partial)
     new, dropped = manifest.apply(old, [update], out_root)
     owned = [] if partial else [OUTPUT_FOLDER]
@@ -162,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         return _common.EXIT_OK
 
     try:
-        written, removed = _write(plan.files, out, Path(args.file), partial=bool(args.pipeline))
+        written, removed = _write(plan.files, out, Path(args.file), result.root, partial=bool(args.pipeline))
     except (OutputError, ManifestError) as exc:
         sys.stderr.write(f"pipec: error: {exc}\n")
         return _common.EXIT_USER_ERROR

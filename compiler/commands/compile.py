@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 with a diff when the files in DIR differ from "
                              "what a compile would write, 0 when they match")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="compile even when nothing it read has changed since the last compile "
+                             f"(the cache lives in ROOT/.pipec/cache/; {'PIPEC_NO_COMPILE_CACHE'}=1 does the same)")
 
 
 def regenerate_command(argv: list[str]) -> str:
@@ -139,26 +142,71 @@ class _Compiled:
     ok: bool
 
 
+def _cache_folder(args: argparse.Namespace) -> Path | None:
+    """Where this command's compile cache lives: the source root of the first FILE, or the project."""
+    from pipec.compiler.roots import find_project, find_source_root
+
+    if args.root:
+        return Path(args.root).resolve()
+    if args.files:
+        return find_source_root(Path(args.files[0]))
+    return find_project(Path.cwd())
+
+
 def run(args: argparse.Namespace) -> int:
-    """Compile every job, then write the files atomically or compare them (--check)."""
+    """Compile every job (or replay the compile cache), then write the files atomically or compare them."""
+    from pipec.compiler import compile_cache
+
+    argv = getattr(args, "_argv", sys.argv[1:])
+    folder = key = None
+    if compile_cache.enabled(args.no_cache):
+        folder = _cache_folder(args)
+        key = compile_cache.cache_key(argv, _common.use_color(args))
+        hit = compile_cache.lookup(folder, key) if folder is not None else None
+        if hit is not None:
+            if hit.stderr:
+                sys.stderr.write(hit.stderr)
+                sys.stderr.flush()
+            compiled = [_Compiled(Path(c["source"]), c["partial"], Path(c["root"]), c["targets"], c["files"], True)
+                        for c in hit.compiled]
+            return _write_or_check(compiled, hit.out, args)
+    sink: list[str] = []
+    compiled, out, failed, recorder = _compile(args, sink)
+    if failed:
+        return _common.EXIT_USER_ERROR
+    if folder is not None and key is not None and recorder.untracked is None and _builtin_only(compiled):
+        compile_cache.store(folder, key, recorder, "".join(sink), out, [
+            {"source": str(c.source), "partial": c.partial, "root": str(c.root), "targets": c.targets,
+             "files": c.files} for c in compiled])
+    return _write_or_check(compiled, out, args)
+
+
+def _builtin_only(compiled: list[_Compiled]) -> bool:
+    """True when only pipec's own targets compiled (a plug-in's code is not part of the cache key)."""
+    from pipec import targets
+
+    return all(name in targets.BUILTINS for c in compiled for name in c.targets)
+
+
+def _compile(args: argparse.Namespace, sink: list[str]):
+    """The compile phase, every look at the world recorded: (outcomes, out, failed, recorder)."""
+    from pipec.compiler import deps
     from pipec.compiler.api import gc_paused
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import parse_assignments
 
     pre = Diagnostics()
     cli_options = parse_assignments(args.option, "PC302", "--option", pre)
-    with gc_paused():  # a short burst of allocation with no garbage worth collecting
+    with gc_paused(), deps.recording() as recorder:  # gc: a burst of allocation with no garbage worth collecting
         setup = _setup(args, cli_options, pre)
         if setup is None or pre.has_errors:
             _common.report(pre, None, args)
-            return _common.EXIT_USER_ERROR
-        compiled, failed = _compile_all(setup, pre, args)
-    if failed:
-        return _common.EXIT_USER_ERROR
-    return _write_or_check(compiled, setup.out, args)
+            return [], None, True, recorder
+        compiled, failed = _compile_all(setup, pre, args, sink)
+    return compiled, setup.out, failed, recorder
 
 
-def _compile_all(setup: _Setup, pre, args: argparse.Namespace) -> tuple[list[_Compiled], bool]:
+def _compile_all(setup: _Setup, pre, args: argparse.Namespace, sink: list[str]) -> tuple[list[_Compiled], bool]:
     """Load, plan and compile every job; report its diagnostics. Returns (outcomes, any error)."""
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.driver import compile_targets, expand_names
@@ -183,12 +231,12 @@ def _compile_all(setup: _Setup, pre, args: argparse.Namespace) -> tuple[list[_Co
         guard = _guard_source(setup.out, expand_names(plan.targets), result.root, job.file)
         if guard:
             diags.error("PC383", guard, help="write the artifacts to a folder of their own, e.g. --out deploy")
-        _common.report(diags, result.root, args)
+        _common.report(diags, result.root, args, sink)
         ok = not diags.has_errors
         failed |= not ok
         outcomes.append(_Compiled(job.file, job.pipeline is not None, result.root, expand_names(plan.targets),
                                   files if ok else {}, ok))
-    _common.report(context_diags, None, args)
+    _common.report(context_diags, None, args, sink)
     return outcomes, failed | _conflicts(outcomes, args)
 
 
@@ -236,7 +284,7 @@ def _write_or_check(compiled: list[_Compiled], out: str, args: argparse.Namespac
         updates = []
         for outcome in compiled:
             files.update(outcome.files)
-            updates.append(manifest.Update(manifest.source_key(out_root, outcome.source),
+            updates.append(manifest.Update(manifest.source_key(out_root, outcome.source, outcome.root),
                                            frozenset(outcome.targets), frozenset(outcome.files), outcome.partial))
         new, dropped = manifest.apply(old, updates, out_root)
         owned = sorted({t for outcome in compiled if not outcome.partial for t in outcome.targets})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import deps
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Program, Span
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
@@ -26,7 +27,7 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     """
     shown = str(entry)
     path = entry.resolve()
-    if not path.is_file():
+    if not deps.is_file(path):
         diags.error("PC002", f"`{shown}` does not exist or is not a file", Span(shown, 0, 0))
         return Program(())
     try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import deps
 from ..diagnostics import Diagnostics
 from ..ir import Span
 from .source import SourceFile, parse_file
@@ -97,14 +98,14 @@ class ModuleIndex:
         """The file of project module `name`, or None."""
         base = self.root.joinpath(*name.split("."))
         for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-            if candidate.is_file():
+            if deps.is_file(candidate):
                 return candidate
         return None
 
     def is_project_package(self, name: str) -> bool:
         """True when `name`'s top-level package lives under the root."""
         top = name.split(".")[0]
-        return bool(top) and ((self.root / f"{top}.py").is_file() or (self.root / top).is_dir())
+        return bool(top) and (deps.is_file(self.root / f"{top}.py") or deps.is_dir(self.root / top))
 
     def load_path(self, path: Path) -> SourceFile | None:
         """Parse a file under the root (cached by module name)."""
@@ -122,7 +123,7 @@ class ModuleIndex:
 
     def is_submodule(self, name: str) -> bool:
         """True when `name` is a module file or package folder of the project."""
-        return self.module_path(name) is not None or self.root.joinpath(*name.split(".")).is_dir()
+        return self.module_path(name) is not None or deps.is_dir(self.root.joinpath(*name.split(".")))
 
     # ------------------------------------------------------------------ symbols
 

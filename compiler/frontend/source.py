@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import deps
 from ..diagnostics import Diagnostics
 from ..ir import Span
 
@@ -100,7 +101,7 @@ class SourceFile:
 def parse_file(path: Path, rel: str, module_name: str, diags: Diagnostics) -> SourceFile | None:
     """Read and parse `path`; report PC002/PC001 and return None when that fails."""
     try:
-        data = path.read_bytes()
+        data = deps.read_bytes(path)
     except OSError as exc:
         diags.error("PC002", f"cannot read `{rel}`: {exc.strerror or exc}", Span(rel, 0, 0))
         return None

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipec.compiler import deps
 from pipec.compiler.diagnostics import Diagnostics, did_you_mean
 
 from .model import COMMON_OPTION_KEYS, LOCAL, Selection, Stack
@@ -58,7 +59,7 @@ def expand(value: str, stack: Stack, keys: Sequence[str], diags: Diagnostics,
     For the store fields (`keys` starting with one of STORE_KEYS) the rule is the runtime
     shim's: no ``$${`` escape, so a value means the same wherever it is expanded.
     """
-    env = os.environ if env is None else env
+    env = deps.environ() if env is None else env
     runtime_rule = keys[0] in STORE_KEYS
     missing: list[str] = []
 

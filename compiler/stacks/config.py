@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pipec.compiler import deps
 from pipec.compiler.diagnostics import Diagnostics, did_you_mean
 from pipec.compiler.ir import NO_SPAN, Span
 
@@ -82,17 +83,17 @@ def load_config(root: str | Path, diags: Diagnostics) -> StackConfig:
     """The stacks `root` defines plus the built-in `default`; problems go to `diags`."""
     root = Path(root)
     chosen: TableSource | None = None
-    if (root / PIPEC_TOML).is_file():
+    if deps.is_file(root / PIPEC_TOML):
         chosen = read_table(root, PIPEC_TOML, (), diags)
         shadowed = read_table(root, PYPROJECT, ("tool", "pipec"), Diagnostics()) \
-            if (root / PYPROJECT).is_file() else None
+            if deps.is_file(root / PYPROJECT) else None
         if chosen is not None and shadowed is not None:
             for key in TOP_KEYS:
                 if key in shadowed.data:
                     diags.warning("PC368", f"`{key}` in {shadowed.table} of {PYPROJECT} is ignored: "
                                   f"{PIPEC_TOML} exists and wins", shadowed.span(key),
                                   help=f"move the stack settings into {PIPEC_TOML}, or delete {PIPEC_TOML}")
-    elif (root / PYPROJECT).is_file():
+    elif deps.is_file(root / PYPROJECT):
         chosen = read_table(root, PYPROJECT, ("tool", "pipec"), diags)
     if chosen is None:
         return StackConfig(root, None, {DEFAULT: BUILTIN_DEFAULT})
@@ -108,7 +109,7 @@ def read_table(root: Path, name: str, prefix: tuple[str, ...], diags: Diagnostic
     Problems (unreadable file, invalid TOML, a non-table) are PC360/PC362 errors in `diags`.
     """
     try:
-        text = (root / name).read_text(encoding="utf-8")
+        text = deps.read_text(root / name)
     except (OSError, UnicodeDecodeError) as exc:
         diags.error("PC360", f"cannot read {name}: {getattr(exc, 'strerror', None) or exc}", Span(name, 0, 0))
         return None

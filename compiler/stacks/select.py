@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from pipec.compiler import deps
 from pipec.compiler.diagnostics import Diagnostics, did_you_mean
 
 from .model import ACTIVE_FILE, DEFAULT, ENV_VAR, Selection, StackConfig
@@ -17,7 +18,7 @@ REMEMBERED = f"`pipec stack set` in {ACTIVE_FILE}"
 def remembered(root: str | Path) -> str | None:
     """The stack name `pipec stack set` remembered under `root`, None when there is none."""
     try:
-        name = (Path(root) / ACTIVE_FILE).read_text(encoding="utf-8").strip()
+        name = deps.read_text(Path(root) / ACTIVE_FILE).strip()
     except (OSError, UnicodeDecodeError):
         return None
     return name or None
@@ -44,7 +45,7 @@ def forget(root: str | Path) -> bool:
 
 def choose(config: StackConfig, flag: str | None, env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """``(stack name, reason)`` by precedence, without checking that the stack exists."""
-    env = os.environ if env is None else env
+    env = deps.environ() if env is None else env
     if flag is not None:
         return flag, "--stack"
     if env.get(ENV_VAR, "").strip():
