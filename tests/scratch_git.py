@@ -108,8 +108,10 @@ def repo_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     if "snapshot" not in _session:
         if not (REPO / ".git").exists():
             missing(f"{REPO} is not a git checkout: the pre-commit tests need one (git clone)")
+        # The user's own git configuration (e.g. a CI container's safe.directory) reads this checkout.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        listed = git(REPO, inherited, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
         environ = env(tmp_path_factory.mktemp("git-home"))
-        listed = git(REPO, environ, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
         snapshot = tmp_path_factory.mktemp("pipec-snapshot")
         for name in filter(None, listed.split("\0")):
             source = REPO / name
