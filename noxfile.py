@@ -42,9 +42,11 @@ def golden(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Compile-time benchmark; extra args go to bench/compile.py (e.g. `-- --runs 3`)."""
+    """Compile-time benchmarks (bench/compile.py, bench/check.py); extra args go to both (e.g. `-- --runs 3`)."""
     _install(session)
     # Cached bytecode, as an installed package has: PYTHONDONTWRITEBYTECODE=1 would otherwise
     # make every timed start recompile pipec's own modules.
     session.run("python", "-m", "compileall", "-q", "compiler", "targets", "dsl", "runtime")
     session.run("python", "bench/compile.py", *session.posargs)
+    # Committed artifacts: `--check` on a compile-cache hit, and a 2 GB data file in the project.
+    session.run("python", "bench/check.py", *session.posargs)

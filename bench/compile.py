@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             source = work / f"bench_{n}.py"
             source.write_text(generate(n), encoding="utf-8")
-            cmd = [args.python, "-m", "pipec", "compile", source.name, "--target", "ir", "--out", f"out_{n}"]
+            cmd = [args.python, "-m", "pipec", "compile", source.name, "--target", "ir", "--out", f"out_{n}",
+                   "--no-cache"]  # the compiler itself, not the compile cache (bench/check.py times that)
             times[n] = time_command(cmd, work, args.runs)
             print(f"  {n:>6} steps: {times[n]:.3f} s", file=sys.stderr)
 

@@ -5,19 +5,36 @@ User code imports the decorators and settings from here::
     from pipec import step, pipeline, Resources, Docker, Retry, Schedule
 """
 
-from .decorators import pipeline, step
-from .settings import Docker, Resources, Retry, Schedule
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports them on first use
+    from .decorators import pipeline, step
+    from .runtime.client import Client
+    from .settings import Docker, Resources, Retry, Schedule
 
 __version__ = "0.1.0"
 
 __all__ = ["Client", "Docker", "Resources", "Retry", "Schedule", "__version__", "pipeline", "step"]
 
+#: Public names and the module that defines each. Imported when first asked for, so the
+#: `pipec` command line (whose compile-cache hit needs none of them) and every step process
+#: (which needs only some) pay for what they use; Client pulls in SQLAlchemy.
+_LAZY = {"pipeline": ".decorators", "step": ".decorators", "Docker": ".settings", "Resources": ".settings",
+         "Retry": ".settings", "Schedule": ".settings", "Client": ".runtime.client"}
+
 
 def __getattr__(name: str):
-    # Client pulls in the metadata store (SQLAlchemy): imported only when asked for, so
-    # `import pipec` stays cheap in every step process and in the compiler.
-    if name == "Client":
-        from .runtime.client import Client
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipec' has no attribute {name!r}")
+    from importlib import import_module
 
-        return Client
-    raise AttributeError(f"module 'pipec' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
