@@ -126,7 +126,7 @@ CODES: dict[str, str] = {
     "PC373": "environment variable cannot be written into a Dockerfile",
     "PC374": "invalid build settings",
     "PC375": "dockerignore file cannot be read",
-    "PC376": "output folder is inside the build context",
+    "PC376": "output folder is inside the build context (retired: output folders are left out of it)",
     "PC377": "docker build or push failed",
     "PC378": "images cannot be pushed",
     "PC379": "large build context without a dockerignore file",

@@ -5,7 +5,9 @@ settings name a prebuilt ``image`` need none) to ``OUT/docker/<pipeline>/<step>/
 a ``Dockerfile.dockerignore`` beside it, and prints each image reference: the same
 content-addressed reference `pipec compile` puts in the artifacts (see
 `pipec.compiler.image`). pipec owns ``OUT/docker/``: without ``--pipeline``, files there
-that this build no longer produces are removed.
+that no source produces any more are removed. The output folder's artifact manifest
+(`pipec.compiler.manifest`) records what was written, so the folder never joins a build
+context, wherever it is.
 
 When a Docker engine answers (``docker info`` succeeds), each image is built with
 ``docker build`` (BuildKit, the source root as context) unless an image with that
