@@ -172,6 +172,13 @@ class Diagnostics:
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
         self._seen: set[tuple] = set()
+        #: One-line notes about pipec's own defaults, each said once per command (not problems:
+        #: they do not count as warnings). Insertion-ordered.
+        self.notices: dict[str, None] = {}
+
+    def notice(self, text: str) -> None:
+        """Record a one-line note (repeats are said once)."""
+        self.notices.setdefault(text, None)
 
     def add(self, diag: Diagnostic) -> None:
         """Record `diag` (exact duplicates are kept once)."""
@@ -193,9 +200,11 @@ class Diagnostics:
         self.add(Diagnostic(WARNING, code, message, span, help, tuple(notes)))
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
-        """Record several diagnostics."""
+        """Record several diagnostics (and, from another Diagnostics, its notices)."""
         for diag in diags:
             self.add(diag)
+        for text in getattr(diags, "notices", ()):
+            self.notice(text)
 
     @property
     def has_errors(self) -> bool:

@@ -40,6 +40,8 @@ class SelectedTarget:
     target: Any
     # Validated --option values merged over the target's option defaults.
     options: dict[str, str]
+    # Names of the options the user set (the rest are defaults).
+    explicit: frozenset[str] = frozenset()
 
 
 def expand_names(names: Iterable[str]) -> list[str]:
@@ -78,6 +80,10 @@ def select_targets(names: Iterable[str], options: Mapping[str, str],
 
     loaded: dict[str, Any] = {}
     for name in expand_names(names):
+        if name == "local" and "local" not in targets.BUILTINS:
+            diags.error("PC301", "target `local` runs pipelines on this machine with `pipec run`; it compiles no files",
+                        help="run `pipec run FILE`, or compile for an engine from `pipec targets`")
+            continue
         try:
             loaded[name] = targets.get(name)
         except targets.UnknownTarget as exc:
@@ -122,7 +128,7 @@ def select_targets(names: Iterable[str], options: Mapping[str, str],
     for name, target in loaded.items():
         merged = {s.name: s.default for s in specs[name].values() if s.default is not None}
         merged.update(chosen[name])
-        selected.append(SelectedTarget(name, target, merged))
+        selected.append(SelectedTarget(name, target, merged, frozenset(chosen[name])))
     return selected
 
 
@@ -143,7 +149,7 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
     builtin = selected.name in targets.BUILTINS
     files: dict[str, str] = {}
     for pipe in result.program.pipelines:
-        context = CompileContext(options=dict(selected.options), diagnostics=diags,
+        context = CompileContext(options=dict(selected.options), diagnostics=diags, explicit=selected.explicit,
                                  images=step_images(pipe, registry=registry, root=result.root, contexts=contexts))
         try:
             produced = selected.target.compile(pipe, context)

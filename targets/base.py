@@ -40,6 +40,9 @@ class CompileContext:
     # Image reference per step id, content-addressed (see `pipec.compiler.image`); filled by
     # the driver; targets read it through `pipec.targets.common.step_image`.
     images: Mapping[str, str] = field(default_factory=dict)
+    # Names of the options the user set (command line, stack or project table); the others in
+    # `options` are the target's defaults, which deserve a note at most, never a warning.
+    explicit: frozenset[str] = frozenset()
 
 
 class Target(Protocol):

@@ -36,6 +36,21 @@ CONTAINER_OPTIONS: tuple[OptionSpec, ...] = (
 )
 
 
+#: Said once per command when steps on separate machines would use the default folder store.
+DEFAULT_STORE_NOTICE = (f"artifacts go to the default folder {DEFAULT_ARTIFACT_STORE} on each step's own machine, "
+                        "so steps that do not share one cannot read each other's outputs; set a shared store "
+                        "with --option artifact_store=s3://BUCKET/PATH (or gs://, az://) or a stack's artifact_store")
+
+
+def report_unshared_store(context: CompileContext, code: str, message: str, span, help: str) -> None:
+    """A folder artifact store the steps cannot share: a warning when the user chose it, else (the
+    target's default, which no one chose) the one-line :data:`DEFAULT_STORE_NOTICE`."""
+    if "artifact_store" in context.explicit:
+        context.diagnostics.warning(code, message, span, help=help)
+    else:
+        context.diagnostics.notice(DEFAULT_STORE_NOTICE)
+
+
 def step_image(pipeline: Pipeline, step: StepInvocation, context: CompileContext) -> str:
     """The image `step` runs in: its own prebuilt image, else the `image` option, else the
     content-addressed reference the driver computed."""

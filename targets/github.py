@@ -29,6 +29,7 @@ from .common import (
     CONTAINER_OPTIONS,
     DEFAULT_SOURCE_ROOT,
     memory_bytes,
+    report_unshared_store,
     step_argv,
     step_environment,
     step_image,
@@ -198,10 +199,10 @@ class _Builder:
         store = self.options.get("artifact_store") or ""
         shares = any(isinstance(b.source, OutputRef) for s in self.pipeline.steps for b in s.inputs)
         if shares and ("://" not in store or store.startswith("file://")):
-            self.diags.warning("PC341", f"artifact store `{store}` is a local folder: GitHub runs every job on "
-                               "a fresh machine, so steps cannot read their inputs", self.pipeline.span,
-                               help="use a shared store: --option artifact_store=s3://bucket/prefix "
-                                    "(plus --option secrets=... for its credentials)")
+            report_unshared_store(self.context, "PC341", f"artifact store `{store}` is a local folder: GitHub runs "
+                                  "every job on a fresh machine, so steps cannot read their inputs", self.pipeline.span,
+                                  help="use a shared store: --option artifact_store=s3://bucket/prefix "
+                                       "(plus --option secrets=... for its credentials)")
 
     # ------------------------------------------------------------------ jobs
 

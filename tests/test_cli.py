@@ -26,6 +26,8 @@ from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import Pipeline, Program, Span
 from pipec.targets.base import OptionSpec
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 class FakeLoader:
     """Stands in for `api.load`: returns a fixed program and records how it was called."""
@@ -370,11 +372,12 @@ def test_targets_lists_names_descriptions_and_options(capsys, fake_targets):
     code, out, _ = run(capsys, "targets", "--json")
     listed = {t["name"]: t for t in json.loads(out)["targets"]}
     assert listed["ir"] == {"name": "ir", "description": "The checked IR as JSON (reference target)",
-                            "options": []}
+                            "options": [], "compiles": True}
     assert listed["echo"]["options"][0] == {"name": "mode", "help": "speed", "default": "fast",
                                             "choices": ["fast", "slow"]}
     assert "error" in listed["broken"]
-    assert list(listed) == sorted(listed)
+    assert listed["local"]["compiles"] is False  # `pipec run`, listed first
+    assert list(listed)[0] == "local" and list(listed)[1:] == sorted(set(listed) - {"local"})
 
 
 # --------------------------------------------------------------------------- inspect and graph
@@ -566,3 +569,36 @@ def test_broken_pipe_is_quiet(capsys, workdir, monkeypatch):
     monkeypatch.setattr(api, "load", reader_went_away)
     code, _, err = run(capsys, "inspect", "pipe.py")
     assert (code, err) == (1, "")
+
+
+# --------------------------------------------------------------------------- the first five minutes
+
+
+def test_readme_first_command_ends_with_a_short_success(tmp_path):
+    """The README's first command on the bundled quickstart: the files, one note line, no warnings."""
+    proc = subprocess.run([sys.executable, "-m", "pipec", "compile", "examples/quickstart_old_api/run.py",
+                           "--target", "all", "--out", str(tmp_path / "out"), "--no-cache"],
+                          cwd=REPO, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "note: artifacts go to the default folder /pipec/artifacts on each step's own machine, so steps that do not "
+        "share one cannot read each other's outputs; set a shared store with --option artifact_store=s3://BUCKET/PATH "
+        "(or gs://, az://) or a stack's artifact_store"]
+    assert proc.stdout.splitlines()[-1].startswith("9 files written, 0 unchanged in ")
+
+
+def test_targets_lists_local_and_compile_refuses_it(capsys, loader, workdir):
+    code, out, _ = run(capsys, "targets")
+    assert code == 0 and out.splitlines()[0].startswith("local ") and "pipec run FILE" in out.splitlines()[0]
+    code, _, err = run(capsys, "compile", "pipe.py", "--target", "local")
+    assert code == 2 and "error[PC301]: target `local` runs pipelines on this machine with `pipec run`" in err
+
+
+@pytest.mark.parametrize(("param", "hint"), [
+    ("fator=2", "help: did you mean `factor`?"),
+    ("zzz=2", "help: the pipeline parameters are: `factor`, `n`"),
+])
+def test_param_gets_did_you_mean_or_the_list(param, hint):
+    proc = subprocess.run([sys.executable, "-m", "pipec", "inspect", "examples/diamond/run.py", "--param", param],
+                          cwd=REPO, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 2 and "error[PC109]" in proc.stderr and hint in proc.stderr, proc.stderr

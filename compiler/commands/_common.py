@@ -68,6 +68,7 @@ def report(diags: Diagnostics, root: Path | None, args: argparse.Namespace, sink
     from pipec.compiler.diagnostics import render_all
 
     text = render_all(diags, root, color=use_color(args), cwd=Path.cwd())
+    text += "".join(f"note: {notice}\n" for notice in getattr(diags, "notices", ()))
     if text:
         if sink is not None:
             sink.append(text)

@@ -1,8 +1,18 @@
-"""`pipec targets [--json]`: list the registered targets, their descriptions and options."""
+"""`pipec targets [--json]`: list the registered targets, their descriptions and options.
+
+The list starts with ``local``, the embedded runner behind `pipec run` (the built-in default
+stack's target): it compiles no files, so `--target local` is an error that says so and
+``--target all`` leaves it out.
+"""
 
 from __future__ import annotations
 
 import argparse
+
+#: The runner every machine has; not a registered target (see the module docstring).
+LOCAL = "local"
+LOCAL_DESCRIPTION = ("this machine: `pipec run FILE` runs the steps in local processes (the default stack; "
+                     "writes no files to deploy)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from . import _common
 
     diags = Diagnostics()
-    entries = []
+    entries = [{"name": LOCAL, "description": LOCAL_DESCRIPTION, "options": [], "compiles": False}]
     for info in targets.available():
-        entry: dict = {"name": info.name, "description": info.description, "options": []}
+        entry: dict = {"name": info.name, "description": info.description, "options": [], "compiles": True}
         try:
             entry["options"] = _describe_options(targets.get(info.name))
         except targets.TargetLoadError as exc:

@@ -58,8 +58,18 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     for name in params:
         if name not in declared:
             diags.error("PC109", f"--param `{name}` matches no pipeline parameter", Span("<command line>", 0, 0),
-                        help=did_you_mean(name, declared))
+                        help=did_you_mean(name, declared) or _declared_help(declared, definitions))
     return Program(tuple(pipelines))
+
+
+def _declared_help(declared: set[str], definitions: list[PipelineDef]) -> str:
+    """What --param can set, when no declared name is close to the one given."""
+    if declared:
+        return f"the pipeline parameters are: {', '.join(f'`{n}`' for n in sorted(declared))}"
+    if any(pdef.old_api for pdef in definitions):
+        return ("an old-style (zenml.pipelines) pipeline has no parameters; give its steps' parameters in a run "
+                "configuration: --config run.yaml with `steps: STEP: parameters: {...}`")
+    return "the pipeline declares no parameters"
 
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:

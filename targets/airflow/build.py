@@ -19,7 +19,7 @@ from pipec.targets.common import step_argv, step_environment, step_image, step_r
 from . import naming
 from .escape import Code, call, identifier, py, py_str
 from .markers import sentinel
-from .modes import StepInput, build_operator, report_local_limits, report_unshared_store, shim_constants
+from .modes import StepInput, build_operator, report_local_limits, report_store_not_shared, shim_constants
 from .options import Resolved, resolve
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
@@ -227,7 +227,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
                       tuple(names[u] for u in pipeline.step(sid).upstream if u in names))
              for sid, kwargs, operator in zip(order, all_kwargs, operators, strict=True)]
     report_step_operator(pipeline, diags)
-    report_unshared_store(resolved, context.options, diags, pipeline.span)
+    report_store_not_shared(resolved, context, pipeline.span)
     if resolved.mode == "local":
         report_local_limits(list(pipeline.steps), diags, pipeline.span)
         if context.options.get("image"):

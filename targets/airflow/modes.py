@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import Pipeline, Resources, Span, StepInvocation
-from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resources
+from pipec.targets.base import CompileContext
+from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, report_unshared_store, step_resources
 
 from . import naming
 from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
@@ -342,15 +343,16 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 
 
-def report_unshared_store(resolved: Resolved, options: dict[str, str], diags: Diagnostics, span: Span) -> None:
+def report_store_not_shared(resolved: Resolved, context: CompileContext, span: Span) -> None:
     """A folder artifact store in a container mode without a volume to hold it: each step's
     container has its own empty folder, so downstream steps cannot find their inputs (PC314)."""
     volume = {"kubernetes": "pvc", "docker": "docker_volume"}.get(resolved.mode)
-    if volume and is_local(resolved.artifact_store) and not options.get(volume):
-        diags.warning("PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
-                               f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
-                      help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
-                           f"shared volume there with --option {volume}=NAME")
+    if volume and is_local(resolved.artifact_store) and not context.options.get(volume):
+        report_unshared_store(
+            context, "PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
+            f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
+            help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
+                 f"shared volume there with --option {volume}=NAME")
 
 
 def build_operator(inp: StepInput, resolved: Resolved, params: list[str], options: dict[str, str],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pipec.compiler.ir import Pipeline, Resources, StepInvocation
 from pipec.compiler.writer import safe_name
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
+from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
 
 from .build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from .dump import dump_json, dump_yaml
@@ -77,8 +77,8 @@ class KubeflowTarget:
                                       f"but the artifact store is `{store}`",
                                       help="drop `pvc`, or set artifact_store to the folder to mount it at")
         elif is_local(store) and not pvc and len(pipeline.steps) > 1:
-            context.diagnostics.warning(
-                "PC324", f"artifact store `{store}` is a folder inside each KFP pod: steps of "
+            report_unshared_store(
+                context, "PC324", f"artifact store `{store}` is a folder inside each KFP pod: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=s3://BUCKET/PATH (or gs://...), or --option pvc=CLAIM "
                      "to mount a shared volume there")

@@ -21,7 +21,14 @@ from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.ir import OutputRef, Pipeline, StepInvocation
 from pipec.runtime.command import RUN_STEP
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_image, step_resources, step_retry
+from pipec.targets.common import (
+    report_unshared_store,
+    step_argv,
+    step_environment,
+    step_image,
+    step_resources,
+    step_retry,
+)
 
 from . import instances
 from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
@@ -256,9 +263,9 @@ def build_definition(pipeline: Pipeline, context: CompileContext, options: Optio
     """The whole pipeline definition as JSON-compatible data."""
     diagnostics = context.diagnostics
     if shares_local_store(pipeline, options):
-        diagnostics.warning("PC357", f"artifact store `{options.artifact_store}` is a folder inside each "
-                            "SageMaker job: steps cannot read their inputs", pipeline.span,
-                            help="use a shared store: --option artifact_store=s3://bucket/prefix")
+        report_unshared_store(context, "PC357", f"artifact store `{options.artifact_store}` is a folder inside "
+                              "each SageMaker job: steps cannot read their inputs", pipeline.span,
+                              help="use a shared store: --option artifact_store=s3://bucket/prefix")
     return {
         "Version": VERSION,
         "Metadata": {},

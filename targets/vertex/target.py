@@ -12,7 +12,13 @@ from __future__ import annotations
 from pipec.compiler.ir import Pipeline, Resources, StepInvocation
 from pipec.compiler.writer import safe_name
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, memory_bytes, step_resources
+from pipec.targets.common import (
+    CONTAINER_OPTIONS,
+    DEFAULT_ARTIFACT_STORE,
+    memory_bytes,
+    report_unshared_store,
+    step_resources,
+)
 from pipec.targets.kubeflow.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from pipec.targets.kubeflow.dump import dump_json
 from pipec.targets.kubeflow.settings import engine_settings, invalid, report_unsupported, string_map
@@ -110,8 +116,8 @@ class VertexTarget:
                                       help="e.g. --option pipeline_root=gs://BUCKET/pipelines")
         store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
         if is_local(store) and not store.startswith("/gcs/") and len(pipeline.steps) > 1:
-            context.diagnostics.warning(
-                "PC324", f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
+            report_unshared_store(
+                context, "PC324", f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=gs://BUCKET/PATH")
         self._pod_settings(pipeline, None, engine_settings(pipeline.settings, ENGINE), context)
