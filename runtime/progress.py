@@ -11,9 +11,9 @@ RUNNING = "running"
 RETRYING = "retrying"
 
 _SYMBOL = {PENDING: "·", RUNNING: "▶", RETRYING: "↻", "completed": "✓", "cached": "≡",
-           "failed": "✗", "skipped": "-"}
+           "failed": "✗", "skipped": "-", "cancelled": "⊘"}
 _ASCII = {PENDING: ".", RUNNING: ">", RETRYING: "~", "completed": "+", "cached": "=", "failed": "x",
-          "skipped": "-"}
+          "skipped": "-", "cancelled": "!"}
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -62,7 +62,7 @@ class Progress:
         elif state != PENDING:
             extra = f" (attempt {self.attempt[step_id]})" if self.attempt[step_id] > 1 else ""
             took = f" in {_fmt_seconds(self.elapsed.get(step_id))}" if step_id in self.elapsed \
-                and state in ("completed", "failed") else ""
+                and state in ("completed", "failed", "cancelled") else ""
             self.stream.write(f"[{now - self._t0:7.2f}s] {state:<9} {step_id}{extra}{took}"
                               f"{' — ' + note if note else ''}\n")
             self.stream.flush()
@@ -77,7 +77,8 @@ class Progress:
     def _lines(self) -> list[str]:
         counts = self.counts()
         head = "  ".join(f"{k} {counts[k]}" for k in (PENDING, RUNNING, RETRYING, "completed",
-                                                        "cached", "failed", "skipped") if counts.get(k))
+                                                        "cached", "failed", "skipped", "cancelled")
+                          if counts.get(k))
         lines = [f"pipec run  {head}"]
         height = shutil.get_terminal_size((80, 24)).lines - 2
         shown = self.order if len(self.order) <= height - 1 else [
