@@ -27,7 +27,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -158,6 +158,23 @@ def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
                          "is not set") from None
 
 
+class _PidsBySid(Mapping[str, int]):
+    """The launcher's pids (keyed by step rank) seen by step id."""
+
+    def __init__(self, pids: Mapping[str, int], rank: Mapping[str, int]) -> None:
+        self._pids, self._rank = pids, rank
+
+    def __getitem__(self, sid: str) -> int:
+        return self._pids[str(self._rank[sid])]
+
+    def __iter__(self) -> Iterator[str]:
+        by_key = {str(r): sid for sid, r in self._rank.items()}
+        return (by_key[k] for k in list(self._pids) if k in by_key)
+
+    def __len__(self) -> int:
+        return len(self._pids)
+
+
 def _kill_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
@@ -266,7 +283,11 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     retries: list[tuple[float, int, str]] = []
     running: dict[str, _Running] = {}
     events: queue.Queue[tuple[str, int]] = queue.Queue()
-    starter = make_launcher(launcher, python, child_env, lambda key, status: events.put((key, status)))
+    # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
+    key_to_sid = {str(rank[sid]): sid for sid in order}
+    starter = make_launcher(launcher, python, child_env,
+                            lambda key, status: events.put((key_to_sid[key], status)))
+    pids = _PidsBySid(starter.pids, rank)
 
     def caching(step: StepInvocation) -> bool:
         return enable_cache and step.settings.enable_cache is not False
@@ -336,7 +357,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         shown.set(sid, RUNNING, attempt=attempt)
         if tail is not None:
             tail.watch(sid, log_path)
-        starter.launch(sid, cmd, str(root), log_path)
+        starter.launch(str(rank[sid]), cmd, str(root), log_path)
 
     def reap(sid: str, rc: int) -> None:
         job = running.pop(sid)
@@ -416,7 +437,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                     break
                 reap(sid, rc)
     except KeyboardInterrupt:
-        _stop(running, starter.pids, events, stop_grace)
+        _stop(running, pids, events, stop_grace)
         with _signals_ignored():
             if tail is not None:
                 tail.close_all()
@@ -435,7 +456,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         raise
     except BaseException:
         for sid in running:
-            pid = starter.pids.get(sid)
+            pid = pids.get(sid)
             if pid is not None:
                 _kill_group(pid, signal.SIGKILL)
         for job in running.values():

@@ -6,6 +6,8 @@ import shutil
 import time
 from typing import TextIO
 
+from .logtail import printable
+
 PENDING = "pending"
 RUNNING = "running"
 RETRYING = "retrying"
@@ -63,7 +65,7 @@ class Progress:
             extra = f" (attempt {self.attempt[step_id]})" if self.attempt[step_id] > 1 else ""
             took = f" in {_fmt_seconds(self.elapsed.get(step_id))}" if step_id in self.elapsed \
                 and state in ("completed", "failed", "cancelled") else ""
-            self.stream.write(f"[{now - self._t0:7.2f}s] {state:<9} {step_id}{extra}{took}"
+            self.stream.write(f"[{now - self._t0:7.2f}s] {state:<9} {printable(step_id)}{extra}{took}"
                               f"{' — ' + note if note else ''}\n")
             self.stream.flush()
 
@@ -90,7 +92,7 @@ class Progress:
             if state == RUNNING and step_id in self.started:
                 took = now - self.started[step_id]
             attempt = f" #{self.attempt[step_id]}" if self.attempt[step_id] > 1 else ""
-            lines.append(f"  {self._symbols.get(state, '?')} {step_id:<30} {state:<9}{attempt} {_fmt_seconds(took)}")
+            lines.append(f"  {self._symbols.get(state, '?')} {printable(step_id):<30} {state:<9}{attempt} {_fmt_seconds(took)}")
         return lines
 
     def redraw(self) -> None:
@@ -107,7 +109,7 @@ class Progress:
 def summary_table(rows: list[tuple[str, str, int, float | None, str]]) -> str:
     """The final table: step, status, attempts, duration, note."""
     header = ("STEP", "STATUS", "ATTEMPTS", "DURATION", "NOTE")
-    body = [(step, status, str(attempts), _fmt_seconds(duration), note)
+    body = [(printable(step), status, str(attempts), _fmt_seconds(duration), printable(note))
             for step, status, attempts, duration, note in rows]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in [header, *body]]
