@@ -150,8 +150,8 @@ def _not_here() -> str:
     return f"no pipec project here (no .pipec/metadata.db in {printable(os.getcwd())} or any folder above it)"
 
 
-def where_to_look(prog: str) -> str:
-    """The lines naming the stores `pipec run` remembered, and how to read one."""
+def where_to_look(prog: str, lead: str = "") -> str:
+    """The lines naming the stores `pipec run` remembered, and how to read one; `lead` goes first."""
     import shlex
     import time
 
@@ -160,9 +160,9 @@ def where_to_look(prog: str) -> str:
 
     known = known_stores()
     if not known:
-        return (f"{_not_here()}, and `pipec run` has recorded no local run on this account; pass "
+        return (f"{lead}{_not_here()}, and `pipec run` has recorded no local run on this account; pass "
                 "--root DIR (the project's folder) or --metadata-store URL\n")
-    lines = [f"{_not_here()}; recent runs were recorded in:\n"]
+    lines = [f"{lead}{_not_here()}; recent runs were recorded in:\n"]
     for store in known[:10]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(store.last_used))
         lines.append(f"  {printable(store.root)}  (last run {printable(store.last_run)}, {when})\n")
@@ -247,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
     if sqlite_file and not os.path.exists(sqlite_file):
         # Do not create an empty database just to list nothing.
         if _searched(args):
-            hint = where_to_look("pipec runs list")
+            hint = where_to_look("pipec runs list", "no runs: ")
             if args.json:
                 sys.stdout.write("[]\n")
                 sys.stderr.write(hint)
