@@ -1,4 +1,4 @@
-"""`python -m pipec.runtime`: `run-step` (the shim every target calls), plus `run` and `runs`.
+"""`python -m pipec.runtime`: `run-step` (the shim every target calls), plus `run`, `runs` and `logs`.
 
 `run-step` is the hot path (one process per step): it imports only the shim.
 """
@@ -17,13 +17,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_step(argv[1:])
     import argparse
 
+    from .commands import logs as logs_cmd
     from .commands import run as run_cmd
     from .commands import runs as runs_cmd
 
     parser = argparse.ArgumentParser(prog="python -m pipec.runtime")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run-step", help="execute one step (see runtime/README.md)")
-    for name, module in (("run", run_cmd), ("runs", runs_cmd)):
+    for name, module in (("run", run_cmd), ("runs", runs_cmd), ("logs", logs_cmd)):
         sub_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(_run=module.run)

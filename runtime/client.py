@@ -67,7 +67,7 @@ class StepRun:
 
     # Step invocation id.
     name: str
-    # completed / cached / failed / skipped / running.
+    # completed / cached / failed / skipped / cancelled / running.
     status: str
     # Attempts made.
     attempts: int
@@ -79,7 +79,7 @@ class StepRun:
     cache_key: str | None
     # Where the step's log is.
     logs_uri: str | None
-    # First line of the error, for failed or skipped steps.
+    # First line of the error, for failed, skipped or cancelled steps.
     error: str | None
     # Outputs by name.
     outputs: dict[str, ArtifactVersion]
@@ -100,7 +100,7 @@ class PipelineRun:
     id: str
     # Pipeline name.
     pipeline_name: str
-    # running / completed / failed.
+    # running / completed / failed / cancelled.
     status: str
     # Who ran it ("local", or the engine that called the shims).
     orchestrator: str
@@ -155,7 +155,7 @@ class Client:
         counts: dict[str, int] = {}
         for step in attempts:
             latest[step.step_id] = step
-            if step.status not in (md.CACHED, md.SKIPPED):
+            if step.attempt > 0 and step.status not in (md.CACHED, md.SKIPPED):
                 counts[step.step_id] = counts.get(step.step_id, 0) + 1
         arts = self.store.artifacts(s.id for s in latest.values())
         run_meta: dict[str, Any] = {}
@@ -185,11 +185,14 @@ def _version(info: ArtifactInfo) -> ArtifactVersion:
 
 def _run_status(record: md.RunRecord, steps: dict[str, StepRun]) -> str:
     """The recorded status; for runs driven by an external engine (whose shims never close the
-    run), derived from the steps: failed once any step failed, completed once all are done."""
+    run), derived from the steps: failed once any step failed, else cancelled once any step was
+    cancelled, completed once all are done."""
     if record.status != md.RUNNING or record.orchestrator == "local":
         return record.status
     if any(s.status == md.FAILED for s in steps.values()):
         return md.FAILED
+    if any(s.status == md.CANCELLED for s in steps.values()):
+        return md.CANCELLED
     if record.num_steps is not None and len(steps) >= record.num_steps \
             and all(s.status in md.DONE for s in steps.values()):
         return md.COMPLETED

@@ -15,8 +15,9 @@ Tables (all prefixed ``pipec_`` so they can share a database):
 * ``pipec_run_metadata``: key/value (JSON) per run, or per step when ``step_id`` is set
   (e.g. ``orchestrator_url``)
 
-Statuses: ``running``, ``completed``, ``cached``, ``failed`` (and ``skipped`` for steps
-never started because an upstream step failed).
+Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
+interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
+and ``skipped`` for steps never started because an upstream step failed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ COMPLETED = "completed"
 CACHED = "cached"
 FAILED = "failed"
 SKIPPED = "skipped"
+CANCELLED = "cancelled"
 #: Step statuses whose outputs are usable.
 DONE = frozenset({COMPLETED, CACHED})
 
@@ -117,7 +119,7 @@ class RunRecord:
     id: str
     # Pipeline name.
     pipeline: str
-    # running / completed / failed.
+    # running / completed / failed / cancelled.
     status: str
     # Who ran it: "local", or the target that generated the shim calls.
     orchestrator: str
@@ -143,7 +145,7 @@ class StepRecord:
     step_id: str
     # 1-based attempt.
     attempt: int
-    # running / completed / cached / failed / skipped.
+    # running / completed / cached / failed / skipped / cancelled.
     status: str
     # Epoch seconds.
     started_at: float
@@ -261,6 +263,16 @@ class MetadataStore:
         runs = self.t["pipec_pipeline_runs"]
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(status=status, ended_at=time.time()))
+
+    def cancel_run(self, run_id: str, error: str) -> None:
+        """Record `run_id` as cancelled, with every step run of it still running, in one transaction."""
+        runs = self.t["pipec_pipeline_runs"]
+        steps = self.t["pipec_step_runs"]
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(steps.update().where(steps.c.run_id == run_id, steps.c.status == RUNNING)
+                         .values(status=CANCELLED, ended_at=now, error=error))
+            conn.execute(runs.update().where(runs.c.id == run_id).values(status=CANCELLED, ended_at=now))
 
     def start_step_run(self, run_id: str, step_id: str, *, attempt: int | None = None,
                        status: str = RUNNING, module: str | None = None, function: str | None = None,

@@ -10,6 +10,11 @@ process is started, with the same key the shim would compute.
 A failed step is retried per its `Retry` settings (delay × backoff^(n-1)); when it
 finally fails, its descendants are skipped while independent branches run on,
 and the run fails.
+
+An interrupt (KeyboardInterrupt, which `pipec run` also raises for SIGTERM) cancels the run:
+running steps get SIGTERM, then SIGKILL after `stop_grace` seconds; the run, the stopped
+step runs and the steps not started yet (or waiting for a retry) are recorded ``cancelled``;
+then the interrupt propagates.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -34,6 +39,7 @@ from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
 from .command import shim_command, step_params
 from .launcher import make_launcher
+from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .store_env import UnsetVariable, expand
 
@@ -64,7 +70,7 @@ class RunResult:
     run_id: str
     # Pipeline name.
     pipeline: str
-    # "completed" or "failed".
+    # "completed" or "failed" (a cancelled run raises instead of returning).
     status: str
     # Outcome per step id, in topological order.
     steps: dict[str, StepOutcome]
@@ -94,6 +100,14 @@ class RunResult:
         tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         return (summary_table(rows)
                 + f"\nrun {self.run_id}: {self.status} in {self.duration:.2f}s ({tally})\n")
+
+
+def store_locations(root: str | os.PathLike[str], artifact_store: str | None = None,
+                    metadata_store: str | None = None) -> tuple[str, str]:
+    """The artifact store and metadata store a run under `root` uses: the given ones, else
+    ``{root}/.pipec/artifacts`` and SQLite at ``{root}/.pipec/metadata.db``."""
+    root = Path(root).resolve()
+    return artifact_store or str(root / ".pipec" / "artifacts"), metadata_store or md.default_url(root)
 
 
 def new_run_id(pipeline: str) -> str:
@@ -144,11 +158,74 @@ def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
                          "is not set") from None
 
 
+class _PidsBySid(Mapping[str, int]):
+    """The launcher's pids (keyed by step rank) seen by step id."""
+
+    def __init__(self, pids: Mapping[str, int], rank: Mapping[str, int]) -> None:
+        self._pids, self._rank = pids, rank
+
+    def __getitem__(self, sid: str) -> int:
+        return self._pids[str(self._rank[sid])]
+
+    def __iter__(self) -> Iterator[str]:
+        by_key = {str(r): sid for sid, r in self._rank.items()}
+        return (by_key[k] for k in list(self._pids) if k in by_key)
+
+    def __len__(self) -> int:
+        return len(self._pids)
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop(running: Mapping[str, _Running], pids: Mapping[str, int], events: queue.Queue[tuple[str, int]],
+          grace: float) -> None:
+    """SIGTERM every running step's process group, wait up to `grace` seconds for them to exit,
+    then SIGKILL the rest; another interrupt while waiting kills them at once."""
+    left = {sid: pids[sid] for sid in running if sid in pids}
+    for pid in left.values():
+        _kill_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    try:
+        while left and time.monotonic() < deadline:
+            try:
+                sid, _ = events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            left.pop(sid, None)
+    except KeyboardInterrupt:
+        pass
+    for pid in left.values():
+        _kill_group(pid, signal.SIGKILL)
+
+
+class _signals_ignored:  # noqa: N801 - used as a context manager, like a function
+    """Ignore SIGINT and SIGTERM (main thread only) while a cancellation is recorded, so a second
+    Ctrl-C cannot leave the run half-recorded."""
+
+    def __enter__(self) -> None:
+        import threading
+
+        self._saved: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, signal.SIG_IGN)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
 def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
                  artifact_store: str | None = None, metadata_store: str | None = None,
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
                  progress: TextIO | None = None, live: bool | None = None,
-                 env: Mapping[str, str] | None = None, launcher: str = "fork") -> RunResult:
+                 env: Mapping[str, str] | None = None, launcher: str = "fork",
+                 logs: TextIO | None = None, stop_grace: float = 5.0) -> RunResult:
     """Run `pipeline` (whose modules live under `root`) on this machine.
 
     Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
@@ -160,12 +237,14 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     stores are expanded from `env` (default: this process's environment) as the shim does
     (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
     text as given and expand it themselves, so no expanded value appears in their argv.
+    `logs` receives each step's output as it is written, every line prefixed with the step id
+    (the log files are written all the same). On an interrupt, running steps get SIGTERM and,
+    after `stop_grace` seconds, SIGKILL (see the module docstring).
     """
     t0 = time.monotonic()
     root = Path(root).resolve()
     child_env = dict(os.environ if env is None else env)
-    store_uri = artifact_store or str(root / ".pipec" / "artifacts")
-    meta_url = metadata_store or md.default_url(root)
+    store_uri, meta_url = store_locations(root, artifact_store, metadata_store)
     store = ArtifactStore(_expanded(store_uri, "artifact store", child_env))
     meta = md.MetadataStore(_expanded(meta_url, "metadata store", child_env))
     run_id = run_id or new_run_id(pipeline.name)
@@ -192,6 +271,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
     shown = Progress(progress, order, live=live)
+    tail = LogTail(logs, order) if logs is not None else None
     state = _State()
     waiting = {sid: set(steps[sid].upstream) for sid in order}
     dependents: dict[str, list[str]] = {sid: [] for sid in order}
@@ -203,7 +283,11 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     retries: list[tuple[float, int, str]] = []
     running: dict[str, _Running] = {}
     events: queue.Queue[tuple[str, int]] = queue.Queue()
-    starter = make_launcher(launcher, python, child_env, lambda key, status: events.put((key, status)))
+    # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
+    key_to_sid = {str(rank[sid]): sid for sid in order}
+    starter = make_launcher(launcher, python, child_env,
+                            lambda key, status: events.put((key_to_sid[key], status)))
+    pids = _PidsBySid(starter.pids, rank)
 
     def caching(step: StepInvocation) -> bool:
         return enable_cache and step.settings.enable_cache is not False
@@ -271,12 +355,16 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         cmd = [*argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         shown.set(sid, RUNNING, attempt=attempt)
-        starter.launch(sid, cmd, str(root), log_path)
+        if tail is not None:
+            tail.watch(sid, log_path)
+        starter.launch(str(rank[sid]), cmd, str(root), log_path)
 
     def reap(sid: str, rc: int) -> None:
         job = running.pop(sid)
         took = time.monotonic() - job.started
         step = steps[sid]
+        if tail is not None:
+            tail.poll(sid)  # its last lines before its status line
         result = None
         if os.path.exists(job.result_file):
             try:
@@ -290,6 +378,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                 meta.add_run_metadata(run_id, result["metadata"], step_id=sid)
             meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
             state.produced[sid] = {a.name: a for a in infos}
+            if tail is not None:
+                tail.close(sid)
             finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
         if result is not None and result.get("error"):
@@ -306,6 +396,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
             heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
             shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
             return
+        if tail is not None:
+            tail.close(sid)
         finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, job.log))
 
     try:
@@ -324,7 +416,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
             timeout = None
             if retries:
                 timeout = max(0.0, retries[0][0] - time.monotonic())
-            if shown.live:
+            if shown.live or tail is not None:
                 timeout = 0.1 if timeout is None else min(timeout, 0.1)
             if not running:
                 time.sleep(timeout or 0)
@@ -333,6 +425,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                 sid, rc = events.get(timeout=timeout)
             except queue.Empty:
                 shown.redraw()
+                if tail is not None:
+                    tail.poll()
                 continue
             reap(sid, rc)
             # Drain whatever else finished meanwhile before launching more.
@@ -342,15 +436,31 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                 except queue.Empty:
                     break
                 reap(sid, rc)
+    except KeyboardInterrupt:
+        _stop(running, pids, events, stop_grace)
+        with _signals_ignored():
+            if tail is not None:
+                tail.close_all()
+            for sid in running:
+                shown.set(sid, md.CANCELLED)
+            for sid in order:
+                if sid not in state.outcomes and sid not in running:
+                    why = "retry not started" if sid in state.attempts else "not started"
+                    row = meta.start_step_run(run_id, sid, attempt=0, status=md.CANCELLED,
+                                              module=steps[sid].module, function=steps[sid].function)
+                    meta.finish_step_run(row, md.CANCELLED, error=f"{why}: the run was cancelled")
+                    shown.set(sid, md.CANCELLED)
+            # Also closes a step row whose process the interrupt kept from being tracked.
+            meta.cancel_run(run_id, "stopped: the run was cancelled")
+            meta.close()
+        raise
     except BaseException:
-        for sid, job in list(running.items()):
-            pid = starter.pids.get(sid)
+        for sid in running:
+            pid = pids.get(sid)
             if pid is not None:
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            meta.finish_step_run(job.step_run_id, md.FAILED, error="interrupted")
+                _kill_group(pid, signal.SIGKILL)
+        for job in running.values():
+            meta.finish_step_run(job.step_run_id, md.FAILED, error="the local orchestrator stopped unexpectedly")
         meta.finish_pipeline_run(run_id, md.FAILED)
         meta.close()
         raise

@@ -6,14 +6,16 @@ import shutil
 import time
 from typing import TextIO
 
+from .logtail import printable
+
 PENDING = "pending"
 RUNNING = "running"
 RETRYING = "retrying"
 
 _SYMBOL = {PENDING: "·", RUNNING: "▶", RETRYING: "↻", "completed": "✓", "cached": "≡",
-           "failed": "✗", "skipped": "-"}
+           "failed": "✗", "skipped": "-", "cancelled": "⊘"}
 _ASCII = {PENDING: ".", RUNNING: ">", RETRYING: "~", "completed": "+", "cached": "=", "failed": "x",
-          "skipped": "-"}
+          "skipped": "-", "cancelled": "!"}
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -62,8 +64,8 @@ class Progress:
         elif state != PENDING:
             extra = f" (attempt {self.attempt[step_id]})" if self.attempt[step_id] > 1 else ""
             took = f" in {_fmt_seconds(self.elapsed.get(step_id))}" if step_id in self.elapsed \
-                and state in ("completed", "failed") else ""
-            self.stream.write(f"[{now - self._t0:7.2f}s] {state:<9} {step_id}{extra}{took}"
+                and state in ("completed", "failed", "cancelled") else ""
+            self.stream.write(f"[{now - self._t0:7.2f}s] {state:<9} {printable(step_id)}{extra}{took}"
                               f"{' — ' + note if note else ''}\n")
             self.stream.flush()
 
@@ -77,7 +79,8 @@ class Progress:
     def _lines(self) -> list[str]:
         counts = self.counts()
         head = "  ".join(f"{k} {counts[k]}" for k in (PENDING, RUNNING, RETRYING, "completed",
-                                                        "cached", "failed", "skipped") if counts.get(k))
+                                                        "cached", "failed", "skipped", "cancelled")
+                          if counts.get(k))
         lines = [f"pipec run  {head}"]
         height = shutil.get_terminal_size((80, 24)).lines - 2
         shown = self.order if len(self.order) <= height - 1 else [
@@ -89,7 +92,7 @@ class Progress:
             if state == RUNNING and step_id in self.started:
                 took = now - self.started[step_id]
             attempt = f" #{self.attempt[step_id]}" if self.attempt[step_id] > 1 else ""
-            lines.append(f"  {self._symbols.get(state, '?')} {step_id:<30} {state:<9}{attempt} {_fmt_seconds(took)}")
+            lines.append(f"  {self._symbols.get(state, '?')} {printable(step_id):<30} {state:<9}{attempt} {_fmt_seconds(took)}")
         return lines
 
     def redraw(self) -> None:
@@ -106,7 +109,7 @@ class Progress:
 def summary_table(rows: list[tuple[str, str, int, float | None, str]]) -> str:
     """The final table: step, status, attempts, duration, note."""
     header = ("STEP", "STATUS", "ATTEMPTS", "DURATION", "NOTE")
-    body = [(step, status, str(attempts), _fmt_seconds(duration), note)
+    body = [(printable(step), status, str(attempts), _fmt_seconds(duration), printable(note))
             for step, status, attempts, duration, note in rows]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in [header, *body]]

@@ -23,6 +23,19 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Every `pipec run` of the suite (subprocesses included) remembers its stores in a temporary
+    folder, never in the real ~/.local/state/pipec (see pipec.runtime.store_index)."""
+    saved = os.environ.get("PIPEC_STATE_DIR")
+    os.environ["PIPEC_STATE_DIR"] = str(tmp_path_factory.mktemp("pipec-state"))
+    yield
+    if saved is None:
+        os.environ.pop("PIPEC_STATE_DIR", None)
+    else:
+        os.environ["PIPEC_STATE_DIR"] = saved
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pipec")
     group.addoption("--update-golden", action="store_true", default=False,

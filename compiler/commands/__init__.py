@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("pipec.compiler.commands.submit", "compile for an engine, deploy and start a run there"),
     "run": ("pipec.runtime.commands.run", "run a pipeline on this machine, steps in parallel subprocesses"),
     "runs": ("pipec.runtime.commands.runs", "list past runs, or show one run's steps and outputs"),
+    "logs": ("pipec.runtime.commands.logs", "print a step's log of a local run; --follow keeps printing"),
     "stack": ("pipec.compiler.commands.stack", "list, describe and choose stacks (target, image, stores, options)"),
     "build": ("pipec.compiler.commands.build", "write each pipeline image's Dockerfile; build and push it with Docker"),
 }

@@ -1,9 +1,16 @@
-"""`pipec run FILE [--pipeline NAME] [--param k=v] [--config YAML] [--max-parallel N] [--stack NAME]`.
+"""`pipec run FILE [--pipeline NAME] [--param k=v] [--config YAML] [--max-parallel N] [--stack NAME] [--logs]`.
 
 Loads the pipeline through :func:`pipec.compiler.api.load` (the same checks and
 diagnostics as `pipec compile`; exit 2 on errors), then runs it on this machine with
 :func:`pipec.runtime.orchestrator.run_pipeline`: live progress on stderr, the summary
 table on stdout, exit 0 when every step completed (or came from the cache), 1 otherwise.
+Then two lines on stderr say where the run was recorded and the command that shows it.
+With ``--logs`` the steps' output goes to stdout as it is written, each line prefixed with
+its step id (progress is then printed line by line, not as a live table).
+
+SIGINT (Ctrl-C) or SIGTERM cancels the run: running steps are stopped and the run is
+recorded ``cancelled``; exit status 130, or 143 for SIGTERM. A local SQLite metadata store
+is remembered in the per-user list of :mod:`pipec.runtime.store_index`.
 
 The active stack (see `pipec.compiler.stacks`) decides where: a `local` stack runs here with
 its artifact and metadata stores (the flags win); an engine stack hands the pipeline to
@@ -13,6 +20,7 @@ its artifact and metadata stores (the flags win); an engine stack hands the pipe
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="SQLAlchemy URL of the metadata store (default: SQLite at ROOT/.pipec/metadata.db)")
     parser.add_argument("--no-cache", action="store_true", help="run every step, reusing no earlier result")
     parser.add_argument("--run-id", metavar="ID", help="id of the new run (default: PIPELINE-DATE-TIME-RANDOM)")
+    parser.add_argument("--logs", action="store_true",
+                        help="print the steps' output as they run, each line prefixed with its step id")
 
 
 @dataclass
@@ -91,23 +101,107 @@ def execute(args: argparse.Namespace) -> Outcome:
         sys.stderr.write(f"pipec run: error: {args.file} defines several pipelines ({names}); "
                          "choose one with --pipeline NAME\n")
         return Outcome(EXIT_USER_ERROR)
-    try:
-        from pipec.runtime.orchestrator import run_pipeline
+    from pipec.runtime.orchestrator import new_run_id, run_pipeline, store_locations
 
-        result = run_pipeline(pipelines[0], loaded.root, max_parallel=args.max_parallel,
-                              artifact_store=args.artifact_store or artifact_store,
-                              metadata_store=args.metadata_store or metadata_store,
-                              run_id=args.run_id, enable_cache=not args.no_cache, progress=sys.stderr)
+    pipeline = pipelines[0]
+    run_id = args.run_id or new_run_id(pipeline.name)
+    stores = store_locations(loaded.root, args.artifact_store or artifact_store,
+                             args.metadata_store or metadata_store)
+    try:
+        with _signals_cancel():
+            _remember(stores[1], loaded.root, run_id)
+            result = run_pipeline(pipeline, loaded.root, max_parallel=args.max_parallel,
+                                  artifact_store=stores[0], metadata_store=stores[1], run_id=run_id,
+                                  enable_cache=not args.no_cache, progress=sys.stderr,
+                                  live=False if args.logs else None, logs=sys.stdout if args.logs else None)
     except (RuntimeError, ValueError) as exc:
         sys.stderr.write(f"pipec run: error: {exc}\n")
         return Outcome(EXIT_USER_ERROR)
-    except KeyboardInterrupt:
-        # run_pipeline has killed the running steps and recorded the run as failed.
-        sys.stderr.write("pipec run: interrupted; running steps were stopped\n")
-        return Outcome(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        sys.stdout.flush()
+        why = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        sys.stderr.write(f"pipec run: {why}; running steps were stopped and the run was recorded as cancelled\n")
+        sys.stderr.write(recorded_lines(run_id, stores, args, loaded.root))
+        return Outcome(128 + signum)
     sys.stdout.write(result.summary())
     sys.stdout.flush()
+    sys.stderr.write(recorded_lines(run_id, stores, args, loaded.root))
     return Outcome(result.exit_code, result)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (or another stop signal) received: cancels the run as Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _signals_cancel:  # noqa: N801 - a context manager, used like a function
+    """SIGTERM and SIGHUP raise :class:`Terminated` while the run goes on (main thread only), so the
+    run is recorded cancelled instead of the process dying with it unrecorded."""
+
+    _SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def __enter__(self) -> None:
+        import threading
+
+        self._saved: dict[int, object] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self._SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                self._saved[sig] = signal.signal(sig, _raise_terminated)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _remember(metadata_store: str, root, run_id: str) -> None:
+    from pipec.runtime.store_index import remember
+
+    remember(metadata_store, root, run_id)
+
+
+def recorded_lines(run_id: str, stores: tuple[str, str], args: argparse.Namespace, root) -> str:
+    """Where run `run_id` was recorded (URL passwords masked) and the command that shows it: with
+    ``--root`` or ``--metadata-store`` only when `pipec runs show` run here would not find it."""
+    import shlex
+
+    from pipec.compiler.stacks import mask_secrets
+    from pipec.runtime.logtail import printable
+    from pipec.runtime.store_index import sqlite_path
+
+    artifact_store, metadata_store = (mask_secrets(s) for s in stores)
+    where = sqlite_path(metadata_store) or metadata_store
+    command = ["pipec", "runs", "show", run_id, *_store_flags(metadata_store, args, root)]
+    return (f"recorded: metadata {printable(where)}, artifacts {printable(artifact_store)}\n"
+            f"inspect:  {printable(shlex.join(command))}\n")
+
+
+def _store_flags(metadata_store: str, args: argparse.Namespace, root) -> list[str]:
+    """The fewest `pipec runs` options that make it read `metadata_store` from the current folder."""
+    import contextlib
+    import io
+
+    from pipec.runtime.commands.runs import choose_store
+
+    stack = ["--stack", args.stack] if args.stack else []
+    for extra in ([], ["--root", str(root)]):
+        probe = argparse.Namespace(metadata_store=None, stack=args.stack, root=extra[1] if extra else None,
+                                   color="never")
+        with contextlib.redirect_stderr(io.StringIO()):  # its notes concern a store we do not use
+            chosen = choose_store(probe)
+        if chosen is not None and chosen[1] == metadata_store:
+            return [*extra, *stack]
+    return ["--metadata-store", metadata_store]
 
 
 def _submit(args: argparse.Namespace, selection, root) -> int:

@@ -5,7 +5,11 @@ RUN is a run id or a pipeline name (its latest run). The metadata store read, by
 ``$PIPEC_METADATA_STORE``, the `metadata_store` of the active stack (or ``--stack NAME``) when
 that stack is local, else the nearest ``.pipec/metadata.db`` (above the current folder, or
 in ``--root``). Stacks are read from the source root: ``--root``, else the nearest folder
-above the current one holding a source-root marker (as `pipec stack` finds it).
+above the current one holding a source-root marker (as `pipec stack` finds it). The store
+options may come before or after the action.
+
+When that search finds no store (the current folder is in no project), `list` names the local
+stores `pipec run` remembered (:mod:`pipec.runtime.store_index`) and `show` looks RUN up in them.
 """
 
 from __future__ import annotations
@@ -27,18 +31,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="SQLAlchemy URL (default: $PIPEC_METADATA_STORE, else the metadata_store of the "
                              "active stack when it is local, else the nearest .pipec/metadata.db)")
     add_stack_argument(parser)
-    parser.add_argument("--root", metavar="DIR",
-                        help="source root whose stacks and .pipec/ to use (default: the nearest folder above "
-                             "the current one holding pyproject.toml, pipec.toml, .pipec or .zen)")
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     sub = parser.add_subparsers(dest="runs_command", metavar="ACTION")
     sub.required = True
-    lister = sub.add_parser("list", help="list runs, newest first")
+    common = store_options()
+    lister = sub.add_parser("list", parents=[common], help="list runs, newest first")
     lister.add_argument("--pipeline", metavar="NAME", help="only runs of this pipeline")
     lister.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
     lister.add_argument("--json", action="store_true", help="print JSON")
-    show = sub.add_parser("show", help="show one run")
+    show = sub.add_parser("show", parents=[common], help="show one run")
     show.add_argument("run", metavar="RUN", help="run id, or pipeline name for its latest run")
     show.add_argument("--json", action="store_true", help="print JSON")
+
+
+ROOT_HELP = ("source root whose stacks and .pipec/ to use (default: the nearest folder above the current one "
+             "holding pyproject.toml, pipec.toml, .pipec or .zen)")
+
+
+def store_options() -> argparse.ArgumentParser:
+    """`--metadata-store`, `--stack` and `--root` for use after an action (as `pipec stack list --root`);
+    SUPPRESS defaults, so that one given before the action is not reset."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--metadata-store", metavar="URL", default=argparse.SUPPRESS,
+                        help="SQLAlchemy URL of the metadata store to read")
+    common.add_argument("--stack", metavar="NAME", default=argparse.SUPPRESS, help="read this stack's store")
+    common.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help=ROOT_HELP)
+    return common
 
 
 def _iso(value: Any) -> str | None:
@@ -114,44 +132,156 @@ def choose_store(args: argparse.Namespace) -> tuple[str, str] | None:
     return url, mask_secrets(shown or url)
 
 
+def _sqlite_file(url: str) -> str | None:
+    return url.split(":///", 1)[1] if url.startswith("sqlite:///") else None
+
+
+def _searched(args: argparse.Namespace) -> bool:
+    """Whether the store was found by searching from the current folder (nothing named it)."""
+    from pipec.runtime.client import ENV_METADATA_STORE
+
+    return not (getattr(args, "metadata_store", None) or os.environ.get(ENV_METADATA_STORE)
+                or getattr(args, "root", None) is not None or getattr(args, "stack", None))
+
+
+def _not_here() -> str:
+    from pipec.runtime.logtail import printable
+
+    return f"no pipec project here (no .pipec/metadata.db in {printable(os.getcwd())} or any folder above it)"
+
+
+def where_to_look(prog: str, lead: str = "") -> str:
+    """The lines naming the stores `pipec run` remembered, and how to read one; `lead` goes first."""
+    import shlex
+    import time
+
+    from pipec.runtime.logtail import printable
+    from pipec.runtime.store_index import known_stores
+
+    known = known_stores()
+    if not known:
+        return (f"{lead}{_not_here()}, and `pipec run` has recorded no local run on this account; pass "
+                "--root DIR (the project's folder) or --metadata-store URL\n")
+    lines = [f"{lead}{_not_here()}; recent runs were recorded in:\n"]
+    for store in known[:10]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(store.last_used))
+        lines.append(f"  {printable(store.root)}  (last run {printable(store.last_run)}, {when})\n")
+    lines.append(f"use `{prog} --root DIR`, e.g. `{prog} --root {printable(shlex.quote(known[0].root))}`\n")
+    return "".join(lines)
+
+
+def find_known_run(ref: str, *, exclude: str | None = None) -> Any | None:
+    """The remembered store (:mod:`pipec.runtime.store_index`) holding run `ref` (an id, else the
+    newest run of a pipeline of that name), skipping the SQLite file `exclude`; None if none does."""
+    from pipec.runtime import metadata as md
+    from pipec.runtime.store_index import known_stores
+
+    best = None
+    for store in known_stores():
+        if exclude is not None and os.path.abspath(exclude) == store.path:
+            continue
+        try:
+            meta = md.MetadataStore(store.url)
+        except Exception:  # an unreadable file is not where the run is
+            continue
+        try:
+            record = meta.get_run(ref) or next(iter(meta.list_runs(ref, limit=1)), None)
+        except Exception:
+            record = None
+        finally:
+            meta.close()
+        if record is not None and (best is None or (record.id == ref, record.started_at) > best[0]):
+            best = ((record.id == ref, record.started_at), store)
+    return best[1] if best is not None else None
+
+
+def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any, str] | int:
+    """``(Client, PipelineRun, shown store)`` for run `ref` in the store the options choose (or,
+    when the current folder is in no project, in a remembered store); else the exit code, the
+    error printed."""
+    import shlex
+
+    from pipec.runtime.client import Client
+    from pipec.runtime.logtail import printable
+
+    chosen = choose_store(args)
+    if chosen is None:
+        return 2
+    url, shown = chosen
+    sqlite_file = _sqlite_file(url)
+    if sqlite_file and not os.path.exists(sqlite_file):
+        where = _sqlite_file(shown) or shown
+        known = find_known_run(ref) if _searched(args) else None
+        if known is None:
+            sys.stderr.write(f"{prog}: error: no metadata store at {printable(where)}\n")
+            if _searched(args):
+                sys.stderr.write("".join(f"note: {line}" if i == 0 else line for i, line in
+                                         enumerate(where_to_look("pipec runs list").splitlines(True))))
+            return 2
+        sys.stderr.write(f"{prog}: note: no pipec project here; reading {printable(known.path)}, which holds "
+                         f"{printable(ref)!r} (next time: --root {printable(shlex.quote(known.root))})\n")
+        url = shown = known.url
+    client = Client(url)
+    try:
+        return client, client.get_pipeline_run(ref), shown
+    except KeyError:
+        client.close()
+    sys.stderr.write(f"{prog}: error: no pipeline run or pipeline named {printable(ref)!r} in {printable(shown)}\n")
+    elsewhere = find_known_run(ref, exclude=sqlite_file)
+    if elsewhere is not None:
+        sys.stderr.write(f"help: it is in {printable(elsewhere.path)}: add --root {printable(shlex.quote(elsewhere.root))}\n")
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
     """List or show runs."""
+    if args.runs_command == "show":
+        return _show(args)
     from pipec.runtime.client import Client
 
     chosen = choose_store(args)
     if chosen is None:
         return 2
     url, shown = chosen
-    client = Client(url)
-    sqlite_file = client.url.split(":///", 1)[1] if client.url.startswith("sqlite:///") else None
+    sqlite_file = _sqlite_file(url)
     if sqlite_file and not os.path.exists(sqlite_file):
         # Do not create an empty database just to list nothing.
-        where = shown.split(":///", 1)[1] if shown.startswith("sqlite:///") else shown
-        if args.runs_command == "list":
-            sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {where})\n")
-            return 0
-        sys.stderr.write(f"pipec runs: error: no metadata store at {where}\n")
-        return 2
-    try:
-        if args.runs_command == "list":
-            runs = client.list_pipeline_runs(args.pipeline, limit=args.limit)
+        if _searched(args):
+            hint = where_to_look("pipec runs list", "no runs: ")
             if args.json:
-                sys.stdout.write(json.dumps([{"id": r.id, "pipeline": r.pipeline_name, "status": r.status,
-                                              "start_time": _iso(r.start_time), "end_time": _iso(r.end_time)}
-                                             for r in runs], indent=2) + "\n")
-            elif not runs:
-                sys.stdout.write(f"no runs in {shown}\n")
+                sys.stdout.write("[]\n")
+                sys.stderr.write(hint)
             else:
-                rows = [("RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "STEPS")]
-                rows += [(r.id, r.pipeline_name, r.status, _iso(r.start_time) or "",
-                          _duration(r.start_time, r.end_time), str(len(r.steps))) for r in runs]
-                sys.stdout.write(_table(rows))
+                sys.stdout.write(hint)
             return 0
-        try:
-            found = client.get_pipeline_run(args.run)
-        except KeyError:
-            sys.stderr.write(f"pipec runs: error: no pipeline run or pipeline named {args.run!r} in {shown}\n")
-            return 2
+        where = _sqlite_file(shown) or shown
+        sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {where})\n")
+        return 0
+    client = Client(url)
+    try:
+        runs = client.list_pipeline_runs(args.pipeline, limit=args.limit)
+        if args.json:
+            sys.stdout.write(json.dumps([{"id": r.id, "pipeline": r.pipeline_name, "status": r.status,
+                                          "start_time": _iso(r.start_time), "end_time": _iso(r.end_time)}
+                                         for r in runs], indent=2) + "\n")
+        elif not runs:
+            sys.stdout.write(f"no runs in {shown}\n")
+        else:
+            rows = [("RUN", "PIPELINE", "STATUS", "STARTED", "DURATION", "STEPS")]
+            rows += [(r.id, r.pipeline_name, r.status, _iso(r.start_time) or "",
+                      _duration(r.start_time, r.end_time), str(len(r.steps))) for r in runs]
+            sys.stdout.write(_table(rows))
+        return 0
+    finally:
+        client.close()
+
+
+def _show(args: argparse.Namespace) -> int:
+    located = locate_run(args, args.run, "pipec runs")
+    if isinstance(located, int):
+        return located
+    client, found, _ = located
+    try:
         if args.json:
             sys.stdout.write(json.dumps(run_to_json(found), indent=2, sort_keys=True) + "\n")
             return 0

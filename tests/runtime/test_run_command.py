@@ -104,7 +104,7 @@ SLOW = {
 }
 
 
-def test_interrupt_stops_running_steps_and_records_failure(tmp_path: Path) -> None:
+def test_interrupt_stops_running_steps_and_records_cancelled(tmp_path: Path) -> None:
     import os
     import signal
     import time
@@ -132,5 +132,8 @@ def test_interrupt_stops_running_steps_and_records_failure(tmp_path: Path) -> No
         assert time.monotonic() < deadline, "the step process survived the interrupt"
         time.sleep(0.05)
     run = Client(root=root).get_pipeline_run("sleepy")
-    assert run.status == "failed" and run.steps["slow"].status == "failed"
-    assert run.steps["slow"].error == "interrupted"
+    assert run.status == "cancelled" and run.steps["slow"].status == "cancelled"
+    assert run.steps["slow"].error == "stopped: the run was cancelled" and run.steps["slow"].attempts == 1
+    assert f"pipec runs show {run.id}" in err
+    shown = _cli(root, "runs", "show", run.id)
+    assert shown.returncode == 0 and "cancelled" in shown.stdout.splitlines()[0]
