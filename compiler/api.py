@@ -88,7 +88,7 @@ def _load(
     diags = Diagnostics()
     src_root = Path(root).resolve() if root is not None else find_source_root(entry)
     program = build_program(entry, src_root, dict(params or {}), Path(config) if config else None, diags,
-                            call)
+                            call, only=pipeline)
     if pipeline is not None:
         chosen = program.pipeline(pipeline)
         if chosen is None:

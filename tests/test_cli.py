@@ -596,7 +596,7 @@ def test_targets_lists_local_and_compile_refuses_it(capsys, loader, workdir):
 
 @pytest.mark.parametrize(("param", "hint"), [
     ("fator=2", "help: did you mean `factor`?"),
-    ("zzz=2", "help: the pipeline parameters are: `factor`, `n`"),
+    ("zzz=2", "help: `diamond` declares `n`, `factor`"),
 ])
 def test_param_gets_did_you_mean_or_the_list(param, hint):
     proc = subprocess.run([sys.executable, "-m", "pipec", "inspect", "examples/diamond/run.py", "--param", param],

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import deps
-from ..diagnostics import Diagnostics, did_you_mean
+from ..diagnostics import Diagnostics
 from ..ir import Program, Span
+from .cli_params import check_cli_params
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
@@ -20,10 +21,11 @@ from .values import PipelineHandle, PipelineInstance
 
 
 def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
-                  diags: Diagnostics, call: PipelineCall | None = None) -> Program:
+                  diags: Diagnostics, call: PipelineCall | None = None, only: str | None = None) -> Program:
     """Build the IR of every pipeline defined in (or imported into) `entry`.
 
-    `call` carries the argument values of a pipeline called by a running script.
+    `call` carries the argument values of a pipeline called by a running script. `only` names
+    the pipeline the command will use (``--pipeline``): `params` must then be parameters of that one.
     """
     shown = str(entry)
     path = entry.resolve()
@@ -54,22 +56,9 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
-    declared = {p.name for pdef in definitions for p in pdef.params if not pdef.old_api}
-    for name in params:
-        if name not in declared:
-            diags.error("PC109", f"--param `{name}` matches no pipeline parameter", Span("<command line>", 0, 0),
-                        help=did_you_mean(name, declared) or _declared_help(declared, definitions))
+    built = [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)]
+    check_cli_params(params, [pair for pair in built if pair[0].name == only] or built, diags)
     return Program(tuple(pipelines))
-
-
-def _declared_help(declared: set[str], definitions: list[PipelineDef]) -> str:
-    """What --param can set, when no declared name is close to the one given."""
-    if declared:
-        return f"the pipeline parameters are: {', '.join(f'`{n}`' for n in sorted(declared))}"
-    if any(pdef.old_api for pdef in definitions):
-        return ("an old-style (zenml.pipelines) pipeline has no parameters; give its steps' parameters in a run "
-                "configuration: --config run.yaml with `steps: STEP: parameters: {...}`")
-    return "the pipeline declares no parameters"
 
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:

@@ -374,8 +374,10 @@ class PipelineBuilder:
     def _params_bindings(self, definition: StepDef, instance: OldStepInstance | None, step_id: str,
                          ev: Evaluator, node: ast.AST, config: dict) -> list[InputBinding]:
         bindings = []
+        every_field: dict[str, None] = {}  # of every parameters class, in declaration order
         for pname, cls in definition.params_classes.items():
             fields = parameters_fields(cls, self.index, self.diags)
+            every_field.update(dict.fromkeys(fields))
             given: dict[str, Any] = {}
             source_value = None
             if instance is not None:
@@ -415,6 +417,13 @@ class PipelineBuilder:
                 continue
             if not unknown and all(f in values for f in fields):
                 bindings.append(InputBinding(pname, LiteralValue(literal), span))
+        signature = {p.name for p in definition.params}  # handled by `_extra_parameters`
+        for key in config:
+            if key not in every_field and key not in signature:
+                self.diags.error("PC204", f"step `{step_id}` has no parameter `{key}`",
+                                 self.config.span("steps", step_id, "parameters", key),
+                                 help=did_you_mean(key, every_field) or "its parameters: "
+                                 + (", ".join(f"`{f}`" for f in every_field) or "none"))
         return bindings
 
     def _after(self, value: Any, node: ast.AST) -> tuple[str, ...]:
@@ -492,6 +501,13 @@ def coerce_param(raw: str, type_: str) -> Any:
         return raw
 
 
+def _parameter_help(name: str, pdef: PipelineDef) -> str:
+    """Did-you-mean for a parameter `pdef` lacks, else the parameters it declares."""
+    names = [p.name for p in pdef.params]
+    return did_you_mean(name, names) or (f"`{pdef.name}` declares {', '.join(f'`{n}`' for n in names)}"
+                                         if names else f"`{pdef.name}` declares no parameters")
+
+
 def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
                        cli: dict[str, str], diags: Diagnostics,
                        call: PipelineCall | None = None) -> list[PipelineParameter]:
@@ -507,14 +523,14 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
         for name, value in instance.kwargs.items():
             if not any(p.name == name for p in pdef.params):
                 diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`",
-                            spans.get(name, instance.span), help=did_you_mean(name, [p.name for p in pdef.params]))
+                            spans.get(name, instance.span), help=_parameter_help(name, pdef))
                 continue
             call_values[name] = (value, spans.get(name, instance.span))
     config_values = config.parameters if config else {}
     for name in config_values:
         if not any(p.name == name for p in pdef.params):
             diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`", config.span("parameters", name),
-                        help=did_you_mean(name, [p.name for p in pdef.params]))
+                        help=_parameter_help(name, pdef))
     out = []
     for p in pdef.params:
         known, value = p.default_known, p.default
@@ -598,6 +614,10 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
 
     parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call)
                   if not pdef.old_api else [])
+    for name in config.parameters if config is not None and pdef.old_api else ():
+        diags.error("PC109", f"pipeline `{pdef.name}` (ZenML's original API) takes steps, not parameters; "
+                    f"`{name}` is not used", config.span("parameters", name),
+                    help="set a step's parameters under `steps.<id>.parameters`")
     builder = PipelineBuilder(pdef, index, diags, reader, partial, config)
     scope = Scope()
     if pdef.old_api:
