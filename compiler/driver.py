@@ -78,9 +78,11 @@ def select_targets(names: Iterable[str], options: Mapping[str, str],
     """
     from pipec import targets
 
+    from .stacks.model import LOCAL
+
     loaded: dict[str, Any] = {}
     for name in expand_names(names):
-        if name == "local" and "local" not in targets.BUILTINS:
+        if name == LOCAL and LOCAL not in targets.BUILTINS:
             diags.error("PC301", "target `local` runs pipelines on this machine with `pipec run`; it compiles no files",
                         help="run `pipec run FILE`, or compile for an engine from `pipec targets`")
             continue

@@ -220,22 +220,22 @@ def _compile_all(setup: _Setup, pre, args: argparse.Namespace, sink: list[str]) 
             diags.extend(pre)
         result = _common.load_source(ns, diags)
         plan = plan_compile(result.root, setup.targets, setup.stack, setup.options, result.diagnostics)
-        loaded.append((job, ns, result, plan))
-    folders = tuple(sorted({name for *_, plan in loaded for name in expand_names(plan.targets)}))
+        # `all` expanded once per job: each expansion scans the installed packages' entry points.
+        loaded.append((job, result, plan, expand_names(plan.targets)))
+    folders = tuple(sorted({name for *_, names in loaded for name in names}))
     context_diags = Diagnostics()
     contexts = BuildContexts(Path(setup.out), folders, context_diags)
     outcomes: list[_Compiled] = []
     failed = False
-    for job, _ns, result, plan in loaded:
-        files, diags = compile_targets(result, plan.targets, plan.options, registry=plan.registry, contexts=contexts)
-        guard = _guard_source(setup.out, expand_names(plan.targets), result.root, job.file)
+    for job, result, plan, names in loaded:
+        files, diags = compile_targets(result, names, plan.options, registry=plan.registry, contexts=contexts)
+        guard = _guard_source(setup.out, names, result.root, job.file)
         if guard:
             diags.error("PC383", guard, help="write the artifacts to a folder of their own, e.g. --out deploy")
         _common.report(diags, result.root, args, sink)
         ok = not diags.has_errors
         failed |= not ok
-        outcomes.append(_Compiled(job.file, job.pipeline is not None, result.root, expand_names(plan.targets),
-                                  files if ok else {}, ok))
+        outcomes.append(_Compiled(job.file, job.pipeline is not None, result.root, names, files if ok else {}, ok))
     _common.report(context_diags, None, args, sink)
     return outcomes, failed | _conflicts(outcomes, args)
 

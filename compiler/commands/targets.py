@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-#: The runner every machine has; not a registered target (see the module docstring).
-LOCAL = "local"
+#: How `pipec targets` describes the runner every machine has (not a registered target; the
+#: name is the local stacks' target, `pipec.compiler.stacks.model.LOCAL`).
 LOCAL_DESCRIPTION = ("this machine: `pipec run FILE` runs the steps in local processes (the default stack; "
                      "writes no files to deploy)")
 
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from pipec import targets
     from pipec.compiler.diagnostics import Diagnostics
     from pipec.compiler.ir_json import dumps
+    from pipec.compiler.stacks.model import LOCAL
 
     from . import _common
 

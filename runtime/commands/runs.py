@@ -195,6 +195,17 @@ def find_known_run(ref: str, *, exclude: str | None = None) -> Any | None:
     return best[1] if best is not None else None
 
 
+def _chosen_store(args: argparse.Namespace) -> tuple[str, str, str | None, bool] | None:
+    """``(url, shown url, SQLite file or None, whether that file is absent)`` of the store the options
+    choose; None (the error printed) when none can be chosen."""
+    chosen = choose_store(args)
+    if chosen is None:
+        return None
+    url, shown = chosen
+    sqlite_file = _sqlite_file(url)
+    return url, shown, sqlite_file, bool(sqlite_file) and not os.path.exists(sqlite_file)
+
+
 def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any, str] | int:
     """``(Client, PipelineRun, shown store)`` for run `ref` in the store the options choose (or,
     when the current folder is in no project, in a remembered store); else the exit code, the
@@ -204,12 +215,11 @@ def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any,
     from pipec.runtime.client import Client
     from pipec.runtime.logtail import printable
 
-    chosen = choose_store(args)
-    if chosen is None:
+    store = _chosen_store(args)
+    if store is None:
         return 2
-    url, shown = chosen
-    sqlite_file = _sqlite_file(url)
-    if sqlite_file and not os.path.exists(sqlite_file):
+    url, shown, sqlite_file, absent = store
+    if absent:
         where = _sqlite_file(shown) or shown
         known = find_known_run(ref) if _searched(args) else None
         if known is None:
@@ -239,12 +249,11 @@ def run(args: argparse.Namespace) -> int:
         return _show(args)
     from pipec.runtime.client import Client
 
-    chosen = choose_store(args)
-    if chosen is None:
+    store = _chosen_store(args)
+    if store is None:
         return 2
-    url, shown = chosen
-    sqlite_file = _sqlite_file(url)
-    if sqlite_file and not os.path.exists(sqlite_file):
+    url, shown, _, absent = store
+    if absent:
         # Do not create an empty database just to list nothing.
         if _searched(args):
             hint = where_to_look("pipec runs list", "no runs: ")
