@@ -79,7 +79,7 @@ def _translate(pattern: str) -> str:
                 body = pattern[i + 1:end]
                 if body[:1] in ("^", "!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
                 i = end
         elif ch == "\\" and i + 1 < n:
             i += 1
@@ -342,8 +342,10 @@ def literal_pattern(rel: str) -> str:
     for i, ch in enumerate(rel):
         if ch in "\n\r":
             out.append("?")  # a line cannot hold a newline; `?` matches it (and any other one character)
-        elif ch in "*?[\\":
-            out.append("\\" + ch)
+        elif ch in "*?[":
+            out.append(f"[{ch}]")  # a class rather than a `\` escape: Docker's matchers agree on classes
+        elif ch == "\\":
+            out.append("[\\\\]")
         elif ch.isspace() and i == len(rel) - 1:
             out.append("[" + ch + "]")  # Docker strips spaces at the end of a line
         else:

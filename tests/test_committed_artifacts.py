@@ -18,6 +18,7 @@ from pipec import targets
 from pipec.compiler import manifest
 from pipec.compiler.build_context import (
     ALWAYS_EXCLUDED,
+    generated_dockerignore,
     literal_pattern,
     matcher_for,
     scan_context,
@@ -290,3 +291,24 @@ def test_a_large_context_without_dockerignore_warns_once(cli, tmp_path: Path) ->
 
 def test_pipec_never_hides_a_users_folder_named_out() -> None:
     assert "out" not in ALWAYS_EXCLUDED
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # docker-py's own pattern compiler warns on `[[]`
+def test_generated_dockerignore_agrees_with_docker_py(tmp_path: Path) -> None:
+    """What `Dockerfile.dockerignore` leaves out, read by Docker's Python client (docker-py's
+    `exclude_paths`, with its own .dockerignore line handling), is what pipec's context digest leaves out:
+    the user's lines, pipec's own exclusions and output folders with hostile names."""
+    docker_build = pytest.importorskip("docker.utils.build")
+    outputs = ("!y", "#x", "a b ", "deploy", "dir/sub out", "we*ird?[x]\\z")
+    for name in (*outputs, "keep", "dir", ".git", "sub/.venv", "a"):
+        (tmp_path / name).mkdir(parents=True, exist_ok=True)
+        (tmp_path / name / "f.txt").write_text("x\n")
+    for name in ("top.py", "notes.log", "dir/other.txt", "x.pyc"):
+        (tmp_path / name).write_text("x\n")
+    user = ["*.log", "!keep/*.log"]
+    text = generated_dockerignore(user, outputs)
+    lines = [line.strip() for line in text.splitlines()]
+    exclude = [line for line in lines if line and not line.startswith("#")]  # as docker-py reads the file
+    docker_files = {p for p in docker_build.exclude_paths(str(tmp_path), exclude) if (tmp_path / p).is_file()}
+    ours = {e.rel for e in walk_context(tmp_path, matcher_for(user), outputs).entries if e.kind == "f"}
+    assert ours == docker_files == {"top.py", "dir/other.txt", "dir/f.txt", "keep/f.txt", "a/f.txt"}
