@@ -55,20 +55,23 @@ class PipelineFunction:
         or a call made while a step's module is imported: that starts no run). A script
         that does not compile exits with status 2, a failed run with status 1.
         """
+        return self._run_script(args, kwargs, sys._getframe(1))
+
+    def _run_script(self, args: tuple, kwargs: dict[str, Any], caller: Any) -> Any:
+        """Run this pipeline as called with `args`/`kwargs` from the frame `caller` (see __call__)."""
         context = sys.modules.get("pipec.runtime.context")
         if context is not None and context.inside_step():
             # The shim imports the user's module to run one step; a module-level call must not
             # start a run from inside that step (each step would start another one).
             print(f"pipec: pipeline `{self.name}` called inside a step: no run started", file=sys.stderr)
             return None
-        caller = sys._getframe(1)
         from pipec.runtime.script_run import run_from_script
 
         return run_from_script(self, args, kwargs, caller=(caller.f_code.co_filename, caller.f_lineno))
 
     def with_options(self, **options: Any) -> PipelineFunction:
         """A copy with more options (read statically by the compiler; a call honours some itself)."""
-        return PipelineFunction(self.entrypoint, {**self.options, **options}, {**self.call_options, **options})
+        return type(self)(self.entrypoint, {**self.options, **options}, {**self.call_options, **options})
 
     def configure(self, **options: Any) -> PipelineFunction:
         """Set options in place (read statically by the compiler; a call honours some itself)."""

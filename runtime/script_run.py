@@ -26,7 +26,8 @@ def run_from_script(pipeline: Any, args: tuple, kwargs: dict[str, Any], *, calle
     SystemExit: 2 when the call or the script is wrong, 1 when the run failed.
     """
     script = _running_script(pipeline.name)
-    values = _bind(pipeline, args, kwargs)
+    # An original-API pipeline's arguments are step instances, which the compiler reads statically.
+    values = {} if getattr(pipeline, "old_api", False) else _bind(pipeline, args, kwargs)
     from pipec.compiler.api import find_source_root
     from pipec.compiler.frontend.pipelines import PipelineCall
     from pipec.runtime.commands import run as run_command

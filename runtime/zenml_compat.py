@@ -19,22 +19,36 @@ While the shim imports the user's module, calling a step or pipeline does not ru
 it: old-style code instantiates steps and pipelines at module level
 (``my_pipeline(trainer=trainer()).run()``), which must be inert here. After the
 import, calling a step runs its function, as ZenML does outside a pipeline.
+
+Installed with pipec, a ``.pth`` file (``build_backend/pipec-zenml-standin.pth``)
+puts :func:`find_standin_spec` last on ``sys.meta_path`` in every interpreter, so a
+script run with plain Python (``python run.py``) imports ``zenml`` too when ZenML is
+not installed. There a pipeline call, or the original API's
+``my_pipeline(trainer=trainer()).run()``, compiles the script and runs it as pipec's
+own ``@pipeline`` does (:mod:`pipec.runtime.script_run`). Installed packages that
+probe for ZenML still find none, and ``PIPEC_ZENML_STANDIN=0`` turns it off.
 """
 
 from __future__ import annotations
 
 import importlib.machinery
+import os
 import sys
+import sysconfig
 import types
 from collections.abc import Callable
 from typing import Any
 
-from pipec.decorators import StepFunction
+from pipec.decorators import PipelineFunction, StepFunction
 
 from . import context as _context
 
 #: True while the shim imports the user's module (see the module docstring).
 importing = False
+
+
+def _importing() -> bool:
+    return importing or _context.importing_step_module
 
 
 class _Placeholder:
@@ -175,33 +189,86 @@ class CompatStep(StepFunction):
     """A ZenML-decorated step: inert while importing, otherwise calls the function."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if importing:
+        if _importing():
             return _Inert(self, *args, **kwargs)
         return self.entrypoint(*args, **kwargs)
 
     def with_options(self, **options: Any) -> CompatStep:
-        return CompatStep(self.entrypoint, {**self.options, **options})
+        return type(self)(self.entrypoint, {**self.options, **options})
 
 
-class CompatPipeline:
-    """A ZenML-decorated pipeline: inert while importing; compiled, never called, otherwise."""
+#: What an original-API step instance may be given: its parameters and its configuration.
+_STEP_INSTANCE_KEYWORDS = frozenset({"params", "config", "name", "enable_cache", "output_materializers",
+                                     "settings", "extra", "experiment_tracker", "step_operator"})
 
-    def __init__(self, func: Callable[..., Any], options: dict[str, Any]) -> None:
-        self.entrypoint = func
-        self.options = dict(options)
-        self.name = options.get("name") or func.__name__
+
+class OldAPIStep(CompatStep):
+    """A step imported from `zenml.steps`: called with no data, it is an original-API step instance.
+
+    `trainer(params=TrainerParams(gamma=0.1))` configures a slot of an original-API pipeline, as
+    in ZenML <= 0.39; called with data, the function runs, as ZenML's current API does.
+    """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if importing:
+        if _importing():
+            return _Inert(self, *args, **kwargs)
+        positional_params = len(args) == 1 and isinstance(args[0], BaseParameters)
+        if (not args or positional_params) and set(kwargs) <= _STEP_INSTANCE_KEYWORDS:
+            return _Inert(self, *args, **kwargs)
+        return self.entrypoint(*args, **kwargs)
+
+
+class CompatPipeline(PipelineFunction):
+    """A ZenML-decorated pipeline: inert while the shim imports a step's module; called from a
+    script run with plain Python, it compiles that script and runs it, as pipec's `@pipeline`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _importing():
             return _Inert(self)
-        raise RuntimeError(f"pipeline {self.name!r} is compiled by pipec, not called: use `pipec run`")
+        return self._run_script(args, kwargs, sys._getframe(1))
 
-    def with_options(self, **options: Any) -> CompatPipeline:
-        return CompatPipeline(self.entrypoint, {**self.options, **options})
 
-    def configure(self, **options: Any) -> CompatPipeline:
-        self.options.update(options)
+class OldAPIPipeline(CompatPipeline):
+    """A pipeline of ZenML's original API (`zenml.pipelines.pipeline`): its parameters are step
+    slots, calling it makes an instance, and the instance's `.run()` runs it."""
+
+    #: Read by pipec.runtime.script_run: the call's arguments are steps, not run parameters.
+    old_api = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _importing():
+            return _Inert(self)
+        caller = sys._getframe(1)
+        return OldAPIPipelineInstance(self, (caller.f_code.co_filename, caller.f_lineno))
+
+
+class OldAPIPipelineInstance:
+    """`my_pipeline(trainer=trainer(), ...)` of the original API: `.run()` compiles the script and
+    runs the instance made where this one was (pipec reads the steps bound to it from the source)."""
+
+    def __init__(self, pipeline: OldAPIPipeline, made_at: tuple[str, int]) -> None:
+        self.pipeline = pipeline
+        self.made_at = made_at
+
+    def configure(self, **options: Any) -> OldAPIPipelineInstance:
+        """Set run options in place (`enable_cache`, `run_name`, ...; the rest are read statically)."""
+        self.pipeline = self.pipeline.with_options(**options)
         return self
+
+    def with_options(self, **options: Any) -> OldAPIPipelineInstance:
+        """A copy with more run options."""
+        return OldAPIPipelineInstance(self.pipeline.with_options(**options), self.made_at)
+
+    def run(self, **options: Any) -> Any:
+        """Compile the running script and run this instance: `run_name`, `enable_cache` and
+        `config_path` apply as with_options() does; returns the run as `pipec.Client` reads it."""
+        from pipec.runtime.script_run import run_from_script
+
+        if _context.inside_step():
+            print(f"pipec: pipeline `{self.pipeline.name}` run inside a step: no run started", file=sys.stderr)
+            return None
+        pipeline = self.pipeline.with_options(**options) if options else self.pipeline
+        return run_from_script(pipeline, (), {}, caller=self.made_at)
 
 
 def step(func: Callable[..., Any] | None = None, **options: Any) -> Any:
@@ -216,6 +283,20 @@ def pipeline(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     if func is None:
         return lambda f: CompatPipeline(f, options)
     return CompatPipeline(func, options)
+
+
+def old_api_step(func: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Stand-in for zenml.steps.step (see OldAPIStep)."""
+    if func is None:
+        return lambda f: OldAPIStep(f, options)
+    return OldAPIStep(func, options)
+
+
+def old_api_pipeline(func: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Stand-in for zenml.pipelines.pipeline, the original API's decorator."""
+    if func is None:
+        return lambda f: OldAPIPipeline(f, options)
+    return OldAPIPipeline(func, options)
 
 
 class BaseStep:
@@ -235,8 +316,9 @@ class BasePipeline:
         self._args = (args, kwargs)
 
     def run(self, *args: Any, **kwargs: Any) -> None:
-        if not importing:
-            raise RuntimeError("pipelines are compiled by pipec, not run in-process: use `pipec run`")
+        if not _importing():
+            raise RuntimeError(f"{type(self).__name__}: pipec does not compile class-based pipelines "
+                               "(BasePipeline subclasses); decorate a function with @pipeline instead")
 
 
 class BaseMaterializer:
@@ -278,6 +360,17 @@ _COMMON: dict[str, Any] = {
 }
 
 
+#: The original API's decorators, by the modules ZenML <= 0.39 exported them from (as the compiler
+#: reads them: pipec.compiler.frontend.known.OLD_PIPELINE_DECORATORS).
+_OLD_API: dict[str, dict[str, Any]] = {
+    module: {"step": old_api_step} for module in ("zenml.steps", "zenml.steps.base_step",
+                                                   "zenml.steps.step_decorator")
+} | {
+    module: {"pipeline": old_api_pipeline} for module in ("zenml.pipelines", "zenml.pipelines.base_pipeline",
+                                                           "zenml.pipelines.pipeline_decorator")
+}
+
+
 def _module_getattr(module_name: str) -> Callable[[str], Any]:
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
@@ -302,6 +395,7 @@ class _Loader:
 
     def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__.update(_COMMON)
+        module.__dict__.update(_OLD_API.get(module.__name__, {}))
         module.__getattr__ = _module_getattr(module.__name__)  # type: ignore[attr-defined]
         module.__pipec_compat__ = True  # type: ignore[attr-defined]
         module.__version__ = "0.0.0+pipec.compat"  # type: ignore[attr-defined]
@@ -317,6 +411,29 @@ class _Finder:
 
 
 _FINDER = _Finder()
+
+
+def find_standin_spec(fullname: str, path: Any, target: Any = None) -> Any:
+    """The stand-in's spec for `fullname`, when the user's code imports `zenml` and no ZenML is
+    installed (called by the finder the `.pth` file installs; see the module docstring)."""
+    if fullname == "zenml" and (os.environ.get("PIPEC_ZENML_STANDIN", "1") == "0"
+                                or _imported_by_installed_package(sys._getframe(1))):
+        return None
+    return _FINDER.find_spec(fullname, path, target)
+
+
+def _imported_by_installed_package(frame: Any) -> bool:
+    """Whether the code importing (the first frame outside the import machinery) is an installed
+    package's: a library probing for ZenML must not take the stand-in for ZenML."""
+    machinery = os.path.dirname(importlib.machinery.__file__)
+    while frame is not None:
+        file = frame.f_code.co_filename
+        if file.startswith("<frozen ") or file == "<string>" or os.path.dirname(file) == machinery:
+            frame = frame.f_back
+            continue
+        installed = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+        return any(os.path.realpath(file).startswith(os.path.realpath(folder) + os.sep) for folder in installed)
+    return False
 
 
 def install() -> None:

@@ -99,7 +99,9 @@ class RunScanner:
             return
         except (_PoisonSignal, RecursionError):
             return
-        finished_run = isinstance(value, PipelineInstance) and not value.handle.definition.old_api
+        # A new-API call runs the pipeline; an original-API instance runs when `.run()` is called.
+        finished_run = isinstance(value, PipelineInstance) and (not value.handle.definition.old_api
+                                                                or _is_run_call(small.value))
         if isinstance(small, ast.Assign):
             for target in small.targets:
                 if isinstance(target, ast.Name):
@@ -165,6 +167,11 @@ class RunScanner:
         instance.arg_spans = {k: ev.span(v) for k, v in arg_nodes.items()}  # type: ignore[attr-defined]
         self.instances.append(instance)
         return instance
+
+
+def _is_run_call(node: ast.expr) -> bool:
+    """`<instance>.run(...)`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
 
 
 def _is_configure_call(node: ast.expr) -> bool:

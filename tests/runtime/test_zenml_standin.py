@@ -1,0 +1,183 @@
+"""`python run.py` on a ZenML-written script without ZenML installed: pipec's `.pth` file serves
+`zenml` from the stand-in (pipec.runtime.zenml_compat) to the user's code, so a new-API call and
+the original API's `.run()` compile the script and run it, as pipec's own `@pipeline` does.
+
+Each test runs a real interpreter of this venv, where pipec was installed through its own build
+backend (build_backend/pipec_build.py), which is what puts the `.pth` file in site-packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from rt_helpers import make_project
+
+from pipec import Client
+
+PTH = Path(sysconfig.get_paths()["purelib"]) / "pipec-zenml-standin.pth"
+
+pytestmark = pytest.mark.skipif(
+    subprocess.run([sys.executable, "-c", "import importlib.metadata as m; m.distribution('zenml')"],
+                   capture_output=True).returncode == 0,
+    reason="a real ZenML is installed: `import zenml` is ZenML's, not the stand-in")
+
+OLD_API = """
+    import json
+    import sys
+
+    from zenml.pipelines import pipeline
+    from zenml.steps import BaseParameters, Output, step
+
+
+    class Params(BaseParameters):
+        n: int = 3
+
+
+    @step
+    def load(params: Params) -> Output(numbers=list, total=int):
+        numbers = list(range(params.n))
+        return numbers, sum(numbers)
+
+
+    @step
+    def report(numbers: list, total: int) -> str:
+        return f"{len(numbers)} numbers, total {total}"
+
+
+    @pipeline
+    def counting(load, report):
+        numbers, total = load()
+        report(numbers=numbers, total=total)
+
+
+    def main():
+        instance = counting(load=load(params=Params(n=5)), report=report())
+        run = instance.run(run_name="counting-{date}", enable_cache=False)
+        print(json.dumps({"id": run.id, "status": run.status,
+                          "report": run.steps["report"].outputs["output"].load()}))
+
+
+    if __name__ == "__main__":
+        main()
+"""
+
+NEW_API = """
+    import json
+
+    from zenml import pipeline, step
+
+
+    @step
+    def make(n: int) -> list:
+        return list(range(n))
+
+
+    @step
+    def total(rows: list, factor: float) -> float:
+        return sum(rows) * factor
+
+
+    @pipeline(enable_cache=False)
+    def training(n: int = 3, factor: float = 1.0):
+        total(make(n=n), factor=factor)
+
+
+    if __name__ == "__main__":
+        run = training(4, factor=0.5)
+        print(json.dumps({"status": run.status, "parameters": run.parameters,
+                          "total": run.steps["total"].outputs["output"].load()}))
+"""
+
+
+def _python(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("PIPEC_STACK", "PIPEC_METADATA_STORE", "PIPEC_ZENML_STANDIN")}
+    return subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, timeout=120,
+                          env={**clean, **(env or {})})
+
+
+def test_the_pth_file_is_installed_once_per_interpreter() -> None:
+    assert PTH.is_file(), f"{PTH} is missing: reinstall pipec with pip or uv (its build backend adds it)"
+    done = subprocess.run([sys.executable, "-c", "import sys; print(sum(type(f).__name__ == "
+                           "'PipecZenmlStandin' for f in sys.meta_path)); print('zenml' in sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "False"]  # one finder, nothing imported at start-up
+
+
+def test_original_api_run_with_plain_python(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": OLD_API})
+    done = _python(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "warning" not in done.stderr, done.stderr
+    assert "running   load" in done.stderr and "completed report" in done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["report"] == "5 numbers, total 10"
+    assert result["id"].startswith("counting-20")
+    run = Client(root=root).get_pipeline_run(result["id"])
+    assert run.steps["load"].outputs["total"].load() == 10  # the instance's Params(n=5), read statically
+
+
+def test_new_api_zenml_imports_run_with_plain_python(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": NEW_API})
+    done = _python(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"status": "completed", "parameters": {"n": 4, "factor": 0.5}, "total": 3.0}
+
+
+def test_a_step_call_with_data_runs_the_function(tmp_path: Path) -> None:
+    script = """
+        from zenml.steps import step
+
+        @step
+        def double(x: int) -> int:
+            return 2 * x
+
+        print(double(21), type(double()).__name__)
+    """
+    root = make_project(tmp_path, {"run.py": script})
+    done = _python(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["42", "_Inert"]  # with no data: an original-API step instance
+
+
+def test_installed_packages_probing_for_zenml_find_none(tmp_path: Path) -> None:
+    # A library's module (its file under site-packages) asking for ZenML must not get the stand-in;
+    # the same import from the user's script does. The code is compiled under the library's path,
+    # so the real import machinery sees a frame of an installed package.
+    probe = f"""
+import importlib.util
+library = compile("import importlib.util; found = importlib.util.find_spec('zenml')",
+                  {str(PTH.parent / "some_library" / "probe.py")!r}, "exec")
+namespace = {{}}
+exec(library, namespace)
+print(namespace["found"] is None, importlib.util.find_spec("zenml") is not None)
+"""
+    done = _python(tmp_path, "-c", probe)
+    assert done.stdout.split() == ["True", "True"], done.stderr
+
+
+def test_switched_off_by_environment(tmp_path: Path) -> None:
+    done = _python(tmp_path, "-c", "import zenml", env={"PIPEC_ZENML_STANDIN": "0"})
+    assert done.returncode == 1 and "No module named 'zenml'" in done.stderr
+
+
+def test_a_class_based_pipeline_says_what_pipec_compiles(tmp_path: Path) -> None:
+    script = """
+        from zenml.pipelines import BasePipeline
+
+        class Training(BasePipeline):
+            def connect(self):
+                pass
+
+        Training().run()
+    """
+    root = make_project(tmp_path, {"run.py": script})
+    done = _python(root, "run.py")
+    assert done.returncode == 1 and "decorate a function with @pipeline" in done.stderr
