@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import deps
 from ..diagnostics import Diagnostics
 from ..ir import Program, Span
+from . import integration_steps
 from .cli_params import check_cli_params
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
@@ -41,6 +42,7 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     index = ModuleIndex(root, diags)
     index.classify = Classifier(index, diags)
     index.evaluate_constant = lambda assignment, src: _constant(index, diags, assignment, src)
+    index.resolve_external = integration_steps.lookup
     src = index.load_path(path)
     if src is None:
         return Program(())

@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Span
 from . import known
 from .modules import dotted_name
+from .runtime_values import ENV, RunTimeValue, describe, expression_text, help_for, is_opaque, message, notes_for
 from .source import SourceFile
 from .values import (
     Artifact,
@@ -149,6 +150,8 @@ class Evaluator:
         #: The pipeline builder when evaluating a pipeline body; None for constants.
         self.builder = builder
         self.iterations = 0
+        #: Tests of the `if` statements being run, outermost first.
+        self.conditions: list[ast.expr] = []
 
     # ------------------------------------------------------------------ spans and errors
 
@@ -187,7 +190,11 @@ class Evaluator:
 
     def _statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr):
-            self.eval(node.value)
+            value = self.eval(node.value)
+            if isinstance(value, RunTimeValue):  # e.g. a ZenML client call whose effect would be lost
+                raise EvalError("PC102", f"`{value.expr}` acts on ZenML's client or the environment when the "
+                                "pipeline is defined; pipec does not run it while compiling", node.value,
+                                help="call it inside a step, where it runs with the step")
         elif isinstance(node, ast.Assign):
             value = self.eval(node.value)
             for target in node.targets:
@@ -239,7 +246,7 @@ class Evaluator:
             raise EvalError("PC101", "imports inside a pipeline body are not supported", node,
                             help="move the import to the top of the module")
         elif isinstance(node, ast.Raise):
-            raise EvalError("PC101", "the pipeline body raises an exception during static evaluation", node)
+            raise self._raised(node)
         elif isinstance(node, ast.Assert):
             if not self.truth(self.eval(node.test), node.test):
                 raise EvalError("PC101", "assertion fails during static evaluation", node)
@@ -247,12 +254,23 @@ class Evaluator:
             raise EvalError("PC101", f"`{_keyword(node)}` statements are not supported in a pipeline body", node)
 
     def _if(self, node: ast.If) -> None:
-        if self.truth(self.eval(node.test), node.test):
-            self.run_block(node.body)
-        elif _elif(self.src, node) is not None:
-            self._if(node.orelse[0])  # `elif`: errors propagate to the enclosing statement
-        elif node.orelse:
-            self.run_block(node.orelse)
+        taken = self.truth(self.eval(node.test), node.test)
+        self.conditions.append(node.test)  # the branch taken depends on it (see _raised)
+        try:
+            if taken:
+                self.run_block(node.body)
+            elif _elif(self.src, node) is not None:
+                self._if(node.orelse[0])  # `elif`: errors propagate to the enclosing statement
+            elif node.orelse:
+                self.run_block(node.orelse)
+        finally:
+            self.conditions.pop()
+
+    def _raised(self, node: ast.Raise) -> EvalError:
+        """PC101 for a `raise` reached while evaluating: the exception's text and the parameters that led there."""
+        from .body_raise import raised_error
+
+        return raised_error(self, node)
 
     def _for(self, node: ast.For) -> None:
         iterable = self.iterate(self.eval(node.iter), node.iter)
@@ -423,6 +441,12 @@ class Evaluator:
                             help="do this inside a step that takes the output as an input")
         if isinstance(base, (StepHandle, PipelineHandle, Slot, OldStepInstance, PipelineInstance)):
             return BoundMethod(base, attr)
+        if isinstance(base, RunTimeValue):
+            from .zenml_api import runtime_attribute
+
+            return runtime_attribute(base, attr)
+        if hasattr(base, "static_attribute"):  # e.g. ZenML's pipeline context
+            return base.static_attribute(self, attr, node)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
         for kind, methods in SAFE_METHODS.items():
@@ -430,7 +454,9 @@ class Evaluator:
                 return BoundMethod(base, attr)
         if isinstance(base, SettingsObject):
             return base.get(attr)
-        raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {_kind(base)}", node)
+        if isinstance(base, Artifact | ParamValue) or not is_opaque(base):
+            raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {_kind(base)}", node)
+        raise opaque_error(base, node, f"`.{attr}` cannot be read")
 
     def _e_Subscript(self, node: ast.Subscript) -> Any:
         base = self.eval(node.value)
@@ -438,7 +464,15 @@ class Evaluator:
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
                             "it cannot be indexed while compiling", node,
                             help="index it inside a step, or declare several outputs with Tuple[...]")
+        if isinstance(base, ExternalName) and base.qualname == "os.environ":
+            return RunTimeValue(expression_text(self.src.text, node), ENV, self.span(node))
+        if isinstance(base, RunTimeValue):
+            return base.extended(f"[{expression_text(self.src.text, node.slice)}]")
+        if hasattr(base, "static_subscript"):  # e.g. ZenML's pipeline context
+            return base.static_subscript(self, node)
         base = self.concrete_shallow(base, node.value)
+        if is_opaque(base):
+            raise opaque_error(base, node.value, "it cannot be indexed")
         element = node.slice  # `d[a, b]` is `d[(a, b)]`, as in Python
         if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)
@@ -620,12 +654,25 @@ class Evaluator:
                     raise EvalError("PC102", "`**` needs a dict with string keys", arg)
                 kwargs.update(mapping)
             elif isinstance(arg, ast.keyword):
-                kwargs[arg.arg] = self.eval(arg.value)
+                kwargs[arg.arg] = self._keyword_value(node, arg)
                 arg_nodes[arg.arg] = arg
             else:
                 args.append(self.eval(arg))
                 arg_nodes[f"#{position}"] = arg
         return self.call(func, args, kwargs, node, arg_nodes)
+
+    def _keyword_value(self, node: ast.Call, arg: ast.keyword) -> Any:
+        """A keyword argument's value; an option pipec ignores may fail to evaluate (it only warns then)."""
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("with_options", "configure", "run")):
+            return self.eval(arg.value)
+        from .settings import IGNORED_KEYS, UNEVALUATED
+
+        if arg.arg not in IGNORED_KEYS:
+            return self.eval(arg.value)
+        try:
+            return self.eval(arg.value)
+        except EvalError as err:
+            return RunTimeValue(err.message, UNEVALUATED, self.span(arg))
 
     def call(self, func: Any, args: list, kwargs: dict, node: ast.Call, arg_nodes: dict[str, ast.AST]) -> Any:
         """Call `func` statically: steps, settings classes, safe builtins and methods."""
@@ -640,6 +687,12 @@ class Evaluator:
             return self._builtin(func.name, args, kwargs, node)
         if isinstance(func, ExternalName):
             return self._external(func, args, kwargs, node)
+        if isinstance(func, RunTimeValue):
+            from .zenml_api import runtime_call
+
+            return runtime_call(func, node, self.src.text)
+        if hasattr(func, "static_call"):  # e.g. `.get` of ZenML's pipeline context `extra`
+            return func.static_call(self, args, kwargs, node)
         if isinstance(func, ClassRef):
             if _is_params(func, self):
                 if args:
@@ -774,6 +827,12 @@ class Evaluator:
             if args:
                 raise EvalError("PC108", f"`{qual.rsplit('.', 1)[-1]}` takes keyword arguments only", node)
             return SettingsObject("other", qual, tuple(kwargs.items()))
+        if qual in ("os.getenv", "os.environ.get", "os.getenvb", "os.environb.get"):
+            return RunTimeValue(expression_text(self.src.text, node), ENV, self.span(node))
+        if qual.split(".")[0] == "zenml":
+            from .zenml_api import zenml_call
+
+            return zenml_call(self, qual, args, kwargs, node)
         if qual.startswith(known.NON_DETERMINISTIC_PREFIXES):
             raise EvalError("PC102", f"`{qual}()` gives a different value each run; it cannot be evaluated "
                             "while compiling", node,
@@ -800,11 +859,13 @@ class Evaluator:
                             help="pass it to a step and use it there")
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
+        if is_opaque(value):
+            raise opaque_error(value, node)
         return value
 
     def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), but containers may hold step outputs (for list/zip/enumerate)."""
-        if isinstance(value, (ParamValue, Invocation)) or isinstance(value, Artifact):
+        if isinstance(value, (ParamValue, Invocation, Artifact)) or is_opaque(value):
             return self.concrete(value, node)
         return value
 
@@ -891,7 +952,31 @@ def _kind(value: Any) -> str:
         return "a module"
     if value is None:
         return "None"
-    return f"a value of type `{type(value).__name__}`"
+    return describe(value)
+
+
+def runtime_error(value: RunTimeValue, node: ast.AST, used_at: Span | None = None,
+                  in_settings: bool = False) -> EvalError:
+    """The error for a value used where it must be known at compile time."""
+    return EvalError("PC102", message(value), node, help=help_for(value, in_settings),
+                     notes=notes_for(value, used_at))
+
+
+def opaque_error(value: Any, node: ast.AST, what: str = "it has no value at compile time") -> EvalError:
+    """The error for a module, class, function, step... used as data (`what` says how)."""
+    if isinstance(value, RunTimeValue):
+        return runtime_error(value, node)
+    if isinstance(value, ExternalName):
+        top = value.qualname.split(".")[0]
+        if top == "zenml":
+            from .zenml_api import not_modelled
+
+            return not_modelled(value.qualname, node)
+        return EvalError("PC102", f"`{value.qualname}` cannot be evaluated statically: `{top}` is outside the "
+                         f"source root and pipec never imports it; {what}", node,
+                         help="pass a literal, or compute the value inside a step")
+    return EvalError("PC102", f"{describe(value)} is not a compile-time value; {what}", node,
+                     help="use literals, constants and pipeline parameters here")
 
 
 def _unpack_message(value: Any, wanted: int, got: int, at_least: bool = False) -> str:

@@ -80,6 +80,8 @@ class ModuleIndex:
         self.classify: Callable[[Definition, SourceFile], Any] | None = None
         #: Set by the frontend: evaluates a module-level assignment as a constant.
         self.evaluate_constant: Callable[[Assignment, SourceFile], Any] | None = None
+        #: Set by the frontend: a value for a name outside the root (ZenML's integration steps), or None.
+        self.resolve_external: Callable[[str], Any] | None = None
 
     # ------------------------------------------------------------------ files
 
@@ -233,12 +235,13 @@ class ModuleIndex:
 
     def attribute(self, base: Any, attr: str, where: Located | None) -> Any:
         """`base.attr` for module references and external names; None when unknown."""
-        if isinstance(base, ExternalName):
-            return ExternalName(f"{base.qualname}.{attr}")
+        if isinstance(base, (ExternalName, ModuleRef)) and not (
+                isinstance(base, ModuleRef) and self.is_project_package(base.name)):
+            qual = f"{base.qualname if isinstance(base, ExternalName) else base.name}.{attr}"
+            found = self.resolve_external(qual) if self.resolve_external is not None else None
+            return found if found is not None else ExternalName(qual)
         if not isinstance(base, ModuleRef):
             return None
-        if not self.is_project_package(base.name):
-            return ExternalName(f"{base.name}.{attr}")
         src = self.load(base.name) if self.module_path(base.name) else None
         if src is not None:
             value = self.resolve(src, attr)

@@ -20,8 +20,9 @@ from ..ir import (
     Span,
     StepInvocation,
 )
-from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return
+from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return, runtime_error
 from .modules import ModuleIndex
+from .runtime_values import find_runtime
 from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
 from .source import SourceFile
 from .stepdefs import PipelineDef, StepDef, parameters_fields
@@ -296,6 +297,10 @@ class PipelineBuilder:
         config_partial = self._config_step_partial(step_id, config_section)
         partial = merge(self.pipeline_partial, option_partial, override_partial, config_partial)
         partial.pop("name", None)
+        if definition.integration is not None:
+            from .integration_steps import check_image
+
+            check_image(step_id, definition.integration, partial, self.diags, ev.span(node))
         code_parameters = {**option_partial.get("parameters", {}), **override_partial.get("parameters", {})}
         partial.pop("parameters", None)
         inputs = self._extra_parameters(inputs, code_parameters, config_section.get("parameters") or {},
@@ -330,6 +335,9 @@ class PipelineBuilder:
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
             return LiteralValue(dict(value.fields))
+        runtime = find_runtime(value)
+        if runtime is not None:
+            raise runtime_error(runtime, node, ev.span(node))
         if contains_symbolic(value):
             raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
                             "outputs; pass each output to its own input", node)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Docker, Resources, Retry, Schedule, Settings, Span
+from .runtime_values import STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
 from .values import ParamValue, SettingsObject
 
 Partial = dict[str, Any]
@@ -82,6 +83,13 @@ class SettingsReader:
         partial: Partial = {}
         allowed = STEP_KEYS if scope == "step" else PIPELINE_KEYS
         for key, value, span in options:
+            if key == "dynamic" and scope == "pipeline":
+                if _param_value(value) not in (None, False):
+                    self.diags.error("PC105", "dynamic pipelines cannot be compiled statically: their steps are "
+                                     "chosen while the pipeline runs", span,
+                                     help="remove `dynamic=True` and call each step in the body; for fan-out, "
+                                          "loop over a literal list or a pipeline parameter with a default")
+                continue
             if key not in allowed:
                 self.diags.error("PC107", f"unknown {scope} option `{key}`", span,
                                  help=did_you_mean(key, allowed))
@@ -95,7 +103,21 @@ class SettingsReader:
             if value not in (None, False, [], {}, ()):
                 reason = IGNORED_KEYS[key]
                 self.diags.warning("PC116", f"`{key}` has no effect on compiled pipelines"
-                                   + (f": {reason}" if reason else ""), span)
+                                   + (f": {reason}" if reason else "") + _unevaluated(value), span)
+            return
+        runtime = find_runtime(value)
+        if runtime is not None:
+            if key == "step_operator" and runtime.reason == STACK:
+                # ZenML's `step_operator=True` means the active stack's step operator: the same thing.
+                self.diags.warning("PC116", f"`step_operator` is read from the active ZenML stack "
+                                   f"(`{runtime.expr}`) at run time; pipec uses the step operator of the stack that "
+                                   "runs the pipeline, as `step_operator=True` does", span,
+                                   help="name the step operator as a literal to choose it at compile time",
+                                   notes=notes_for(runtime, span))
+                partial["step_operator"] = "default"
+            else:
+                self.diags.error("PC102", message(runtime), span, help=help_for(runtime, in_settings=True),
+                                 notes=notes_for(runtime, span))
             return
         if key == "name":
             if not isinstance(value, str) or not value:
@@ -399,8 +421,29 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
+def _unevaluated(value: Any) -> str:
+    """The clause telling why an ignored option's value was not (or could not be) evaluated."""
+    runtime = find_runtime(value)
+    if runtime is None:
+        return ""
+    if runtime.reason == STACK:
+        return f"; its value `{runtime.expr}` depends on the active ZenML stack at run time"
+    if runtime.reason == UNEVALUATED:
+        return f"; its value is not evaluated ({runtime.expr})"
+    return f"; its value `{runtime.expr}` is only known at run time"
+
+
+#: RunTimeValue reason of an ignored option whose value failed to evaluate; `expr` holds the error.
+UNEVALUATED = "unevaluated"
+
+
 def _jsonable(value: Any, diags: Diagnostics, span: Span, what: str) -> Any:
     """`value` as JSON-compatible data (tuples become lists); PC111 and None otherwise."""
+    runtime = find_runtime(value)
+    if runtime is not None:
+        diags.error("PC102", message(runtime), span, help=help_for(runtime, in_settings=True),
+                    notes=notes_for(runtime, span))
+        return None
     try:
         return to_json_value(value)
     except TypeError as exc:
@@ -430,7 +473,9 @@ def to_json_value(value: Any) -> Any:
         return out
     if isinstance(value, SettingsObject):
         return {k: to_json_value(v) for k, v in value.fields}
-    raise TypeError(f"{type(value).__name__} value")
+    if isinstance(value, RunTimeValue):
+        raise TypeError(message(value))
+    raise TypeError(f"{describe(value)} is not data")
 
 
 def _merge_into(partial: Partial, key: str, section: dict) -> None:

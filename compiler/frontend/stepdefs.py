@@ -18,7 +18,8 @@ from . import known
 from .annotations import normalize, outputs_of
 from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
 from .modules import Definition, ModuleIndex
-from .settings import to_json_value
+from .runtime_values import RunTimeValue
+from .settings import IGNORED_KEYS, UNEVALUATED, to_json_value
 from .source import SourceFile
 from .values import ClassRef, ExternalName, FunctionRef, ModuleRef, PipelineHandle, StepHandle
 
@@ -43,6 +44,8 @@ class StepDef:
     span: Span
     # Old-API parameter classes by parameter name.
     params_classes: dict[str, ClassRef] = field(default_factory=dict)
+    # The ZenML integration a built-in step comes from (its code is ZenML's, not the project's), else None.
+    integration: str | None = None
 
 
 @dataclass
@@ -137,7 +140,10 @@ class Classifier:
             try:
                 options.append((arg.arg, ev.eval(arg.value), ev.span(arg)))
             except EvalError as err:
-                ev.report(err)
+                if arg.arg in IGNORED_KEYS:  # pipec drops it anyway: one warning when it is read, no error
+                    options.append((arg.arg, RunTimeValue(err.message, UNEVALUATED, ev.span(arg)), ev.span(arg)))
+                else:
+                    ev.report(err)
             except _PoisonSignal:
                 pass
         return tuple(options)

@@ -1,0 +1,117 @@
+"""ZenML's own API met while evaluating: what pipec models, and what it says about the rest.
+
+pipec never imports ZenML. Its decorators and settings classes are recognised by name
+(`known.py`); this module covers the other calls a ZenML project writes at compile time:
+
+- `Client()` and everything reached from it is a :class:`RunTimeValue` that depends on
+  the active ZenML stack (`Client().active_stack.step_operator.name`); artifact and model
+  lookups on it (`Client().get_artifact_version(...)`) are resolved at run time.
+- `Model(...)` is ZenML's Model Control Plane, resolved at run time.
+- `get_pipeline_context()` is read statically in a pipeline body (`pipeline_context.py`).
+- ZenML's integration steps are read from ZenML's source (`integration_steps.py`); when
+  they cannot be, the error names the packages to install.
+- Anything else is "not modelled", with the closest form pipec supports, never the
+  generic "point --root at it" help meant for the user's own packages.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from .runtime_values import ARTIFACT, MODEL, STACK, RunTimeValue, expression_text
+
+if TYPE_CHECKING:
+    from .evaluator import EvalError, Evaluator
+
+CLIENT = frozenset({"zenml.client.Client", "zenml.Client"})
+MODEL_CLASSES = frozenset({"zenml.Model", "zenml.model.model.Model", "zenml.ModelVersion",
+                           "zenml.model_version.ModelVersion", "zenml.model.model_version.ModelVersion"})
+PIPELINE_CONTEXT = frozenset({
+    "zenml.get_pipeline_context", "zenml.pipelines.get_pipeline_context",
+    "zenml.pipelines.pipeline_context.get_pipeline_context",
+    "zenml.new.pipelines.pipeline_context.get_pipeline_context",
+})
+STEP_CONTEXT = frozenset({"zenml.get_step_context", "zenml.steps.get_step_context",
+                          "zenml.steps.step_context.get_step_context",
+                          "zenml.new.steps.step_context.get_step_context"})
+#: Client methods that look up artifacts or models (resolved at run time, issue 14).
+CLIENT_LOOKUPS = {
+    "get_artifact_version": ARTIFACT, "get_artifact": ARTIFACT, "list_artifact_versions": ARTIFACT,
+    "list_artifacts": ARTIFACT, "get_model": MODEL, "get_model_version": MODEL, "list_model_versions": MODEL,
+}
+#: ZenML functions that act on ZenML's server or store, with the closest form pipec supports.
+SIDE_EFFECTS = {
+    "save_artifact": "pass the value as a literal input of the step that uses it, or return it from a step",
+    "load_artifact": "produce the value with a step of this pipeline, or pass it as a literal input",
+    "register_artifact": "return the value from a step of this pipeline",
+    "ExternalArtifact": "pass the value as a literal input (`value=` data), or load it inside a step",
+    "log_metadata": "call it inside a step, where it runs with the step",
+    "log_artifact_metadata": "call it inside a step, where it runs with the step",
+    "log_model_metadata": "call it inside a step, where it runs with the step",
+    "log_step_metadata": "call it inside a step, where it runs with the step",
+    "link_artifact_to_model": "call it inside a step, where it runs with the step",
+    "add_tags": "call it inside a step, where it runs with the step",
+    "remove_tags": "call it inside a step, where it runs with the step",
+}
+
+
+def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Call) -> Any:
+    """Evaluate a call of a ZenML name `qual` (not a decorator or settings class)."""
+    from .evaluator import EvalError
+
+    text = expression_text(ev.src.text, node)
+    if qual in CLIENT:
+        return RunTimeValue(text, STACK, ev.span(node))
+    if qual in MODEL_CLASSES:
+        return RunTimeValue(text, MODEL, ev.span(node))
+    if qual in PIPELINE_CONTEXT:
+        from .pipeline_context import pipeline_context
+
+        return pipeline_context(ev, node)
+    if qual in STEP_CONTEXT:
+        raise EvalError("PC102", "`get_step_context()` exists only while a step runs", node,
+                        help="call it inside the step's function")
+    if qual.startswith("zenml.integrations.") and ".steps" in qual:
+        from .integration_steps import missing_step_error
+
+        raise missing_step_error(qual, node)
+    raise not_modelled(qual, node)
+
+
+def not_modelled(qual: str, node: ast.AST) -> EvalError:
+    """The error for a ZenML name pipec does not model, with the closest supported form."""
+    from .evaluator import EvalError
+
+    short = qual.rsplit(".", 1)[-1]
+    if qual.startswith("zenml.integrations.") and ".steps" in qual:
+        from .integration_steps import missing_step_error
+
+        return missing_step_error(qual, node)
+    if qual.startswith("zenml.integrations."):
+        name = qual[len("zenml.integrations."):].split(".")[0]
+        return EvalError("PC102", f"`{qual}` is part of ZenML's {name} integration; pipec does not evaluate its "
+                         "objects statically", node,
+                         help="give the value as plain data (a dict with the object's fields) in the run "
+                              "configuration's `steps.<id>.parameters`, or leave the parameter at its default")
+    if short in SIDE_EFFECTS:
+        what = "is resolved at run time" if short == "ExternalArtifact" else "acts on ZenML's server and stores"
+        return EvalError("PC102", f"ZenML's `{short}` {what}; pipec does not model it yet (`{qual}`)", node,
+                         help=SIDE_EFFECTS[short])
+    return EvalError("PC102", f"ZenML's `{short}` is not modelled by pipec (`{qual}`); pipec reads ZenML's "
+                     "@step, @pipeline and settings classes, not the rest of its API", node,
+                     help="compute the value inside a step, or pass it as a literal or a pipeline parameter")
+
+
+def runtime_attribute(base: RunTimeValue, attr: str) -> RunTimeValue:
+    """`base.attr` for a value known only at run time."""
+    reason = CLIENT_LOOKUPS.get(attr) if base.reason == STACK else None
+    return base.extended(f".{attr}", reason)
+
+
+def runtime_call(func: RunTimeValue, node: ast.Call, source_text: str) -> RunTimeValue:
+    """Calling a method of a value known only at run time: still known only at run time."""
+    parts = [expression_text(source_text, a) for a in node.args]
+    parts += [f"{k.arg}={expression_text(source_text, k.value)}" if k.arg else f"**{expression_text(source_text, k.value)}"
+              for k in node.keywords]
+    return func.extended(f"({', '.join(parts)})")
