@@ -642,6 +642,15 @@ class Evaluator:
 
     def _e_Call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
+        if isinstance(func, (StepHandle, Slot)) and hasattr(self.builder, "step_failed"):
+            try:
+                return self._call_with_arguments(func, node)
+            except (EvalError, _PoisonSignal):
+                self.builder.step_failed(func, node)  # no "runs after unknown step" echo later
+                raise
+        return self._call_with_arguments(func, node)
+
+    def _call_with_arguments(self, func: Any, node: ast.Call) -> Any:
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         arg_nodes: dict[str, ast.AST] = {}

@@ -117,8 +117,8 @@ def missing_step_error(qual: str, node: ast.AST) -> EvalError:
         parts.pop()  # `step.with_options(...)`: name the step
     short, qual = parts[-1], ".".join(parts)
     if zenml_package() is None:
-        return EvalError("PC106", f"`{short}` is a step of ZenML's {name} integration; pipec reads its signature "
-                         "from ZenML's source, and no ZenML is installed where pipec runs", node,
+        return EvalError("PC106", f"`{short}` comes from ZenML's {name} integration; pipec reads ZenML's "
+                         "integration steps from ZenML's source, and no ZenML is installed where pipec runs", node,
                          help=f"install it next to pipec: `pip install zenml` and `zenml integration install {name}` "
                               "(pipec reads the files only; it never imports ZenML)")
     return EvalError("PC106", f"`{qual}` is not a step of the installed ZenML", node,

@@ -245,6 +245,10 @@ class PipelineBuilder:
         self.invocations: list[StepInvocation] = []
         self.taken: set[str] = set()
         self.slots: dict[str, Slot] = {}
+        # Ids of step calls that failed (reported); ZenML would have given them these ids.
+        self.failed: set[str] = set()
+        # (call node, id) of the step call being bound, until it is recorded.
+        self._binding: tuple[ast.AST, str] | None = None
 
     # ------------------------------------------------------------------ ids
 
@@ -256,6 +260,21 @@ class PipelineBuilder:
         while f"{base}_{index}" in self.taken:
             index += 1
         return f"{base}_{index}"
+
+    def step_failed(self, func: Any, node: ast.Call) -> None:
+        """A call of step `func` failed (reported): keep its id taken and remember it."""
+        if isinstance(func, Slot):
+            self.failed.add(func.name)
+            return
+        if self._binding is not None and self._binding[0] is node:
+            self.failed.add(self._binding[1])
+            self._binding = None
+            return
+        custom = next((k.value.value for k in node.keywords if k.arg == "id" and isinstance(k.value, ast.Constant)
+                       and isinstance(k.value.value, str)), None)
+        step_id = custom or self.next_id(func.definition.name)
+        self.taken.add(step_id)
+        self.failed.add(step_id)
 
     # ------------------------------------------------------------------ calls
 
@@ -277,6 +296,7 @@ class PipelineBuilder:
                 raise EvalError("PC107", "`id=` must be a non-empty string", arg_nodes.get("id", node))
             step_id = custom_id if custom_id is not None else self.next_id(definition.name)
         self.taken.add(step_id)
+        self._binding = (node, step_id)  # if binding fails below, step_failed keeps this id
 
         values: list[tuple[str, Any, Span]] = []
         params = [p for p in definition.params if p.kind != "parameters"]
@@ -313,6 +333,7 @@ class PipelineBuilder:
             id=step_id, function=definition.function, module=definition.module, signature=definition.params,
             inputs=tuple(inputs), outputs=definition.outputs, after=after, settings=to_settings(partial),
             definition_span=definition.span, span=ev.span(node)))
+        self._binding = None
         outputs = [Artifact(step_id, out.name, out.type) for out in definition.outputs]
         if not outputs:
             return Invocation(step_id)
@@ -460,7 +481,14 @@ class PipelineBuilder:
     # ------------------------------------------------------------------ finish
 
     def finish(self) -> tuple[StepInvocation, ...]:
-        """The invocations, with old-API `.after()` edges applied."""
+        """The invocations, with old-API `.after()` edges applied.
+
+        `after=` ids of step calls that failed (already reported) are dropped: "runs after
+        unknown step" would only echo that error.
+        """
+        if self.failed:
+            self.invocations = [replace(inv, after=tuple(a for a in inv.after if a not in self.failed))
+                                if any(a in self.failed for a in inv.after) else inv for inv in self.invocations]
         if not self.slots:
             return tuple(self.invocations)
         out = []

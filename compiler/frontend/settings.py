@@ -18,7 +18,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Docker, Resources, Retry, Schedule, Settings, Span
-from .runtime_values import STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
+from .runtime_values import MODEL, STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
 from .values import ParamValue, SettingsObject
 
 Partial = dict[str, Any]
@@ -424,7 +424,7 @@ def _scalar_text(value: Any) -> str:
 def _unevaluated(value: Any) -> str:
     """The clause telling why an ignored option's value was not (or could not be) evaluated."""
     runtime = find_runtime(value)
-    if runtime is None:
+    if runtime is None or runtime.reason == MODEL:  # the reason already says it: ZenML's model control plane
         return ""
     if runtime.reason == STACK:
         return f"; its value `{runtime.expr}` depends on the active ZenML stack at run time"

@@ -24,7 +24,8 @@ from .runtime_values import ARTIFACT, MODEL, STACK, RunTimeValue, expression_tex
 if TYPE_CHECKING:
     from .evaluator import EvalError, Evaluator
 
-CLIENT = frozenset({"zenml.client.Client", "zenml.Client"})
+CLIENT = frozenset({"zenml.client.Client", "zenml.Client", "zenml.repository.Repository",
+                    "zenml.Repository"})  # Repository: the client's name in ZenML <= 0.20
 MODEL_CLASSES = frozenset({"zenml.Model", "zenml.model.model.Model", "zenml.ModelVersion",
                            "zenml.model_version.ModelVersion", "zenml.model.model_version.ModelVersion"})
 PIPELINE_CONTEXT = frozenset({
@@ -72,10 +73,6 @@ def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Cal
     if qual in STEP_CONTEXT:
         raise EvalError("PC102", "`get_step_context()` exists only while a step runs", node,
                         help="call it inside the step's function")
-    if qual.startswith("zenml.integrations.") and ".steps" in qual:
-        from .integration_steps import missing_step_error
-
-        raise missing_step_error(qual, node)
     raise not_modelled(qual, node)
 
 
@@ -84,11 +81,12 @@ def not_modelled(qual: str, node: ast.AST) -> EvalError:
     from .evaluator import EvalError
 
     short = qual.rsplit(".", 1)[-1]
-    if qual.startswith("zenml.integrations.") and ".steps" in qual:
-        from .integration_steps import missing_step_error
-
-        return missing_step_error(qual, node)
     if qual.startswith("zenml.integrations."):
+        from .integration_steps import is_integration_step_name, missing_step_error, zenml_package
+
+        if zenml_package() is None or is_integration_step_name(qual) and qual.rsplit(".", 1)[-1] in (
+                "with_options", "configure"):
+            return missing_step_error(qual, node)
         name = qual[len("zenml.integrations."):].split(".")[0]
         return EvalError("PC102", f"`{qual}` is part of ZenML's {name} integration; pipec does not evaluate its "
                          "objects statically", node,
