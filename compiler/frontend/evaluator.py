@@ -869,7 +869,7 @@ class Evaluator:
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
         if is_opaque(value):
-            raise opaque_error(value, node)
+            raise opaque_error(value, node, used_at=self.span(node))
         return value
 
     def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
@@ -971,20 +971,22 @@ def runtime_error(value: RunTimeValue, node: ast.AST, used_at: Span | None = Non
                      notes=notes_for(value, used_at))
 
 
-def opaque_error(value: Any, node: ast.AST, what: str = "it has no value at compile time") -> EvalError:
+def opaque_error(value: Any, node: ast.AST, what: str = "", used_at: Span | None = None) -> EvalError:
     """The error for a module, class, function, step... used as data (`what` says how)."""
     if isinstance(value, RunTimeValue):
-        return runtime_error(value, node)
+        return runtime_error(value, node, used_at)
     if isinstance(value, ExternalName):
         top = value.qualname.split(".")[0]
+        if value.qualname in ("os.environ", "os.environb"):
+            return runtime_error(RunTimeValue(value.qualname, ENV), node)
         if top == "zenml":
             from .zenml_api import not_modelled
 
             return not_modelled(value.qualname, node)
         return EvalError("PC102", f"`{value.qualname}` cannot be evaluated statically: `{top}` is outside the "
-                         f"source root and pipec never imports it; {what}", node,
+                         f"source root and pipec never imports it" + (f"; {what}" if what else ""), node,
                          help="pass a literal, or compute the value inside a step")
-    return EvalError("PC102", f"{describe(value)} is not a compile-time value; {what}", node,
+    return EvalError("PC102", f"{describe(value)} is not a compile-time value" + (f"; {what}" if what else ""), node,
                      help="use literals, constants and pipeline parameters here")
 
 

@@ -75,8 +75,9 @@ def help_for(value: RunTimeValue, in_settings: bool = False) -> str:
 
 def notes_for(value: RunTimeValue, used_at: Span | None = None) -> tuple[str, ...]:
     """A note pointing at the expression when it is reported somewhere else."""
-    if value.span is None or (used_at is not None and value.span == used_at):
-        return ()
+    if value.span is None or (used_at is not None and (value.span.path, value.span.line) == (
+            used_at.path, used_at.line)):
+        return ()  # the caret already shows it
     return (f"`{value.expr}` is at {value.span}",)
 
 
