@@ -468,8 +468,6 @@ class Evaluator:
             return RunTimeValue(expression_text(self.src.text, node), ENV, self.span(node))
         if isinstance(base, RunTimeValue):
             return base.extended(f"[{expression_text(self.src.text, node.slice)}]")
-        if hasattr(base, "static_subscript"):  # e.g. ZenML's pipeline context
-            return base.static_subscript(self, node)
         base = self.concrete_shallow(base, node.value)
         if is_opaque(base):
             raise opaque_error(base, node.value, "it cannot be indexed")
