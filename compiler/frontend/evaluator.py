@@ -25,6 +25,7 @@ from .values import (
     Artifact,
     BoundMethod,
     Builtin,
+    ENUM_MEMBERS,
     ClassRef,
     ExternalName,
     FunctionRef,
@@ -425,6 +426,12 @@ class Evaluator:
             return BoundMethod(base, attr)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
+        if isinstance(base, ClassRef):
+            from .classattrs import class_attribute
+
+            return class_attribute(self, base, attr, AttrName(node))
+        if isinstance(base, ENUM_MEMBERS) and attr in ("value", "name"):
+            return base.value if attr == "value" else base.name
         for kind, methods in SAFE_METHODS.items():
             if isinstance(base, kind) and not isinstance(base, bool) and attr in methods:
                 return BoundMethod(base, attr)
@@ -891,6 +898,10 @@ def _kind(value: Any) -> str:
         return "a module"
     if value is None:
         return "None"
+    if isinstance(value, ClassRef):
+        return f"the class `{value.name}`"
+    if isinstance(value, ENUM_MEMBERS):
+        return f"the enum member `{value.cls}.{value.name}`"
     return f"a value of type `{type(value).__name__}`"
 
 

@@ -76,6 +76,8 @@ class ModuleIndex:
         self._resolving: set[tuple[str, str]] = set()
         self._resolved: dict[tuple[str, str], Any] = {}
         self._reported: set[tuple[str, str]] = set()
+        #: Attribute tables of project classes by qualified name (filled by `classattrs`).
+        self.class_tables: dict[str, dict[str, Any]] = {}
         #: Set by the frontend: classifies a definition (step, pipeline, class...).
         self.classify: Callable[[Definition, SourceFile], Any] | None = None
         #: Set by the frontend: evaluates a module-level assignment as a constant.
