@@ -328,9 +328,12 @@ class Evaluator:
 
     def _as_sequence_for_unpack(self, value: Any, node: ast.AST, wanted: int) -> list:
         if isinstance(value, Artifact):
+            help = "annotate the step's return type as Tuple[...] to declare several outputs"
+            if value.type.startswith("tuple["):
+                help = ("the return type is a Tuple, but ZenML declares several outputs only when the step "
+                        "returns a tuple literal (`return a, b`); return one, or index the output inside a step")
             raise EvalError("PC112", f"step `{value.step}` has a single output (`{value.output}`); "
-                            f"it cannot be unpacked into {wanted} names", node,
-                            help="annotate the step's return type as Tuple[...] to declare several outputs")
+                            f"it cannot be unpacked into {wanted} names", node, help=help)
         if isinstance(value, Invocation):
             raise EvalError("PC112", f"step `{value.step}` has no outputs to unpack", node)
         return list(self.iterate(value, node))
