@@ -183,7 +183,7 @@ def _evaluate(ev: Evaluator, cls: ClassRef, stmt: ast.stmt, shape: _Shape, table
         return
     try:
         if shape.enum and _is_auto(ev, stmt.value):
-            value: Any = _Auto()
+            value: Any = _auto_value(cls, shape, names[0], table)
         else:
             value = ev.eval(stmt.value)
     except EvalError as err:
@@ -197,8 +197,15 @@ def _evaluate(ev: Evaluator, cls: ClassRef, stmt: ast.stmt, shape: _Shape, table
         ev.scope.names[name] = POISON if isinstance(value, ConstantError) else value
 
 
-class _Auto:
-    """`enum.auto()`, resolved once the member's position is known."""
+def _auto_value(cls: ClassRef, shape: _Shape, name: str, table: dict[str, Any]) -> Any:
+    """What `enum.auto()` gives: the lower-cased name in a StrEnum, else the last int value + 1."""
+    if shape.auto_lower:
+        return name.lower()
+    if shape.mixin == "str":
+        return ConstantError("PC102", "`auto()` of a `(str, Enum)` class gives no str value",
+                             cls.source.statement_span(cls.node), "give the member a literal str value")
+    ints = [v for k, v in table.items() if not k.startswith("_") and isinstance(v, int) and not isinstance(v, bool)]
+    return (ints[-1] if ints else 0) + 1
 
 
 def _is_auto(ev: Evaluator, node: ast.expr) -> bool:
@@ -215,22 +222,10 @@ def _members(cls: ClassRef, shape: _Shape, table: dict[str, Any]) -> dict[str, A
     """Enum attributes as members (an equal value makes an alias, as in Python)."""
     members: dict[str, Any] = {}
     by_value: dict[Any, Any] = {}
-    last_int = 0
     for name, raw in table.items():
         if name.startswith("_") or isinstance(raw, (FunctionRef, ClassRef, ConstantError)):
             members[name] = raw
             continue
-        if isinstance(raw, _Auto):
-            if shape.auto_lower:
-                raw = name.lower()
-            elif shape.mixin == "str":
-                members[name] = ConstantError("PC102", "`auto()` of a `(str, Enum)` class gives no str value",
-                                              cls.source.statement_span(cls.node), None)
-                continue
-            else:
-                raw = last_int + 1
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            last_int = raw
         try:
             existing = by_value.get(raw)
         except TypeError:  # an unhashable value: never an alias
