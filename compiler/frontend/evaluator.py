@@ -22,10 +22,10 @@ from . import known
 from .modules import dotted_name
 from .source import SourceFile
 from .values import (
+    ENUM_MEMBERS,
     Artifact,
     BoundMethod,
     Builtin,
-    ENUM_MEMBERS,
     ClassRef,
     ExternalName,
     FunctionRef,
