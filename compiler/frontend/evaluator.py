@@ -22,6 +22,7 @@ from . import known
 from .modules import dotted_name
 from .source import SourceFile
 from .values import (
+    ENUM_MEMBERS,
     Artifact,
     BoundMethod,
     Builtin,
@@ -327,9 +328,12 @@ class Evaluator:
 
     def _as_sequence_for_unpack(self, value: Any, node: ast.AST, wanted: int) -> list:
         if isinstance(value, Artifact):
+            help = "annotate the step's return type as Tuple[...] to declare several outputs"
+            if value.type.startswith("tuple["):
+                help = ("the return type is a Tuple, but ZenML declares several outputs only when the step "
+                        "returns a tuple literal (`return a, b`); return one, or index the output inside a step")
             raise EvalError("PC112", f"step `{value.step}` has a single output (`{value.output}`); "
-                            f"it cannot be unpacked into {wanted} names", node,
-                            help="annotate the step's return type as Tuple[...] to declare several outputs")
+                            f"it cannot be unpacked into {wanted} names", node, help=help)
         if isinstance(value, Invocation):
             raise EvalError("PC112", f"step `{value.step}` has no outputs to unpack", node)
         return list(self.iterate(value, node))
@@ -425,6 +429,12 @@ class Evaluator:
             return BoundMethod(base, attr)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
+        if isinstance(base, ClassRef):
+            from .classattrs import class_attribute
+
+            return class_attribute(self, base, attr, AttrName(node))
+        if isinstance(base, ENUM_MEMBERS) and attr in ("value", "name"):
+            return base.value if attr == "value" else base.name
         for kind, methods in SAFE_METHODS.items():
             if isinstance(base, kind) and not isinstance(base, bool) and attr in methods:
                 return BoundMethod(base, attr)
@@ -891,6 +901,10 @@ def _kind(value: Any) -> str:
         return "a module"
     if value is None:
         return "None"
+    if isinstance(value, ClassRef):
+        return f"the class `{value.name}`"
+    if isinstance(value, ENUM_MEMBERS):
+        return f"the enum member `{value.cls}.{value.name}`"
     return f"a value of type `{type(value).__name__}`"
 
 
