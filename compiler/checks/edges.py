@@ -28,15 +28,23 @@ class _Mismatch:
     help: str | None
     # Secondary notes, e.g. where the producer is defined.
     notes: tuple[str, ...]
+    # True when the value fits unless it is None at run time: a warning, not an error.
+    warning: bool = False
 
 
-def _optional_help(source: str, target: str, what: str) -> str | None:
-    """A hint for the common case of an optional value flowing into a non-optional input."""
+def _without_none(source: str) -> str | None:
+    """`source` without its `None` member (`str | None` -> `str`); None when it has none."""
     expr = parse_type(source)
     if not isinstance(expr, UnionType):
         return None
     rest = [str(member) for member in expr.members if member.name != "None"]
-    if len(rest) < len(expr.members) and is_compatible(" | ".join(rest), target):
+    return " | ".join(rest) if rest and len(rest) < len(expr.members) else None
+
+
+def _optional_help(source: str, target: str, what: str) -> str | None:
+    """A hint for the common case of an optional value flowing into a non-optional input."""
+    rest = _without_none(source)
+    if rest is not None and is_compatible(rest, target):
         return f"{what} may be `None`: annotate the input as `{target} | None`"
     return None
 
@@ -59,6 +67,23 @@ def _parameter_mismatch(pipeline: Pipeline, ref: ParameterRef, target: str) -> _
         return None
     notes = (f"`{param.name}` is declared at {param.span}",) if has_span(param.span) else ()
     name = f"pipeline parameter `{param.name}`"
+    rest = _without_none(param.type)
+    if rest is not None and is_compatible(rest, target):
+        # `Optional[X] = value` into an `X` input (ZenML's template style): ZenML validates the
+        # value when the step runs, so only a None that really arrives fails.
+        if param.known and param.value is not None:
+            if literal_is_compatible(param.value, target):
+                return None
+            return _Mismatch(f"{name} has the value `{format_literal(param.value)}`, which is "
+                             f"`{describe_literal(param.value)}`", f"pass a value of type `{target}`", notes)
+        if param.known:
+            return _Mismatch(f"{name} (`{param.type}`) is `None`",
+                             f"the step fails at run time when ZenML validates its inputs, unless the run passes "
+                             f"a value for `{param.name}`; give `{param.name}` a default that is not None, or "
+                             f"annotate the input as `{target} | None`", notes, warning=True)
+        return _Mismatch(f"{name} (`{param.type}`) has no value at compile time and may be `None`",
+                         f"if a run passes None, the step fails when ZenML validates its inputs; annotate the "
+                         f"input as `{target} | None` to accept it", notes, warning=True)
     help = _optional_help(param.type, target, name) or f"annotate `{param.name}` as `{target}`"
     return _Mismatch(f"{name} is `{param.type}`", help, notes)
 
@@ -112,9 +137,9 @@ def check_types(pipeline: Pipeline, diags: Diagnostics) -> None:
                 continue  # unknown keywords are reported by their own check
             found = _mismatch(pipeline, binding, param.type)
             if found is not None:
-                diags.error("PC206", f"step `{inv.id}` input `{binding.name}` expects `{param.type}` "
-                            f"but {found.what}", binding_span(binding, inv), help=found.help,
-                            notes=found.notes)
+                report = diags.warning if found.warning else diags.error
+                report("PC206", f"step `{inv.id}` input `{binding.name}` expects `{param.type}` "
+                       f"but {found.what}", binding_span(binding, inv), help=found.help, notes=found.notes)
 
 
 def _consumed_outputs(pipeline: Pipeline) -> dict[str, set[str]]:

@@ -1,4 +1,4 @@
-"""Type annotations -> canonical type strings, and ZenML's output naming.
+"""Type annotations -> canonical type strings (output naming is in `outputs.py`).
 
 The canonical form (what `pipec.compiler.types` parses): builtins bare ("int"),
 other classes fully qualified ("pandas.DataFrame"), generics subscripted
@@ -11,7 +11,6 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from ..ir import Output
 from . import known
 from .values import ClassRef, ExternalName, ModuleRef
 
@@ -55,7 +54,7 @@ def _normalize(node: ast.expr, resolve: Resolver) -> str:
         return known.TYPING_ALIASES.get(qual, _strip_builtins(qual))
     if isinstance(node, ast.Subscript):
         origin = _qualname(node.value, resolve)
-        args = _subscript_args(node)
+        args = subscript_args(node)
         if origin in known.ANNOTATED:
             return _normalize(args[0], resolve) if args and args[0] is not None else "Any"
         if origin in known.OPTIONAL:
@@ -79,7 +78,7 @@ def _normalize(node: ast.expr, resolve: Resolver) -> str:
     return "Any"
 
 
-def _subscript_args(node: ast.Subscript) -> list[ast.expr | None]:
+def subscript_args(node: ast.Subscript) -> list[ast.expr | None]:
     """The elements of `X[a, b]` (None for a slice `a:b`). `X[(a, b)]` is read like `X[a, b]`:
     typing treats both the same."""
     elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -101,45 +100,3 @@ def _union(members: list[str]) -> str:
     if "None" in flat:  # keep None last: "int | None"
         flat = [m for m in flat if m != "None"] + ["None"]
     return " | ".join(flat)
-
-
-def annotated_name(node: ast.expr, resolve: Resolver) -> tuple[ast.expr, str | None]:
-    """For `Annotated[T, "name"]` return (T, "name"); otherwise (node, None)."""
-    if isinstance(node, ast.Subscript) and _qualname(node.value, resolve) in known.ANNOTATED:
-        args = _subscript_args(node)
-        name = None
-        for meta in args[1:]:
-            if isinstance(meta, ast.Constant) and isinstance(meta.value, str):
-                name = meta.value
-                break
-        if args and args[0] is not None:
-            return args[0], name
-    return node, None
-
-
-def outputs_of(returns: ast.expr | None, resolve: Resolver) -> tuple[Output, ...]:
-    """A step's outputs with ZenML's naming: `output`, `output_0..n`, or Annotated names."""
-    if returns is None:
-        return (Output("output", "Any"),)
-    if isinstance(returns, ast.Constant) and returns.value is None:
-        return ()
-    if isinstance(returns, ast.Call) and _qualname(returns.func, resolve) in known.OUTPUT_CLASSES:
-        return tuple(Output(arg.arg, normalize(arg.value, resolve)) for arg in returns.keywords if arg.arg is not None)
-    inner, name = annotated_name(returns, resolve)
-    if name is not None:
-        return (Output(name, normalize(inner, resolve)),)
-    if isinstance(returns, ast.Subscript):
-        origin = _qualname(returns.value, resolve)
-        if origin in ("typing.Tuple", "tuple", "builtins.tuple"):
-            elements = _subscript_args(returns)
-            if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elements) or not elements:
-                return (Output("output", normalize(returns, resolve)),)
-            outputs = []
-            for index, element in enumerate(elements):
-                if element is None:
-                    outputs.append(Output(f"output_{index}", "Any"))
-                    continue
-                element_type, element_name = annotated_name(element, resolve)
-                outputs.append(Output(element_name or f"output_{index}", normalize(element_type, resolve)))
-            return tuple(outputs)
-    return (Output("output", normalize(returns, resolve)),)

@@ -23,6 +23,7 @@ from .modules import dotted_name
 from .runtime_values import ENV, RunTimeValue, describe, expression_text, help_for, is_opaque, message, notes_for
 from .source import SourceFile
 from .values import (
+    ENUM_MEMBERS,
     Artifact,
     BoundMethod,
     Builtin,
@@ -345,9 +346,12 @@ class Evaluator:
 
     def _as_sequence_for_unpack(self, value: Any, node: ast.AST, wanted: int) -> list:
         if isinstance(value, Artifact):
+            help = "annotate the step's return type as Tuple[...] to declare several outputs"
+            if value.type.startswith("tuple["):
+                help = ("the return type is a Tuple, but ZenML declares several outputs only when the step "
+                        "returns a tuple literal (`return a, b`); return one, or index the output inside a step")
             raise EvalError("PC112", f"step `{value.step}` has a single output (`{value.output}`); "
-                            f"it cannot be unpacked into {wanted} names", node,
-                            help="annotate the step's return type as Tuple[...] to declare several outputs")
+                            f"it cannot be unpacked into {wanted} names", node, help=help)
         if isinstance(value, Invocation):
             raise EvalError("PC112", f"step `{value.step}` has no outputs to unpack", node)
         return list(self.iterate(value, node))
@@ -449,6 +453,12 @@ class Evaluator:
             return base.static_attribute(self, attr, node)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
+        if isinstance(base, ClassRef):
+            from .classattrs import class_attribute
+
+            return class_attribute(self, base, attr, AttrName(node))
+        if isinstance(base, ENUM_MEMBERS) and attr in ("value", "name"):
+            return base.value if attr == "value" else base.name
         for kind, methods in SAFE_METHODS.items():
             if isinstance(base, kind) and not isinstance(base, bool) and attr in methods:
                 return BoundMethod(base, attr)
@@ -959,6 +969,10 @@ def _kind(value: Any) -> str:
         return "a module"
     if value is None:
         return "None"
+    if isinstance(value, ClassRef):
+        return f"the class `{value.name}`"
+    if isinstance(value, ENUM_MEMBERS):
+        return f"the enum member `{value.cls}.{value.name}`"
     return describe(value)
 
 

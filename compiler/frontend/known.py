@@ -58,9 +58,23 @@ CONTEXT_TYPES = frozenset({
 TYPING_ALIASES: dict[str, str] = {
     "typing.List": "list", "typing.Dict": "dict", "typing.Tuple": "tuple", "typing.Set": "set",
     "typing.FrozenSet": "frozenset", "typing.Any": "Any", "typing.Type": "type",
-    "typing_extensions.Any": "Any",
+    "typing_extensions.List": "list", "typing_extensions.Dict": "dict", "typing_extensions.Tuple": "tuple",
+    "typing_extensions.Set": "set", "typing_extensions.FrozenSet": "frozenset", "typing_extensions.Any": "Any",
+    "typing_extensions.Type": "type",
     "builtins.list": "list", "builtins.dict": "dict", "builtins.tuple": "tuple", "builtins.set": "set",
 }
+
+#: Return annotations that declare several outputs (with `return a, b` in the body).
+TUPLE_TYPES = frozenset({"typing.Tuple", "typing_extensions.Tuple", "tuple", "builtins.tuple"})
+
+#: ZenML's output configuration in `Annotated[T, ArtifactConfig(name=...)]` (older releases'
+#: subclasses included).
+ARTIFACT_CONFIGS = frozenset({
+    "zenml.ArtifactConfig", "zenml.artifacts.artifact_config.ArtifactConfig",
+    "zenml.model.artifact_config.ArtifactConfig", "zenml.model.artifact_config.DataArtifactConfig",
+    "zenml.model.artifact_config.ModelArtifactConfig", "zenml.model.artifact_config.DeploymentArtifactConfig",
+    "zenml.model.DataArtifactConfig", "zenml.model.ModelArtifactConfig", "zenml.model.DeploymentArtifactConfig",
+})
 
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})

@@ -62,6 +62,16 @@ class Assignment:
     where: Located
 
 
+@dataclass(frozen=True)
+class StarImport:
+    """`from module import *`: every public name of `module` (or those in its `__all__`)."""
+
+    # Absolute module name.
+    module: str
+    # Where the import is.
+    where: Located
+
+
 Symbol = ImportedModule | ImportedName | Definition | Assignment
 
 
@@ -73,9 +83,12 @@ class ModuleIndex:
         self.diags = diags
         self._files: dict[str, SourceFile | None] = {}
         self._symbols: dict[str, dict[str, Symbol]] = {}
+        self._stars: dict[str, list[StarImport]] = {}
         self._resolving: set[tuple[str, str]] = set()
         self._resolved: dict[tuple[str, str], Any] = {}
         self._reported: set[tuple[str, str]] = set()
+        #: Attribute tables of project classes by qualified name (filled by `classattrs`).
+        self.class_tables: dict[str, dict[str, Any]] = {}
         #: Set by the frontend: classifies a definition (step, pipeline, class...).
         self.classify: Callable[[Definition, SourceFile], Any] | None = None
         #: Set by the frontend: evaluates a module-level assignment as a constant.
@@ -133,12 +146,20 @@ class ModuleIndex:
         """The top-level names of `src` (imports, defs, classes, assignments)."""
         if src.module_name not in self._symbols:
             table: dict[str, Symbol] = {}
+            stars: list[StarImport] = []
             for stmt in src.tree.body:
-                self._collect(stmt, stmt, src, table)
+                self._collect(stmt, stmt, src, table, stars)
             self._symbols[src.module_name] = table
+            self._stars[src.module_name] = stars
         return self._symbols[src.module_name]
 
-    def _collect(self, stmt: ast.stmt, top: ast.stmt, src: SourceFile, table: dict[str, Symbol]) -> None:
+    def star_imports(self, src: SourceFile) -> list[StarImport]:
+        """The `from x import *` of `src`, last one first (a later import shadows an earlier one)."""
+        self.symbols(src)
+        return list(reversed(self._stars[src.module_name]))
+
+    def _collect(self, stmt: ast.stmt, top: ast.stmt, src: SourceFile, table: dict[str, Symbol],
+                 stars: list[StarImport]) -> None:
         where = Located(src, top)
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -148,7 +169,10 @@ class ModuleIndex:
                     table[alias.name.split(".")[0]] = ImportedModule(alias.name.split(".")[0], where)
         elif isinstance(stmt, ast.ImportFrom):
             module = self._absolute(src, stmt)
-            if module is None or any(alias.name == "*" for alias in stmt.names):
+            if module is None:
+                return
+            if any(alias.name == "*" for alias in stmt.names):
+                stars.append(StarImport(module, where))
                 return
             for alias in stmt.names:
                 table[alias.asname or alias.name] = ImportedName(module, alias.name, where)
@@ -162,16 +186,17 @@ class ModuleIndex:
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             table[stmt.name] = Definition(stmt, where)
         elif isinstance(stmt, (ast.If, ast.Try)):
-            # Imports guarded by `if TYPE_CHECKING:` or `try: ... except ImportError:`.
+            # Imports guarded by `if TYPE_CHECKING:` or `try: ... except ImportError:`. The `try`
+            # part is what runs on a complete installation, so its names win over the handlers'.
             blocks = [stmt.body]
             if isinstance(stmt, ast.Try):
-                blocks += [h.body for h in stmt.handlers]
+                blocks = [h.body for h in stmt.handlers] + [stmt.body, stmt.orelse]
             elif stmt.orelse and not (len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If)
                                       and src.is_elif(stmt.orelse[0])):
                 blocks.append(stmt.orelse)  # `else:` (not `elif`)
             for block in blocks:
                 for inner in block:
-                    self._collect(inner, top, src, table)
+                    self._collect(inner, top, src, table, stars)
 
     def _absolute(self, src: SourceFile, node: ast.ImportFrom) -> str | None:
         level = node.level or 0
@@ -191,7 +216,7 @@ class ModuleIndex:
         """The value of top-level `name` in `src`, or None when it is not defined there."""
         symbol = self.symbols(src).get(name)
         if symbol is None:
-            return None
+            return self._resolve_star(src, name)
         key = (src.module_name, name)
         if key in self._resolved:
             return self._resolved[key]
@@ -206,6 +231,53 @@ class ModuleIndex:
             self._resolving.discard(key)
         self._resolved[key] = value
         return value
+
+    def _resolve_star(self, src: SourceFile, name: str) -> Any:
+        """`name` as brought in by a `from x import *` of `src` (project modules only)."""
+        for star in self.star_imports(src):
+            if not self.is_project_package(star.module):
+                continue
+            other = self.load(star.module)
+            if other is None or not self.exports(other, name):
+                continue
+            key = (src.module_name, f"*{name}")
+            if key in self._resolving:
+                continue  # two modules star-importing each other
+            self._resolving.add(key)
+            try:
+                value = self.resolve(other, name)
+            finally:
+                self._resolving.discard(key)
+            if value is not None:
+                return value
+        return None
+
+    def exports(self, src: SourceFile, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """True when `from <src> import *` binds `name`: listed in `__all__`, else public and defined."""
+        names = self._all_names(src)
+        if names is not None:
+            return name in names
+        if name.startswith("_"):
+            return False
+        if name in self.symbols(src):
+            return True
+        seen = seen | {src.module_name}
+        for star in self.star_imports(src):
+            if star.module in seen or not self.is_project_package(star.module):
+                continue
+            other = self.load(star.module)
+            if other is not None and self.exports(other, name, seen):
+                return True
+        return False
+
+    def _all_names(self, src: SourceFile) -> list[str] | None:
+        symbol = self.symbols(src).get("__all__")
+        if not isinstance(symbol, Assignment):
+            return None
+        value = self.resolve(src, "__all__")
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return list(value)
+        return None
 
     def _resolve_symbol(self, src: SourceFile, name: str, symbol: Symbol) -> Any:
         if isinstance(symbol, ImportedModule):
@@ -252,11 +324,22 @@ class ModuleIndex:
             return ModuleRef(sub)
         if src is None and self.module_path(base.name) is not None:
             return None  # the module failed to parse: already reported
-        self._report_missing(sub, where, name=attr, module=base.name)
+        self._report_missing(sub, where, name=attr, module=base.name, help_=self._hidden_by_star(src, attr))
+        return None
+
+    def _hidden_by_star(self, src: SourceFile | None, name: str) -> str | None:
+        """A hint when `name` is defined in a module `src` star-imports, which does not export it."""
+        for star in self.star_imports(src) if src is not None else []:
+            other = self.load(star.module) if self.is_project_package(star.module) else None
+            if other is not None and name in self.symbols(other) and not self.exports(other, name):
+                reason = "it is not in that module's `__all__`" if self._all_names(other) is not None else \
+                    "star imports skip names that start with `_`"
+                return (f"`{name}` is defined in `{star.module}`, but `from {star.module} import *` does not "
+                        f"bring it in: {reason}; import it from `{star.module}`")
         return None
 
     def _report_missing(self, target: str, where: Located | None, name: str | None = None,
-                        module: str | None = None) -> None:
+                        module: str | None = None, help_: str | None = None) -> None:
         key = (target, name or "")
         if key in self._reported:
             return
@@ -264,7 +347,7 @@ class ModuleIndex:
         span = where.source.statement_span(where.top) if where else Span("<unknown>", 0, 0)
         if name is not None:
             message = f"cannot find `{name}` in project module `{module or ''}`"
-            help_ = f"define `{name}` there, or import it from the module that defines it"
+            help_ = help_ or f"define `{name}` there, or import it from the module that defines it"
         else:
             path = "/".join(target.split("."))
             message = f"cannot resolve import `{target}` in the source root"

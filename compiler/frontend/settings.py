@@ -19,7 +19,7 @@ from typing import Any
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Docker, Resources, Retry, Schedule, Settings, Span
 from .runtime_values import MODEL, STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
-from .values import ParamValue, SettingsObject
+from .values import ParamValue, SettingsObject, plain_value
 
 Partial = dict[str, Any]
 
@@ -412,7 +412,7 @@ def _param_value(value: Any) -> Any:
     """Settings need concrete values: a known pipeline parameter yields its value."""
     if isinstance(value, ParamValue) and value.known:
         return value.value
-    return value
+    return plain_value(value)
 
 
 def _scalar_text(value: Any) -> str:
@@ -469,7 +469,7 @@ def to_json_value(value: Any) -> Any:
         for key, val in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"dict key {key!r} is not a string")
-            out[key] = to_json_value(val)
+            out[plain_value(key)] = to_json_value(val)
         return out
     if isinstance(value, SettingsObject):
         return {k: to_json_value(v) for k, v in value.fields}

@@ -15,13 +15,14 @@ from typing import Any
 from ..diagnostics import Diagnostics
 from ..ir import Output, Param, Span
 from . import known
-from .annotations import normalize, outputs_of
+from .annotations import normalize
 from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
 from .modules import Definition, ModuleIndex
+from .outputs import step_outputs
 from .runtime_values import RunTimeValue
 from .settings import IGNORED_KEYS, UNEVALUATED, to_json_value
 from .source import SourceFile
-from .values import ClassRef, ExternalName, FunctionRef, ModuleRef, PipelineHandle, StepHandle
+from .values import ClassRef, ExternalName, FunctionRef, ModuleRef, PipelineHandle, StepHandle, plain_value
 
 
 @dataclass
@@ -158,10 +159,10 @@ class Classifier:
         """Read a step definition."""
         resolve = self.resolver(src)
         options = self._options(src, node, call)
-        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name)
+        name = _name_option(options, node.name)
         params, classes = self._signature(node, src, resolve)
-        return StepDef(name, node.name, src.module_name, params, outputs_of(node.returns, resolve), options,
-                       self._def_span(src, node), classes)
+        outputs = step_outputs(node, resolve, Evaluator(self.index, self.diags, src, node))
+        return StepDef(name, node.name, src.module_name, params, outputs, options, self._def_span(src, node), classes)
 
     def _signature(self, node: _Def, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
         params: list[Param] = []
@@ -194,7 +195,7 @@ class Classifier:
         """Read a pipeline definition."""
         resolve = self.resolver(src)
         options = self._options(src, node, call)
-        name = next((v for k, v, _ in options if k == "name" and isinstance(v, str)), node.name)
+        name = _name_option(options, node.name)
         ev = Evaluator(self.index, self.diags, src, node)
         params: list[PipelineParam] = []
         for p, default_node in parameters(node):
@@ -214,6 +215,14 @@ class Classifier:
 
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _name_option(options: tuple, default: str) -> str:
+    """The decorator's `name=` (an Enum member gives its value, as in ZenML), else `default`."""
+    for key, value, _ in options:
+        if key == "name" and isinstance(plain_value(value), str):
+            return plain_value(value)
+    return default
 
 
 def parameters(node: _Def) -> list[tuple[ast.arg, ast.expr | None]]:

@@ -221,3 +221,94 @@ def contains_symbolic(value: Any) -> bool:
     if isinstance(value, dict):
         return any(contains_symbolic(v) for v in value.values())
     return False
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`)."""
+
+    # The class name as written in the project, e.g. "Color".
+    cls: str
+    # Member name, e.g. "RED".
+    name: str
+    # The member's value (already evaluated).
+    value: Any
+    # What str() and f-strings give (None: the class defines its own `__str__`).
+    str_form: str | None = None
+
+    def __str__(self) -> str:
+        if self.str_form is None:
+            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
+        return self.str_form
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class EnumStr(str):
+    """A member of a str-based Enum (StrEnum, `class A(str, Enum)`): it is the str of its value.
+
+    Python (>= 3.11) formats a StrEnum member as its value, and a `(str, Enum)` member as
+    `Class.NAME`; `str_form` is what str() and f-strings give (None: the class defines its own
+    `__str__`, which pipec does not run).
+    """
+
+    cls: str
+    name: str
+    str_form: str | None
+
+    @classmethod
+    def make(cls, value: str, owner: str, name: str, str_form: str | None) -> EnumStr:
+        """The member `owner.name` whose value is `value`."""
+        member = cls(value)
+        member.cls, member.name, member.str_form = owner, name, str_form
+        return member
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+    def __str__(self) -> str:
+        if self.str_form is None:
+            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
+        return self.str_form
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class EnumInt(int):
+    """A member of an int-based Enum (IntEnum, `class A(int, Enum)`); see :class:`EnumStr`."""
+
+    cls: str
+    name: str
+    str_form: str | None
+
+    @classmethod
+    def make(cls, value: int, owner: str, name: str, str_form: str | None) -> EnumInt:
+        """The member `owner.name` whose value is `value`."""
+        member = cls(value)
+        member.cls, member.name, member.str_form = owner, name, str_form
+        return member
+
+    @property
+    def value(self) -> int:
+        return int(self)
+
+    def __str__(self) -> str:
+        if self.str_form is None:
+            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
+        return self.str_form
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+ENUM_MEMBERS = (EnumMember, EnumStr, EnumInt)
+
+
+def plain_value(value: Any) -> Any:
+    """`value` with Enum members replaced by their values (what ZenML stores and compares)."""
+    if isinstance(value, ENUM_MEMBERS):
+        return value.value
+    return value

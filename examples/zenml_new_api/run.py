@@ -1,5 +1,7 @@
 """Model selection with ZenML's current API: Annotated outputs, settings, retries, a schedule.
 
+Output names come from `Annotated[...]`: a literal, an Enum member or `ArtifactConfig(name=...)`.
+
 Train two classifiers on the breast cancer data set, evaluate both and keep the
 better one. Compile it (ZenML need not be installed) with its run configuration:
 
@@ -7,6 +9,7 @@ better one. Compile it (ZenML need not be installed) with its run configuration:
         --target all --out out
 """
 
+from enum import Enum
 from typing import Annotated, Tuple
 
 import pandas as pd
@@ -15,14 +18,21 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from zenml import pipeline, step
+from zenml import ArtifactConfig, pipeline, step
 from zenml.config import DockerSettings, ResourceSettings
 from zenml.config.retry_config import StepRetryConfig
 from zenml.config.schedule import Schedule
 
 
+class Names(str, Enum):
+    """Artifact names shared by the steps."""
+
+    DATASET = "dataset"
+    MODEL = "model"
+
+
 @step
-def load_data() -> Annotated[pd.DataFrame, "dataset"]:
+def load_data() -> Annotated[pd.DataFrame, Names.DATASET]:
     """The breast cancer data set as one DataFrame, the label in column `target`."""
     return load_breast_cancer(as_frame=True).frame
 
@@ -67,7 +77,7 @@ def split_data(
 )
 def train_model(
     X_train: pd.DataFrame, y_train: pd.Series, model_type: str = "logreg", C: float = 1.0
-) -> Annotated[ClassifierMixin, "model"]:
+) -> Annotated[ClassifierMixin, ArtifactConfig(name=Names.MODEL)]:
     """Fit a logistic regression or a random forest."""
     if model_type == "logreg":
         model = LogisticRegression(C=C, max_iter=5000)

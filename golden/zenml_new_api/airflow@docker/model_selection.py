@@ -30,9 +30,9 @@ SHIM_ARGS = [
     "--artifact-store", "/pipec/artifacts",
 ]
 #: An image several steps run in.
-IMAGE_1 = "pipec.local/model_selection:9dc82fcaf521187a"
+IMAGE_1 = "pipec.local/model_selection:0ddffdec98a6ed86"
 #: An image several steps run in.
-IMAGE_2 = "pipec.local/model_selection:a2fb8f4e1d753dc5"
+IMAGE_2 = "pipec.local/model_selection:3c7a4a143a2cc3f2"
 #: Environment variables several tasks set.
 ENV = {"PYTHONUNBUFFERED": "1"}
 
