@@ -26,7 +26,8 @@ from typing import Any
 from ..ir import Output
 from . import known
 from .annotations import Resolver, normalize, subscript_args
-from .evaluator import EvalError, Evaluator, _PoisonSignal
+from .evaluator import EvalError, Evaluator, _PoisonSignal, runtime_error
+from .runtime_values import RunTimeValue
 from .values import ENUM_MEMBERS, ClassRef, ExternalName, ModuleRef, plain_value
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
@@ -143,6 +144,8 @@ def _metadata_item(meta: ast.expr, resolve: Resolver, ev: Evaluator) -> tuple[st
                             f"`Annotated[...]` of a step output, not `{func.rsplit('.', 1)[-1]}(...)`", meta,
                             help=ANNOTATION_HELP)
     value = ev.eval(meta)
+    if isinstance(value, RunTimeValue):  # e.g. a name read from the environment
+        raise runtime_error(value, meta, ev.span(meta))
     if isinstance(value, str):
         return "name", plain_value(value)
     raise EvalError("PC118", f"ZenML accepts only an output name (a str) or an `ArtifactConfig` in "
@@ -163,6 +166,8 @@ def _config_name(call: ast.Call, ev: Evaluator) -> str | None:
             value = mapping["name"]
         else:
             continue
+        if isinstance(value, RunTimeValue):
+            raise runtime_error(value, keyword.value, ev.span(keyword.value))
         if value is not None and not isinstance(value, str):
             raise EvalError("PC118", f"`ArtifactConfig(name=...)` must be a str; this is {_what(value)}",
                             keyword.value)

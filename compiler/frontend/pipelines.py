@@ -309,6 +309,9 @@ class PipelineBuilder:
         for name, value in kwargs.items():
             values.append((name, value, ev.span(arg_nodes[name]) if name in arg_nodes else ev.span(node)))
 
+        self._argument_nodes = {**{params[int(k[1:])].name: v for k, v in arg_nodes.items()
+                                   if k.startswith("#") and int(k[1:]) < len(params)},
+                                **{k: v for k, v in arg_nodes.items() if not k.startswith("#")}}
         inputs = [InputBinding(name, self._source(definition, step_id, name, value, node, ev), span)
                   for name, value, span in values]
         option_partial = self.reader.read(definition.options, "step")
@@ -358,7 +361,9 @@ class PipelineBuilder:
             return LiteralValue(dict(value.fields))
         runtime = find_runtime(value)
         if runtime is not None:
-            raise runtime_error(runtime, node, ev.span(node))
+            where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument
+            where = where.value if isinstance(where, ast.keyword) else where
+            raise runtime_error(runtime, where, ev.span(where))
         if contains_symbolic(value):
             raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
                             "outputs; pass each output to its own input", node)
