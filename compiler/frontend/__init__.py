@@ -15,6 +15,7 @@ from .cli_params import check_cli_params
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
+from .selection import select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
 from .values import PipelineHandle, PipelineInstance
@@ -25,7 +26,8 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     """Build the IR of every pipeline defined in (or imported into) `entry`.
 
     `call` carries the argument values of a pipeline called by a running script. `only` names
-    the pipeline the command will use (``--pipeline``): `params` must then be parameters of that one.
+    the pipeline the command will use (``--pipeline``, see :mod:`.selection`): only that one is
+    built, so `params`, `config` and the diagnostics are its own.
     """
     shown = str(entry)
     path = entry.resolve()
@@ -50,14 +52,19 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
                     help="decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
+    if only is not None:
+        chosen = select(definitions, only, path.name, diags)
+        if chosen is None:
+            return Program(())
+        definitions = chosen
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
     options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
-    built = [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)]
-    check_cli_params(params, [pair for pair in built if pair[0].name == only] or built, diags)
+    check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
+                     diags)
     return Program(tuple(pipelines))
 
 
