@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from .frontend.pipelines import PipelineCall
 
 
+#: Check errors that only restate a frontend error when one was reported (the failed step
+#: calls made no invocation).
+ECHOES = frozenset({"PC210"})
+
 
 @dataclass
 class LoadResult:
@@ -95,7 +99,7 @@ def _load(
         check_diags = Diagnostics()
         run_checks(program, check_diags)
         # After a frontend error the IR is partial (failed calls made no invocation), so a
-        # check's warnings (no steps, unused output) would only echo that error.
+        # check's warnings (unused output) and "no steps" would only echo that error.
         frontend_failed = diags.has_errors
-        diags.extend(d for d in check_diags if d.is_error or not frontend_failed)
+        diags.extend(d for d in check_diags if not frontend_failed or (d.is_error and d.code not in ECHOES))
     return LoadResult(program, diags, src_root)
