@@ -15,7 +15,8 @@ from .cli_params import check_cli_params
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
-from .selection import select
+from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
+from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
 from .values import PipelineHandle, PipelineInstance
@@ -48,9 +49,18 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         return Program(())
 
     definitions = _pipeline_definitions(index, src)
+    local = [item for item in local_pipeline_imports(index, src)
+             if all(item.definition is not d for d in definitions)]
+    for item in local:
+        if all(item.definition is not d for d in definitions):
+            definitions.append(item.definition)
     if not definitions:
+        missing = unresolved_project_imports(index, src, path)
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
-                    help="decorate a function with @pipeline (from pipec or zenml)")
+                    help=root_help(missing, src) if missing else "decorate a function with @pipeline (from pipec or zenml)")
+        return Program(())
+    if only is None and local and len(definitions) > 1:
+        _choose_at_run_time(src, definitions, local, diags)
         return Program(())
     if only is not None:
         chosen = select(definitions, only, path.name, diags)
@@ -66,6 +76,19 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
                      diags)
     return Program(tuple(pipelines))
+
+
+def _choose_at_run_time(src: SourceFile, definitions: list[PipelineDef], local: list[LocalImport],
+                        diags: Diagnostics) -> None:
+    """PC005: the entry imports its pipelines inside functions, so which one runs is a run-time choice."""
+    where = {id(item.definition): f"imported in `{item.function}()` at {item.span}" for item in local}
+    names = [d.name for d in definitions]
+    notes = [f"`{d.name}` from {d.source.rel}, " + where.get(id(d), "imported at module level")
+             for d in definitions]
+    spell = [qualified(d) if names.count(d.name) > 1 else d.name for d in definitions]
+    diags.error("PC005", f"`{src.rel}` imports {len(definitions)} pipelines and picks one when it runs",
+                local[0].span, notes=notes,
+                help="choose the pipeline to compile with --pipeline: " + ", ".join(f"`{n}`" for n in spell))
 
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:

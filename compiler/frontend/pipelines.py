@@ -20,6 +20,7 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .entry_imports import pipeline_bindings
 from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return
 from .modules import ModuleIndex
 from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
@@ -71,6 +72,10 @@ class RunScanner:
         return self.instances
 
     def _walk(self, stmt: ast.stmt, top: ast.stmt) -> None:
+        if isinstance(stmt, ast.ImportFrom) and stmt is not top:
+            # `from pipelines.train import p` inside `main()`: the calls after it use that pipeline.
+            self.scope.names.update(pipeline_bindings(self.index, stmt))
+            return
         if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
             if stmt.value is not None:
                 self._expression(stmt, top)
