@@ -12,10 +12,10 @@ from .. import deps
 from ..diagnostics import Diagnostics
 from ..ir import Program, Span
 from .cli_params import check_cli_params
+from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
-from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
 from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef

@@ -693,8 +693,10 @@ def _check_config_steps(config: RunConfig | None, pipeline: str, steps: tuple[St
     if not isinstance(sections, dict):
         return
     by_id = {s.id: s for s in steps}
-    for step_id in sections:
+    for step_id, section in sections.items():
         step = by_id.get(step_id)
+        if not isinstance(section, dict):
+            continue  # an error already (`steps.<id>` must be a mapping)
         if step is None:
             diags.warning("PC116", f"the run configuration configures step `{step_id}`, which pipeline "
                           f"`{pipeline}` does not invoke; the section is ignored", config.span("steps", step_id),

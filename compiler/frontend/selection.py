@@ -15,6 +15,7 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import NO_SPAN
 from .stepdefs import PipelineDef
 
+
 def qualified(pdef: PipelineDef) -> str:
     """`module.function`, the spelling that tells apart pipelines of the same name."""
     return f"{pdef.module}.{pdef.function}"
@@ -39,7 +40,3 @@ def select(definitions: Sequence[PipelineDef], only: str, entry: str,
                 help=did_you_mean(only, names))
     return None
 
-
-def describe(pdef: PipelineDef) -> str:
-    """How a candidate is listed: its name, and its module when that is needed to choose it."""
-    return f"`{pdef.name}` ({pdef.source.rel})"
