@@ -13,13 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostics, did_you_mean
-from .ir import NO_SPAN, Program
+from .diagnostics import Diagnostics
+from .ir import Program
 from .roots import ROOT_MARKERS, find_source_root  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .frontend.pipelines import PipelineCall
 
+
+#: Check errors that only restate a frontend error when one was reported (the failed step
+#: calls made no invocation).
+ECHOES = frozenset({"PC210"})
 
 
 @dataclass
@@ -64,8 +68,8 @@ def load(
     """Parse `path` statically, build the IR of its pipelines and run every check.
 
     `params` are raw `--param k=v` strings, coerced to each parameter's declared type.
-    `config` is a ZenML-style YAML run configuration. `pipeline` keeps only the
-    pipeline of that name. `call` holds the Python values a running script passed to
+    `config` is a ZenML-style YAML run configuration. `pipeline` builds only the
+    pipeline of that name (its diagnostics alone; see `pipec.compiler.frontend.selection`). `call` holds the Python values a running script passed to
     the pipeline (`python run.py`); they take the place of the call read from the source.
     """
     with gc_paused():
@@ -89,23 +93,13 @@ def _load(
     src_root = Path(root).resolve() if root is not None else find_source_root(entry)
     program = build_program(entry, src_root, dict(params or {}), Path(config) if config else None, diags,
                             call, only=pipeline)
-    if pipeline is not None:
-        chosen = program.pipeline(pipeline)
-        if chosen is None:
-            names = [p.name for p in program.pipelines]
-            diags.error("PC004", f"no pipeline named `{pipeline}` in {entry.name}"
-                        + (f" (found: {', '.join(names)})" if names else ""),
-                        NO_SPAN, help=did_you_mean(pipeline, names))
-            program = Program(())
-        else:
-            program = Program((chosen,))
     if checks:
         from .checks import run_checks
 
         check_diags = Diagnostics()
         run_checks(program, check_diags)
         # After a frontend error the IR is partial (failed calls made no invocation), so a
-        # check's warnings (no steps, unused output) would only echo that error.
+        # check's warnings (unused output) and "no steps" would only echo that error.
         frontend_failed = diags.has_errors
-        diags.extend(d for d in check_diags if d.is_error or not frontend_failed)
+        diags.extend(d for d in check_diags if not frontend_failed or (d.is_error and d.code not in ECHOES))
     return LoadResult(program, diags, src_root)

@@ -13,7 +13,8 @@ Recognised keys (as in ZenML)::
         settings: {resources: {cpu_count: 4}}
         retry: {max_retries: 2}
 
-Every error points at the offending key with its line and column.
+Every error points at the offending key with its line and column. Keys ZenML ignores
+(unknown ones, sections of steps the pipeline does not invoke) are warnings (PC116).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class RunConfig:
         """Pipeline parameters."""
         value = self.data.get("parameters") or {}
         return value if isinstance(value, dict) else {}
+
+    def unknown_step_keys(self, step_id: str) -> list[str]:
+        """Keys of `steps.<step_id>` that ZenML does not read (it ignores them)."""
+        return [key for key in self.step(step_id) if key not in STEP_KEYS]
 
     def step(self, step_id: str) -> dict[str, Any]:
         """The `steps.<id>` section."""
@@ -124,8 +129,9 @@ def _validate(config: RunConfig, diags: Diagnostics) -> bool:
     before = sum(d.is_error for d in diags)
     for key, value in config.data.items():
         if key not in TOP_KEYS:
-            diags.error("PC110", f"unknown run configuration key `{key}`", config.span(key),
-                        help=did_you_mean(str(key), TOP_KEYS))
+            # ZenML's run configuration ignores extra keys, and projects keep their own there.
+            diags.warning("PC116", f"unknown run configuration key `{key}` is ignored", config.span(key),
+                          help=did_you_mean(str(key), TOP_KEYS))
         elif key in ("parameters", "settings", "steps", "extra", "retry") and value is not None \
                 and not isinstance(value, dict):
             diags.error("PC110", f"`{key}` must be a mapping", config.span(key))
@@ -138,10 +144,8 @@ def _validate(config: RunConfig, diags: Diagnostics) -> bool:
                 diags.error("PC110", f"`steps.{step_id}` must be a mapping", config.span("steps", step_id))
                 continue
             for key, value in section.items():
-                if key not in STEP_KEYS:
-                    diags.error("PC110", f"unknown key `{key}` in `steps.{step_id}`",
-                                config.span("steps", step_id, key), help=did_you_mean(str(key), STEP_KEYS))
-                elif key in ("parameters", "settings", "retry", "extra") and value is not None \
+                # Unknown keys are warned about with the pipeline, which knows the step's parameters.
+                if key in ("parameters", "settings", "retry", "extra") and value is not None \
                         and not isinstance(value, dict):
                     diags.error("PC110", f"`steps.{step_id}.{key}` must be a mapping",
                                 config.span("steps", step_id, key))

@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "PC002": "a file cannot be read",
     "PC003": "no pipeline found",
     "PC004": "the requested pipeline does not exist",
+    "PC005": "several pipelines fit; choose one with --pipeline",
     # PC1xx: frontend (static evaluation)
     "PC101": "unsupported statement in a pipeline body",
     "PC102": "expression cannot be evaluated statically",

@@ -153,9 +153,9 @@ def test_checks_run_on_every_pipeline():
 # --------------------------------------------------------------------------- PC210
 
 
-def test_empty_pipeline_warns_at_pipeline_span():
+def test_empty_pipeline_is_an_error_at_pipeline_span():
     diag = only(check(pipeline()), "PC210")
-    assert diag.severity == "warning"
+    assert diag.severity == "error"  # ZenML's compiler refuses a pipeline without steps too
     assert diag.span == at(1, 1)
     assert diag.message == "pipeline `p` has no steps"
 

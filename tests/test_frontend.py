@@ -431,9 +431,9 @@ def test_config_errors_point_into_yaml(tmp_path):
         def p():
             s()
     """, config=tmp_path / "cfg.yaml")
-    found = {(d.code, d.span.path, d.span.line) for d in result.diagnostics}
-    assert ("PC110", "cfg.yaml", 3) in found
-    assert ("PC109", "cfg.yaml", 2) in found
+    found = {(d.code, d.severity, d.span.path, d.span.line) for d in result.diagnostics}
+    assert ("PC116", "warning", "cfg.yaml", 3) in found  # ZenML ignores unknown keys
+    assert ("PC109", "error", "cfg.yaml", 2) in found
 
 
 def test_bad_cli_param(tmp_path):
@@ -525,8 +525,8 @@ def test_run_config_values_and_step_ids_are_checked(tmp_path):
         def p(epochs: int = 3):
             train(epochs)
     """, config=tmp_path / "cfg.yaml")
-    found = sorted((d.code, d.span.line, d.help) for d in result.diagnostics)
-    assert found == [("PC110", 2, None), ("PC110", 4, "did you mean `train`?")]
+    found = sorted((d.code, d.severity, d.span.line, d.help) for d in result.diagnostics)
+    assert found == [("PC110", "error", 2, None), ("PC116", "warning", 4, "did you mean `train`?")]
 
 
 def test_old_api_positional_parameters_object(tmp_path):

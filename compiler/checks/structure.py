@@ -10,10 +10,10 @@ from .registry import register
 
 @register
 def check_empty(pipeline: Pipeline, diags: Diagnostics) -> None:
-    """PC210 (warning): a pipeline that invokes no step produces nothing to run."""
+    """PC210: a pipeline that invokes no step has nothing to run (ZenML refuses to compile it too)."""
     if not pipeline.steps:
-        diags.warning("PC210", f"pipeline `{pipeline.name}` has no steps", pipeline.span,
-                      help="call at least one step inside the pipeline function")
+        diags.error("PC210", f"pipeline `{pipeline.name}` has no steps", pipeline.span,
+                    help="call at least one step inside the pipeline function")
 
 
 @register

@@ -13,9 +13,11 @@ from ..diagnostics import Diagnostics
 from ..ir import Program, Span
 from . import integration_steps
 from .cli_params import check_cli_params
+from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
+from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
 from .values import PipelineHandle, PipelineInstance
@@ -26,7 +28,8 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     """Build the IR of every pipeline defined in (or imported into) `entry`.
 
     `call` carries the argument values of a pipeline called by a running script. `only` names
-    the pipeline the command will use (``--pipeline``): `params` must then be parameters of that one.
+    the pipeline the command will use (``--pipeline``, see :mod:`.selection`): only that one is
+    built, so `params`, `config` and the diagnostics are its own.
     """
     shown = str(entry)
     path = entry.resolve()
@@ -48,19 +51,46 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         return Program(())
 
     definitions = _pipeline_definitions(index, src)
+    local = [item for item in local_pipeline_imports(index, src)
+             if all(item.definition is not d for d in definitions)]
+    for item in local:
+        if all(item.definition is not d for d in definitions):
+            definitions.append(item.definition)
     if not definitions:
+        missing = unresolved_project_imports(index, src, path)
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
-                    help="decorate a function with @pipeline (from pipec or zenml)")
+                    help=root_help(missing, src) if missing else "decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
+    if only is None and local and len(definitions) > 1:
+        _choose_at_run_time(src, definitions, local, diags)
+        return Program(())
+    if only is not None:
+        chosen = select(definitions, only, path.name, diags)
+        if chosen is None:
+            return Program(())
+        definitions = chosen
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
     options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
-    built = [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)]
-    check_cli_params(params, [pair for pair in built if pair[0].name == only] or built, diags)
+    check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
+                     diags)
     return Program(tuple(pipelines))
+
+
+def _choose_at_run_time(src: SourceFile, definitions: list[PipelineDef], local: list[LocalImport],
+                        diags: Diagnostics) -> None:
+    """PC005: the entry imports its pipelines inside functions, so which one runs is a run-time choice."""
+    where = {id(item.definition): f"imported in `{item.function}()` at {item.span}" for item in local}
+    names = [d.name for d in definitions]
+    notes = [f"`{d.name}` from {d.source.rel}, " + where.get(id(d), "imported at module level")
+             for d in definitions]
+    spell = [qualified(d) if names.count(d.name) > 1 else d.name for d in definitions]
+    diags.error("PC005", f"`{src.rel}` imports {len(definitions)} pipelines and picks one when it runs",
+                local[0].span, notes=notes,
+                help="choose the pipeline to compile with --pipeline: " + ", ".join(f"`{n}`" for n in spell))
 
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..config import RunConfig, load_run_config
+from ..config import STEP_KEYS, RunConfig, load_run_config
 from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import (
     InputBinding,
@@ -20,6 +20,7 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .entry_imports import pipeline_bindings
 from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return, runtime_error
 from .modules import ModuleIndex
 from .runtime_values import find_runtime
@@ -72,6 +73,10 @@ class RunScanner:
         return self.instances
 
     def _walk(self, stmt: ast.stmt, top: ast.stmt) -> None:
+        if isinstance(stmt, ast.ImportFrom) and stmt is not top:
+            # `from pipelines.train import p` inside `main()`: the calls after it use that pipeline.
+            self.scope.names.update(pipeline_bindings(self.index, stmt))
+            return
         if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
             if stmt.value is not None:
                 self._expression(stmt, top)
@@ -243,6 +248,8 @@ class PipelineBuilder:
         self.pipeline_partial = pipeline_partial
         self.config = config
         self.invocations: list[StepInvocation] = []
+        # The pipeline's parameters with their compile-time values, by name.
+        self.parameters: dict[str, PipelineParameter] = {}
         self.taken: set[str] = set()
         self.slots: dict[str, Slot] = {}
         # Ids of step calls that failed (reported); ZenML would have given them these ids.
@@ -401,16 +408,39 @@ class PipelineBuilder:
             existing = bound.get(name)
             literal = _json_or_none(value)
             if existing is not None:
-                if isinstance(existing.source, LiteralValue) and existing.source.value == literal:
-                    continue
-                self.diags.error("PC110", f"parameter `{name}` of step `{step_id}` is set both in the code and in "
-                                 "the run configuration", config_span,
-                                 help="remove one of them; the two values differ",
-                                 notes=(f"set in code at {existing.span}",))
+                self._config_and_code(name, step_id, existing, literal, config_span)
                 continue
             bound[name] = InputBinding(name, LiteralValue(literal), config_span)
             inputs.append(bound[name])
         return inputs
+
+    def _config_and_code(self, name: str, step_id: str, existing: InputBinding, literal: Any,
+                         config_span: Span) -> None:
+        """A step parameter set in the code and in the run configuration: ZenML fails only when they differ."""
+        source = existing.source
+        if isinstance(source, ParameterRef):
+            param = self.parameters.get(source.name)
+            if param is None or not param.known:
+                self.diags.warning("PC110", f"parameter `{name}` of step `{step_id}` is set in the run configuration "
+                                   f"and, in the code, to pipeline parameter `{source.name}`, which has no value at "
+                                   "compile time", config_span,
+                                   help=f"ZenML fails the run if the two values differ; give `{source.name}` a "
+                                   f"value (--param, `parameters:`) or drop `steps.{step_id}.parameters.{name}`",
+                                   notes=(f"set in code at {existing.span}",))
+                return
+            code_value, origin = param.value, f" (pipeline parameter `{source.name}`)"
+        elif isinstance(source, LiteralValue):
+            code_value, origin = source.value, ""
+        else:
+            code_value, origin = _DIFFERENT, ""
+        if code_value == literal:
+            return  # the same value twice: ZenML accepts it
+        shown = f"the code gives `{_short(code_value)}`{origin}, the run configuration `{_short(literal)}`" \
+            if code_value is not _DIFFERENT else "the code passes a step output"
+        self.diags.error("PC110", f"parameter `{name}` of step `{step_id}` is set both in the code and in "
+                         "the run configuration", config_span,
+                         help=f"remove one of them; the two values differ: {shown}",
+                         notes=(f"set in code at {existing.span}",))
 
     def _params_bindings(self, definition: StepDef, instance: OldStepInstance | None, step_id: str,
                          ev: Evaluator, node: ast.AST, config: dict) -> list[InputBinding]:
@@ -503,6 +533,18 @@ class PipelineBuilder:
                 inv = replace(inv, after=tuple(dict.fromkeys((*inv.after, *slot.after))))
             out.append(inv)
         return tuple(out)
+
+
+#: Stands for a code value no literal can equal (a step output).
+_DIFFERENT = object()
+
+
+def _short(value: Any) -> str:
+    """A JSON value as a message shows it, cut to a readable length."""
+    import json
+
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _is_outputs(value: Any) -> bool:
@@ -667,6 +709,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
                     f"`{name}` is not used", config.span("parameters", name),
                     help="set a step's parameters under `steps.<id>.parameters`")
     builder = PipelineBuilder(pdef, index, diags, reader, partial, config)
+    builder.parameters = {p.name: p for p in parameters}
     scope = Scope()
     if pdef.old_api:
         _bind_slots(pdef, instance, builder, scope, diags)
@@ -679,20 +722,33 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     except _Return:
         pass
     steps = builder.finish()
-    _check_config_steps(config, steps, diags)
+    _check_config_steps(config, pdef.name, steps, diags)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
 
 
-def _check_config_steps(config: RunConfig | None, steps: tuple[StepInvocation, ...], diags: Diagnostics) -> None:
+def _check_config_steps(config: RunConfig | None, pipeline: str, steps: tuple[StepInvocation, ...],
+                        diags: Diagnostics) -> None:
+    """Warn about `steps.<id>` sections and keys ZenML ignores (it logs and skips them too)."""
     sections = config.data.get("steps") if config is not None else None
     if not isinstance(sections, dict):
         return
-    ids = [s.id for s in steps]
-    for step_id in sections:
-        if step_id not in ids:
-            diags.error("PC110", f"the run configuration configures step `{step_id}`, which the pipeline does not "
-                        "invoke", config.span("steps", step_id), help=did_you_mean(str(step_id), ids))
+    by_id = {s.id: s for s in steps}
+    for step_id, section in sections.items():
+        step = by_id.get(step_id)
+        if not isinstance(section, dict):
+            continue  # an error already (`steps.<id>` must be a mapping)
+        if step is None:
+            diags.warning("PC116", f"the run configuration configures step `{step_id}`, which pipeline "
+                          f"`{pipeline}` does not invoke; the section is ignored", config.span("steps", step_id),
+                          help=did_you_mean(str(step_id), by_id))
+            continue
+        parameters = {p.name for p in step.signature if p.kind != "parameters"}
+        for key in config.unknown_step_keys(step_id):
+            hint = (f"`{key}` is a parameter of step `{step_id}`: put `{key}` under `steps.{step_id}.parameters`"
+                    if key in parameters else did_you_mean(str(key), STEP_KEYS))
+            diags.warning("PC116", f"unknown key `{key}` in `steps.{step_id}` is ignored",
+                          config.span("steps", step_id, key), help=hint)
 
 
 def _load_config(options: BuildOptions, partial: Partial, diags: Diagnostics) -> RunConfig | None:

@@ -1,0 +1,8 @@
+from zenml import pipeline
+
+from steps import load
+
+
+@pipeline
+def tune():
+    load(path="sample.csv")
