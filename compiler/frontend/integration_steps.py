@@ -116,6 +116,8 @@ def missing_step_error(qual: str, node: ast.AST) -> EvalError:
     while len(parts) > 1 and parts[-1] in STEP_METHODS:
         parts.pop()  # `step.with_options(...)`: name the step
     short, qual = parts[-1], ".".join(parts)
+    if len(parts) > 1 and parts[-2][:1].isupper():
+        short = f"{parts[-2]}.{short}"  # a class's method, e.g. `EvidentlyMetricConfig.metric`
     if zenml_package() is None:
         return EvalError("PC106", f"`{short}` comes from ZenML's {name} integration; pipec reads ZenML's "
                          "integration steps from ZenML's source, and no ZenML is installed where pipec runs", node,
