@@ -33,13 +33,23 @@ def run_from_script(pipeline: Any, args: tuple, kwargs: dict[str, Any], *, calle
     from pipec.runtime.commands import run as run_command
 
     root = find_source_root(script)
-    namespace = _command_line(run_command, script, pipeline.name)
+    namespace = _command_line(run_command, script, _selector(pipeline))
     namespace.call = PipelineCall(pipeline.name, values, _call_span(caller, root))
     _apply_call_options(namespace, pipeline.call_options, script, caller, local=_stack_is_local(root))
     outcome = run_command.execute(namespace)
     if outcome.exit_code != 0:
         raise SystemExit(outcome.exit_code)
     return _read_back(outcome.result) if outcome.result is not None else None
+
+
+def _selector(pipeline: Any) -> str:
+    """`--pipeline` for `pipeline`: qualified by its module when it has one, since an entry script
+    may import one of two same-named pipelines (`if accelerate: from a import p else: from b import p`)."""
+    module = getattr(pipeline.entrypoint, "__module__", None)
+    function = getattr(pipeline.entrypoint, "__name__", None)
+    if module and function and module != "__main__":
+        return f"{module}.{function}"
+    return pipeline.name
 
 
 def _fail(message: str, help: str | None = None) -> NoReturn:

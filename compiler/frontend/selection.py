@@ -26,7 +26,11 @@ def select(definitions: Sequence[PipelineDef], only: str, entry: str,
     """The definitions `only` names; None (with PC004/PC005 in `diags`) when it names none or several."""
     for matches in ([d for d in definitions if d.name == only],
                     [d for d in definitions if d.function == only],
-                    [d for d in definitions if only in (qualified(d), f"{d.module}:{d.function}")]):
+                    [d for d in definitions if only in (qualified(d), f"{d.module}:{d.function}")],
+                    # A running script names its pipeline by the module it imported it as, which
+                    # differs from pipec's when the source root does (`src.pipelines.train`).
+                    [d for d in definitions if only.endswith(f".{qualified(d)}")
+                     or qualified(d).endswith(f".{only}")]):
         if len(matches) == 1:
             return matches
         if matches:

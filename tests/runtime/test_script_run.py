@@ -193,3 +193,39 @@ def test_import_pipec_does_not_import_the_compiler(tmp_path: Path) -> None:
     done = _python(tmp_path, "-c", "import sys, pipec; print(sorted(m for m in sys.modules if m.startswith("
                                    "('pipec.compiler', 'pipec.runtime'))))")
     assert done.returncode == 0 and done.stdout.strip() == "[]"
+
+
+def test_same_named_pipelines_imported_inside_main_run_the_one_imported(tmp_path: Path) -> None:
+    # Two modules define `train`; the script picks one at run time, so the compile must too.
+    step_module = """
+        from pipec import pipeline, step
+
+        @step
+        def {step}() -> int:
+            return 1
+
+        @pipeline
+        def train():
+            {step}()
+    """
+    script = """
+        import json
+        import sys
+
+        def main(fast):
+            if fast:
+                from pipelines.a import train
+            else:
+                from pipelines.b import train
+            print(json.dumps(sorted(train().steps)))
+
+        if __name__ == "__main__":
+            main(len(sys.argv) > 1)
+    """
+    root = make_project(tmp_path, {"pyproject.toml": "", "pipelines/__init__.py": "",
+                                   "pipelines/a.py": step_module.replace("{step}", "quick"),
+                                   "pipelines/b.py": step_module.replace("{step}", "thorough"), "run.py": script})
+    for args, steps in (((), ["thorough"]), (("fast",), ["quick"])):
+        done = _python(root, "run.py", *args)
+        assert done.returncode == 0, done.stderr
+        assert _last_json(done.stdout) == steps
