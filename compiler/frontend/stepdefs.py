@@ -18,6 +18,7 @@ from . import known
 from .annotations import normalize
 from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
 from .modules import Definition, ModuleIndex
+from .old_api import is_old_api_pipeline, old_step_outputs
 from .outputs import step_outputs
 from .settings import to_json_value
 from .source import SourceFile
@@ -44,6 +45,8 @@ class StepDef:
     span: Span
     # Old-API parameter classes by parameter name.
     params_classes: dict[str, ClassRef] = field(default_factory=dict)
+    # Outputs under the original API's rules (ZenML <= 0.39), used in an original-API pipeline.
+    old_outputs: tuple[Output, ...] = ()
 
 
 @dataclass
@@ -86,6 +89,9 @@ class PipelineDef:
     source: SourceFile
     # The FunctionDef (or AsyncFunctionDef) node.
     node: ast.FunctionDef | ast.AsyncFunctionDef
+    # True when the decorator belongs to both APIs (`zenml.pipelines.pipeline`): `old_api` was
+    # decided by the pipeline's shape, and an instance bound to step instances makes it old.
+    api_by_shape: bool = False
 
 
 class Classifier:
@@ -107,7 +113,10 @@ class Classifier:
             if qual in known.STEP_DECORATORS:
                 return StepHandle(self.step(node, src, call))
             if qual in known.PIPELINE_DECORATORS:
-                return PipelineHandle(self.pipeline(node, src, call, qual in known.OLD_PIPELINE_DECORATORS))
+                ambiguous = qual in known.OLD_PIPELINE_DECORATORS
+                definition = self.pipeline(node, src, call, ambiguous and is_old_api_pipeline(node, src.tree))
+                definition.api_by_shape = ambiguous
+                return PipelineHandle(definition)
         return FunctionRef(f"{src.module_name}.{node.name}")
 
     # ------------------------------------------------------------------ helpers
@@ -156,7 +165,8 @@ class Classifier:
         name = _name_option(options, node.name)
         params, classes = self._signature(node, src, resolve)
         outputs = step_outputs(node, resolve, Evaluator(self.index, self.diags, src, node))
-        return StepDef(name, node.name, src.module_name, params, outputs, options, self._def_span(src, node), classes)
+        return StepDef(name, node.name, src.module_name, params, outputs, options, self._def_span(src, node), classes,
+                       old_step_outputs(node, resolve))
 
     def _signature(self, node: _Def, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
         params: list[Param] = []
