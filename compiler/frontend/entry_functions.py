@@ -76,8 +76,8 @@ def _unknown_parameter(func: _Def, name: str, cli: bool, *, has_default: bool) -
     if cli:
         return RuntimeOnly(f"`{name}` is a parameter of `{func.name}` (a command-line argument): its value is only "
                            "known when the script runs",
-                           help="bind it as a literal in the call, or leave it out and set the value with --param "
-                                "or in --config")
+                           help="bind it as a literal in the call; a value that changes between runs can come "
+                                "from --config (`parameters:`, or `steps.<id>.parameters:` for a step's parameters)")
     if has_default:
         return RuntimeOnly(f"`{name}` is a parameter of `{func.name}` whose default cannot be evaluated statically: "
                            "its value is only known when the script runs",

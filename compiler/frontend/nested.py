@@ -13,6 +13,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from .evaluator import POISON, EvalError, Evaluator, Scope, _Return
+from .pipelines import _parameter_help
 from .stepdefs import PipelineDef
 from .values import PipelineHandle
 
@@ -58,10 +59,8 @@ def _bind(inner: PipelineDef, args: list, kwargs: dict, node: ast.Call, arg_node
     declared = {p.name for p in inner.params}
     for name, value in kwargs.items():
         if name not in declared:
-            from ..diagnostics import did_you_mean
-
             raise EvalError("PC204", f"pipeline `{inner.name}` has no parameter `{name}`",
-                            arg_nodes.get(name, node), help=did_you_mean(name, sorted(declared)))
+                            arg_nodes.get(name, node), help=_parameter_help(name, inner))
         if name in values:
             raise EvalError("PC209", f"parameter `{name}` of pipeline `{inner.name}` is given twice",
                             arg_nodes.get(name, node))

@@ -20,11 +20,11 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return
 from .modules import ModuleIndex
 from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
 from .source import SourceFile
-from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .stepdefs import PipelineDef, StepDef, parameters_fields
 from .values import (
     Artifact,
@@ -97,8 +97,8 @@ class RunScanner:
             if self.values_from_script and self._call_without_arguments(small.value, err.node, top):
                 return True
             span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
-            self.diags.warning(err.code, f"{err.message}; the module-level pipeline call is ignored", span,
-                               help=err.help)
+            where = "module-level pipeline call" if small is top else "pipeline call"
+            self.diags.warning(err.code, f"{err.message}; the {where} is ignored", span, help=err.help)
             return True
         except (_PoisonSignal, RecursionError):
             return True

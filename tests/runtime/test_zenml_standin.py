@@ -223,3 +223,14 @@ def test_zenml_pipelines_decorator_of_the_current_api_runs_with_plain_python(tmp
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"status": "completed", "parameters": {"n": n}, "total": total}
+
+
+def test_original_api_instance_made_in_a_click_command_runs(tmp_path: Path) -> None:
+    pytest.importorskip("click")
+    script = OLD_API.replace("    def main():", "    import click\n\n\n    @click.command()\n"
+                             "    @click.option(\"--size\", default=5)\n    def main(size):")
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": script})
+    done = _python(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["report"] == "5 numbers, total 10"
