@@ -101,5 +101,6 @@ def _load(
         # After a frontend error the IR is partial (failed calls made no invocation), so a
         # check's warnings (unused output) and "no steps" would only echo that error.
         frontend_failed = diags.has_errors
-        diags.extend(d for d in check_diags if not frontend_failed or (d.is_error and d.code not in ECHOES))
+        diags.extend(d for d in check_diags if not frontend_failed or (
+            d.is_error and d.code not in ECHOES and not (d.code == "PC203" and d.span in diags.unbound_calls)))
     return LoadResult(program, diags, src_root)

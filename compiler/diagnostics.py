@@ -176,6 +176,9 @@ class Diagnostics:
         #: One-line notes about pipec's own defaults, each said once per command (not problems:
         #: they do not count as warnings). Insertion-ordered.
         self.notices: dict[str, None] = {}
+        #: Spans of step calls whose inputs the frontend could not bind and reported why: a
+        #: check's "missing required input" there would only echo that error.
+        self.unbound_calls: set[Span] = set()
 
     def notice(self, text: str) -> None:
         """Record a one-line note (repeats are said once)."""

@@ -229,8 +229,12 @@ class CompatPipeline(PipelineFunction):
 
 
 class OldAPIPipeline(CompatPipeline):
-    """A pipeline of ZenML's original API (`zenml.pipelines.pipeline`): its parameters are step
-    slots, calling it makes an instance, and the instance's `.run()` runs it."""
+    """A pipeline decorated with `zenml.pipelines.pipeline`, ZenML's original API's decorator, and
+    ZenML >= 0.40's current one too. Called with step instances (or with nothing, when its
+    parameters are step slots: they have no defaults), it is an original-API instance whose
+    `.run()` runs it; called with other values, or with nothing when every parameter has a default,
+    it runs as a current-API pipeline does. The compiler decides the same way, by shape
+    (pipec.compiler.frontend.old_api)."""
 
     #: Read by pipec.runtime.script_run: the call's arguments are steps, not run parameters.
     old_api = True
@@ -239,7 +243,26 @@ class OldAPIPipeline(CompatPipeline):
         if _importing():
             return _Inert(self)
         caller = sys._getframe(1)
+        if not self._binds_step_slots(args, kwargs):
+            current = CompatPipeline(self.entrypoint, self.options, self.call_options)
+            return current._run_script(args, kwargs, caller)
         return OldAPIPipelineInstance(self, (caller.f_code.co_filename, caller.f_lineno))
+
+    def _binds_step_slots(self, args: tuple, kwargs: dict[str, Any]) -> bool:
+        """Whether a call is an original-API instantiation: step instances as arguments, or no
+        arguments for a function with a parameter that has no default (a step slot)."""
+        values = [*args, *kwargs.values()]
+        if values:
+            return any(isinstance(v, _Inert) and isinstance(v.target, CompatStep) for v in values)
+        import inspect
+
+        try:
+            parameters = inspect.signature(self.entrypoint).parameters.values()
+        except (TypeError, ValueError):
+            return True
+        return any(p.default is inspect.Parameter.empty
+                   and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+                   for p in parameters)
 
 
 class OldAPIPipelineInstance:

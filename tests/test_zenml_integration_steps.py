@@ -21,11 +21,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_frontend import codes, compile_src, write
 
 from pipec.compiler.frontend import integration_steps
 from pipec.compiler.ir import OutputRef
-
-from test_frontend import codes, compile_src, write
 
 REPO = Path(__file__).resolve().parent.parent
 SIDE_PYTHON = REPO / ".venvs" / "zenml" / "bin" / "python"

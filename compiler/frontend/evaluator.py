@@ -20,7 +20,16 @@ from ..diagnostics import Diagnostics, did_you_mean
 from ..ir import Span
 from . import known
 from .modules import dotted_name
-from .runtime_values import ENV, RunTimeValue, describe, expression_text, help_for, is_opaque, message, notes_for
+from .runtime_values import (
+    ENV,
+    RunTimeValue,
+    describe,
+    expression_text,
+    help_for,
+    is_opaque,
+    message,
+    notes_for,
+)
 from .source import SourceFile
 from .values import (
     ENUM_MEMBERS,
@@ -31,12 +40,14 @@ from .values import (
     ExternalName,
     FunctionRef,
     Invocation,
+    Logger,
     ModuleRef,
     OldStepInstance,
     ParamsInstance,
     ParamValue,
     PipelineHandle,
     PipelineInstance,
+    RuntimeOnly,
     SettingsObject,
     Slot,
     StepHandle,
@@ -97,7 +108,11 @@ class _Continue(Exception):
 
 
 class _Return(Exception):
-    pass
+    """`return` in a pipeline body, with the returned value (an inlined pipeline's outputs)."""
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__()
+        self.value = value
 
 
 BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "sorted", "reversed",
@@ -219,9 +234,7 @@ class Evaluator:
         elif isinstance(node, ast.Pass):
             pass
         elif isinstance(node, ast.Return):
-            if node.value is not None:
-                self.eval(node.value)
-            raise _Return()
+            raise _Return(self.eval(node.value) if node.value is not None else None)
         elif isinstance(node, ast.Break):
             raise _Break()
         elif isinstance(node, ast.Continue):
@@ -239,8 +252,11 @@ class Evaluator:
             raise EvalError("PC101", "definitions inside a pipeline body are not supported", node,
                             help="define steps and helpers at module level")
         elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            raise EvalError("PC101", "`try` is not supported in a pipeline body: the body is evaluated at "
-                            "compile time, where nothing can fail", node)
+            # Nothing fails at compile time the way it would raise in Python (failures are reported),
+            # so the handlers never run: the `try` body, then `else`, then `finally`.
+            self.run_block(node.body)
+            self.run_block(node.orelse)
+            self.run_block(node.finalbody)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             raise EvalError("PC101", "`with` is not supported in a pipeline body", node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -366,6 +382,8 @@ class Evaluator:
         value = method(node)
         if value is POISON:
             raise _PoisonSignal()
+        if isinstance(value, RuntimeOnly):
+            raise EvalError("PC102", value.message, node, help=value.help)
         return value
 
     def _e_Constant(self, node: ast.Constant) -> Any:
@@ -417,6 +435,8 @@ class Evaluator:
             return self.scope.names[name]
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name == "__name__":
+            return self.src.module_name
         value = self.index.resolve(self.src, name)
         if isinstance(value, ConstantError):
             raise EvalError(value.code, f"`{name}` cannot be used here: {value.message}", node, help=value.help,
@@ -451,6 +471,8 @@ class Evaluator:
             return runtime_attribute(base, attr)
         if hasattr(base, "static_attribute"):  # e.g. ZenML's pipeline context
             return base.static_attribute(self, attr, node)
+        if isinstance(base, Logger) and attr in known.LOGGER_METHODS:
+            return BoundMethod(base, attr)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
         if isinstance(base, ClassRef):
@@ -650,6 +672,8 @@ class Evaluator:
 
     def _e_Call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
+        if _is_log_call(func):
+            return None  # logging does nothing at compile time; its arguments may exist only at run time
         if isinstance(func, (StepHandle, Slot)) and hasattr(self.builder, "step_failed"):
             try:
                 return self._call_with_arguments(func, node)
@@ -722,10 +746,8 @@ class Evaluator:
                             "pipec does not run it while compiling", node,
                             help="decorate it with @step, or inline a literal value")
         if isinstance(func, PipelineHandle):
-            if self.builder is not None and hasattr(self.builder, "pipeline_call"):
+            if self.builder is not None:  # a module-level call, or a pipeline inlined into another
                 return self.builder.pipeline_call(self, func, args, kwargs, node, arg_nodes)
-            if self.builder is not None:
-                raise EvalError("PC101", "calling a pipeline inside a pipeline is not supported", node)
             return func
         if isinstance(func, OldStepInstance):
             raise EvalError("PC102", "an old-style step instance is called inside the pipeline body "
@@ -821,6 +843,9 @@ class Evaluator:
 
     def _external(self, func: ExternalName, args: list, kwargs: dict, node: ast.Call) -> Any:
         qual = func.qualname
+        if qual in known.LOGGER_FACTORIES:
+            name = args[0] if args else kwargs.get("name")
+            return Logger(name if isinstance(name, str) else None)
         kind = known.SETTINGS_CLASSES.get(qual)
         if kind is not None:
             if args:
@@ -924,6 +949,13 @@ class Evaluator:
 # ---------------------------------------------------------------------- helpers
 
 
+def _is_log_call(func: Any) -> bool:
+    """`logger.info`, `logging.warning`, ...: a call that only logs."""
+    if isinstance(func, BoundMethod):
+        return isinstance(func.receiver, Logger) and func.name in known.LOGGER_METHODS
+    return isinstance(func, ExternalName) and func.qualname in known.LOGGING_CALLS
+
+
 def _is_params(cls: ClassRef, ev: Evaluator) -> bool:
     from .stepdefs import is_parameters_class
 
@@ -973,6 +1005,8 @@ def _kind(value: Any) -> str:
         return f"the class `{value.name}`"
     if isinstance(value, ENUM_MEMBERS):
         return f"the enum member `{value.cls}.{value.name}`"
+    if isinstance(value, Logger):
+        return "a logger"
     return describe(value)
 
 

@@ -23,7 +23,7 @@ import importlib.machinery
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import deps
 from ..diagnostics import Diagnostics

@@ -19,7 +19,8 @@ PIPELINE_DECORATORS = frozenset({
     "zenml.pipelines.pipeline_decorator.pipeline", "zenml.new.pipelines.pipeline_decorator.pipeline",
 })
 
-#: Decorators that mark the old (<= 0.39) API: the pipeline's parameters are step slots.
+#: Decorators of both the original (<= 0.39) API and the current one (ZenML >= 0.40 re-exports it
+#: there): the pipeline's shape decides which (`old_api.is_old_api_pipeline`).
 OLD_PIPELINE_DECORATORS = frozenset({
     "zenml.pipelines.pipeline", "zenml.pipelines.base_pipeline.pipeline",
     "zenml.pipelines.pipeline_decorator.pipeline",
@@ -92,3 +93,9 @@ TIMEDELTA = frozenset({"datetime.timedelta"})
 #: Calls that are never static (listed to give a pointed message).
 NON_DETERMINISTIC_PREFIXES = ("random.", "time.", "uuid.", "os.", "datetime.datetime.now", "datetime.date.today",
                               "secrets.", "numpy.random.", "subprocess.", "requests.")
+
+#: Calls that make a logger (see values.Logger); its LOGGER_METHODS do nothing at compile time.
+LOGGER_FACTORIES = frozenset({"logging.getLogger", "zenml.logger.get_logger"})
+LOGGER_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+#: The logging module's own functions, also no-ops at compile time.
+LOGGING_CALLS = frozenset(f"logging.{name}" for name in LOGGER_METHODS)

@@ -20,6 +20,7 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .entry_imports import pipeline_bindings
 from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return, runtime_error
 from .modules import ModuleIndex
@@ -78,33 +79,35 @@ class RunScanner:
             self.scope.names.update(pipeline_bindings(self.index, stmt))
             return
         if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)):
-            if stmt.value is not None:
-                self._expression(stmt, top)
+            if stmt.value is not None and not self._expression(stmt, top) and stmt is not top:
+                local_assignment(self, stmt, top)  # a local constant of an entry function
             return
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if stmt.decorator_list:
-                return  # steps and pipelines are not entry points
-        elif isinstance(stmt, ast.ClassDef):
+            if not defines_step_or_pipeline(self, stmt):  # steps and pipelines are not entry points
+                walk_function(self, stmt, top)
+            return
+        if isinstance(stmt, ast.ClassDef):
             return
         for block in _blocks(stmt):
             for inner in block:
                 self._walk(inner, top)
 
-    def _expression(self, small: ast.Expr | ast.Assign | ast.AnnAssign, top: ast.stmt) -> None:
+    def _expression(self, small: ast.Expr | ast.Assign | ast.AnnAssign, top: ast.stmt) -> bool:
+        """Evaluate `small` when it mentions a pipeline (True then), else leave it (False)."""
         if not (self._mentions_pipeline(small.value) or _is_configure_call(small.value)):
-            return
+            return False
         ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
         try:
             value = ev.eval(small.value)
         except EvalError as err:
             if self.values_from_script and self._call_without_arguments(small.value, err.node, top):
-                return
+                return True
             span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
-            self.diags.warning(err.code, f"{err.message}; the module-level pipeline call is ignored", span,
-                               help=err.help)
-            return
+            where = "module-level pipeline call" if small is top else "pipeline call"
+            self.diags.warning(err.code, f"{err.message}; the {where} is ignored", span, help=err.help)
+            return True
         except (_PoisonSignal, RecursionError):
-            return
+            return True
         # A new-API call runs the pipeline; an original-API instance runs when `.run()` is called.
         finished_run = isinstance(value, PipelineInstance) and (not value.handle.definition.old_api
                                                                 or _is_run_call(small.value))
@@ -117,6 +120,7 @@ class RunScanner:
                     else:
                         self.scope.names[target.id] = value
                         self.run_names.discard(target.id)
+        return True
 
     def _call_without_arguments(self, expr: ast.expr, failed: ast.AST | None, top: ast.stmt) -> bool:
         """Record the pipeline call around `failed`, an argument, with its options but no arguments."""
@@ -256,6 +260,10 @@ class PipelineBuilder:
         self.failed: set[str] = set()
         # (call node, id) of the step call being bound, until it is recorded.
         self._binding: tuple[ast.AST, str] | None = None
+        # The pipelines whose bodies are being evaluated: this one, then the ones inlined into it.
+        self.active: list[PipelineDef] = [pdef]
+        # Inlined pipelines whose ignored options were reported: (name, option keys).
+        self.warned_inlined: set[tuple[str, tuple[str, ...]]] = set()
 
     # ------------------------------------------------------------------ ids
 
@@ -339,15 +347,24 @@ class PipelineBuilder:
             inputs += self._params_bindings(definition, instance, step_id, ev, node,
                                             config_section.get("parameters") or {})
         after = self._after(after_value, arg_nodes.get("after", node)) if after_value is not None else ()
+        # A step of an original-API pipeline names its outputs by the original rules (ZenML <= 0.39).
+        declared = definition.old_outputs if self.pdef.old_api else definition.outputs
         self.invocations.append(StepInvocation(
             id=step_id, function=definition.function, module=definition.module, signature=definition.params,
-            inputs=tuple(inputs), outputs=definition.outputs, after=after, settings=to_settings(partial),
+            inputs=tuple(inputs), outputs=declared, after=after, settings=to_settings(partial),
             definition_span=definition.span, span=ev.span(node)))
         self._binding = None
-        outputs = [Artifact(step_id, out.name, out.type) for out in definition.outputs]
+        outputs = [Artifact(step_id, out.name, out.type) for out in declared]
         if not outputs:
             return Invocation(step_id)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: ast.Call,
+                      arg_nodes: dict) -> Any:
+        """A pipeline called in this pipeline's body is inlined (see `nested.inline_pipeline`)."""
+        from .nested import inline_pipeline
+
+        return inline_pipeline(self, ev, handle, args, kwargs, node, arg_nodes)
 
     def _source(self, definition: StepDef, step_id: str, name: str, value: Any, node: ast.AST,
                 ev: Evaluator) -> Source:
@@ -485,6 +502,7 @@ class PipelineBuilder:
                 literal = to_json_value(values)
             except TypeError as exc:
                 self.diags.error("PC111", f"parameters of step `{step_id}` are not JSON-serialisable: {exc}", span)
+                self.diags.unbound_calls.add(ev.span(node))
                 continue
             if not unknown and all(f in values for f in fields):
                 bindings.append(InputBinding(pname, LiteralValue(literal), span))
@@ -498,17 +516,21 @@ class PipelineBuilder:
         return bindings
 
     def _after(self, value: Any, node: ast.AST) -> tuple[str, ...]:
+        if isinstance(value, ParamValue) and value.known:
+            value = value.value  # `after=after`, a pipeline parameter whose value is known
         items = value if isinstance(value, (list, tuple)) and not _is_outputs(value) else [value]
         ids: list[str] = []
         for item in items:
+            if isinstance(item, ParamValue) and item.known:
+                item = item.value
+            if item is None:
+                continue  # `after=None` is no dependency, as in ZenML
             if isinstance(item, str):
                 ids.append(item)
             elif isinstance(item, (Artifact, Invocation)):
                 ids.append(item.step)
             elif isinstance(item, tuple) and _is_outputs(item):
                 ids.append(item[0].step)
-            elif isinstance(item, ParamValue) and item.known and isinstance(item.value, str):
-                ids.append(item.value)
             else:
                 raise EvalError("PC119", "`after=` takes step ids, step outputs, or a list of them", node)
         return tuple(dict.fromkeys(ids))
@@ -688,6 +710,8 @@ def _script_call_values(pdef: PipelineDef, call: PipelineCall, diags: Diagnostic
 def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options: BuildOptions,
                    index: ModuleIndex, diags: Diagnostics) -> Pipeline:
     """Evaluate `pdef`'s body into an IR Pipeline."""
+    if pdef.api_by_shape and not pdef.old_api and instance is not None and _binds_step_instances(instance):
+        pdef.old_api = True  # `p(loader=load()).run()`: ZenML's original API, whatever the body looks like
     reader = SettingsReader(diags)
     run_options = tuple(instance.handle.overrides) + tuple(instance.run_options) if instance else ()
     call = options.call if options.call is not None and options.call.pipeline == pdef.name else None
@@ -725,6 +749,11 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     _check_config_steps(config, pdef.name, steps, diags)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
+
+
+def _binds_step_instances(instance: PipelineInstance) -> bool:
+    """True when a pipeline call passes step instances (`trainer=trainer()`): an original-API instance."""
+    return any(isinstance(value, OldStepInstance) for value in [*instance.args, *instance.kwargs.values()])
 
 
 def _check_config_steps(config: RunConfig | None, pipeline: str, steps: tuple[StepInvocation, ...],

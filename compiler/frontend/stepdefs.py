@@ -18,6 +18,7 @@ from . import known
 from .annotations import normalize
 from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
 from .modules import Definition, ModuleIndex
+from .old_api import is_old_api_pipeline, old_step_outputs
 from .outputs import step_outputs
 from .runtime_values import RunTimeValue
 from .settings import IGNORED_KEYS, UNEVALUATED, to_json_value
@@ -47,6 +48,8 @@ class StepDef:
     params_classes: dict[str, ClassRef] = field(default_factory=dict)
     # The ZenML integration a built-in step comes from (its code is ZenML's, not the project's), else None.
     integration: str | None = None
+    # Outputs under the original API's rules (ZenML <= 0.39), used in an original-API pipeline.
+    old_outputs: tuple[Output, ...] = ()
 
 
 @dataclass
@@ -89,6 +92,9 @@ class PipelineDef:
     source: SourceFile
     # The FunctionDef (or AsyncFunctionDef) node.
     node: ast.FunctionDef | ast.AsyncFunctionDef
+    # True when the decorator belongs to both APIs (`zenml.pipelines.pipeline`): `old_api` was
+    # decided by the pipeline's shape, and an instance bound to step instances makes it old.
+    api_by_shape: bool = False
 
 
 class Classifier:
@@ -110,7 +116,10 @@ class Classifier:
             if qual in known.STEP_DECORATORS:
                 return StepHandle(self.step(node, src, call))
             if qual in known.PIPELINE_DECORATORS:
-                return PipelineHandle(self.pipeline(node, src, call, qual in known.OLD_PIPELINE_DECORATORS))
+                ambiguous = qual in known.OLD_PIPELINE_DECORATORS
+                definition = self.pipeline(node, src, call, ambiguous and is_old_api_pipeline(node, src.tree))
+                definition.api_by_shape = ambiguous
+                return PipelineHandle(definition)
         return FunctionRef(f"{src.module_name}.{node.name}")
 
     # ------------------------------------------------------------------ helpers
@@ -162,7 +171,8 @@ class Classifier:
         name = _name_option(options, node.name)
         params, classes = self._signature(node, src, resolve)
         outputs = step_outputs(node, resolve, Evaluator(self.index, self.diags, src, node))
-        return StepDef(name, node.name, src.module_name, params, outputs, options, self._def_span(src, node), classes)
+        return StepDef(name, node.name, src.module_name, params, outputs, options, self._def_span(src, node), classes,
+                       old_outputs=old_step_outputs(node, resolve))
 
     def _signature(self, node: _Def, src: SourceFile, resolve) -> tuple[tuple[Param, ...], dict]:
         params: list[Param] = []

@@ -212,6 +212,26 @@ class Located:
     top: ast.stmt
 
 
+@dataclass(frozen=True)
+class RuntimeOnly:
+    """A local name of an entry-script function whose value exists only when the script runs
+    (a command-line argument, a parameter without default, a value pipec cannot compute)."""
+
+    # Why, as the diagnostic says it where the name is used.
+    message: str
+    # What to do instead.
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class Logger:
+    """A logger (`logging.getLogger(...)`, `zenml.logger.get_logger(...)`): its calls do nothing
+    at compile time, like `print`."""
+
+    # The logger's name as written (None when it cannot be known statically).
+    name: str | None = None
+
+
 def contains_symbolic(value: Any) -> bool:
     """True when `value` is or holds something only known at run time."""
     if isinstance(value, (Artifact, Invocation)):

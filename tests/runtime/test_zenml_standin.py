@@ -181,3 +181,56 @@ def test_a_class_based_pipeline_says_what_pipec_compiles(tmp_path: Path) -> None
     root = make_project(tmp_path, {"run.py": script})
     done = _python(root, "run.py")
     assert done.returncode == 1 and "decorate a function with @pipeline" in done.stderr
+
+
+ZENML_PIPELINES_CURRENT_API = """
+    import json
+    import sys
+
+    from zenml.pipelines import pipeline
+    from zenml.steps import step
+
+
+    @step
+    def make(n: int) -> list:
+        return list(range(n))
+
+
+    @step
+    def total(rows: list) -> int:
+        return sum(rows)
+
+
+    @pipeline(enable_cache=False)
+    def summing(n: int = 3):
+        total(make(n=n))
+
+
+    if __name__ == "__main__":
+        run = summing(n=5) if sys.argv[1:] == ["five"] else summing()
+        print(json.dumps({"status": run.status, "parameters": run.parameters,
+                          "total": run.steps["total"].outputs["output"].load()}))
+"""
+
+
+@pytest.mark.parametrize(("argv", "n", "total"), [(["five"], 5, 10), ([], 3, 3)])
+def test_zenml_pipelines_decorator_of_the_current_api_runs_with_plain_python(tmp_path: Path, argv: list[str],
+                                                                              n: int, total: int) -> None:
+    # ZenML >= 0.40 exports its current decorator from `zenml.pipelines`: a pipeline whose
+    # parameters are values (not step slots) runs when called, as the compiler reads it.
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": ZENML_PIPELINES_CURRENT_API})
+    done = _python(root, "run.py", *argv)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"status": "completed", "parameters": {"n": n}, "total": total}
+
+
+def test_original_api_instance_made_in_a_click_command_runs(tmp_path: Path) -> None:
+    pytest.importorskip("click")
+    script = OLD_API.replace("    def main():", "    import click\n\n\n    @click.command()\n"
+                             "    @click.option(\"--size\", default=5)\n    def main(size):")
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": script})
+    done = _python(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["report"] == "5 numbers, total 10"
