@@ -420,6 +420,32 @@ def test_pipeline_option_chooses_among_the_candidates(tmp_path):
                             "`pipelines.train.finetune`")
 
 
+def test_a_config_written_for_one_candidate_chooses_it(tmp_path):
+    # The script picks its pipeline from its command line, which pipec cannot see; the run
+    # configuration can: only `pipelines.train.finetune` has a parameter `rate` and a step `fit`.
+    entry = lazy_project(tmp_path, CHOOSES)
+    for text in ("parameters:\n  rate: 0.2\n", "steps:\n  fit:\n    enable_cache: false\n"):
+        (tmp_path / "fit.yaml").write_text(text)
+        result = load(entry, config=tmp_path / "fit.yaml")
+        assert errors(result) == []
+        [pipe] = result.program.pipelines
+        assert pipe.module == "pipelines.train" and [s.id for s in pipe.steps] == ["load", "fit"]
+        [diag] = [d for d in result.diagnostics if d.code == "PC005"]
+        assert not diag.is_error and diag.message == (
+            "`run.py` imports 3 pipelines and picks one when it runs; the run configuration `fit.yaml` "
+            "configures only `pipelines.train.finetune`, so pipec compiles it")
+        assert diag.help == ("say so with --pipeline pipelines.train.finetune, or choose another pipeline "
+                             "with --pipeline")
+
+
+def test_a_config_that_fits_several_candidates_still_needs_a_choice(tmp_path):
+    entry = lazy_project(tmp_path, CHOOSES)
+    (tmp_path / "load.yaml").write_text("steps:\n  load:\n    parameters:\n      path: other.csv\n")
+    result = load(entry, config=tmp_path / "load.yaml")
+    assert [(d.code, d.is_error) for d in result.diagnostics] == [("PC005", True)]
+    assert result.program.pipelines == ()
+
+
 def test_cli_lazy_import_exit_codes(cli, tmp_path):
     lazy_project(tmp_path, CHOOSES)
     (tmp_path / "pipec.toml").write_text("")

@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import deps
 from ..diagnostics import Diagnostics
 from ..ir import Program, Span
-from . import integration_steps
+from . import config_fit, integration_steps
 from .cli_params import check_cli_params
 from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
 from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
@@ -61,9 +61,14 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
                     help=root_help(missing, src) if missing else "decorate a function with @pipeline (from pipec or zenml)")
         return Program(())
+    options = BuildOptions(dict(params), config, path.parent, root, call)
     if only is None and local and len(definitions) > 1:
-        _choose_at_run_time(src, definitions, local, diags)
-        return Program(())
+        fits = config_fit.fitting(definitions, config, options, index) if config is not None else definitions
+        if len(fits) != 1:
+            _choose_at_run_time(src, definitions, local, diags)
+            return Program(())
+        _chosen_by_config(src, fits[0], definitions, config, local, diags)
+        definitions = fits
     if only is not None:
         chosen = select(definitions, only, path.name, diags)
         if chosen is None:
@@ -72,7 +77,6 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
-    options = BuildOptions(dict(params), config, path.parent, root, call)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
@@ -91,6 +95,16 @@ def _choose_at_run_time(src: SourceFile, definitions: list[PipelineDef], local: 
     diags.error("PC005", f"`{src.rel}` imports {len(definitions)} pipelines and picks one when it runs",
                 local[0].span, notes=notes,
                 help="choose the pipeline to compile with --pipeline: " + ", ".join(f"`{n}`" for n in spell))
+
+
+def _chosen_by_config(src: SourceFile, chosen: PipelineDef, definitions: list[PipelineDef], config: Path,
+                      local: list[LocalImport], diags: Diagnostics) -> None:
+    """PC005 warning: of the pipelines the entry picks from at run time, the configuration fits one."""
+    names = [d.name for d in definitions]
+    spell = qualified(chosen) if names.count(chosen.name) > 1 else chosen.name
+    diags.warning("PC005", f"`{src.rel}` imports {len(definitions)} pipelines and picks one when it runs; "
+                  f"the run configuration `{config.name}` configures only `{spell}`, so pipec compiles it",
+                  local[0].span, help=f"say so with --pipeline {spell}, or choose another pipeline with --pipeline")
 
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:
