@@ -284,6 +284,29 @@ def test_config_value_against_a_parameter_known_only_at_run_time_warns(tmp_path)
     assert "has no value at compile time" in diag.message and "ZenML fails the run" in diag.help
 
 
+def test_a_default_the_scripts_call_may_replace_is_no_known_value(tmp_path):
+    # The script passes `timeout` from its command line: the default 3600 is not what the run gets,
+    # so a different value in the run configuration is a warning, not a certain conflict.
+    script = TIMEOUTS + """
+    import sys
+
+    def main():
+        p(timeout=int(sys.argv[1]))
+
+    if __name__ == "__main__":
+        main()
+    """
+    write(tmp_path, {"pipec.toml": "", "p.py": script, "run.yaml": "steps:\n  wait: {parameters: {timeout: 7200}}\n"})
+    result = load(tmp_path / "p.py", config=tmp_path / "run.yaml")
+    conflicts = [d for d in result.diagnostics if d.code == "PC110"]
+    assert [(d.severity, d.span.line) for d in conflicts] == [("warning", 2)]
+    assert "the script's call passes values pipec cannot evaluate" in conflicts[0].message
+    # Without the call, the default is the value: a differing config value is an error.
+    write(tmp_path, {"p.py": TIMEOUTS})
+    assert [d.severity for d in load(tmp_path / "p.py", config=tmp_path / "run.yaml").diagnostics
+            if d.code == "PC110"] == ["error"]
+
+
 # ---------------------------------------------------------------------- A12: empty pipeline
 
 

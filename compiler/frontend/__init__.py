@@ -6,6 +6,7 @@ facade that adds checks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .. import deps
@@ -77,6 +78,7 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
+    options = replace(options, arguments_unknown=frozenset(scanner.ignored_calls))
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],

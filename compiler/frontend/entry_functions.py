@@ -95,6 +95,14 @@ def local_assignment(scanner: RunScanner, stmt: ast.stmt, top: ast.stmt) -> None
     if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
         return
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if _parses_command_line(stmt.value):
+        for target in targets:
+            for name in _target_names(target):
+                scanner.scope.names[name] = RuntimeOnly(
+                    f"`{name}` holds the script's command-line arguments: their values are only known when "
+                    "the script runs", "give the pipeline call literal values (or defaults) for pipec to "
+                    "compile, or run the script itself: `python` passes the real values")
+        return
     ev = Evaluator(scanner.index, scanner.diags, scanner.src, top, scanner.scope, builder=scanner)
     try:
         value = ev.eval(stmt.value)
@@ -108,6 +116,12 @@ def local_assignment(scanner: RunScanner, stmt: ast.stmt, top: ast.stmt) -> None
     for target in targets:
         for name in _target_names(target):
             scanner.scope.names[name] = RuntimeOnly(f"`{name}` {why}", help)
+
+
+def _parses_command_line(value: ast.expr) -> bool:
+    """`parser.parse_args()` / `parse_known_args()` (argparse): the command line, read at run time."""
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr in ("parse_args", "parse_known_args", "parse_intermixed_args"))
 
 
 def _target_names(target: ast.expr) -> list[str]:

@@ -437,6 +437,8 @@ class Evaluator:
             return CONSTANTS[name]
         if name == "__name__":
             return self.src.module_name
+        if name == "__doc__" and name not in self.index.symbols(self.src):
+            return ast.get_docstring(self.src.tree, clean=False)
         value = self.index.resolve(self.src, name)
         if isinstance(value, ConstantError):
             raise EvalError(value.code, f"`{name}` cannot be used here: {value.message}", node, help=value.help,

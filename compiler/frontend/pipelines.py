@@ -66,6 +66,8 @@ class RunScanner:
         self.instances: list[PipelineInstance] = []
         # Names assigned the result of a new-API pipeline call.
         self.run_names: set[str] = set()
+        # Pipelines (by id of their definition) called with arguments pipec could not evaluate.
+        self.ignored_calls: set[int] = set()
 
     def scan(self) -> list[PipelineInstance]:
         """Every pipeline instance created at module level, in source order."""
@@ -104,6 +106,7 @@ class RunScanner:
                 return True
             span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
             where = "module-level pipeline call" if small is top else "pipeline call"
+            self.ignored_calls.update(id(d) for d in self._pipelines_mentioned(small.value))
             self.diags.warning(err.code, f"{err.message}; the {where} is ignored", span, help=err.help)
             return True
         except (_PoisonSignal, RecursionError):
@@ -141,6 +144,20 @@ class RunScanner:
                 self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node)))
                 return True
         return False
+
+    def _pipelines_mentioned(self, node: ast.expr) -> list[PipelineDef]:
+        """The pipeline definitions the names in `node` stand for."""
+        found = []
+        for name in _names_mentioned(node):
+            value = self.scope.names.get(name)
+            if value is None:
+                try:
+                    value = self.index.resolve(self.src, name)
+                except RecursionError:
+                    value = None
+            if isinstance(value, (PipelineHandle, PipelineInstance)):
+                found.append(value.definition if isinstance(value, PipelineHandle) else value.handle.definition)
+        return found
 
     def _mentions_pipeline(self, node: ast.expr) -> bool:
         for name in _names_mentioned(node):
@@ -226,6 +243,9 @@ class BuildOptions:
     root: Path
     # A call from a running script (`python run.py`), whose real values replace the source's call.
     call: PipelineCall | None = None
+    # Pipelines (ids of their definitions) whose call in the entry passes arguments pipec could not
+    # evaluate: their parameters' defaults may not be what the run gets.
+    arguments_unknown: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -260,6 +280,8 @@ class PipelineBuilder:
         self.failed: set[str] = set()
         # (call node, id) of the step call being bound, until it is recorded.
         self._binding: tuple[ast.AST, str] | None = None
+        # Parameters whose value is only their default while the entry's call passes unknown values.
+        self.defaults_only: set[str] = set()
         # The pipelines whose bodies are being evaluated: this one, then the ones inlined into it.
         self.active: list[PipelineDef] = [pdef]
         # Inlined pipelines whose ignored options were reported: (name, option keys).
@@ -437,10 +459,11 @@ class PipelineBuilder:
         source = existing.source
         if isinstance(source, ParameterRef):
             param = self.parameters.get(source.name)
-            if param is None or not param.known:
+            if param is None or not param.known or source.name in self.defaults_only:
                 self.diags.warning("PC110", f"parameter `{name}` of step `{step_id}` is set in the run configuration "
                                    f"and, in the code, to pipeline parameter `{source.name}`, which has no value at "
-                                   "compile time", config_span,
+                                   "compile time" + (" (the script's call passes values pipec cannot evaluate)"
+                                                     if source.name in self.defaults_only else ""), config_span,
                                    help=f"ZenML fails the run if the two values differ; give `{source.name}` a "
                                    f"value (--param, `parameters:`) or drop `steps.{step_id}.parameters.{name}`",
                                    notes=(f"set in code at {existing.span}",))
@@ -734,6 +757,9 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
                     help="set a step's parameters under `steps.<id>.parameters`")
     builder = PipelineBuilder(pdef, index, diags, reader, partial, config)
     builder.parameters = {p.name: p for p in parameters}
+    if instance is None and id(pdef) in options.arguments_unknown:
+        set_elsewhere = set(options.cli_params) | set(config.parameters if config is not None else ())
+        builder.defaults_only = {p.name for p in parameters} - set_elsewhere
     scope = Scope()
     if pdef.old_api:
         _bind_slots(pdef, instance, builder, scope, diags)
