@@ -234,3 +234,22 @@ def test_original_api_instance_made_in_a_click_command_runs(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == "completed" and result["report"] == "5 numbers, total 10"
+
+
+def test_the_zenml_project_example_runs_with_plain_python(tmp_path: Path) -> None:
+    # ZenML's template layout: constants/, steps/, pipelines/ (a pipeline inside a pipeline), a run
+    # script importing its pipeline inside main() with argparse, config.yaml with `extra:`.
+    import shutil
+
+    root = tmp_path / "zenml_project"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "zenml_project", root)
+    done = _python(root, "run.py", "--rows", "300")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    run_id = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("run "))
+    run = Client(root=root).get_pipeline_run(run_id)
+    assert run.status == "completed"
+    assert run.parameters["n_rows"] == 300 and run.parameters["learning_rate"] == 0.05  # call, then config
+    assert list(run.steps) == ["load_rows", "split_rows", "train_threshold", "evaluate", "notify"]
+    assert len(run.steps["load_rows"].outputs["raw_rows"].load()) == 300
+    assert run.steps["notify"].outputs["output"].load().startswith("#ml-runs: accuracy ")  # extra: from config
