@@ -145,33 +145,25 @@ class RunScanner:
                 return True
         return False
 
+    def _pipeline_named(self, name: str) -> PipelineDef | None:
+        """The pipeline `name` stands for here (a pipeline or an instance of one), else None."""
+        value = self.scope.names.get(name)
+        if value is None:
+            try:
+                value = self.index.resolve(self.src, name)
+            except RecursionError:
+                value = None
+        if isinstance(value, PipelineHandle):
+            return value.definition
+        return value.handle.definition if isinstance(value, PipelineInstance) else None
+
     def _pipelines_mentioned(self, node: ast.expr) -> list[PipelineDef]:
         """The pipeline definitions the names in `node` stand for."""
-        found = []
-        for name in _names_mentioned(node):
-            value = self.scope.names.get(name)
-            if value is None:
-                try:
-                    value = self.index.resolve(self.src, name)
-                except RecursionError:
-                    value = None
-            if isinstance(value, (PipelineHandle, PipelineInstance)):
-                found.append(value.definition if isinstance(value, PipelineHandle) else value.handle.definition)
-        return found
+        return [pdef for name in _names_mentioned(node) if (pdef := self._pipeline_named(name)) is not None]
 
     def _mentions_pipeline(self, node: ast.expr) -> bool:
-        for name in _names_mentioned(node):
-            if name in self.run_names:
-                continue
-            value = self.scope.names.get(name)
-            if value is None:
-                try:
-                    value = self.index.resolve(self.src, name)
-                except RecursionError:
-                    value = None
-            if isinstance(value, (PipelineHandle, PipelineInstance)):
-                return True
-        return False
+        return any(name not in self.run_names and self._pipeline_named(name) is not None
+                   for name in _names_mentioned(node))
 
     # Evaluator builder hooks -------------------------------------------------------
 

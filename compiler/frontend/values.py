@@ -243,8 +243,23 @@ def contains_symbolic(value: Any) -> bool:
     return False
 
 
+class _MemberText:
+    """str() and f-strings of an Enum member: `str_form`, what Python (>= 3.11) gives for it."""
+
+    cls: str
+    str_form: str | None
+
+    def __str__(self) -> str:
+        if self.str_form is None:
+            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
+        return self.str_form
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 @dataclass(frozen=True)
-class EnumMember:
+class EnumMember(_MemberText):
     """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`)."""
 
     # The class name as written in the project, e.g. "Color".
@@ -256,16 +271,21 @@ class EnumMember:
     # What str() and f-strings give (None: the class defines its own `__str__`).
     str_form: str | None = None
 
-    def __str__(self) -> str:
-        if self.str_form is None:
-            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
-        return self.str_form
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
+class _BuiltinMember(_MemberText):
+    """A member of a str- or int-based Enum: an instance of the builtin type, with its owner's names."""
+
+    name: str
+
+    @classmethod
+    def make(cls, value: Any, owner: str, name: str, str_form: str | None) -> Any:
+        """The member `owner.name` whose value is `value`."""
+        member = cls(value)
+        member.cls, member.name, member.str_form = owner, name, str_form
+        return member
 
 
-class EnumStr(str):
+class EnumStr(_BuiltinMember, str):
     """A member of a str-based Enum (StrEnum, `class A(str, Enum)`): it is the str of its value.
 
     Python (>= 3.11) formats a StrEnum member as its value, and a `(str, Enum)` member as
@@ -273,55 +293,17 @@ class EnumStr(str):
     `__str__`, which pipec does not run).
     """
 
-    cls: str
-    name: str
-    str_form: str | None
-
-    @classmethod
-    def make(cls, value: str, owner: str, name: str, str_form: str | None) -> EnumStr:
-        """The member `owner.name` whose value is `value`."""
-        member = cls(value)
-        member.cls, member.name, member.str_form = owner, name, str_form
-        return member
-
     @property
     def value(self) -> str:
         return str.__str__(self)
 
-    def __str__(self) -> str:
-        if self.str_form is None:
-            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
-        return self.str_form
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-
-class EnumInt(int):
+class EnumInt(_BuiltinMember, int):
     """A member of an int-based Enum (IntEnum, `class A(int, Enum)`); see :class:`EnumStr`."""
-
-    cls: str
-    name: str
-    str_form: str | None
-
-    @classmethod
-    def make(cls, value: int, owner: str, name: str, str_form: str | None) -> EnumInt:
-        """The member `owner.name` whose value is `value`."""
-        member = cls(value)
-        member.cls, member.name, member.str_form = owner, name, str_form
-        return member
 
     @property
     def value(self) -> int:
         return int(self)
-
-    def __str__(self) -> str:
-        if self.str_form is None:
-            raise ValueError(f"`{self.cls}` defines its own `__str__`, which pipec does not run")
-        return self.str_form
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
 
 
 ENUM_MEMBERS = (EnumMember, EnumStr, EnumInt)
