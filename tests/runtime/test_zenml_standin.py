@@ -253,3 +253,23 @@ def test_the_zenml_project_example_runs_with_plain_python(tmp_path: Path) -> Non
     assert list(run.steps) == ["load_rows", "split_rows", "train_threshold", "evaluate", "notify"]
     assert len(run.steps["load_rows"].outputs["raw_rows"].load()) == 300
     assert run.steps["notify"].outputs["output"].load().startswith("#ml-runs: accuracy ")  # extra: from config
+
+
+def test_the_old_api_cli_example_runs_with_plain_python(tmp_path: Path) -> None:
+    # The original API behind `@click.command()`: the instance is made inside the command with a
+    # local constant, `.run(enable_cache=False)` compiles the script and runs it.
+    import shutil
+
+    pytest.importorskip("click")
+    root = tmp_path / "old_api_cli"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "old_api_cli", root)
+    done = _python(root, "run.py", "--verbose")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("running the deployment pipeline on 100 generated rows")
+    run_id = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("run "))
+    run = Client(root=root).get_pipeline_run(run_id)
+    assert run.status == "completed" and list(run.steps) == ["load", "train", "decide", "report"]
+    assert len(run.steps["load"].outputs["features"].load()) == 100
+    assert run.steps["train"].outputs["output"].load() == (0.5, 1)  # Tuple[...] is one output
+    assert run.steps["decide"].outputs["output"].load() is True
+    assert run.steps["report"].outputs == {}  # no return annotation: no output
