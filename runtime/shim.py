@@ -19,6 +19,8 @@ Flags (stable; see runtime/README.md)::
     --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
     --param-text NAME=TEXT     bind argument NAME to the string TEXT as is (repeatable; for engines whose
                                placeholders expand a string parameter without JSON quoting)
+    --param-part NAME=CHUNK    one piece of NAME's JSON value; the pieces, in order, make the value (for
+                               engines that limit the length of one argument, e.g. SageMaker's 256)
     --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
     --output-ref NAME=PATH     after committing output NAME, write a pointer to it at the local PATH
                                (repeatable; NAME must be a declared --output)
@@ -123,6 +125,17 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _joined_parts(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """--param values assembled from their --param-part pieces, in the order given."""
+    joined: dict[str, str] = {}
+    for name, chunk in parts:
+        joined[name] = joined.get(name, "") + chunk
+    try:
+        return [_param(f"{name}={value}") for name, value in joined.items()]
+    except argparse.ArgumentTypeError as exc:
+        build_parser().error(str(exc).replace("--param ", "--param-part ", 1))
+
+
 def _param_text(text: str) -> tuple[str, str]:
     name, value = _pair("--param-text", "=")(text)
     return name, json.dumps(value, ensure_ascii=False)
@@ -140,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-ref", dest="input_refs", action="append", type=_pair("--input-ref", "="), default=[])
     p.add_argument("--param", dest="params", action="append", type=_param, default=[])
     p.add_argument("--param-text", dest="params", action="append", type=_param_text)
+    p.add_argument("--param-part", dest="param_parts", action="append", type=_pair("--param-part", "="),
+                   default=[])
     p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
     p.add_argument("--output-ref", dest="output_refs", action="append", type=_pair("--output-ref", "="),
                    default=[])
@@ -152,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
+    ns.params += _joined_parts(ns.param_parts)
     names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

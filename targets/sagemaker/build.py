@@ -89,7 +89,7 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
                      parameter_placeholders={n: token(parameter_path(n)) for n in names},
                      placeholder_encoding="text")
     split = argv.index(RUN_STEP, 3) + 1  # argv is `PYTHON -m pipec.runtime run-step ...`
-    items = [to_expression(item) for item in argv]
+    items = [to_expression(item) for item in _split_long_params(argv)]
     entrypoint, arguments = items[:split], items[split:]
     for item in items:
         text = literal_text(item)
@@ -103,6 +103,26 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
         diagnostics.error("PC350", f"step `{step.id}` needs {len(arguments)} container arguments; SageMaker "
                           f"allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
     return entrypoint, arguments
+
+
+def _split_long_params(argv: list[str]) -> list[str]:
+    """`--param NAME=JSON` longer than one SageMaker argument may be, as `--param-part` pieces that fit
+    (the shim joins them). JSON text has no line breaks, so the pieces need nothing else; a value
+    holding a pipeline parameter's token is left whole (it is reported if too long)."""
+    out: list[str] = []
+    position = 0
+    while position < len(argv):
+        flag, item = argv[position], argv[position + 1] if position + 1 < len(argv) else ""
+        name, _, value = item.partition("=")
+        room = MAX_ARGUMENT - len(name) - 1
+        if flag == "--param" and len(item) > MAX_ARGUMENT and "\x00" not in item and room >= 16:
+            for start in range(0, len(value), room):
+                out += ["--param-part", f"{name}={value[start:start + room]}"]
+            position += 2
+            continue
+        out.append(flag)
+        position += 1
+    return out
 
 
 def build_environment(step: StepInvocation, settings: StepSettings, kind: str,

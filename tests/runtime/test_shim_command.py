@@ -114,3 +114,15 @@ def test_malformed_command_lines_exit_2(bad: list[str], capsys: pytest.CaptureFi
         parse_args(base + bad)
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_param_parts_join_in_order_and_bad_json_is_a_usage_error(capsys) -> None:
+    base = ["--source-root", ".", "--module", "m", "--function", "f", "--pipeline", "p", "--step-id", "s",
+            "--run-id", "r", "--artifact-store", "/tmp/a"]
+    spec = parse_args(base + ["--param-part", 'cfg={"a": [1,', "--param", "n=3", "--param-part", "cfg= 2]}"])
+    assert dict(spec.params) == {"n": "3", "cfg": '{"a": [1, 2]}'}
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(base + ["--param-part", 'cfg={"a": ', "--param-part", "cfg=oops"])
+    assert exit_info.value.code == 2 and "--param-part cfg: value is not JSON" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(base + ["--param-part", "n=1", "--param", "n=1"])  # bound twice
