@@ -341,6 +341,22 @@ def test_no_steps_is_not_repeated_after_the_error_that_lost_them(tmp_path):
     assert found(load(tmp_path / "p.py")) == [("PC102", "error")]
 
 
+def test_a_folder_named_like_an_installed_package_is_not_a_missed_project_import(tmp_path):
+    # A clone of pipec beside the project (a CI checkout named `pipec`) must not make
+    # `from pipec import step` look like a project import that missed the source root.
+    write(tmp_path, {"pipec/README.md": "a checkout", "json/README.md": "",
+                     "proj/pipec.toml": "", "proj/run.py": """
+        import json
+        from pipec import step
+
+        @step
+        def only_a_step() -> int:
+            return 1
+    """})
+    [diag] = list(load(tmp_path / "proj" / "run.py").diagnostics)
+    assert diag.code == "PC003" and diag.help == "decorate a function with @pipeline (from pipec or zenml)"
+
+
 # ---------------------------------------------------------------------- b:lazy-import
 
 

@@ -18,7 +18,9 @@ reports a diagnostic: an import that does not resolve is simply not a candidate.
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,12 +74,22 @@ def unresolved_project_imports(index: ModuleIndex, src: SourceFile, entry: Path)
         else:
             continue
         for top in tops:
-            if top in out or index.is_project_package(top):
+            if top in out or index.is_project_package(top) or _installed(top):
                 continue
             holder = next((folder for folder in folders if roots.provides(folder, top)), None)
             if holder is not None:
                 out[top] = (top, node.lineno, holder)
     return sorted(out.values(), key=lambda item: item[1])
+
+
+def _installed(top: str) -> bool:
+    """Whether `top` is the standard library's, pipec's or ZenML's, or installed in this environment (a
+    folder of that name above the entry, such as a clone of pipec itself, is then not the project's)."""
+    if top in sys.stdlib_module_names or top in ("pipec", "zenml"):
+        return True
+    here = os.getcwd()
+    search = [entry for entry in sys.path if entry and os.path.abspath(entry) != here]
+    return importlib.machinery.PathFinder.find_spec(top, search) is not None
 
 
 def root_help(missing: list[tuple[str, int, Path]], src: SourceFile) -> str:
