@@ -55,10 +55,10 @@ class PipelineFunction:
         or a call made while a step's module is imported: that starts no run). A script
         that does not compile exits with status 2, a failed run with status 1.
         """
-        return self._run_script(args, kwargs, sys._getframe(1))
+        return self._run_script(args, kwargs, _place(sys._getframe(1)))
 
-    def _run_script(self, args: tuple, kwargs: dict[str, Any], caller: Any) -> Any:
-        """Run this pipeline as called with `args`/`kwargs` from the frame `caller` (see __call__)."""
+    def _run_script(self, args: tuple, kwargs: dict[str, Any], caller: tuple[str, int]) -> Any:
+        """Run this pipeline as called with `args`/`kwargs` at `caller` (file, line); see __call__."""
         context = sys.modules.get("pipec.runtime.context")
         if context is not None and context.inside_step():
             # The shim imports the user's module to run one step; a module-level call must not
@@ -67,7 +67,7 @@ class PipelineFunction:
             return None
         from pipec.runtime.script_run import run_from_script
 
-        return run_from_script(self, args, kwargs, caller=(caller.f_code.co_filename, caller.f_lineno))
+        return run_from_script(self, args, kwargs, caller=caller)
 
     def with_options(self, **options: Any) -> PipelineFunction:
         """A copy with more options (read statically by the compiler; a call honours some itself)."""
@@ -78,6 +78,11 @@ class PipelineFunction:
         self.options.update(options)
         self.call_options.update(options)
         return self
+
+
+def _place(frame: Any) -> tuple[str, int]:
+    """(file, line) of a calling frame."""
+    return frame.f_code.co_filename, frame.f_lineno
 
 
 def step(func: Callable[..., Any] | None = None, **options: Any) -> Any:

@@ -39,7 +39,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from pipec.decorators import PipelineFunction, StepFunction
+from pipec.decorators import PipelineFunction, StepFunction, _place
 
 from . import context as _context
 
@@ -225,7 +225,7 @@ class CompatPipeline(PipelineFunction):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _importing():
             return _Inert(self)
-        return self._run_script(args, kwargs, sys._getframe(1))
+        return self._run_script(args, kwargs, _place(sys._getframe(1)))
 
 
 class OldAPIPipeline(CompatPipeline):
@@ -242,11 +242,11 @@ class OldAPIPipeline(CompatPipeline):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _importing():
             return _Inert(self)
-        caller = sys._getframe(1)
+        caller = _place(sys._getframe(1))
         if not self._binds_step_slots(args, kwargs):
             current = CompatPipeline(self.entrypoint, self.options, self.call_options)
             return current._run_script(args, kwargs, caller)
-        return OldAPIPipelineInstance(self, (caller.f_code.co_filename, caller.f_lineno))
+        return OldAPIPipelineInstance(self, caller)
 
     def _binds_step_slots(self, args: tuple, kwargs: dict[str, Any]) -> bool:
         """Whether a call is an original-API instantiation: step instances as arguments, or no
@@ -285,13 +285,8 @@ class OldAPIPipelineInstance:
     def run(self, **options: Any) -> Any:
         """Compile the running script and run this instance: `run_name`, `enable_cache` and
         `config_path` apply as with_options() does; returns the run as `pipec.Client` reads it."""
-        from pipec.runtime.script_run import run_from_script
-
-        if _context.inside_step():
-            print(f"pipec: pipeline `{self.pipeline.name}` run inside a step: no run started", file=sys.stderr)
-            return None
         pipeline = self.pipeline.with_options(**options) if options else self.pipeline
-        return run_from_script(pipeline, (), {}, caller=self.made_at)
+        return pipeline._run_script((), {}, self.made_at)
 
 
 def step(func: Callable[..., Any] | None = None, **options: Any) -> Any:
