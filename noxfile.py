@@ -46,7 +46,7 @@ def bench(session: nox.Session) -> None:
     _install(session)
     # Cached bytecode, as an installed package has: PYTHONDONTWRITEBYTECODE=1 would otherwise
     # make every timed start recompile pipec's own modules.
-    session.run("python", "-m", "compileall", "-q", "compiler", "targets", "dsl", "runtime")
+    session.run("python", "-m", "compileall", "-q", "src")
     session.run("python", "bench/compile.py", *session.posargs)
     # Committed artifacts: `--check` on a compile-cache hit, and a 2 GB data file in the project.
     session.run("python", "bench/check.py", *session.posargs)

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if not SIDE_PYTHON.is_file():
         raise SystemExit(f"{SIDE_PYTHON} is missing: run .ci/after-install.d/kfp.sh")
     sizes = sorted({int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s.strip()})
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "compiler", "targets", "dsl", "runtime"],
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "src"],
                    cwd=REPO, check=True)
     bench_compile = _bench_compile()
     rows = []

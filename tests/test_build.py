@@ -17,11 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pipec.compiler import api
-from pipec.compiler.build_context import ALWAYS_EXCLUDED, context_digest, matcher_for
-from pipec.compiler.build_plan import plan_build
-from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.dockerfile import (
+from pipec.build.context import ALWAYS_EXCLUDED, context_digest, matcher_for
+from pipec.build.dockerfile import (
     ARTIFACT_FOLDER,
     DEFAULT_PIPEC_REQUIREMENT,
     SOURCE_ROOT,
@@ -29,7 +26,10 @@ from pipec.compiler.dockerfile import (
     problems,
     render,
 )
-from pipec.compiler.image import BuildContexts, image_tag, plan_images, step_images
+from pipec.build.image import BuildContexts, image_tag, plan_images, step_images
+from pipec.build.plan import plan_build
+from pipec.compiler import api
+from pipec.ir.diagnostics import Diagnostics
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

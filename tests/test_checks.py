@@ -1,4 +1,4 @@
-"""Tests for the IR checks (pipec.compiler.checks), on pipelines built by hand."""
+"""Tests for the IR checks (pipec.checks), on pipelines built by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from pipec.compiler.checks import CHECKS, register, run_checks
-from pipec.compiler.diagnostics import CODES, Diagnostic, Diagnostics
-from pipec.compiler.ir import (
+from pipec.checks import CHECKS, register, run_checks
+from pipec.ir import (
     NO_SPAN,
     InputBinding,
     LiteralValue,
@@ -23,6 +22,7 @@ from pipec.compiler.ir import (
     Span,
     StepInvocation,
 )
+from pipec.ir.diagnostics import CODES, Diagnostic, Diagnostics
 
 # --------------------------------------------------------------------------- factories
 
@@ -259,9 +259,9 @@ def test_long_chain_and_long_cycle_do_not_hit_recursion_limit():
 def test_checks_do_not_import_networkx():
     code = (
         "import sys\n"
-        "from pipec.compiler.checks import run_checks\n"
-        "from pipec.compiler.diagnostics import Diagnostics\n"
-        "from pipec.compiler.ir import Pipeline, Program, StepInvocation\n"
+        "from pipec.checks import run_checks\n"
+        "from pipec.ir.diagnostics import Diagnostics\n"
+        "from pipec.ir import Pipeline, Program, StepInvocation\n"
         "a = StepInvocation('a', 'a', 'm', (), (), (), after=('b',))\n"
         "b = StepInvocation('b', 'b', 'm', (), (), (), after=('a',))\n"
         "d = Diagnostics()\n"

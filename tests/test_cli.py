@@ -19,11 +19,12 @@ import pytest
 from test_ir_json import frontend_available, sample_program
 
 from pipec import targets
-from pipec.compiler import api, deps, ir_json
-from pipec.compiler.cli import main
-from pipec.compiler.commands.compile import regenerate_command
-from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.ir import Pipeline, Program, Span
+from pipec.cli.compile import regenerate_command
+from pipec.cli.main import main
+from pipec.compiler import api, deps
+from pipec.ir import Pipeline, Program, Span
+from pipec.ir import codec as ir_json
+from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import OptionSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,7 +87,7 @@ def run(capsys, *argv):
 
 def test_help_does_not_import_heavy_libraries():
     probe = ("import sys, contextlib, io\n"
-             "from pipec.compiler.cli import main\n"
+             "from pipec.cli.main import main\n"
              "for argv in (['--help'], ['compile', '--help'], ['graph', '--help'], ['inspect', '--help']):\n"
              "    with contextlib.redirect_stdout(io.StringIO()):\n"
              "        assert main(argv) == 0, argv\n"
@@ -207,7 +208,7 @@ def test_unwritable_output_is_a_user_error(capsys, loader, workdir):
 def test_compile_output_is_identical_across_hash_seeds(workdir):
     script = ("import sys\n"
               "from test_cli import FakeLoader, two_pipelines\n"
-              "from pipec.compiler import api; from pipec.compiler.cli import main\n"
+              "from pipec.compiler import api; from pipec.cli.main import main\n"
               "api.load = FakeLoader(two_pipelines())\n"
               "raise SystemExit(main(['compile', 'pipe.py', '--target', 'ir', '--out', sys.argv[1]]))\n")
     for seed, out in (("0", "a"), ("12345", "b")):
@@ -472,7 +473,7 @@ def test_color_modes(capsys, workdir, monkeypatch):
 def test_color_auto_respects_no_color(monkeypatch):
     from argparse import Namespace
 
-    from pipec.compiler.commands._common import use_color
+    from pipec.cli.args import use_color
 
     class Tty:
         def isatty(self):

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipec import targets
-from pipec.compiler import manifest
-from pipec.compiler.build_context import (
+from pipec.build.context import (
     ALWAYS_EXCLUDED,
     generated_dockerignore,
     literal_pattern,
@@ -24,6 +23,7 @@ from pipec.compiler.build_context import (
     scan_context,
     walk_context,
 )
+from pipec.compiler import manifest
 
 IMAGE = re.compile(r"pipec\.local/[a-z0-9._-]+:[0-9a-f]{16}")
 
@@ -227,7 +227,7 @@ def test_literal_patterns_match_exactly_that_path() -> None:
 
 def _scan(root: Path):
     """One command's scan: load the root's digest cache, hash, save."""
-    from pipec.compiler.digest_cache import DigestCache
+    from pipec.build.digest_cache import DigestCache
 
     cache = DigestCache(root)
     found = scan_context(root, None, (), cache)
@@ -237,7 +237,8 @@ def _scan(root: Path):
 
 def test_the_stat_cache_reads_unchanged_files_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unchanged file is hashed once; an ignored one never; a changed one (even back-dated) again."""
-    from pipec.compiler import build_context, digest_cache
+    from pipec.build import context as build_context
+    from pipec.build import digest_cache
 
     monkeypatch.setattr(digest_cache, "RACY_NS", 0)  # files written a moment ago count as settled here
     for name in ("big.bin", "code.py", "ignored/data.bin"):
@@ -264,7 +265,7 @@ def test_the_stat_cache_reads_unchanged_files_once(tmp_path: Path, monkeypatch: 
 def test_the_stat_cache_rereads_files_changed_just_before_hashing(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A file written within the racy window could change again unseen in the same clock tick: not cached."""
-    from pipec.compiler import build_context
+    from pipec.build import context as build_context
 
     (tmp_path / "fresh.py").write_text("x = 1\n")
     opened: list[str] = []

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from pipec.cli.main import main
 from pipec.compiler import deps
-from pipec.compiler.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipec.compiler.api import load
-from pipec.compiler.ir import LiteralValue, OutputRef, ParameterRef, Pipeline
+from pipec.ir import LiteralValue, OutputRef, ParameterRef, Pipeline
 
 
 def write(root: Path, files: dict[str, str]) -> None:

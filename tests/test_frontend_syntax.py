@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from test_frontend import codes, compile_src, only, sources
 
-from pipec.compiler.ir import LiteralValue, OutputRef
+from pipec.ir import LiteralValue, OutputRef
 
 HEADER = """
     from typing import Tuple

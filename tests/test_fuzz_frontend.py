@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipec.compiler import cli as pipec_cli
+from pipec.cli import main as pipec_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TRACEBACK = "Traceback (most recent call last)"

@@ -8,7 +8,7 @@ import pytest
 from test_ir_json import sample_program
 
 from pipec.compiler import graph_render
-from pipec.compiler.ir import InputBinding, LiteralValue, OutputRef, Pipeline, Program, StepInvocation
+from pipec.ir import InputBinding, LiteralValue, OutputRef, Pipeline, Program, StepInvocation
 
 
 def test_mermaid_of_the_sample_program():

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipec.compiler import ir_json
-from pipec.compiler.ir import (
+from pipec.ir import (
     NO_SPAN,
     Docker,
     InputBinding,
@@ -30,6 +29,7 @@ from pipec.compiler.ir import (
     Span,
     StepInvocation,
 )
+from pipec.ir import codec as ir_json
 from pipec.targets.base import CompileContext
 
 
@@ -375,8 +375,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def frontend_available() -> bool:
     try:
-        from pipec.compiler.checks import run_checks  # noqa: F401
-        from pipec.compiler.frontend import build_program  # noqa: F401
+        from pipec.checks import run_checks  # noqa: F401
+        from pipec.frontend import build_program  # noqa: F401
     except ImportError:
         return False
     return True

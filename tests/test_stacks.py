@@ -20,12 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipec import targets
-from pipec.compiler import stacks
-from pipec.compiler.cli import main
-from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.stacks.apply import resolve_artifact_store, resolve_metadata_store
-from pipec.compiler.stacks.toml_spans import key_spans
+from pipec import stacks, targets
+from pipec.cli.main import main
+from pipec.ir.diagnostics import Diagnostics
+from pipec.stacks.apply import resolve_artifact_store, resolve_metadata_store
+from pipec.stacks.toml_spans import key_spans
 from pipec.targets.base import OptionSpec, Submission
 from pipec.targets.common import CONTAINER_OPTIONS
 

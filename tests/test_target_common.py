@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipec.compiler.ir import Docker, Pipeline, Settings, StepInvocation
+from pipec.ir import Docker, Pipeline, Settings, StepInvocation
 from pipec.targets.base import CompileContext
 from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_argv, step_image
 

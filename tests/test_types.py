@@ -1,4 +1,4 @@
-"""Tests for pipec.compiler.types: parsing type strings and the compatibility rule."""
+"""Tests for pipec.ir.types: parsing type strings and the compatibility rule."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipec.compiler.types import (
+from pipec.ir.types import (
     ANY,
     NamedType,
     UnionType,

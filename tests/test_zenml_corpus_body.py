@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from test_frontend import codes, compile_src, only, sources, write
 
-from pipec.compiler.ir import LiteralValue, OutputRef, ParameterRef
+from pipec.ir import LiteralValue, OutputRef, ParameterRef
 
 # ---------------------------------------------------------------------- A6: after=None
 

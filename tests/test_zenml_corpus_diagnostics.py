@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_frontend import codes, compile_src, only
 
-from pipec.compiler.ir import LiteralValue
+from pipec.ir import LiteralValue
 
 #: Class names of pipec's evaluator; no message may show one.
 INTERNAL = re.compile(r"\b(ExternalName|ClassRef|BoundMethod|FunctionRef|ModuleRef|Builtin|StepHandle|"

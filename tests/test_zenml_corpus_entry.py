@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from pipec.compiler.api import find_source_root, load
-from pipec.compiler.ir import LiteralValue, ParameterRef
+from pipec.ir import LiteralValue, ParameterRef
 
 
 def write(root: Path, files: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from test_frontend import codes, compile_src, only, sources
 
-from pipec.compiler.ir import LiteralValue
+from pipec.ir import LiteralValue
 
 # ---------------------------------------------------------------------- A5: the API by shape
 

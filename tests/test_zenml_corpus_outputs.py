@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from test_frontend import codes, compile_src, only, sources
 
-from pipec.compiler.ir import LiteralValue, OutputRef
+from pipec.ir import LiteralValue, OutputRef
 
 CONSTANTS = """
     from enum import Enum, IntEnum, StrEnum, auto

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from test_frontend import codes, compile_src, write
 
-from pipec.compiler.frontend import integration_steps
-from pipec.compiler.ir import OutputRef
+from pipec.frontend import integration_steps
+from pipec.ir import OutputRef
 
 REPO = Path(__file__).resolve().parent.parent
 SIDE_PYTHON = REPO / ".venvs" / "zenml" / "bin" / "python"
@@ -149,7 +149,7 @@ SIDE_SCRIPT = """
 import json, sys
 from pathlib import Path
 from pipec.compiler.api import load
-from pipec.compiler.ir_json import program_to_json
+from pipec.ir.codec import program_to_json
 result = load(Path(sys.argv[1]))
 print(json.dumps({
     "diagnostics": [[d.code, d.severity, d.message, d.help] for d in result.diagnostics],

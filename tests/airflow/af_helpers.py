@@ -165,7 +165,7 @@ def _shim_values(argv: list[str]) -> tuple[dict, str | None]:
 def check_hostile_call(task_id: str, argv: list[str], env: Mapping[str, str]) -> None:
     """`argv` and `env`, what a hostile_strings task hands the shim for run HOSTILE_RUN_ID with
     note=HOSTILE_NOTE, carry every literal of run.py and every environment value unchanged."""
-    from pipec.compiler.ir import LiteralValue
+    from pipec.ir import LiteralValue
     from pipec.targets.airflow import naming
 
     (pipeline,) = load_pipelines("hostile_strings")

@@ -11,7 +11,7 @@ import pytest
 from kfp_side import GOLDEN, REPO, load_spec
 
 from pipec.compiler.api import load
-from pipec.compiler.ir import LiteralValue, ParameterRef, Pipeline
+from pipec.ir import LiteralValue, ParameterRef, Pipeline
 from pipec.targets.kubeflow.names import step_names
 
 CASES = [GOLDEN / "hostile_strings" / "kubeflow" / "hostile_strings.yaml",

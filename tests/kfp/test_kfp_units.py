@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from pipec.compiler.ir import Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import Pipeline, PipelineParameter, StepInvocation
 from pipec.targets.kubeflow.build import duration
 from pipec.targets.kubeflow.dump import HEADER, dump_json, dump_yaml
 from pipec.targets.kubeflow.names import PIPELINE_NAME, k8s_name, pipeline_name, step_names

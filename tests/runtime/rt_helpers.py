@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipec.compiler.ir import Pipeline
+from pipec.ir import Pipeline
 
 
 def write_files(root: Path, files: Mapping[str, str]) -> Path:
@@ -27,7 +27,7 @@ def load_pipeline(root: Path, entry: str = "run.py", *, pipeline: str | None = N
                   params: Mapping[str, str] | None = None) -> Pipeline:
     """The single (or named) pipeline of `entry`, compiled statically; fails the test on errors."""
     from pipec.compiler import api
-    from pipec.compiler.diagnostics import render_all
+    from pipec.ir.diagnostics import render_all
 
     result = api.load(root / entry, root=root, params=params, pipeline=pipeline)
     assert not result.diagnostics.has_errors, render_all(result.diagnostics, result.root)

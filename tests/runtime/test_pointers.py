@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rt_helpers import make_project, run_shim
 
-from pipec.compiler.ir import InputBinding, Output, OutputRef, Pipeline, StepInvocation
+from pipec.ir import InputBinding, Output, OutputRef, Pipeline, StepInvocation
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import MARKER, ArtifactStore
 from pipec.runtime.command import shim_command

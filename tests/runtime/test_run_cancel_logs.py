@@ -211,7 +211,7 @@ def test_run_says_where_it_was_recorded_and_the_command_works_from_there(tmp_pat
 def test_recorded_lines_mask_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from pipec.runtime.commands.run import recorded_lines
+    from pipec.cli.run import recorded_lines
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PIPEC_METADATA_STORE", raising=False)

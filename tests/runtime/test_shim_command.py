@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipec.compiler.ir import (
+from pipec.ir import (
     InputBinding,
     LiteralValue,
     Output,

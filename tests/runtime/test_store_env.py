@@ -219,7 +219,7 @@ def _shim_stores(argv: list[str]) -> tuple[str, str | None]:
 def _compiled(target: str, **options: str) -> tuple[object, dict[str, str]]:
     from pipec import targets
     from pipec.compiler.api import load
-    from pipec.compiler.diagnostics import Diagnostics
+    from pipec.ir.diagnostics import Diagnostics
     from pipec.targets.base import CompileContext
 
     result = load(REPO / "examples/diamond/run.py")

@@ -29,13 +29,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipec.compiler import api
-from pipec.compiler.diagnostics import Diagnostics, render_all
 from pipec.compiler.driver import compile_targets, select_targets
-from pipec.compiler.ir import Pipeline, Schedule
+from pipec.ir import Pipeline, Schedule
+from pipec.ir.diagnostics import Diagnostics, render_all
 from pipec.runtime.command import shim_command
 from pipec.targets.common import DEFAULT_ARTIFACT_STORE, DEFAULT_SOURCE_ROOT
-from pipec.targets.github_expr import literal
-from pipec.targets.github_schedule import ScheduleError, github_cron
+from pipec.targets.github.expr import literal
+from pipec.targets.github.schedule import ScheduleError, github_cron
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(REPO.glob("golden/*/github*/*.yml"))

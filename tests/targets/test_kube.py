@@ -9,15 +9,8 @@ import pytest
 import yaml
 from schema_tools import plain_scalars, retyped_by_some_reader
 
-from pipec.compiler.diagnostics import Diagnostics
-from pipec.compiler.ir import (
-    InputBinding,
-    LiteralValue,
-    ParameterRef,
-    Pipeline,
-    PipelineParameter,
-    StepInvocation,
-)
+from pipec.ir import InputBinding, LiteralValue, ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import encode_json
 from pipec.targets.base import CompileContext
 from pipec.targets.kube import artifact_volume, dns_label, dump_documents, unique_labels

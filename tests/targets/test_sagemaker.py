@@ -32,9 +32,9 @@ from typing import Any
 import pytest
 
 from pipec.compiler import api
-from pipec.compiler.diagnostics import Diagnostics
 from pipec.compiler.driver import compile_targets
-from pipec.compiler.ir import LiteralValue, Pipeline, PipelineParameter, Resources
+from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources
+from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_argv, step_environment, step_retry

@@ -1,1 +1,0 @@
-"""CLI subcommand modules of the runtime: each exposes HELP, add_arguments(parser) and run(args) -> int."""

@@ -1,0 +1,152 @@
+"""ZenML-style YAML run configurations (`--config run.yaml`).
+
+Recognised keys (as in ZenML)::
+
+    parameters: {lr: 0.1}            # pipeline parameters
+    enable_cache: false
+    schedule: {cron_expression: "0 3 * * *"}
+    settings: {docker: {...}, resources: {...}, "orchestrator.kubeflow": {...}}
+    steps:
+      trainer:
+        parameters: {gamma: 0.01}    # step parameters (literal inputs / BaseParameters fields)
+        enable_cache: false
+        settings: {resources: {cpu_count: 4}}
+        retry: {max_retries: 2}
+
+Every error points at the offending key with its line and column. Keys ZenML ignores
+(unknown ones, sections of steps the pipeline does not invoke) are warnings (PC116).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipec.compiler import deps
+from pipec.ir import Span
+from pipec.ir.diagnostics import Diagnostics, did_you_mean
+
+TOP_KEYS = {"parameters", "enable_cache", "schedule", "settings", "steps", "extra", "retry",
+            # accepted for ZenML compatibility, no effect on compiled artifacts
+            "run_name", "model", "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs",
+            "enable_pipeline_logs", "build", "tags", "config_version", "substitutions", "cache_policy"}
+STEP_KEYS = {"parameters", "enable_cache", "settings", "retry", "step_operator", "extra", "experiment_tracker",
+             "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "name",
+             "outputs", "model", "substitutions", "cache_policy"}
+
+
+@dataclass
+class RunConfig:
+    """A parsed run configuration; spans point into the YAML file."""
+
+    # The file's path as spans show it.
+    path: str
+    # The whole document.
+    data: dict[str, Any]
+    # Key path -> span, for pointed errors.
+    spans: dict[tuple, Span] = field(default_factory=dict)
+
+    def span(self, *keys: Any) -> Span:
+        """Span of the entry at `keys` (falls back to its nearest ancestor)."""
+        for cut in range(len(keys), -1, -1):
+            span = self.spans.get(tuple(keys[:cut]))
+            if span is not None:
+                return span
+        return Span(self.path, 1, 1)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Pipeline parameters."""
+        value = self.data.get("parameters") or {}
+        return value if isinstance(value, dict) else {}
+
+    def unknown_step_keys(self, step_id: str) -> list[str]:
+        """Keys of `steps.<step_id>` that ZenML does not read (it ignores them)."""
+        return [key for key in self.step(step_id) if key not in STEP_KEYS]
+
+    def step(self, step_id: str) -> dict[str, Any]:
+        """The `steps.<id>` section."""
+        steps = self.data.get("steps") or {}
+        value = steps.get(step_id) if isinstance(steps, dict) else None
+        return value if isinstance(value, dict) else {}
+
+
+def _spans(node, path: str, prefix: tuple, out: dict[tuple, Span]) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            mark = key_node.start_mark
+            out[(*prefix, key)] = Span(path, mark.line + 1, mark.column + 1, mark.line + 1,
+                                       mark.column + 1 + len(str(key)))
+            _spans(value_node, path, (*prefix, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            mark = item.start_mark
+            out[(*prefix, index)] = Span(path, mark.line + 1, mark.column + 1)
+            _spans(item, path, (*prefix, index), out)
+
+
+def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | None:
+    """Read and validate a run configuration; report PC002/PC110 and return None when unusable."""
+    import yaml  # imported here: most compiles have no config, and yaml costs ~12 ms to import
+
+    try:
+        text = deps.read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.error("PC002", f"cannot read config `{shown}`: {getattr(exc, 'strerror', None) or exc}",
+                    Span(shown, 0, 0))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diags.error("PC110", f"invalid YAML: {problem}", Span(shown, line, col, line, col + 1))
+        return None
+    except (RecursionError, ValueError) as exc:
+        diags.error("PC110", f"invalid YAML: {type(exc).__name__}", Span(shown, 1, 1))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        diags.error("PC110", "a run configuration must be a mapping of keys such as `parameters` and `steps`",
+                    Span(shown, 1, 1))
+        return None
+    spans: dict[tuple, Span] = {}
+    if node is not None:
+        _spans(node, shown, (), spans)
+    config = RunConfig(shown, data, spans)
+    _validate(config, diags)  # keep going after key errors so parameters are still checked
+    return config
+
+
+def _validate(config: RunConfig, diags: Diagnostics) -> bool:
+    before = sum(d.is_error for d in diags)
+    for key, value in config.data.items():
+        if key not in TOP_KEYS:
+            # ZenML's run configuration ignores extra keys, and projects keep their own there.
+            diags.warning("PC116", f"unknown run configuration key `{key}` is ignored", config.span(key),
+                          help=did_you_mean(str(key), TOP_KEYS))
+        elif key in ("parameters", "settings", "steps", "extra", "retry") and value is not None \
+                and not isinstance(value, dict):
+            diags.error("PC110", f"`{key}` must be a mapping", config.span(key))
+        elif key == "enable_cache" and not isinstance(value, bool):
+            diags.error("PC110", "`enable_cache` must be true or false", config.span(key))
+    steps = config.data.get("steps")
+    if isinstance(steps, dict):
+        for step_id, section in steps.items():
+            if not isinstance(section, dict):
+                diags.error("PC110", f"`steps.{step_id}` must be a mapping", config.span("steps", step_id))
+                continue
+            for key, value in section.items():
+                # Unknown keys are warned about with the pipeline, which knows the step's parameters.
+                if key in ("parameters", "settings", "retry", "extra") and value is not None \
+                        and not isinstance(value, dict):
+                    diags.error("PC110", f"`steps.{step_id}.{key}` must be a mapping",
+                                config.span("steps", step_id, key))
+    return sum(d.is_error for d in diags) == before

@@ -1,0 +1,519 @@
+"""Turn decorator / `.with_options()` / run-config options into IR settings.
+
+Options arrive as ``(key, value, span)`` triples whose values were already evaluated
+statically. They are normalised into a *partial* settings dict::
+
+    {"resources": {"cpu": 2.0}, "docker": {...}, "retry": {...}, "enable_cache": False,
+     "step_operator": "sagemaker", "extra": {"orchestrator.kubeflow": {...}}}
+
+Partials merge field by field (pipeline < step definition < invocation < run config),
+and :func:`to_settings` freezes the result into :class:`pipec.ir.Settings`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pipec.ir.diagnostics import Diagnostics, did_you_mean
+
+from ..ir import Docker, Resources, Retry, Schedule, Settings, Span
+from .runtime_values import MODEL, STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
+from .values import ParamValue, SettingsObject, plain_value
+
+Partial = dict[str, Any]
+
+#: Options every step/pipeline decorator accepts, mapped to how they are handled.
+COMMON_KEYS = {
+    "name", "enable_cache", "settings", "retry", "resources", "docker", "extra", "options",
+    "step_operator", "experiment_tracker", "on_failure", "on_success", "model", "model_version",
+    "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "substitutions",
+    "tags", "output_materializers", "parameters", "environment", "secrets",
+}
+STEP_KEYS = COMMON_KEYS
+PIPELINE_KEYS = COMMON_KEYS | {
+    "schedule", "config_path", "run_name", "enable_pipeline_logs", "requirements", "required_integrations",
+    "dockerignore_file", "unlisted", "build", "step_configurations", "steps", "cache_policy",
+}
+
+#: Accepted but without effect on compiled artifacts: a warning says so.
+IGNORED_KEYS = {
+    "on_failure": "failure hooks run in ZenML's runtime; pipec does not call them",
+    "on_success": "success hooks run in ZenML's runtime; pipec does not call them",
+    "model": "the model control plane is ZenML-specific",
+    "model_version": "the model control plane is ZenML-specific",
+    "output_materializers": "pipec chooses materializers from the output types",
+    "experiment_tracker": "experiment trackers are not part of the compiled artifacts",
+    "enable_artifact_metadata": None, "enable_artifact_visualization": None, "enable_step_logs": None,
+    "enable_pipeline_logs": None, "substitutions": None, "tags": None, "run_name": None, "unlisted": None,
+    "build": None, "required_integrations": "list the packages in docker requirements instead",
+    "secrets": "secrets are configured on the stack, not in the pipeline",
+    "cache_policy": None,
+}
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]i?B?|[KMGTP]i|B)?\s*$", re.IGNORECASE)
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+
+RESOURCE_FIELDS = {"cpu": "cpu", "cpu_count": "cpu", "memory": "memory", "gpu": "gpu", "gpu_count": "gpu",
+                   "gpu_type": "gpu_type", "accelerator": "gpu_type"}
+DOCKER_FIELDS = {"image", "parent_image", "requirements", "requirements_file", "apt_packages", "environment",
+                 "dockerignore", "skip_build"}
+DOCKER_IGNORED = {"python_package_installer", "python_package_installer_args", "install_stack_requirements",
+                  "required_integrations", "replicate_local_python_environment", "build_context_root",
+                  "build_options", "build_config", "prevent_build_reuse", "target_repository", "dockerfile",
+                  "copy_files", "copy_global_config", "user", "source_files", "allow_download_from_code_repository",
+                  "allow_download_from_artifact_store", "allow_including_files_in_images", "parent_image_build_config",
+                  "local_project_install_command", "skip_build", "apt_packages_install_command"}
+RETRY_FIELDS = {"max_retries", "delay", "backoff"}
+SCHEDULE_FIELDS = {"cron": "cron", "cron_expression": "cron", "interval_seconds": "interval_seconds",
+                   "interval_second": "interval_seconds", "start_time": "start_time", "end_time": "end_time",
+                   "catchup": "catchup", "name": None, "run_once_start_time": None}
+
+
+class SettingsReader:
+    """Converts option values, reporting problems at the option's span."""
+
+    def __init__(self, diags: Diagnostics) -> None:
+        self.diags = diags
+
+    # ------------------------------------------------------------------ entry point
+
+    def read(self, options: Iterable[tuple[str, Any, Span]], scope: str) -> Partial:
+        """Normalise `options` of a step (`scope="step"`) or pipeline (`scope="pipeline"`)."""
+        partial: Partial = {}
+        allowed = STEP_KEYS if scope == "step" else PIPELINE_KEYS
+        for key, value, span in options:
+            if key == "dynamic" and scope == "pipeline":
+                if _param_value(value) not in (None, False):
+                    self.diags.error("PC105", "dynamic pipelines cannot be compiled statically: their steps are "
+                                     "chosen while the pipeline runs", span,
+                                     help="remove `dynamic=True` and call each step in the body; for fan-out, "
+                                          "loop over a literal list or a pipeline parameter with a default")
+                continue
+            if key not in allowed:
+                self.diags.error("PC107", f"unknown {scope} option `{key}`", span,
+                                 help=did_you_mean(key, allowed))
+                continue
+            self._read_one(partial, key, value, span, scope)
+        return partial
+
+    def _read_one(self, partial: Partial, key: str, value: Any, span: Span, scope: str) -> None:
+        value = _param_value(value)
+        if key in IGNORED_KEYS:
+            if value not in (None, False, [], {}, ()):
+                reason = IGNORED_KEYS[key]
+                self.diags.warning("PC116", f"`{key}` has no effect on compiled pipelines"
+                                   + (f": {reason}" if reason else "") + _unevaluated(value), span)
+            return
+        runtime = find_runtime(value)
+        if runtime is not None:
+            if key == "step_operator" and runtime.reason == STACK:
+                # ZenML's `step_operator=True` means the active stack's step operator: the same thing.
+                self.diags.warning("PC116", f"`step_operator` is read from the active ZenML stack "
+                                   f"(`{runtime.expr}`) at run time; pipec uses the step operator of the stack that "
+                                   "runs the pipeline, as `step_operator=True` does", span,
+                                   help="name the step operator as a literal to choose it at compile time",
+                                   notes=notes_for(runtime, span))
+                partial["step_operator"] = "default"
+            else:
+                self.diags.error("PC102", message(runtime), span, help=help_for(runtime, in_settings=True),
+                                 notes=notes_for(runtime, span))
+            return
+        if key == "name":
+            if not isinstance(value, str) or not value:
+                self.diags.error("PC107", "`name` must be a non-empty string", span)
+            else:
+                partial["name"] = value
+        elif key == "enable_cache":
+            if value is not None and not isinstance(value, bool):
+                self.diags.error("PC107", "`enable_cache` must be True or False", span)
+            elif value is not None:
+                partial["enable_cache"] = value
+        elif key == "step_operator":
+            if value is True:
+                partial["step_operator"] = "default"
+            elif isinstance(value, str):
+                partial["step_operator"] = value
+            elif value not in (None, False):
+                self.diags.error("PC107", "`step_operator` must be a step operator name", span)
+        elif key in ("resources", "docker", "retry"):
+            section = self._section(key, value, span)
+            if section is not None:
+                _merge_into(partial, key, section)
+        elif key == "schedule":
+            schedule = self.schedule(value, span)
+            if schedule is not None:
+                partial["schedule"] = schedule
+        elif key == "settings":
+            self._settings_dict(partial, value, span)
+        elif key in ("extra", "options"):
+            if not isinstance(value, dict):
+                self.diags.error("PC107", f"`{key}` must be a dict", span)
+            else:
+                extra = _jsonable(value, self.diags, span, key)
+                if extra is not None:
+                    bucket = partial.setdefault("extra", {})
+                    if key == "extra":
+                        bucket["extra"] = {**bucket.get("extra", {}), **extra}
+                    else:
+                        for target, opts in extra.items():
+                            bucket[f"target.{target}"] = opts
+        elif key == "environment":
+            self._merge_docker(partial, {"environment": value}, span)
+        elif key == "requirements":
+            self._merge_docker(partial, {"requirements": value}, span)
+        elif key == "dockerignore_file":
+            self._merge_docker(partial, {"dockerignore": value}, span)
+        elif key == "parameters":
+            if not isinstance(value, dict):
+                self.diags.error("PC107", "`parameters` must be a dict", span)
+            else:
+                partial["parameters"] = {**partial.get("parameters", {}), **value}
+        elif key == "config_path":
+            if isinstance(value, str):
+                partial["config_path"] = value
+        elif key in ("steps", "step_configurations"):
+            partial["steps"] = value
+
+    def _merge_docker(self, partial: Partial, fields: dict, span: Span) -> None:
+        section = self.docker(fields, span)
+        if section is not None:
+            _merge_into(partial, "docker", section)
+
+    def _settings_dict(self, partial: Partial, value: Any, span: Span) -> None:
+        if not isinstance(value, dict):
+            self.diags.error("PC108", "`settings` must be a dict such as {\"resources\": ResourceSettings(...)}", span)
+            return
+        for key, item in value.items():
+            if not isinstance(key, str):
+                self.diags.error("PC108", "settings keys must be strings", span)
+                continue
+            item = _param_value(item)
+            if key in ("resources", "docker", "retry"):
+                section = self._section(key, item, span)
+                if section is not None:
+                    _merge_into(partial, key, section)
+            else:
+                fields = dict(item.fields) if isinstance(item, SettingsObject) else item
+                if not isinstance(fields, dict):
+                    self.diags.error("PC108", f"settings `{key}` must be a settings object or a dict", span)
+                    continue
+                converted = _jsonable(fields, self.diags, span, f"settings `{key}`")
+                if converted is not None:
+                    bucket = partial.setdefault("extra", {})
+                    bucket[key] = {**bucket.get(key, {}), **converted}
+
+    # ------------------------------------------------------------------ sections
+
+    def _section(self, kind: str, value: Any, span: Span) -> dict | None:
+        if value is None:
+            return None
+        if isinstance(value, SettingsObject):
+            if value.kind != kind:
+                self.diags.error("PC108", f"expected {kind} settings, got `{value.qualname.rsplit('.', 1)[-1]}`", span)
+                return None
+            fields = dict(value.fields)
+        elif isinstance(value, dict):
+            fields = value
+        else:
+            self.diags.error("PC108", f"`{kind}` must be a settings object or a dict", span)
+            return None
+        return {"resources": self.resources, "docker": self.docker, "retry": self.retry}[kind](fields, span)
+
+    def resources(self, fields: dict, span: Span) -> dict | None:
+        """Normalise resource fields (pipec's and ZenML's names)."""
+        out: dict[str, Any] = {}
+        for name, raw in fields.items():
+            raw = _param_value(raw)
+            target = RESOURCE_FIELDS.get(name)
+            if target is None:
+                self.diags.warning("PC116", f"resource setting `{name}` is not supported and is ignored", span,
+                                   help=did_you_mean(name, RESOURCE_FIELDS))
+                continue
+            if raw is None:
+                continue
+            if target == "cpu":
+                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+                    self.diags.error("PC108", f"`{name}` must be a positive number of CPU cores", span)
+                    continue
+                out["cpu"] = float(raw)
+            elif target == "gpu":
+                if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                    self.diags.error("PC108", f"`{name}` must be a whole number of GPUs", span)
+                    continue
+                out["gpu"] = raw
+            elif target == "memory":
+                memory = normalize_memory(raw)
+                if memory is None:
+                    self.diags.error("PC108", f"invalid memory `{raw}`", span,
+                                     help='write a number with a unit, e.g. "512MiB", "4GB" or "16GiB"')
+                    continue
+                out["memory"] = memory
+            else:
+                if not isinstance(raw, str) or not raw:
+                    self.diags.error("PC108", f"`{name}` must be an accelerator name", span)
+                    continue
+                out["gpu_type"] = raw
+        return out
+
+    def docker(self, fields: dict, span: Span) -> dict | None:
+        """Normalise docker fields (pipec's and ZenML's names)."""
+        out: dict[str, Any] = {}
+        for name, raw in fields.items():
+            raw = _param_value(raw)
+            if name not in DOCKER_FIELDS:
+                if name not in DOCKER_IGNORED:
+                    self.diags.warning("PC116", f"docker setting `{name}` is not supported and is ignored", span,
+                                       help=did_you_mean(name, DOCKER_FIELDS))
+                continue
+            if raw is None:
+                continue
+            if name in ("image", "parent_image", "requirements_file", "dockerignore"):
+                if not isinstance(raw, str) or not raw:
+                    self.diags.error("PC108", f"docker `{name}` must be a non-empty string", span)
+                    continue
+                out[name] = raw
+            elif name == "skip_build":
+                if raw is True:
+                    out["skip_build"] = True
+            elif name == "requirements":
+                if isinstance(raw, str):
+                    out["requirements_file"] = raw
+                elif isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
+                    out["requirements"] = tuple(raw)
+                else:
+                    self.diags.error("PC108", "docker `requirements` must be a list of strings or a file path", span)
+            elif name == "apt_packages":
+                if isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
+                    out["apt_packages"] = tuple(raw)
+                else:
+                    self.diags.error("PC108", "docker `apt_packages` must be a list of strings", span)
+            elif name == "environment":
+                if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
+                    self.diags.error("PC108", "docker `environment` must be a dict of strings", span)
+                    continue
+                env: dict[str, str] = {}
+                for key, val in raw.items():
+                    val = _param_value(val)
+                    if isinstance(val, (str, int, float, bool)):
+                        env[key] = val if isinstance(val, str) else _scalar_text(val)
+                    else:
+                        self.diags.error("PC108", f"environment variable `{key}` must be a string", span)
+                out["environment"] = env
+        if out.pop("skip_build", False) and "parent_image" in out and "image" not in out:
+            out["image"] = out["parent_image"]
+        return out
+
+    def retry(self, fields: dict, span: Span) -> dict | None:
+        """Normalise retry fields."""
+        out: dict[str, Any] = {}
+        for name, raw in fields.items():
+            raw = _param_value(raw)
+            if name not in RETRY_FIELDS:
+                self.diags.error("PC108", f"unknown retry setting `{name}`", span, help=did_you_mean(name, RETRY_FIELDS))
+                continue
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+                self.diags.error("PC108", f"retry `{name}` must be a non-negative number", span)
+                continue
+            if name == "max_retries" and not isinstance(raw, int):
+                self.diags.error("PC108", "retry `max_retries` must be a whole number", span)
+                continue
+            out[name] = raw
+        return out
+
+    def schedule(self, value: Any, span: Span) -> Schedule | None:
+        """A Schedule from a settings object or dict; PC117 when it is not usable."""
+        value = _param_value(value)
+        if value is None:
+            return None
+        if isinstance(value, SettingsObject) and value.kind == "schedule":
+            fields = dict(value.fields)
+        elif isinstance(value, dict):
+            fields = value
+        else:
+            self.diags.error("PC117", "`schedule` must be a Schedule(...) or a dict", span)
+            return None
+        out: dict[str, Any] = {}
+        for name, raw in fields.items():
+            raw = _param_value(raw)
+            if name not in SCHEDULE_FIELDS:
+                self.diags.error("PC117", f"unknown schedule field `{name}`", span,
+                                 help=did_you_mean(name, SCHEDULE_FIELDS))
+                continue
+            target = SCHEDULE_FIELDS[name]
+            if target is None:
+                if raw is not None and name != "name":
+                    self.diags.warning("PC116", f"schedule `{name}` is not supported and is ignored", span)
+                continue
+            if raw is None:
+                continue
+            if target == "cron":
+                if not isinstance(raw, str) or not valid_cron(raw):
+                    self.diags.error("PC117", f"invalid cron expression `{raw}`", span,
+                                     help='use five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * *"')
+                    continue
+                out["cron"] = " ".join(raw.split())
+            elif target == "interval_seconds":
+                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+                    self.diags.error("PC117", "the schedule interval must be a positive number of seconds", span)
+                    continue
+                out["interval_seconds"] = float(raw)
+            elif target == "catchup":
+                if not isinstance(raw, bool):
+                    self.diags.error("PC117", "`catchup` must be True or False", span)
+                    continue
+                out["catchup"] = raw
+            else:
+                if not isinstance(raw, str):
+                    self.diags.error("PC117", f"`{name}` must be a datetime or an ISO-8601 string", span)
+                    continue
+                out[target] = raw
+        if "cron" not in out and "interval_seconds" not in out:
+            self.diags.error("PC117", "a schedule needs a cron expression or an interval", span)
+            return None
+        return Schedule(span=span, **out)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def normalize_memory(raw: Any) -> str | None:
+    """Canonical memory quantity ("4GiB", "512MB"), accepting "4Gi"/"4G"; None when invalid."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int) and raw > 0:
+        return f"{raw}B"
+    if not isinstance(raw, str):
+        return None
+    match = _MEMORY.match(raw)
+    if not match:
+        return None
+    number, unit = match.group(1), (match.group(2) or "B")
+    if float(number) <= 0:
+        return None
+    unit = unit.upper().replace("I", "i")
+    if unit.endswith("i"):
+        unit += "B"
+    elif not unit.endswith("B"):
+        unit += "B"
+    return f"{number}{unit}"
+
+
+def valid_cron(expr: str) -> bool:
+    """True for a five-field cron expression (or an @-macro such as @daily)."""
+    expr = expr.strip()
+    if expr in ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"):
+        return True
+    fields = expr.split()
+    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
+
+
+def _param_value(value: Any) -> Any:
+    """Settings need concrete values: a known pipeline parameter yields its value."""
+    if isinstance(value, ParamValue) and value.known:
+        return value.value
+    return plain_value(value)
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _unevaluated(value: Any) -> str:
+    """The clause telling why an ignored option's value was not (or could not be) evaluated."""
+    runtime = find_runtime(value)
+    if runtime is None or runtime.reason == MODEL:  # the reason already says it: ZenML's model control plane
+        return ""
+    if runtime.reason == STACK:
+        return f"; its value `{runtime.expr}` depends on the active ZenML stack at run time"
+    if runtime.reason == UNEVALUATED:
+        return f"; its value is not evaluated ({runtime.expr})"
+    return f"; its value `{runtime.expr}` is only known at run time"
+
+
+#: RunTimeValue reason of an ignored option whose value failed to evaluate; `expr` holds the error.
+UNEVALUATED = "unevaluated"
+
+
+def _jsonable(value: Any, diags: Diagnostics, span: Span, what: str) -> Any:
+    """`value` as JSON-compatible data (tuples become lists); PC111 and None otherwise."""
+    runtime = find_runtime(value)
+    if runtime is not None:
+        diags.error("PC102", message(runtime), span, help=help_for(runtime, in_settings=True),
+                    notes=notes_for(runtime, span))
+        return None
+    try:
+        return to_json_value(value)
+    except TypeError as exc:
+        diags.error("PC111", f"{what} holds a value that is not JSON-serialisable: {exc}", span)
+        return None
+
+
+def to_json_value(value: Any) -> Any:
+    """Convert a statically known value to JSON-compatible data, or raise TypeError."""
+    value = _param_value(value)
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TypeError("NaN and infinity have no JSON form")
+        return value
+    if isinstance(value, (list, tuple, range)):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, val in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"dict key {key!r} is not a string")
+            out[plain_value(key)] = to_json_value(val)
+        return out
+    if isinstance(value, SettingsObject):
+        return {k: to_json_value(v) for k, v in value.fields}
+    if isinstance(value, RunTimeValue):
+        raise TypeError(message(value))
+    raise TypeError(f"{describe(value)} is not data")
+
+
+def _merge_into(partial: Partial, key: str, section: dict) -> None:
+    partial[key] = {**partial.get(key, {}), **section}
+
+
+def merge(*partials: Partial) -> Partial:
+    """Merge partial settings; later ones win field by field."""
+    out: Partial = {}
+    for part in partials:
+        for key, value in part.items():
+            if key in ("resources", "docker", "retry", "extra", "parameters") and isinstance(value, dict):
+                base = dict(out.get(key, {}))
+                if key == "extra":
+                    for sub, val in value.items():
+                        if isinstance(val, dict) and isinstance(base.get(sub), dict):
+                            base[sub] = {**base[sub], **val}
+                        else:
+                            base[sub] = val
+                else:
+                    base.update(value)
+                out[key] = base
+            else:
+                out[key] = value
+    return out
+
+
+def to_settings(partial: Partial) -> Settings:
+    """Freeze a partial into IR Settings."""
+    resources = Resources(**partial["resources"]) if partial.get("resources") else None
+    docker = None
+    if partial.get("docker"):
+        fields = dict(partial["docker"])
+        if "environment" in fields:
+            fields["environment"] = tuple(sorted(fields["environment"].items()))
+        docker = Docker(**fields)
+    retry = Retry(**partial["retry"]) if partial.get("retry") else None
+    extra = tuple(sorted((partial.get("extra") or {}).items()))
+    return Settings(resources=resources, docker=docker, retry=retry, enable_cache=partial.get("enable_cache"),
+                    step_operator=partial.get("step_operator"), extra=extra)

@@ -1,0 +1,391 @@
+"""The typed intermediate representation every target consumes.
+
+The IR is plain, frozen data. It knows nothing of syntax trees: a source position is a
+:class:`Span` of (path, line, column), and every literal is a JSON-compatible value
+(``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``dict`` with ``str`` keys).
+
+Targets read a :class:`Pipeline` and must not mutate it. Paths inside spans are
+relative to the source root (POSIX separators), so nothing machine-specific leaks
+into an artifact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # networkx is imported lazily: it costs ~0.1 s at start-up.
+    import networkx
+
+#: A JSON-compatible literal value.
+JSONValue = Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a node came from in the user's source."""
+
+    # Path of the file, relative to the source root, with "/" separators.
+    path: str
+    # 1-based line of the first character.
+    line: int
+    # 1-based column of the first character.
+    column: int
+    # 1-based line of the last character (inclusive); equals `line` for one-line spans.
+    end_line: int = 0
+    # 1-based column just past the last character; 0 when unknown.
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+#: The span used for nodes synthesised without a source (e.g. loaded from JSON without one).
+NO_SPAN = Span("<unknown>", 0, 0)
+
+
+# --------------------------------------------------------------------------- bindings
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    """An input bound to an output of an upstream step invocation."""
+
+    # Id of the producing step invocation.
+    step: str
+    # Name of the producing output (ZenML naming: `output`, `output_0..n`, or an Annotated name).
+    output: str
+
+
+@dataclass(frozen=True)
+class LiteralValue:
+    """An input bound to a value known at compile time."""
+
+    # The JSON-compatible value.
+    value: JSONValue
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """An input bound directly to a pipeline parameter (overridable at run time)."""
+
+    # Name of the pipeline parameter.
+    name: str
+
+
+Source = OutputRef | LiteralValue | ParameterRef
+
+
+@dataclass(frozen=True)
+class InputBinding:
+    """One argument of a step invocation and where its value comes from."""
+
+    # Name of the step function's parameter this binds (may be unknown to the signature;
+    # the `unknown-keyword` check reports that).
+    name: str
+    # Where the value comes from.
+    source: Source
+    # Where the argument was written.
+    span: Span = NO_SPAN
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a step function's signature."""
+
+    # Parameter name.
+    name: str
+    # Normalised type annotation (see `pipec.ir.types`), "Any" when absent.
+    type: str = "Any"
+    # True when the parameter has no default, so every invocation must bind it.
+    required: bool = True
+    # The default value when it is a JSON-compatible literal, else None.
+    default: JSONValue = None
+    # "artifact" for ordinary inputs, "parameters" for an old-API BaseParameters config class.
+    kind: str = "artifact"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One typed output of a step."""
+
+    # Output name.
+    name: str
+    # Normalised type annotation, "Any" when unknown.
+    type: str = "Any"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Compute resources of a step (after ZenML's ResourceSettings)."""
+
+    # CPU cores (fractions allowed).
+    cpu: float | None = None
+    # Memory as a quantity string with a unit, e.g. "512MiB", "4GB".
+    memory: str | None = None
+    # Number of GPUs.
+    gpu: int | None = None
+    # Accelerator type name, e.g. "nvidia-tesla-t4".
+    gpu_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Docker:
+    """How the step's container image is built (after ZenML's DockerSettings)."""
+
+    # Prebuilt image to run as is; when set, nothing is built.
+    image: str | None = None
+    # Base image to build on.
+    parent_image: str | None = None
+    # pip requirement specifiers.
+    requirements: tuple[str, ...] = ()
+    # A requirements file, relative to the source root.
+    requirements_file: str | None = None
+    # Debian packages to install.
+    apt_packages: tuple[str, ...] = ()
+    # Environment variables set in the image, sorted by name.
+    environment: tuple[tuple[str, str], ...] = ()
+    # A dockerignore file, relative to the source root.
+    dockerignore: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Retry policy of a step (after ZenML's StepRetryConfig)."""
+
+    # Retries after the first attempt.
+    max_retries: int = 0
+    # Seconds to wait before the first retry.
+    delay: float = 0
+    # Multiplier applied to the delay after each retry (1 = constant).
+    backoff: float = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Execution settings; on a step they are already merged with the pipeline's."""
+
+    # Compute resources, None when unset.
+    resources: Resources | None = None
+    # Image settings, None when unset.
+    docker: Docker | None = None
+    # Retry policy, None when unset.
+    retry: Retry | None = None
+    # False disables caching; None leaves the orchestrator's default.
+    enable_cache: bool | None = None
+    # Name of a step operator from the stack, e.g. "sagemaker".
+    step_operator: str | None = None
+    # Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
+    # sorted by key; values are JSON-compatible.
+    extra: tuple[tuple[str, JSONValue], ...] = ()
+
+    def extra_dict(self) -> dict[str, JSONValue]:
+        """The target-specific options as a dict."""
+        return dict(self.extra)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When an orchestrator should run the pipeline (after ZenML's Schedule)."""
+
+    # Five-field cron expression.
+    cron: str | None = None
+    # Fixed interval in seconds, used when there is no cron expression.
+    interval_seconds: float | None = None
+    # ISO-8601 start, naive or with offset.
+    start_time: str | None = None
+    # ISO-8601 end.
+    end_time: str | None = None
+    # Whether missed intervals are run.
+    catchup: bool = False
+    # Where the schedule was given.
+    span: Span = NO_SPAN
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+@dataclass(frozen=True)
+class PipelineParameter:
+    """A parameter of the pipeline function."""
+
+    # Parameter name.
+    name: str
+    # Normalised type annotation, "Any" when absent.
+    type: str = "Any"
+    # True when the parameter has a default in the source.
+    has_default: bool = False
+    # The default from the source (JSON-compatible), None when absent.
+    default: JSONValue = None
+    # The value this compile used (default, --param or --config); None with `known` False
+    # means it is only known at run time.
+    value: JSONValue = None
+    # Whether `value` is known at compile time.
+    known: bool = False
+    # Where the parameter is declared.
+    span: Span = NO_SPAN
+
+
+@dataclass(frozen=True)
+class StepInvocation:
+    """One call of a step inside a pipeline: a node of the DAG."""
+
+    # Unique id within the pipeline (ZenML rules: the step name, then name_2, name_3, ...).
+    id: str
+    # Name of the step function.
+    function: str
+    # Dotted module of the step function, relative to the source root.
+    module: str
+    # The step function's signature.
+    signature: tuple[Param, ...]
+    # Bound arguments, in the order they were written.
+    inputs: tuple[InputBinding, ...]
+    # Typed outputs.
+    outputs: tuple[Output, ...]
+    # Ids of invocations that must finish first without passing data (`after=`).
+    after: tuple[str, ...] = ()
+    # Effective settings (pipeline defaults merged with step and invocation settings).
+    settings: Settings = field(default_factory=Settings)
+    # Where the step function is defined.
+    definition_span: Span = NO_SPAN
+    # Where the invocation is written.
+    span: Span = NO_SPAN
+
+    def input(self, name: str) -> InputBinding | None:
+        """The binding of input `name`, or None."""
+        for binding in self.inputs:
+            if binding.name == name:
+                return binding
+        return None
+
+    def output_type(self, name: str) -> str | None:
+        """The type of output `name`, or None when the step has no such output."""
+        for out in self.outputs:
+            if out.name == name:
+                return out.type
+        return None
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """Ids this invocation depends on (data edges first, then `after`), without repeats."""
+        seen: dict[str, None] = {}
+        for binding in self.inputs:
+            if isinstance(binding.source, OutputRef):
+                seen.setdefault(binding.source.step, None)
+        for dep in self.after:
+            seen.setdefault(dep, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One compiled pipeline."""
+
+    # Pipeline name (the `name=` argument, else the function name).
+    name: str
+    # Name of the pipeline function.
+    function: str
+    # Dotted module that defines it, relative to the source root.
+    module: str
+    # Parameters of the pipeline function.
+    parameters: tuple[PipelineParameter, ...]
+    # Step invocations in the order the body made them.
+    steps: tuple[StepInvocation, ...]
+    # Schedule, None when the pipeline runs on demand.
+    schedule: Schedule | None = None
+    # Pipeline-level settings (already folded into each step's settings).
+    settings: Settings = field(default_factory=Settings)
+    # Where the pipeline function is defined.
+    span: Span = NO_SPAN
+
+    def step(self, step_id: str) -> StepInvocation | None:
+        """The invocation with id `step_id`, or None."""
+        return self._by_id.get(step_id)
+
+    def parameter(self, name: str) -> PipelineParameter | None:
+        """The pipeline parameter `name`, or None."""
+        for param in self.parameters:
+            if param.name == name:
+                return param
+        return None
+
+    @cached_property
+    def _by_id(self) -> dict[str, StepInvocation]:
+        by_id: dict[str, StepInvocation] = {}
+        for inv in self.steps:
+            by_id.setdefault(inv.id, inv)
+        return by_id
+
+    @cached_property
+    def graph(self) -> networkx.DiGraph:
+        """The DAG: one node per invocation id, an edge upstream -> downstream.
+
+        Edge attribute ``kind`` is ``"data"`` (with ``inputs``, the list of
+        ``(output, input)`` pairs) or ``"order"`` for `after=` edges.
+        """
+        import networkx
+
+        graph = networkx.DiGraph()
+        for inv in self.steps:
+            graph.add_node(inv.id)
+        for inv in self.steps:
+            for binding in inv.inputs:
+                if isinstance(binding.source, OutputRef):
+                    src = binding.source.step
+                    if graph.has_edge(src, inv.id) and graph.edges[src, inv.id]["kind"] == "data":
+                        graph.edges[src, inv.id]["inputs"].append((binding.source.output, binding.name))
+                    else:
+                        graph.add_edge(src, inv.id, kind="data", inputs=[(binding.source.output, binding.name)])
+            for dep in inv.after:
+                if not graph.has_edge(dep, inv.id):
+                    graph.add_edge(dep, inv.id, kind="order")
+        return graph
+
+    def topological_order(self) -> tuple[str, ...]:
+        """Invocation ids in a deterministic topological order (ties broken by body order).
+
+        Assumes the graph is acyclic (the `cycle` check guarantees it before targets run).
+        """
+        index = {inv.id: i for i, inv in reversed(list(enumerate(self.steps)))}
+        import heapq
+
+        indegree = {inv.id: 0 for inv in self.steps}
+        children: dict[str, list[str]] = {inv.id: [] for inv in self.steps}
+        for inv in self.steps:
+            for dep in inv.upstream:
+                if dep in indegree:
+                    indegree[inv.id] += 1
+                    children[dep].append(inv.id)
+        ready = [(index[i], i) for i, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, node = heapq.heappop(ready)
+            order.append(node)
+            for child in children[node]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    heapq.heappush(ready, (index[child], child))
+        return tuple(order)
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything one compile produced: the pipelines of a module."""
+
+    # Pipelines, in source order.
+    pipelines: tuple[Pipeline, ...]
+
+    def pipeline(self, name: str) -> Pipeline | None:
+        """The pipeline called `name`, or None."""
+        for pipe in self.pipelines:
+            if pipe.name == name:
+                return pipe
+        return None

@@ -1,0 +1,36 @@
+"""`python -m pipec.runtime`: `run-step` (the shim every target calls), plus `run`, `runs` and `logs`.
+
+`run-step` is the hot path (one process per step): it imports only the shim.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a subcommand."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run-step":
+        from .shim import main as run_step
+
+        return run_step(argv[1:])
+    import argparse
+
+    from pipec.cli import logs as logs_cmd
+    from pipec.cli import run as run_cmd
+    from pipec.cli import runs as runs_cmd
+
+    parser = argparse.ArgumentParser(prog="python -m pipec.runtime")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run-step", help="execute one step (see runtime/README.md)")
+    for name, module in (("run", run_cmd), ("runs", runs_cmd), ("logs", logs_cmd)):
+        sub_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub_parser)
+        sub_parser.set_defaults(_run=module.run)
+    args = parser.parse_args(argv)
+    return args._run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

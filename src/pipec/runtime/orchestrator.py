@@ -1,0 +1,481 @@
+"""The local orchestrator behind `pipec run`: every step a subprocess running the shim.
+
+Steps start as soon as their upstream steps are done, up to `max_parallel` at a
+time, each through exactly the argv a target would embed (:func:`shim_command`)
+plus ``--result-file``/``--attempt``. The shim gets no metadata store: this process
+is the only writer of the run's records (no lock contention, and a step killed
+with SIGKILL is recorded as failed here). The cache is consulted here, before a
+process is started, with the same key the shim would compute.
+
+A failed step is retried per its `Retry` settings (delay × backoff^(n-1)); when it
+finally fails, its descendants are skipped while independent branches run on,
+and the run fails.
+
+An interrupt (KeyboardInterrupt, which `pipec run` also raises for SIGTERM) cancels the run:
+running steps get SIGTERM, then SIGKILL after `stop_grace` seconds; the run, the stopped
+step runs and the steps not started yet (or waiting for a retry) are recorded ``cancelled``;
+then the interrupt propagates.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import queue
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from pipec.ir import OutputRef, Pipeline, StepInvocation
+
+from . import metadata as md
+from .artifacts import ArtifactInfo, ArtifactStore, component
+from .cache import cache_key, step_source
+from .command import shim_command, step_params
+from .launcher import make_launcher
+from .logtail import LogTail
+from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+from .store_env import UnsetVariable, expand
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step of a local run ended."""
+
+    # Step invocation id.
+    step_id: str
+    # completed / cached / failed / skipped.
+    status: str
+    # Attempts made (0 for cached and skipped steps).
+    attempts: int
+    # Wall-clock seconds of the last attempt, None when it never ran.
+    duration: float | None
+    # First line of the last error, or why the step was skipped.
+    error: str | None = None
+    # The step's log file (all attempts), None when it never ran.
+    logs: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of :func:`run_pipeline`."""
+
+    # Run id (look it up with Client().get_pipeline_run(run_id)).
+    run_id: str
+    # Pipeline name.
+    pipeline: str
+    # "completed" or "failed" (a cancelled run raises instead of returning).
+    status: str
+    # Outcome per step id, in topological order.
+    steps: dict[str, StepOutcome]
+    # Artifact store URI used (``${NAME}`` references unexpanded).
+    artifact_store: str
+    # Metadata store URL used (``${NAME}`` references unexpanded).
+    metadata_store: str
+    # Wall-clock seconds of the whole run.
+    duration: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every step completed or was cached, else 1."""
+        return 0 if self.status == md.COMPLETED else 1
+
+    def summary(self) -> str:
+        """The final summary table plus a closing line."""
+        rows = []
+        for outcome in self.steps.values():
+            note = outcome.error or ""
+            if outcome.status == md.FAILED and outcome.logs:
+                note = f"{note} (log: {outcome.logs})"
+            rows.append((outcome.step_id, outcome.status, outcome.attempts, outcome.duration, note))
+        counts: dict[str, int] = {}
+        for outcome in self.steps.values():
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        return (summary_table(rows)
+                + f"\nrun {self.run_id}: {self.status} in {self.duration:.2f}s ({tally})\n")
+
+
+def store_locations(root: str | os.PathLike[str], artifact_store: str | None = None,
+                    metadata_store: str | None = None) -> tuple[str, str]:
+    """The artifact store and metadata store a run under `root` uses: the given ones, else
+    ``{root}/.pipec/artifacts`` and SQLite at ``{root}/.pipec/metadata.db``."""
+    root = Path(root).resolve()
+    return artifact_store or str(root / ".pipec" / "artifacts"), metadata_store or md.default_url(root)
+
+
+def new_run_id(pipeline: str) -> str:
+    """A fresh, sortable, path-safe run id: ``{pipeline}-{YYYYmmdd-HHMMSS}-{random}``."""
+    return f"{pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}"
+
+
+@dataclass
+class _Running:
+    step_run_id: int
+    attempt: int
+    result_file: str
+    started: float
+    key: str | None
+    log: str
+
+
+@dataclass
+class _State:
+    produced: dict[str, dict[str, ArtifactInfo]] = field(default_factory=dict)
+    outcomes: dict[str, StepOutcome] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+def _descendants(pipeline: Pipeline, step_id: str) -> list[str]:
+    children: dict[str, list[str]] = {s.id: [] for s in pipeline.steps}
+    for s in pipeline.steps:
+        for dep in s.upstream:
+            children.setdefault(dep, []).append(s.id)
+    seen: dict[str, None] = {}
+    stack = list(children.get(step_id, ()))
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen[node] = None
+            stack.extend(children.get(node, ()))
+    return list(seen)
+
+
+def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
+    """`text` with its ``${NAME}`` references expanded from `env`; ValueError naming an unset one."""
+    if "${" not in text:
+        return text
+    try:
+        return expand(text, env).value
+    except UnsetVariable as exc:
+        raise ValueError(f"the {what} refers to ${{{exc.name}}}, but the environment variable {exc.name} "
+                         "is not set") from None
+
+
+class _PidsBySid(Mapping[str, int]):
+    """The launcher's pids (keyed by step rank) seen by step id."""
+
+    def __init__(self, pids: Mapping[str, int], rank: Mapping[str, int]) -> None:
+        self._pids, self._rank = pids, rank
+
+    def __getitem__(self, sid: str) -> int:
+        return self._pids[str(self._rank[sid])]
+
+    def __iter__(self) -> Iterator[str]:
+        by_key = {str(r): sid for sid, r in self._rank.items()}
+        return (by_key[k] for k in list(self._pids) if k in by_key)
+
+    def __len__(self) -> int:
+        return len(self._pids)
+
+
+def _kill_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stop(running: Mapping[str, _Running], pids: Mapping[str, int], events: queue.Queue[tuple[str, int]],
+          grace: float) -> None:
+    """SIGTERM every running step's process group, wait up to `grace` seconds for them to exit,
+    then SIGKILL the rest; another interrupt while waiting kills them at once."""
+    left = {sid: pids[sid] for sid in running if sid in pids}
+    for pid in left.values():
+        _kill_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    try:
+        while left and time.monotonic() < deadline:
+            try:
+                sid, _ = events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            left.pop(sid, None)
+    except KeyboardInterrupt:
+        pass
+    for pid in left.values():
+        _kill_group(pid, signal.SIGKILL)
+
+
+class _signals_ignored:  # noqa: N801 - used as a context manager, like a function
+    """Ignore SIGINT and SIGTERM (main thread only) while a cancellation is recorded, so a second
+    Ctrl-C cannot leave the run half-recorded."""
+
+    def __enter__(self) -> None:
+        import threading
+
+        self._saved: dict[int, object] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, signal.SIG_IGN)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
+                 artifact_store: str | None = None, metadata_store: str | None = None,
+                 run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
+                 progress: TextIO | None = None, live: bool | None = None,
+                 env: Mapping[str, str] | None = None, launcher: str = "fork",
+                 logs: TextIO | None = None, stop_grace: float = 5.0) -> RunResult:
+    """Run `pipeline` (whose modules live under `root`) on this machine.
+
+    Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
+    ``{root}/.pipec/metadata.db``, `max_parallel` = CPU count, `python` = this
+    interpreter. `progress` receives the live display (plain lines unless it is a
+    TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
+    `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
+    interpreter per step); see :mod:`pipec.runtime.launcher`. ``${NAME}`` references in the
+    stores are expanded from `env` (default: this process's environment) as the shim does
+    (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
+    text as given and expand it themselves, so no expanded value appears in their argv.
+    `logs` receives each step's output as it is written, every line prefixed with the step id
+    (the log files are written all the same). On an interrupt, running steps get SIGTERM and,
+    after `stop_grace` seconds, SIGKILL (see the module docstring).
+    """
+    t0 = time.monotonic()
+    root = Path(root).resolve()
+    child_env = dict(os.environ if env is None else env)
+    store_uri, meta_url = store_locations(root, artifact_store, metadata_store)
+    store = ArtifactStore(_expanded(store_uri, "artifact store", child_env))
+    meta = md.MetadataStore(_expanded(meta_url, "metadata store", child_env))
+    run_id = run_id or new_run_id(pipeline.name)
+    python = python or sys.executable
+    max_parallel = max(1, max_parallel or os.cpu_count() or 1)
+    steps = {s.id: s for s in pipeline.steps}
+    order = list(pipeline.topological_order())
+    if len(order) != len(steps):
+        raise ValueError(f"pipeline `{pipeline.name}` has a dependency cycle")
+    for s in pipeline.steps:
+        missing = [dep for dep in s.upstream if dep not in steps]
+        if missing:
+            raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
+    rank = {sid: i for i, sid in enumerate(order)}
+    params = {sid: {name: text for name, (_, text) in step_params(pipeline, s).items()}
+              for sid, s in steps.items()}
+    argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
+                              python=python, source_root=str(root)) for sid, s in steps.items()}
+    child_env["PYTHONUNBUFFERED"] = "1"
+    logs_dir = root / ".pipec" / "logs" / component(run_id)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="pipec-run-")
+
+    meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
+                             parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
+    shown = Progress(progress, order, live=live)
+    tail = LogTail(logs, order) if logs is not None else None
+    state = _State()
+    waiting = {sid: set(steps[sid].upstream) for sid in order}
+    dependents: dict[str, list[str]] = {sid: [] for sid in order}
+    for sid in order:
+        for dep in waiting[sid]:
+            dependents[dep].append(sid)
+    ready: list[tuple[int, str]] = [(rank[sid], sid) for sid in order if not waiting[sid]]
+    heapq.heapify(ready)
+    retries: list[tuple[float, int, str]] = []
+    running: dict[str, _Running] = {}
+    events: queue.Queue[tuple[str, int]] = queue.Queue()
+    # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
+    key_to_sid = {str(rank[sid]): sid for sid in order}
+    starter = make_launcher(launcher, python, child_env,
+                            lambda key, status: events.put((key_to_sid[key], status)))
+    pids = _PidsBySid(starter.pids, rank)
+
+    def caching(step: StepInvocation) -> bool:
+        return enable_cache and step.settings.enable_cache is not False
+
+    def key_of(step: StepInvocation) -> str:
+        inputs = {}
+        for binding in step.inputs:
+            if isinstance(binding.source, OutputRef):
+                info = state.produced[binding.source.step][binding.source.output]
+                inputs[binding.name] = (info.content_hash, info.materializer)
+        return cache_key(source=step_source(str(root), step.module, step.function), module=step.module,
+                         function=step.function, params=params[step.id], inputs=inputs,
+                         outputs=[(o.name, o.type) for o in step.outputs], artifact_store=store.uri)
+
+    def release(sid: str) -> None:
+        for other in dependents[sid]:
+            waiting[other].discard(sid)
+            if not waiting[other] and other not in state.outcomes:
+                heapq.heappush(ready, (rank[other], other))
+
+    def finish(outcome: StepOutcome) -> None:
+        state.outcomes[outcome.step_id] = outcome
+        note = outcome.error if outcome.status in (md.FAILED, md.SKIPPED) else ""
+        shown.set(outcome.step_id, outcome.status, note=note or "")
+        if outcome.status in md.DONE:
+            release(outcome.step_id)
+        elif outcome.status == md.FAILED:
+            for child in _descendants(pipeline, outcome.step_id):
+                if child not in state.outcomes:
+                    reason = f"upstream step `{outcome.step_id}` failed"
+                    row = meta.start_step_run(run_id, child, attempt=0, status=md.SKIPPED,
+                                              module=steps[child].module, function=steps[child].function)
+                    meta.finish_step_run(row, md.SKIPPED, error=reason)
+                    state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
+                    shown.set(child, md.SKIPPED, note=reason)
+
+    def try_cache(step: StepInvocation, key: str) -> bool:
+        hit = meta.find_cached(key)
+        if hit is None or not all(store.exists(a) for a in hit[1]):
+            return False
+        record, cached = hit
+        linked = [store.link(a, pipeline=pipeline.name, run_id=run_id, step_id=step.id, output=a.name)
+                  for a in cached]
+        row = meta.start_step_run(run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
+                                  function=step.function, cache_key=key)
+        meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
+        state.produced[step.id] = {a.name: a for a in linked}
+        finish(StepOutcome(step.id, md.CACHED, 0, None, None))
+        return True
+
+    def launch(sid: str) -> None:
+        step = steps[sid]
+        attempt = state.attempts.get(sid, 0) + 1
+        state.attempts[sid] = attempt
+        key = key_of(step) if caching(step) else None
+        if attempt == 1 and key is not None and try_cache(step, key):
+            return
+        log_path = str(logs_dir / f"{component(sid)}.log")
+        result_file = os.path.join(scratch, f"{component(sid)}-{attempt}.json")
+        if attempt > 1:
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"\n--- pipec: attempt {attempt} ---\n")
+        row = meta.start_step_run(run_id, sid, attempt=attempt, module=step.module, function=step.function,
+                                  cache_key=key, logs_uri=log_path)
+        cmd = [*argv[sid], "--attempt", str(attempt), "--result-file", result_file]
+        running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
+        shown.set(sid, RUNNING, attempt=attempt)
+        if tail is not None:
+            tail.watch(sid, log_path)
+        starter.launch(str(rank[sid]), cmd, str(root), log_path)
+
+    def reap(sid: str, rc: int) -> None:
+        job = running.pop(sid)
+        took = time.monotonic() - job.started
+        step = steps[sid]
+        if tail is not None:
+            tail.poll(sid)  # its last lines before its status line
+        result = None
+        if os.path.exists(job.result_file):
+            try:
+                with open(job.result_file, encoding="utf-8") as handle:
+                    result = json.load(handle)
+            except (OSError, ValueError):
+                result = None
+        if rc == 0 and result is not None and result.get("status") == md.COMPLETED:
+            infos = [ArtifactInfo.from_json(v) for v in result.get("outputs", {}).values()]
+            if result.get("metadata"):
+                meta.add_run_metadata(run_id, result["metadata"], step_id=sid)
+            meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
+            state.produced[sid] = {a.name: a for a in infos}
+            if tail is not None:
+                tail.close(sid)
+            finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
+            return
+        if result is not None and result.get("error"):
+            error = result["error"]
+        elif rc < 0:
+            error = f"killed by signal {signal.Signals(-rc).name}" if -rc in signal.valid_signals() \
+                else f"killed by signal {-rc}"
+        else:
+            error = f"exited with status {rc}"
+        meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
+        retry = step.settings.retry
+        if retry is not None and job.attempt <= retry.max_retries:
+            delay = max(0.0, retry.delay * (retry.backoff ** (job.attempt - 1)))
+            heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
+            shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
+            return
+        if tail is not None:
+            tail.close(sid)
+        finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, job.log))
+
+    try:
+        for sid in order:
+            shown.set(sid, PENDING)
+        while ready or running or retries:
+            now = time.monotonic()
+            while retries and retries[0][0] <= now:
+                _, r, sid = heapq.heappop(retries)
+                heapq.heappush(ready, (r, sid))
+            while ready and len(running) < max_parallel:
+                _, sid = heapq.heappop(ready)
+                launch(sid)
+            if not running and not ready and not retries:
+                break
+            timeout = None
+            if retries:
+                timeout = max(0.0, retries[0][0] - time.monotonic())
+            if shown.live or tail is not None:
+                timeout = 0.1 if timeout is None else min(timeout, 0.1)
+            if not running:
+                time.sleep(timeout or 0)
+                continue
+            try:
+                sid, rc = events.get(timeout=timeout)
+            except queue.Empty:
+                shown.redraw()
+                if tail is not None:
+                    tail.poll()
+                continue
+            reap(sid, rc)
+            # Drain whatever else finished meanwhile before launching more.
+            while True:
+                try:
+                    sid, rc = events.get_nowait()
+                except queue.Empty:
+                    break
+                reap(sid, rc)
+    except KeyboardInterrupt:
+        _stop(running, pids, events, stop_grace)
+        with _signals_ignored():
+            if tail is not None:
+                tail.close_all()
+            for sid in running:
+                shown.set(sid, md.CANCELLED)
+            for sid in order:
+                if sid not in state.outcomes and sid not in running:
+                    why = "retry not started" if sid in state.attempts else "not started"
+                    row = meta.start_step_run(run_id, sid, attempt=0, status=md.CANCELLED,
+                                              module=steps[sid].module, function=steps[sid].function)
+                    meta.finish_step_run(row, md.CANCELLED, error=f"{why}: the run was cancelled")
+                    shown.set(sid, md.CANCELLED)
+            # Also closes a step row whose process the interrupt kept from being tracked.
+            meta.cancel_run(run_id, "stopped: the run was cancelled")
+            meta.close()
+        raise
+    except BaseException:
+        for sid in running:
+            pid = pids.get(sid)
+            if pid is not None:
+                _kill_group(pid, signal.SIGKILL)
+        for job in running.values():
+            meta.finish_step_run(job.step_run_id, md.FAILED, error="the local orchestrator stopped unexpectedly")
+        meta.finish_pipeline_run(run_id, md.FAILED)
+        meta.close()
+        raise
+    finally:
+        starter.close()
+        for name in os.listdir(scratch):
+            os.remove(os.path.join(scratch, name))
+        os.rmdir(scratch)
+
+    status = md.COMPLETED if all(o.status in md.DONE for o in state.outcomes.values()) \
+        and len(state.outcomes) == len(steps) else md.FAILED
+    meta.finish_pipeline_run(run_id, status)
+    meta.close()
+    shown.redraw()
+    outcomes = {sid: state.outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
+                for sid in order}
+    shown_store = store_uri if "${" in store_uri else store.uri  # never an expanded value
+    return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)

@@ -1,0 +1,182 @@
+"""Pieces every Kubernetes-based target shares: object names, container resources, the
+volume that holds a folder artifact store, warnings for settings a container cannot honour,
+and the YAML dump. How user text gets past an engine's templating is in `kube_text`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import yaml
+
+from pipec.ir import StepInvocation
+from pipec.ir.diagnostics import Diagnostics
+
+from .base import CompileContext, OptionSpec
+from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
+
+#: Options every Kubernetes-based target adds to `CONTAINER_OPTIONS`.
+KUBE_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("service_account", "service account the step pods run as"),
+    OptionSpec("volume_size", "size of the volume the steps share when the artifact store is a folder",
+               default="1Gi"),
+)
+
+#: The extended resource GPUs are requested under (NVIDIA device plugin).
+GPU_RESOURCE = "nvidia.com/gpu"
+#: Longest object name that still leaves room for the suffixes Kubernetes and the engines
+#: add (generateName's 5 characters, Argo's CronWorkflow timestamp: 52 is Argo's limit).
+MAX_OBJECT_NAME = 52
+
+_NON_LABEL = re.compile(r"[^a-z0-9]+")
+#: A Kubernetes quantity as a volume size takes it ("1Gi", "500M", "2").
+_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])?")
+
+
+def short_digest(text: str) -> str:
+    """Eight hex digits of the SHA-256 of `text`: keeps names that had to change distinct."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _with_suffix(label: str, suffix: str, max_length: int) -> str:
+    return (label[:max_length - len(suffix)].rstrip("-") + suffix).lstrip("-")
+
+
+def dns_label(text: str, max_length: int = 63) -> str:
+    """`text` as an RFC 1123 label (``[a-z0-9-]``, alphanumeric at both ends), at most
+    `max_length` long; a hash of `text` is appended when it had to be cut or was empty."""
+    label = _NON_LABEL.sub("-", text.lower()).strip("-")
+    if not label or len(label) > max_length:
+        return _with_suffix(label, "-" + short_digest(text), max_length)
+    return label
+
+
+def unique_labels(names: Iterable[str], max_length: int = 63) -> dict[str, str]:
+    """``{name: label}`` with pairwise distinct DNS labels; names whose labels would clash
+    get a hash of the original name appended (deterministic for a given set of names)."""
+    names = list(dict.fromkeys(names))
+    base = {name: dns_label(name, max_length) for name in names}
+    counts = Counter(base.values())
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        label = base[name]
+        if counts[label] > 1:
+            label = _with_suffix(label, "-" + short_digest(name), max_length)
+        index = 2
+        while label in taken:  # only if a hashed label met another name's plain label
+            label = _with_suffix(base[name], f"-{short_digest(name)}-{index}", max_length)
+            index += 1
+        taken.add(label)
+        labels[name] = label
+    return labels
+
+
+def resources(step: StepInvocation) -> dict[str, dict[str, str]]:
+    """Container resources of `step` as Kubernetes quantity strings: cpu and memory as
+    requests, GPUs as a limit (extended resources are requested through limits)."""
+    res = step_resources(step)
+    requests: dict[str, str] = {}
+    if res.cpu is not None:
+        requests["cpu"] = k8s_cpu(res.cpu)
+    if res.memory is not None:
+        requests["memory"] = k8s_memory(res.memory)
+    result: dict[str, dict[str, str]] = {}
+    if requests:
+        result["requests"] = requests
+    if res.gpu:
+        result["limits"] = {GPU_RESOURCE: str(res.gpu)}
+    return result
+
+
+@dataclass(frozen=True)
+class ArtifactVolume:
+    """A volume every step mounts so that a folder artifact store is shared between pods."""
+
+    # Absolute folder in the container where the store lives (the mount path).
+    path: str
+    # Size of the claim, a Kubernetes quantity ("1Gi").
+    size: str
+
+
+def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) -> ArtifactVolume | None:
+    """The volume to mount when the artifact store is a folder (a path or a ``file://`` URL),
+    None for object stores. A relative folder cannot be mounted (warning PC333); a bad
+    `volume_size` option is an error (PC302)."""
+    store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
+    path = store.removeprefix("file://")
+    if "://" in path:
+        return None
+    if not path.startswith("/"):
+        diags.warning("PC333", f"artifact store `{store}` is a relative folder: each step's pod has its own, "
+                               "so steps cannot read their inputs",
+                      help="use an absolute folder (mounted as a shared volume) or a URL such as s3://bucket/prefix")
+        return None
+    size = context.options.get("volume_size") or "1Gi"
+    if not _QUANTITY.fullmatch(size):
+        diags.error("PC302", f"option `volume_size` of target `{target}` must be a Kubernetes quantity such as "
+                             f"1Gi or 500M, not `{size}`")
+    return ArtifactVolume(path.rstrip("/") or "/", size)
+
+
+def volume_claim_spec(volume: ArtifactVolume) -> dict:
+    """The PersistentVolumeClaim spec of the shared volume (ReadWriteOnce: steps that run at
+    the same time need one node, or a ReadWriteMany storage class, or an object store)."""
+    return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
+
+
+def report_unsupported(step: StepInvocation, diags: Diagnostics, target: str, gpu_help: str) -> None:
+    """Warn (PC304) about step settings a Kubernetes container step cannot honour."""
+    gpu_type = step_resources(step).gpu_type
+    if gpu_type:
+        diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the {target} target "
+                               "cannot select; only the GPU count is requested", step.span, help=gpu_help)
+    if step.settings.step_operator:
+        diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, which "
+                               f"the {target} target does not support; it runs in its container like any step",
+                      step.span)
+
+
+#: Plain scalars some YAML reader takes for a bool or null (YAML 1.1 as in go-yaml v2,
+#: which Kubernetes clients use, knows ``y``/``n``/``on``/``off``).
+_NOT_STRING_WORDS = frozenset({"", "~", "null", "y", "yes", "n", "no", "true", "false", "on", "off"})
+_NUMBER_LIKE = re.compile(r"[-+]?\.?[0-9]")
+
+
+def _may_be_retyped(text: str) -> bool:
+    """True when a YAML reader (1.1 or 1.2, Python or Go) might not read plain `text` as a
+    string: bool/null words, anything starting like a number (``1e3``, ``0o17``, ``12:30``,
+    ``2001-12-14``) and what Python's float() accepts (``inf``, ``NaN``)."""
+    lowered = text.strip().lower()
+    if lowered in _NOT_STRING_WORDS or _NUMBER_LIKE.match(lowered):
+        return True
+    try:
+        float(lowered)
+    except ValueError:
+        return False
+    return True
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also quotes the strings PyYAML's YAML 1.1 resolver would leave plain
+    although another reader would retype them (``1e3``, ``0o17``, ``y``)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "'" if _may_be_retyped(data) else None  # the emitter falls back to "..." when needed
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_documents(documents: Iterable[object]) -> str:
+    """Multi-document YAML (``---`` before each): keys in the order built (``sort_keys``
+    off on purpose: the builders insert them in a fixed order), strings that any YAML
+    reader might retype quoted, unicode kept, lines never wrapped."""
+    return yaml.dump_all(list(documents), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                         width=2**31 - 1, default_flow_style=False, explicit_start=True)

@@ -1,0 +1,148 @@
+"""How user text reaches a step's container through an engine that templates strings.
+
+Engines on Kubernetes substitute their own syntax in the strings of a step (Tekton
+``$(...)``, Argo ``{{...}}``) and Kubernetes expands ``$(VAR)`` and ``$$`` in command, args
+and env values. The targets keep engine placeholders and literal text apart: `marked_argv`
+says which argv items hold a placeholder, `json_text` re-encodes JSON literals without
+chosen characters, and `engine_parameters` decides which pipeline parameters can be engine
+parameters at all (a value the engine would expand is baked into the steps instead).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
+
+from .base import CompileContext
+from .common import step_argv
+from .kube import short_digest
+
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parameter_names(names: Iterable[str]) -> dict[str, str]:
+    """``{pipeline parameter: engine parameter name}``: ASCII identifiers stay as they are
+    (valid for Tekton and Argo alike); anything else becomes ``_``-cleaned text plus a hash
+    after a ``-``, which no Python identifier contains, so the names never clash."""
+    result: dict[str, str] = {}
+    for name in names:
+        if _ASCII_IDENTIFIER.fullmatch(name):
+            result[name] = name
+        else:
+            cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
+            result[name] = f"{cleaned if cleaned[:1].isalpha() else 'p' + cleaned}-{short_digest(name)}"
+    return result
+
+
+@dataclass(frozen=True)
+class EngineParameter:
+    """A pipeline parameter the engine takes at run time (a step binds it directly)."""
+
+    # The pipeline parameter.
+    parameter: PipelineParameter
+    # Its name in the engine (see `parameter_names`).
+    name: str
+    # The text the engine passes for the compile-time value, None when it is unknown.
+    value: str | None
+    # The text of the source default, None when there is none.
+    default: str | None
+
+
+def parameter_text(param: PipelineParameter, value: object, escape: str = "") -> str | None:
+    """The text an engine parameter carries for `value`: the string itself for a ``str``
+    parameter (the shim takes it with ``--param-text``), compact JSON otherwise (with the
+    `escape` characters escaped, see `json_text`); None for a ``str`` parameter whose value
+    is not a string, which only a ``--param`` with JSON can carry."""
+    if param.type == "str":
+        return value if isinstance(value, str) else None
+    return json_text(value, escape)
+
+
+def engine_parameters(pipeline: Pipeline, *, escape: str, unsafe: Callable[[str], str | None]
+                      ) -> tuple[dict[str, EngineParameter], list[tuple[PipelineParameter, str]]]:
+    """Split the parameters that steps bind into those the engine may pass at run time,
+    ``{pipeline parameter name: EngineParameter}``, and those whose compile-time value is
+    baked into the steps instead, ``[(parameter, reason)]``.
+
+    `unsafe(text)` says why the engine (or Kubernetes) would not hand `text` to the
+    container unchanged, None when it would; a parameter is baked when its value or default
+    is such a text, or when a ``str`` parameter's value is not a string.
+    """
+    bound = {b.source.name for s in pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
+    params = [p for p in pipeline.parameters if p.name in bound]
+    names = parameter_names(p.name for p in params)
+    passed: dict[str, EngineParameter] = {}
+    baked: list[tuple[PipelineParameter, str]] = []
+    for param in params:
+        texts = {}
+        for kind, present, raw in (("value", param.known, param.value), ("default", param.has_default, param.default)):
+            if present:
+                texts[kind] = parameter_text(param, raw, escape)
+        reason = None
+        for kind, text in texts.items():
+            if text is None:
+                reason = f"its {kind} is not a string"
+            elif (why := unsafe(text)) is not None:
+                reason = f"its {kind} {why}"
+            if reason:
+                break
+        if reason:
+            baked.append((param, reason))
+        else:
+            passed[param.name] = EngineParameter(param, names[param.name], texts.get("value"), texts.get("default"))
+    return passed, baked
+
+
+def bound_parameters(step: StepInvocation, params: Mapping[str, EngineParameter]) -> list[EngineParameter]:
+    """The engine parameters `step` binds, in binding order, each once."""
+    names = dict.fromkeys(b.source.name for b in step.inputs if isinstance(b.source, ParameterRef))
+    return [params[name] for name in names if name in params]
+
+
+def report_baked(baked: Iterable[tuple[PipelineParameter, str]], diags: Diagnostics, target: str,
+                 how_to_override: str) -> None:
+    """Warn (PC330) about each parameter whose value is baked into the steps, and why."""
+    for param, reason in baked:
+        diags.warning("PC330", f"pipeline parameter `{param.name}` is fixed at compile time in the {target} "
+                               f"target: {reason}", param.span,
+                      help=f"its value is written into the steps as a literal, so {how_to_override} cannot "
+                           "change it")
+
+
+def marked_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *, run_id: str,
+                placeholders: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """The shim argv of `step` (``placeholder_encoding="text"``), each item paired with
+    True when it carries `run_id` or one of `placeholders` (the engine must expand it)
+    and False when it is literal text that must reach the container unchanged.
+
+    The argv is built twice with different placeholder texts; exactly the items that
+    differ hold a placeholder, whatever the flags look like.
+    """
+    argv = step_argv(pipeline, step, context, run_id=run_id, parameter_placeholders=placeholders,
+                     placeholder_encoding="text")
+    probe = step_argv(pipeline, step, context, run_id=run_id + "\0",
+                      parameter_placeholders={k: v + "\0" for k, v in placeholders.items()},
+                      placeholder_encoding="text")
+    return [(item, item != other) for item, other in zip(argv, probe, strict=True)]
+
+
+def json_text(value: object, escape: str = "") -> str:
+    """Compact JSON of `value` (as the shim's ``--param`` carries it) in which every
+    character of `escape` inside a string is written as a ``\\uXXXX`` escape, so the text
+    holds none of them except JSON's own brackets; it decodes to the same value. `escape`
+    must not hold characters JSON escapes use (backslash, quote, ``u``, hex digits)."""
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        for char in escape:  # JSON's own escapes never contain these characters
+            text = text.replace(char, f"\\u{ord(char):04x}")
+        return text
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json_text(k, escape)}:{json_text(v, escape)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(json_text(v, escape) for v in value) + "]"
+    return json.dumps(value, allow_nan=False)

@@ -1,0 +1,277 @@
+"""The KFP PipelineSpec (IR YAML schema 2.1.0) of a pipeline, as plain dicts.
+
+One task, one component and one container executor per step invocation; the executor
+runs the runtime shim, which keeps the data in pipec's artifact store. Pipeline parameters
+steps bind are `root.inputDefinitions` flowing in through `componentInputParameter` (see
+`params`).
+
+Data edges are `dependentTasks` and KFP artifacts, so KFP's UI shows lineage: every step
+output is a `system.Artifact` output of its component, into which the shim writes a pointer
+to the committed payload (`--output-ref`, see `pipec.runtime.pointers`); every data input
+is an input artifact fed by `taskOutputArtifact`, which the shim reads (`--input-ref`).
+The pointer names the producer's run, so KFP's own cache is sound for the data: with
+`--option kfp_cache=true` it follows `enable_cache`, and on a cache hit the shim does not run
+and the consumers read the earlier run's payload. It is off by default, as ZenML's and
+Metaflow's Kubeflow compilers have it: a step KFP skips leaves no step run in pipec's
+metadata store, so that run never looks finished there; the shim's own cache (which does
+record cached steps) follows `enable_cache` either way.
+
+Everything that differs between engines running this schema (Kubeflow Pipelines and
+Vertex AI) is a :class:`Flavor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipec.ir import OutputRef, ParameterRef, Pipeline, Resources, Retry, StepInvocation
+from pipec.runtime.command import RUN_STEP
+from pipec.targets.base import CompileContext, OptionSpec
+from pipec.targets.common import (
+    k8s_cpu,
+    k8s_memory,
+    memory_bytes,
+    step_argv,
+    step_environment,
+    step_image,
+    step_resources,
+    step_retry,
+)
+
+from .names import StepNames, io_keys, pipeline_name, step_names
+from .params import RuntimeParameter, bound_parameters, runtime_parameters
+
+#: The IR schema version KFP >= 2.1 writes and every current backend reads.
+SCHEMA_VERSION = "2.1.0"
+#: KFP's placeholder for the pipeline run's id (the shim's --run-id).
+RUN_ID = "{{$.pipeline_job_uuid}}"
+#: KFP's default cap on the delay between retries (its SDK's `set_retry` default).
+MAX_BACKOFF_SECONDS = 3600
+
+#: The artifact type of step outputs: KFP's generic artifact (the file is a pipec pointer).
+ARTIFACT_TYPE = {"schemaTitle": "system.Artifact", "schemaVersion": "0.0.1"}
+
+#: (accelerator resource type, count) of a step, or None for no accelerator.
+Accelerator = tuple[str, int] | None
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """What differs between the engines that run a PipelineSpec."""
+
+    # Engine name for messages, e.g. "Kubeflow Pipelines".
+    engine: str
+    # True to emit resource requests next to the limits (Vertex AI reads limits only).
+    requests: bool
+    # The step's accelerator from its resources; reports unknown types to the context.
+    accelerator: Callable[[StepInvocation, Resources, CompileContext], Accelerator]
+
+
+@dataclass(frozen=True)
+class StepIO:
+    """A step's KFP artifacts: its output keys and its data inputs."""
+
+    # KFP output artifact key per output name.
+    outputs: dict[str, str]
+    # (KFP input artifact key, producer task, producer's output key) per data-input argument name.
+    inputs: dict[str, tuple[str, str, str]]
+
+    def input_refs(self) -> dict[str, str]:
+        """The shim's `--input-ref` paths: KFP's local path of each input artifact."""
+        return {arg: "{{$.inputs.artifacts['" + key + "'].path}}" for arg, (key, _, _) in self.inputs.items()}
+
+    def output_refs(self) -> dict[str, str]:
+        """The shim's `--output-ref` paths: KFP's local path of each output artifact."""
+        return {name: "{{$.outputs.artifacts['" + key + "'].path}}" for name, key in self.outputs.items()}
+
+
+def step_io(pipeline: Pipeline, names: dict[str, StepNames], params: dict[str, list]) -> dict[str, StepIO]:
+    """The artifacts of every step; `params` are the run-time parameters each step's component
+    declares (input keys are unique against them)."""
+    outputs = {step.id: io_keys([o.name for o in step.outputs], "output") for step in pipeline.steps}
+    result: dict[str, StepIO] = {}
+    for step in pipeline.steps:
+        edges = [b for b in step.inputs if isinstance(b.source, OutputRef) and b.source.step in names
+                 and b.source.output in outputs[b.source.step]]
+        keys = io_keys([b.name for b in edges], "input", {p.name for p in params[step.id]})
+        inputs = {b.name: (keys[b.name], names[b.source.step].task, outputs[b.source.step][b.source.output])
+                  for b in edges}
+        result[step.id] = StepIO(outputs[step.id], inputs)
+    return result
+
+
+@dataclass(frozen=True)
+class SpecBuild:
+    """A built PipelineSpec and what engines' wrappers need besides it."""
+
+    # The PipelineSpec as JSON-compatible dicts.
+    spec: dict
+    # Names per step id.
+    names: dict[str, StepNames]
+    # Run-time parameters, by name.
+    runtime: dict[str, RuntimeParameter]
+
+
+#: The option both KFP-schema targets take for KFP's own step cache (see the module docstring).
+KFP_CACHE_OPTION = OptionSpec(
+    "kfp_cache", "let KFP skip a step whose component and inputs match an earlier run (follows enable_cache; "
+    "skipped steps leave no step run in pipec's metadata store)", default="false", choices=("false", "true"))
+
+
+def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Flavor) -> SpecBuild:
+    """The PipelineSpec of `pipeline`; problems go to `context.diagnostics`."""
+    names = step_names(pipeline)
+    runtime, fixed = runtime_parameters(pipeline)
+    for parameter in fixed:
+        context.diagnostics.warning(
+            "PC322", f"pipeline parameter `{parameter.name}` of type `{parameter.type}` has no "
+            f"{flavor.engine} parameter type: its compile-time value is fixed in the spec", parameter.span,
+            help="annotate it as int, float, bool, str, list or dict to make it a run-time input")
+    components: dict[str, dict] = {}
+    executors: dict[str, dict] = {}
+    tasks: dict[str, dict] = {}
+    params = {step.id: [runtime[name] for name in bound_parameters(step) if name in runtime]
+              for step in pipeline.steps}
+    artifacts = step_io(pipeline, names, params)
+    for step in pipeline.steps:
+        step_names_ = names[step.id]
+        io = artifacts[step.id]
+        components[step_names_.component] = build_component(step_names_, params[step.id], io)
+        executors[step_names_.executor] = build_executor(pipeline, step, params[step.id], io, context, flavor)
+        tasks[step_names_.task] = build_task(step, names, params[step.id], io,
+                                             kfp_cache=context.options.get("kfp_cache") == "true")
+    root: dict = {"dag": {"tasks": tasks}}
+    if runtime:
+        root["inputDefinitions"] = {"parameters": {p.name: build_root_input(p) for p in runtime.values()}}
+    spec = {
+        "pipelineInfo": {"name": pipeline_name(pipeline), "displayName": pipeline.name},
+        "root": root,
+        "components": components,
+        "deploymentSpec": {"executors": executors},
+        "schemaVersion": SCHEMA_VERSION,
+    }
+    return SpecBuild(spec, names, runtime)
+
+
+def build_root_input(parameter: RuntimeParameter) -> dict:
+    """`root.inputDefinitions.parameters[name]`: the type, and the value this compile used."""
+    entry: dict = {"parameterType": parameter.kfp_type}
+    if parameter.has_value:
+        entry["defaultValue"] = parameter.value
+        entry["isOptional"] = True
+    return entry
+
+
+def build_component(names: StepNames, params: list[RuntimeParameter], io: StepIO) -> dict:
+    """A step's component: its executor, the run-time parameters and artifacts it reads, the
+    artifacts it writes."""
+    component: dict = {"executorLabel": names.executor}
+    inputs: dict = {}
+    if io.inputs:
+        inputs["artifacts"] = {key: {"artifactType": dict(ARTIFACT_TYPE)} for key, _, _ in io.inputs.values()}
+    if params:
+        inputs["parameters"] = {p.name: {"parameterType": p.kfp_type} for p in params}
+    if inputs:
+        component["inputDefinitions"] = inputs
+    if io.outputs:
+        component["outputDefinitions"] = {
+            "artifacts": {key: {"artifactType": dict(ARTIFACT_TYPE)} for key in io.outputs.values()}}
+    return component
+
+
+def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[RuntimeParameter],
+               io: StepIO, *, kfp_cache: bool = False) -> dict:
+    """A step's task in `root.dag`: its component, caching, upstream tasks, inputs and retry policy."""
+    task: dict = {
+        "taskInfo": {"name": step.id},
+        "componentRef": {"name": names[step.id].component},
+        # `enable_cache` is already the step's own, else the pipeline's (ZenML's precedence).
+        "cachingOptions": {"enableCache": kfp_cache and step.settings.enable_cache is not False},
+    }
+    upstream = sorted({names[dep].task for dep in step.upstream if dep in names})
+    if upstream:
+        task["dependentTasks"] = upstream
+    inputs: dict = {}
+    if io.inputs:
+        inputs["artifacts"] = {key: {"taskOutputArtifact": {"producerTask": producer, "outputArtifactKey": output}}
+                               for key, producer, output in io.inputs.values()}
+    if params:
+        inputs["parameters"] = {p.name: {"componentInputParameter": p.name} for p in params}
+    if inputs:
+        task["inputs"] = inputs
+    retry = step_retry(step)
+    if retry is not None:
+        task["retryPolicy"] = build_retry(retry)
+    return task
+
+
+def build_retry(retry: Retry) -> dict:
+    """`retryPolicy`: retries, first delay and growth factor, delays capped at an hour (or the first)."""
+    return {
+        "maxRetryCount": retry.max_retries,
+        "backoffDuration": duration(retry.delay),
+        "backoffFactor": float(retry.backoff),
+        "backoffMaxDuration": duration(max(MAX_BACKOFF_SECONDS, retry.delay)),
+    }
+
+
+def duration(seconds: float) -> str:
+    """A protobuf Duration in JSON form: 10 -> "10s", 1.5 -> "1.5s"."""
+    text = f"{float(seconds):.9f}".rstrip("0").rstrip(".")
+    return f"{text}s"
+
+
+def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[RuntimeParameter], io: StepIO,
+                   context: CompileContext, flavor: Flavor) -> dict:
+    """A step's container executor: image, the shim's argv, environment and resources."""
+    placeholders = {p.name: p.placeholder for p in params}
+    try:
+        argv = step_argv(pipeline, step, context, run_id=RUN_ID, parameter_placeholders=placeholders,
+                         placeholder_encoding="text", input_refs=io.input_refs(), output_refs=io.output_refs())
+    except ValueError as exc:  # a parameter without a value that cannot be a run-time input
+        context.diagnostics.error("PC322", f"step `{step.id}`: {exc}", step.span,
+                                  help="give the parameter a default or pass it with --param")
+        argv = [RUN_STEP]
+    _check_placeholders(step, argv, params, len(io.inputs) + len(io.outputs), context)
+    split = argv.index(RUN_STEP) + 1
+    container: dict = {"image": step_image(pipeline, step, context), "command": argv[:split], "args": argv[split:]}
+    env = step_environment(step)
+    if env:
+        container["env"] = [{"name": name, "value": value} for name, value in env]
+    resources = build_resources(step, context, flavor)
+    if resources:
+        container["resources"] = resources
+    return {"container": container}
+
+
+def _check_placeholders(step: StepInvocation, argv: list[str], params: list[RuntimeParameter], refs: int,
+                        context: CompileContext) -> None:
+    # KFP replaces every `{{$...}}` in the argv, so a literal holding one would be altered.
+    runtime = {p.name for p in params}
+    expected = 1 + refs + sum(isinstance(b.source, ParameterRef) and b.source.name in runtime for b in step.inputs)
+    if sum(item.count("{{$") for item in argv) > expected:
+        context.diagnostics.error(
+            "PC323", f"a value of step `{step.id}` contains `{{{{$`, which KFP would expand as a placeholder",
+            step.span, help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
+
+
+def build_resources(step: StepInvocation, context: CompileContext, flavor: Flavor) -> dict:
+    """The container's resources: the current string fields, the deprecated numbers next to
+    them (as KFP's own compiler writes both), requests when the flavor has them, accelerator."""
+    resources = step_resources(step)
+    out: dict = {}
+    kinds = ("Limit", "Request") if flavor.requests else ("Limit",)
+    if resources.cpu is not None:
+        for kind in kinds:
+            out[f"resourceCpu{kind}"] = k8s_cpu(resources.cpu)
+            out[f"cpu{kind}"] = float(resources.cpu)
+    if resources.memory is not None:
+        for kind in kinds:
+            out[f"resourceMemory{kind}"] = k8s_memory(resources.memory)
+            out[f"memory{kind}"] = memory_bytes(resources.memory) / 10**9
+    accelerator = flavor.accelerator(step, resources, context)
+    if accelerator is not None:
+        kind, count = accelerator
+        out["accelerator"] = {"resourceType": kind, "resourceCount": str(count), "type": kind, "count": str(count)}
+    return out

@@ -1,0 +1,80 @@
+"""Names KFP accepts: the pipeline name and one task/component/executor name per step.
+
+KFP's own compiler lower-cases names and turns every run of other characters into one
+dash (Kubernetes resource names); pipec does the same and keeps the original step id
+as the task's display name (`taskInfo.name`), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipec.ir import Pipeline
+
+#: KFP's rule for `pipelineInfo.name` (checked by its SDK and by Vertex AI).
+PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+#: Task names are kept within a Kubernetes label value (63 characters) so that backends
+#: may use them in pod names and labels.
+MAX_TASK_NAME = 63
+
+_OTHER = re.compile(r"[^a-z0-9]+")
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def k8s_name(text: str, fallback: str, max_length: int) -> str:
+    """`text` lower-cased, other characters collapsed to single dashes, trimmed, at most
+    `max_length` characters; `fallback` when nothing is left."""
+    name = _OTHER.sub("-", text.lower()).strip("-")[:max_length].rstrip("-")
+    return name or fallback
+
+
+def pipeline_name(pipeline: Pipeline) -> str:
+    """The `pipelineInfo.name` for `pipeline` (matches :data:`PIPELINE_NAME`)."""
+    return k8s_name(pipeline.name, "pipeline", 128)
+
+
+@dataclass(frozen=True)
+class StepNames:
+    """The names one step invocation gets in the spec."""
+
+    # Key of the task in `root.dag.tasks` (also what `dependentTasks`/`producerTask` name).
+    task: str
+    # Key of its component in `components` (`componentRef.name`).
+    component: str
+    # Key of its executor in `deploymentSpec.executors` (`executorLabel`).
+    executor: str
+
+
+def step_names(pipeline: Pipeline) -> dict[str, StepNames]:
+    """Unique names per step id, in body order; a clash after sanitising gets ``-2``, ``-3``..."""
+    taken: set[str] = set()
+    names: dict[str, StepNames] = {}
+    for step in pipeline.steps:
+        base = k8s_name(step.id, "task", MAX_TASK_NAME)
+        task, index = base, 2
+        while task in taken:
+            suffix = f"-{index}"
+            task = base[:MAX_TASK_NAME - len(suffix)].rstrip("-") + suffix
+            index += 1
+        taken.add(task)
+        names[step.id] = StepNames(task, f"comp-{task}", f"exec-{task}")
+    return names
+
+
+def io_keys(names: list[str], prefix: str, taken: set[str] = frozenset()) -> dict[str, str]:
+    """A KFP input/output key per name in `names`: a Python identifier (what kfp's SDK writes
+    and its loader and placeholders accept), other characters as ``_``, `prefix` in front of a
+    leading digit or nothing; unique among themselves and against `taken` (``_2``, ``_3``...)."""
+    used = set(taken)
+    keys: dict[str, str] = {}
+    for name in names:
+        base = _NOT_IDENTIFIER.sub("_", name).strip("_")
+        if not base or base[0].isdigit():
+            base = f"{prefix}_{base}".rstrip("_")
+        key, index = base, 2
+        while key in used:
+            key, index = f"{base}_{index}", index + 1
+        used.add(key)
+        keys[name] = key
+    return keys

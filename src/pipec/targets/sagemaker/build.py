@@ -1,0 +1,300 @@
+"""A SageMaker Pipelines definition (version 2020-12-01) from one IR pipeline, as data.
+
+One step per invocation, in topological order: a ProcessingStep by default, a
+TrainingStep with ``step_kind=training``, ``use_training_step`` in the step's SageMaker
+settings, or the ``sagemaker`` step operator (ZenML's SageMaker step operator runs
+training jobs). Each job runs the runtime shim: ``ContainerEntrypoint`` is
+``python -m pipec.runtime run-step``, ``ContainerArguments`` the rest of the shim argv,
+with the execution id and pipeline parameters as ``Get``/``Std:Join`` expressions.
+Data moves through the artifact store, so steps only need ``DependsOn``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import RUN_STEP
+from pipec.targets.base import CompileContext
+from pipec.targets.common import (
+    report_unshared_store,
+    step_argv,
+    step_environment,
+    step_image,
+    step_resources,
+    step_retry,
+)
+
+from . import instances
+from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
+from .names import step_name
+from .options import Options
+from .parameters import build_parameters
+from .settings import StepSettings, step_settings
+
+VERSION = "2020-12-01"
+#: SageMaker's API limits (botocore's service model) that the definition must respect.
+MAX_ARGUMENT = 256
+MAX_ARGUMENTS = 100
+MAX_IMAGE_URI = 255
+MAX_ENVIRONMENT = 100
+MAX_ENV_VALUE = {"processing": 256, "training": 512}
+MAX_PROCESSING_RUNTIME = 777600
+MAX_RETRY_ATTEMPTS = 20
+ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,255}$")
+#: Characters a SageMaker argument cannot hold: its pattern is Java's `.*`, which stops at these.
+LINE_BREAKS = re.compile("[\n\r\u0085\u2028\u2029]")
+#: Which failures SageMaker retries (it never retries a step whose own code failed).
+RETRY_EXCEPTIONS = (["SageMaker.JOB_INTERNAL_ERROR", "SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT"],
+                    ["Step.SERVICE_FAULT", "Step.THROTTLING"])
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """What one step's job needs, decided before it is written out."""
+
+    # "processing" or "training".
+    kind: str
+    # Image URI.
+    image: str
+    # ContainerEntrypoint items.
+    entrypoint: list[Any]
+    # ContainerArguments items (strings or Get/Std:Join expressions).
+    arguments: list[Any]
+    # Environment variables.
+    environment: dict[str, str]
+    # Instance type.
+    instance_type: str
+    # EBS volume in GB.
+    volume_size_gb: int
+    # Seconds before the job is stopped.
+    max_runtime_seconds: int
+
+
+def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
+               diagnostics: Diagnostics) -> tuple[list[Any], list[Any]]:
+    """(ContainerEntrypoint, ContainerArguments) running `step` through the shim."""
+    names = [p.name for p in pipeline.parameters]
+    plain = step_argv(pipeline, step, context, run_id="run", parameter_placeholders=dict.fromkeys(names, "x"),
+                      placeholder_encoding="text")
+    if any("\x00" in item for item in plain):  # NUL would be taken for one of our tokens
+        diagnostics.error("PC350", f"the command line of step `{step.id}` contains a NUL character", step.span)
+        return [], []
+    argv = step_argv(pipeline, step, context, run_id=token(EXECUTION_ID),
+                     parameter_placeholders={n: token(parameter_path(n)) for n in names},
+                     placeholder_encoding="text")
+    split = argv.index(RUN_STEP, 3) + 1  # argv is `PYTHON -m pipec.runtime run-step ...`
+    items = [to_expression(item) for item in _split_long_params(argv)]
+    entrypoint, arguments = items[:split], items[split:]
+    for item in items:
+        text = literal_text(item)
+        if len(text) > MAX_ARGUMENT or LINE_BREAKS.search(text):
+            diagnostics.error("PC350", f"a command-line argument of step `{step.id}` does not fit SageMaker: "
+                              f"{text[:60]!r}{'...' if len(text) > 60 else ''} has a line break or more than "
+                              f"{MAX_ARGUMENT} characters", step.span,
+                              help="pass long or multi-line values through the artifact store (an upstream "
+                                   "step's output) instead of as a literal")
+    if len(arguments) > MAX_ARGUMENTS:
+        diagnostics.error("PC350", f"step `{step.id}` needs {len(arguments)} container arguments; SageMaker "
+                          f"allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
+    return entrypoint, arguments
+
+
+def _split_long_params(argv: list[str]) -> list[str]:
+    """`--param NAME=JSON` longer than one SageMaker argument may be, as `--param-part` pieces that fit
+    (the shim joins them). JSON text has no line breaks, so the pieces need nothing else; a value
+    holding a pipeline parameter's token is left whole (it is reported if too long)."""
+    out: list[str] = []
+    position = 0
+    while position < len(argv):
+        flag, item = argv[position], argv[position + 1] if position + 1 < len(argv) else ""
+        name, _, value = item.partition("=")
+        room = MAX_ARGUMENT - len(name) - 1
+        if flag == "--param" and len(item) > MAX_ARGUMENT and "\x00" not in item and room >= 16:
+            for start in range(0, len(value), room):
+                out += ["--param-part", f"{name}={value[start:start + room]}"]
+            position += 2
+            continue
+        out.append(flag)
+        position += 1
+    return out
+
+
+def build_environment(step: StepInvocation, settings: StepSettings, kind: str,
+                      diagnostics: Diagnostics) -> dict[str, str]:
+    """The job's environment: the step's docker environment, then its SageMaker settings'."""
+    env = dict(step_environment(step))
+    env.update(settings.environment)
+    limit = MAX_ENV_VALUE[kind]
+    for key, value in sorted(env.items()):
+        if not ENV_KEY.match(key):
+            diagnostics.error("PC350", f"environment variable name `{key}` of step `{step.id}` is not one "
+                              "SageMaker accepts (letters, digits and `_`, not starting with a digit)", step.span)
+        if len(value) > limit:
+            diagnostics.error("PC350", f"environment variable `{key}` of step `{step.id}` is longer than the "
+                              f"{limit} characters SageMaker allows for a {kind} job", step.span)
+    if len(env) > MAX_ENVIRONMENT:
+        diagnostics.error("PC350", f"step `{step.id}` sets {len(env)} environment variables; SageMaker allows "
+                          f"{MAX_ENVIRONMENT}", step.span)
+    return env
+
+
+def step_kind(step: StepInvocation, settings: StepSettings, options: Options, diagnostics: Diagnostics) -> str:
+    """"processing" or "training" for `step`."""
+    operator = step.settings.step_operator
+    if settings.use_training_step is not None:
+        return "training" if settings.use_training_step else "processing"
+    if operator in ("sagemaker", "default"):
+        return "training"
+    if operator is not None:
+        diagnostics.warning("PC304", f"step operator `{operator}` of step `{step.id}` is not available on "
+                            f"SageMaker; the step runs as a {options.step_kind} job", step.span)
+    return options.step_kind
+
+
+def instance_type(step: StepInvocation, settings: StepSettings, options: Options, diagnostics: Diagnostics) -> str:
+    """The step's instance type: its settings, else the option, else mapped from its resources."""
+    if settings.instance_type:
+        return settings.instance_type
+    if options.instance_type:
+        return options.instance_type
+    resources = step_resources(step)
+    if resources.gpu and resources.gpu_type and instances.gpu_family(resources.gpu_type) is None:
+        diagnostics.warning("PC304", f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
+                            "instance family in pipec's table; any GPU type may be chosen", step.span,
+                            help='set settings={"orchestrator.sagemaker": {"instance_type": "ml...."}}')
+    try:
+        return instances.choose(resources)
+    except instances.NoInstanceType as exc:
+        diagnostics.error("PC351", f"step `{step.id}`: {exc}", step.span,
+                          help='set settings={"orchestrator.sagemaker": {"instance_type": "ml...."}} '
+                               "or --option instance_type=...")
+        return instances.DEFAULT_INSTANCE_TYPE
+
+
+def plan_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext, options: Options,
+              diagnostics: Diagnostics) -> StepPlan:
+    """Every decision about `step`'s job."""
+    settings = step_settings(step, diagnostics)
+    kind = step_kind(step, settings, options, diagnostics)
+    image = step_image(pipeline, step, context)
+    if len(image) > MAX_IMAGE_URI:
+        diagnostics.error("PC350", f"the image of step `{step.id}` is longer than SageMaker's {MAX_IMAGE_URI} "
+                          "characters", step.span)
+    entrypoint, arguments = build_argv(pipeline, step, context, diagnostics)
+    runtime = settings.max_runtime_in_seconds or options.max_runtime_seconds
+    if kind == "processing" and runtime > MAX_PROCESSING_RUNTIME:
+        diagnostics.error("PC350", f"step `{step.id}` may run {runtime} s; a processing job runs at most "
+                          f"{MAX_PROCESSING_RUNTIME} s", step.span)
+    if kind == "training" and options.output_path is None:
+        diagnostics.error("PC355", f"step `{step.id}` is a training job, which needs an S3 output path",
+                          step.span, help="set --option artifact_store=s3://... or --option output_path=s3://...")
+    return StepPlan(kind=kind, image=image, entrypoint=entrypoint, arguments=arguments,
+                    environment=build_environment(step, settings, kind, diagnostics),
+                    instance_type=instance_type(step, settings, options, diagnostics),
+                    volume_size_gb=settings.volume_size_in_gb or options.volume_size_gb,
+                    max_runtime_seconds=runtime)
+
+
+def build_retry_policies(step: StepInvocation, diagnostics: Diagnostics) -> list[dict[str, Any]]:
+    """``RetryPolicies`` for the step's Retry (none without one).
+
+    SageMaker retries a step on service faults, throttling and job capacity/internal
+    errors only, never when the step's own code fails; a warning says so.
+    """
+    retry = step_retry(step)
+    if retry is None:
+        return []
+    attempts = min(retry.max_retries, MAX_RETRY_ATTEMPTS)
+    diagnostics.warning("PC356", f"step `{step.id}` retries only on SageMaker service, throttling and capacity "
+                        "errors: SageMaker does not retry a step whose code failed", step.span)
+    if retry.max_retries > MAX_RETRY_ATTEMPTS:
+        diagnostics.warning("PC356", f"step `{step.id}` asks for {retry.max_retries} retries; SageMaker allows "
+                            f"{MAX_RETRY_ATTEMPTS}", step.span)
+    common = {"IntervalSeconds": max(1, math.ceil(retry.delay)), "BackoffRate": float(max(retry.backoff, 1)),
+              "MaxAttempts": attempts}
+    return [{"ExceptionType": list(types), **common} for types in RETRY_EXCEPTIONS]
+
+
+def build_processing_arguments(plan: StepPlan, options: Options) -> dict[str, Any]:
+    """The ``Arguments`` of a ProcessingStep (a CreateProcessingJob request without its name)."""
+    args: dict[str, Any] = {
+        "AppSpecification": {"ImageUri": plan.image, "ContainerEntrypoint": plan.entrypoint,
+                             "ContainerArguments": plan.arguments},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": plan.instance_type,
+                                                  "VolumeSizeInGB": plan.volume_size_gb}},
+        "RoleArn": options.role_arn,
+        "StoppingCondition": {"MaxRuntimeInSeconds": plan.max_runtime_seconds},
+    }
+    if plan.environment:
+        args["Environment"] = plan.environment
+    return args
+
+
+def build_training_arguments(plan: StepPlan, options: Options) -> dict[str, Any]:
+    """The ``Arguments`` of a TrainingStep (a CreateTrainingJob request without its name)."""
+    args: dict[str, Any] = {
+        "AlgorithmSpecification": {"TrainingImage": plan.image, "TrainingInputMode": "File",
+                                   "ContainerEntrypoint": plan.entrypoint, "ContainerArguments": plan.arguments},
+        "OutputDataConfig": {"S3OutputPath": options.output_path or ""},
+        "ResourceConfig": {"InstanceCount": 1, "InstanceType": plan.instance_type,
+                           "VolumeSizeInGB": plan.volume_size_gb},
+        "RoleArn": options.role_arn,
+        "StoppingCondition": {"MaxRuntimeInSeconds": plan.max_runtime_seconds},
+    }
+    if plan.environment:
+        args["Environment"] = plan.environment
+    return args
+
+
+def build_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext, options: Options,
+               diagnostics: Diagnostics) -> dict[str, Any]:
+    """One entry of ``Steps``."""
+    plan = plan_step(pipeline, step, context, options, diagnostics)
+    training = plan.kind == "training"
+    entry: dict[str, Any] = {
+        "Name": step_name(step.id),
+        "Type": "Training" if training else "Processing",
+        "Description": f"pipec step `{step.id}`: {step.module}.{step.function}",
+        "Arguments": (build_training_arguments if training else build_processing_arguments)(plan, options),
+    }
+    depends = sorted(step_name(dep) for dep in step.upstream)
+    if depends:
+        entry["DependsOn"] = depends
+    policies = build_retry_policies(step, diagnostics)
+    if policies:
+        entry["RetryPolicies"] = policies
+    return entry
+
+
+def shares_local_store(pipeline: Pipeline, options: Options) -> bool:
+    """True when steps pass data through an artifact store that is a folder inside each job."""
+    store = options.artifact_store
+    local = "://" not in store or store.startswith("file://")
+    return local and any(isinstance(b.source, OutputRef) for s in pipeline.steps for b in s.inputs)
+
+
+def build_definition(pipeline: Pipeline, context: CompileContext, options: Options) -> dict[str, Any]:
+    """The whole pipeline definition as JSON-compatible data."""
+    diagnostics = context.diagnostics
+    if shares_local_store(pipeline, options):
+        report_unshared_store(context, "PC357", f"artifact store `{options.artifact_store}` is a folder inside "
+                              "each SageMaker job: steps cannot read their inputs", pipeline.span,
+                              help="use a shared store: --option artifact_store=s3://bucket/prefix")
+    return {
+        "Version": VERSION,
+        "Metadata": {},
+        "Parameters": build_parameters(pipeline.parameters, diagnostics),
+        "Steps": [build_step(pipeline, pipeline.step(sid), context, options, diagnostics)
+                  for sid in pipeline.topological_order()],
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,1 +1,0 @@
-"""Jinja2 templates the targets render (package data)."""
