@@ -292,7 +292,7 @@ def echo_targets(monkeypatch):
     module.PLAIN = EchoTarget("plain", (OptionSpec("label", "a label"),), submits=False)
     monkeypatch.setitem(sys.modules, module.__name__, module)
     for name, attr in (("echo", "ECHO"), ("plain", "PLAIN")):
-        monkeypatch.setitem(targets.BUILTINS, name, (module.__name__, attr, f"test target {name}"))
+        monkeypatch.setitem(targets.BUILTINS, name, f"{module.__name__}:{attr}")
     return module
 
 

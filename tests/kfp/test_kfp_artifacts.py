@@ -17,8 +17,8 @@ from kfp_side import REPO, load_spec, run_side
 
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactStore
-from pipec.targets.kubeflow.names import io_keys
-from pipec.targets.kubeflow.references import check_references
+from pipec.targets.kfp_spec.names import io_keys
+from pipec.targets.kfp_spec.references import check_references
 
 EXAMPLE = REPO / "tests" / "kfp" / "data" / "artifacts"
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

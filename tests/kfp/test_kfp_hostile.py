@@ -12,7 +12,7 @@ from kfp_side import GOLDEN, REPO, load_spec
 
 from pipec.compiler.api import load
 from pipec.ir import LiteralValue, ParameterRef, Pipeline
-from pipec.targets.kubeflow.names import step_names
+from pipec.targets.kfp_spec.names import step_names
 
 CASES = [GOLDEN / "hostile_strings" / "kubeflow" / "hostile_strings.yaml",
          GOLDEN / "hostile_strings" / "vertex" / "hostile_strings.json",

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from kfp_side import file_kind, golden_files, rel, run_side
 
-from pipec.targets.kubeflow.references import check_references
+from pipec.targets.kfp_spec.references import check_references
 from pipec.targets.vertex.accelerators import ACCELERATOR_TYPES
 
 FILES = golden_files("kubeflow") + golden_files("vertex")

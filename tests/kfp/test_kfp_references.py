@@ -1,4 +1,4 @@
-"""The reference checker (`pipec.targets.kubeflow.references`): silent on every golden spec
+"""The reference checker (`pipec.targets.kfp_spec.references`): silent on every golden spec
 and on kfp's own compiler output, and it catches each kind of broken reference."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kfp_side import file_kind, golden_files, load_spec, rel
 
-from pipec.targets.kubeflow.references import check_references
+from pipec.targets.kfp_spec.references import check_references
 
 SPEC_FILES = [p for p in golden_files("kubeflow") + golden_files("vertex") if file_kind(p) in ("kubeflow", "vertex")]
 BASE = Path(__file__).parents[2] / "golden" / "zenml_new_api" / "kubeflow" / "model_selection.yaml"

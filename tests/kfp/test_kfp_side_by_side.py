@@ -13,7 +13,7 @@ import pytest
 import yaml
 from kfp_side import REPO, load_spec, run_side
 
-from pipec.targets.kubeflow.references import check_references
+from pipec.targets.kfp_spec.references import check_references
 
 #: KFP's local-path placeholder of an input or output artifact.
 ARTIFACT_PATH = re.compile(r"\{\{\$\.(?:inputs|outputs)\.artifacts\['[^']+'\]\.path\}\}")

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from pipec.ir import Pipeline, PipelineParameter, StepInvocation
-from pipec.targets.kubeflow.build import duration
-from pipec.targets.kubeflow.dump import HEADER, dump_json, dump_yaml
-from pipec.targets.kubeflow.names import PIPELINE_NAME, k8s_name, pipeline_name, step_names
-from pipec.targets.kubeflow.params import kfp_type
-from pipec.targets.kubeflow.schedule import kfp_cron, rfc3339
+from pipec.targets.kfp_spec.build import duration
+from pipec.targets.kfp_spec.dump import HEADER, dump_json, dump_yaml
+from pipec.targets.kfp_spec.names import PIPELINE_NAME, k8s_name, pipeline_name, step_names
+from pipec.targets.kfp_spec.params import kfp_type
+from pipec.targets.kfp_spec.times import rfc3339
+from pipec.targets.kubeflow.schedule import kfp_cron
 from pipec.targets.vertex.accelerators import vertex_accelerator
 from pipec.targets.vertex.labels import label_problem, label_value
 

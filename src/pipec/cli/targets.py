@@ -37,12 +37,16 @@ def run(args: argparse.Namespace) -> int:
     diags = Diagnostics()
     entries = [{"name": LOCAL, "description": LOCAL_DESCRIPTION, "options": [], "compiles": False}]
     for info in targets.available():
-        entry: dict = {"name": info.name, "description": info.description, "options": [], "compiles": True}
+        entry: dict = {"name": info.name, "description": "", "options": [], "compiles": True}
         try:
-            entry["options"] = _describe_options(targets.get(info.name))
+            target = targets.load(info)
         except targets.TargetLoadError as exc:
+            entry["description"] = f"(failed to load: {exc})"
             entry["error"] = str(exc)
             diags.warning("PC305", f"target `{info.name}` failed to load: {exc}")
+        else:  # described by the target object itself, the only copy of its description
+            entry["description"] = str(getattr(target, "description", "") or "")
+            entry["options"] = _describe_options(target)
         entries.append(entry)
 
     if args.json:

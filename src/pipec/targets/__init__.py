@@ -1,27 +1,90 @@
-"""Target registry: built-ins load lazily; third parties register via entry points.
+"""The target registry, and how to add a target.
 
-A third-party package adds a target with an entry point in the ``pipec.targets``
-group whose object satisfies :class:`pipec.targets.base.Target`.
+A target turns one checked IR pipeline into ``{relative path: text}`` for one engine
+(`pipec.targets.base.Target`); the shared writer puts the files on disk. Built-in targets
+are the folders of this package that hold a ``target.py``; third-party ones are entry
+points in the ``pipec.targets`` group, exactly like the built-ins' own lines in
+pyproject.toml.
+
+Adding a built-in target
+========================
+
+1. **One folder**, ``src/pipec/targets/<name>/`` (``<name>`` is what ``--target`` takes)::
+
+       __init__.py   from .target import TARGET  (the registry loads `pipec.targets.<name>:TARGET`)
+       target.py     the class: name, description, options, compile (see below)
+       build.py      IR -> the engine's data as plain dicts/lists, `build_*` functions
+       schedule.py   the pipeline's schedule in the engine's terms (when the engine has them)
+       settings.py   the engine settings it reads (`orchestrator.<name>` / `target.<name>`)
+       render.py     optional: data -> text, when it is more than one dump call
+       names.py      optional: the engine's naming rules (and the files it writes, if `submit` reads them)
+       submit.py     optional: `pipec submit` (import the engine's SDK only there)
+
+   ``target.py`` holds the class and nothing the other modules need back (they must not
+   import it, so there is no import circle)::
+
+       class AzureMLTarget:
+           name = "azureml"
+           description = "Azure ML pipeline job YAML"  # one line: `pipec targets` shows it
+           options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
+               OptionSpec("compute", "compute cluster the steps run on", default="cpu-cluster"),
+           )
+
+           def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
+               return {f"{safe_name(pipeline.name)}.yaml": dump(build_job(pipeline, context))}
+
+       TARGET = AzureMLTarget()
+
+   What to override is only what differs: the container, image, argv and environment of a
+   step come from `pipec.targets.common` (``step_image``, ``step_argv``, ``step_environment``,
+   ``step_resources``, ``step_retry``), Kubernetes names, resources and YAML from
+   `pipec.targets.kube`; a KFP-schema engine reuses `pipec.targets.kfp_spec`. Report what the
+   engine cannot do through ``context.diagnostics`` (PC304 for an unsupported setting; new
+   codes go in `pipec.ir.diagnostics.CODES`), never by raising. Keep ``target.py`` cheap to
+   import (``pipec targets`` imports every target to list it): import heavy modules inside
+   ``compile``/``submit``.
+
+2. **One entry point line** in pyproject.toml, then reinstall (``pip install -e .``)::
+
+       [project.entry-points."pipec.targets"]
+       azureml = "pipec.targets.azureml:TARGET"
+
+3. **Its tests** (``tests/test_target_registry.py`` fails until each exists):
+
+   - goldens: ``nox -s golden -- --update`` writes ``golden/<example>/<name>/`` for every
+     example (review them); a variant worth reviewing goes in ``tests/golden_variants.py``;
+   - ``tests/targets/test_<name>.py``: the artifacts through the engine's own validator or
+     schema, and a model of what the engine hands the container (add it to
+     ``tests/runtime/test_store_env.py``);
+   - a README section whose heading names ``--target <name>``.
+
+A third-party target is any object with the same attributes, registered by its own
+package's entry point; it is loaded only when named (or listed by ``pipec targets``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-#: Built-in targets: name -> (module, attribute, one-line description). Importing a
-#: target module happens only when that target is used, so `pipec --help` stays fast.
-BUILTINS: dict[str, tuple[str, str, str]] = {
-    "ir": ("pipec.targets.ir", "TARGET", "The checked IR as JSON (reference target)"),
-    "airflow": ("pipec.targets.airflow", "TARGET", "Apache Airflow DAG files (Kubernetes, Docker or local tasks)"),
-    "github": ("pipec.targets.github", "TARGET", "GitHub Actions workflow, one job per step"),
-    "kubeflow": ("pipec.targets.kubeflow.target", "TARGET", "Kubeflow Pipelines v2 package (PipelineSpec YAML)"),
-    "vertex": ("pipec.targets.vertex.target", "TARGET", "Vertex AI PipelineJob JSON"),
-    "tekton": ("pipec.targets.tekton", "TARGET", "Tekton Pipelines v1: a Pipeline with one task per step and a PipelineRun"),
-    "argo": ("pipec.targets.argo", "TARGET", "Argo Workflows: a Workflow with a DAG of container steps (plus a CronWorkflow)"),
-    "sagemaker": ("pipec.targets.sagemaker", "TARGET", "Amazon SageMaker Pipelines definition JSON"),
-}
-
+#: The entry point group of every target, built-in or not.
 ENTRY_POINT_GROUP = "pipec.targets"
+#: The module of a built-in target's folder that holds its class (the folder's marker).
+TARGET_MODULE = "target.py"
+
+
+def _builtin_folders() -> dict[str, str]:
+    """name -> "module:attribute" of each folder here with a target.py: reading one folder costs
+    far less than importing `importlib.metadata` to read entry points (~20 ms), so naming a
+    built-in target never pays for it."""
+    here = os.path.dirname(__file__)
+    return {name: f"{__name__}.{name}:TARGET" for name in sorted(os.listdir(here))
+            if name.isidentifier() and os.path.isfile(os.path.join(here, name, TARGET_MODULE))}
+
+
+#: Built-in targets: name -> "module:attribute" to load it from (each also has its entry point
+#: line in pyproject.toml; tests/test_target_registry.py checks the two agree).
+BUILTINS: dict[str, str] = _builtin_folders()
 
 
 class UnknownTarget(LookupError):
@@ -29,7 +92,9 @@ class UnknownTarget(LookupError):
 
     def __init__(self, name: str, suggestion: str | None) -> None:
         super().__init__(name)
+        #: The name asked for.
         self.name = name
+        #: "did you mean ...?" text, None when no registered name is close.
         self.suggestion = suggestion
 
 
@@ -41,39 +106,33 @@ class TargetLoadError(RuntimeError):
 class TargetInfo:
     """A registered target, before it is imported."""
 
-    # Name used with --target.
+    #: Name used with --target.
     name: str
-    # One-line description.
-    description: str
-    # "module:attribute" to load it from.
+    #: "module:attribute" to load it from.
     location: str
 
 
 def _entry_points() -> dict[str, TargetInfo]:
+    """Targets other packages registered (a name pipec ships stays pipec's own)."""
     from importlib.metadata import entry_points
 
     found: dict[str, TargetInfo] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in BUILTINS:
-            found[ep.name] = TargetInfo(ep.name, "", ep.value)
+            found[ep.name] = TargetInfo(ep.name, ep.value)
     return found
 
 
 def available() -> list[TargetInfo]:
-    """Every registered target, sorted by name (third-party ones load to describe themselves)."""
-    infos = {name: TargetInfo(name, desc, f"{mod}:{attr}") for name, (mod, attr, desc) in BUILTINS.items()}
-    for name, info in _entry_points().items():
-        try:
-            desc = getattr(_load(info.location), "description", "")
-        except TargetLoadError as exc:
-            desc = f"(failed to load: {exc})"
-        infos[name] = TargetInfo(name, desc, info.location)
+    """Every registered target, sorted by name (none is imported)."""
+    infos = {name: TargetInfo(name, location) for name, location in BUILTINS.items()}
+    infos.update(_entry_points())
     return [infos[n] for n in sorted(infos)]
 
 
 def names() -> list[str]:
     """Names of every registered target, sorted."""
-    return sorted(set(BUILTINS) | set(_entry_points()))
+    return [info.name for info in available()]
 
 
 def _load(location: str):
@@ -89,11 +148,15 @@ def _load(location: str):
     return obj
 
 
+def load(info: TargetInfo):
+    """The target object `info` names; raises TargetLoadError when it cannot be imported."""
+    return _load(info.location)
+
+
 def get(name: str):
     """The target called `name`; raises UnknownTarget (with a "did you mean") or TargetLoadError."""
     if name in BUILTINS:
-        mod, attr, _ = BUILTINS[name]
-        return _load(f"{mod}:{attr}")
+        return _load(BUILTINS[name])
     eps = _entry_points()
     if name in eps:
         return _load(eps[name].location)

@@ -1,5 +1,10 @@
-"""Kubeflow Pipelines v2: a PipelineSpec package per pipeline (see `target`).
+"""The `kubeflow` target: a KFP v2 pipeline package per pipeline (see `target.py`).
 
-`build` makes the PipelineSpec as plain dicts and is shared with the `vertex` target;
-`references` checks the cross-references inside a spec that KFP's schema cannot.
+The PipelineSpec inside is built by `pipec.targets.kfp_spec`, shared with the `vertex`
+target; this folder adds the Kubernetes platform spec (`platform`) and recurring runs
+(`schedule`). The package exposes `TARGET`.
 """
+
+from .target import TARGET
+
+__all__ = ["TARGET"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pipec.ir import JSONValue, Pipeline, StepInvocation
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_resources
-
-from .names import StepNames
-from .settings import engine_settings, invalid, report_unsupported, string_map
+from pipec.targets.kfp_spec.names import StepNames
+from pipec.targets.kfp_spec.settings import engine_settings, invalid, report_unsupported, string_map
 
 ENGINE = "kubeflow"
 #: Keys read from `pod_settings` and, with the same meaning, from the top level (which wins).

@@ -6,48 +6,19 @@ The file holds the keyword arguments of ``kfp.Client().create_recurring_run`` (a
     client.create_recurring_run(experiment_id=EXPERIMENT, **json.load(open("x.recurring-run.json")))
 
 KFP's cron has a leading seconds field (robfig/cron), so ``"0 6 * * 1"`` becomes
-``"0 0 6 * * 1"``; start and end times are RFC 3339, a time without offset read as UTC.
+``"0 0 6 * * 1"``; start and end times are RFC 3339 (`pipec.targets.kfp_spec.times`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from pipec.ir import Pipeline, Schedule
 from pipec.targets.base import CompileContext
+from pipec.targets.kfp_spec.times import schedule_times
 
 
 def kfp_cron(cron: str) -> str:
     """A five-field cron expression with KFP's seconds field in front (@-macros unchanged)."""
     return cron if cron.startswith("@") else f"0 {cron}"
-
-
-def rfc3339(text: str) -> str | None:
-    """An ISO-8601 time as RFC 3339 (UTC when it has no offset), None when it does not parse."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    stamp = moment.isoformat()
-    return stamp[:-6] + "Z" if stamp.endswith("+00:00") else stamp
-
-
-def schedule_times(schedule: Schedule, context: CompileContext, engine: str) -> dict[str, str]:
-    """``{"start_time": ..., "end_time": ...}`` (those set) in RFC 3339; PC325 for unreadable ones."""
-    times: dict[str, str] = {}
-    for key in ("start_time", "end_time"):
-        raw = getattr(schedule, key)
-        if raw is None:
-            continue
-        stamp = rfc3339(raw)
-        if stamp is None:
-            context.diagnostics.error("PC325", f"schedule `{key}` `{raw}` is not an ISO-8601 time {engine} can use",
-                                      schedule.span, help='write e.g. "2025-01-31T06:00:00+00:00"')
-        else:
-            times[key] = stamp
-    return times
 
 
 def recurring_run(pipeline: Pipeline, schedule: Schedule, package: str, context: CompileContext) -> dict:

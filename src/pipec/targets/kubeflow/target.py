@@ -1,6 +1,6 @@
 """The `kubeflow` target: a KFP v2 pipeline package (`<pipeline>.yaml`) per pipeline.
 
-The package is the PipelineSpec (`build`), followed by the Kubernetes platform spec
+The package is the PipelineSpec (`pipec.targets.kfp_spec.build`), followed by the Kubernetes platform spec
 (`platform`) when a step needs node selectors, tolerations, secrets, pod metadata or a
 volume. A schedule becomes `<pipeline>.recurring-run.json` (`schedule`), because KFP keeps
 recurring runs apart from pipelines.
@@ -12,9 +12,10 @@ from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
+from pipec.targets.kfp_spec.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.kfp_spec.checks import gpu_warning, is_local
+from pipec.targets.kfp_spec.dump import dump_json, dump_yaml
 
-from .build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
-from .dump import dump_json, dump_yaml
 from .platform import build_platform
 from .schedule import recurring_run
 
@@ -22,18 +23,6 @@ from .schedule import recurring_run
 GPU_RESOURCE = "nvidia.com/gpu"
 #: GKE's node label for the GPU model; other clusters use e.g. `nvidia.com/gpu.product`.
 DEFAULT_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
-
-
-def gpu_warning(step: StepInvocation, context: CompileContext) -> None:
-    """PC304: a GPU type without a GPU count requests nothing."""
-    context.diagnostics.warning(
-        "PC304", f"step `{step.id}` names GPU type `{step_gpu_type(step)}` but no GPU count, so it gets no GPU",
-        step.span, help="set the GPU count too, e.g. ResourceSettings(gpu_count=1, ...)")
-
-
-def step_gpu_type(step: StepInvocation) -> str | None:
-    """The step's GPU type setting, None when unset."""
-    return step.settings.resources.gpu_type if step.settings.resources else None
 
 
 def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: CompileContext) -> Accelerator:
@@ -48,11 +37,6 @@ def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: Co
 
 
 KUBEFLOW = Flavor(engine="Kubeflow Pipelines", requests=True, accelerator=kubeflow_accelerator)
-
-
-def is_local(store: str) -> bool:
-    """True for an artifact store that is a folder of the container's own file system."""
-    return "://" not in store or store.startswith("file://")
 
 
 class KubeflowTarget:

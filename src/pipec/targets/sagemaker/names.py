@@ -2,13 +2,17 @@
 
 Step names match ``[A-Za-z0-9_-]{1,64}``; pipeline names ``[A-Za-z0-9](-*[A-Za-z0-9])*``
 (no underscores, at most 256). A name that has to change gets a short hash of the
-original, so distinct step ids stay distinct.
+original, so distinct step ids stay distinct. Also the relative paths of a pipeline's
+definition and schedule request, which `target` writes and `submit` reads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+
+from pipec.compiler.writer import safe_name
+from pipec.ir import Pipeline
 
 _STEP_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _PIPELINE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
@@ -40,3 +44,18 @@ def pipeline_name(name: str) -> str:
 def valid_pipeline_name(name: str) -> bool:
     """True when SageMaker accepts `name` as a pipeline name."""
     return re.fullmatch(r"[A-Za-z0-9](-*[A-Za-z0-9]){0,255}", name) is not None
+
+
+def definition_file(pipeline: Pipeline) -> str:
+    """The relative path of `pipeline`'s definition."""
+    return f"{safe_name(pipeline.name)}.json"
+
+
+def schedule_file(pipeline: Pipeline) -> str:
+    """The relative path of `pipeline`'s schedule request."""
+    return f"{safe_name(pipeline.name)}.schedule.json"
+
+
+def sagemaker_pipeline_name(pipeline: Pipeline, options: dict[str, str]) -> str:
+    """The SageMaker name of `pipeline`: the `pipeline_name` option, else derived from its name."""
+    return options.get("pipeline_name") or pipeline_name(pipeline.name)

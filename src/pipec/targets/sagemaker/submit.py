@@ -17,6 +17,7 @@ from typing import Any
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
 
+from .names import definition_file, sagemaker_pipeline_name, schedule_file
 from .options import DEFAULT_REGION
 
 #: SageMaker's execution states -> pipec's ("stopped" is final and not a success).
@@ -83,7 +84,6 @@ def _check(pipeline: Pipeline, context: SubmitContext) -> tuple[str, str]:
 
     from .build import shares_local_store
     from .options import PLACEHOLDER_ROLE_ARN, parse_options
-    from .target import definition_file
 
     options = parse_options(context.options, Diagnostics())  # compile already reported bad values
     if options.role_arn == PLACEHOLDER_ROLE_ARN:
@@ -121,7 +121,6 @@ def _wait(client: Any, errors: Any, arn: str, context: SubmitContext) -> str:
 def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     """Deploy `pipeline`'s definition and start one execution of it."""
     from .parameters import value_text
-    from .target import sagemaker_pipeline_name
 
     definition, role_arn = _check(pipeline, context)
     name = sagemaker_pipeline_name(pipeline, context.options)
@@ -138,7 +137,6 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     url = console_url(region, name, execution_id)
     context.log(f"started execution {arn}")
     context.log(f"console: {url}")
-    from .target import schedule_file
 
     if schedule_file(pipeline) in context.files:
         context.log(f"the pipeline has a schedule: create it with `aws scheduler create-schedule "

@@ -8,28 +8,11 @@ execution (:mod:`.submit`).
 
 from __future__ import annotations
 
-from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec, Submission, SubmitContext
 
+from .names import definition_file, sagemaker_pipeline_name, schedule_file, valid_pipeline_name
 from .options import OPTIONS
-
-
-def definition_file(pipeline: Pipeline) -> str:
-    """The relative path of `pipeline`'s definition."""
-    return f"{safe_name(pipeline.name)}.json"
-
-
-def schedule_file(pipeline: Pipeline) -> str:
-    """The relative path of `pipeline`'s schedule request."""
-    return f"{safe_name(pipeline.name)}.schedule.json"
-
-
-def sagemaker_pipeline_name(pipeline: Pipeline, options: dict[str, str]) -> str:
-    """The SageMaker name of `pipeline`: the `pipeline_name` option, else derived from its name."""
-    from .names import pipeline_name
-
-    return options.get("pipeline_name") or pipeline_name(pipeline.name)
 
 
 class SageMakerTarget:
@@ -42,7 +25,6 @@ class SageMakerTarget:
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.json": definition, "<pipeline>.schedule.json": schedule request}``."""
         from .build import build_definition, dumps
-        from .names import valid_pipeline_name
         from .options import parse_options
         from .schedule import build_schedule
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pipec.ir import Pipeline, Schedule
 from pipec.targets.base import CompileContext
-from pipec.targets.kubeflow.schedule import schedule_times
+from pipec.targets.kfp_spec.times import schedule_times
 
 #: cron macros -> five fields.
 MACROS = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@weekly": "0 0 * * 0",

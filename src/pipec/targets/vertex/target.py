@@ -1,8 +1,8 @@
 """The `vertex` target: a Vertex AI PipelineJob (`<pipeline>.json`) per pipeline.
 
-The job holds the PipelineSpec of the `kubeflow` builder with Vertex's accelerator names
-and limits only (Vertex picks each step's machine type from its CPU, memory and
-accelerator limits), the run-time configuration (`gcsOutputDirectory`, `parameterValues`)
+The job holds the PipelineSpec of `pipec.targets.kfp_spec` (shared with `kubeflow`) with
+Vertex's accelerator names and limits only (Vertex picks each step's machine type from its
+CPU, memory and accelerator limits), the run-time configuration (`gcsOutputDirectory`, `parameterValues`)
 and labels. It loads with ``aiplatform.PipelineJob(display_name, template_path=...)``.
 A schedule becomes `<pipeline>.schedule.json` (see `schedule`).
 """
@@ -19,10 +19,10 @@ from pipec.targets.common import (
     report_unshared_store,
     step_resources,
 )
-from pipec.targets.kubeflow.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
-from pipec.targets.kubeflow.dump import dump_json
-from pipec.targets.kubeflow.settings import engine_settings, invalid, report_unsupported, string_map
-from pipec.targets.kubeflow.target import gpu_warning, is_local
+from pipec.targets.kfp_spec.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.kfp_spec.checks import gpu_warning, is_local
+from pipec.targets.kfp_spec.dump import dump_json
+from pipec.targets.kfp_spec.settings import engine_settings, invalid, report_unsupported, string_map
 
 from .accelerators import ACCELERATOR_TYPES, vertex_accelerator
 from .labels import MAX_LABELS, label_problem, label_value

@@ -1,0 +1,134 @@
+"""The target registry is complete: what `src/pipec/targets/__init__.py` says adding a target takes.
+
+Each built-in target is a folder of `src/pipec/targets/` with a `target.py`, an entry point line in
+pyproject.toml, a description on its class only, goldens for every example and a README section.
+Each test names the target that lacks one of them.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
+    import tomli as tomllib
+
+from pipec import targets
+from pipec.targets.base import OptionSpec
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS_DIR = REPO / "src" / "pipec" / "targets"
+EXAMPLES = REPO / "examples"
+GOLDEN = REPO / "golden"
+
+
+def _target_folders() -> list[str]:
+    return sorted(p.parent.name for p in TARGETS_DIR.glob("*/target.py"))
+
+
+def _pyproject_entry_points() -> dict[str, str]:
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return data["project"]["entry-points"][targets.ENTRY_POINT_GROUP]
+
+
+def test_target_folders_are_found():
+    # Guards the tests below against passing over an empty list.
+    assert len(_target_folders()) >= 8 and "ir" in _target_folders()
+
+
+def test_every_target_folder_is_an_entry_point_and_a_builtin():
+    """Each folder with a target.py has its pyproject line `<name> = "pipec.targets.<name>:TARGET"`,
+    and nothing else is registered as a built-in."""
+    expected = {name: f"pipec.targets.{name}:TARGET" for name in _target_folders()}
+    declared = _pyproject_entry_points()
+    missing = sorted(set(expected) - set(declared))
+    assert not missing, f"target folders without an entry point in pyproject.toml: {missing}"
+    assert declared == expected, "pyproject.toml's pipec.targets entry points differ from the target folders"
+    assert targets.BUILTINS == expected
+
+
+def test_installed_entry_points_match_pyproject():
+    """The installed metadata (what third-party tools and `pipec targets` see) is pyproject's table."""
+    installed = {ep.name: ep.value for ep in importlib.metadata.distribution("pipec").entry_points
+                 if ep.group == targets.ENTRY_POINT_GROUP}
+    assert installed == _pyproject_entry_points(), "reinstall pipec (pip install -e .) after editing pyproject.toml"
+
+
+@pytest.mark.parametrize("name", _target_folders())
+def test_builtin_target_describes_itself(name):
+    """Name, one-line description, typed options and compile come from the target object."""
+    target = targets.get(name)
+    assert target is targets.load(targets.TargetInfo(name, targets.BUILTINS[name]))
+    assert target.name == name
+    assert isinstance(target.description, str) and target.description.strip()
+    assert "\n" not in target.description and len(target.description) <= 100
+    assert isinstance(target.options, tuple) and all(isinstance(o, OptionSpec) for o in target.options)
+    assert len({o.name for o in target.options}) == len(target.options), "an option is declared twice"
+    assert callable(target.compile)
+
+
+def test_pipec_targets_prints_each_class_description():
+    proc = subprocess.run([sys.executable, "-m", "pipec", "targets", "--json"], capture_output=True, text=True,
+                          check=True)
+    listed = {t["name"]: t["description"] for t in json.loads(proc.stdout)["targets"]}
+    assert {name: listed.get(name) for name in targets.BUILTINS} == {
+        name: targets.get(name).description for name in targets.BUILTINS}
+
+
+def test_naming_a_builtin_target_reads_no_entry_points():
+    """`pipec compile --target X` stays fast: a built-in resolves without importlib.metadata (~20 ms)."""
+    code = ("import sys\nfrom pipec import targets\nfor name in targets.BUILTINS: targets.get(name)\n"
+            "print('importlib.metadata' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_unknown_name_suggests_a_registered_one():
+    with pytest.raises(targets.UnknownTarget) as raised:
+        targets.get("kubeflw")
+    assert raised.value.suggestion == "did you mean `kubeflow`?"
+    with pytest.raises(targets.UnknownTarget):
+        targets.get("../ir")  # only a folder name that is an identifier is a built-in
+
+
+def test_a_third_party_entry_point_is_listed_and_loaded(monkeypatch):
+    extra = importlib.metadata.EntryPoint("toy", "pipec.targets.ir:TARGET", targets.ENTRY_POINT_GROUP)
+    shadow = importlib.metadata.EntryPoint("ir", "no.such.module:TARGET", targets.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [extra, shadow])
+    assert targets.names() == sorted({*targets.BUILTINS, "toy"})
+    assert targets.get("toy") is targets.get("ir")  # the built-in `ir` wins over a plug-in of that name
+    assert "toy" not in targets.BUILTINS
+
+
+def _examples() -> list[str]:
+    cases = sorted(p.parent.name for p in EXAMPLES.glob("*/run.py"))
+    assert cases, "no examples/*/run.py"
+    return cases
+
+
+def test_every_registered_target_has_goldens_for_every_example():
+    """golden/<example>/<target>/ exists and holds files, for every example and registered target."""
+    lacking = [f"golden/{case}/{name}/" for name in targets.names() for case in _examples()
+               if not (GOLDEN / case / name).is_dir() or not any((GOLDEN / case / name).rglob("*"))]
+    assert not lacking, "missing goldens (write them with `nox -s golden -- --update`): " + ", ".join(lacking)
+
+
+def _readme_headings() -> list[str]:
+    return [line for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("## ")]
+
+
+def test_every_builtin_target_has_a_readme_section():
+    """A `## ...` heading of README.md names `--target <name>` for every built-in target."""
+    headings = _readme_headings()
+    lacking = [name for name in targets.BUILTINS
+               if not any(re.search(rf"`--target {re.escape(name)}`", h) for h in headings)]
+    assert not lacking, f"README.md has no `## ... (`--target NAME`)` section for: {lacking}"
