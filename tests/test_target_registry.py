@@ -7,6 +7,7 @@ Each test names the target that lacks one of them.
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import json
 import re
@@ -22,6 +23,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
     import tomli as tomllib
 
 from pipec import targets
+from pipec.targets import TARGET_MODULE
 from pipec.targets.base import OptionSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,3 +134,37 @@ def test_every_builtin_target_has_a_readme_section():
     lacking = [name for name in targets.BUILTINS
                if not any(re.search(rf"`--target {re.escape(name)}`", h) for h in headings)]
     assert not lacking, f"README.md has no `## ... (`--target NAME`)` section for: {lacking}"
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Absolute names of the modules `path` imports (relative imports resolved against `package`)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("name", _target_folders())
+def test_target_folder_has_the_shared_shape(name):
+    """The class lives in target.py; no module of the folder imports target.py back (no import circle,
+    as SageMaker's submit.py once did) or another target's folder (vertex reads `kfp_spec`, not `kubeflow`)."""
+    assert type(targets.get(name)).__module__ == f"pipec.targets.{name}.target"
+    others = {f"pipec.targets.{other}" for other in _target_folders() if other != name}
+    problems = []
+    for path in sorted((TARGETS_DIR / name).glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        imported = _imports(path, f"pipec.targets.{name}")
+        if path.name != TARGET_MODULE and f"pipec.targets.{name}.target" in imported:
+            problems.append(f"{path.name} imports target.py")
+        problems += [f"{path.name} imports {m}" for m in sorted(imported)
+                     if any(m == o or m.startswith(o + ".") for o in others)]
+    assert not problems, f"target `{name}`: " + "; ".join(problems)
