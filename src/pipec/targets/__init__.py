@@ -49,14 +49,18 @@ Adding a built-in target
        [project.entry-points."pipec.targets"]
        azureml = "pipec.targets.azureml:TARGET"
 
-3. **Its tests** (``tests/test_target_registry.py`` fails until each exists):
+3. **Its tests and docs**:
 
    - goldens: ``nox -s golden -- --update`` writes ``golden/<example>/<name>/`` for every
      example (review them); a variant worth reviewing goes in ``tests/golden_variants.py``;
    - ``tests/targets/test_<name>.py``: the artifacts through the engine's own validator or
-     schema, and a model of what the engine hands the container (add it to
+     schema, and a model of what the engine hands the container (used by
      ``tests/runtime/test_store_env.py``);
-   - a README section whose heading names ``--target <name>``.
+   - a README.md section whose ``## `` heading names ```--target <name>```.
+
+   ``tests/test_target_registry.py`` fails while the folder, its entry point, the goldens or
+   the README section is missing, or while a module of the folder imports ``target.py`` back
+   or another target's folder.
 
 A third-party target is any object with the same attributes, registered by its own
 package's entry point; it is loaded only when named (or listed by ``pipec targets``).
