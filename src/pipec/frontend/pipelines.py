@@ -16,6 +16,8 @@ from ..ir import (
     ParameterRef,
     Pipeline,
     PipelineParameter,
+    Retry,
+    Schedule,
     Source,
     Span,
     StepInvocation,
@@ -24,7 +26,7 @@ from .entry_functions import defines_step_or_pipeline, local_assignment, walk_fu
 from .entry_imports import pipeline_bindings
 from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return, runtime_error
 from .modules import ModuleIndex
-from .run_config import STEP_KEYS, RunConfig, load_run_config
+from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, STEP_SETTING_KEYS, RunConfig, load_run_config
 from .runtime_values import find_runtime
 from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
 from .source import SourceFile
@@ -416,7 +418,7 @@ class PipelineBuilder:
         if not section or self.config is None:
             return {}
         options = []
-        for key in ("settings", "enable_cache", "retry", "step_operator", "extra", "experiment_tracker"):
+        for key in STEP_SETTING_KEYS:
             if key in section:
                 options.append((key, section[key], self.config.span("steps", step_id, key)))
         return self.reader.read(options, "step")
@@ -738,7 +740,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     config = _load_config(options, merge(decorator_partial, run_partial), diags)
     config_partial = _config_pipeline_partial(config, reader)
     partial = merge(decorator_partial, run_partial, config_partial)
-    schedule = partial.pop("schedule", None)
+    schedule = partial.pop(Schedule.key, None)
     for key in ("name", "config_path", "parameters", "steps"):
         partial.pop(key, None)
 
@@ -818,11 +820,12 @@ def _config_pipeline_partial(config: RunConfig | None, reader: SettingsReader) -
         return {}
     # Keys of the wrong shape were already reported (PC110) by the config validation.
     options = [(key, config.data[key], config.span(key))
-               for key in ("settings", "enable_cache", "schedule", "extra") if key in config.data
+               for key in PIPELINE_SETTING_KEYS if key in config.data
                and (key not in ("settings", "extra") or isinstance(config.data[key], dict))]
     partial = reader.read(options, "pipeline")
-    if isinstance(config.data.get("retry"), dict):
-        partial = merge(partial, reader.read([("retry", config.data["retry"], config.span("retry"))], "pipeline"))
+    if isinstance(config.data.get(Retry.key), dict):
+        partial = merge(partial, reader.read([(Retry.key, config.data[Retry.key], config.span(Retry.key))],
+                                             "pipeline"))
     return partial
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from . import setting_fields as sf
+from .setting_fields import setting
 
 if TYPE_CHECKING:  # networkx is imported lazily: it costs ~0.1 s at start-up.
     import networkx
@@ -126,65 +129,79 @@ class Output:
 class Resources:
     """Compute resources of a step (after ZenML's ResourceSettings)."""
 
-    # CPU cores (fractions allowed).
-    cpu: float | None = None
-    # Memory as a quantity string with a unit, e.g. "512MiB", "4GB".
-    memory: str | None = None
-    # Number of GPUs.
-    gpu: int | None = None
-    # Accelerator type name, e.g. "nvidia-tesla-t4".
-    gpu_type: str | None = None
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "resources"
+
+    #: CPU cores (fractions allowed).
+    cpu: float | None = setting(None, aliases=("cpu_count",), parse=sf.cpu_cores)
+    #: Memory as a quantity string with a unit, e.g. "512MiB", "4GB".
+    memory: str | None = setting(None, parse=sf.memory)
+    #: Number of GPUs.
+    gpu: int | None = setting(None, aliases=("gpu_count",), parse=sf.gpu_count)
+    #: Accelerator type name, e.g. "nvidia-tesla-t4".
+    gpu_type: str | None = setting(None, aliases=("accelerator",), parse=sf.accelerator)
 
 
 @dataclass(frozen=True)
 class Docker:
     """How the step's container image is built (after ZenML's DockerSettings)."""
 
-    # Prebuilt image to run as is; when set, nothing is built.
-    image: str | None = None
-    # Base image to build on.
-    parent_image: str | None = None
-    # pip requirement specifiers.
-    requirements: tuple[str, ...] = ()
-    # A requirements file, relative to the source root.
-    requirements_file: str | None = None
-    # Debian packages to install.
-    apt_packages: tuple[str, ...] = ()
-    # Environment variables set in the image, sorted by name.
-    environment: tuple[tuple[str, str], ...] = ()
-    # A dockerignore file, relative to the source root.
-    dockerignore: str | None = None
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "docker"
+
+    #: Prebuilt image to run as is; when set, nothing is built.
+    image: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: Base image to build on.
+    parent_image: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: pip requirement specifiers (ZenML's `requirements` may also name a file: see requirements_file).
+    requirements: tuple[str, ...] = setting((), parse=sf.requirements, omit="empty")
+    #: A requirements file, relative to the source root.
+    requirements_file: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: Debian packages to install.
+    apt_packages: tuple[str, ...] = setting((), parse=sf.apt_packages, omit="empty")
+    #: Environment variables set in the image, sorted by name.
+    environment: tuple[tuple[str, str], ...] = setting((), parse=sf.environment, omit="empty")
+    #: A dockerignore file, relative to the source root.
+    dockerignore: str | None = setting(None, parse=sf.docker_text, omit="empty")
 
 
 @dataclass(frozen=True)
 class Retry:
     """Retry policy of a step (after ZenML's StepRetryConfig)."""
 
-    # Retries after the first attempt.
-    max_retries: int = 0
-    # Seconds to wait before the first retry.
-    delay: float = 0
-    # Multiplier applied to the delay after each retry (1 = constant).
-    backoff: float = 1
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "retry"
+
+    #: Retries after the first attempt.
+    max_retries: int = setting(0, parse=sf.retry_count, omit="never")
+    #: Seconds to wait before the first retry.
+    delay: float = setting(0, parse=sf.retry_seconds, omit="never")
+    #: Multiplier applied to the delay after each retry (1 = constant).
+    backoff: float = setting(1, parse=sf.retry_seconds, omit="never")
+
+
+#: The settings sections (dataclass-valued fields of :class:`Settings`), by key.
+SECTIONS: dict[str, type[Resources] | type[Docker] | type[Retry]] = {
+    cls.key: cls for cls in (Resources, Docker, Retry)}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Execution settings; on a step they are already merged with the pipeline's."""
 
-    # Compute resources, None when unset.
+    #: Compute resources, None when unset.
     resources: Resources | None = None
-    # Image settings, None when unset.
+    #: Image settings, None when unset.
     docker: Docker | None = None
-    # Retry policy, None when unset.
+    #: Retry policy, None when unset.
     retry: Retry | None = None
-    # False disables caching; None leaves the orchestrator's default.
+    #: False disables caching; None leaves the orchestrator's default.
     enable_cache: bool | None = None
-    # Name of a step operator from the stack, e.g. "sagemaker".
+    #: Name of a step operator from the stack, e.g. "sagemaker".
     step_operator: str | None = None
-    # Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
-    # sorted by key; values are JSON-compatible.
-    extra: tuple[tuple[str, JSONValue], ...] = ()
+    #: Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
+    #: sorted by key; values are JSON-compatible.
+    extra: tuple[tuple[str, JSONValue], ...] = setting((), omit="empty")
 
     def extra_dict(self) -> dict[str, JSONValue]:
         """The target-specific options as a dict."""
@@ -195,17 +212,20 @@ class Settings:
 class Schedule:
     """When an orchestrator should run the pipeline (after ZenML's Schedule)."""
 
-    # Five-field cron expression.
-    cron: str | None = None
-    # Fixed interval in seconds, used when there is no cron expression.
-    interval_seconds: float | None = None
-    # ISO-8601 start, naive or with offset.
-    start_time: str | None = None
-    # ISO-8601 end.
-    end_time: str | None = None
-    # Whether missed intervals are run.
-    catchup: bool = False
-    # Where the schedule was given.
+    #: The option's key in decorators and run configurations.
+    key: ClassVar[str] = "schedule"
+
+    #: Five-field cron expression.
+    cron: str | None = setting(None, aliases=("cron_expression",), parse=sf.cron)
+    #: Fixed interval in seconds, used when there is no cron expression.
+    interval_seconds: float | None = setting(None, aliases=("interval_second",), parse=sf.interval)
+    #: ISO-8601 start, naive or with offset.
+    start_time: str | None = setting(None, parse=sf.timestamp)
+    #: ISO-8601 end.
+    end_time: str | None = setting(None, parse=sf.timestamp)
+    #: Whether missed intervals are run.
+    catchup: bool = setting(False, parse=sf.flag, omit="never")
+    #: Where the schedule was given.
     span: Span = NO_SPAN
 
 
