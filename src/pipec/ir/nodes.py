@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import setting_fields as sf
+from .json_hints import json_field
 from .setting_fields import setting
 
 if TYPE_CHECKING:  # networkx is imported lazily: it costs ~0.1 s at start-up.
@@ -84,6 +85,9 @@ Source = OutputRef | LiteralValue | ParameterRef
 class InputBinding:
     """One argument of a step invocation and where its value comes from."""
 
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("input", "name")
+
     # Name of the step function's parameter this binds (may be unknown to the signature;
     # the `unknown-keyword` check reports that).
     name: str
@@ -100,6 +104,9 @@ class InputBinding:
 class Param:
     """One parameter of a step function's signature."""
 
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("parameter", "name")
+
     # Parameter name.
     name: str
     # Normalised type annotation (see `pipec.ir.types`), "Any" when absent.
@@ -107,7 +114,7 @@ class Param:
     # True when the parameter has no default, so every invocation must bind it.
     required: bool = True
     # The default value when it is a JSON-compatible literal, else None.
-    default: JSONValue = None
+    default: JSONValue = json_field(None, omit="none")
     # "artifact" for ordinary inputs, "parameters" for an old-API BaseParameters config class.
     kind: str = "artifact"
 
@@ -160,7 +167,8 @@ class Docker:
     #: Debian packages to install.
     apt_packages: tuple[str, ...] = setting((), parse=sf.apt_packages, omit="empty")
     #: Environment variables set in the image, sorted by name.
-    environment: tuple[tuple[str, str], ...] = setting((), parse=sf.environment, omit="empty")
+    environment: tuple[tuple[str, str], ...] = setting((), parse=sf.environment, omit="empty",
+                                                       noun="docker environment variable")
     #: A dockerignore file, relative to the source root.
     dockerignore: str | None = setting(None, parse=sf.docker_text, omit="empty")
 
@@ -190,18 +198,19 @@ class Settings:
     """Execution settings; on a step they are already merged with the pipeline's."""
 
     #: Compute resources, None when unset.
-    resources: Resources | None = None
+    resources: Resources | None = json_field(None, omit="none")
     #: Image settings, None when unset.
-    docker: Docker | None = None
+    docker: Docker | None = json_field(None, omit="none")
     #: Retry policy, None when unset.
-    retry: Retry | None = None
+    retry: Retry | None = json_field(None, omit="none")
     #: False disables caching; None leaves the orchestrator's default.
-    enable_cache: bool | None = None
+    enable_cache: bool | None = json_field(None, omit="none")
     #: Name of a step operator from the stack, e.g. "sagemaker".
-    step_operator: str | None = None
+    step_operator: str | None = json_field(None, omit="none")
     #: Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
     #: sorted by key; values are JSON-compatible.
-    extra: tuple[tuple[str, JSONValue], ...] = setting((), omit="empty")
+    extra: tuple[tuple[str, JSONValue], ...] = json_field((), omit="empty", noun="extra setting",
+                                                          item_label="setting")
 
     def extra_dict(self) -> dict[str, JSONValue]:
         """The target-specific options as a dict."""
@@ -236,6 +245,9 @@ class Schedule:
 class PipelineParameter:
     """A parameter of the pipeline function."""
 
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("parameter", "name")
+
     # Parameter name.
     name: str
     # Normalised type annotation, "Any" when absent.
@@ -257,6 +269,12 @@ class PipelineParameter:
 class StepInvocation:
     """One call of a step inside a pipeline: a node of the DAG."""
 
+    #: JSON keys in order; `upstream` is derived (written for readers, ignored when loading).
+    json_keys: ClassVar[tuple[str, ...]] = ("id", "function", "module", "inputs", "outputs", "upstream", "after",
+                                            "signature", "settings", "definition_span", "span")
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("step", "id")
+
     # Unique id within the pipeline (ZenML rules: the step name, then name_2, name_3, ...).
     id: str
     # Name of the step function.
@@ -264,11 +282,11 @@ class StepInvocation:
     # Dotted module of the step function, relative to the source root.
     module: str
     # The step function's signature.
-    signature: tuple[Param, ...]
+    signature: tuple[Param, ...] = json_field(optional=True)
     # Bound arguments, in the order they were written.
-    inputs: tuple[InputBinding, ...]
+    inputs: tuple[InputBinding, ...] = json_field(keyed_by="name", noun="input")
     # Typed outputs.
-    outputs: tuple[Output, ...]
+    outputs: tuple[Output, ...] = json_field(keyed_by="name", scalar="type", noun="output")
     # Ids of invocations that must finish first without passing data (`after=`).
     after: tuple[str, ...] = ()
     # Effective settings (pipeline defaults merged with step and invocation settings).
@@ -308,6 +326,12 @@ class StepInvocation:
 class Pipeline:
     """One compiled pipeline."""
 
+    #: JSON keys in order.
+    json_keys: ClassVar[tuple[str, ...]] = ("name", "function", "module", "parameters", "schedule", "settings",
+                                            "span", "steps")
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("pipeline", "name")
+
     # Pipeline name (the `name=` argument, else the function name).
     name: str
     # Name of the pipeline function.
@@ -315,7 +339,7 @@ class Pipeline:
     # Dotted module that defines it, relative to the source root.
     module: str
     # Parameters of the pipeline function.
-    parameters: tuple[PipelineParameter, ...]
+    parameters: tuple[PipelineParameter, ...] = json_field(keyed_by="name", noun="parameter")
     # Step invocations in the order the body made them.
     steps: tuple[StepInvocation, ...]
     # Schedule, None when the pipeline runs on demand.

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, NamedTuple
 
+from .json_hints import JSON, JsonHint
+
 #: Metadata key under which :func:`setting` stores a field's :class:`FieldSpec`.
 SPEC = "pipec.setting"
 
@@ -57,14 +59,12 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     #: Validator and unit normaliser of a user's value; None for fields users cannot set.
     parse: Parser | None = None
-    #: When to leave the field out of the JSON form: "none" (None), "empty" (None or ()) or "never".
-    omit: str = "none"
 
 
 def setting(default: Any = MISSING, *, aliases: tuple[str, ...] = (), parse: Parser | None = None,
-            omit: str = "none") -> Any:
-    """A dataclass field carrying its :class:`FieldSpec`."""
-    return field(default=default, metadata={SPEC: FieldSpec(aliases, parse, omit)})
+            omit: str = "none", **json: Any) -> Any:
+    """A dataclass field carrying its :class:`FieldSpec` and its JSON hint (left out when None by default)."""
+    return field(default=default, metadata={SPEC: FieldSpec(aliases, parse), JSON: JsonHint(omit=omit, **json)})
 
 
 def spec_of(fld: Field) -> FieldSpec:
