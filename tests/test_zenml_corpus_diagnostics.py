@@ -19,7 +19,7 @@ from pipec.ir import LiteralValue
 #: Class names of pipec's evaluator; no message may show one.
 INTERNAL = re.compile(r"\b(ExternalName|ClassRef|BoundMethod|FunctionRef|ModuleRef|Builtin|StepHandle|"
                       r"PipelineHandle|Slot|OldStepInstance|PipelineInstance|ParamValue|SettingsObject|"
-                      r"ParamsInstance|RunTimeValue|PipelineContext|_Poison)\b|qualname=|object at 0x")
+                      r"ParamsInstance|RunTimeValue|PipelineContext|Poison)\b|qualname=|object at 0x")
 
 
 def texts(result) -> list[str]:

@@ -16,13 +16,13 @@ from ..ir import Program, Span
 from . import config_fit, integration_steps
 from .cli_params import check_cli_params
 from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
-from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
+from .evaluator import ConstantError, EvalError, Evaluator
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
 from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
-from .values import PipelineHandle, PipelineInstance
+from .values import PipelineHandle, PipelineInstance, PoisonSignal
 
 
 def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
@@ -152,6 +152,6 @@ def _constant(index: ModuleIndex, diags: Diagnostics, assignment: Assignment, sr
     except EvalError as err:
         span = ev.span(err.node) if err.node is not None else src.statement_span(assignment.where.top)
         return ConstantError(err.code, err.message, span, err.help)
-    except (_PoisonSignal, RecursionError):
+    except (PoisonSignal, RecursionError):
         return ConstantError("PC102", "the value cannot be evaluated statically", src.statement_span(
             assignment.where.top), None)

@@ -47,11 +47,12 @@ def _exception_text(ev: Evaluator, exc: ast.expr | None) -> str:
 
 
 def _value_text(ev: Evaluator, node: ast.expr) -> str:
-    from .evaluator import EvalError, _PoisonSignal
+    from .evaluator import EvalError
+    from .values import PoisonSignal
 
     try:
         value = ev.eval(node)
-    except (EvalError, _PoisonSignal, RecursionError):
+    except (EvalError, PoisonSignal, RecursionError):
         return expression_text(ev.src.text, node)
     if isinstance(value, ParamValue) and value.known:
         value = value.value

@@ -20,7 +20,7 @@ from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
 from ..ir import Span
 from . import known
-from .modules import dotted_name
+from .modules import dotted_name, is_parameters_class
 from .runtime_values import (
     ENV,
     RunTimeValue,
@@ -34,6 +34,7 @@ from .runtime_values import (
 from .source import SourceFile
 from .values import (
     ENUM_MEMBERS,
+    POISON,
     Artifact,
     BoundMethod,
     Builtin,
@@ -48,6 +49,8 @@ from .values import (
     ParamValue,
     PipelineHandle,
     PipelineInstance,
+    PoisonSignal,
+    ReturnSignal,
     RuntimeOnly,
     SettingsObject,
     Slot,
@@ -76,16 +79,6 @@ class EvalError(Exception):
         self.notes = notes
 
 
-class _Poison:
-    """The value of a name whose defining statement failed (already reported)."""
-
-    def __repr__(self) -> str:
-        return "<poison>"
-
-
-POISON = _Poison()
-
-
 class ConstantError:
     """A module-level constant that failed to evaluate; reported where it is used."""
 
@@ -96,24 +89,12 @@ class ConstantError:
         self.help = help
 
 
-class _PoisonSignal(Exception):
-    """Evaluation touched POISON: stop this statement without another diagnostic."""
-
-
 class _Break(Exception):
     pass
 
 
 class _Continue(Exception):
     pass
-
-
-class _Return(Exception):
-    """`return` in a pipeline body, with the returned value (an inlined pipeline's outputs)."""
-
-    def __init__(self, value: Any = None) -> None:
-        super().__init__()
-        self.value = value
 
 
 BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "sorted", "reversed",
@@ -194,12 +175,12 @@ class Evaluator:
         """Run one statement; a failure is reported and its assigned names poisoned."""
         try:
             self._statement(stmt)
-        except (_Break, _Continue, _Return):
+        except (_Break, _Continue, ReturnSignal):
             raise
         except EvalError as err:
             self.report(err)
             self._poison_targets(stmt)
-        except _PoisonSignal:
+        except PoisonSignal:
             self._poison_targets(stmt)
         except RecursionError:
             self.report(EvalError("PC102", "expression is too deeply nested to evaluate", stmt))
@@ -235,7 +216,7 @@ class Evaluator:
         elif isinstance(node, ast.Pass):
             pass
         elif isinstance(node, ast.Return):
-            raise _Return(self.eval(node.value) if node.value is not None else None)
+            raise ReturnSignal(self.eval(node.value) if node.value is not None else None)
         elif isinstance(node, ast.Break):
             raise _Break()
         elif isinstance(node, ast.Continue):
@@ -340,7 +321,7 @@ class Evaluator:
 
     def _unpack(self, target: ast.Tuple | ast.List, value: Any) -> None:
         if value is POISON:
-            raise _PoisonSignal()
+            raise PoisonSignal()
         elements = target.elts
         items = self._as_sequence_for_unpack(value, target, len(elements))
         starred = [i for i, e in enumerate(elements) if isinstance(e, ast.Starred)]
@@ -382,7 +363,7 @@ class Evaluator:
             raise EvalError("PC102", f"{_describe(node)} cannot be evaluated statically", node)
         value = method(node)
         if value is POISON:
-            raise _PoisonSignal()
+            raise PoisonSignal()
         if isinstance(value, RuntimeOnly):
             raise EvalError("PC102", value.message, node, help=value.help)
         return value
@@ -447,7 +428,7 @@ class Evaluator:
         if value is not None:
             return value
         if name in self.index.symbols(self.src):
-            raise _PoisonSignal()  # defined but failed to resolve: reported where it is defined
+            raise PoisonSignal()  # defined but failed to resolve: reported where it is defined
         if name in BUILTINS:
             return Builtin(name)
         candidates = list(self.scope.names) + list(self.index.symbols(self.src))
@@ -680,7 +661,7 @@ class Evaluator:
         if isinstance(func, (StepHandle, Slot)) and hasattr(self.builder, "step_failed"):
             try:
                 return self._call_with_arguments(func, node)
-            except (EvalError, _PoisonSignal):
+            except (EvalError, PoisonSignal):
                 self.builder.step_failed(func, node)  # no "runs after unknown step" echo later
                 raise
         return self._call_with_arguments(func, node)
@@ -738,7 +719,7 @@ class Evaluator:
         if hasattr(func, "static_call"):  # e.g. `.get` of ZenML's pipeline context `extra`
             return func.static_call(self, args, kwargs, node)
         if isinstance(func, ClassRef):
-            if _is_params(func, self):
+            if is_parameters_class(func, self.index):
                 if args:
                     raise EvalError("PC102", "parameter classes take keyword arguments only", node)
                 return ParamsInstance(func, tuple(kwargs.items()))
@@ -957,12 +938,6 @@ def _is_log_call(func: Any) -> bool:
     if isinstance(func, BoundMethod):
         return isinstance(func.receiver, Logger) and func.name in known.LOGGER_METHODS
     return isinstance(func, ExternalName) and func.qualname in known.LOGGING_CALLS
-
-
-def _is_params(cls: ClassRef, ev: Evaluator) -> bool:
-    from .stepdefs import is_parameters_class
-
-    return is_parameters_class(cls, ev.index)
 
 
 class AttrName:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from .evaluator import POISON, EvalError, Evaluator, Scope, _Return
+from .evaluator import EvalError, Evaluator, Scope
 from .pipelines import _parameter_help
 from .stepdefs import PipelineDef
-from .values import PipelineHandle
+from .values import POISON, PipelineHandle, ReturnSignal
 
 if TYPE_CHECKING:
     from .pipelines import PipelineBuilder
@@ -40,7 +40,7 @@ def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHan
     builder.active.append(inner)
     try:
         inner_ev.run_block(inner.node.body)
-    except _Return as ret:
+    except ReturnSignal as ret:
         return ret.value
     finally:
         builder.active.pop()

@@ -24,7 +24,7 @@ from ..ir import (
 )
 from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .entry_imports import pipeline_bindings
-from .evaluator import POISON, EvalError, Evaluator, Scope, _PoisonSignal, _Return, runtime_error
+from .evaluator import EvalError, Evaluator, Scope, runtime_error
 from .modules import ModuleIndex
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, STEP_SETTING_KEYS, RunConfig, load_run_config
 from .runtime_values import find_runtime
@@ -32,6 +32,7 @@ from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
 from .source import SourceFile
 from .stepdefs import PipelineDef, StepDef, parameters_fields
 from .values import (
+    POISON,
     Artifact,
     Invocation,
     OldStepInstance,
@@ -39,6 +40,8 @@ from .values import (
     ParamValue,
     PipelineHandle,
     PipelineInstance,
+    PoisonSignal,
+    ReturnSignal,
     Slot,
     StepHandle,
     contains_symbolic,
@@ -112,7 +115,7 @@ class RunScanner:
             self.ignored_calls.update(id(d) for d in self._pipelines_mentioned(small.value))
             self.diags.warning(err.code, f"{err.message}; the {where} is ignored", span, help=err.help)
             return True
-        except (_PoisonSignal, RecursionError):
+        except (PoisonSignal, RecursionError):
             return True
         # A new-API call runs the pipeline; an original-API instance runs when `.run()` is called.
         finished_run = isinstance(value, PipelineInstance) and (not value.handle.definition.old_api
@@ -141,7 +144,7 @@ class RunScanner:
             ev = Evaluator(self.index, self.diags, self.src, top, self.scope, builder=self)
             try:
                 handle = ev.eval(node.func)
-            except (EvalError, _PoisonSignal, RecursionError):
+            except (EvalError, PoisonSignal, RecursionError):
                 return False
             if isinstance(handle, PipelineHandle):
                 self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node)))
@@ -386,7 +389,7 @@ class PipelineBuilder:
     def _source(self, definition: StepDef, step_id: str, name: str, value: Any, node: ast.AST,
                 ev: Evaluator) -> Source:
         if value is POISON:
-            raise _PoisonSignal()
+            raise PoisonSignal()
         if isinstance(value, Artifact):
             return OutputRef(value.step, value.output)
         if isinstance(value, ParamValue):
@@ -764,7 +767,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
         ev.run_block(pdef.node.body)
-    except _Return:
+    except ReturnSignal:
         pass
     steps = builder.finish()
     _check_config_steps(config, pdef.name, steps, diags)
