@@ -14,9 +14,10 @@ from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Program, Span
 from . import config_fit, integration_steps
+from .calls import Evaluator
 from .cli_params import check_cli_params
 from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
-from .evaluator import ConstantError, EvalError, Evaluator
+from .interp import ConstantError, EvalError
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
 from .selection import qualified, select

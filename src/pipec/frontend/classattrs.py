@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import did_you_mean
 
-from .evaluator import ConstantError, EvalError, Evaluator, Scope
+from .calls import Evaluator
+from .interp import ConstantError, EvalError, Scope
 from .values import (
     POISON,
     ClassRef,

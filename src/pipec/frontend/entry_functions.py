@@ -13,7 +13,8 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from . import known
-from .evaluator import EvalError, Evaluator, Scope
+from .calls import Evaluator
+from .interp import EvalError, Scope
 from .stepdefs import Classifier, parameters
 from .values import ExternalName, PoisonSignal, RuntimeOnly
 

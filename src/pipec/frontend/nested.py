@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from .evaluator import EvalError, Evaluator, Scope
+from .calls import Evaluator
+from .interp import EvalError, Scope
 from .pipelines import _parameter_help
 from .stepdefs import PipelineDef
 from .values import POISON, PipelineHandle, ReturnSignal

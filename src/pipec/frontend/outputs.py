@@ -26,7 +26,8 @@ from typing import Any
 from ..ir import Output
 from . import known
 from .annotations import Resolver, normalize, subscript_args
-from .evaluator import EvalError, Evaluator, runtime_error
+from .calls import Evaluator
+from .interp import EvalError, runtime_error
 from .runtime_values import RunTimeValue
 from .values import ENUM_MEMBERS, ClassRef, ExternalName, ModuleRef, PoisonSignal, plain_value
 

@@ -22,9 +22,10 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .calls import Evaluator
 from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .entry_imports import pipeline_bindings
-from .evaluator import EvalError, Evaluator, Scope, runtime_error
+from .interp import EvalError, Scope, runtime_error
 from .modules import ModuleIndex
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, STEP_SETTING_KEYS, RunConfig, load_run_config
 from .runtime_values import find_runtime
@@ -184,6 +185,9 @@ class RunScanner:
                 raise EvalError("PC107", "old-style step instances take keyword arguments only", node)
             return OldStepInstance(func.definition, kwargs, func.overrides, ev.span(node))
         raise EvalError("PC102", "this call cannot be evaluated at module level", node)
+
+    def step_failed(self, func: Any, node: ast.Call) -> None:
+        """A failed step call at module level needs no bookkeeping: no step ids are taken there."""
 
     def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: ast.Call,
                       arg_nodes: dict) -> PipelineInstance:

@@ -17,7 +17,8 @@ from pipec.ir.diagnostics import Diagnostics
 from ..ir import Output, Param, Span
 from . import known
 from .annotations import normalize
-from .evaluator import EvalError, Evaluator, call_arguments
+from .calls import Evaluator
+from .interp import EvalError, call_arguments
 from .modules import Definition, ModuleIndex, base_value, is_parameters_class
 from .old_api import is_old_api_pipeline, old_step_outputs
 from .outputs import step_outputs
