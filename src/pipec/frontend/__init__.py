@@ -19,7 +19,8 @@ from .cli_params import check_cli_params
 from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
 from .interp import ConstantError, EvalError
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
-from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
+from .pipelines import BuildOptions, PipelineCall, build_pipeline
+from .run_scan import RunScanner
 from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef

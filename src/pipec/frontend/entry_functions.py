@@ -19,7 +19,7 @@ from .stepdefs import Classifier, parameters
 from .values import ExternalName, PoisonSignal, RuntimeOnly
 
 if TYPE_CHECKING:
-    from .pipelines import RunScanner
+    from .run_scan import RunScanner
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
 

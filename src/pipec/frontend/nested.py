@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from .calls import Evaluator
 from .interp import EvalError, Scope
-from .pipelines import _parameter_help
+from .parameters import parameter_help
 from .stepdefs import PipelineDef
 from .values import POISON, PipelineHandle, ReturnSignal
 
 if TYPE_CHECKING:
-    from .pipelines import PipelineBuilder
+    from .builder import PipelineBuilder
 
 
 def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict,
@@ -61,7 +61,7 @@ def _bind(inner: PipelineDef, args: list, kwargs: dict, node: ast.Call, arg_node
     for name, value in kwargs.items():
         if name not in declared:
             raise EvalError("PC204", f"pipeline `{inner.name}` has no parameter `{name}`",
-                            arg_nodes.get(name, node), help=_parameter_help(name, inner))
+                            arg_nodes.get(name, node), help=parameter_help(name, inner))
         if name in values:
             raise EvalError("PC209", f"parameter `{name}` of pipeline `{inner.name}` is given twice",
                             arg_nodes.get(name, node))
