@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
+from functools import cache
 from typing import Any, NamedTuple
 
 from .json_hints import JSON, JsonHint
@@ -75,8 +76,9 @@ def spec_of(fld: Field) -> FieldSpec:
 _NO_SPEC = FieldSpec()
 
 
+@cache
 def user_names(section: type) -> dict[str, str]:
-    """Every name users may write in `section` (field names and aliases) -> the field it sets."""
+    """Every name users may write in `section` (field names and aliases) -> the field it sets (do not mutate)."""
     names: dict[str, str] = {}
     for fld in fields(section):
         spec = spec_of(fld)
@@ -88,6 +90,7 @@ def user_names(section: type) -> dict[str, str]:
     return names
 
 
+@cache
 def parser_of(section: type, name: str) -> Parser:
     """The parser of field `name` of `section`."""
     for fld in fields(section):
