@@ -11,13 +11,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import yaml
-
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 
 from .base import CompileContext, OptionSpec
 from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
+from .kit.serialize import PYYAML, YamlStyle, dump_yaml
 
 #: Options every Kubernetes-based target adds to `CONTAINER_OPTIONS`.
 KUBE_OPTIONS: tuple[OptionSpec, ...] = (
@@ -161,22 +160,13 @@ def _may_be_retyped(text: str) -> bool:
     return True
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that also quotes the strings PyYAML's YAML 1.1 resolver would leave plain
-    although another reader would retype them (``1e3``, ``0o17``, ``y``)."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "'" if _may_be_retyped(data) else None  # the emitter falls back to "..." when needed
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
+#: Kubernetes objects as PyYAML's SafeDumper wrote them (the goldens' bytes), with strings any
+#: YAML reader might retype single-quoted, keys in the order built, ``---`` before each document.
+KUBE_YAML = YamlStyle(scalars=PYYAML, sort_keys=False, explicit_start=True, force_quotes=_may_be_retyped)
 
 
 def dump_documents(documents: Iterable[object]) -> str:
-    """Multi-document YAML (``---`` before each): keys in the order built (``sort_keys``
-    off on purpose: the builders insert them in a fixed order), strings that any YAML
-    reader might retype quoted, unicode kept, lines never wrapped."""
-    return yaml.dump_all(list(documents), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                         width=2**31 - 1, default_flow_style=False, explicit_start=True)
+    """Multi-document YAML (``---`` before each): keys in the order built (the builders insert
+    them in a fixed order), strings that any YAML reader might retype quoted, unicode kept,
+    lines never wrapped."""
+    return dump_yaml(documents, KUBE_YAML)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import yaml
-
 from pipec.compiler.writer import safe_name
 from pipec.ir import OutputRef, ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.runtime.command import encode_json
@@ -35,6 +33,7 @@ from pipec.targets.common import (
     step_resources,
     step_retry,
 )
+from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
 
 from .expr import escape_tree, expression
 from .schedule import ScheduleError, github_cron
@@ -365,31 +364,17 @@ _YAML12_NON_STRING = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN")
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper without anchors, quoting YAML 1.2 look-alikes, scripts as literal blocks."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
+def _yaml12_non_string(text: str) -> bool:
+    return _YAML12_NON_STRING.fullmatch(text) is not None
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "'" if _YAML12_NON_STRING.fullmatch(data) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-def _represent_script(dumper: yaml.SafeDumper, data: Script) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Script, _represent_script)
+#: GitHub workflows: PyYAML's bytes, YAML 1.2 look-alikes quoted, scripts as literal blocks.
+GITHUB_YAML = YamlStyle(scalars=PYYAML, sort_keys=False, force_quotes=_yaml12_non_string, literal_types=(Script,))
 
 
 def dump(workflow: dict) -> str:
     """The workflow as YAML text: every string escaped for GitHub, deterministic, ``on`` quoted."""
-    text = yaml.dump(escape_tree(workflow), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=1 << 30)
-    return HEADER + text
+    return HEADER + dump_yaml([escape_tree(workflow)], GITHUB_YAML)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).

@@ -11,7 +11,6 @@ Data moves through the artifact store, so steps only need ``DependsOn``.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pipec.targets.common import (
     step_resources,
     step_retry,
 )
+from pipec.targets.kit.serialize import dump_json
 
 from . import instances
 from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
@@ -295,6 +295,5 @@ def build_definition(pipeline: Pipeline, context: CompileContext, options: Optio
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+#: Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline.
+dumps = dump_json
