@@ -603,7 +603,7 @@ def test_ignored_schedule_settings_warn(tmp_path: Path) -> None:
                                         "end_time='2025-01-01T00:00:00', catchup=True").replace("x: str)", "x: str = 'a')")
     _, _, diags = _compile(_project(tmp_path, source) / "run.py", {"artifact_store": "s3://b/p"})
     assert sorted(d.message for d in diags) == [
-        "GitHub never runs missed schedules; `catchup` is ignored",
+        "GitHub schedules do not run missed intervals; `catchup` is ignored",
         "GitHub schedules have no end time; it is ignored",
         "GitHub schedules have no start time; it is ignored"]
 

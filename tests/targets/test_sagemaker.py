@@ -37,7 +37,8 @@ from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_retry
+from pipec.targets.common import step_argv, step_environment
+from pipec.targets.kit.retry import step_retry
 from pipec.targets.sagemaker import cron, expressions, instances, parameters
 from pipec.targets.sagemaker.names import pipeline_name, step_name
 

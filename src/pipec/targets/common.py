@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from pipec.build.image import image_reference
-from pipec.ir import Pipeline, Resources, Retry, StepInvocation
+from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.runtime.command import shim_command
 
 from .base import CompileContext, OptionSpec
@@ -88,12 +88,6 @@ def step_environment(step: StepInvocation) -> list[tuple[str, str]]:
 def step_resources(step: StepInvocation) -> Resources:
     """The step's resources (all None when unset)."""
     return step.settings.resources or Resources()
-
-
-def step_retry(step: StepInvocation) -> Retry | None:
-    """The step's retry policy, None when it never retries."""
-    retry = step.settings.retry
-    return retry if retry is not None and retry.max_retries > 0 else None
 
 
 # --------------------------------------------------------------------------- quantities

@@ -128,18 +128,6 @@ def volume_claim_spec(volume: ArtifactVolume) -> dict:
     return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
 
 
-def report_unsupported(step: StepInvocation, diags: Diagnostics, target: str, gpu_help: str) -> None:
-    """Warn (PC304) about step settings a Kubernetes container step cannot honour."""
-    gpu_type = step_resources(step).gpu_type
-    if gpu_type:
-        diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the {target} target "
-                               "cannot select; only the GPU count is requested", step.span, help=gpu_help)
-    if step.settings.step_operator:
-        diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, which "
-                               f"the {target} target does not support; it runs in its container like any step",
-                      step.span)
-
-
 #: Plain scalars some YAML reader takes for a bool or null (YAML 1.1 as in go-yaml v2,
 #: which Kubernetes clients use, knows ``y``/``n``/``on``/``off``).
 _NOT_STRING_WORDS = frozenset({"", "~", "null", "y", "yes", "n", "no", "true", "false", "on", "off"})

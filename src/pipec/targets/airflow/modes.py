@@ -25,6 +25,7 @@ from pipec.ir import Pipeline, Resources, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
 from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, report_unshared_store, step_resources
+from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
@@ -206,7 +207,7 @@ def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, 
     if res.gpu:
         requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(res.gpu)
     if res.gpu_type and not inp.settings.node_selector:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
                                "here; the pod may land on any GPU node", inp.step.span,
                       help="select nodes with settings={'orchestrator.airflow': {'node_selector': {...}}}")
     return requests, limits
@@ -238,7 +239,7 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
     if res.gpu:
         kwargs["device_requests"] = py([call("DeviceRequest", count=res.gpu, capabilities=[["gpu"]])])
     if res.gpu_type:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
                                "any GPU of the host is used", inp.step.span)
     _unsupported_pod_settings(inp, "docker", diags)
     volume = options.get("docker_volume")
@@ -257,7 +258,7 @@ def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> 
     used = [name for name, value in (("node_selector", s.node_selector), ("labels", s.labels),
                                      ("annotations", s.annotations), ("namespace", s.namespace)) if value]
     if used:
-        diags.warning("PC304", f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
+        unsupported(diags, f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
                                f"kubernetes mode, not in {mode} mode; ignored", inp.step.span)
 
 
@@ -335,10 +336,10 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
         s.settings.docker.image or s.settings.docker.parent_image or s.settings.docker.requirements
         or s.settings.docker.requirements_file or s.settings.docker.apt_packages)]
     if resources:
-        diags.warning("PC304", f"resources of {_list(resources)} are not enforced in local mode", span,
+        unsupported(diags, f"resources of {_list(resources)} are not enforced in local mode", span,
                       help="use --option operator=kubernetes or operator=docker to run steps with resources")
     if image:
-        diags.warning("PC304", f"docker image settings of {_list(image)} do not apply in local mode: steps run "
+        unsupported(diags, f"docker image settings of {_list(image)} do not apply in local mode: steps run "
                                "with the worker's Python environment", span,
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 

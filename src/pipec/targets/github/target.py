@@ -31,9 +31,11 @@ from pipec.targets.common import (
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
+from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
 from .schedule import ScheduleError, github_cron
@@ -58,6 +60,8 @@ class GitHubTarget:
 
     name = "github"
     description = "GitHub Actions workflow, one job per step"
+    capabilities = Capabilities("GitHub Actions", schedule_noun="GitHub schedules", catchup=False,
+                                ordinary_step="as an ordinary job")
     options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
         OptionSpec("mode", "container: each job runs in its step's image; setup-python: on the runner, "
                            "after actions/setup-python and pip install", default="container", choices=MODES),
@@ -175,10 +179,7 @@ class _Builder:
                                                 ("start_time", schedule.start_time if schedule.cron else None))
                        if value]
             for name in ignored:
-                self.diags.warning("PC304", f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored",
-                                   schedule.span)
-            if schedule.catchup:
-                self.diags.warning("PC304", "GitHub never runs missed schedules; `catchup` is ignored",
+                unsupported(self.diags, f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored",
                                    schedule.span)
         inputs = self._dispatch_inputs()
         on["workflow_dispatch"] = {"inputs": inputs} if inputs else {}
@@ -226,7 +227,7 @@ class _Builder:
                 container["options"] = docker_options
             job["container"] = container
         elif step.settings.docker is not None and step.settings.docker.image:
-            self.diags.warning("PC304", f"step `{step.id}` names the image `{step.settings.docker.image}`, "
+            unsupported(self.diags, f"step `{step.id}` names the image `{step.settings.docker.image}`, "
                                "which setup-python mode does not use", step.span)
         env = self._job_env(step)
         if env:

@@ -12,6 +12,10 @@ from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.unsupported import unsupported
+from pipec.targets.kubeflow.build import MAX_BACKOFF_SECONDS
 
 from .build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from .dump import dump_json, dump_yaml
@@ -26,8 +30,7 @@ DEFAULT_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 
 def gpu_warning(step: StepInvocation, context: CompileContext) -> None:
     """PC304: a GPU type without a GPU count requests nothing."""
-    context.diagnostics.warning(
-        "PC304", f"step `{step.id}` names GPU type `{step_gpu_type(step)}` but no GPU count, so it gets no GPU",
+    unsupported(context.diagnostics, f"step `{step.id}` names GPU type `{step_gpu_type(step)}` but no GPU count, so it gets no GPU",
         step.span, help="set the GPU count too, e.g. ResourceSettings(gpu_count=1, ...)")
 
 
@@ -66,6 +69,8 @@ class KubeflowTarget:
         OptionSpec("pvc", "PersistentVolumeClaim mounted at a local artifact store in every step"),
         KFP_CACHE_OPTION,
     )
+    capabilities = Capabilities("Kubeflow Pipelines", retry=RetrySupport("KFP", max_delay=MAX_BACKOFF_SECONDS),
+                                settings_key="kubeflow")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": package}`` plus the recurring-run file for a scheduled pipeline."""

@@ -11,7 +11,6 @@ Data moves through the artifact store, so steps only need ``DependsOn``.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,10 @@ from pipec.targets.common import (
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.retry import lower_retry, whole_seconds
 from pipec.targets.kit.serialize import dump_json
+from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
 from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
@@ -36,6 +36,7 @@ from .names import step_name
 from .options import Options
 from .parameters import build_parameters
 from .settings import StepSettings, step_settings
+from .target import RETRY
 
 VERSION = "2020-12-01"
 #: SageMaker's API limits (botocore's service model) that the definition must respect.
@@ -45,7 +46,6 @@ MAX_IMAGE_URI = 255
 MAX_ENVIRONMENT = 100
 MAX_ENV_VALUE = {"processing": 256, "training": 512}
 MAX_PROCESSING_RUNTIME = 777600
-MAX_RETRY_ATTEMPTS = 20
 ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,255}$")
 #: Characters a SageMaker argument cannot hold: its pattern is Java's `.*`, which stops at these.
 LINE_BREAKS = re.compile("[\n\r\u0085\u2028\u2029]")
@@ -152,7 +152,7 @@ def step_kind(step: StepInvocation, settings: StepSettings, options: Options, di
     if operator in ("sagemaker", "default"):
         return "training"
     if operator is not None:
-        diagnostics.warning("PC304", f"step operator `{operator}` of step `{step.id}` is not available on "
+        unsupported(diagnostics, f"step operator `{operator}` of step `{step.id}` is not available on "
                             f"SageMaker; the step runs as a {options.step_kind} job", step.span)
     return options.step_kind
 
@@ -165,7 +165,7 @@ def instance_type(step: StepInvocation, settings: StepSettings, options: Options
         return options.instance_type
     resources = step_resources(step)
     if resources.gpu and resources.gpu_type and instances.gpu_family(resources.gpu_type) is None:
-        diagnostics.warning("PC304", f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
+        unsupported(diagnostics, f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
                             "instance family in pipec's table; any GPU type may be chosen", step.span,
                             help='set settings={"orchestrator.sagemaker": {"instance_type": "ml...."}}')
     try:
@@ -207,17 +207,11 @@ def build_retry_policies(step: StepInvocation, diagnostics: Diagnostics) -> list
     SageMaker retries a step on service faults, throttling and job capacity/internal
     errors only, never when the step's own code fails; a warning says so.
     """
-    retry = step_retry(step)
+    retry = lower_retry(step.settings.retry, RETRY, diagnostics, step.span, f"step `{step.id}`")
     if retry is None:
         return []
-    attempts = min(retry.max_retries, MAX_RETRY_ATTEMPTS)
-    diagnostics.warning("PC356", f"step `{step.id}` retries only on SageMaker service, throttling and capacity "
-                        "errors: SageMaker does not retry a step whose code failed", step.span)
-    if retry.max_retries > MAX_RETRY_ATTEMPTS:
-        diagnostics.warning("PC356", f"step `{step.id}` asks for {retry.max_retries} retries; SageMaker allows "
-                            f"{MAX_RETRY_ATTEMPTS}", step.span)
-    common = {"IntervalSeconds": max(1, math.ceil(retry.delay)), "BackoffRate": float(max(retry.backoff, 1)),
-              "MaxAttempts": attempts}
+    common = {"IntervalSeconds": whole_seconds(retry.delay), "BackoffRate": float(max(retry.backoff, 1)),
+              "MaxAttempts": retry.max_retries}
     return [{"ExceptionType": list(types), **common} for types in RETRY_EXCEPTIONS]
 
 

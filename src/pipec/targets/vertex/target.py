@@ -19,7 +19,15 @@ from pipec.targets.common import (
     report_unshared_store,
     step_resources,
 )
-from pipec.targets.kubeflow.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kubeflow.build import (
+    KFP_CACHE_OPTION,
+    MAX_BACKOFF_SECONDS,
+    Accelerator,
+    Flavor,
+    build_pipeline_spec,
+)
 from pipec.targets.kubeflow.dump import dump_json
 from pipec.targets.kubeflow.settings import engine_settings, invalid, report_unsupported, string_map
 from pipec.targets.kubeflow.target import gpu_warning, is_local
@@ -88,6 +96,8 @@ class VertexTarget:
                    default=DEFAULT_ACCELERATOR),
         KFP_CACHE_OPTION,
     )
+    capabilities = Capabilities("Vertex AI", retry=RetrySupport("Vertex AI", max_delay=MAX_BACKOFF_SECONDS),
+                                settings_key="vertex")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.json": PipelineJob}`` plus the schedule file for a scheduled pipeline."""
