@@ -107,14 +107,14 @@ def test_bad_option_values_are_errors(tmp_path: Path) -> None:
 
 
 def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfig: Path, tmp_path: Path) -> None:
-    """`pvc` / `docker_volume` mount a volume at a folder artifact store; without them PC314 warns about a
+    """`pvc` / `docker_volume` mount a volume at a folder artifact store; without them PC307 warns about a
     chosen folder (the default folder gets the one-line note instead)."""
     _, messages = _compile(tmp_path / "plain", operator="kubernetes")
-    assert not any("PC314" in m for m in messages)
+    assert not any("PC307" in m for m in messages)
     _, messages = _compile(tmp_path / "chosen", operator="kubernetes", artifact_store="/data")
-    assert any(m.startswith("warning PC314: artifact store `/data`") for m in messages)
+    assert any(m.startswith("warning PC307: artifact store `/data`") for m in messages)
     files, messages = _compile(tmp_path / "k8s", operator="kubernetes", pvc="pipec-{{ artifacts }}")
-    assert not any("PC314" in m for m in messages)
+    assert not any("PC307" in m for m in messages)
     folder = tmp_path / "dags-k8s"
     folder.mkdir()
     (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
@@ -127,7 +127,7 @@ def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfi
 
     files, messages = _compile(tmp_path / "docker", operator="docker", docker_volume="pipec-artifacts",
                                artifact_store="file:///data/store")
-    assert not any("PC314" in m for m in messages)
+    assert not any("PC307" in m for m in messages)
     folder = tmp_path / "dags-docker"
     folder.mkdir()
     (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")

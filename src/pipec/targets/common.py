@@ -16,11 +16,8 @@ from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.runtime.command import shim_command
 
 from .base import CompileContext, OptionSpec
+from .kit.stores import DEFAULT_ARTIFACT_STORE
 
-#: Where the steps' artifacts go when neither option nor stack says: a folder inside the
-#: container; engines that run steps in separate containers need a shared store
-#: (a mounted volume there, or an s3:// / gs:// URI from the stack).
-DEFAULT_ARTIFACT_STORE = "/pipec/artifacts"
 #: Where `pipec build` copies the source tree in the image.
 DEFAULT_SOURCE_ROOT = "/app"
 
@@ -34,21 +31,6 @@ CONTAINER_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("source_root", "folder of the source tree inside the image", default=DEFAULT_SOURCE_ROOT),
     OptionSpec("python", "Python executable inside the image", default="python"),
 )
-
-
-#: Said once per command when steps on separate machines would use the default folder store.
-DEFAULT_STORE_NOTICE = (f"artifacts go to the default folder {DEFAULT_ARTIFACT_STORE} on each step's own machine, "
-                        "so steps that do not share one cannot read each other's outputs; set a shared store "
-                        "with --option artifact_store=s3://BUCKET/PATH (or gs://, az://) or a stack's artifact_store")
-
-
-def report_unshared_store(context: CompileContext, code: str, message: str, span, help: str) -> None:
-    """A folder artifact store the steps cannot share: a warning when the user chose it, else (the
-    target's default, which no one chose) the one-line :data:`DEFAULT_STORE_NOTICE`."""
-    if "artifact_store" in context.explicit:
-        context.diagnostics.warning(code, message, span, help=help)
-    else:
-        context.diagnostics.notice(DEFAULT_STORE_NOTICE)
 
 
 def step_image(pipeline: Pipeline, step: StepInvocation, context: CompileContext) -> str:

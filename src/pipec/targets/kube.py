@@ -15,8 +15,9 @@ from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 
 from .base import CompileContext, OptionSpec
-from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
+from .common import k8s_cpu, k8s_memory, step_resources
 from .kit.serialize import PYYAML, YamlStyle, dump_yaml
+from .kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 
 #: Options every Kubernetes-based target adds to `CONTAINER_OPTIONS`.
 KUBE_OPTIONS: tuple[OptionSpec, ...] = (
@@ -104,14 +105,14 @@ class ArtifactVolume:
 
 def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) -> ArtifactVolume | None:
     """The volume to mount when the artifact store is a folder (a path or a ``file://`` URL),
-    None for object stores. A relative folder cannot be mounted (warning PC333); a bad
+    None for object stores. A relative folder cannot be mounted (warning PC307); a bad
     `volume_size` option is an error (PC302)."""
-    store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
-    path = store.removeprefix("file://")
-    if "://" in path:
+    store = artifact_store(context.options)
+    if not is_folder_store(store):
         return None
+    path = store.removeprefix("file://")
     if not path.startswith("/"):
-        diags.warning("PC333", f"artifact store `{store}` is a relative folder: each step's pod has its own, "
+        diags.warning(UNSHARED_STORE, f"artifact store `{store}` is a relative folder: each step's pod has its own, "
                                "so steps cannot read their inputs",
                       help="use an absolute folder (mounted as a shared volume) or a URL such as s3://bucket/prefix")
         return None

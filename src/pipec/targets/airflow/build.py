@@ -220,7 +220,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     tasks = [TaskSpec(names[sid], operator, tuple((identifier(k), v) for k, v in kwargs.items()),
                       tuple(names[u] for u in pipeline.step(sid).upstream if u in names))
              for sid, kwargs, operator in zip(order, all_kwargs, operators, strict=True)]
-    report_store_not_shared(resolved, context, pipeline.span)
+    report_store_not_shared(pipeline, resolved, context, pipeline.span)
     if resolved.mode == "local":
         report_local_limits(list(pipeline.steps), diags, pipeline.span)
         if context.options.get("image"):

@@ -9,7 +9,7 @@ The argv part every step shares is a module-level constant (:func:`shim_constant
 `shared.py`); each task spreads it and adds its own options.
 
 A folder artifact store is inside each container: option `pvc` (kubernetes) or `docker_volume`
-(docker) mounts a shared volume there, else PC314 warns.
+(docker) mounts a shared volume there, else PC307 warns.
 - ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
   parameters reach the shim as ``"$PIPEC_..."`` variables set in the task's `env`, so bash
   never parses them. The command changes into the source root first.
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pipec.ir import Pipeline, Resources, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
-from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, report_unshared_store, step_resources
+from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resources
+from pipec.targets.kit.stores import is_folder_store, report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
@@ -149,11 +150,6 @@ def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[
 
 # --------------------------------------------------------------------------- kubernetes
 
-def is_local(store: str) -> bool:
-    """Whether the artifact store URI is a plain folder (inside the container, in the container modes)."""
-    return "://" not in store or store.startswith("file://")
-
-
 def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                         diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
@@ -181,7 +177,7 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
     if inp.settings.annotations:
         kwargs["annotations"] = templated_map(inp.settings.annotations, "annotation", inp, ext, diags)
     pvc = options.get("pvc")
-    if pvc and is_local(resolved.artifact_store):
+    if pvc and is_folder_store(resolved.artifact_store):
         claim = call("k8s.V1PersistentVolumeClaimVolumeSource", claim_name=jinja_text(pvc, ext))
         kwargs["volumes"] = py([call("k8s.V1Volume", indent_=12, name="pipec-artifacts",
                                           persistent_volume_claim=claim)], 8)
@@ -243,7 +239,7 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                                "any GPU of the host is used", inp.step.span)
     _unsupported_pod_settings(inp, "docker", diags)
     volume = options.get("docker_volume")
-    if volume and is_local(resolved.artifact_store):
+    if volume and is_folder_store(resolved.artifact_store):
         kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(local_path(resolved.artifact_store), ext),
                                     source=jinja_text(volume, ext), type="volume")], 8)
         types += ("Mount",)
@@ -344,13 +340,13 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 
 
-def report_store_not_shared(resolved: Resolved, context: CompileContext, span: Span) -> None:
+def report_store_not_shared(pipeline: Pipeline, resolved: Resolved, context: CompileContext, span: Span) -> None:
     """A folder artifact store in a container mode without a volume to hold it: each step's
-    container has its own empty folder, so downstream steps cannot find their inputs (PC314)."""
+    container has its own empty folder, so downstream steps cannot find their inputs (PC307)."""
     volume = {"kubernetes": "pvc", "docker": "docker_volume"}.get(resolved.mode)
-    if volume and is_local(resolved.artifact_store) and not context.options.get(volume):
+    if volume and unshared_folder(pipeline, resolved.artifact_store) and not context.options.get(volume):
         report_unshared_store(
-            context, "PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
+            context, f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
             f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
             help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
                  f"shared volume there with --option {volume}=NAME")

@@ -19,14 +19,13 @@ import dataclasses
 import re
 
 from pipec.compiler.writer import safe_name
-from pipec.ir import OutputRef, ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.runtime.command import encode_json
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     CONTAINER_OPTIONS,
     DEFAULT_SOURCE_ROOT,
     memory_bytes,
-    report_unshared_store,
     step_argv,
     step_environment,
     step_image,
@@ -35,6 +34,7 @@ from pipec.targets.common import (
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
+from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
@@ -197,9 +197,8 @@ class _Builder:
 
     def _check_artifact_store(self) -> None:
         store = self.options.get("artifact_store") or ""
-        shares = any(isinstance(b.source, OutputRef) for s in self.pipeline.steps for b in s.inputs)
-        if shares and ("://" not in store or store.startswith("file://")):
-            report_unshared_store(self.context, "PC341", f"artifact store `{store}` is a local folder: GitHub runs "
+        if unshared_folder(self.pipeline, store):
+            report_unshared_store(self.context, f"artifact store `{store}` is a local folder: GitHub runs "
                                   "every job on a fresh machine, so steps cannot read their inputs", self.pipeline.span,
                                   help="use a shared store: --option artifact_store=s3://bucket/prefix "
                                        "(plus --option secrets=... for its credentials)")

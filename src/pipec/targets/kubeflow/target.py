@@ -11,9 +11,10 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
+from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.stores import is_folder_store, passes_artifacts, report_unshared_store
 from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kubeflow.build import MAX_BACKOFF_SECONDS
 
@@ -53,9 +54,8 @@ def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: Co
 KUBEFLOW = Flavor(engine="Kubeflow Pipelines", requests=True, accelerator=kubeflow_accelerator)
 
 
-def is_local(store: str) -> bool:
-    """True for an artifact store that is a folder of the container's own file system."""
-    return "://" not in store or store.startswith("file://")
+#: True for an artifact store that is a folder of the container's own file system.
+is_local = is_folder_store
 
 
 class KubeflowTarget:
@@ -81,9 +81,9 @@ class KubeflowTarget:
             context.diagnostics.error("PC302", f"option `pvc` mounts a volume at a local artifact store, "
                                       f"but the artifact store is `{store}`",
                                       help="drop `pvc`, or set artifact_store to the folder to mount it at")
-        elif is_local(store) and not pvc and len(pipeline.steps) > 1:
+        elif is_local(store) and not pvc and passes_artifacts(pipeline):
             report_unshared_store(
-                context, "PC324", f"artifact store `{store}` is a folder inside each KFP pod: steps of "
+                context, f"artifact store `{store}` is a folder inside each KFP pod: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=s3://BUCKET/PATH (or gs://...), or --option pvc=CLAIM "
                      "to mount a shared volume there")

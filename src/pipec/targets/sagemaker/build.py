@@ -15,12 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import RUN_STEP
 from pipec.targets.base import CompileContext
 from pipec.targets.common import (
-    report_unshared_store,
     step_argv,
     step_environment,
     step_image,
@@ -28,6 +27,7 @@ from pipec.targets.common import (
 )
 from pipec.targets.kit.retry import lower_retry, whole_seconds
 from pipec.targets.kit.serialize import dump_json
+from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
@@ -268,16 +268,14 @@ def build_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext
 
 def shares_local_store(pipeline: Pipeline, options: Options) -> bool:
     """True when steps pass data through an artifact store that is a folder inside each job."""
-    store = options.artifact_store
-    local = "://" not in store or store.startswith("file://")
-    return local and any(isinstance(b.source, OutputRef) for s in pipeline.steps for b in s.inputs)
+    return unshared_folder(pipeline, options.artifact_store)
 
 
 def build_definition(pipeline: Pipeline, context: CompileContext, options: Options) -> dict[str, Any]:
     """The whole pipeline definition as JSON-compatible data."""
     diagnostics = context.diagnostics
     if shares_local_store(pipeline, options):
-        report_unshared_store(context, "PC357", f"artifact store `{options.artifact_store}` is a folder inside "
+        report_unshared_store(context, f"artifact store `{options.artifact_store}` is a folder inside "
                               "each SageMaker job: steps cannot read their inputs", pipeline.span,
                               help="use a shared store: --option artifact_store=s3://bucket/prefix")
     return {

@@ -16,11 +16,11 @@ from pipec.targets.common import (
     CONTAINER_OPTIONS,
     DEFAULT_ARTIFACT_STORE,
     memory_bytes,
-    report_unshared_store,
     step_resources,
 )
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.stores import passes_artifacts, report_unshared_store
 from pipec.targets.kubeflow.build import (
     KFP_CACHE_OPTION,
     MAX_BACKOFF_SECONDS,
@@ -125,9 +125,9 @@ class VertexTarget:
             context.diagnostics.error("PC302", f"option `pipeline_root` must be a gs:// URI, not `{root}`",
                                       help="e.g. --option pipeline_root=gs://BUCKET/pipelines")
         store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
-        if is_local(store) and not store.startswith("/gcs/") and len(pipeline.steps) > 1:
+        if is_local(store) and not store.startswith("/gcs/") and passes_artifacts(pipeline):
             report_unshared_store(
-                context, "PC324", f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
+                context, f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=gs://BUCKET/PATH")
         self._pod_settings(pipeline, None, engine_settings(pipeline.settings, ENGINE), context)
