@@ -5,17 +5,16 @@ and the YAML dump. How user text gets past an engine's templating is in `kube_te
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 
 from .base import CompileContext, OptionSpec
-from .common import k8s_cpu, k8s_memory, step_resources
+from .kit.names import DNS_LABELS, Namer, short_digest  # noqa: F401 (short_digest re-exported)
+from .kit.resources import REQUESTS_ONLY, kube_resources
 from .kit.serialize import PYYAML, YamlStyle, dump_yaml
 from .kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 
@@ -26,71 +25,34 @@ KUBE_OPTIONS: tuple[OptionSpec, ...] = (
                default="1Gi"),
 )
 
-#: The extended resource GPUs are requested under (NVIDIA device plugin).
-GPU_RESOURCE = "nvidia.com/gpu"
 #: Longest object name that still leaves room for the suffixes Kubernetes and the engines
 #: add (generateName's 5 characters, Argo's CronWorkflow timestamp: 52 is Argo's limit).
 MAX_OBJECT_NAME = 52
 
-_NON_LABEL = re.compile(r"[^a-z0-9]+")
 #: A Kubernetes quantity as a volume size takes it ("1Gi", "500M", "2").
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])?")
-
-
-def short_digest(text: str) -> str:
-    """Eight hex digits of the SHA-256 of `text`: keeps names that had to change distinct."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
-
-def _with_suffix(label: str, suffix: str, max_length: int) -> str:
-    return (label[:max_length - len(suffix)].rstrip("-") + suffix).lstrip("-")
 
 
 def dns_label(text: str, max_length: int = 63) -> str:
     """`text` as an RFC 1123 label (``[a-z0-9-]``, alphanumeric at both ends), at most
     `max_length` long; a hash of `text` is appended when it had to be cut or was empty."""
-    label = _NON_LABEL.sub("-", text.lower()).strip("-")
-    if not label or len(label) > max_length:
-        return _with_suffix(label, "-" + short_digest(text), max_length)
-    return label
+    return _dns(max_length).name(text)
 
 
 def unique_labels(names: Iterable[str], max_length: int = 63) -> dict[str, str]:
     """``{name: label}`` with pairwise distinct DNS labels; names whose labels would clash
     get a hash of the original name appended (deterministic for a given set of names)."""
-    names = list(dict.fromkeys(names))
-    base = {name: dns_label(name, max_length) for name in names}
-    counts = Counter(base.values())
-    labels: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        label = base[name]
-        if counts[label] > 1:
-            label = _with_suffix(label, "-" + short_digest(name), max_length)
-        index = 2
-        while label in taken:  # only if a hashed label met another name's plain label
-            label = _with_suffix(base[name], f"-{short_digest(name)}-{index}", max_length)
-            index += 1
-        taken.add(label)
-        labels[name] = label
-    return labels
+    return _dns(max_length).unique(names)
+
+
+def _dns(max_length: int) -> Namer:
+    return DNS_LABELS if max_length == DNS_LABELS.max_len else replace(DNS_LABELS, max_len=max_length)
 
 
 def resources(step: StepInvocation) -> dict[str, dict[str, str]]:
     """Container resources of `step` as Kubernetes quantity strings: cpu and memory as
     requests, GPUs as a limit (extended resources are requested through limits)."""
-    res = step_resources(step)
-    requests: dict[str, str] = {}
-    if res.cpu is not None:
-        requests["cpu"] = k8s_cpu(res.cpu)
-    if res.memory is not None:
-        requests["memory"] = k8s_memory(res.memory)
-    result: dict[str, dict[str, str]] = {}
-    if requests:
-        result["requests"] = requests
-    if res.gpu:
-        result["limits"] = {GPU_RESOURCE: str(res.gpu)}
-    return result
+    return kube_resources(step, REQUESTS_ONLY)
 
 
 @dataclass(frozen=True)

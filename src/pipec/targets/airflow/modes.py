@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pipec.ir import Pipeline, Resources, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
-from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, step_resources
+from pipec.targets.common import memory_bytes, step_resources
+from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
 from pipec.targets.kit.stores import is_folder_store, report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
@@ -194,14 +195,7 @@ def local_path(store: str) -> str:
 def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
     """Requests and limits: CPU and memory requested, memory and GPUs also limited."""
     res = step_resources(inp.step)
-    requests: dict[str, str] = {}
-    limits: dict[str, str] = {}
-    if res.cpu is not None:
-        requests["cpu"] = k8s_cpu(res.cpu)
-    if res.memory is not None:
-        requests["memory"] = limits["memory"] = k8s_memory(res.memory)
-    if res.gpu:
-        requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(res.gpu)
+    requests, limits = kube_requirements(res, MEMORY_LIMITED)
     if res.gpu_type and not inp.settings.node_selector:
         unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
                                "here; the pod may land on any GPU node", inp.step.span,

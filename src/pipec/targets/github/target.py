@@ -32,6 +32,7 @@ from pipec.targets.common import (
     step_resources,
 )
 from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.names import short_digest
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
@@ -302,20 +303,14 @@ def job_ids(step_ids: list[str]) -> dict[str, str]:
         cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", step_id)
         if not re.match(r"[A-Za-z_]", cleaned):
             cleaned = "_" + cleaned
-        out[step_id] = f"{cleaned[:80]}-{_digest(step_id)}"
+        out[step_id] = f"{cleaned[:80]}-{short_digest(step_id)}"
     taken: dict[str, int] = {}
     for job in out.values():
         taken[job.lower()] = taken.get(job.lower(), 0) + 1
     for step_id, job in out.items():
         if taken[job.lower()] > 1:  # e.g. "Train" and "train": GitHub compares job ids case-insensitively
-            out[step_id] = f"{job[:80]}-{_digest(step_id)}"
+            out[step_id] = f"{job[:80]}-{short_digest(step_id)}"
     return out
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def _value(param: PipelineParameter):

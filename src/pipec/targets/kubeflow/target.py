@@ -13,6 +13,7 @@ from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
 from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.resources import gpu_resource
 from pipec.targets.kit.retry import RetrySupport
 from pipec.targets.kit.stores import is_folder_store, passes_artifacts, report_unshared_store
 from pipec.targets.kit.unsupported import unsupported
@@ -23,8 +24,6 @@ from .dump import dump_json, dump_yaml
 from .platform import build_platform
 from .schedule import recurring_run
 
-#: Kubernetes' extended resource for NVIDIA GPUs, used when a GPU type names no resource.
-GPU_RESOURCE = "nvidia.com/gpu"
 #: GKE's node label for the GPU model; other clusters use e.g. `nvidia.com/gpu.product`.
 DEFAULT_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 
@@ -47,7 +46,7 @@ def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: Co
         if resources.gpu_type:
             gpu_warning(step, context)
         return None
-    kind = resources.gpu_type if resources.gpu_type and "/" in resources.gpu_type else GPU_RESOURCE
+    kind = gpu_resource(resources.gpu_type)
     return kind, resources.gpu
 
 
