@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from pipec.targets.kit.names import FILE_NAMES, Namer
+
 
 class OutputError(Exception):
     """An output path is unsafe or cannot be written; the message is meant for the user."""
@@ -33,8 +35,6 @@ def safe_name(name: str, max_length: int = 100) -> str:
     When anything had to change, a short hash of the original is appended so that
     distinct names stay distinct (``"my pipe"`` -> ``"my_pipe-1a2b3c4d"``).
     """
-    from pipec.targets.kit.names import FILE_NAMES, Namer
-
     namer = FILE_NAMES if max_length == FILE_NAMES.max_len else Namer(
         FILE_NAMES.invalid, max_len=max_length, bad_first=".", room_for_digest=False)
     return namer.name(name)

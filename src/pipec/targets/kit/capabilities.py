@@ -8,7 +8,7 @@ without these checks. Every finding goes through the unsupported-setting policy
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipec.ir import Pipeline, Span
 from pipec.ir.diagnostics import Diagnostics
@@ -50,8 +50,6 @@ class Capabilities:
     step_operators: frozenset[str] | None = frozenset()
     #: How a step asking for a step operator it does not honour runs instead.
     ordinary_step: str = "in its container like any step"
-    #: Other notes for `pipec targets` and docs (free text).
-    notes: tuple[str, ...] = field(default=())
 
 
 def engine_settings_keys(target: str) -> tuple[str, str]:
