@@ -29,8 +29,9 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import render
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
+from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image, step_retry
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -44,9 +45,9 @@ from pipec.targets.kube import (
 )
 from pipec.targets.kube_text import (
     EngineParameter,
+    MarkedText,
     bound_parameters,
     engine_parameters,
-    marked_argv,
     report_baked,
 )
 
@@ -171,8 +172,9 @@ class _Builder:
         report_unsupported(step, self.diags, "tekton",
                            gpu_help="add a node selector in the PipelineRun's taskRunSpecs podTemplate")
         placeholders = {p.parameter.name: f"$(params.{p.name})" for p in bound}
-        marked = marked_argv(self.pipeline_ir, step, self.context, run_id=f"$(params.{RUN_ID_PARAM})",
-                             placeholders=placeholders)
+        call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
+                         placeholder_encoding="text")
+        marked = render(call, MarkedText(f"$(params.{RUN_ID_PARAM})", placeholders)).argv
         user_env = step_environment(step)
         taken = {name for name, _ in user_env}
         annotations: dict[str, str] = {}
