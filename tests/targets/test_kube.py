@@ -11,11 +11,10 @@ from schema_tools import plain_scalars, retyped_by_some_reader
 
 from pipec.ir import InputBinding, LiteralValue, ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import encode_json
+from pipec.runtime.command import encode_json, render
 from pipec.targets.base import CompileContext
-from pipec.targets.kube import artifact_volume, dns_label, dump_documents, unique_labels
-from pipec.runtime.command import render
 from pipec.targets.common import step_call
+from pipec.targets.kube import artifact_volume, dns_label, dump_documents, unique_labels
 from pipec.targets.kube_text import MarkedText, engine_parameters, json_text, parameter_names
 
 TRICKY = ["yes", "no", "on", "off", "y", "n", "null", "~", "True", "1e3", "1e+3", "0o17", "0x1F", "1_000", ".inf",

@@ -296,8 +296,8 @@ class ArgoText(TextRules[str]):
     """Shim argv items for Argo: literals inert for Argo (PC332) with ``$`` doubled for
     Kubernetes, JSON literals re-encoded without ``{{``, placeholders as they are."""
 
-    #: The target (it reports each problem text once).
-    target: ArgoTarget
+    #: The builder of the workflow (it reports each problem text once).
+    builder: _Builder
     #: The step whose call is rendered.
     step: StepInvocation
     #: ``{{inputs.parameters.x}}`` per run-time pipeline parameter.
@@ -305,7 +305,7 @@ class ArgoText(TextRules[str]):
 
     def literal(self, text: str) -> str:
         """`text` checked to be inert, ``$`` doubled."""
-        return self.target._literal(self.step, "argument", text).replace("$", "$$")
+        return self.builder._literal(self.step, "argument", text).replace("$", "$$")
 
     def json_literal(self, name: str, value: object) -> str:
         """``NAME=JSON``; with ``{{`` in it, re-encoded to the same value without ``{``."""
