@@ -105,7 +105,7 @@ def test_option_checks_the_table() -> None:
     assert Option("--run-id", RunId()).scope == PIPELINE and Option("--module", Literal("m")).scope == MODULE
 
 
-class _Recorder(command.TextRules[str]):
+class _Recorder(command.EngineText[str]):
     """Names what each piece was, to see that `render` has a case for every value kind."""
 
     def fixed(self, text: str) -> str:
@@ -164,7 +164,7 @@ def test_engines_without_pointer_files_or_a_worker_python_refuse_them() -> None:
         render(ShimCall(WorkerPython(), ()), _Plainish())
 
 
-class _Plainish(command.TextRules[str]):
+class _Plainish(command.EngineText[str]):
     def literal(self, text: str) -> str:
         return text
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from pipec.ir import LiteralValue, ParameterRef, Pipeline, StepInvocation
 from pipec.ir import OutputRef as UpstreamOutput
@@ -221,67 +221,49 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
 Item = TypeVar("Item")
 
 
-class EngineText(Protocol[Item]):
-    """How one engine writes the pieces of a shim argv (see :class:`TextRules` for defaults).
+class EngineText(Generic[Item]):
+    """How one engine writes the pieces of a shim argv; each target subclasses it.
 
     An engine that cannot carry a text unchanged reports it (a diagnostic with the step's
     span) from :meth:`literal` and returns what it can; :func:`render` never decides that.
+    By default a flag is a literal, a JSON literal is its text, and pointer files and the
+    worker's Python are refused (a target that asks for them overrides those).
     """
-
-    def fixed(self, text: str) -> Item:
-        """A word pipec wrote itself: a flag, or ``-m pipec.runtime run-step``."""
 
     def literal(self, text: str) -> Item:
         """Text that must reach the shim unchanged, escaped for the engine (or refused)."""
-
-    def json_literal(self, name: str, value: object) -> Item:
-        """``NAME=JSON`` for a value known at compile time."""
+        raise NotImplementedError
 
     def run_id(self) -> Item:
         """The engine's run-id placeholder."""
+        raise NotImplementedError
 
     def param(self, name: str, encoding: str) -> Item:
         """Pipeline parameter `name` at run time, expanding to JSON or to raw text (`encoding`)."""
-
-    def input_path(self, name: str) -> Item:
-        """The local path of data input `name`'s pointer file."""
-
-    def output_path(self, name: str) -> Item:
-        """The local path where output `name`'s pointer file goes."""
-
-    def worker_python(self) -> Item:
-        """The worker's own Python executable."""
+        raise NotImplementedError
 
     def concat(self, parts: list[Item]) -> Item:
         """One argv item made of `parts`, in order."""
-
-
-class TextRules(Generic[Item]):
-    """Defaults for an :class:`EngineText`: flags are literals, a JSON literal is its text, and
-    pointer files and the worker's Python are refused (a target that asks for them overrides)."""
-
-    def fixed(self, text: str) -> Item:
-        """A flag is literal text."""
-        return self.literal(text)
-
-    def literal(self, text: str) -> Item:  # pragma: no cover - every engine defines it
-        """Every engine says how it writes text."""
         raise NotImplementedError
 
+    def fixed(self, text: str) -> Item:
+        """A word pipec wrote itself: a flag, or ``-m pipec.runtime run-step``."""
+        return self.literal(text)
+
     def json_literal(self, name: str, value: object) -> Item:
-        """``NAME=JSON`` as a literal."""
+        """``NAME=JSON`` for a value known at compile time."""
         return self.literal(f"{name}={encode_json(value)}")
 
     def input_path(self, name: str) -> Item:
-        """Engines without pointer files never get an :class:`InputRef`."""
+        """The local path of data input `name`'s pointer file."""
         raise ValueError(f"{type(self).__name__} has no pointer file for input `{name}`")
 
     def output_path(self, name: str) -> Item:
-        """Engines without pointer files never get an :class:`OutputRef`."""
+        """The local path where output `name`'s pointer file goes."""
         raise ValueError(f"{type(self).__name__} has no pointer file for output `{name}`")
 
     def worker_python(self) -> Item:
-        """Engines that always name the interpreter never get :class:`WorkerPython`."""
+        """The worker's own Python executable."""
         raise ValueError(f"{type(self).__name__} needs a Python executable")
 
 
@@ -332,7 +314,7 @@ def render(call: ShimCall, engine: EngineText[Item]) -> Rendered[Item]:
 
 
 @dataclass
-class PlainText(TextRules[str]):
+class PlainText(EngineText[str]):
     """Plain strings: the run id and run-time values as given (the local orchestrator, tests)."""
 
     #: The run id.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import TextRules
+from pipec.runtime.command import EngineText
 
 from .kube import short_digest
 
@@ -114,7 +114,7 @@ def report_baked(baked: Iterable[tuple[PipelineParameter, str]], diags: Diagnost
 
 
 @dataclass
-class MarkedText(TextRules[tuple[str, bool]]):
+class MarkedText(EngineText[tuple[str, bool]]):
     """Argv items paired with True when they carry the run id or a parameter placeholder (the
     engine must expand them) and False when they are literal text that must reach the
     container unchanged (the target escapes those)."""

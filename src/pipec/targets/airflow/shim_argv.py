@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipec.runtime.command import Rendered, ShimCall, TextRules, render
+from pipec.runtime.command import EngineText, Rendered, ShimCall, render
 from pipec.runtime.shim_flags import BY_NAME, MODULE, PIPELINE
 
 
@@ -31,7 +31,7 @@ class Marker:
 Parts = tuple[str | Marker, ...]
 
 
-class AirflowParts(TextRules[Parts]):
+class AirflowParts(EngineText[Parts]):
     """Renders a shim call as :data:`Parts` items."""
 
     def literal(self, text: str) -> Parts:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import TextRules, encode_json, render
+from pipec.runtime.command import EngineText, encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image, step_retry
 from pipec.targets.kube import (
@@ -292,7 +292,7 @@ class _Builder:
 
 
 @dataclass
-class ArgoText(TextRules[str]):
+class ArgoText(EngineText[str]):
     """Shim argv items for Argo: literals inert for Argo (PC332) with ``$`` doubled for
     Kubernetes, JSON literals re-encoded without ``{{``, placeholders as they are."""
 

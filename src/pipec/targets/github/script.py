@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipec.ir import Retry
-from pipec.runtime.command import TextRules
+from pipec.runtime.command import EngineText
 
 from .expr import Expression
 
@@ -163,7 +163,7 @@ def install_script(commands: Sequence[Sequence[Word]], prefix: str) -> Rendered:
     return Rendered(Script("\n".join(out) + "\n"), env)
 
 
-class ShimWords(TextRules[Word]):
+class ShimWords(EngineText[Word]):
     """The shim's argv as words: flags and ``-m pipec.runtime run-step`` inline, the run id
     and every literal a value (moved into the environment), each run-time parameter a
     :class:`ParamWord`."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import TextRules
+from pipec.runtime.command import EngineText
 
 #: The Get path of the pipeline execution's id (the run id every step records).
 EXECUTION_ID = "Execution.PipelineExecutionId"
@@ -28,7 +28,7 @@ def parameter_path(name: str) -> str:
 
 
 @dataclass
-class SageMakerText(TextRules[Expression]):
+class SageMakerText(EngineText[Expression]):
     """Shim argv items as SageMaker values; a NUL character, which no command line can
     carry, is refused (PC350, once per step)."""
 
