@@ -128,8 +128,8 @@ def _first_instances(instances: list[PipelineInstance], diags: Diagnostics) -> d
     for instance in instances:
         key = id(instance.handle.definition)
         if key in first:
-            diags.warning("PC116", f"pipeline `{instance.handle.definition.name}` is called more than once at "
-                          f"module level; pipec compiles the first call ({first[key].span})", instance.span)
+            diags.warning("PC116", f"pipeline `{instance.handle.definition.name}` is called more than once "
+                          f"in the script; pipec compiles the first call ({first[key].span})", instance.span)
             continue
         first[key] = instance
     return first

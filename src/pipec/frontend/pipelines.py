@@ -765,7 +765,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     except _Return:
         pass
     steps = builder.finish()
-    _check_config_steps(config, pdef.name, steps, diags)
+    _check_config_steps(config, pdef.name, steps, builder.failed, diags)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
 
@@ -776,7 +776,7 @@ def _binds_step_instances(instance: PipelineInstance) -> bool:
 
 
 def _check_config_steps(config: RunConfig | None, pipeline: str, steps: tuple[StepInvocation, ...],
-                        diags: Diagnostics) -> None:
+                        failed: set[str], diags: Diagnostics) -> None:
     """Warn about `steps.<id>` sections and keys ZenML ignores (it logs and skips them too)."""
     sections = config.data.get("steps") if config is not None else None
     if not isinstance(sections, dict):
@@ -787,6 +787,8 @@ def _check_config_steps(config: RunConfig | None, pipeline: str, steps: tuple[St
         if not isinstance(section, dict):
             continue  # an error already (`steps.<id>` must be a mapping)
         if step is None:
+            if step_id in failed:
+                continue  # its call failed (reported): not a configuration mistake
             diags.warning("PC116", f"the run configuration configures step `{step_id}`, which pipeline "
                           f"`{pipeline}` does not invoke; the section is ignored", config.span("steps", step_id),
                           help=did_you_mean(str(step_id), by_id))
