@@ -96,7 +96,7 @@ def test_engine_parameters_bake_what_the_engine_would_change() -> None:
     (None, None, ("/pipec/artifacts", "1Gi"), []),
     ("file:///data/store/", "5Gi", ("/data/store", "5Gi"), []),
     ("s3://bucket/prefix", None, None, []),
-    ("relative/store", None, None, ["PC333"]),
+    ("relative/store", None, None, ["PC307"]),
     ("/data", "lots", ("/data", "lots"), ["PC302"]),
 ])
 def test_artifact_volume(store, size, expected, codes) -> None:

@@ -37,7 +37,8 @@ from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources, StepI
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_retry
+from pipec.targets.common import step_argv, step_environment
+from pipec.targets.kit.retry import step_retry
 from pipec.targets.sagemaker import cron, expressions, instances, parameters
 from pipec.targets.sagemaker.names import pipeline_name, step_name
 
@@ -806,7 +807,7 @@ STEP = "from pipec import Resources, Retry, Schedule, pipeline, step\n\n\n"
     (STEP + "@step(retry=Retry(max_retries=2))\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {},
      ("warning", "PC356")),
     (STEP + "@step\ndef a() -> int: ...\n\n\n@step\ndef b(v: int) -> None: ...\n\n\n@pipeline\ndef p():\n"
-     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC357")),
+     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC307")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"role_arn": "admin"},
      ("error", "PC302")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"volume_size_gb": "0"},

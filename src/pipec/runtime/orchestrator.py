@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
@@ -391,7 +392,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:
-            delay = max(0.0, retry.delay * (retry.backoff ** (job.attempt - 1)))
+            delay = retry_delay(retry, job.attempt - 1)
             heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
             shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
             return

@@ -14,7 +14,9 @@ from pipec.ir import ParameterRef, Pipeline, Retry, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import ShimCall, shim_call
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_environment, step_image, step_retry
+from pipec.targets.common import step_environment, step_image
+from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
+from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, call, identifier, py, py_str
@@ -24,6 +26,7 @@ from .schedule import build_schedule, interval_code
 from .settings import read_settings
 from .shared import share, share_env
 from .shim_argv import shared_flags, split_argv
+from .target import RETRY
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class DagSpec:
     tasks: tuple[TaskSpec, ...]
     # Dependencies: (upstream task or list of tasks, downstream task), as source.
     edges: tuple[tuple[Code, Code], ...]
+
 
 
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
@@ -145,34 +149,24 @@ def build_default_args(pipeline: Pipeline, diags: Diagnostics) -> Code:
     ``retries=0`` stays when nothing retries: Airflow's default is the deployment's
     ``[core] default_task_retries``, not 0, and a pipeline without a retry policy must not retry
     where an administrator raised it. It costs nothing measurable per task (bench/airflow_parse.py)."""
-    return py(retry_kwargs(retrying(pipeline.settings.retry), diags, pipeline.span), 4)
-
-
-def retrying(retry: Retry | None) -> Retry | None:
-    """`retry` when it retries at all, else None."""
-    return retry if retry is not None and retry.max_retries > 0 else None
+    return py(retry_kwargs(pipeline.settings.retry, diags, pipeline.span), 4)
 
 
 def retry_kwargs(retry: Retry | None, diags: Diagnostics, span: Span) -> dict[str, Code]:
     """Airflow's retry arguments for an IR retry policy (None: no retries). Airflow 2 knows only
     a doubling backoff (a flag); Airflow 3 reads the same flag as factor 2."""
+    retry = lower_retry(retry, RETRY, diags, span)
     if retry is None:
         return {"retries": py(0)}
     out = {"retries": py(retry.max_retries), "retry_delay": interval_code(retry.delay)}
-    if retry.backoff != 1:
-        if retry.backoff != 2:
-            diags.warning("PC311", f"retry backoff {retry.backoff:g} is approximated by Airflow's exponential "
-                                   "backoff with factor 2" if retry.backoff > 1 else
-                                   f"retry backoff {retry.backoff:g} is not supported by Airflow: constant delay",
-                          span, help="Airflow 2 can only double the delay: use backoff=2, or 1 for a constant delay")
-        if retry.backoff > 1:
-            out["retry_exponential_backoff"] = py(True)
+    if retry.backoff > 1:
+        out["retry_exponential_backoff"] = py(True)
     return out
 
 
 def build_task_retry(pipeline: Pipeline, step: StepInvocation, diags: Diagnostics) -> dict[str, Code]:
     """Per-task retry arguments when the step's policy differs from the pipeline's."""
-    mine, default = step_retry(step), retrying(pipeline.settings.retry)
+    mine, default = step_retry(step), effective_retry(pipeline.settings.retry)
     if mine == default:
         return {}
     return retry_kwargs(mine, diags, step.span)
@@ -223,12 +217,11 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     tasks = [TaskSpec(names[sid], operator, tuple((identifier(k), v) for k, v in kwargs.items()),
                       tuple(names[u] for u in pipeline.step(sid).upstream if u in names))
              for sid, kwargs, operator in zip(order, all_kwargs, operators, strict=True)]
-    report_step_operator(pipeline, diags)
-    report_store_not_shared(resolved, context, pipeline.span)
+    report_store_not_shared(pipeline, resolved, context, pipeline.span)
     if resolved.mode == "local":
         report_local_limits(list(pipeline.steps), diags, pipeline.span)
         if context.options.get("image"):
-            diags.warning("PC304", "option `image` does not apply in local mode: steps run on the worker",
+            unsupported(diags, "option `image` does not apply in local mode: steps run on the worker",
                           help="drop --option image=... or use operator=kubernetes / operator=docker")
 
     tags = [t.strip() for t in (context.options.get("tags") or "").split(",") if t.strip()]
@@ -298,13 +291,3 @@ def max_active_runs(options: dict[str, str], diags: Diagnostics) -> int:
     diags.error("PC302", f"invalid value `{raw}` for option `max_active_runs` of target `airflow`",
                 help="give a positive whole number, e.g. --option max_active_runs=1")
     return 1
-
-
-def report_step_operator(pipeline: Pipeline, diags: Diagnostics) -> None:
-    """Steps that ask for a step operator: Airflow runs them like any other (PC304)."""
-    for step in pipeline.steps:
-        if step.settings.step_operator:
-            diags.warning("PC304", f"step `{step.id}` asks for step operator "
-                                   f"`{step.settings.step_operator}`, which the airflow target does not support; "
-                                   "it runs as an ordinary task", step.span)
-

@@ -9,7 +9,7 @@ The argv part every step shares is a module-level constant (:func:`shim_constant
 `shared.py`); each task spreads it and adds its own options.
 
 A folder artifact store is inside each container: option `pvc` (kubernetes) or `docker_volume`
-(docker) mounts a shared volume there, else PC314 warns.
+(docker) mounts a shared volume there, else PC307 warns.
 - ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
   parameters reach the shim as ``"$PIPEC_..."`` variables set in the task's `env`, so bash
   never parses them. The command changes into the source root first.
@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from pipec.ir import Pipeline, Resources, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
-from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, report_unshared_store, step_resources
+from pipec.targets.common import memory_bytes, step_resources
+from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
+from pipec.targets.kit.stores import is_folder_store, report_unshared_store, unshared_folder
+from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
@@ -143,11 +146,6 @@ def shim_constants(mode: str, parts: Argv) -> list[tuple[Code, Code, Code]]:
 
 # --------------------------------------------------------------------------- kubernetes
 
-def is_local(store: str) -> bool:
-    """Whether the artifact store URI is a plain folder (inside the container, in the container modes)."""
-    return "://" not in store or store.startswith("file://")
-
-
 def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                         diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
@@ -175,7 +173,7 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
     if inp.settings.annotations:
         kwargs["annotations"] = templated_map(inp.settings.annotations, "annotation", inp, ext, diags)
     pvc = options.get("pvc")
-    if pvc and is_local(resolved.artifact_store):
+    if pvc and is_folder_store(resolved.artifact_store):
         claim = call("k8s.V1PersistentVolumeClaimVolumeSource", claim_name=jinja_text(pvc, ext))
         kwargs["volumes"] = py([call("k8s.V1Volume", indent_=12, name="pipec-artifacts",
                                           persistent_volume_claim=claim)], 8)
@@ -192,16 +190,9 @@ def local_path(store: str) -> str:
 def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
     """Requests and limits: CPU and memory requested, memory and GPUs also limited."""
     res = step_resources(inp.step)
-    requests: dict[str, str] = {}
-    limits: dict[str, str] = {}
-    if res.cpu is not None:
-        requests["cpu"] = k8s_cpu(res.cpu)
-    if res.memory is not None:
-        requests["memory"] = limits["memory"] = k8s_memory(res.memory)
-    if res.gpu:
-        requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(res.gpu)
+    requests, limits = kube_requirements(res, MEMORY_LIMITED)
     if res.gpu_type and not inp.settings.node_selector:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
                                "here; the pod may land on any GPU node", inp.step.span,
                       help="select nodes with settings={'orchestrator.airflow': {'node_selector': {...}}}")
     return requests, limits
@@ -232,11 +223,11 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
     if res.gpu:
         kwargs["device_requests"] = py([call("DeviceRequest", count=res.gpu, capabilities=[["gpu"]])])
     if res.gpu_type:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
                                "any GPU of the host is used", inp.step.span)
     _unsupported_pod_settings(inp, "docker", diags)
     volume = options.get("docker_volume")
-    if volume and is_local(resolved.artifact_store):
+    if volume and is_folder_store(resolved.artifact_store):
         kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(local_path(resolved.artifact_store), ext),
                                     source=jinja_text(volume, ext), type="volume")], 8)
         types += ("Mount",)
@@ -251,7 +242,7 @@ def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> 
     used = [name for name, value in (("node_selector", s.node_selector), ("labels", s.labels),
                                      ("annotations", s.annotations), ("namespace", s.namespace)) if value]
     if used:
-        diags.warning("PC304", f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
+        unsupported(diags, f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
                                f"kubernetes mode, not in {mode} mode; ignored", inp.step.span)
 
 
@@ -318,21 +309,21 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
         s.settings.docker.image or s.settings.docker.parent_image or s.settings.docker.requirements
         or s.settings.docker.requirements_file or s.settings.docker.apt_packages)]
     if resources:
-        diags.warning("PC304", f"resources of {_list(resources)} are not enforced in local mode", span,
+        unsupported(diags, f"resources of {_list(resources)} are not enforced in local mode", span,
                       help="use --option operator=kubernetes or operator=docker to run steps with resources")
     if image:
-        diags.warning("PC304", f"docker image settings of {_list(image)} do not apply in local mode: steps run "
+        unsupported(diags, f"docker image settings of {_list(image)} do not apply in local mode: steps run "
                                "with the worker's Python environment", span,
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 
 
-def report_store_not_shared(resolved: Resolved, context: CompileContext, span: Span) -> None:
+def report_store_not_shared(pipeline: Pipeline, resolved: Resolved, context: CompileContext, span: Span) -> None:
     """A folder artifact store in a container mode without a volume to hold it: each step's
-    container has its own empty folder, so downstream steps cannot find their inputs (PC314)."""
+    container has its own empty folder, so downstream steps cannot find their inputs (PC307)."""
     volume = {"kubernetes": "pvc", "docker": "docker_volume"}.get(resolved.mode)
-    if volume and is_local(resolved.artifact_store) and not context.options.get(volume):
+    if volume and unshared_folder(pipeline, resolved.artifact_store) and not context.options.get(volume):
         report_unshared_store(
-            context, "PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
+            context, f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
             f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
             help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
                  f"shared volume there with --option {volume}=NAME")

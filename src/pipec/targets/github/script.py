@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from pipec.ir import Retry
 from pipec.runtime.command import EngineText
+from pipec.targets.kit.retry import retry_schedule
 
 from .expr import Expression
 
@@ -116,9 +117,7 @@ def _seconds(value: float) -> str:
 
 def retry_waits(retry: Retry | None) -> list[str]:
     """Seconds to sleep before each retry, as shell words (empty without retries)."""
-    if retry is None or retry.max_retries <= 0:
-        return []
-    return [_seconds(retry.delay * retry.backoff ** k) for k in range(retry.max_retries)]
+    return [_seconds(wait) for wait in retry_schedule(retry)]
 
 
 def run_script(lines: Sequence[Sequence[Word]], params: Sequence[Param], retry: Retry | None,

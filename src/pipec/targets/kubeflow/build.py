@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipec.ir import OutputRef, Pipeline, Resources, Retry, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import PlainText, Rendered, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
@@ -36,8 +37,8 @@ from pipec.targets.common import (
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.retry import RetrySupport, lower_retry
 
 from .names import StepNames, io_keys, pipeline_name, step_names
 from .params import RuntimeParameter, bound_parameters, runtime_parameters
@@ -140,7 +141,8 @@ def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Fla
         components[step_names_.component] = build_component(step_names_, params[step.id], io)
         executors[step_names_.executor] = build_executor(pipeline, step, params[step.id], io, context, flavor)
         tasks[step_names_.task] = build_task(step, names, params[step.id], io,
-                                             kfp_cache=context.options.get("kfp_cache") == "true")
+                                             kfp_cache=context.options.get("kfp_cache") == "true",
+                                             diags=context.diagnostics, engine=flavor.engine)
     root: dict = {"dag": {"tasks": tasks}}
     if runtime:
         root["inputDefinitions"] = {"parameters": {p.name: build_root_input(p) for p in runtime.values()}}
@@ -181,7 +183,8 @@ def build_component(names: StepNames, params: list[RuntimeParameter], io: StepIO
 
 
 def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[RuntimeParameter],
-               io: StepIO, *, kfp_cache: bool = False) -> dict:
+               io: StepIO, *, kfp_cache: bool = False, diags: Diagnostics | None = None,
+               engine: str = "KFP") -> dict:
     """A step's task in `root.dag`: its component, caching, upstream tasks, inputs and retry policy."""
     task: dict = {
         "taskInfo": {"name": step.id},
@@ -200,7 +203,9 @@ def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[R
         inputs["parameters"] = {p.name: {"componentInputParameter": p.name} for p in params}
     if inputs:
         task["inputs"] = inputs
-    retry = step_retry(step)
+    support = RetrySupport(engine, max_delay=MAX_BACKOFF_SECONDS)
+    retry = lower_retry(step.settings.retry, support, diags if diags is not None else Diagnostics(), step.span,
+                        f"step `{step.id}`")
     if retry is not None:
         task["retryPolicy"] = build_retry(retry)
     return task

@@ -11,24 +11,24 @@ Data moves through the artifact store, so steps only need ``DependsOn``.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import JsonLiteral, Literal, Option, ShimCall, render
 from pipec.targets.base import CompileContext
 from pipec.targets.common import (
-    report_unshared_store,
     step_call,
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.retry import lower_retry, whole_seconds
+from pipec.targets.kit.serialize import dump_json
+from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
 from .expressions import SageMakerText, literal_text
@@ -36,6 +36,7 @@ from .names import step_name
 from .options import Options
 from .parameters import build_parameters
 from .settings import StepSettings, step_settings
+from .target import RETRY
 
 VERSION = "2020-12-01"
 #: SageMaker's API limits (botocore's service model) that the definition must respect.
@@ -45,7 +46,6 @@ MAX_IMAGE_URI = 255
 MAX_ENVIRONMENT = 100
 MAX_ENV_VALUE = {"processing": 256, "training": 512}
 MAX_PROCESSING_RUNTIME = 777600
-MAX_RETRY_ATTEMPTS = 20
 ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,255}$")
 #: Characters a SageMaker argument cannot hold: its pattern is Java's `.*`, which stops at these.
 LINE_BREAKS = re.compile("[\n\r\u0085\u2028\u2029]")
@@ -141,7 +141,7 @@ def step_kind(step: StepInvocation, settings: StepSettings, options: Options, di
     if operator in ("sagemaker", "default"):
         return "training"
     if operator is not None:
-        diagnostics.warning("PC304", f"step operator `{operator}` of step `{step.id}` is not available on "
+        unsupported(diagnostics, f"step operator `{operator}` of step `{step.id}` is not available on "
                             f"SageMaker; the step runs as a {options.step_kind} job", step.span)
     return options.step_kind
 
@@ -154,7 +154,7 @@ def instance_type(step: StepInvocation, settings: StepSettings, options: Options
         return options.instance_type
     resources = step_resources(step)
     if resources.gpu and resources.gpu_type and instances.gpu_family(resources.gpu_type) is None:
-        diagnostics.warning("PC304", f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
+        unsupported(diagnostics, f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
                             "instance family in pipec's table; any GPU type may be chosen", step.span,
                             help='set settings={"orchestrator.sagemaker": {"instance_type": "ml...."}}')
     try:
@@ -196,17 +196,11 @@ def build_retry_policies(step: StepInvocation, diagnostics: Diagnostics) -> list
     SageMaker retries a step on service faults, throttling and job capacity/internal
     errors only, never when the step's own code fails; a warning says so.
     """
-    retry = step_retry(step)
+    retry = lower_retry(step.settings.retry, RETRY, diagnostics, step.span, f"step `{step.id}`")
     if retry is None:
         return []
-    attempts = min(retry.max_retries, MAX_RETRY_ATTEMPTS)
-    diagnostics.warning("PC356", f"step `{step.id}` retries only on SageMaker service, throttling and capacity "
-                        "errors: SageMaker does not retry a step whose code failed", step.span)
-    if retry.max_retries > MAX_RETRY_ATTEMPTS:
-        diagnostics.warning("PC356", f"step `{step.id}` asks for {retry.max_retries} retries; SageMaker allows "
-                            f"{MAX_RETRY_ATTEMPTS}", step.span)
-    common = {"IntervalSeconds": max(1, math.ceil(retry.delay)), "BackoffRate": float(max(retry.backoff, 1)),
-              "MaxAttempts": attempts}
+    common = {"IntervalSeconds": whole_seconds(retry.delay), "BackoffRate": float(max(retry.backoff, 1)),
+              "MaxAttempts": retry.max_retries}
     return [{"ExceptionType": list(types), **common} for types in RETRY_EXCEPTIONS]
 
 
@@ -263,16 +257,14 @@ def build_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext
 
 def shares_local_store(pipeline: Pipeline, options: Options) -> bool:
     """True when steps pass data through an artifact store that is a folder inside each job."""
-    store = options.artifact_store
-    local = "://" not in store or store.startswith("file://")
-    return local and any(isinstance(b.source, OutputRef) for s in pipeline.steps for b in s.inputs)
+    return unshared_folder(pipeline, options.artifact_store)
 
 
 def build_definition(pipeline: Pipeline, context: CompileContext, options: Options) -> dict[str, Any]:
     """The whole pipeline definition as JSON-compatible data."""
     diagnostics = context.diagnostics
     if shares_local_store(pipeline, options):
-        report_unshared_store(context, "PC357", f"artifact store `{options.artifact_store}` is a folder inside "
+        report_unshared_store(context, f"artifact store `{options.artifact_store}` is a folder inside "
                               "each SageMaker job: steps cannot read their inputs", pipeline.span,
                               help="use a shared store: --option artifact_store=s3://bucket/prefix")
     return {
@@ -284,6 +276,5 @@ def build_definition(pipeline: Pipeline, context: CompileContext, options: Optio
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+#: Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline.
+dumps = dump_json
