@@ -260,8 +260,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         if missing:
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
     rank = {sid: i for i, sid in enumerate(order)}
-    params = {sid: {name: text for name, (_, text) in step_params(pipeline, s).items()}
-              for sid, s in steps.items()}
+    params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
                               python=python, source_root=str(root)) for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"

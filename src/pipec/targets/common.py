@@ -8,11 +8,11 @@ metadata store reach every engine under the same option names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from pipec.build.image import image_reference
 from pipec.ir import Pipeline, StepInvocation
-from pipec.runtime.command import shim_command
+from pipec.runtime.command import PlainText, ShimCall, render, shim_call
 
 from .base import CompileContext, OptionSpec
 from .kit.resources import k8s_cpu, k8s_memory, memory_bytes, step_resources  # noqa: F401 (re-exported)
@@ -44,21 +44,28 @@ def step_image(pipeline: Pipeline, step: StepInvocation, context: CompileContext
     return context.images.get(step.id) or image_reference(pipeline, step)
 
 
+def step_call(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *,
+              runtime_params: Collection[str] = (), placeholder_encoding: str = "json",
+              input_refs: Collection[str] = (), output_refs: Collection[str] = ()) -> ShimCall:
+    """The runtime shim's call for `step` with the common options applied (the keywords: see
+    :func:`pipec.runtime.command.shim_call`); each target renders it with its own EngineText."""
+    options = context.options
+    return shim_call(pipeline, step, artifact_store=options.get("artifact_store") or DEFAULT_ARTIFACT_STORE,
+                     metadata_store=options.get("metadata_store") or None,
+                     python=options.get("python") or "python",
+                     source_root=options.get("source_root") or DEFAULT_SOURCE_ROOT,
+                     runtime_params=runtime_params, placeholder_encoding=placeholder_encoding,
+                     input_refs=input_refs, output_refs=output_refs)
+
+
 def step_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *, run_id: str,
               parameter_placeholders: Mapping[str, str] | None = None,
-              placeholder_encoding: str = "json", input_refs: Mapping[str, str] | None = None,
-              output_refs: Mapping[str, str] | None = None) -> list[str]:
-    """The runtime shim's argv for `step` with the common options applied (`input_refs` /
-    `output_refs`: pointer-file paths, see :func:`pipec.runtime.command.shim_command`)."""
-    options = context.options
-    return shim_command(pipeline, step, run_id=run_id,
-                        artifact_store=options.get("artifact_store") or DEFAULT_ARTIFACT_STORE,
-                        metadata_store=options.get("metadata_store") or None,
-                        python=options.get("python") or "python",
-                        source_root=options.get("source_root") or DEFAULT_SOURCE_ROOT,
-                        parameter_placeholders=parameter_placeholders,
-                        placeholder_encoding=placeholder_encoding, input_refs=input_refs,
-                        output_refs=output_refs)
+              placeholder_encoding: str = "json") -> list[str]:
+    """:func:`step_call` as plain strings, `run_id` and `parameter_placeholders` copied verbatim
+    (what the container receives once the engine has expanded its placeholders)."""
+    params = parameter_placeholders or {}
+    call = step_call(pipeline, step, context, runtime_params=params, placeholder_encoding=placeholder_encoding)
+    return render(call, PlainText(run_id, params)).argv
 
 
 def step_environment(step: StepInvocation) -> list[tuple[str, str]]:

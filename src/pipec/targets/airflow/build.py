@@ -7,25 +7,25 @@ Python literals). Problems the DAG cannot express become diagnostics.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
 from pipec.ir import ParameterRef, Pipeline, Retry, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import ShimCall, shim_call
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_image
+from pipec.targets.common import step_environment, step_image
 from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, call, identifier, py, py_str
-from .markers import sentinel
 from .modes import StepInput, build_operator, report_local_limits, report_store_not_shared, shim_constants
 from .options import Resolved, resolve
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
-from .shared import share, share_env, shared_flags
+from .shared import share, share_env
+from .shim_argv import shared_flags, split_argv
 from .target import RETRY
 
 
@@ -81,17 +81,13 @@ def runtime_parameters(pipeline: Pipeline) -> list[str]:
     return [p.name for p in pipeline.parameters if p.name in bound]
 
 
-def shim_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, resolved: Resolved,
-              params: list[str]) -> list[str]:
-    """The shim argv with :func:`sentinel` markers for the run id, the parameters and (local
-    mode) the Python executable."""
-    options = dict(context.options, artifact_store=resolved.artifact_store,
-                   metadata_store=resolved.metadata_store or "",
-                   source_root="." if resolved.mode == "local" else resolved.source_root,
-                   python=resolved.python or sentinel("python"))
-    local_context = dataclasses.replace(context, options=options)
-    return step_argv(pipeline, step, local_context, run_id=sentinel("run-id"),
-                     parameter_placeholders={name: sentinel(f"param:{name}") for name in params})
+def step_shim_call(pipeline: Pipeline, step: StepInvocation, resolved: Resolved, params: list[str]) -> ShimCall:
+    """The shim call of `step`: the run-time `params` as JSON, local mode from the source root with
+    the worker's Python unless option `python` names one."""
+    return shim_call(pipeline, step, artifact_store=resolved.artifact_store,
+                     metadata_store=resolved.metadata_store or None, python=resolved.python,
+                     source_root="." if resolved.mode == "local" else resolved.source_root,
+                     runtime_params=params)
 
 
 # --------------------------------------------------------------------------- the DAG
@@ -199,13 +195,14 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     k8s_models, docker_types = False, set()
     seen: set[str] = set()
     settings = read_settings(pipeline.settings, diags, pipeline.span, seen)
-    argvs = [shim_argv(pipeline, pipeline.step(sid), context, resolved, params) for sid in order]
-    shared = shared_flags(argvs)
+    calls = [step_shim_call(pipeline, pipeline.step(sid), resolved, params) for sid in order]
+    shared = shared_flags(calls)
+    argvs = [split_argv(call, shared) for call in calls]
     all_kwargs, envs, operators = [], [], []
     for sid, argv in zip(order, argvs, strict=True):
         step = pipeline.step(sid)
         inp = StepInput(pipeline, step, argv, step_image(pipeline, step, context), step_environment(step),
-                        read_settings(step.settings, diags, step.span, seen), shared)
+                        read_settings(step.settings, diags, step.span, seen))
         op = build_operator(inp, resolved, params, context.options, diags)
         k8s_models |= op.k8s_models
         docker_types.update(op.docker_types)
@@ -213,7 +210,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
                            **inp.settings.task_kwargs()})
         envs.append(op.env)
         operators.append(identifier(op.operator))
-    constants = shim_constants(resolved.mode, argvs[0], shared) if argvs else []
+    constants = shim_constants(resolved.mode, argvs[0]) if argvs else []
     constants += share(all_kwargs, "image", "IMAGE", "An image several steps run in.")
     constants += share_env(all_kwargs, envs)
     constants += share(all_kwargs, "container_resources", "RESOURCES", "Resources several steps request.")

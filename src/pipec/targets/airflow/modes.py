@@ -31,10 +31,10 @@ from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
-from .markers import split_sentinels
 from .options import SOURCE_ROOT_ENV, Resolved
 from .settings import AirflowSettings
-from .shared import Argv, Env, split_argv
+from .shared import Env
+from .shim_argv import Argv, Marker, Parts
 
 #: Operators' `template_ext`: a templated string ending with one is read as a template file.
 #: KubernetesPodOperator's is empty in recent providers, (".yaml", ".yml", ".json") in older ones.
@@ -67,16 +67,14 @@ class StepInput:
     pipeline: Pipeline
     # The step.
     step: StepInvocation
-    # The shim argv with run-time markers (see `build.sentinel`).
-    argv: list[str]
+    # The shim argv with run-time markers, split into shared and own options (see `shim_argv`).
+    argv: Argv
     # The step's image reference.
     image: str
     # Environment variables from the step's docker settings, sorted.
     environment: list[tuple[str, str]]
     # The step's Airflow settings.
     settings: AirflowSettings
-    # Shim flags whose options every step shares (written once, see `shared.shared_flags`).
-    shared: tuple[str, ...] = ()
 
 
 def _expr(marker: str) -> Expr:
@@ -87,23 +85,21 @@ def _expr(marker: str) -> Expr:
     raise ValueError(f"no Jinja expression for marker {marker!r}")
 
 
-def argv_item(item: str, template_ext: tuple[str, ...]) -> Code:
+def argv_item(parts: Parts, template_ext: tuple[str, ...]) -> Code:
     """One argv item for a templated list: `RUN_ID` itself, or a string that renders to the
     item with its run-time markers evaluated by Airflow."""
-    parts = split_sentinels(item)
-    if parts == [("run-id",)]:
+    if parts == (Marker("run-id"),):
         return Code("RUN_ID")
-    return py_str(jinja_concat([_expr(p[0]) if isinstance(p, tuple) else p for p in parts], template_ext))
+    return py_str(jinja_concat([_expr(p.name) if isinstance(p, Marker) else p for p in parts], template_ext))
 
 
-def argv_code(items: list[Code], indent: int, head: int = 0) -> Code:
-    """An argv list: the first `head` items on one line, then one ``"--flag", value`` pair per line."""
-    lines: list[list[Code]] = [items[:head]] if head else []
-    for item in items[head:]:
-        if lines and len(lines[-1]) == 1 and lines[-1][0].startswith('"--') and not item.startswith('"--'):
-            lines[-1].append(item)
-        else:
-            lines.append([item])
+def option_lines(options: list[list[Parts]], template_ext: tuple[str, ...]) -> list[list[Code]]:
+    """One ``"--flag", value`` line per option."""
+    return [[argv_item(item, template_ext) for item in option] for option in options]
+
+
+def argv_code(lines: list[list[Code]], indent: int) -> Code:
+    """An argv list, one line of items per entry of `lines`."""
     pad = " " * (indent + 4)
     return Code("[\n" + "".join(f"{pad}{', '.join(line)},\n" for line in lines) + " " * indent + "]")
 
@@ -130,9 +126,8 @@ def _spread_args(parts: Argv) -> list[Code]:
     return [Spread("*SHIM_ARGS")] if parts.common else []
 
 
-def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[tuple[Code, Code, Code]]:
-    """The module-level constants with the argv part every step shares, for one step's `argv`."""
-    parts = split_argv(argv, shared)
+def shim_constants(mode: str, parts: Argv) -> list[tuple[Code, Code, Code]]:
+    """The module-level constants with the argv part every step shares, for one step's argv."""
     if mode == "local":
         variables = _local_variables([])
         lines = bash_lines(parts.head, parts.common, variables, first=True)
@@ -144,7 +139,7 @@ def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[
     out = [(Code("SHIM"), py([argv_item(a, ext) for a in parts.head]),
             Code("The pipec runtime shim: each task runs one step with it."))]
     if parts.common:
-        out.append((Code("SHIM_ARGS"), argv_code([argv_item(a, ext) for a in parts.common], 0),
+        out.append((Code("SHIM_ARGS"), argv_code(option_lines(parts.common, ext), 0),
                     Code("The shim's options every step shares; each task adds its own.")))
     return out
 
@@ -155,11 +150,11 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
                         diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
     ext = KPO_TEMPLATE_EXT
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
         "cmds": Code("SHIM"),
-        "arguments": argv_code(_spread_args(parts) + [argv_item(a, ext) for a in parts.own], 8),
+        "arguments": argv_code([[spread] for spread in _spread_args(parts)] + option_lines(parts.own, ext), 8),
     }
     env = None
     if inp.environment:
@@ -209,11 +204,10 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                     diags: Diagnostics) -> OperatorSpec:
     """DockerOperator arguments for one step."""
     ext = DOCKER_TEMPLATE_EXT
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
-        "command": argv_code([Spread("*SHIM"), *_spread_args(parts)] + [argv_item(a, ext) for a in parts.own], 8,
-                             head=1 + len(_spread_args(parts))),
+        "command": argv_code([[Spread("*SHIM"), *_spread_args(parts)]] + option_lines(parts.own, ext), 8),
     }
     env = None
     if inp.environment:
@@ -259,31 +253,20 @@ def param_variable(name: str, index: int) -> str:
     return f"PIPEC_PARAM_{name}" if name.isascii() and name.isidentifier() else f"PIPEC_PARAM_{index}"
 
 
-def _shell_word(item: str, variables: dict[str, str], ext: tuple[str, ...]) -> str:
-    out = []
-    for part in split_sentinels(item):
-        out.append(f'"${variables[part[0]]}"' if isinstance(part, tuple) else sh_word(part, ext))
-    return "".join(out)
+def _shell_word(item: Parts, variables: dict[str, str], ext: tuple[str, ...]) -> str:
+    return "".join(f'"${variables[part.name]}"' if isinstance(part, Marker) else sh_word(part, ext) for part in item)
 
 
-def bash_lines(head: list[str], options: list[str], variables: dict[str, str], first: bool) -> list[str]:
+def bash_lines(head: list[Parts], options: list[list[Parts]], variables: dict[str, str], first: bool) -> list[str]:
     """Shell command lines: with `first`, ``cd`` to the source root and ``exec`` of the shim
-    (`head`); then one ``--flag value`` pair of `options` per line."""
+    (`head`); then one ``--flag value`` option per line."""
     ext = BASH_TEMPLATE_EXT
     lines = []
     if first:
         shim = " ".join(_shell_word(a, variables, ext) for a in head)
         lines.append(f'cd -- "${{{SOURCE_ROOT_ENV}:?the pipeline source root: set it on the worker or compile with '
                      f'--option source_root=DIR}}" && exec {shim}')
-    flag_only = False  # the last line holds a flag still waiting for its value
-    for item in options:
-        word = _shell_word(item, variables, ext)
-        if flag_only and not item.startswith("--"):
-            lines[-1] += " " + word
-            flag_only = False
-        else:
-            lines.append(" " + word)
-            flag_only = item.startswith("--")
+    lines += ["".join(" " + _shell_word(item, variables, ext) for item in option) for option in options]
     return lines
 
 
@@ -297,9 +280,9 @@ def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags:
     """BashOperator arguments for one step: ``SHIM_COMMAND`` (see :func:`shim_constants`) plus
     the step's own options."""
     ext = BASH_TEMPLATE_EXT
-    used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
+    used = inp.argv.markers()
     variables = _local_variables(params)
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     lines = bash_lines(parts.head, parts.own, variables, first=not parts.common)
     pieces = [jinja_concat([line], ext, final=i == len(lines) - 1) for i, line in enumerate(lines)]
     command = Code(("SHIM_COMMAND + (\n" if parts.common else "(\n")

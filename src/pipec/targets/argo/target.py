@@ -34,14 +34,16 @@ object store URL as ``artifact_store``).
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import EngineText, encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, step_environment, step_image
+from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
 from pipec.targets.kit.unsupported import unsupported
@@ -60,7 +62,6 @@ from pipec.targets.kube_text import (
     bound_parameters,
     engine_parameters,
     json_text,
-    marked_argv,
     report_baked,
 )
 
@@ -258,18 +259,9 @@ class _Builder:
 
     def _container(self, step: StepInvocation, bound: list[EngineParameter]) -> dict:
         placeholders = {p.parameter.name: f"{{{{inputs.parameters.{p.name}}}}}" for p in bound}
-        marked = marked_argv(self.pipeline_ir, step, self.context, run_id=RUN_ID, placeholders=placeholders)
-        argv: list[str] = []
-        previous = ""
-        for item, templated in marked:
-            if templated:
-                argv.append(item)
-            elif previous == "--param" and "{{" in item:  # a JSON literal: same value, no `{{`
-                name, _, text = item.partition("=")
-                argv.append(f"{name}={json_text(json.loads(text), '{')}".replace("$", "$$"))
-            else:
-                argv.append(self._literal(step, "argument", item).replace("$", "$$"))
-            previous = item
+        call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
+                         placeholder_encoding="text")
+        argv = render(call, ArgoText(self, step, placeholders)).argv
         image = self._literal(step, "image", step_image(self.pipeline_ir, step, self.context))
         container: dict = {"image": image, "command": argv[:1], "args": argv[1:]}
         env = [{"name": self._literal(step, "environment variable name", name),
@@ -295,6 +287,42 @@ class _Builder:
                 backoff["factor"] = str(int(retry.backoff))
             strategy["backoff"] = backoff
         return strategy
+
+
+@dataclass
+class ArgoText(EngineText[str]):
+    """Shim argv items for Argo: literals inert for Argo (PC332) with ``$`` doubled for
+    Kubernetes, JSON literals re-encoded without ``{{``, placeholders as they are."""
+
+    #: The builder of the workflow (it reports each problem text once).
+    builder: _Builder
+    #: The step whose call is rendered.
+    step: StepInvocation
+    #: ``{{inputs.parameters.x}}`` per run-time pipeline parameter.
+    placeholders: Mapping[str, str]
+
+    def literal(self, text: str) -> str:
+        """`text` checked to be inert, ``$`` doubled."""
+        return self.builder._literal(self.step, "argument", text).replace("$", "$$")
+
+    def json_literal(self, name: str, value: object) -> str:
+        """``NAME=JSON``; with ``{{`` in it, re-encoded to the same value without ``{``."""
+        text = f"{name}={encode_json(value)}"
+        if "{{" not in text:
+            return self.literal(text)
+        return f"{name}={json_text(value, '{')}".replace("$", "$$")
+
+    def run_id(self) -> str:
+        """Argo's run id."""
+        return RUN_ID
+
+    def param(self, name: str, encoding: str) -> str:
+        """The template input of the parameter."""
+        return self.placeholders[name]
+
+    def concat(self, parts: list[str]) -> str:
+        """The parts joined."""
+        return "".join(parts)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).

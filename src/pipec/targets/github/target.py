@@ -20,13 +20,13 @@ import re
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
-from pipec.runtime.command import encode_json
+from pipec.runtime.command import encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     CONTAINER_OPTIONS,
     DEFAULT_SOURCE_ROOT,
     memory_bytes,
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
@@ -40,7 +40,7 @@ from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
 from .schedule import ScheduleError, github_cron
-from .script import Fixed, Param, Script, install_script, run_script, shim_words
+from .script import Fixed, Param, Script, ShimWords, install_script, run_script
 
 #: `--option mode=` values.
 MODES = ("container", "setup-python")
@@ -250,11 +250,11 @@ class _Builder:
     def _run_step(self, step: StepInvocation) -> dict:
         used = {b.source.name for b in step.inputs if isinstance(b.source, ParameterRef)}
         params = [p for p in self.params if p.name in used]
-        sentinels = {p.name: f"\0pipec-parameter:{p.name}\0" for p in params}
-        argv = step_argv(self.pipeline, step, self.context, run_id=RUN_ID, parameter_placeholders=sentinels,
+        call = step_call(self.pipeline, step, self.context, runtime_params=[p.name for p in params],
                          placeholder_encoding="text")
-        words = shim_words(argv, {s: name for name, s in sentinels.items()})
-        script = run_script(words, [Param(p.name, expression(f"inputs.{p.name}"), _default_text(p))
+        command = render(call, ShimWords(RUN_ID))
+        lines = [command.entrypoint] + [words for _, words in command.options]
+        script = run_script(lines, [Param(p.name, expression(f"inputs.{p.name}"), _default_text(p))
                                     for p in params], step_retry(step), self.scheduled)
         return {"name": "Run the step", "shell": "sh", "env": script.env, "run": script.script}
 

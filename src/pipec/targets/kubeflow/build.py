@@ -25,15 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipec.ir import OutputRef, ParameterRef, Pipeline, Resources, Retry, StepInvocation
+from pipec.ir import OutputRef, Pipeline, Resources, Retry, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import RUN_STEP
+from pipec.runtime.command import PlainText, Rendered, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     k8s_cpu,
     k8s_memory,
     memory_bytes,
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
@@ -231,16 +231,18 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
                    context: CompileContext, flavor: Flavor) -> dict:
     """A step's container executor: image, the shim's argv, environment and resources."""
     placeholders = {p.name: p.placeholder for p in params}
+    inputs, outputs = io.input_refs(), io.output_refs()
     try:
-        argv = step_argv(pipeline, step, context, run_id=RUN_ID, parameter_placeholders=placeholders,
-                         placeholder_encoding="text", input_refs=io.input_refs(), output_refs=io.output_refs())
+        call = step_call(pipeline, step, context, runtime_params=placeholders, placeholder_encoding="text",
+                         input_refs=inputs, output_refs=outputs)
     except ValueError as exc:  # a parameter without a value that cannot be a run-time input
         context.diagnostics.error("PC322", f"step `{step.id}`: {exc}", step.span,
                                   help="give the parameter a default or pass it with --param")
-        argv = [RUN_STEP]
-    _check_placeholders(step, argv, params, len(io.inputs) + len(io.outputs), context)
-    split = argv.index(RUN_STEP) + 1
-    container: dict = {"image": step_image(pipeline, step, context), "command": argv[:split], "args": argv[split:]}
+        command = Rendered([])
+    else:
+        command = render(call, KfpText(RUN_ID, placeholders, inputs, outputs, step=step, context=context))
+    container: dict = {"image": step_image(pipeline, step, context), "command": command.entrypoint,
+                       "args": command.arguments}
     env = step_environment(step)
     if env:
         container["env"] = [{"name": name, "value": value} for name, value in env]
@@ -250,15 +252,27 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
     return {"container": container}
 
 
-def _check_placeholders(step: StepInvocation, argv: list[str], params: list[RuntimeParameter], refs: int,
-                        context: CompileContext) -> None:
-    # KFP replaces every `{{$...}}` in the argv, so a literal holding one would be altered.
-    runtime = {p.name for p in params}
-    expected = 1 + refs + sum(isinstance(b.source, ParameterRef) and b.source.name in runtime for b in step.inputs)
-    if sum(item.count("{{$") for item in argv) > expected:
-        context.diagnostics.error(
-            "PC323", f"a value of step `{step.id}` contains `{{{{$`, which KFP would expand as a placeholder",
-            step.span, help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
+@dataclass
+class KfpText(PlainText):
+    """Shim argv items for KFP: placeholders as KFP writes them; a literal holding ``{{$``
+    (which KFP would expand, and has no escape for) is refused (PC323, once per step)."""
+
+    #: The step whose call is rendered.
+    step: StepInvocation | None = None
+    #: Where the refusal goes.
+    context: CompileContext | None = None
+    #: Whether the step's refusal was reported.
+    refused: bool = False
+
+    def literal(self, text: str) -> str:
+        """`text` as is, or PC323 when KFP would expand part of it."""
+        if "{{$" in text and not self.refused:
+            self.refused = True
+            self.context.diagnostics.error(
+                "PC323", f"a value of step `{self.step.id}` contains `{{{{$`, which KFP would expand as a "
+                "placeholder", self.step.span,
+                help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
+        return text
 
 
 def build_resources(step: StepInvocation, context: CompileContext, flavor: Flavor) -> dict:

@@ -17,10 +17,10 @@ from typing import Any
 
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import RUN_STEP
+from pipec.runtime.command import JsonLiteral, Literal, Option, ShimCall, render
 from pipec.targets.base import CompileContext
 from pipec.targets.common import (
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
@@ -31,7 +31,7 @@ from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
-from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
+from .expressions import SageMakerText, literal_text
 from .names import step_name
 from .options import Options
 from .parameters import build_parameters
@@ -79,19 +79,10 @@ class StepPlan:
 def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
                diagnostics: Diagnostics) -> tuple[list[Any], list[Any]]:
     """(ContainerEntrypoint, ContainerArguments) running `step` through the shim."""
-    names = [p.name for p in pipeline.parameters]
-    plain = step_argv(pipeline, step, context, run_id="run", parameter_placeholders=dict.fromkeys(names, "x"),
-                      placeholder_encoding="text")
-    if any("\x00" in item for item in plain):  # NUL would be taken for one of our tokens
-        diagnostics.error("PC350", f"the command line of step `{step.id}` contains a NUL character", step.span)
-        return [], []
-    argv = step_argv(pipeline, step, context, run_id=token(EXECUTION_ID),
-                     parameter_placeholders={n: token(parameter_path(n)) for n in names},
+    call = step_call(pipeline, step, context, runtime_params=[p.name for p in pipeline.parameters],
                      placeholder_encoding="text")
-    split = argv.index(RUN_STEP, 3) + 1  # argv is `PYTHON -m pipec.runtime run-step ...`
-    items = [to_expression(item) for item in _split_long_params(argv)]
-    entrypoint, arguments = items[:split], items[split:]
-    for item in items:
+    command = render(_split_long_params(call), SageMakerText(step, diagnostics))
+    for item in command.argv:
         text = literal_text(item)
         if len(text) > MAX_ARGUMENT or LINE_BREAKS.search(text):
             diagnostics.error("PC350", f"a command-line argument of step `{step.id}` does not fit SageMaker: "
@@ -99,30 +90,28 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
                               f"{MAX_ARGUMENT} characters", step.span,
                               help="pass long or multi-line values through the artifact store (an upstream "
                                    "step's output) instead of as a literal")
-    if len(arguments) > MAX_ARGUMENTS:
-        diagnostics.error("PC350", f"step `{step.id}` needs {len(arguments)} container arguments; SageMaker "
-                          f"allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
-    return entrypoint, arguments
+    if len(command.arguments) > MAX_ARGUMENTS:
+        diagnostics.error("PC350", f"step `{step.id}` needs {len(command.arguments)} container arguments; "
+                          f"SageMaker allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
+    return command.entrypoint, command.arguments
 
 
-def _split_long_params(argv: list[str]) -> list[str]:
-    """`--param NAME=JSON` longer than one SageMaker argument may be, as `--param-part` pieces that fit
-    (the shim joins them). JSON text has no line breaks, so the pieces need nothing else; a value
-    holding a pipeline parameter's token is left whole (it is reported if too long)."""
-    out: list[str] = []
-    position = 0
-    while position < len(argv):
-        flag, item = argv[position], argv[position + 1] if position + 1 < len(argv) else ""
-        name, _, value = item.partition("=")
-        room = MAX_ARGUMENT - len(name) - 1
-        if flag == "--param" and len(item) > MAX_ARGUMENT and "\x00" not in item and room >= 16:
-            for start in range(0, len(value), room):
-                out += ["--param-part", f"{name}={value[start:start + room]}"]
-            position += 2
-            continue
-        out.append(flag)
-        position += 1
-    return out
+def _split_long_params(call: ShimCall) -> ShimCall:
+    """Each ``--param NAME=JSON`` literal longer than one SageMaker argument may be, as
+    ``--param-part`` pieces that fit (the shim joins them). JSON text has no line breaks, so
+    the pieces need nothing else; a run-time parameter is left whole (reported if too long)."""
+    options: list[Option] = []
+    for option in call.options:
+        value = option.value
+        if option.flag == "--param" and isinstance(value, JsonLiteral):
+            text = value.text[len(value.name) + 1:]
+            room = MAX_ARGUMENT - len(value.name) - 1
+            if len(value.text) > MAX_ARGUMENT and room >= 16:
+                options += [Option("--param-part", Literal(f"{value.name}={text[start:start + room]}"))
+                            for start in range(0, len(text), room)]
+                continue
+        options.append(option)
+    return ShimCall(call.python, tuple(options))
 
 
 def build_environment(step: StepInvocation, settings: StepSettings, kind: str,

@@ -29,8 +29,9 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import render
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, step_environment, step_image
+from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kube import (
@@ -45,9 +46,9 @@ from pipec.targets.kube import (
 )
 from pipec.targets.kube_text import (
     EngineParameter,
+    MarkedText,
     bound_parameters,
     engine_parameters,
-    marked_argv,
     report_baked,
 )
 
@@ -169,8 +170,9 @@ class _Builder:
 
     def _task_spec(self, step: StepInvocation, bound: list[EngineParameter]) -> dict:
         placeholders = {p.parameter.name: f"$(params.{p.name})" for p in bound}
-        marked = marked_argv(self.pipeline_ir, step, self.context, run_id=f"$(params.{RUN_ID_PARAM})",
-                             placeholders=placeholders)
+        call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
+                         placeholder_encoding="text")
+        marked = render(call, MarkedText(f"$(params.{RUN_ID_PARAM})", placeholders)).argv
         user_env = step_environment(step)
         taken = {name for name, _ in user_env}
         annotations: dict[str, str] = {}
