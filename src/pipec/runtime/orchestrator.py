@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
@@ -259,8 +260,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         if missing:
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
     rank = {sid: i for i, sid in enumerate(order)}
-    params = {sid: {name: text for name, (_, text) in step_params(pipeline, s).items()}
-              for sid, s in steps.items()}
+    params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
                               python=python, source_root=str(root)) for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"
@@ -420,7 +420,7 @@ class LocalScheduler:
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:
-            delay = max(0.0, retry.delay * (retry.backoff ** (job.attempt - 1)))
+            delay = retry_delay(retry, job.attempt - 1)
             heapq.heappush(self.retries, (time.monotonic() + delay, self.rank[sid], sid))
             self.shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
             return
