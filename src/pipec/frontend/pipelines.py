@@ -32,6 +32,7 @@ from .values import (
     Slot,
 )
 
+
 @dataclass
 class BuildOptions:
     """Inputs to building one pipeline."""
