@@ -56,9 +56,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
         metafunc.parametrize("target_name", targets.names())
     if "target_variant" in metafunc.fixturenames:
-        from golden_variants import VARIANTS
-
         from pipec import targets
+        from tests.helpers.golden_variants import VARIANTS
 
         registered = set(targets.names())
         pairs = [(t, v) for t, vs in sorted(VARIANTS.items()) if t in registered for v in sorted(vs)]

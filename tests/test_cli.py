@@ -16,7 +16,6 @@ import types
 from pathlib import Path
 
 import pytest
-from test_ir_json import frontend_available, sample_program
 
 from pipec import targets
 from pipec.cli.compile import regenerate_command
@@ -26,6 +25,7 @@ from pipec.ir import Pipeline, Program, Span
 from pipec.ir import codec as ir_json
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import OptionSpec
+from tests.helpers.ir_samples import frontend_available, sample_program
 
 REPO = Path(__file__).resolve().parent.parent
 
