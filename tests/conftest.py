@@ -6,7 +6,7 @@ Options:
 
 A test that takes an argument `example_case` runs once per folder of examples/ with a
 `run.py`; one that takes `target_name` runs once per registered target. Helpers come from the
-`cli` fixture (test modules do not import this file: tests/runtime/ has its own conftest).
+`cli` fixture (test modules never import a conftest; what they share is in tests/helpers).
 """
 
 from __future__ import annotations

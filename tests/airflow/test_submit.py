@@ -1,7 +1,7 @@
 """`pipec submit --target airflow`, against a real Airflow started by the tests.
 
 The server tests (marker `airflow_server`, deselect with ``-m "not airflow_server"``) start an
-api-server, a scheduler and a dag-processor on 127.0.0.1 once for the module (see `server.py`),
+api-server, a scheduler and a dag-processor on 127.0.0.1 once for the module (see `tests.helpers.airflow_server`),
 deploy through the dags folder, trigger through the REST API and compare what the steps wrote
 with `pipec run`. Without Airflow they skip, except under CI, where they fail.
 """

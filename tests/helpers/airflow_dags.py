@@ -1,7 +1,7 @@
 """Helpers for the Airflow target's tests: compiling, the IR, DagBag parsing, pod specs.
 
 Airflow reads its configuration when first imported, so nothing here imports it at module
-level: the session fixtures in `conftest.py` point AIRFLOW_HOME at a temporary folder first.
+level: the session fixtures in tests/airflow/conftest.py point AIRFLOW_HOME at a temporary folder first.
 """
 
 from __future__ import annotations

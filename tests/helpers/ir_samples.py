@@ -1,7 +1,11 @@
-"""A small but complete IR program, written by hand, for the codec, CLI and graph tests."""
+"""A small but complete IR program, written by hand, for the codec, CLI and graph tests, and a
+stand-in for `pipec.compiler.api.load` that returns such a program without reading any file."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pipec.compiler import api, deps
 from pipec.ir import (
     Docker,
     InputBinding,
@@ -20,6 +24,7 @@ from pipec.ir import (
     Span,
     StepInvocation,
 )
+from pipec.ir.diagnostics import Diagnostics
 
 
 def sp(line: int, col: int, end_line: int = 0, end_col: int = 0, path: str = "pipe.py") -> Span:
@@ -76,3 +81,32 @@ def frontend_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def two_pipelines() -> Program:
+    """The sample's pipeline and a second one, `q`, holding its first step."""
+    first = sample_program().pipelines[0]
+    return Program((first, Pipeline("q", "q", "pipe", (), first.steps[:1])))
+
+
+class FakeLoader:
+    """Stands in for `api.load`: returns a fixed program and records how it was called."""
+
+    def __init__(self, program: Program, diagnostics=()):
+        self.program = program
+        self.diagnostics = list(diagnostics)
+        self.calls: list[dict] = []
+
+    def __call__(self, path, *, root=None, params=None, config=None, pipeline=None, checks=True):
+        self.calls.append({"path": str(path), "root": root, "params": dict(params or {}), "config": config,
+                           "pipeline": pipeline})
+        deps.untracked("a stand-in loader")  # it reads no file, so the compile cache must not keep its result
+        diags = Diagnostics()
+        diags.extend(self.diagnostics)
+        program = self.program
+        if pipeline is not None:
+            chosen = program.pipeline(pipeline)
+            program = Program((chosen,)) if chosen else Program(())
+            if chosen is None:
+                diags.error("PC004", f"no pipeline named `{pipeline}`")
+        return api.LoadResult(program, diags, Path.cwd())

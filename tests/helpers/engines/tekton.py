@@ -14,6 +14,7 @@ import yaml
 
 from tests.helpers.engines.kubelet import k8s_container_env, k8s_expand
 
+#: A ``$(...)`` reference as Tekton's substitution finds it; group 1 is the text inside.
 TEKTON_REF = re.compile(r"\$\(([^)]*)\)")
 #: What Tekton substitutes for ``$(context.pipelineRun.uid)`` in the model: the run id the shim gets.
 UID = "6f1c5a2e-0000-4000-8000-pipelinerun"
