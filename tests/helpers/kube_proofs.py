@@ -51,6 +51,7 @@ def compile_source(source: Path, target_name: str, *, config: Path | None = None
     does: ``([(pipeline IR, {relative path: text})], diagnostics)``; fails on frontend errors."""
     from pipec import targets
     from pipec.compiler.api import load
+    from pipec.compiler.driver import compile_pipeline
     from pipec.targets.base import CompileContext
 
     result = load(source, config=config, params=params)
@@ -62,7 +63,7 @@ def compile_source(source: Path, target_name: str, *, config: Path | None = None
     outputs = []
     for pipeline in result.program.pipelines:
         context = CompileContext(options=dict(merged), diagnostics=diagnostics)
-        outputs.append((pipeline, target.compile(pipeline, context)))
+        outputs.append((pipeline, compile_pipeline(target_name, target, pipeline, context)))
     return outputs, diagnostics
 
 

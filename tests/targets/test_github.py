@@ -427,10 +427,10 @@ def test_default_compile_notes_the_default_store_and_warns_about_gpus() -> None:
     entry, config = _example("pipec_project")
     _, _, diags = _compile(entry, config=config)
     codes = [d.code for d in diags]
-    assert codes.count("PC341") == 0 and codes.count("PC343") == 3
+    assert codes.count("PC307") == 0 and codes.count("PC343") == 3
     assert len(diags.notices) == 1 and "default folder /pipec/artifacts" in next(iter(diags.notices))
     _, _, diags = _compile(entry, config=config, options={"artifact_store": "/mnt/store"})
-    assert [d.code for d in diags].count("PC341") == 1 and not diags.notices
+    assert [d.code for d in diags].count("PC307") == 1 and not diags.notices
 
 
 def _cli_errors(cli, tmp_path: Path, source: str, *options: str) -> str:
@@ -492,7 +492,7 @@ def test_ignored_schedule_settings_warn(tmp_path: Path) -> None:
                                         "end_time='2025-01-01T00:00:00', catchup=True").replace("x: str)", "x: str = 'a')")
     _, _, diags = _compile(_project(tmp_path, source) / "run.py", {"artifact_store": "s3://b/p"})
     assert sorted(d.message for d in diags) == [
-        "GitHub never runs missed schedules; `catchup` is ignored",
+        "GitHub schedules do not run missed intervals; `catchup` is ignored",
         "GitHub schedules have no end time; it is ignored",
         "GitHub schedules have no start time; it is ignored"]
 

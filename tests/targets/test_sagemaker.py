@@ -33,11 +33,12 @@ import pytest
 
 from pipec.compiler import api
 from pipec.compiler.driver import compile_targets
-from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources
+from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_retry
+from pipec.targets.common import step_argv, step_environment
+from pipec.targets.kit.retry import step_retry
 from pipec.targets.sagemaker import cron, expressions, instances, parameters
 from pipec.targets.sagemaker.names import pipeline_name, step_name
 from tests.helpers import requires
@@ -748,7 +749,7 @@ STEP = "from pipec import Resources, Retry, Schedule, pipeline, step\n\n\n"
     (STEP + "@step(retry=Retry(max_retries=2))\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {},
      ("warning", "PC356")),
     (STEP + "@step\ndef a() -> int: ...\n\n\n@step\ndef b(v: int) -> None: ...\n\n\n@pipeline\ndef p():\n"
-     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC357")),
+     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC307")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"role_arn": "admin"},
      ("error", "PC302")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"volume_size_gb": "0"},
@@ -802,12 +803,23 @@ def test_parameter_types(tmp_path: Path) -> None:
 
 def test_expressions() -> None:
     """Execution variables stand alone; parameters are always joined (text at run time)."""
-    run, note = expressions.token("Execution.PipelineExecutionId"), expressions.token("Parameters.note")
-    assert expressions.to_expression("plain {{ x }}") == "plain {{ x }}"
-    assert expressions.to_expression(run) == {"Get": "Execution.PipelineExecutionId"}
-    assert expressions.to_expression(note) == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.note"}]}}
-    assert expressions.to_expression(f"a={note}/{run}") == {"Std:Join": {"On": "", "Values": [
-        "a=", {"Get": "Parameters.note"}, "/", {"Get": "Execution.PipelineExecutionId"}]}}
+    from pipec.ir.diagnostics import Diagnostics
+
+    step = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())
+    diags = Diagnostics()
+    engine = expressions.SageMakerText(step, diags)
+    assert engine.literal("plain {{ x }}") == "plain {{ x }}"
+    assert engine.run_id() == {"Get": "Execution.PipelineExecutionId"}
+    note = engine.param("note", "text")
+    assert engine.concat([note]) == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.note"}]}}
+    assert engine.concat([engine.literal("a="), note, engine.literal("/"), engine.run_id()]) == {
+        "Std:Join": {"On": "", "Values": ["a=", {"Get": "Parameters.note"}, "/",
+                                          {"Get": "Execution.PipelineExecutionId"}]}}
+    assert engine.concat(["a", "", "b"]) == "ab" and not diags.has_errors
+    # The refusal: a NUL character cannot be in a command line, reported once per step.
+    engine.literal("a\x00b")
+    engine.literal("c\x00d")
+    assert [d.code for d in diags] == ["PC350"]
 
 
 def test_step_names_are_valid_and_distinct() -> None:

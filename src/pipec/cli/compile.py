@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="target option; `target.key=value` for one target, `key=value` for every "
                              "selected target that declares it (repeatable)")
+    parser.add_argument("--unsupported", choices=("warn", "error"), default="warn",
+                        help="what a setting the target's engine cannot honour becomes: a warning (default) "
+                             "or an error that stops the compile")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 with a diff when the files in DIR differ from "
                              "what a compile would write, 0 when they match")
@@ -229,7 +232,8 @@ def _compile_all(setup: _Setup, pre, args: argparse.Namespace, sink: list[str]) 
     outcomes: list[_Compiled] = []
     failed = False
     for job, result, plan, names in loaded:
-        files, diags = compile_targets(result, names, plan.options, registry=plan.registry, contexts=contexts)
+        files, diags = compile_targets(result, names, plan.options, registry=plan.registry, contexts=contexts,
+                                       unsupported=args.unsupported)
         guard = _guard_source(setup.out, names, result.root, job.file)
         if guard:
             diags.error("PC383", guard, help="write the artifacts to a folder of their own, e.g. --out deploy")

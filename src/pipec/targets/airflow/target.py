@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import DOUBLING, RetrySupport
 
 from .options import OPTIONS
+
+#: Airflow's retries: a count, a first delay, and a flag that doubles it.
+RETRY = RetrySupport("Airflow", backoff=DOUBLING, code="PC311",
+                     backoff_help="Airflow 2 can only double the delay: use backoff=2, or 1 for a constant delay")
 
 
 class AirflowTarget:
@@ -21,6 +27,7 @@ class AirflowTarget:
     name = "airflow"
     description = "Apache Airflow DAG files (KubernetesPodOperator, DockerOperator or BashOperator)"
     options: tuple[OptionSpec, ...] = OPTIONS
+    capabilities = Capabilities("Airflow", retry=RETRY, settings_key="airflow", ordinary_step="as an ordinary task")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<dag id>.py": DAG file text}``."""

@@ -11,23 +11,26 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
+from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.resources import gpu_resource
+from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.stores import is_folder_store, passes_artifacts, report_unshared_store
+from pipec.targets.kit.unsupported import unsupported
+from pipec.targets.kubeflow.build import MAX_BACKOFF_SECONDS
 
 from .build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
 from .dump import dump_json, dump_yaml
 from .platform import build_platform
 from .schedule import recurring_run
 
-#: Kubernetes' extended resource for NVIDIA GPUs, used when a GPU type names no resource.
-GPU_RESOURCE = "nvidia.com/gpu"
 #: GKE's node label for the GPU model; other clusters use e.g. `nvidia.com/gpu.product`.
 DEFAULT_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 
 
 def gpu_warning(step: StepInvocation, context: CompileContext) -> None:
     """PC304: a GPU type without a GPU count requests nothing."""
-    context.diagnostics.warning(
-        "PC304", f"step `{step.id}` names GPU type `{step_gpu_type(step)}` but no GPU count, so it gets no GPU",
+    unsupported(context.diagnostics, f"step `{step.id}` names GPU type `{step_gpu_type(step)}` but no GPU count, so it gets no GPU",
         step.span, help="set the GPU count too, e.g. ResourceSettings(gpu_count=1, ...)")
 
 
@@ -43,16 +46,15 @@ def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: Co
         if resources.gpu_type:
             gpu_warning(step, context)
         return None
-    kind = resources.gpu_type if resources.gpu_type and "/" in resources.gpu_type else GPU_RESOURCE
+    kind = gpu_resource(resources.gpu_type)
     return kind, resources.gpu
 
 
 KUBEFLOW = Flavor(engine="Kubeflow Pipelines", requests=True, accelerator=kubeflow_accelerator)
 
 
-def is_local(store: str) -> bool:
-    """True for an artifact store that is a folder of the container's own file system."""
-    return "://" not in store or store.startswith("file://")
+#: True for an artifact store that is a folder of the container's own file system.
+is_local = is_folder_store
 
 
 class KubeflowTarget:
@@ -66,6 +68,8 @@ class KubeflowTarget:
         OptionSpec("pvc", "PersistentVolumeClaim mounted at a local artifact store in every step"),
         KFP_CACHE_OPTION,
     )
+    capabilities = Capabilities("Kubeflow Pipelines", retry=RetrySupport("KFP", max_delay=MAX_BACKOFF_SECONDS),
+                                settings_key="kubeflow")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": package}`` plus the recurring-run file for a scheduled pipeline."""
@@ -76,9 +80,9 @@ class KubeflowTarget:
             context.diagnostics.error("PC302", f"option `pvc` mounts a volume at a local artifact store, "
                                       f"but the artifact store is `{store}`",
                                       help="drop `pvc`, or set artifact_store to the folder to mount it at")
-        elif is_local(store) and not pvc and len(pipeline.steps) > 1:
+        elif is_local(store) and not pvc and passes_artifacts(pipeline):
             report_unshared_store(
-                context, "PC324", f"artifact store `{store}` is a folder inside each KFP pod: steps of "
+                context, f"artifact store `{store}` is a folder inside each KFP pod: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=s3://BUCKET/PATH (or gs://...), or --option pvc=CLAIM "
                      "to mount a shared volume there")

@@ -11,8 +11,15 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec, Submission, SubmitContext
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import RetrySupport
 
 from .options import OPTIONS
+
+#: Most attempts a SageMaker retry policy allows.
+MAX_RETRY_ATTEMPTS = 20
+#: SageMaker's RetryPolicies: service and capacity errors only, at most 20 attempts.
+RETRY = RetrySupport("SageMaker", max_retries=MAX_RETRY_ATTEMPTS, code_failures=False, code="PC356")
 
 
 def definition_file(pipeline: Pipeline) -> str:
@@ -38,6 +45,8 @@ class SageMakerTarget:
     name = "sagemaker"
     description = "Amazon SageMaker Pipelines definition JSON (processing or training jobs)"
     options: tuple[OptionSpec, ...] = OPTIONS
+    capabilities = Capabilities("Amazon SageMaker Pipelines", schedule_noun="EventBridge schedules", catchup=False,
+                                retry=RETRY, settings_key="sagemaker", step_operators=None)
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.json": definition, "<pipeline>.schedule.json": schedule request}``."""
