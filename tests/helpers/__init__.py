@@ -7,5 +7,6 @@
 - `kube_proofs`, `airflow_dags`, `kfp_side`: the per-engine proof helpers of tests/targets,
   tests/airflow and tests/kfp; `runtime_projects`, `db_scenarios`: projects the runtime runs;
   `frontend_projects`, `ir_samples`: sources and IR the frontend, CLI and codec tests share;
-  `golden_variants`: the extra golden compiles; `scratch_git`: scratch repositories and venvs.
+  `golden_variants`: the extra golden compiles; `scratch_git`: scratch repositories and venvs;
+  `toy_target`: a target written only against the target kit.
 """
