@@ -4,9 +4,7 @@ writes PyYAML's bytes; capabilities are checked once by the driver."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,7 @@ from pipec.ir.diagnostics import ALIASES, CODES
 from pipec.targets.kit.names import FILE_NAMES, HASH, INDEX, Namer, short_digest
 from pipec.targets.kit.retry import FULL, RetrySupport, lower_retry, retry_schedule
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, conservative_scalar, dump_yaml
-
-_spec = importlib.util.spec_from_file_location("toy_target", Path(__file__).with_name("toy_target.py"))
-toy_target = importlib.util.module_from_spec(_spec)
-sys.modules["toy_target"] = toy_target
-_spec.loader.exec_module(toy_target)
+from tests.helpers import toy_target
 
 PROJECT = '''
 from pipec import Resources, Retry, Schedule, pipeline, step
@@ -51,7 +45,7 @@ def toy():
 @pytest.fixture
 def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The project compiled for the toy target: (files, diagnostics) per unsupported level."""
-    monkeypatch.setitem(targets.BUILTINS, "toy", ("toy_target", "TARGET", "toy"))
+    monkeypatch.setitem(targets.BUILTINS, "toy", (toy_target.__name__, "TARGET", "toy"))
     entry = tmp_path / "run.py"
     entry.write_text(PROJECT, encoding="utf-8")
     result = api.load(entry)

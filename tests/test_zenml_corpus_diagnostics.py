@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_frontend import codes, compile_src, only
 
 from pipec.ir import LiteralValue
+from tests.helpers.frontend_projects import codes, compile_src, only
 
 #: Class names of pipec's evaluator; no message may show one.
 INTERNAL = re.compile(r"\b(ExternalName|ClassRef|BoundMethod|FunctionRef|ModuleRef|Builtin|StepHandle|"

@@ -12,10 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from af_helpers import params_of, parse_folder, pod_spec, render
 
 from pipec.compiler.api import load
 from pipec.compiler.driver import compile_targets
+from tests.helpers.airflow_dags import params_of, parse_folder, pod_spec, render
 
 SOURCE = textwrap.dedent('''\
     from pipec import Docker, Resources, Schedule, pipeline, step

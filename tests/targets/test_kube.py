@@ -7,7 +7,6 @@ import re
 
 import pytest
 import yaml
-from schema_tools import plain_scalars, retyped_by_some_reader
 
 from pipec.ir import InputBinding, LiteralValue, ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
@@ -16,6 +15,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.common import step_call
 from pipec.targets.kube import artifact_volume, dns_label, dump_documents, unique_labels
 from pipec.targets.kube_text import MarkedText, engine_parameters, json_text, parameter_names
+from tests.helpers.kube_proofs import plain_scalars, retyped_by_some_reader
 
 TRICKY = ["yes", "no", "on", "off", "y", "n", "null", "~", "True", "1e3", "1e+3", "0o17", "0x1F", "1_000", ".inf",
           "-.5", "+1", "1.", "12:30", "2001-12-14", "inf", "NaN", "", " lead", "trail ", "a: b", "- x", "#c",
