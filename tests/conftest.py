@@ -6,7 +6,7 @@ Options:
 
 A test that takes an argument `example_case` runs once per folder of examples/ with a
 `run.py`; one that takes `target_name` runs once per registered target. Helpers come from the
-`cli` fixture (test modules do not import this file: tests/runtime/ has its own conftest).
+`cli` fixture (test modules never import a conftest; what they share is in tests/helpers).
 """
 
 from __future__ import annotations
@@ -56,9 +56,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
         metafunc.parametrize("target_name", targets.names())
     if "target_variant" in metafunc.fixturenames:
-        from golden_variants import VARIANTS
-
         from pipec import targets
+        from tests.helpers.golden_variants import VARIANTS
 
         registered = set(targets.names())
         pairs = [(t, v) for t, vs in sorted(VARIANTS.items()) if t in registered for v in sorted(vs)]

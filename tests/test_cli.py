@@ -16,41 +16,18 @@ import types
 from pathlib import Path
 
 import pytest
-from test_ir_json import sample_program
 
 from pipec import targets
 from pipec.cli.compile import regenerate_command
 from pipec.cli.main import main
-from pipec.compiler import api, deps
-from pipec.ir import Pipeline, Program, Span
+from pipec.compiler import api
+from pipec.ir import Span
 from pipec.ir import codec as ir_json
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import OptionSpec
+from tests.helpers.ir_samples import FakeLoader, sample_program, two_pipelines
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-class FakeLoader:
-    """Stands in for `api.load`: returns a fixed program and records how it was called."""
-
-    def __init__(self, program: Program, diagnostics=()):
-        self.program = program
-        self.diagnostics = list(diagnostics)
-        self.calls: list[dict] = []
-
-    def __call__(self, path, *, root=None, params=None, config=None, pipeline=None, checks=True):
-        self.calls.append({"path": str(path), "root": root, "params": dict(params or {}), "config": config,
-                           "pipeline": pipeline})
-        deps.untracked("a stand-in loader")  # it reads no file, so the compile cache must not keep its result
-        diags = Diagnostics()
-        diags.extend(self.diagnostics)
-        program = self.program
-        if pipeline is not None:
-            chosen = program.pipeline(pipeline)
-            program = Program((chosen,)) if chosen else Program(())
-            if chosen is None:
-                diags.error("PC004", f"no pipeline named `{pipeline}`")
-        return api.LoadResult(program, diags, Path.cwd())
 
 
 @pytest.fixture
@@ -68,11 +45,6 @@ def loader(workdir, monkeypatch):
     fake = FakeLoader(sample_program())
     monkeypatch.setattr(api, "load", fake)
     return fake
-
-
-def two_pipelines() -> Program:
-    first = sample_program().pipelines[0]
-    return Program((first, Pipeline("q", "q", "pipe", (), first.steps[:1])))
 
 
 def run(capsys, *argv):
@@ -207,12 +179,12 @@ def test_unwritable_output_is_a_user_error(capsys, loader, workdir):
 
 def test_compile_output_is_identical_across_hash_seeds(workdir):
     script = ("import sys\n"
-              "from test_cli import FakeLoader, two_pipelines\n"
+              "from tests.helpers.ir_samples import FakeLoader, two_pipelines\n"
               "from pipec.compiler import api; from pipec.cli.main import main\n"
               "api.load = FakeLoader(two_pipelines())\n"
               "raise SystemExit(main(['compile', 'pipe.py', '--target', 'ir', '--out', sys.argv[1]]))\n")
     for seed, out in (("0", "a"), ("12345", "b")):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(Path(__file__).parent)}
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
         subprocess.run([sys.executable, "-c", script, out], cwd=workdir, env=env, check=True, capture_output=True)
     a = {p.relative_to(workdir / "a"): p.read_bytes() for p in (workdir / "a").rglob("*") if p.is_file()}
     b = {p.relative_to(workdir / "b"): p.read_bytes() for p in (workdir / "b").rglob("*") if p.is_file()}

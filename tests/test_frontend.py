@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from pipec.compiler.api import load
-from pipec.ir import LiteralValue, OutputRef, ParameterRef, Pipeline
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-
-
-def compile_src(tmp_path: Path, source: str, extra: dict[str, str] | None = None, **kwargs):
-    write(tmp_path, {"pyproject.toml": "", "run.py": source, **(extra or {})})
-    return load(tmp_path / "run.py", **kwargs)
-
-
-def only(result) -> Pipeline:
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert not errors, [f"{d.code} {d.message} @ {d.span}" for d in errors]
-    assert len(result.program.pipelines) == 1
-    return result.program.pipelines[0]
-
-
-def codes(result) -> list[str]:
-    return [d.code for d in result.diagnostics]
-
-
-def sources(pipe: Pipeline, step_id: str) -> dict:
-    return {b.name: b.source for b in pipe.step(step_id).inputs}
-
+from pipec.ir import LiteralValue, OutputRef, ParameterRef
+from tests.helpers.frontend_projects import codes, compile_src, only, sources, write
 
 # ---------------------------------------------------------------------- API styles
 

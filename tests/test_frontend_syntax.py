@@ -4,9 +4,8 @@ string annotations."""
 
 from __future__ import annotations
 
-from test_frontend import codes, compile_src, only, sources
-
 from pipec.ir import LiteralValue, OutputRef
+from tests.helpers.frontend_projects import codes, compile_src, only, sources
 
 HEADER = """
     from typing import Tuple

@@ -76,7 +76,7 @@ def test_golden(example_case: str, target_name: str, cli, tmp_path: Path,
 def test_golden_variant(example_case: str, target_variant: tuple[str, str], cli, tmp_path: Path,
                         request: pytest.FixtureRequest) -> None:
     """The same with a variant's options (tests/golden_variants.py): golden/<case>/<target>@<variant>/."""
-    from golden_variants import VARIANTS
+    from tests.helpers.golden_variants import VARIANTS
 
     target, variant = target_variant
     options = VARIANTS[target][variant]
@@ -102,7 +102,7 @@ def _compare(cli, produced: dict[str, bytes], golden_dir: Path, what: str, reque
 
 def test_no_stale_golden_entries(cli, request: pytest.FixtureRequest) -> None:
     """golden/ holds only <example>/<target>/ (and docker/) folders that exist (stale ones go with --update-golden)."""
-    from golden_variants import VARIANTS
+    from tests.helpers.golden_variants import VARIANTS
 
     golden: Path = cli.golden
     cases, names = set(cli.example_cases()), set(targets.names())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_ir_json import sample_program
 
 from pipec.compiler import graph_render
 from pipec.ir import InputBinding, LiteralValue, OutputRef, Pipeline, Program, StepInvocation
+from tests.helpers.ir_samples import sample_program
 
 
 def test_mermaid_of_the_sample_program():

@@ -31,52 +31,7 @@ from pipec.ir import (
 )
 from pipec.ir import codec as ir_json
 from pipec.targets.base import CompileContext
-
-
-def sp(line: int, col: int, end_line: int = 0, end_col: int = 0, path: str = "pipe.py") -> Span:
-    return Span(path, line, col, end_line, end_col)
-
-
-def sample_program() -> Program:
-    """A small but complete program: parameter, schedule, settings, every binding kind, `after`."""
-    load = StepInvocation(
-        id="load", function="load", module="pipe", signature=(), inputs=(),
-        outputs=(Output("output", "int"),), definition_span=sp(4, 1), span=sp(12, 9, 12, 15),
-    )
-    add = StepInvocation(
-        id="add", function="add", module="pipe",
-        signature=(Param("x", "int"), Param("y", "int", required=False, default=2), Param("n", "int")),
-        inputs=(
-            InputBinding("x", OutputRef("load", "output"), sp(13, 9)),
-            InputBinding("y", LiteralValue({"k": [1, 2.5, None, True, "é"]}), sp(13, 19)),
-            InputBinding("n", ParameterRef("n"), sp(13, 30)),
-        ),
-        outputs=(Output("output", "int"),),
-        settings=Settings(
-            resources=Resources(cpu=0.5, memory="512MiB", gpu=1, gpu_type="nvidia-tesla-t4"),
-            docker=Docker(parent_image="python:3.11", requirements=("pandas>=2",), apt_packages=("git",),
-                          environment=(("A", "1"), ("B", "x y"))),
-            retry=Retry(max_retries=3, delay=10, backoff=2),
-            enable_cache=False, step_operator="sagemaker",
-            extra=(("orchestrator.kubeflow", {"node_selector": {"pool": "gpu"}}),),
-        ),
-        definition_span=sp(8, 1), span=sp(13, 5, 13, 33),
-    )
-    report = StepInvocation(
-        id="report", function="report", module="steps.ops", signature=(), inputs=(),
-        outputs=(), after=("add",), span=sp(14, 5),
-    )
-    pipe = Pipeline(
-        name="p", function="p", module="pipe",
-        parameters=(PipelineParameter("n", "int", has_default=True, default=1, value=5, known=True, span=sp(11, 7)),
-                    PipelineParameter("mode", "str", span=sp(11, 15))),
-        steps=(load, add, report),
-        schedule=Schedule(cron="0 3 * * *", start_time="2024-01-01T00:00:00", catchup=True, span=sp(10, 11)),
-        settings=Settings(enable_cache=True),
-        span=sp(10, 1),
-    )
-    return Program((pipe,))
-
+from tests.helpers.ir_samples import sample_program, sp
 
 # --------------------------------------------------------------------------- round trips
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from scratch_git import (
+
+from tests.helpers.scratch_git import (
     change_step,
     compile_project,
     env,

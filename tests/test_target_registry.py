@@ -25,6 +25,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there
 from pipec import targets
 from pipec.targets import TARGET_MODULE
 from pipec.targets.base import OptionSpec
+from pipec.targets.kit.capabilities import Capabilities
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS_DIR = REPO / "src" / "pipec" / "targets"
@@ -66,7 +67,7 @@ def test_installed_entry_points_match_pyproject():
 
 @pytest.mark.parametrize("name", _target_folders())
 def test_builtin_target_describes_itself(name):
-    """Name, one-line description, typed options and compile come from the target object."""
+    """Name, one-line description, typed options, capabilities and compile come from the target object."""
     target = targets.get(name)
     assert target is targets.load(targets.TargetInfo(name, targets.BUILTINS[name]))
     assert target.name == name
@@ -75,6 +76,8 @@ def test_builtin_target_describes_itself(name):
     assert isinstance(target.options, tuple) and all(isinstance(o, OptionSpec) for o in target.options)
     assert len({o.name for o in target.options}) == len(target.options), "an option is declared twice"
     assert callable(target.compile)
+    if name != "ir":  # the reference target runs nothing, so it has no engine to describe
+        assert isinstance(getattr(target, "capabilities", None), Capabilities), f"`{name}` declares no capabilities"
 
 
 def test_pipec_targets_prints_each_class_description():

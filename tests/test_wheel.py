@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from scratch_git import new_venv, pipec_wheel, repo_snapshot, run
+
+from tests.helpers.scratch_git import new_venv, pipec_wheel, repo_snapshot, run
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import pytest
-from test_frontend import codes, compile_src, only, sources, write
 
 from pipec.ir import LiteralValue, OutputRef, ParameterRef
+from tests.helpers.frontend_projects import codes, compile_src, only, sources, write
 
 # ---------------------------------------------------------------------- A6: after=None
 

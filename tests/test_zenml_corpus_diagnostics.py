@@ -12,14 +12,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_frontend import codes, compile_src, only
 
 from pipec.ir import LiteralValue
+from tests.helpers.frontend_projects import codes, compile_src, only
 
 #: Class names of pipec's evaluator; no message may show one.
 INTERNAL = re.compile(r"\b(ExternalName|ClassRef|BoundMethod|FunctionRef|ModuleRef|Builtin|StepHandle|"
                       r"PipelineHandle|Slot|OldStepInstance|PipelineInstance|ParamValue|SettingsObject|"
-                      r"ParamsInstance|RunTimeValue|PipelineContext|_Poison)\b|qualname=|object at 0x")
+                      r"ParamsInstance|RunTimeValue|PipelineContext|Poison)\b|qualname=|object at 0x")
 
 
 def texts(result) -> list[str]:
@@ -253,6 +253,27 @@ def test_no_unknown_step_echo_after_a_failed_call(tmp_path: Path) -> None:
     assert sorted(codes(result)) == ["PC102", "PC202"]  # the typo is still reported, the failed call is not
     [unknown] = [d for d in result.diagnostics if d.code == "PC202"]
     assert "`lod`" in unknown.message
+
+
+def test_config_of_a_step_whose_call_failed_is_no_echo(tmp_path: Path) -> None:
+    """A dropped call's `steps.<id>` section is not "a step the pipeline does not invoke"."""
+    (tmp_path / "c.yaml").write_text("steps:\n  show:\n    parameters:\n      text: hi\n  shwo: {}\n")
+    result = compile_src(tmp_path, src("""
+        import random
+
+        @pipeline
+        def p():
+            show(text=str(load(seed=random.randint(0, 9))))
+    """), config=tmp_path / "c.yaml")
+    assert "PC102" in codes(result)
+    [echo] = [d for d in result.diagnostics if d.code == "PC116"]  # the stray section only, not `show`
+    assert "`shwo`" in echo.message
+    clean = compile_src(tmp_path, src("""
+        @pipeline
+        def p():
+            show()
+    """), config=tmp_path / "c.yaml")
+    assert [d.code for d in clean.diagnostics] == ["PC116"]
 
 
 def test_ids_of_failed_calls_stay_taken(tmp_path: Path) -> None:

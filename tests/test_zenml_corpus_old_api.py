@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import pytest
-from test_frontend import codes, compile_src, only, sources
 
 from pipec.ir import LiteralValue
+from tests.helpers.frontend_projects import codes, compile_src, only, sources
 
 # ---------------------------------------------------------------------- A5: the API by shape
 

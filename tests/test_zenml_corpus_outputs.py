@@ -9,9 +9,9 @@ is a silent data bug, so each annotation form has its own case.
 from __future__ import annotations
 
 import pytest
-from test_frontend import codes, compile_src, only, sources
 
 from pipec.ir import LiteralValue, OutputRef
+from tests.helpers.frontend_projects import codes, compile_src, only, sources
 
 CONSTANTS = """
     from enum import Enum, IntEnum, StrEnum, auto

@@ -14,21 +14,19 @@ Three layers:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from test_frontend import codes, compile_src, write
 
 from pipec.frontend import integration_steps
 from pipec.ir import OutputRef
+from tests.helpers import requires
+from tests.helpers.frontend_projects import codes, compile_src, write
 
 REPO = Path(__file__).resolve().parent.parent
-SIDE_PYTHON = REPO / ".venvs" / "zenml" / "bin" / "python"
-SIDE_HINT = "side environment .venvs/zenml missing: run `bash .ci/after-install.d/zenml.sh` from the repository root"
 
 USER_PIPELINE = """
     from zenml import pipeline, step
@@ -184,11 +182,7 @@ REAL_PIPELINE = """
 
 @pytest.fixture(scope="module")
 def side_python() -> Path:
-    if not SIDE_PYTHON.exists():
-        if os.environ.get("CI"):
-            raise RuntimeError(f"CI: {SIDE_HINT}")
-        pytest.skip(SIDE_HINT)
-    return SIDE_PYTHON
+    return requires.side_python("zenml")
 
 
 def test_real_zenml_integration_steps_compile_without_importing_zenml(side_python: Path, tmp_path: Path) -> None:

@@ -16,11 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from af_helpers import MODES, airflow_installed, copy_into, golden_dags, parse_folder
 
-if not airflow_installed() and os.environ.get("CI"):
-    # apache-airflow is a test dependency; in CI a skip would hide a broken install.
-    raise RuntimeError("CI: apache-airflow is not installed; `pip install -e '.[test]'` should install it")
+from tests.helpers import requires
+from tests.helpers.airflow_dags import MODES, airflow_installed, copy_into, golden_dags, parse_folder
 
 #: Environment the in-process Airflow runs with (the rest of its configuration is the default
 #: airflow.cfg it writes into AIRFLOW_HOME: SQLite database, dags folder AIRFLOW_HOME/dags).
@@ -31,7 +29,7 @@ AIRFLOW_ENV = {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh AIRFLOW_HOME for this session, set before Airflow is first imported here."""
     if not airflow_installed():
-        pytest.skip("apache-airflow is not installed (pip install -e '.[test]')")
+        requires.missing("apache-airflow", "pip install -e '.[test]'")
     home = tmp_path_factory.mktemp("airflow-home")
     (home / "dags").mkdir()
     saved = {k: os.environ.get(k) for k in ("AIRFLOW_HOME", *AIRFLOW_ENV)}

@@ -14,24 +14,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from af_helpers import (
+
+from tests.helpers import requires
+from tests.helpers.airflow_dags import (
     HOSTILE_NOTE,
     HOSTILE_RUN_ID,
     MODES,
-    REPO,
     check_hostile_call,
     copy_into,
     golden_dags,
-    run_bash_recorded,
 )
+from tests.helpers.engines.airflow import run_bash_recorded
 
-PYTHON = REPO / ".venvs" / "airflow2" / "bin" / "python"
+PYTHON = requires.side_python("airflow2")
 PROBE = Path(__file__).parent / "airflow2_probe.py"
-
-if not PYTHON.exists() and os.environ.get("CI"):
-    raise RuntimeError(f"CI: {PYTHON} is missing; .ci/after-install.d/airflow2.sh should have made it")
-pytestmark = pytest.mark.skipif(not PYTHON.exists(), reason="no Airflow 2 side environment "
-                                                            "(run .ci/after-install.d/airflow2.sh)")
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from af_helpers import DEPRECATIONS, MODES, example_cases, load_pipelines
 
 from pipec.targets.airflow import naming
 from pipec.targets.airflow.build import runtime_parameters
+from tests.helpers.airflow_dags import DEPRECATIONS, MODES, example_cases, load_pipelines
 
 CASES = example_cases()
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from af_helpers import EXAMPLES, compile_dags, parse_folder, pipec
 
 from pipec.runtime import Client
 from pipec.runtime import metadata as md
 from pipec.targets.airflow import naming
+from tests.helpers.airflow_dags import EXAMPLES, compile_dags, parse_folder, pipec
 
 #: A parameter value a user could trigger a run with.
 HOSTILE_NOTE = "{{ ds }} {% raw %} $(id) `id` 'single' \"double\" \\ \r\n end.sh"

@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 
 import pytest
-from af_helpers import (
+
+from pipec.targets.airflow import naming
+from tests.helpers.airflow_dags import (
     HOSTILE_NOTE,
     HOSTILE_RUN_ID,
     check_hostile_call,
@@ -25,10 +27,8 @@ from af_helpers import (
     params_of,
     pod_spec,
     render,
-    run_bash_recorded,
 )
-
-from pipec.targets.airflow import naming
+from tests.helpers.engines.airflow import run_bash_recorded
 
 GOLDEN = Path(__file__).parent / "golden"
 RUN_ID = "manual__2024-01-01T00:00:00+00:00"

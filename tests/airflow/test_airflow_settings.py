@@ -12,10 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from af_helpers import params_of, parse_folder, pod_spec, render
 
 from pipec.compiler.api import load
 from pipec.compiler.driver import compile_targets
+from tests.helpers.airflow_dags import params_of, parse_folder, pod_spec, render
 
 SOURCE = textwrap.dedent('''\
     from pipec import Docker, Resources, Schedule, pipeline, step
@@ -36,12 +36,14 @@ SOURCE = textwrap.dedent('''\
     def tuned(rate: float = 0.1):
         train(rate=rate)
     ''')
+#: SOURCE with a second step reading train's output through the artifact store.
+PASSING = SOURCE.replace("train(rate=rate)", "train(rate=train(rate=rate, id='first'))")
 
 
-def _compile(tmp_path: Path, **options: str) -> tuple[dict[str, str], list[str]]:
+def _compile(tmp_path: Path, source: str = SOURCE, **options: str) -> tuple[dict[str, str], list[str]]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'tuned'\n")
-    (tmp_path / "run.py").write_text(SOURCE)
+    (tmp_path / "run.py").write_text(source)
     files, diags = compile_targets(load(tmp_path / "run.py"), ["airflow"], options)
     return files, [f"{d.severity} {d.code}: {d.message}" for d in diags]
 
@@ -107,14 +109,16 @@ def test_bad_option_values_are_errors(tmp_path: Path) -> None:
 
 
 def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfig: Path, tmp_path: Path) -> None:
-    """`pvc` / `docker_volume` mount a volume at a folder artifact store; without them PC314 warns about a
-    chosen folder (the default folder gets the one-line note instead)."""
-    _, messages = _compile(tmp_path / "plain", operator="kubernetes")
-    assert not any("PC314" in m for m in messages)
-    _, messages = _compile(tmp_path / "chosen", operator="kubernetes", artifact_store="/data")
-    assert any(m.startswith("warning PC314: artifact store `/data`") for m in messages)
+    """`pvc` / `docker_volume` mount a volume at a folder artifact store; without them PC307 warns about a
+    chosen folder when steps pass data (the default folder gets the one-line note instead)."""
+    _, messages = _compile(tmp_path / "plain", PASSING, operator="kubernetes")
+    assert not any("PC307" in m for m in messages)
+    _, messages = _compile(tmp_path / "chosen", PASSING, operator="kubernetes", artifact_store="/data")
+    assert any(m.startswith("warning PC307: artifact store `/data`") for m in messages)
+    _, messages = _compile(tmp_path / "alone", operator="kubernetes", artifact_store="/data")
+    assert not any("PC307" in m for m in messages)  # one step: nothing to share
     files, messages = _compile(tmp_path / "k8s", operator="kubernetes", pvc="pipec-{{ artifacts }}")
-    assert not any("PC314" in m for m in messages)
+    assert not any("PC307" in m for m in messages)
     folder = tmp_path / "dags-k8s"
     folder.mkdir()
     (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")
@@ -127,7 +131,7 @@ def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfi
 
     files, messages = _compile(tmp_path / "docker", operator="docker", docker_volume="pipec-artifacts",
                                artifact_store="file:///data/store")
-    assert not any("PC314" in m for m in messages)
+    assert not any("PC307" in m for m in messages)
     folder = tmp_path / "dags-docker"
     folder.mkdir()
     (folder / "tuned.py").write_text(files["airflow/tuned.py"], encoding="utf-8")

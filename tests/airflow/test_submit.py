@@ -1,7 +1,7 @@
 """`pipec submit --target airflow`, against a real Airflow started by the tests.
 
 The server tests (marker `airflow_server`, deselect with ``-m "not airflow_server"``) start an
-api-server, a scheduler and a dag-processor on 127.0.0.1 once for the module (see `server.py`),
+api-server, a scheduler and a dag-processor on 127.0.0.1 once for the module (see `tests.helpers.airflow_server`),
 deploy through the dags folder, trigger through the REST API and compare what the steps wrote
 with `pipec run`. Without Airflow they skip, except under CI, where they fail.
 """
@@ -20,19 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server import CREDENTIAL_ENV, AirflowServer, airflow_executable, free_port
 
 from pipec.runtime import Client
 from pipec.targets.airflow import submit as af
 from pipec.targets.base import SubmitContext, SubmitError
+from tests.helpers import requires
+from tests.helpers.airflow_server import CREDENTIAL_ENV, AirflowServer, airflow_executable
+from tests.helpers.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
-if airflow_executable() is None and os.environ.get("CI"):
-    # apache-airflow is a test dependency; in CI a skip would hide a broken install.
-    raise RuntimeError("CI: apache-airflow is not installed; `pip install -e '.[test]'` should install it")
-skip_without_airflow = pytest.mark.skipif(airflow_executable() is None,
-                                          reason="apache-airflow is not installed (pip install -e '.[test]')")
+skip_without_airflow = requires.mark(airflow_executable() is not None, "apache-airflow", "pip install -e '.[test]'")
 
 #: A hand-written two-task DAG: the contract of `submit_dag` without the Airflow target.
 HAND_DAG = textwrap.dedent('''\

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kfp_side import REPO, load_spec, run_side
 
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactStore
 from pipec.targets.kfp_spec.names import io_keys
 from pipec.targets.kfp_spec.references import check_references
+from tests.helpers.kfp_side import REPO, load_spec, run_side
 
 EXAMPLE = REPO / "tests" / "kfp" / "data" / "artifacts"
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -144,18 +144,18 @@ def test_gpu_type_without_count_warns(cli, tmp_path: Path) -> None:
 
 
 def test_artifact_store_warnings(cli, tmp_path: Path) -> None:
-    """PC324 for a chosen local store shared by several pods (the default gets one note); none with a bucket
+    """PC307 for a chosen local store shared by several pods (the default gets one note); none with a bucket
     or a mounted claim."""
     proc, _ = _compile(cli, tmp_path / "a", _two_steps(), "--target", "kubeflow", "--target", "vertex")
-    assert proc.returncode == 0 and "PC324" not in proc.stderr and proc.stderr.count("note: artifacts go to") == 1
+    assert proc.returncode == 0 and "PC307" not in proc.stderr and proc.stderr.count("note: artifacts go to") == 1
     proc, _ = _compile(cli, tmp_path / "a2", _two_steps(), "--target", "kubeflow", "--target", "vertex",
                        "--option", "artifact_store=/data")
-    assert proc.returncode == 0 and proc.stderr.count("warning[PC324]") == 2 and "note:" not in proc.stderr
+    assert proc.returncode == 0 and proc.stderr.count("warning[PC307]") == 2 and "note:" not in proc.stderr
     proc, _ = _compile(cli, tmp_path / "b", _two_steps(), "--target", "kubeflow", "--option", "kubeflow.pvc=claim")
-    assert proc.returncode == 0 and "PC324" not in proc.stderr
+    assert proc.returncode == 0 and "PC307" not in proc.stderr
     proc, _ = _compile(cli, tmp_path / "c", _two_steps(), "--target", "kubeflow", "--target", "vertex",
                        "--option", "artifact_store=gs://bucket/pipec")
-    assert proc.returncode == 0 and "PC324" not in proc.stderr
+    assert proc.returncode == 0 and "PC307" not in proc.stderr
 
 
 def test_option_errors(cli, tmp_path: Path) -> None:
@@ -170,6 +170,6 @@ def test_option_errors(cli, tmp_path: Path) -> None:
 def test_fuse_path_becomes_the_gcs_output_directory(cli, tmp_path: Path) -> None:
     """An artifact store under Vertex's /gcs/ mount is shared and names the job's output folder."""
     proc, out = _compile(cli, tmp_path, _two_steps(), "--target", "vertex", "--option", "artifact_store=/gcs/bkt/runs")
-    assert proc.returncode == 0 and "PC324" not in proc.stderr
+    assert proc.returncode == 0 and "PC307" not in proc.stderr
     job = json.loads((out / "vertex" / "p.json").read_text(encoding="utf-8"))
     assert job["runtimeConfig"]["gcsOutputDirectory"] == "gs://bkt/runs"

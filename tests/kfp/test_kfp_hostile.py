@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from kfp_side import GOLDEN, REPO, load_spec
 
 from pipec.compiler.api import load
 from pipec.ir import LiteralValue, ParameterRef, Pipeline
 from pipec.targets.kfp_spec.names import step_names
+from tests.helpers.kfp_side import GOLDEN, REPO, load_spec
 
 CASES = [GOLDEN / "hostile_strings" / "kubeflow" / "hostile_strings.yaml",
          GOLDEN / "hostile_strings" / "vertex" / "hostile_strings.json",

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kfp_side import file_kind, golden_files, rel, run_side
 
 from pipec.targets.kfp_spec.references import check_references
 from pipec.targets.vertex.accelerators import ACCELERATOR_TYPES
+from tests.helpers.kfp_side import file_kind, golden_files, rel, run_side
 
 FILES = golden_files("kubeflow") + golden_files("vertex")
 #: The checks each kind of file must have passed (PlatformSpec too when a package has one).

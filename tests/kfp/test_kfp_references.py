@@ -7,9 +7,9 @@ import copy
 from pathlib import Path
 
 import pytest
-from kfp_side import file_kind, golden_files, load_spec, rel
 
 from pipec.targets.kfp_spec.references import check_references
+from tests.helpers.kfp_side import file_kind, golden_files, load_spec, rel
 
 SPEC_FILES = [p for p in golden_files("kubeflow") + golden_files("vertex") if file_kind(p) in ("kubeflow", "vertex")]
 BASE = Path(__file__).parents[2] / "golden" / "zenml_new_api" / "kubeflow" / "model_selection.yaml"

@@ -11,9 +11,9 @@ import re
 
 import pytest
 import yaml
-from kfp_side import REPO, load_spec, run_side
 
 from pipec.targets.kfp_spec.references import check_references
+from tests.helpers.kfp_side import REPO, load_spec, run_side
 
 #: KFP's local-path placeholder of an input or output artifact.
 ARTIFACT_PATH = re.compile(r"\{\{\$\.(?:inputs|outputs)\.artifacts\['[^']+'\]\.path\}\}")

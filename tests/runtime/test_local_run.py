@@ -10,43 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rt_helpers import load_pipeline, make_project
 
 from pipec.runtime import Client, run_pipeline
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactNotFound, ArtifactStore
-
-DIAMOND = {
-    "steps/ops.py": """
-        import pandas as pd
-        from pipec import step
-
-        @step
-        def load(n: int) -> pd.DataFrame:
-            return pd.DataFrame({"x": list(range(n)), "y": [float(i) * 0.5 for i in range(n)]})
-
-        @step
-        def left(df: pd.DataFrame) -> pd.DataFrame:
-            return df.assign(z=df.x * 10)
-
-        @step
-        def right(df: pd.DataFrame) -> dict[str, float]:
-            return {"mean_y": float(df.y.mean())}
-
-        @step
-        def join(df: pd.DataFrame, stats: dict[str, float]) -> pd.DataFrame:
-            return df.assign(mean_y=stats["mean_y"])
-    """,
-    "run.py": """
-        from pipec import pipeline
-        from steps.ops import join, left, load, right
-
-        @pipeline
-        def diamond(n: int = 4):
-            df = load(n=n)
-            join(left(df), right(df))
-    """,
-}
+from tests.helpers.runtime_projects import DIAMOND, KILL, load_pipeline, make_project
 
 
 @pytest.mark.parametrize("launcher", ["fork", "spawn"])
@@ -234,59 +202,6 @@ def test_cache_hits_and_source_change_reruns_step_and_descendants(tmp_path: Path
     # enable_cache=False for the whole run.
     fifth = run_pipeline(load_pipeline(root), root, enable_cache=False)
     assert {o.status for o in fifth.steps.values()} == {"completed"}
-
-
-KILL = {
-    "steps/ops.py": """
-        import os, time
-        from pipec import step
-        from pipec.runtime.materializers import Materializer, register
-
-        class Blob:
-            def __init__(self, data: bytes) -> None:
-                self.data = data
-
-        class SlowBlobMaterializer(Materializer):
-            name = "slow-blob"
-            value_types = ("steps.ops.Blob",)
-
-            def save(self, value, out):
-                out.write(value.data[:100])
-                flag = os.path.join(os.path.dirname(__file__), "..", "slow")
-                if os.path.exists(flag):
-                    with open(flag + ".pid.tmp", "w") as f:
-                        f.write(str(os.getpid()))
-                    os.replace(flag + ".pid.tmp", flag + ".pid")
-                    time.sleep(60)
-                out.write(value.data[100:])
-
-            def load(self, src):
-                return Blob(src.read())
-
-        register(SlowBlobMaterializer())
-
-        @step
-        def produce() -> Blob:
-            return Blob(b"x" * 5000)
-
-        @step
-        def consume(blob: Blob) -> int:
-            return len(blob.data)
-
-        @step
-        def independent() -> str:
-            return "done"
-    """,
-    "run.py": """
-        from pipec import pipeline
-        from steps.ops import consume, independent, produce
-
-        @pipeline
-        def killable():
-            consume(produce())
-            independent()
-    """,
-}
 
 
 @pytest.mark.parametrize("launcher", ["fork", "spawn"])

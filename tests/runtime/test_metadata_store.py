@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactInfo
+from tests.helpers.runtime_projects import WRITER
 
 
 def _info(name: str, digest: str = "sha256:00") -> ArtifactInfo:
@@ -35,21 +35,6 @@ def test_records_and_cache_lookup(tmp_path: Path) -> None:
     assert store.run_metadata("r1") == [(None, "orchestrator_url", "http://x"), (None, "n", [1, 2])]
     assert [r.id for r in store.list_runs("p")] == ["r1"] and store.list_runs("other") == []
     store.close()
-
-
-WRITER = textwrap.dedent("""
-    import sys, time
-    from pipec.runtime import metadata as md
-    from pipec.runtime.artifacts import ArtifactInfo
-    url, who, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    store = md.MetadataStore(url)
-    store.create_pipeline_run("shared", "p", orchestrator="external")
-    for i in range(count):
-        row = store.start_step_run("shared", f"{who}-{i}", cache_key=f"{who}-{i}")
-        store.finish_step_run(row, md.COMPLETED, artifacts=[ArtifactInfo(
-            "out", "int", "json", "sha256:0", 1, f"p/{who}/{i}", f"/s/p/{who}/{i}")])
-    store.close()
-""")
 
 
 def test_parallel_writers_on_a_fresh_database(tmp_path: Path) -> None:

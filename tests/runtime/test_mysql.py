@@ -9,118 +9,21 @@ temporary datadir, socket and free port, a user with a password, and is stopped 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import db_scenarios
 import pytest
-from rt_helpers import make_project
-from test_local_run import DIAMOND
 
 from pipec.runtime import metadata as md
+from tests.helpers import db_scenarios, requires
+from tests.helpers.runtime_projects import DIAMOND, make_project
+from tests.helpers.servers import MariaDBServer, mariadb_bin
 
-
-def mariadb_bin() -> Path | None:
-    """The folder holding mariadbd (PATH, then Debian's /usr/sbin), if mariadb-install-db is there too."""
-    for folder in [Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p] + [Path("/usr/sbin")]:
-        if (folder / "mariadbd").is_file() and (shutil.which("mariadb-install-db") or
-                                                (folder.parent / "bin" / "mariadb-install-db").is_file()):
-            return folder
-    return None
-
-
-try:
-    import pymysql
-except ImportError:
-    pymysql = None
-
-if os.environ.get("CI") and (mariadb_bin() is None or pymysql is None):
-    # .ci/setup.d/mariadb.sh installs the server and the test extra pins PyMySQL; in CI a skip
-    # would hide a broken set-up.
-    raise RuntimeError("CI: MariaDB server binaries or the PyMySQL driver missing "
-                       "(.ci/setup.d/mariadb.sh, pyproject.toml test extra)")
-pytestmark = [
-    pytest.mark.skipif(mariadb_bin() is None, reason="MariaDB server binaries not installed "
-                       "(Debian: apt-get install mariadb-server)"),
-    pytest.mark.skipif(pymysql is None, reason="the PyMySQL driver is not installed"),
-]
-
-USER, PASSWORD = "pipec", "pipec-secret"
-
-
-class MariaDBServer:
-    """A throw-away MariaDB server on 127.0.0.1 in a temporary folder, owned by this test run."""
-
-    def __init__(self, base: Path) -> None:
-        bindir = mariadb_bin()
-        assert bindir is not None
-        self.base = base
-        self.data = base / "data"
-        self.sock = str(base / "mysqld.sock")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        # mariadbd refuses to run as root unless told to.
-        as_user = ["--user=root"] if os.geteuid() == 0 else []
-        install = shutil.which("mariadb-install-db") or str(bindir.parent / "bin" / "mariadb-install-db")
-        subprocess.run([install, "--no-defaults", f"--datadir={self.data}", "--auth-root-authentication-method=normal",
-                        "--skip-test-db", "--skip-name-resolve", *as_user], check=True, capture_output=True,
-                       timeout=180)
-        self.log = base / "server.log"
-        self.proc = subprocess.Popen(
-            [str(bindir / "mariadbd"), "--no-defaults", f"--datadir={self.data}", f"--socket={self.sock}",
-             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={base / 'mysqld.pid'}",
-             f"--log-error={self.log}", "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
-             "--innodb-flush-log-at-trx-commit=0", "--max-connections=200", *as_user],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            self._wait_ready(time.monotonic() + 60)
-            with self._root() as conn, conn.cursor() as cur:
-                cur.execute(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'")
-                cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{USER}'@'127.0.0.1'")
-        except BaseException:
-            self.stop()
-            raise
-
-    def _root(self) -> pymysql.connections.Connection:
-        return pymysql.connect(unix_socket=self.sock, user="root", autocommit=True)
-
-    def _wait_ready(self, deadline: float) -> None:
-        while True:
-            if self.proc.poll() is not None:
-                log = self.log.read_text(errors="replace") if self.log.exists() else ""
-                raise RuntimeError(f"mariadbd exited with {self.proc.returncode}:\n{log[-3000:]}")
-            try:
-                self._root().close()
-                return
-            except pymysql.err.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    def create_database(self) -> str:
-        """A new empty database; returns its SQLAlchemy URL (TCP, password auth)."""
-        name = f"t_{os.urandom(6).hex()}"
-        with self._root() as conn, conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        return f"mysql+pymysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        """Stop the server (TERM to its process group, KILL after 30 s)."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+if mariadb_bin() is None:
+    requires.missing("MariaDB's server binaries", "apt-get install mariadb-server (or .ci/setup.d/mariadb.sh)")
+requires.module("pymysql")
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from rt_helpers import make_project, run_shim
 
 from pipec.ir import InputBinding, Output, OutputRef, Pipeline, StepInvocation
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import MARKER, ArtifactStore
 from pipec.runtime.command import shim_command
 from pipec.runtime.shim import parse_args
+from tests.helpers.runtime_projects import make_project, run_shim
 
 #: An output name that breaks naive quoting and paths (no "=": NAME=... splits at the first one).
 HOSTILE = "it's a \"name\"/with [brackets] ${X} {{$.x}} \u2603 %41 .."

@@ -6,22 +6,17 @@ without them. The server runs in a temporary folder and is stopped at the end.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import db_scenarios
 import pytest
-from rt_helpers import PostgresServer, postgres_bin
 
-if postgres_bin() is None and os.environ.get("CI"):
-    # .ci/setup.d/postgresql.sh installs the server; in CI a skip would hide a broken set-up.
-    raise RuntimeError("CI: PostgreSQL server binaries missing; .ci/setup.d/postgresql.sh should install them")
-pytestmark = [
-    pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries not installed "
-                       "(Debian: apt-get install postgresql)"),
-]
-psycopg = pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
+from tests.helpers import db_scenarios, requires
+from tests.helpers.servers import PostgresServer, postgres_bin
+
+if postgres_bin() is None:
+    requires.missing("PostgreSQL's server binaries", "apt-get install postgresql (or .ci/setup.d/postgresql.sh)")
+psycopg = requires.module("psycopg")
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from rt_helpers import load_pipeline, make_project
 
 from pipec.runtime import Client
+from tests.helpers.runtime_projects import load_pipeline, make_project
 
 SLOW = {
     "pipec.toml": "",

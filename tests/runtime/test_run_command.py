@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rt_helpers import make_project
+from tests.helpers.runtime_projects import make_project
 
 PROJECT = {
     "steps.py": """

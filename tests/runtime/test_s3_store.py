@@ -20,18 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import requires
+from tests.helpers.servers import moto_endpoint
+
 REPO = Path(__file__).resolve().parents[2]
-SIDE_PYTHON = REPO / ".venvs" / "s3" / "bin" / "python"
+SIDE_PYTHON = requires.side_python("s3")
 BUCKET = "pipec-test"
 STEPS = ("load", "stats", "scale", "join")
 
-if not SIDE_PYTHON.exists() and os.environ.get("CI"):
-    # .ci/after-install.d/s3.sh builds it; in CI a skip would hide a broken set-up.
-    raise RuntimeError(f"CI: side environment {SIDE_PYTHON} missing; .ci/after-install.d/s3.sh should build it")
-pytestmark = pytest.mark.skipif(not SIDE_PYTHON.exists(), reason="side environment .venvs/s3 missing "
-                                "(run .ci/after-install.d/s3.sh)")
-moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
-boto3 = pytest.importorskip("boto3", reason="boto3 is not installed")
+boto3 = requires.module("boto3")
 
 # Run in the side environment: every output of each run named on the command line, as JSON.
 READ_BACK = """
@@ -53,15 +50,10 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A moto S3 server on a free port of 127.0.0.1, with an empty bucket; its URL."""
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
+    requires.module("moto.server")
+    with moto_endpoint() as url:
         _s3(url).create_bucket(Bucket=BUCKET)
         yield url
-    finally:
-        server.stop()
 
 
 def _s3(url: str):  # noqa: ANN202 - a boto3 client

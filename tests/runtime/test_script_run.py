@@ -13,9 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rt_helpers import make_project
-
 from pipec import Client
+from tests.helpers.runtime_projects import make_project
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from rt_helpers import make_project, run_shim
 
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactNotFound, ArtifactStore
+from tests.helpers.runtime_projects import make_project, run_shim
 
 STEPS = {
     "steps/ops.py": """
@@ -219,9 +219,8 @@ ENGINE = {
 
 def test_engine_style_run_through_shim_command(tmp_path: Path) -> None:
     """What a generated artifact does: each step's shim_command argv, run in dependency order."""
-    from rt_helpers import load_pipeline
-
     from pipec.runtime import Client, shim_command
+    from tests.helpers.runtime_projects import load_pipeline
 
     root = make_project(tmp_path, ENGINE)
     pipe = load_pipeline(root)

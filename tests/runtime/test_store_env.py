@@ -2,30 +2,29 @@
 `pipec run`'s orchestrator) from the environment where the step runs, never printed or recorded.
 
 The last tests compile the diamond example for every registered target with a metadata store
-holding ``${PGPASS}`` and check, through each engine's own model where the target tests have
-one, that the shim receives exactly that text."""
+holding ``${PGPASS}`` and check, through each engine's model in tests/helpers/engines (a
+registered target without one fails), that the shim receives exactly that text."""
 
 from __future__ import annotations
 
 import ast
 import json
 import os
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from rt_helpers import PostgresServer, load_pipeline, make_project, postgres_bin
 
 from pipec.runtime import metadata as md
 from pipec.runtime import run_pipeline
 from pipec.runtime.artifacts import ArtifactStore
 from pipec.runtime.store_env import Expanded, Redactor, UnsetVariable, expand, references
+from tests.helpers import engines, requires
+from tests.helpers.runtime_projects import load_pipeline, make_project
+from tests.helpers.servers import PostgresServer, postgres_bin
 
-TESTS = Path(__file__).resolve().parents[1]
-REPO = TESTS.parent
+REPO = Path(__file__).resolve().parents[2]
 
 STEPS = {
     "steps/ops.py": """
@@ -140,15 +139,12 @@ def test_expanded_values_are_not_printed_or_recorded(tmp_path: Path) -> None:
         assert "s3cret-place" not in text
 
 
-psycopg_missing = pytest.mark.skipif(postgres_bin() is None and not os.environ.get("CI"),
-                                     reason="PostgreSQL server binaries not installed")
-
-
-@psycopg_missing
 def test_password_reference_against_postgres(tmp_path: Path) -> None:
     """The shim opens a real PostgreSQL with the password from its environment, and neither
     the password nor the URL ends up in any table."""
-    pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
+    if postgres_bin() is None:
+        requires.missing("PostgreSQL's server binaries", "apt-get install postgresql (or .ci/setup.d/postgresql.sh)")
+    requires.module("psycopg")
     (tmp_path / "pg").mkdir()
     server = PostgresServer(tmp_path / "pg")
     try:
@@ -200,13 +196,6 @@ STORE_TEXT = "postgresql://u:${PGPASS}@h/db"
 ART_TEXT = "s3://bucket/${BUCKET_PATH}/pipec"
 
 
-def _import_from(folder: Path, module: str):
-    """A helper module of another test folder (their folders are not packages)."""
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    return __import__(module)
-
-
 def _shim_stores(argv: list[str]) -> tuple[str, str | None]:
     """(--artifact-store, --metadata-store) as the shim parses `argv` (a full python -m argv)."""
     from pipec.runtime.shim import parse_args
@@ -234,104 +223,12 @@ def _compiled(target: str, **options: str) -> tuple[object, dict[str, str]]:
     return pipeline, files
 
 
-def _airflow_argvs(text: str, pipeline, tmp_path: Path) -> list[list[str]]:
-    """The shim argv of every task of an Airflow DAG file, read with `ast` and rendered by Jinja
-    as Airflow renders templated fields; a BashOperator's command is run by bash, a recorder
-    standing in for Python."""
-    import jinja2
-
-    context = {"params": {p.name: p.value if p.known else p.default for p in pipeline.parameters}, "run_id": "r"}
-
-    def render(template: str) -> str:
-        return jinja2.Environment().from_string(template).render(context)
-
-    tree = ast.parse(text)
-    # Module-level constants the tasks share (SHIM, SHIM_ARGS, SHIM_COMMAND, ENV...), by name.
-    consts = {node.targets[0].id: node.value for node in tree.body
-              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
-
-    def items(node: ast.expr) -> list[str]:  # a list literal, `*NAME` spread from its constant
-        out = []
-        for e in node.elts:
-            if isinstance(e, ast.Starred):
-                out += items(consts[e.value.id])
-            else:
-                out.append(render(e.value) if isinstance(e, ast.Constant) else "RUN_ID")
-        return out
-
-    def text_of(node: ast.expr) -> str:  # a string literal, a constant's name, or `a + b`
-        if isinstance(node, ast.BinOp):
-            return text_of(node.left) + text_of(node.right)
-        return ast.literal_eval(consts[node.id] if isinstance(node, ast.Name) else node)
-
-    def keys(node: ast.expr) -> list[str]:  # a dict literal's keys, `**NAME` from its constant
-        if isinstance(node, ast.Name):
-            return keys(consts[node.id])
-        return [k for key, value in zip(node.keys, node.values, strict=True)
-                for k in ([ast.literal_eval(key)] if key is not None else keys(value))]
-
-    argvs = []
-    for call in ast.walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        kwargs = {k.arg: k.value for k in call.keywords}
-        if "arguments" in kwargs or "command" in kwargs:  # Kubernetes / Docker
-            argv = items(kwargs.get("arguments") or kwargs["command"])
-            argvs.append(["python", "-m", "pipec.runtime", "run-step", *argv] if "arguments" in kwargs else argv)
-        elif "bash_command" in kwargs:
-            command = render(text_of(kwargs["bash_command"]))
-            env = dict.fromkeys(keys(kwargs["env"]), "1")
-            af = _import_from(TESTS / "airflow", "af_helpers")
-            argv, _ = af.run_bash_recorded(command, env, tmp_path / f"task{len(argvs)}")
-            argvs.append(["python", *argv])
-    return argvs
-
-
 def _engine_argvs(target: str, pipeline, files: dict[str, str], tmp_path: Path) -> list[list[str]]:
-    """What each step's process gets as its argv, through the engine model of the target's tests."""
-    import yaml
-
+    """What each step's process gets as its argv, through the target's engine model."""
+    engine = engines.model(target)
+    assert engine is not None, f"target {target} has no engine model: add tests/helpers/engines/{target}.py"
     (text,) = [t for name, t in files.items() if not name.endswith(".schedule.json")]
-    if target == "airflow":
-        return _airflow_argvs(text, pipeline, tmp_path)
-    kube = _import_from(TESTS / "targets", "schema_tools")
-    if target == "argo":
-        argo = _import_from(TESTS / "targets", "test_argo")
-        workflow = argo.documents(text)[0]
-        return [argo.engine_view(workflow, task["name"])[0]
-                for task in workflow["spec"]["templates"][0]["dag"]["tasks"]]
-    if target == "tekton":
-        tekton = _import_from(TESTS / "targets", "test_tekton")
-        pipeline_doc, run_doc = tekton.documents(text)
-        return [tekton.engine_view(pipeline_doc, run_doc, task)[0] for task in pipeline_doc["spec"]["tasks"]]
-    if target == "sagemaker":
-        sm = _import_from(TESTS / "targets", "test_sagemaker")
-        definition = json.loads(text)
-        return [sm._argv(step, sm.environment(definition)) for step in definition["Steps"]]
-    if target in ("kubeflow", "vertex"):
-        spec = yaml.safe_load(text) if target == "kubeflow" else json.loads(text)["pipelineSpec"]
-        containers = [e["container"] for e in spec["deploymentSpec"]["executors"].values()]
-        # KFP's driver fills its {{$...}} placeholders (here with 1), then Kubernetes expands.
-        return [[kube.k8s_expand(re.sub(r"\{\{\$[^}]*\}\}", "1", t), {}) for t in [*c["command"], *c["args"]]]
-                for c in containers]
-    if target == "github":
-        gh = _import_from(TESTS / "targets", "test_github")
-        fakebin = tmp_path / "fakebin"
-        fakebin.mkdir()
-        helper = tmp_path / "fake.py"
-        helper.write_text(gh.FAKE)
-        for name in ("python", "sleep", "sudo"):
-            (fakebin / name).write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(helper))} '
-                                        '"$0" "$@"\n')
-            (fakebin / name).chmod(0o755)
-        workflow = gh.evaluate_tree(gh._parse(text), gh._context(pipeline, {p.name: "1" for p in pipeline.parameters}))
-        argvs = []
-        for job in workflow["jobs"].values():
-            status, calls = gh.run_step_script(job["steps"][-1], job.get("env", {}), fakebin, "workflow_dispatch")
-            assert status == 0
-            argvs += [call for call in calls if call[0] == "python"]
-        return argvs
-    return []
+    return engine.step_argvs(text, pipeline, tmp_path)
 
 
 def _all_strings(text: str, name: str) -> list[str]:
@@ -359,16 +256,14 @@ def _all_strings(text: str, name: str) -> list[str]:
 
 
 def _targets_and_modes() -> list[tuple[str, dict[str, str]]]:
+    """(target, options) for every registered target and each option set its engine model proves;
+    one case with no options for a target that has no model (its test fails)."""
     from pipec import targets
 
     cases = []
     for name in targets.names():
-        if name == "ir":
-            continue
-        if name == "airflow":
-            cases += [(name, {"operator": mode}) for mode in ("kubernetes", "docker", "local")]
-        else:
-            cases.append((name, {}))
+        engine = engines.model(name)
+        cases += [(name, dict(options)) for options in (engine.COMPILE_OPTIONS if engine else ({},))]
     return cases
 
 
@@ -381,7 +276,6 @@ def test_every_target_hands_the_references_to_the_shim_unexpanded(target: str, o
             strings = _all_strings(text, name)
             assert any(STORE_TEXT in s for s in strings) or "$${PGPASS}" in text, f"{name}: the text is gone"
     argvs = _engine_argvs(target, pipeline, files, tmp_path)
-    if target in ("airflow", "argo", "tekton", "sagemaker", "kubeflow", "vertex", "github"):
-        assert len(argvs) == len(pipeline.steps), argvs
+    assert len(argvs) == len(pipeline.steps), argvs
     for argv in argvs:
         assert _shim_stores(argv) == (ART_TEXT, STORE_TEXT)

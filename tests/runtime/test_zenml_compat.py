@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from rt_helpers import load_pipeline, make_project
 
 from pipec.runtime import Client, run_pipeline, zenml_compat
+from tests.helpers.runtime_projects import load_pipeline, make_project
 
 
 def _real_zenml() -> bool:

@@ -16,9 +16,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from rt_helpers import make_project
 
 from pipec import Client
+from tests.helpers.runtime_projects import make_project
 
 PTH = Path(sysconfig.get_paths()["purelib"]) / "pipec-zenml-standin.pth"
 

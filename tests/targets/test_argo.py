@@ -20,24 +20,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from schema_tools import (
+
+from pipec.targets.argo import TARGET
+from tests.helpers.engines.argo import UID, argo_pass, documents, engine_view
+from tests.helpers.kube_proofs import (
     all_strings,
-    closed,
     compile_source,
     dag_problems,
-    errors,
     example_source,
     expected_view,
     hostile_project,
-    k8s_container_env,
-    k8s_expand,
-    load_schema,
     plain_scalars,
     retyped_by_some_reader,
     shim_view,
 )
-
-from pipec.targets.argo import TARGET
+from tests.helpers.schemas import closed, errors, load_schema
 
 SCHEMA_FILE = ("argo", "argo-workflows-v4.1.2.schema.json")
 DEFINITION = "io.argoproj.workflow.v1alpha1."
@@ -45,11 +42,6 @@ FIELD_NAME = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]{0,127}")
 PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+")
 OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 OBJECT_STORE = {"artifact_store": "s3://pipec-example/artifacts", "service_account": "pipec-runner"}
-UID = "0d9e8f7a-0000-4000-8000-workflow"
-#: Roots of every variable Argo fills in (read from util/variables/keys and the validator's
-#: list in workflow/common); a tag whose trimmed text starts with one may be substituted.
-ARGO_ROOTS = {"workflow", "cronworkflow", "inputs", "outputs", "steps", "tasks", "item", "pod", "node",
-              "retries", "lastRetry", "status", "duration", "exitCode", "resourcesDuration"}
 
 
 @pytest.fixture(scope="module")
@@ -66,43 +58,6 @@ def validators() -> dict:
         Draft202012Validator.check_schema(wrapper)
         result[kind] = Draft202012Validator(wrapper)
     return result
-
-
-def documents(text: str) -> list[dict]:
-    """The documents of one artifact: a Workflow, then a CronWorkflow when scheduled."""
-    docs = list(yaml.safe_load_all(text))
-    assert [d["kind"] for d in docs] in (["Workflow"], ["Workflow", "CronWorkflow"])
-    return docs
-
-
-def argo_pass(text: str, values: dict[str, str], *, hostile: bool) -> str:
-    """One pass of Argo's templating over one string of a template (fasttemplate, ``{{``..``}}``).
-
-    A tag whose trimmed text is in `values` is replaced; with `hostile`, a tag Argo might
-    know (root in ARGO_ROOTS), an expression tag, a nested or unclosed tag fail the
-    assertion; any other tag is written back as it was. Tags are found per string, which
-    matches Argo's scan over the template's JSON as long as no string leaves a ``{{`` open
-    (an open one fails here)."""
-    out: list[str] = []
-    start = 0
-    while (opening := text.find("{{", start)) != -1:
-        closing = text.find("}}", opening + 2)
-        assert closing != -1, f"Argo fails on the unclosed tag in {text!r}"
-        tag = text[opening + 2:closing]
-        key = tag.strip()
-        out.append(text[start:opening])
-        if key in values:
-            out.append(values[key])
-        else:
-            if hostile:
-                assert not tag.startswith("="), f"Argo would evaluate {tag!r} in {text!r}"
-                assert "{{" not in tag, f"Argo would resolve the nested tag {tag!r} in {text!r}"
-                assert re.split(r"[.\[]", key, maxsplit=1)[0].strip() not in ARGO_ROOTS and not key.startswith("="), \
-                    f"Argo might substitute {tag!r} in {text!r}"
-            out.append("{{" + tag + "}}")
-        start = closing + 2
-    out.append(text[start:])
-    return "".join(out)
 
 
 def problems(text: str, validators: dict) -> list[str]:
@@ -275,35 +230,6 @@ def test_closing_makes_unknown_keys_fail(validators: dict) -> None:
 
 
 # --------------------------------------------------------------------------- hostile text
-
-
-def engine_view(workflow: dict, task_name: str, overrides: dict[str, str] | None = None
-                ) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment the step's process gets: Argo fills in our placeholders
-    (workflow parameters into the task's arguments, then the run id and the inputs into the
-    container), two more hostile passes must change nothing, then Kubernetes expands."""
-    spec = workflow["spec"]
-    arguments = {p["name"]: p["value"] for p in spec.get("arguments", {}).get("parameters", [])}
-    arguments.update(overrides or {})
-    globals_ = {f"workflow.parameters.{k}": v for k, v in arguments.items()} | {"workflow.uid": UID}
-    templates = {t["name"]: t for t in spec["templates"]}
-    task = next(t for t in templates[spec["entrypoint"]]["dag"]["tasks"] if t["name"] == task_name)
-    inputs = {f"inputs.parameters.{p['name']}": argo_pass(p["value"], globals_, hostile=True)
-              for p in task.get("arguments", {}).get("parameters", [])}
-    for value in inputs.values():  # the inputs are part of the template: later passes scan them
-        assert argo_pass(value, {}, hostile=True) == value
-
-    def fill(text: str) -> str:
-        once = argo_pass(text, globals_ | inputs, hostile=False)
-        for _ in range(2):
-            assert argo_pass(once, {}, hostile=True) == once
-        return once
-
-    container = templates[task["template"]]["container"]
-    filled = dict(container, command=[fill(t) for t in container["command"]], args=[fill(t) for t in container["args"]],
-                  env=[dict(e, name=fill(e["name"]), value=fill(e["value"])) for e in container.get("env", [])])
-    env = k8s_container_env(filled, {})
-    return [k8s_expand(t, env) for t in [*filled["command"], *filled["args"]]], env
 
 
 def _round_trip(source: Path, validators: dict) -> list:

@@ -15,12 +15,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,34 +32,33 @@ from pipec.runtime.command import shim_command
 from pipec.targets.common import DEFAULT_ARTIFACT_STORE, DEFAULT_SOURCE_ROOT
 from pipec.targets.github.expr import literal
 from pipec.targets.github.schedule import ScheduleError, github_cron
+from tests.helpers import requires
+from tests.helpers.engines.github import (
+    RUN_ID,
+    UnexpectedExpression,
+    evaluate_tree,
+    github_template,
+    make_fakebin,
+    parse_workflow,
+    run_step_script,
+    workflow_context,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(REPO.glob("golden/*/github*/*.yml"))
-RUN_ID = "4242"
 
 # --------------------------------------------------------------------------- tools
-
-
-def _tool(name: str) -> str:
-    """Path of `name` from the test environment; fails under CI, skips elsewhere."""
-    for candidate in (Path(sys.executable).parent / name, shutil.which(name)):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    message = f"{name} is not installed (pip install -e '.[test]')"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {message}")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def actionlint() -> list[str]:
     """actionlint with shellcheck passed explicitly (it silently skips run: scripts without one)."""
-    return [_tool("actionlint"), "-no-color", "-oneline", "-shellcheck", _tool("shellcheck"), "-pyflakes="]
+    return [requires.tool("actionlint"), "-no-color", "-oneline", "-shellcheck", requires.tool("shellcheck"), "-pyflakes="]
 
 
 @pytest.fixture(scope="module")
 def check_jsonschema() -> list[str]:
-    return [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    return [requires.tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
 
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -138,118 +133,12 @@ def _example(case: str) -> tuple[Path, Path | None]:
     return folder / "run.py", config if config.is_file() else None
 
 
-# --------------------------------------------------------------------------- GitHub's evaluation
-
-
-class UnexpectedExpression(AssertionError):
-    """An expression the compiler did not mean to write."""
-
-
-def _evaluate(expr: str, context: dict[str, str]) -> str:
-    if re.fullmatch(r"'(?:[^']|'')*'", expr, re.S):  # a string literal, '' escapes a quote
-        return expr[1:-1].replace("''", "'")
-    if expr in context:
-        return context[expr]
-    raise UnexpectedExpression(f"workflow evaluates `{expr}`")
-
-
-def github_template(text: str, context: dict[str, str]) -> str:
-    """`text` as GitHub's template reader evaluates it.
-
-    Mirrors TemplateReader.ParseScalar: an expression starts at ``${{`` and ends at the
-    first ``}}`` outside a single-quoted string. Expressions evaluated: string literals
-    and the context paths in `context`; anything else raises UnexpectedExpression.
-    """
-    out: list[str] = []
-    index = 0
-    while True:
-        start = text.find("${{", index)
-        if start < 0:
-            out.append(text[index:])
-            return "".join(out)
-        out.append(text[index:start])
-        end, in_string = -1, False
-        for i in range(start + 3, len(text)):
-            if text[i] == "'":
-                in_string = not in_string
-            elif not in_string and text[i] == "}" and text[i - 1] == "}":
-                end = i
-                break
-        if end < 0:
-            raise UnexpectedExpression(f"unclosed expression in {text!r}")
-        out.append(_evaluate(text[start + 3:end - 1].strip(), context))
-        index = end + 1
-
-
-def evaluate_tree(node, context: dict[str, str]):
-    """Every string of a parsed workflow evaluated; keys must hold no expression."""
-    if isinstance(node, str):
-        return github_template(node, context)
-    if isinstance(node, dict):
-        assert not any("${{" in str(k) for k in node), f"expression in a key: {list(node)}"
-        return {k: evaluate_tree(v, context) for k, v in node.items()}
-    if isinstance(node, list):
-        return [evaluate_tree(v, context) for v in node]
-    return node
-
-
-def _context(pipeline: Pipeline, inputs: dict[str, str] | None) -> dict[str, str]:
-    context = {"github.run_id": RUN_ID}
-    for param in pipeline.parameters:
-        context[f"inputs.{param.name}"] = (inputs or {}).get(param.name, "")
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        context[f"secrets.{name}"] = f"secret-{name}"
-    return context
-
-
-def _parse(text: str):
-    """The workflow read by PyYAML (YAML 1.1) and ruamel (YAML 1.2), which must agree."""
-    from ruamel.yaml import YAML
-
-    data = yaml.safe_load(text)
-    assert YAML(typ="safe", pure=True).load(text) == data, "YAML 1.1 and 1.2 readers disagree"
-    assert "on" in data and True not in data, "`on` must be read back as the string key"
-    return data
-
-
 # --------------------------------------------------------------------------- running scripts
-
-FAKE = r'''
-import json, os, sys
-name = os.path.basename(sys.argv[1])
-with open(os.environ["PIPEC_TEST_LOG"], "a", encoding="utf-8") as log:
-    log.write(json.dumps([name] + sys.argv[2:]) + "\n")
-codes = os.environ.get("PIPEC_TEST_CODES", "").split()
-count = sum(1 for line in open(os.environ["PIPEC_TEST_LOG"], encoding="utf-8") if line.startswith('["' + name))
-sys.exit(int(codes[count - 1]) if name == "python" and count <= len(codes) else 0)
-'''
-
 
 @pytest.fixture()
 def fakebin(tmp_path: Path) -> Path:
     """A PATH with only fake `python`, `sleep` and `sudo` that log their argv (no rm, no id)."""
-    bin_dir = tmp_path / "fakebin"
-    bin_dir.mkdir()
-    helper = tmp_path / "fake.py"
-    helper.write_text(FAKE)
-    for name in ("python", "sleep", "sudo"):
-        path = bin_dir / name
-        path.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(helper))} "$0" "$@"\n')
-        path.chmod(0o755)
-    return bin_dir
-
-
-def run_step_script(step: dict, job_env: dict, fakebin: Path, event: str, codes: str = "") -> tuple[int, list]:
-    """Run one evaluated workflow step's script like GitHub's `shell: sh`; (status, logged argvs)."""
-    assert step["shell"] == "sh"
-    script = fakebin.parent / "script.sh"
-    script.write_text(step["run"])
-    log = fakebin.parent / "log.jsonl"
-    log.write_text("")
-    env = {**job_env, **step.get("env", {}), "PATH": str(fakebin), "GITHUB_EVENT_NAME": event,
-           "PIPEC_TEST_LOG": str(log), "PIPEC_TEST_CODES": codes}
-    proc = subprocess.run(["/bin/sh", "-e", str(script)], env=env, capture_output=True, text=True, timeout=60)
-    return proc.returncode, [json.loads(line) for line in log.read_text().splitlines()]
+    return make_fakebin(tmp_path)
 
 
 def _jobs_by_step(workflow: dict, pipeline: Pipeline) -> dict[str, dict]:
@@ -293,12 +182,12 @@ def check_round_trip(text: str, pipeline: Pipeline, options: dict[str, str], fak
                      inputs: dict[str, str]) -> None:
     """Evaluate `text` for a dispatch with `inputs` and for a scheduled run, run every step
     script, and compare the argv the fake python got with the shim's own argv."""
-    data = _parse(text)
+    data = parse_workflow(text)
     _assert_scripts_hold_no_user_text(data, pipeline)
     for event, given_inputs in (("workflow_dispatch", inputs), ("schedule", None)):
         if event == "schedule" and "schedule" not in data["on"]:
             continue
-        workflow = evaluate_tree(data, _context(pipeline, given_inputs))
+        workflow = evaluate_tree(data, workflow_context(pipeline, given_inputs))
         assert workflow["name"] == pipeline.name
         for step_id, job in _jobs_by_step(workflow, pipeline).items():
             step = pipeline.step(step_id)
@@ -432,7 +321,7 @@ def test_the_on_key_is_a_string_for_every_reader() -> None:
     for path in GOLDEN:
         text = path.read_text()
         assert "\n'on':\n" in text
-        _parse(text)
+        parse_workflow(text)
 
 
 # --------------------------------------------------------------------------- round trips
@@ -446,7 +335,7 @@ def test_hostile_strings_round_trip_through_dispatch_and_scripts(fakebin: Path) 
     typed = "${{ github.token }} $(id) `id` 'q' \"d\"\nline two; yes"
     check_round_trip(text, pipeline, _options(), fakebin, {"note": typed})
     # The values themselves, as the example spells them (the argv above is compared whole).
-    workflow = evaluate_tree(_parse(text), _context(pipeline, {"note": typed}))
+    workflow = evaluate_tree(parse_workflow(text), workflow_context(pipeline, {"note": typed}))
     env = workflow["jobs"]["echo_values_v2-final-ead98f10"]["steps"][-1]["env"]
     params = {v.split("=", 1)[0]: json.loads(v.split("=", 1)[1]) for v in env.values() if re.match(r"\w+=[\"\[]", v)}
     assert params["gha"] == "${{ github.token }} ${{ secrets.API_KEY }}"
@@ -468,7 +357,7 @@ def test_hostile_names_defaults_and_inputs_round_trip(source: str, mode: str, tm
     text, pipeline, _ = _compile(root / "run.py", {"mode": mode})
     inputs = {"note": "${{ secrets.X }}\n$(id)", "items": '["${{ y }}", "off"]', "flag": "false", "ratio": "0.5"}
     check_round_trip(text, pipeline, _options({"mode": mode}), fakebin, inputs)
-    workflow = evaluate_tree(_parse(text), _context(pipeline, inputs))
+    workflow = evaluate_tree(parse_workflow(text), workflow_context(pipeline, inputs))
     dispatch = workflow["on"]["workflow_dispatch"]["inputs"]
     assert dispatch["note"]["default"] == "${{ secrets.API_KEY }}\n'$(id)' `id` \"q\" yes }}"
     assert json.loads(dispatch["items"]["default"]) == ["${{ x }}", "on"]
@@ -502,7 +391,7 @@ def test_retry_loop(codes: str, status: int, attempts: int, sleeps: list, tmp_pa
     exit status 2 (malformed command line) is not retried; the last status is the job's."""
     root = _project(tmp_path, HOSTILE_PROJECT)
     text, pipeline, _ = _compile(root / "run.py")
-    workflow = evaluate_tree(_parse(text), _context(pipeline, {p.name: "0" for p in pipeline.parameters}))
+    workflow = evaluate_tree(parse_workflow(text), workflow_context(pipeline, {p.name: "0" for p in pipeline.parameters}))
     job = _jobs_by_step(workflow, pipeline)["use it"]
     got, calls = run_step_script(job["steps"][-1], job.get("env", {}), fakebin, "workflow_dispatch", codes)
     assert got == status
@@ -538,10 +427,10 @@ def test_default_compile_notes_the_default_store_and_warns_about_gpus() -> None:
     entry, config = _example("pipec_project")
     _, _, diags = _compile(entry, config=config)
     codes = [d.code for d in diags]
-    assert codes.count("PC341") == 0 and codes.count("PC343") == 3
+    assert codes.count("PC307") == 0 and codes.count("PC343") == 3
     assert len(diags.notices) == 1 and "default folder /pipec/artifacts" in next(iter(diags.notices))
     _, _, diags = _compile(entry, config=config, options={"artifact_store": "/mnt/store"})
-    assert [d.code for d in diags].count("PC341") == 1 and not diags.notices
+    assert [d.code for d in diags].count("PC307") == 1 and not diags.notices
 
 
 def _cli_errors(cli, tmp_path: Path, source: str, *options: str) -> str:
@@ -603,7 +492,7 @@ def test_ignored_schedule_settings_warn(tmp_path: Path) -> None:
                                         "end_time='2025-01-01T00:00:00', catchup=True").replace("x: str)", "x: str = 'a')")
     _, _, diags = _compile(_project(tmp_path, source) / "run.py", {"artifact_store": "s3://b/p"})
     assert sorted(d.message for d in diags) == [
-        "GitHub never runs missed schedules; `catchup` is ignored",
+        "GitHub schedules do not run missed intervals; `catchup` is ignored",
         "GitHub schedules have no end time; it is ignored",
         "GitHub schedules have no start time; it is ignored"]
 

@@ -7,14 +7,15 @@ import re
 
 import pytest
 import yaml
-from schema_tools import plain_scalars, retyped_by_some_reader
 
 from pipec.ir import InputBinding, LiteralValue, ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import encode_json
+from pipec.runtime.command import encode_json, render
 from pipec.targets.base import CompileContext
+from pipec.targets.common import step_call
 from pipec.targets.kube import artifact_volume, dns_label, dump_documents, unique_labels
-from pipec.targets.kube_text import engine_parameters, json_text, marked_argv, parameter_names
+from pipec.targets.kube_text import MarkedText, engine_parameters, json_text, parameter_names
+from tests.helpers.kube_proofs import plain_scalars, retyped_by_some_reader
 
 TRICKY = ["yes", "no", "on", "off", "y", "n", "null", "~", "True", "1e3", "1e+3", "0o17", "0x1F", "1_000", ".inf",
           "-.5", "+1", "1.", "12:30", "2001-12-14", "inf", "NaN", "", " lead", "trail ", "a: b", "- x", "#c",
@@ -66,10 +67,11 @@ def _pipeline() -> Pipeline:
                     parameters=(PipelineParameter("p", "str", True, "x", "x", True),))
 
 
-def test_marked_argv_marks_exactly_the_placeholders() -> None:
+def test_marked_text_marks_exactly_the_placeholders() -> None:
     """Literal items that look like placeholders (or equal the run id text) stay unmarked."""
     pipe = _pipeline()
-    marked = marked_argv(pipe, pipe.steps[0], CompileContext(), run_id="RUN", placeholders={"p": "$(params.p)"})
+    call = step_call(pipe, pipe.steps[0], CompileContext(), runtime_params=["p"], placeholder_encoding="text")
+    marked = render(call, MarkedText("RUN", {"p": "$(params.p)"})).argv
     templated = [item for item, flag in marked if flag]
     assert templated == ["RUN", "a=$(params.p)"]
     assert ('b="b=$(params.p)"', False) in marked and ("RUN", False) in marked
@@ -94,7 +96,7 @@ def test_engine_parameters_bake_what_the_engine_would_change() -> None:
     (None, None, ("/pipec/artifacts", "1Gi"), []),
     ("file:///data/store/", "5Gi", ("/data/store", "5Gi"), []),
     ("s3://bucket/prefix", None, None, []),
-    ("relative/store", None, None, ["PC333"]),
+    ("relative/store", None, None, ["PC307"]),
     ("/data", "lots", ("/data", "lots"), ["PC302"]),
 ])
 def test_artifact_volume(store, size, expected, codes) -> None:

@@ -33,38 +33,22 @@ import pytest
 
 from pipec.compiler import api
 from pipec.compiler.driver import compile_targets
-from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources
+from pipec.ir import LiteralValue, Pipeline, PipelineParameter, Resources, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.shim import parse_args
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_retry
+from pipec.targets.common import step_argv, step_environment
+from pipec.targets.kit.retry import step_retry
 from pipec.targets.sagemaker import cron, expressions, instances, parameters
 from pipec.targets.sagemaker.names import pipeline_name, step_name
+from tests.helpers import requires
+from tests.helpers.engines.sagemaker import EXECUTION_ID, container_argv, environment, evaluate
+from tests.helpers.schemas import schema_path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-SCHEMA = REPO.parent / "shared" / "schemas" / "sagemaker" / "pipeline-definition.schema.json"
-SIDE_PYTHON = REPO / ".venvs" / "sagemaker" / "bin" / "python"
 SDK_SCRIPT = Path(__file__).with_name("sagemaker_sdk_build.py")
-EXECUTION_ID = "execution0123abcd"
 ROLE = "arn:aws:iam::123456789012:role/pipec-sagemaker"
-
-
-def _need(what: str, ok: bool) -> None:
-    """Fail under CI, skip elsewhere, when a tool the proof needs is missing."""
-    if ok:
-        return
-    message = f"{what} is missing (pip install -e '.[test]'; bash .ci/after-install.d/sagemaker.sh)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {message}", pytrace=False)
-    pytest.skip(message)
-
-
-def _import(module: str) -> Any:
-    try:
-        return __import__(module, fromlist=["_"])
-    except ImportError:
-        _need(f"Python package `{module}`", False)
 
 
 # --------------------------------------------------------------------------- artifacts
@@ -111,46 +95,6 @@ def test_goldens_exist() -> None:
 # --------------------------------------------------------------------------- evaluation
 
 
-def rendered(param: dict[str, Any], value: Any) -> str:
-    """How SageMaker renders a parameter's value inside Std:Join (text of its type)."""
-    if param["Type"] == "Boolean":
-        return "true" if value else "false"
-    if param["Type"] == "Float":
-        return repr(float(value))
-    return str(value)
-
-
-def environment(definition: dict[str, Any], execution_id: str = EXECUTION_ID,
-                values: dict[str, Any] | None = None) -> dict[str, str]:
-    """Get path -> rendered value: the execution id and each parameter (its default unless given)."""
-    env = {"Execution.PipelineExecutionId": execution_id}
-    for param in definition["Parameters"]:
-        value = (values or {}).get(param["Name"], param.get("DefaultValue"))
-        env[f"Parameters.{param['Name']}"] = rendered(param, value)
-    return env
-
-
-def evaluate(value: Any, env: dict[str, str]) -> Any:
-    """`value` with every Get and Std:Join replaced by its text (an independent evaluator)."""
-    if isinstance(value, dict):
-        if set(value) == {"Get"}:
-            return env[value["Get"]]
-        if set(value) == {"Std:Join"}:
-            join = value["Std:Join"]
-            assert set(join) == {"On", "Values"}, join
-            return join["On"].join(evaluate(v, env) for v in join["Values"])
-        return {k: evaluate(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [evaluate(v, env) for v in value]
-    return value
-
-
-def _argv(step: dict[str, Any], env: dict[str, str]) -> list[str]:
-    args = step["Arguments"]
-    spec = args.get("AppSpecification") or args["AlgorithmSpecification"]
-    return evaluate(spec["ContainerEntrypoint"] + spec["ContainerArguments"], env)
-
-
 def _pipeline(case: str) -> Pipeline:
     return _load(case).program.pipelines[0]
 
@@ -184,7 +128,7 @@ def test_evaluated_argv_is_the_shim_argv(case: str, given: bool) -> None:
     for step in pipe.steps:
         expected = step_argv(pipe, step, CompileContext(), run_id=EXECUTION_ID, parameter_placeholders=texts,
                              placeholder_encoding="text")
-        assert _argv(by_name[step_name(step.id)], env) == expected
+        assert container_argv(by_name[step_name(step.id)], env) == expected
         spec = parse_args(expected[4:])  # the shim itself accepts it, and every --param is JSON
         for _, text in spec.params:
             json.loads(text)
@@ -199,7 +143,7 @@ def test_hostile_strings_round_trip() -> None:
     seen: list[Any] = []
     for step in pipe.steps:
         sm = by_name[step_name(step.id)]
-        spec = parse_args(_argv(sm, env)[4:])
+        spec = parse_args(container_argv(sm, env)[4:])
         params = {name: json.loads(text) for name, text in spec.params}
         assert spec.step_id == step.id and spec.pipeline == pipe.name
         for binding in step.inputs:
@@ -210,7 +154,7 @@ def test_hostile_strings_round_trip() -> None:
         seen += list(sm["Arguments"].get("Environment", {}).values())
     note = pipe.parameter("note")
     assert definition["Parameters"] == [{"Name": "note", "Type": "String", "DefaultValue": note.value}]
-    check = parse_args(_argv(by_name["check"], env)[4:])
+    check = parse_args(container_argv(by_name["check"], env)[4:])
     assert dict(check.params)["label"] == json.dumps(note.value, ensure_ascii=False)
     # The source's values, written out independently of the IR.
     for original in ["it's \"double\" and 'single'", "line one\nline two\n\ttabbed\r\nwindows line",
@@ -241,8 +185,7 @@ SCHEMA_EXCEPTIONS: list[tuple[str, str]] = [
 
 
 def _raw_schema() -> dict[str, Any]:
-    _need(f"schema {SCHEMA} (../shared beside the repository)", SCHEMA.is_file())
-    return json.loads(SCHEMA.read_text("utf-8"))
+    return json.loads(schema_path("sagemaker", "pipeline-definition.schema.json").read_text("utf-8"))
 
 
 def patched_schema(skip: str | None = None) -> dict[str, Any]:
@@ -277,7 +220,7 @@ def patched_schema(skip: str | None = None) -> dict[str, Any]:
 
 
 def _validator(schema: dict[str, Any]) -> Any:
-    jsonschema = _import("jsonschema")
+    jsonschema = requires.module("jsonschema")
     from importlib.metadata import version
 
     assert version("jsonschema") == "4.26.0", version("jsonschema")
@@ -288,7 +231,7 @@ def _validator(schema: dict[str, Any]) -> Any:
 
 def _schema_errors(validator: Any, document: Any) -> list[str]:
     """Each error, descending into oneOf alternatives along jsonschema's best match."""
-    best_match = _import("jsonschema.exceptions").best_match
+    best_match = requires.module("jsonschema.exceptions").best_match
     out = []
     for error in validator.iter_errors(document):
         while error.context:
@@ -320,7 +263,7 @@ def test_each_schema_exception_is_needed(exception: str) -> None:
 
 @functools.cache
 def _service(name: str) -> Any:
-    session = _import("botocore.session").get_session()
+    session = requires.module("botocore.session").get_session()
     return session.get_service_model(name)
 
 
@@ -395,7 +338,7 @@ INJECTED = {"Processing": ("CreateProcessingJob", "ProcessingJobName"),
 
 def api_errors(step: dict[str, Any], env: dict[str, str]) -> list[str]:
     """botocore's ParamValidator report and the shape constraints for one step's job request."""
-    validate = _import("botocore.validate")
+    validate = requires.module("botocore.validate")
     operation, name_field = INJECTED[step["Type"]]
     shape = _service("sagemaker").operation_model(operation).input_shape
     request = evaluate(step["Arguments"], env)
@@ -417,7 +360,7 @@ def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None
     env = environment(definition)
     [step] = definition["Steps"]
     assert not api_errors(step, env)
-    argv = _argv(step, env)
+    argv = container_argv(step, env)
     assert argv.count("--param-part") > 2 and all(len(item) <= 256 for item in argv)
     params = {name: json.loads(text) for name, text in parse_args(argv[4:]).params}
     assert params == {"cfg": value, "short": 2}
@@ -438,7 +381,7 @@ def test_goldens_pass_botocore() -> None:
 
 def test_schedules_pass_botocore() -> None:
     """Each golden schedule is a valid EventBridge Scheduler CreateSchedule request."""
-    validate = _import("botocore.validate")
+    validate = requires.module("botocore.validate")
     shape = _service("scheduler").operation_model("CreateSchedule").input_shape
     for path in _schedules():
         request = json.loads(path.read_text("utf-8"))
@@ -450,7 +393,7 @@ def test_schedules_pass_botocore() -> None:
 
 def test_interval_schedule_with_dates(tmp_path: Path) -> None:
     """An interval with start and end becomes rate(...) with StartDate/EndDate; catch-up is reported."""
-    validate = _import("botocore.validate")
+    validate = requires.module("botocore.validate")
     source = STEP + ("@step\ndef a() -> None: ...\n\n\n@pipeline(schedule=Schedule(interval_seconds=7200, "
                      "start_time='2027-01-01T06:00:00', end_time='2027-12-31T00:00:00+01:00', catchup=True))\n"
                      "def p():\n    a()\n")
@@ -579,13 +522,13 @@ SDK_ONLY = {"PipelineExperimentConfig", "MlflowConfig"}
 
 @pytest.fixture(scope="module")
 def sdk_definitions() -> Iterator[dict[str, tuple[dict[str, Any], dict[str, Any]]]]:
-    _need(f"the SageMaker SDK side environment {SIDE_PYTHON}", SIDE_PYTHON.is_file())
+    side_python = requires.side_python("sagemaker")
     cases = ["diamond", "hostile_strings"]
     specs = {case: _sdk_spec(case) for case in cases}
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, PYTHONIOENCODING="utf-8")
-    proc = subprocess.run([str(SIDE_PYTHON), str(SDK_SCRIPT)], input=json.dumps([specs[c][0] for c in cases]),
+    proc = subprocess.run([str(side_python), str(SDK_SCRIPT)], input=json.dumps([specs[c][0] for c in cases]),
                           capture_output=True, text=True, encoding="utf-8", env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     built = json.loads(proc.stdout)
@@ -725,8 +668,8 @@ def _aws_days(expr: str, year: int) -> set[tuple[int, int]]:
 
 def test_cron_days_agree_with_classic_cron() -> None:
     """Over two years, converted expressions select exactly the days classic cron does."""
-    hypothesis = _import("hypothesis")
-    st = _import("hypothesis.strategies")
+    hypothesis = requires.module("hypothesis")
+    st = requires.module("hypothesis.strategies")
 
     def field(low: int, high: int) -> Any:
         single = st.integers(low, high).map(str)
@@ -806,7 +749,7 @@ STEP = "from pipec import Resources, Retry, Schedule, pipeline, step\n\n\n"
     (STEP + "@step(retry=Retry(max_retries=2))\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {},
      ("warning", "PC356")),
     (STEP + "@step\ndef a() -> int: ...\n\n\n@step\ndef b(v: int) -> None: ...\n\n\n@pipeline\ndef p():\n"
-     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC357")),
+     "    b(a())\n", {"artifact_store": "/data"}, ("warning", "PC307")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"role_arn": "admin"},
      ("error", "PC302")),
     (STEP + "@step\ndef a() -> None: ...\n\n\n@pipeline\ndef p():\n    a()\n", {"volume_size_gb": "0"},
@@ -853,19 +796,30 @@ def test_parameter_types(tmp_path: Path) -> None:
         {"Name": "f", "Type": "Float", "DefaultValue": 2.0}, {"Name": "b", "Type": "Boolean", "DefaultValue": True},
         {"Name": "l", "Type": "String", "DefaultValue": '[1,"a"]'}, {"Name": "o", "Type": "String",
                                                                     "DefaultValue": "null"}]
-    spec = parse_args(_argv(definition["Steps"][0], environment(definition))[4:])
+    spec = parse_args(container_argv(definition["Steps"][0], environment(definition))[4:])
     assert {n: json.loads(t) for n, t in spec.params} == {"s": "x", "i": 3, "f": 2.0, "b": True, "l": [1, "a"],
                                                           "o": None}
 
 
 def test_expressions() -> None:
     """Execution variables stand alone; parameters are always joined (text at run time)."""
-    run, note = expressions.token("Execution.PipelineExecutionId"), expressions.token("Parameters.note")
-    assert expressions.to_expression("plain {{ x }}") == "plain {{ x }}"
-    assert expressions.to_expression(run) == {"Get": "Execution.PipelineExecutionId"}
-    assert expressions.to_expression(note) == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.note"}]}}
-    assert expressions.to_expression(f"a={note}/{run}") == {"Std:Join": {"On": "", "Values": [
-        "a=", {"Get": "Parameters.note"}, "/", {"Get": "Execution.PipelineExecutionId"}]}}
+    from pipec.ir.diagnostics import Diagnostics
+
+    step = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())
+    diags = Diagnostics()
+    engine = expressions.SageMakerText(step, diags)
+    assert engine.literal("plain {{ x }}") == "plain {{ x }}"
+    assert engine.run_id() == {"Get": "Execution.PipelineExecutionId"}
+    note = engine.param("note", "text")
+    assert engine.concat([note]) == {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.note"}]}}
+    assert engine.concat([engine.literal("a="), note, engine.literal("/"), engine.run_id()]) == {
+        "Std:Join": {"On": "", "Values": ["a=", {"Get": "Parameters.note"}, "/",
+                                          {"Get": "Execution.PipelineExecutionId"}]}}
+    assert engine.concat(["a", "", "b"]) == "ab" and not diags.has_errors
+    # The refusal: a NUL character cannot be in a command line, reported once per step.
+    engine.literal("a\x00b")
+    engine.literal("c\x00d")
+    assert [d.code for d in diags] == ["PC350"]
 
 
 def test_step_names_are_valid_and_distinct() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,22 +20,13 @@ import pytest
 
 from pipec.compiler import api
 from pipec.compiler.driver import compile_targets
+from tests.helpers import requires
+from tests.helpers.servers import free_port, moto_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/pipec-sagemaker"
 STORE = "s3://pipec-artifacts/runs"
 REGION = "eu-west-1"
-
-
-def _moto_server() -> Any:
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError:
-        message = "moto[server] is not installed (pip install -e '.[test]')"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {message}", pytrace=False)
-        pytest.skip(message)
-    return ThreadedMotoServer
 
 
 def _aws_env(**overrides: str) -> dict[str, str]:
@@ -52,13 +42,9 @@ def _aws_env(**overrides: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A moto server on a free port of 127.0.0.1, stopped at the end of the module."""
-    server = _moto_server()(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    requires.module("moto.server")
+    with moto_endpoint() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +127,6 @@ def test_submit_without_credentials_or_server_fails_cleanly(endpoint: str) -> No
     del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
     proc = _submit("diamond", endpoint, env=env)
     assert proc.returncode == 2 and "no AWS credentials" in proc.stderr and "Traceback" not in proc.stderr
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    closed = f"http://127.0.0.1:{free_port()}"  # a port nothing listens on
     proc = _submit("diamond", closed, env=_aws_env(AWS_MAX_ATTEMPTS="1"), options={"endpoint_url": closed})
     assert proc.returncode == 2 and "CreatePipeline" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -19,32 +19,26 @@ from pathlib import Path
 
 import pytest
 import yaml
-from schema_tools import (
+
+from pipec.targets.tekton import TARGET
+from tests.helpers.engines.tekton import TEKTON_REF, UID, documents, engine_view
+from tests.helpers.kube_proofs import (
     all_strings,
-    closed,
     compile_source,
     dag_problems,
-    errors,
     example_source,
     expected_view,
     hostile_project,
-    k8s_container_env,
-    k8s_expand,
-    load_schema,
     plain_scalars,
     retyped_by_some_reader,
     shim_view,
-    validator,
 )
-
-from pipec.targets.tekton import TARGET
+from tests.helpers.schemas import closed, errors, load_schema, validator
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 QUALIFIED_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                            r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-TEKTON_REF = re.compile(r"\$\(([^)]*)\)")
 OBJECT_STORE = {"artifact_store": "s3://pipec-example/artifacts", "service_account": "pipec-runner"}
-UID = "6f1c5a2e-0000-4000-8000-pipelinerun"
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +50,6 @@ def validators() -> dict:
         "PipelineRun": validator(closed(load_schema("tekton", "pipelinerun_v1.openapi.json"))),
         "taskSpec": validator(closed(task["properties"]["spec"])),
     }
-
-
-def documents(text: str) -> tuple[dict, dict]:
-    """The Pipeline and the PipelineRun of one artifact."""
-    docs = list(yaml.safe_load_all(text))
-    assert [d["kind"] for d in docs] == ["Pipeline", "PipelineRun"]
-    return docs[0], docs[1]
 
 
 def problems(text: str, validators: dict) -> list[str]:
@@ -216,34 +203,6 @@ def test_closing_makes_unknown_keys_fail() -> None:
 
 
 # --------------------------------------------------------------------------- hostile text
-
-
-def _replace_once(text: str, values: dict[str, str]) -> str:
-    """One pass of Tekton's substitution (Go's strings.Replacer: leftmost match, no rescan)."""
-    return TEKTON_REF.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def engine_view(pipeline_doc: dict, run_doc: dict, task: dict) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment the step's process gets: Tekton's substitution of our own
-    placeholders, a check that no later pass has anything left to substitute, then Kubernetes."""
-    values = {p["name"]: p["default"] for p in pipeline_doc["spec"].get("params", []) if "default" in p}
-    values.update({p["name"]: p["value"] for p in run_doc["spec"].get("params", [])})
-    pipeline_level = {f"params.{k}": v for k, v in values.items()} | {"context.pipelineRun.uid": UID}
-    task_values = {p["name"]: _replace_once(p["value"], pipeline_level) for p in task["params"]}
-    task_level = {f"params.{k}": v for k, v in task_values.items()}
-    step = task["taskSpec"]["steps"][0]
-    substituted = dict(step, command=[_replace_once(t, task_level) for t in step["command"]],
-                       args=[_replace_once(t, task_level) for t in step["args"]],
-                       env=[dict(e, value=_replace_once(e["value"], task_level)) if "value" in e else e
-                            for e in step.get("env", [])])
-    for text in [*substituted["command"], *substituted["args"], *(e.get("value", "") for e in substituted["env"])]:
-        # Later passes (contexts, results, workspaces, credentials, step paths) substitute
-        # `$(` + a lowercase root; Kubernetes' own references are upper case.
-        assert not re.search(r"\$\([a-z]", text), f"a later Tekton pass could change {text!r}"
-    annotations = task["taskSpec"].get("metadata", {}).get("annotations", {})
-    env = k8s_container_env(substituted, annotations)
-    argv = [k8s_expand(t, env) for t in [*substituted["command"], *substituted["args"]]]
-    return argv, env
 
 
 def _round_trip(source: Path, validators: dict, config: Path | None = None) -> list:

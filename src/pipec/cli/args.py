@@ -17,16 +17,6 @@ if TYPE_CHECKING:
     from pipec.compiler.api import LoadResult
     from pipec.ir.diagnostics import Diagnostics
 
-#: Exit codes shared by every command.
-EXIT_OK = 0
-#: `compile --check` found files that differ from what a compile would write.
-EXIT_DIFFERENT = 1
-#: Bad input: an error diagnostic, a bad command line, an unwritable output.
-EXIT_USER_ERROR = 2
-#: A bug in pipec or a target plug-in.
-EXIT_INTERNAL = 3
-
-
 def add_source_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
     """The arguments naming and configuring the pipeline source (`many`: any number of FILEs, as `files`)."""
     if many:

@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from . import args as _common
+from . import exits
 
 DEFAULT_OUT = "out"
 #: Seconds `docker info` may take before the engine counts as absent.
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         _common.report(diags, result.root, args)
         _common.write_stdout(f"the stack names image {stack_image} for every step without its own image; "
                              "nothing to build\n")
-        return _common.EXIT_OK
+        return exits.EXIT_OK
     if not diags.has_errors:
         contexts = BuildContexts(Path(args.out), (OUTPUT_FOLDER,), diags)
         plan = plan_build(result.program.pipelines, result.root, diags, registry=registry, contexts=contexts)
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
                         help="use a stack that names a container registry")
     _common.report(diags, result.root, args)
     if diags.has_errors or plan is None:
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
 
     out = args.out
     root = _shown(str(result.root))
@@ -162,13 +163,13 @@ def run(args: argparse.Namespace) -> int:
         if args.push:
             lines += [f"would run: docker push {img.reference}" for img in plan.images]
         _common.write_stdout("\n".join(lines) + "\n")
-        return _common.EXIT_OK
+        return exits.EXIT_OK
 
     try:
         written, removed = _write(plan.files, out, Path(args.file), result.root, partial=bool(args.pipeline))
     except (OutputError, ManifestError) as exc:
         sys.stderr.write(f"pipec: error: {exc}\n")
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     lines += [f"wrote {path.as_posix()}" for path in written]
     lines += [f"removed {path.as_posix()}" for path in removed]
     if len(written) < len(plan.files):
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     lines += [f"image {img.reference} (steps: {', '.join(img.steps)})" for img in plan.images]
     _common.write_stdout("\n".join(lines) + "\n")
     if not plan.images:
-        return _common.EXIT_OK
+        return exits.EXIT_OK
 
     if not engine_available():
         how = "\n".join("  DOCKER_BUILDKIT=1 " + shlex.join(cmd) for cmd in commands)
@@ -185,10 +186,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"pipec: error[PC378]: no Docker engine answered `docker info`, so nothing was built "
                              f"or pushed; wrote {written_df}; build and push them with:\n{how}\n"
                              + "".join(f"  docker push {img.reference}\n" for img in plan.images))
-            return _common.EXIT_USER_ERROR
+            return exits.EXIT_USER_ERROR
         them = "it" if len(commands) == 1 else "them"
         _common.write_stdout(f"no Docker engine: wrote {written_df}; build {them} with:\n{how}\n")
-        return _common.EXIT_OK
+        return exits.EXIT_OK
     return _build_and_push(plan.images, commands, push=args.push)
 
 
@@ -201,12 +202,12 @@ def _build_and_push(images, commands: list[list[str]], *, push: bool) -> int:
             if code != 0:
                 sys.stderr.write(f"pipec: error[PC377]: `docker build` failed for {image.reference} "
                                  f"(exit {code}); its output is above\n")
-                return _common.EXIT_USER_ERROR
+                return exits.EXIT_USER_ERROR
             _common.write_stdout(f"built {image.reference}\n")
         if push:
             code = _docker(["docker", "push", image.reference])
             if code != 0:
                 sys.stderr.write(f"pipec: error[PC377]: `docker push {image.reference}` failed (exit {code})\n")
-                return _common.EXIT_USER_ERROR
+                return exits.EXIT_USER_ERROR
             _common.write_stdout(f"pushed {image.reference}\n")
-    return _common.EXIT_OK
+    return exits.EXIT_OK

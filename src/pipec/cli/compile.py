@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import args as _common
+from . import exits
 
 DEFAULT_OUT = "out"
 
@@ -46,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="target option; `target.key=value` for one target, `key=value` for every "
                              "selected target that declares it (repeatable)")
+    parser.add_argument("--unsupported", choices=("warn", "error"), default="warn",
+                        help="what a setting the target's engine cannot honour becomes: a warning (default) "
+                             "or an error that stops the compile")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 with a diff when the files in DIR differ from "
                              "what a compile would write, 0 when they match")
@@ -173,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     sink: list[str] = []
     compiled, out, failed, recorder = _compile(args, sink)
     if failed:
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     if folder is not None and key is not None and recorder.untracked is None and _builtin_only(compiled):
         compile_cache.store(folder, key, recorder, "".join(sink), out, [
             {"source": str(c.source), "partial": c.partial, "root": str(c.root), "targets": c.targets,
@@ -228,7 +232,8 @@ def _compile_all(setup: _Setup, pre, args: argparse.Namespace, sink: list[str]) 
     outcomes: list[_Compiled] = []
     failed = False
     for job, result, plan, names in loaded:
-        files, diags = compile_targets(result, names, plan.options, registry=plan.registry, contexts=contexts)
+        files, diags = compile_targets(result, names, plan.options, registry=plan.registry, contexts=contexts,
+                                       unsupported=args.unsupported)
         guard = _guard_source(setup.out, names, result.root, job.file)
         if guard:
             diags.error("PC383", guard, help="write the artifacts to a folder of their own, e.g. --out deploy")
@@ -298,10 +303,10 @@ def _write_or_check(compiled: list[_Compiled], out: str, args: argparse.Namespac
         removed = remove_outputs(stale, out)
     except manifest.ManifestError as exc:
         sys.stderr.write(f"pipec: error[PC384]: {exc}\n")
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     except OutputError as exc:
         sys.stderr.write(f"pipec: error: {exc}\n")
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     lines = [f"wrote {path.as_posix()}" for path in written]
     lines += [f"removed {path.as_posix()}" for path in removed]
     unchanged = len(files) - len(written)
@@ -310,7 +315,7 @@ def _write_or_check(compiled: list[_Compiled], out: str, args: argparse.Namespac
         summary += f", {len(removed)} stale removed"
     lines.append(f"{summary} in {out}/")
     _common.write_stdout("\n".join(lines) + "\n")
-    return _common.EXIT_OK
+    return exits.EXIT_OK
 
 
 def _check(files: dict[str, str], out: str, stale: list[str], args: argparse.Namespace) -> int:
@@ -319,11 +324,11 @@ def _check(files: dict[str, str], out: str, stale: list[str], args: argparse.Nam
     diffs = check_outputs(files, out, stale=stale)
     if not diffs:
         _common.write_stdout(f"{_plural(len(files), 'file')} up to date in {out}/\n")
-        return _common.EXIT_OK
+        return exits.EXIT_OK
     kinds = {kind: sum(d.kind == kind for d in diffs) for kind in ("changed", "missing", "extra")}
     detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
     text = "".join(d.diff for d in diffs)
     text += (f"{_plural(len(diffs), 'file')} out of date in {out}/ ({detail}); to regenerate, run:\n"
              f"  {regenerate_command(getattr(args, '_argv', sys.argv[1:]))}\n")
     _common.write_stdout(text)
-    return _common.EXIT_DIFFERENT
+    return exits.EXIT_DIFFERENT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from . import args as _common
+from . import exits
 
 FORMATS = ("json",)
 
@@ -22,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     result = _common.load_source(args)
     _common.report(result.diagnostics, result.root, args)
     if result.diagnostics.has_errors:
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     _common.write_stdout(dumps(program_to_json(result.program)))
-    return _common.EXIT_OK
+    return exits.EXIT_OK

@@ -14,6 +14,8 @@ import argparse
 import sys
 import time
 
+from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR
+
 HELP = "print a step's log (stdout and stderr) of a local run; --follow keeps printing as it grows"
 
 #: Seconds between two looks at a followed log.
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _print_log(client, found, args.step, args.follow)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         client.close()
 
@@ -64,7 +66,7 @@ def _print_log(client, found, step_id: str, follow: bool) -> int:
             hint = did_you_mean(step_id, list(found.steps))
             sys.stderr.write(f"pipec logs: error: run {printable(found.id)} has no step {printable(step_id)!r} "
                              f"(steps: {known})\n" + (f"help: {hint}\n" if hint else ""))
-            return 2
+            return EXIT_USER_ERROR
         if not waited:
             sys.stderr.write(f"pipec logs: waiting for step {printable(step_id)!r} to start\n")
             sys.stderr.flush()
@@ -79,7 +81,7 @@ def _print_log(client, found, step_id: str, follow: bool) -> int:
             why = f"ran on `{printable(found.orchestrator)}`, which keeps its logs itself"
         sys.stderr.write(f"pipec logs: error: step {printable(step_id)!r} of run {printable(found.id)} {why}, "
                          "so pipec has no log of it\n")
-        return 1
+        return EXIT_FAILED
     return _copy(client, found, step_id, step.logs_uri, follow)
 
 
@@ -99,11 +101,11 @@ def _copy(client, found, step_id: str, path: str, follow: bool) -> int:
 
     if not os.path.isfile(path):
         sys.stderr.write(f"pipec logs: error: the log of step {printable(step_id)!r}, {printable(path)}, is missing\n")
-        return 1
+        return EXIT_FAILED
     data, offset = read_new(path, 0)
     write_bytes(sys.stdout, data)
     if not follow:
-        return 0
+        return EXIT_OK
     checked = time.monotonic()
     ended = _ended(found, step_id)
     while True:
@@ -111,7 +113,7 @@ def _copy(client, found, step_id: str, path: str, follow: bool) -> int:
         if data:
             write_bytes(sys.stdout, data)
         elif ended:
-            return 0
+            return EXIT_OK
         else:
             time.sleep(POLL_SECONDS)
         if not ended and time.monotonic() - checked >= STATUS_SECONDS:

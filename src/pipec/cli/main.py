@@ -19,10 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from . import COMMANDS
-
-EXIT_USER_ERROR = 2
-EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
+from .exits import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR
 
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -99,7 +96,7 @@ def _run(argv: list[str]) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error (argparse exits 2)
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USER_ERROR)
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_USER_ERROR)
     args._argv = list(argv)
     return args._run(args)
 
@@ -134,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         except (OSError, ValueError):
             pass
-        return 1
+        return EXIT_FAILED
     except Exception as exc:
         if os.environ.get("PIPEC_DEBUG", "") not in ("", "0"):
             raise

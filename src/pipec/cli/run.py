@@ -25,15 +25,13 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .exits import EXIT_USER_ERROR, stopped_by
+
 if TYPE_CHECKING:
     from pipec.runtime.orchestrator import RunResult
 
 HELP = "run a pipeline on this machine, steps in parallel subprocesses"
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,7 +122,7 @@ def execute(args: argparse.Namespace) -> Outcome:
         why = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
         sys.stderr.write(f"pipec run: {why}; running steps were stopped and the run was recorded as cancelled\n")
         sys.stderr.write(recorded_lines(run_id, stores, args, loaded.root))
-        return Outcome(128 + signum)
+        return Outcome(stopped_by(signum))
     sys.stdout.write(result.summary())
     sys.stdout.flush()
     sys.stderr.write(recorded_lines(run_id, stores, args, loaded.root))

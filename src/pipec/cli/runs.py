@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Any
 
+from .exits import EXIT_OK, EXIT_USER_ERROR
+
 HELP = "list past runs, or show one run's steps and outputs"
 
 
@@ -218,7 +220,7 @@ def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any,
 
     store = _chosen_store(args)
     if store is None:
-        return 2
+        return EXIT_USER_ERROR
     url, shown, sqlite_file, absent = store
     if absent:
         where = _sqlite_file(shown) or shown
@@ -228,7 +230,7 @@ def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any,
             if _searched(args):
                 sys.stderr.write("".join(f"note: {line}" if i == 0 else line for i, line in
                                          enumerate(where_to_look("pipec runs list").splitlines(True))))
-            return 2
+            return EXIT_USER_ERROR
         sys.stderr.write(f"{prog}: note: no pipec project here; reading {printable(known.path)}, which holds "
                          f"{printable(ref)!r} (next time: --root {printable(shlex.quote(known.root))})\n")
         url = shown = known.url
@@ -241,7 +243,7 @@ def locate_run(args: argparse.Namespace, ref: str, prog: str) -> tuple[Any, Any,
     elsewhere = find_known_run(ref, exclude=sqlite_file)
     if elsewhere is not None:
         sys.stderr.write(f"help: it is in {printable(elsewhere.path)}: add --root {printable(shlex.quote(elsewhere.root))}\n")
-    return 2
+    return EXIT_USER_ERROR
 
 
 def run(args: argparse.Namespace) -> int:
@@ -252,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
 
     store = _chosen_store(args)
     if store is None:
-        return 2
+        return EXIT_USER_ERROR
     url, shown, _, absent = store
     if absent:
         # Do not create an empty database just to list nothing.
@@ -263,10 +265,10 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(hint)
             else:
                 sys.stdout.write(hint)
-            return 0
+            return EXIT_OK
         where = _sqlite_file(shown) or shown
         sys.stdout.write("[]\n" if args.json else f"no runs (no metadata store at {where})\n")
-        return 0
+        return EXIT_OK
     client = Client(url)
     try:
         runs = client.list_pipeline_runs(args.pipeline, limit=args.limit)
@@ -281,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
             rows += [(r.id, r.pipeline_name, r.status, _iso(r.start_time) or "",
                       _duration(r.start_time, r.end_time), str(len(r.steps))) for r in runs]
             sys.stdout.write(_table(rows))
-        return 0
+        return EXIT_OK
     finally:
         client.close()
 
@@ -294,7 +296,7 @@ def _show(args: argparse.Namespace) -> int:
     try:
         if args.json:
             sys.stdout.write(json.dumps(run_to_json(found), indent=2, sort_keys=True) + "\n")
-            return 0
+            return EXIT_OK
         out = [f"run {found.id}  pipeline {found.pipeline_name}  {found.status}  "
                f"started {_iso(found.start_time)}  {_duration(found.start_time, found.end_time)}\n"]
         for key, value in found.run_metadata.items():
@@ -306,6 +308,6 @@ def _show(args: argparse.Namespace) -> int:
                          outputs or (s.error or "")))
         out.append("\n" + _table(rows))
         sys.stdout.write("".join(out))
-        return 0
+        return EXIT_OK
     finally:
         client.close()

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import args as _common
+from . import exits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,18 +58,18 @@ def run(args: argparse.Namespace) -> int:
     if args.root is not None and not Path(args.root).is_dir():
         diags.error("PC002", f"source root `{args.root}` is not a folder")
         _common.report(diags, None, args)
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     root = Path(args.root).resolve() if args.root is not None else find_root(Path.cwd())
     config = stacks.load_config(root, diags)
     if diags.has_errors:
         _common.report(diags, root, args)
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
     action = {"list": _list, "describe": _describe, "set": _set, "unset": _unset}[args.stack_command]
     code, text = action(args, config, diags)
     if text:
         _common.write_stdout(text)
     _common.report(diags, root, args)
-    return _common.EXIT_USER_ERROR if diags.has_errors else code
+    return exits.EXIT_USER_ERROR if diags.has_errors else code
 
 
 def _unknown(config, name: str, diags) -> None:
@@ -98,13 +99,13 @@ def _list(args, config, diags) -> tuple[int, str]:
         data = {"active": current, "selected_by": active.reason if active else None,
                 "stacks": [{"name": s.name, "target": s.target, "active": s.name == current,
                             "defined_in": s.defined_in} for s in config.stacks.values()]}
-        return 0, json.dumps(data, indent=2) + "\n"
+        return exits.EXIT_OK, json.dumps(data, indent=2) + "\n"
     rows = [("", "NAME", "TARGET", "DEFINED IN")]
     rows += [("*" if s.name == current else "", s.name, s.target, s.defined_in) for s in config.stacks.values()]
     text = _table(rows)
     if active:
         text += f"\nactive: {active.stack.name} (selected by {active.reason})\n"
-    return 0, text
+    return exits.EXIT_OK, text
 
 
 def _describe(args, config, diags) -> tuple[int, str]:
@@ -115,16 +116,16 @@ def _describe(args, config, diags) -> tuple[int, str]:
     active = stacks.select(config, None, diags if args.name is None else Diagnostics())
     if args.name is None:
         if active is None:
-            return 0, ""
+            return exits.EXIT_OK, ""
         stack = active.stack
     elif args.name in config.stacks:
         stack = config.stacks[args.name]
     else:
         _unknown(config, args.name, diags)
-        return 0, ""
+        return exits.EXIT_OK, ""
     data = stacks.describe(stack, config.root, active, diags)
     if args.json:
-        return 0, json.dumps(data, indent=2) + "\n"
+        return exits.EXIT_OK, json.dumps(data, indent=2) + "\n"
     state = f"active, selected by {data['selected_by']}" if data["active"] else "not active"
     where = data["defined_in"] + (f" as [{data['table']}]" if data["table"] else "")
     lines = [f"stack {stack.name} ({state})", f"defined in: {where}", ""]
@@ -132,7 +133,7 @@ def _describe(args, config, diags) -> tuple[int, str]:
     rows = [(key, data[key] if data[key] is not None else "-", f"({origin[key]})")
             for key in ("target", "image", "registry", "artifact_store", "metadata_store")]
     rows += [(f"options.{key}", value, f"({origin['options.' + key]})") for key, value in data["options"].items()]
-    return 0, "\n".join(lines) + "\n" + _table(rows)
+    return exits.EXIT_OK, "\n".join(lines) + "\n" + _table(rows)
 
 
 def _set(args, config, diags) -> tuple[int, str]:
@@ -140,10 +141,10 @@ def _set(args, config, diags) -> tuple[int, str]:
 
     if args.name not in config.stacks:
         _unknown(config, args.name, diags)
-        return 0, ""
+        return exits.EXIT_OK, ""
     stack = config.stacks[args.name]
     if not stacks.check_target(stack, diags):
-        return 0, ""
+        return exits.EXIT_OK, ""
     path = stacks.remember(config.root, stack.name)
     text = (f"active stack: {stack.name} (target {stack.target}); remembered in "
             f"{os.path.relpath(path, Path.cwd())}\n")
@@ -151,7 +152,7 @@ def _set(args, config, diags) -> tuple[int, str]:
     if overriding and overriding != stack.name:
         sys.stderr.write(f"pipec: note: ${stacks.ENV_VAR}={overriding} is set and overrides it in this "
                          "environment\n")
-    return 0, text
+    return exits.EXIT_OK, text
 
 
 def _unset(args, config, diags) -> tuple[int, str]:
@@ -162,4 +163,4 @@ def _unset(args, config, diags) -> tuple[int, str]:
     text = "forgot the stack `pipec stack set` chose\n" if had else "no stack was set with `pipec stack set`\n"
     if active:
         text += f"active stack: {active.stack.name} (selected by {active.reason})\n"
-    return 0, text
+    return exits.EXIT_OK, text

@@ -14,6 +14,7 @@ import json
 import sys
 
 from . import args as _common
+from . import exits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
                              f"or run `pipec compile --target {target}` and deploy the files yourself")
     _common.report(diags, result.root, args)
     if diags.has_errors:
-        return _common.EXIT_USER_ERROR
+        return exits.EXIT_USER_ERROR
 
     prefix = f"{target}/"
     produced = {path[len(prefix):]: text for path, text in files.items() if path.startswith(prefix)}
-    status = _common.EXIT_OK
+    status = exits.EXIT_OK
     for pipe in result.program.pipelines:
         context = SubmitContext(options=dict(selected.options), files=produced,
                                 parameters={p.name: p.value for p in pipe.parameters if p.known},
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             submission = selected.target.submit(pipe, context)
         except SubmitError as exc:
             sys.stderr.write(f"pipec: error: submitting `{pipe.name}` to {target} failed: {exc}\n")
-            return _common.EXIT_USER_ERROR
+            return exits.EXIT_USER_ERROR
         try:
             record_orchestrator_url(selected.options.get("metadata_store"), submission.run_id, pipe.name,
                                     target, submission.url, num_steps=len(pipe.steps))

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from pipec.stacks.model import LOCAL
 
     from . import args as _common
+    from . import exits
 
     diags = Diagnostics()
     entries = [{"name": LOCAL, "description": LOCAL_DESCRIPTION, "options": [], "compiles": False}]
@@ -66,4 +67,4 @@ def run(args: argparse.Namespace) -> int:
                 lines.append(f"{'':<{width}}    --option {e['name']}.{opt['name']}=...  {opt['help']}{suffix}")
         _common.write_stdout("\n".join(lines) + "\n" if lines else "no targets registered\n")
     _common.report(diags, None, args)
-    return _common.EXIT_OK
+    return exits.EXIT_OK

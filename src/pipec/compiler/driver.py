@@ -18,6 +18,8 @@ from .api import LoadResult
 
 if TYPE_CHECKING:
     from pipec.build.image import BuildContexts
+    from pipec.ir import Pipeline
+    from pipec.targets.base import CompileContext
 
 
 class TargetCrash(RuntimeError):
@@ -140,6 +142,17 @@ def _accepted(specs: Mapping[str, Mapping[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def compile_pipeline(name: str, target: Any, pipeline: Pipeline, context: CompileContext) -> Any:
+    """What `target` (registered as `name`) returns for `pipeline`, after the generic checks of
+    its declared capabilities (each concept checked here once, not in every target)."""
+    from pipec.targets.kit.capabilities import check_capabilities
+
+    capabilities = getattr(target, "capabilities", None)
+    if capabilities is not None:
+        check_capabilities(pipeline, name, capabilities, context.diagnostics)
+    return target.compile(pipeline, context)
+
+
 def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics,
                  registry: str | None, contexts: BuildContexts) -> dict[str, str]:
     from pipec import targets
@@ -154,7 +167,7 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
         context = CompileContext(options=dict(selected.options), diagnostics=diags, explicit=selected.explicit,
                                  images=step_images(pipe, registry=registry, root=result.root, contexts=contexts))
         try:
-            produced = selected.target.compile(pipe, context)
+            produced = compile_pipeline(selected.name, selected.target, pipe, context)
         except Exception as exc:  # a target bug must not surface as a traceback
             raise TargetCrash(selected.name, f"crashed on pipeline `{pipe.name}`: "
                               f"{type(exc).__name__}: {exc}", builtin) from exc
@@ -178,7 +191,8 @@ def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostic
 
 def compile_targets(result: LoadResult, target_names: Iterable[str], options: Mapping[str, str],
                     *, registry: str | None = None,
-                    contexts: BuildContexts | None = None) -> tuple[dict[str, str], Diagnostics]:
+                    contexts: BuildContexts | None = None,
+                    unsupported: str = "warn") -> tuple[dict[str, str], Diagnostics]:
     """Compile every pipeline of `result` with each named target.
 
     `registry` is the container registry image references are made in (the stack's);
@@ -186,9 +200,12 @@ def compile_targets(result: LoadResult, target_names: Iterable[str], options: Ma
     hashed once and the command's output folder is left out of it).
     Returns ``({"<target>/<relative path>": text}, diagnostics)``, sorted by path;
     the diagnostics include `result`'s own. No files are produced when any error
-    exists. Raises :class:`TargetCrash` when a target misbehaves.
+    exists. `unsupported` ("warn" or "error") is what a setting the engine cannot honour
+    becomes (see `pipec.targets.kit.unsupported`). Raises :class:`TargetCrash` when a target
+    misbehaves.
     """
     diags = Diagnostics()
+    diags.unsupported_level = unsupported
     diags.extend(result.diagnostics)
     selected = select_targets(target_names, options, diags)
     if diags.has_errors:

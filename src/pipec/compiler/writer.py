@@ -10,13 +10,14 @@ compared byte for byte.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from pipec.targets.kit.names import FILE_NAMES, Namer
 
 
 class OutputError(Exception):
@@ -34,13 +35,9 @@ def safe_name(name: str, max_length: int = 100) -> str:
     When anything had to change, a short hash of the original is appended so that
     distinct names stay distinct (``"my pipe"`` -> ``"my_pipe-1a2b3c4d"``).
     """
-    safe = _UNSAFE_CHARS.sub("_", name)
-    if safe.startswith("."):
-        safe = "_" + safe[1:]
-    if safe == name and 0 < len(safe) <= max_length:
-        return safe
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{safe[:max_length]}-{digest}" if safe else digest
+    namer = FILE_NAMES if max_length == FILE_NAMES.max_len else Namer(
+        FILE_NAMES.invalid, max_len=max_length, bad_first=".", room_for_digest=False)
+    return namer.name(name)
 
 
 def check_relpath(rel: str) -> PurePosixPath:

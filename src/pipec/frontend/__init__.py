@@ -14,15 +14,17 @@ from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Program, Span
 from . import config_fit, integration_steps
+from .calls import Evaluator
 from .cli_params import check_cli_params
 from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
-from .evaluator import ConstantError, EvalError, Evaluator, _PoisonSignal
+from .interp import ConstantError, EvalError
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
-from .pipelines import BuildOptions, PipelineCall, RunScanner, build_pipeline
+from .pipelines import BuildOptions, PipelineCall, build_pipeline
+from .run_scan import RunScanner
 from .selection import qualified, select
 from .source import SourceFile
 from .stepdefs import Classifier, PipelineDef
-from .values import PipelineHandle, PipelineInstance
+from .values import PipelineHandle, PipelineInstance, PoisonSignal
 
 
 def build_program(entry: Path, root: Path, params: dict[str, str], config: Path | None,
@@ -128,8 +130,8 @@ def _first_instances(instances: list[PipelineInstance], diags: Diagnostics) -> d
     for instance in instances:
         key = id(instance.handle.definition)
         if key in first:
-            diags.warning("PC116", f"pipeline `{instance.handle.definition.name}` is called more than once at "
-                          f"module level; pipec compiles the first call ({first[key].span})", instance.span)
+            diags.warning("PC116", f"pipeline `{instance.handle.definition.name}` is called more than once "
+                          f"in the script; pipec compiles the first call ({first[key].span})", instance.span)
             continue
         first[key] = instance
     return first
@@ -152,6 +154,6 @@ def _constant(index: ModuleIndex, diags: Diagnostics, assignment: Assignment, sr
     except EvalError as err:
         span = ev.span(err.node) if err.node is not None else src.statement_span(assignment.where.top)
         return ConstantError(err.code, err.message, span, err.help)
-    except (_PoisonSignal, RecursionError):
+    except (PoisonSignal, RecursionError):
         return ConstantError("PC102", "the value cannot be evaluated statically", src.statement_span(
             assignment.where.top), None)

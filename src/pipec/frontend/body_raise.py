@@ -14,12 +14,13 @@ from .runtime_values import expression_text
 from .values import ParamValue
 
 if TYPE_CHECKING:
-    from .evaluator import EvalError, Evaluator
+    from .calls import Evaluator
+    from .interp import EvalError
 
 
 def raised_error(ev: Evaluator, node: ast.Raise) -> EvalError:
     """The PC101 error for `node`, evaluated in `ev`'s scope."""
-    from .evaluator import EvalError
+    from .interp import EvalError
 
     text = _exception_text(ev, node.exc)
     message = "the pipeline body raises an exception during static evaluation"
@@ -47,11 +48,12 @@ def _exception_text(ev: Evaluator, exc: ast.expr | None) -> str:
 
 
 def _value_text(ev: Evaluator, node: ast.expr) -> str:
-    from .evaluator import EvalError, _PoisonSignal
+    from .interp import EvalError
+    from .values import PoisonSignal
 
     try:
         value = ev.eval(node)
-    except (EvalError, _PoisonSignal, RecursionError):
+    except (EvalError, PoisonSignal, RecursionError):
         return expression_text(ev.src.text, node)
     if isinstance(value, ParamValue) and value.known:
         value = value.value

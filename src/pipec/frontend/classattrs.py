@@ -16,8 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import did_you_mean
 
-from .evaluator import POISON, ConstantError, EvalError, Evaluator, Scope, _PoisonSignal
-from .values import ClassRef, EnumInt, EnumMember, EnumStr, ExternalName, FunctionRef, ModuleRef
+from .calls import Evaluator
+from .interp import ConstantError, EvalError, Scope
+from .values import (
+    POISON,
+    ClassRef,
+    EnumInt,
+    EnumMember,
+    EnumStr,
+    ExternalName,
+    FunctionRef,
+    ModuleRef,
+    PoisonSignal,
+)
 
 if TYPE_CHECKING:
     from .modules import ModuleIndex
@@ -190,7 +201,7 @@ def _evaluate(ev: Evaluator, cls: ClassRef, stmt: ast.stmt, shape: _Shape, table
     except EvalError as err:
         span = ev.span(err.node) if err.node is not None else ev.src.statement_span(stmt)
         value = ConstantError(err.code, err.message, span, err.help)
-    except (_PoisonSignal, RecursionError):
+    except (PoisonSignal, RecursionError):
         value = ConstantError("PC102", "its value depends on an attribute that cannot be evaluated statically",
                               ev.src.statement_span(stmt), None)
     for name in names:
@@ -214,7 +225,7 @@ def _is_auto(ev: Evaluator, node: ast.expr) -> bool:
         return False
     try:
         func = ev.eval(node.func)
-    except (EvalError, _PoisonSignal):
+    except (EvalError, PoisonSignal):
         return False
     return isinstance(func, ExternalName) and func.qualname in AUTO
 

@@ -13,12 +13,13 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from . import known
-from .evaluator import EvalError, Evaluator, Scope, _PoisonSignal
+from .calls import Evaluator
+from .interp import EvalError, Scope
 from .stepdefs import Classifier, parameters
-from .values import ExternalName, RuntimeOnly
+from .values import ExternalName, PoisonSignal, RuntimeOnly
 
 if TYPE_CHECKING:
-    from .pipelines import RunScanner
+    from .run_scan import RunScanner
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -68,7 +69,7 @@ def _parameter_value(scanner: RunScanner, func: _Def, name: str, default: ast.ex
     ev = Evaluator(scanner.index, scanner.diags, scanner.src, top, Scope(), builder=scanner)
     try:
         return ev.eval(default)
-    except (EvalError, _PoisonSignal, RecursionError):
+    except (EvalError, PoisonSignal, RecursionError):
         return _unknown_parameter(func, name, cli, has_default=True)
 
 
@@ -111,7 +112,7 @@ def local_assignment(scanner: RunScanner, stmt: ast.stmt, top: ast.stmt) -> None
         return
     except EvalError as err:
         why, help = f"cannot be evaluated statically: {err.message}", err.help
-    except (_PoisonSignal, RecursionError, TypeError, ValueError):
+    except (PoisonSignal, RecursionError, TypeError, ValueError):
         why, help = "cannot be evaluated statically", None
     for target in targets:
         for name in _target_names(target):

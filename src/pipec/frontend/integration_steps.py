@@ -33,7 +33,7 @@ from .modules import ModuleIndex
 from .values import ModuleRef, StepHandle
 
 if TYPE_CHECKING:
-    from .evaluator import EvalError
+    from .interp import EvalError
 
 PREFIX = "zenml.integrations."
 #: Methods of a step object; `x_step.with_options` names the step `x_step`.
@@ -110,7 +110,7 @@ def lookup(qual: str) -> StepHandle | None:
 
 def missing_step_error(qual: str, node: ast.AST) -> EvalError:
     """The error for an integration step pipec cannot read: ZenML missing, or no such step."""
-    from .evaluator import EvalError
+    from .interp import EvalError
 
     name = integration_of(qual)
     parts = qual.split(".")

@@ -7,6 +7,10 @@ alone, so `from zenml import step as s` and `@zenml.step` both work.
 
 from __future__ import annotations
 
+from pipec.ir import Docker, Resources, Retry, Schedule
+
+_RESOURCES, _DOCKER, _RETRY, _SCHEDULE = Resources.key, Docker.key, Retry.key, Schedule.key
+
 STEP_DECORATORS = frozenset({
     "pipec.step", "pipec.decorators.step",
     "zenml.step", "zenml.steps.step", "zenml.steps.base_step.step", "zenml.steps.step_decorator.step",
@@ -28,17 +32,17 @@ OLD_PIPELINE_DECORATORS = frozenset({
 
 #: Settings classes: qualified name -> settings kind.
 SETTINGS_CLASSES: dict[str, str] = {
-    "pipec.Resources": "resources", "pipec.settings.Resources": "resources",
-    "zenml.config.ResourceSettings": "resources",
-    "zenml.config.resource_settings.ResourceSettings": "resources",
-    "pipec.Docker": "docker", "pipec.settings.Docker": "docker",
-    "zenml.config.DockerSettings": "docker", "zenml.config.docker_settings.DockerSettings": "docker",
-    "pipec.Retry": "retry", "pipec.settings.Retry": "retry",
-    "zenml.config.StepRetryConfig": "retry", "zenml.config.retry_config.StepRetryConfig": "retry",
-    "pipec.Schedule": "schedule", "pipec.settings.Schedule": "schedule",
-    "zenml.config.Schedule": "schedule", "zenml.config.schedule.Schedule": "schedule",
-    "zenml.pipelines.Schedule": "schedule", "zenml.pipelines.schedule.Schedule": "schedule",
-    "zenml.Schedule": "schedule",
+    "pipec.Resources": _RESOURCES, "pipec.settings.Resources": _RESOURCES,
+    "zenml.config.ResourceSettings": _RESOURCES,
+    "zenml.config.resource_settings.ResourceSettings": _RESOURCES,
+    "pipec.Docker": _DOCKER, "pipec.settings.Docker": _DOCKER,
+    "zenml.config.DockerSettings": _DOCKER, "zenml.config.docker_settings.DockerSettings": _DOCKER,
+    "pipec.Retry": _RETRY, "pipec.settings.Retry": _RETRY,
+    "zenml.config.StepRetryConfig": _RETRY, "zenml.config.retry_config.StepRetryConfig": _RETRY,
+    "pipec.Schedule": _SCHEDULE, "pipec.settings.Schedule": _SCHEDULE,
+    "zenml.config.Schedule": _SCHEDULE, "zenml.config.schedule.Schedule": _SCHEDULE,
+    "zenml.pipelines.Schedule": _SCHEDULE, "zenml.pipelines.schedule.Schedule": _SCHEDULE,
+    "zenml.Schedule": _SCHEDULE,
 }
 
 #: Base classes of old-API step parameter classes.

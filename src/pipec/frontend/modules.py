@@ -17,6 +17,7 @@ from pipec.compiler import deps
 from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Span
+from . import known
 from .source import SourceFile, parse_file
 from .values import ClassRef, ExternalName, FunctionRef, Located, ModuleRef
 
@@ -364,3 +365,30 @@ def dotted_name(node: ast.AST, fallback: str = "") -> str:
     if isinstance(node, ast.Attribute):
         return f"{dotted_name(node.value, fallback)}.{node.attr}"
     return fallback
+
+
+# ---------------------------------------------------------------------- class bases
+
+
+def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bool:
+    """True when `cls` derives from ZenML's BaseParameters / BaseStepConfig."""
+    if depth > 20:
+        return False
+    for base in cls.node.bases:
+        value = base_value(cls, base, index)
+        if isinstance(value, ExternalName) and value.qualname in known.BASE_PARAMETERS:
+            return True
+        if isinstance(value, ClassRef) and is_parameters_class(value, index, depth + 1):
+            return True
+    return False
+
+
+def base_value(cls: ClassRef, node: ast.expr, index: ModuleIndex) -> Any:
+    """What base-class expression `node` of `cls` names (a class, module or external name), or None."""
+    if isinstance(node, ast.Name):
+        return index.resolve(cls.source, node.id)
+    if isinstance(node, ast.Attribute):
+        base = base_value(cls, node.value, index)
+        if isinstance(base, (ModuleRef, ExternalName)):
+            return index.attribute(base, node.attr, None)
+    return None

@@ -12,13 +12,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from .evaluator import POISON, EvalError, Evaluator, Scope, _Return
-from .pipelines import _parameter_help
+from .calls import Evaluator
+from .interp import EvalError, Scope
+from .parameters import parameter_help
 from .stepdefs import PipelineDef
-from .values import PipelineHandle
+from .values import POISON, PipelineHandle, ReturnSignal
 
 if TYPE_CHECKING:
-    from .pipelines import PipelineBuilder
+    from .builder import PipelineBuilder
 
 
 def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict,
@@ -40,7 +41,7 @@ def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHan
     builder.active.append(inner)
     try:
         inner_ev.run_block(inner.node.body)
-    except _Return as ret:
+    except ReturnSignal as ret:
         return ret.value
     finally:
         builder.active.pop()
@@ -60,7 +61,7 @@ def _bind(inner: PipelineDef, args: list, kwargs: dict, node: ast.Call, arg_node
     for name, value in kwargs.items():
         if name not in declared:
             raise EvalError("PC204", f"pipeline `{inner.name}` has no parameter `{name}`",
-                            arg_nodes.get(name, node), help=_parameter_help(name, inner))
+                            arg_nodes.get(name, node), help=parameter_help(name, inner))
         if name in values:
             raise EvalError("PC209", f"parameter `{name}` of pipeline `{inner.name}` is given twice",
                             arg_nodes.get(name, node))

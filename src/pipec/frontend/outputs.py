@@ -26,9 +26,10 @@ from typing import Any
 from ..ir import Output
 from . import known
 from .annotations import Resolver, normalize, subscript_args
-from .evaluator import EvalError, Evaluator, _PoisonSignal, runtime_error
+from .calls import Evaluator
+from .interp import EvalError, runtime_error
 from .runtime_values import RunTimeValue
-from .values import ENUM_MEMBERS, ClassRef, ExternalName, ModuleRef, plain_value
+from .values import ENUM_MEMBERS, ClassRef, ExternalName, ModuleRef, PoisonSignal, plain_value
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
 ANNOTATION_HELP = ("name an output with `Annotated[T, \"name\"]` or "
@@ -113,7 +114,7 @@ def _output_name(metadata: list[ast.expr], where: ast.expr, resolve: Resolver, e
         except EvalError as err:
             ev.report(err)
             return None
-        except _PoisonSignal:
+        except PoisonSignal:
             return None
         (configs if kind == "config" else names).append((value, meta))
     if len(names) > 1 or len(configs) > 1:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .runtime_values import MODEL, RunTimeValue
 
 if TYPE_CHECKING:
-    from .evaluator import Evaluator
+    from .calls import Evaluator
 
 #: Context attributes ZenML has that pipec does not read (settings objects, logging switches...).
 NOT_READ = ("enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "settings")
@@ -46,7 +46,7 @@ class PipelineContext:
 
     def static_attribute(self, ev: Evaluator, attr: str, node: ast.Attribute) -> Any:
         """`get_pipeline_context().attr`."""
-        from .evaluator import EvalError
+        from .interp import EvalError
 
         if attr == "name":
             return self.name
@@ -65,7 +65,7 @@ class PipelineContext:
 
 def pipeline_context(ev: Evaluator, node: ast.Call) -> PipelineContext:
     """`get_pipeline_context()` evaluated in `ev`: only a pipeline body has one."""
-    from .evaluator import EvalError
+    from .interp import EvalError
 
     builder = ev.builder
     pdef = getattr(builder, "pdef", None)

@@ -24,14 +24,22 @@ from pathlib import Path
 from typing import Any
 
 from pipec.compiler import deps
-from pipec.ir import Span
+from pipec.ir import Retry, Schedule, Span
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
-TOP_KEYS = {"parameters", "enable_cache", "schedule", "settings", "steps", "extra", "retry",
+#: Top-level keys the settings reader turns into pipeline settings (`retry` is read as a step default).
+PIPELINE_SETTING_KEYS = ("settings", "enable_cache", Schedule.key, "extra")
+#: Keys of `steps.<id>` the settings reader turns into step settings.
+STEP_SETTING_KEYS = ("settings", "enable_cache", Retry.key, "step_operator", "extra", "experiment_tracker")
+#: Keys whose value must be a mapping, at the top level and in `steps.<id>`.
+TOP_MAPPINGS = ("parameters", "settings", "steps", "extra", Retry.key)
+STEP_MAPPINGS = ("parameters", "settings", Retry.key, "extra")
+
+TOP_KEYS = {*PIPELINE_SETTING_KEYS, *TOP_MAPPINGS,
             # accepted for ZenML compatibility, no effect on compiled artifacts
             "run_name", "model", "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs",
             "enable_pipeline_logs", "build", "tags", "config_version", "substitutions", "cache_policy"}
-STEP_KEYS = {"parameters", "enable_cache", "settings", "retry", "step_operator", "extra", "experiment_tracker",
+STEP_KEYS = {*STEP_SETTING_KEYS, *STEP_MAPPINGS,
              "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "name",
              "outputs", "model", "substitutions", "cache_policy"}
 
@@ -132,7 +140,7 @@ def _validate(config: RunConfig, diags: Diagnostics) -> bool:
             # ZenML's run configuration ignores extra keys, and projects keep their own there.
             diags.warning("PC116", f"unknown run configuration key `{key}` is ignored", config.span(key),
                           help=did_you_mean(str(key), TOP_KEYS))
-        elif key in ("parameters", "settings", "steps", "extra", "retry") and value is not None \
+        elif key in TOP_MAPPINGS and value is not None \
                 and not isinstance(value, dict):
             diags.error("PC110", f"`{key}` must be a mapping", config.span(key))
         elif key == "enable_cache" and not isinstance(value, bool):
@@ -145,7 +153,7 @@ def _validate(config: RunConfig, diags: Diagnostics) -> bool:
                 continue
             for key, value in section.items():
                 # Unknown keys are warned about with the pipeline, which knows the step's parameters.
-                if key in ("parameters", "settings", "retry", "extra") and value is not None \
+                if key in STEP_MAPPINGS and value is not None \
                         and not isinstance(value, dict):
                     diags.error("PC110", f"`steps.{step_id}.{key}` must be a mapping",
                                 config.span("steps", step_id, key))

@@ -12,13 +12,14 @@ and :func:`to_settings` freezes the result into :class:`pipec.ir.Settings`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
-from ..ir import Docker, Resources, Retry, Schedule, Settings, Span
+from ..ir import SECTIONS, Docker, Resources, Retry, Schedule, Settings, Span
+from ..ir.setting_fields import Invalid, Redirect, parser_of, user_names
 from .runtime_values import MODEL, STACK, RunTimeValue, describe, find_runtime, help_for, message, notes_for
 from .values import ParamValue, SettingsObject, plain_value
 
@@ -26,14 +27,14 @@ Partial = dict[str, Any]
 
 #: Options every step/pipeline decorator accepts, mapped to how they are handled.
 COMMON_KEYS = {
-    "name", "enable_cache", "settings", "retry", "resources", "docker", "extra", "options",
+    *SECTIONS, "name", "enable_cache", "settings", "extra", "options",
     "step_operator", "experiment_tracker", "on_failure", "on_success", "model", "model_version",
     "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "substitutions",
     "tags", "output_materializers", "parameters", "environment", "secrets",
 }
 STEP_KEYS = COMMON_KEYS
 PIPELINE_KEYS = COMMON_KEYS | {
-    "schedule", "config_path", "run_name", "enable_pipeline_logs", "requirements", "required_integrations",
+    Schedule.key, "config_path", "run_name", "enable_pipeline_logs", "requirements", "required_integrations",
     "dockerignore_file", "unlisted", "build", "step_configurations", "steps", "cache_policy",
 }
 
@@ -52,23 +53,13 @@ IGNORED_KEYS = {
     "cache_policy": None,
 }
 
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]i?B?|[KMGTP]i|B)?\s*$", re.IGNORECASE)
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
-
-RESOURCE_FIELDS = {"cpu": "cpu", "cpu_count": "cpu", "memory": "memory", "gpu": "gpu", "gpu_count": "gpu",
-                   "gpu_type": "gpu_type", "accelerator": "gpu_type"}
-DOCKER_FIELDS = {"image", "parent_image", "requirements", "requirements_file", "apt_packages", "environment",
-                 "dockerignore", "skip_build"}
+#: ZenML DockerSettings fields that change how ZenML builds images, not what runs in them.
 DOCKER_IGNORED = {"python_package_installer", "python_package_installer_args", "install_stack_requirements",
                   "required_integrations", "replicate_local_python_environment", "build_context_root",
                   "build_options", "build_config", "prevent_build_reuse", "target_repository", "dockerfile",
                   "copy_files", "copy_global_config", "user", "source_files", "allow_download_from_code_repository",
                   "allow_download_from_artifact_store", "allow_including_files_in_images", "parent_image_build_config",
                   "local_project_install_command", "skip_build", "apt_packages_install_command"}
-RETRY_FIELDS = {"max_retries", "delay", "backoff"}
-SCHEDULE_FIELDS = {"cron": "cron", "cron_expression": "cron", "interval_seconds": "interval_seconds",
-                   "interval_second": "interval_seconds", "start_time": "start_time", "end_time": "end_time",
-                   "catchup": "catchup", "name": None, "run_once_start_time": None}
 
 
 class SettingsReader:
@@ -137,14 +128,14 @@ class SettingsReader:
                 partial["step_operator"] = value
             elif value not in (None, False):
                 self.diags.error("PC107", "`step_operator` must be a step operator name", span)
-        elif key in ("resources", "docker", "retry"):
+        elif key in SECTIONS:
             section = self._section(key, value, span)
             if section is not None:
                 _merge_into(partial, key, section)
-        elif key == "schedule":
+        elif key == Schedule.key:
             schedule = self.schedule(value, span)
             if schedule is not None:
-                partial["schedule"] = schedule
+                partial[Schedule.key] = schedule
         elif key == "settings":
             self._settings_dict(partial, value, span)
         elif key in ("extra", "options"):
@@ -179,7 +170,7 @@ class SettingsReader:
     def _merge_docker(self, partial: Partial, fields: dict, span: Span) -> None:
         section = self.docker(fields, span)
         if section is not None:
-            _merge_into(partial, "docker", section)
+            _merge_into(partial, Docker.key, section)
 
     def _settings_dict(self, partial: Partial, value: Any, span: Span) -> None:
         if not isinstance(value, dict):
@@ -190,7 +181,7 @@ class SettingsReader:
                 self.diags.error("PC108", "settings keys must be strings", span)
                 continue
             item = _param_value(item)
-            if key in ("resources", "docker", "retry"):
+            if key in SECTIONS:
                 section = self._section(key, item, span)
                 if section is not None:
                     _merge_into(partial, key, section)
@@ -219,194 +210,115 @@ class SettingsReader:
         else:
             self.diags.error("PC108", f"`{kind}` must be a settings object or a dict", span)
             return None
-        return {"resources": self.resources, "docker": self.docker, "retry": self.retry}[kind](fields, span)
+        return {Resources.key: self.resources, Docker.key: self.docker, Retry.key: self.retry}[kind](fields, span)
 
     def resources(self, fields: dict, span: Span) -> dict | None:
         """Normalise resource fields (pipec's and ZenML's names)."""
-        out: dict[str, Any] = {}
-        for name, raw in fields.items():
-            raw = _param_value(raw)
-            target = RESOURCE_FIELDS.get(name)
-            if target is None:
-                self.diags.warning("PC116", f"resource setting `{name}` is not supported and is ignored", span,
-                                   help=did_you_mean(name, RESOURCE_FIELDS))
-                continue
-            if raw is None:
-                continue
-            if target == "cpu":
-                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-                    self.diags.error("PC108", f"`{name}` must be a positive number of CPU cores", span)
-                    continue
-                out["cpu"] = float(raw)
-            elif target == "gpu":
-                if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-                    self.diags.error("PC108", f"`{name}` must be a whole number of GPUs", span)
-                    continue
-                out["gpu"] = raw
-            elif target == "memory":
-                memory = normalize_memory(raw)
-                if memory is None:
-                    self.diags.error("PC108", f"invalid memory `{raw}`", span,
-                                     help='write a number with a unit, e.g. "512MiB", "4GB" or "16GiB"')
-                    continue
-                out["memory"] = memory
-            else:
-                if not isinstance(raw, str) or not raw:
-                    self.diags.error("PC108", f"`{name}` must be an accelerator name", span)
-                    continue
-                out["gpu_type"] = raw
-        return out
+        return self._fields(Resources, _RULES[Resources], fields, span)
 
     def docker(self, fields: dict, span: Span) -> dict | None:
         """Normalise docker fields (pipec's and ZenML's names)."""
-        out: dict[str, Any] = {}
-        for name, raw in fields.items():
-            raw = _param_value(raw)
-            if name not in DOCKER_FIELDS:
-                if name not in DOCKER_IGNORED:
-                    self.diags.warning("PC116", f"docker setting `{name}` is not supported and is ignored", span,
-                                       help=did_you_mean(name, DOCKER_FIELDS))
-                continue
-            if raw is None:
-                continue
-            if name in ("image", "parent_image", "requirements_file", "dockerignore"):
-                if not isinstance(raw, str) or not raw:
-                    self.diags.error("PC108", f"docker `{name}` must be a non-empty string", span)
-                    continue
-                out[name] = raw
-            elif name == "skip_build":
-                if raw is True:
-                    out["skip_build"] = True
-            elif name == "requirements":
-                if isinstance(raw, str):
-                    out["requirements_file"] = raw
-                elif isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
-                    out["requirements"] = tuple(raw)
-                else:
-                    self.diags.error("PC108", "docker `requirements` must be a list of strings or a file path", span)
-            elif name == "apt_packages":
-                if isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
-                    out["apt_packages"] = tuple(raw)
-                else:
-                    self.diags.error("PC108", "docker `apt_packages` must be a list of strings", span)
-            elif name == "environment":
-                if not isinstance(raw, dict) or not all(isinstance(k, str) for k in raw):
-                    self.diags.error("PC108", "docker `environment` must be a dict of strings", span)
-                    continue
-                env: dict[str, str] = {}
-                for key, val in raw.items():
-                    val = _param_value(val)
-                    if isinstance(val, (str, int, float, bool)):
-                        env[key] = val if isinstance(val, str) else _scalar_text(val)
-                    else:
-                        self.diags.error("PC108", f"environment variable `{key}` must be a string", span)
-                out["environment"] = env
-        if out.pop("skip_build", False) and "parent_image" in out and "image" not in out:
+        out = self._fields(Docker, _RULES[Docker], fields, span)
+        # ZenML's `skip_build` runs the parent image as it is: pipec's `image`.
+        if _param_value(fields.get(SKIP_BUILD)) is True and "parent_image" in out and "image" not in out:
             out["image"] = out["parent_image"]
         return out
 
     def retry(self, fields: dict, span: Span) -> dict | None:
         """Normalise retry fields."""
-        out: dict[str, Any] = {}
-        for name, raw in fields.items():
-            raw = _param_value(raw)
-            if name not in RETRY_FIELDS:
-                self.diags.error("PC108", f"unknown retry setting `{name}`", span, help=did_you_mean(name, RETRY_FIELDS))
-                continue
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-                self.diags.error("PC108", f"retry `{name}` must be a non-negative number", span)
-                continue
-            if name == "max_retries" and not isinstance(raw, int):
-                self.diags.error("PC108", "retry `max_retries` must be a whole number", span)
-                continue
-            out[name] = raw
-        return out
+        return self._fields(Retry, _RULES[Retry], fields, span)
 
     def schedule(self, value: Any, span: Span) -> Schedule | None:
         """A Schedule from a settings object or dict; PC117 when it is not usable."""
         value = _param_value(value)
         if value is None:
             return None
-        if isinstance(value, SettingsObject) and value.kind == "schedule":
+        if isinstance(value, SettingsObject) and value.kind == Schedule.key:
             fields = dict(value.fields)
         elif isinstance(value, dict):
             fields = value
         else:
             self.diags.error("PC117", "`schedule` must be a Schedule(...) or a dict", span)
             return None
-        out: dict[str, Any] = {}
-        for name, raw in fields.items():
-            raw = _param_value(raw)
-            if name not in SCHEDULE_FIELDS:
-                self.diags.error("PC117", f"unknown schedule field `{name}`", span,
-                                 help=did_you_mean(name, SCHEDULE_FIELDS))
-                continue
-            target = SCHEDULE_FIELDS[name]
-            if target is None:
-                if raw is not None and name != "name":
-                    self.diags.warning("PC116", f"schedule `{name}` is not supported and is ignored", span)
-                continue
-            if raw is None:
-                continue
-            if target == "cron":
-                if not isinstance(raw, str) or not valid_cron(raw):
-                    self.diags.error("PC117", f"invalid cron expression `{raw}`", span,
-                                     help='use five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * *"')
-                    continue
-                out["cron"] = " ".join(raw.split())
-            elif target == "interval_seconds":
-                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-                    self.diags.error("PC117", "the schedule interval must be a positive number of seconds", span)
-                    continue
-                out["interval_seconds"] = float(raw)
-            elif target == "catchup":
-                if not isinstance(raw, bool):
-                    self.diags.error("PC117", "`catchup` must be True or False", span)
-                    continue
-                out["catchup"] = raw
-            else:
-                if not isinstance(raw, str):
-                    self.diags.error("PC117", f"`{name}` must be a datetime or an ISO-8601 string", span)
-                    continue
-                out[target] = raw
+        out = self._fields(Schedule, _RULES[Schedule], fields, span)
         if "cron" not in out and "interval_seconds" not in out:
             self.diags.error("PC117", "a schedule needs a cron expression or an interval", span)
             return None
         return Schedule(span=span, **out)
 
+    def _fields(self, section: type, rules: _Rules, fields: dict, span: Span) -> dict[str, Any]:
+        """The IR fields of `section` that `fields` (user spellings -> values) sets, each parsed."""
+        names = user_names(section)
+        out: dict[str, Any] = {}
+        for name, raw in fields.items():
+            raw = _param_value(raw)
+            target = names.get(name)
+            if target is None:
+                self._unknown(rules, name, raw, span, [*names, *rules.suggest])
+                continue
+            if raw is None and rules.skip_none:
+                continue
+            if isinstance(raw, dict):
+                raw = {key: _param_value(val) for key, val in raw.items()}
+            try:
+                value = parser_of(section, target)(name, raw, self._reporter(rules.code, span))
+            except Invalid as exc:
+                self.diags.error(rules.code, exc.message, span, help=exc.help)
+                continue
+            if isinstance(value, Redirect):
+                target, value = value
+            out[target] = value
+        return out
+
+    def _unknown(self, rules: _Rules, name: str, raw: Any, span: Span, known: list[str]) -> None:
+        if name in rules.ignored:
+            if rules.ignored[name] and raw is not None:
+                self.diags.warning("PC116", rules.ignored[name].format(name), span)
+        elif rules.unknown_is_error:
+            self.diags.error(rules.code, rules.unknown.format(name), span, help=did_you_mean(name, known))
+        else:
+            self.diags.warning("PC116", rules.unknown.format(name), span, help=did_you_mean(name, known))
+
+    def _reporter(self, code: str, span: Span):
+        return lambda text, help: self.diags.error(code, text, span, help=help)
+
+
+# ---------------------------------------------------------------------- section rules
+
+#: ZenML's DockerSettings field that pipec reads besides the IR's own fields.
+SKIP_BUILD = "skip_build"
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """How the reader treats a section's names that are not IR fields."""
+
+    #: Diagnostic code of an invalid value.
+    code: str
+    #: Message for a name that is neither a field, an alias nor ignored ("{}" is the name).
+    unknown: str
+    #: True when an unknown name is an error, False when it is a warning (PC116).
+    unknown_is_error: bool
+    #: ZenML names accepted without effect -> warning shown when set ("" for none).
+    ignored: dict[str, str]
+    #: Names besides the fields and aliases that a "did you mean" hint may suggest.
+    suggest: tuple[str, ...] = ()
+    #: True when a None value leaves the field unset instead of being checked.
+    skip_none: bool = True
+
+
+_RULES: dict[type, _Rules] = {
+    Resources: _Rules("PC108", "resource setting `{}` is not supported and is ignored", False, {}),
+    Docker: _Rules("PC108", "docker setting `{}` is not supported and is ignored", False,
+                   dict.fromkeys(DOCKER_IGNORED, ""), suggest=(SKIP_BUILD,)),
+    Retry: _Rules("PC108", "unknown retry setting `{}`", True, {}, skip_none=False),
+    Schedule: _Rules("PC117", "unknown schedule field `{}`", True,
+                     {"name": "", "run_once_start_time": "schedule `{}` is not supported and is ignored"},
+                     suggest=("name", "run_once_start_time")),
+}
+
 
 # ---------------------------------------------------------------------- helpers
-
-
-def normalize_memory(raw: Any) -> str | None:
-    """Canonical memory quantity ("4GiB", "512MB"), accepting "4Gi"/"4G"; None when invalid."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int) and raw > 0:
-        return f"{raw}B"
-    if not isinstance(raw, str):
-        return None
-    match = _MEMORY.match(raw)
-    if not match:
-        return None
-    number, unit = match.group(1), (match.group(2) or "B")
-    if float(number) <= 0:
-        return None
-    unit = unit.upper().replace("I", "i")
-    if unit.endswith("i"):
-        unit += "B"
-    elif not unit.endswith("B"):
-        unit += "B"
-    return f"{number}{unit}"
-
-
-def valid_cron(expr: str) -> bool:
-    """True for a five-field cron expression (or an @-macro such as @daily)."""
-    expr = expr.strip()
-    if expr in ("@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"):
-        return True
-    fields = expr.split()
-    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
 
 
 def _param_value(value: Any) -> Any:
@@ -414,12 +326,6 @@ def _param_value(value: Any) -> Any:
     if isinstance(value, ParamValue) and value.known:
         return value.value
     return plain_value(value)
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _unevaluated(value: Any) -> str:
@@ -488,7 +394,7 @@ def merge(*partials: Partial) -> Partial:
     out: Partial = {}
     for part in partials:
         for key, value in part.items():
-            if key in ("resources", "docker", "retry", "extra", "parameters") and isinstance(value, dict):
+            if (key in SECTIONS or key in ("extra", "parameters")) and isinstance(value, dict):
                 base = dict(out.get(key, {}))
                 if key == "extra":
                     for sub, val in value.items():
@@ -506,14 +412,7 @@ def merge(*partials: Partial) -> Partial:
 
 def to_settings(partial: Partial) -> Settings:
     """Freeze a partial into IR Settings."""
-    resources = Resources(**partial["resources"]) if partial.get("resources") else None
-    docker = None
-    if partial.get("docker"):
-        fields = dict(partial["docker"])
-        if "environment" in fields:
-            fields["environment"] = tuple(sorted(fields["environment"].items()))
-        docker = Docker(**fields)
-    retry = Retry(**partial["retry"]) if partial.get("retry") else None
+    sections = {key: cls(**partial[key]) if partial.get(key) else None for key, cls in SECTIONS.items()}
     extra = tuple(sorted((partial.get("extra") or {}).items()))
-    return Settings(resources=resources, docker=docker, retry=retry, enable_cache=partial.get("enable_cache"),
+    return Settings(**sections, enable_cache=partial.get("enable_cache"),
                     step_operator=partial.get("step_operator"), extra=extra)

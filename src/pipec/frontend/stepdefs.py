@@ -17,14 +17,24 @@ from pipec.ir.diagnostics import Diagnostics
 from ..ir import Output, Param, Span
 from . import known
 from .annotations import normalize
-from .evaluator import EvalError, Evaluator, _PoisonSignal, call_arguments
-from .modules import Definition, ModuleIndex
+from .calls import Evaluator
+from .interp import EvalError, call_arguments
+from .modules import Definition, ModuleIndex, base_value, is_parameters_class
 from .old_api import is_old_api_pipeline, old_step_outputs
 from .outputs import step_outputs
 from .runtime_values import RunTimeValue
 from .settings import IGNORED_KEYS, UNEVALUATED, to_json_value
 from .source import SourceFile
-from .values import ClassRef, ExternalName, FunctionRef, ModuleRef, PipelineHandle, StepHandle, plain_value
+from .values import (
+    ClassRef,
+    ExternalName,
+    FunctionRef,
+    ModuleRef,
+    PipelineHandle,
+    PoisonSignal,
+    StepHandle,
+    plain_value,
+)
 
 
 @dataclass
@@ -155,7 +165,7 @@ class Classifier:
                     options.append((arg.arg, RunTimeValue(err.message, UNEVALUATED, ev.span(arg)), ev.span(arg)))
                 else:
                     ev.report(err)
-            except _PoisonSignal:
+            except PoisonSignal:
                 pass
         return tuple(options)
 
@@ -197,7 +207,7 @@ class Classifier:
             if default_node is not None:
                 try:
                     default = to_json_value(ev.eval(default_node))
-                except (EvalError, _PoisonSignal, TypeError):
+                except (EvalError, PoisonSignal, TypeError):
                     default = None
             params.append(Param(p.arg, normalize(annotation, resolve), required, default))
         return tuple(params), classes
@@ -217,7 +227,7 @@ class Classifier:
                     known_default = True
                 except EvalError as err:
                     ev.report(err)
-                except (_PoisonSignal, TypeError):
+                except (PoisonSignal, TypeError):
                     ev.report(EvalError("PC111", f"the default of `{p.arg}` is not a JSON value", default_node))
             params.append(PipelineParam(p.arg, normalize(p.annotation, resolve), default_node is not None,
                                         default, known_default, src.name_span(p, p.arg)))
@@ -244,29 +254,6 @@ def parameters(node: _Def) -> list[tuple[ast.arg, ast.expr | None]]:
     return [*zip(positional, defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
 
 
-def is_parameters_class(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> bool:
-    """True when `cls` derives from ZenML's BaseParameters / BaseStepConfig."""
-    if depth > 20:
-        return False
-    for base in cls.node.bases:
-        value = _base_value(cls, base, index)
-        if isinstance(value, ExternalName) and value.qualname in known.BASE_PARAMETERS:
-            return True
-        if isinstance(value, ClassRef) and is_parameters_class(value, index, depth + 1):
-            return True
-    return False
-
-
-def _base_value(cls: ClassRef, node: ast.expr, index: ModuleIndex) -> Any:
-    if isinstance(node, ast.Name):
-        return index.resolve(cls.source, node.id)
-    if isinstance(node, ast.Attribute):
-        base = _base_value(cls, node.value, index)
-        if isinstance(base, (ModuleRef, ExternalName)):
-            return index.attribute(base, node.attr, None)
-    return None
-
-
 def parameters_fields(cls: ClassRef, index: ModuleIndex, diags: Diagnostics,
                       depth: int = 0) -> dict[str, tuple[bool, Any, ast.AST]]:
     """Fields of a BaseParameters class (bases first): name -> (has_default, default, node)."""
@@ -274,7 +261,7 @@ def parameters_fields(cls: ClassRef, index: ModuleIndex, diags: Diagnostics,
     if depth > 20:
         return fields
     for base in cls.node.bases:
-        value = _base_value(cls, base, index)
+        value = base_value(cls, base, index)
         if isinstance(value, ClassRef):
             fields.update(parameters_fields(value, index, diags, depth + 1))
     ev = Evaluator(index, diags, cls.source, cls.node)
@@ -286,7 +273,7 @@ def parameters_fields(cls: ClassRef, index: ModuleIndex, diags: Diagnostics,
                 continue
             try:
                 fields[name] = (True, to_json_value(ev.eval(stmt.value)), stmt)
-            except (EvalError, _PoisonSignal, TypeError):
+            except (EvalError, PoisonSignal, TypeError):
                 fields[name] = (True, None, stmt)
     return fields
 

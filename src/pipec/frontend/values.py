@@ -18,6 +18,29 @@ if TYPE_CHECKING:
     from .stepdefs import StepDef
 
 
+class Poison:
+    """The value of a name whose defining statement failed (already reported)."""
+
+    def __repr__(self) -> str:
+        return "<poison>"
+
+
+#: The one Poison value.
+POISON = Poison()
+
+
+class PoisonSignal(Exception):
+    """Evaluation touched POISON: stop this statement without another diagnostic."""
+
+
+class ReturnSignal(Exception):
+    """`return` in a pipeline body, with the returned value (an inlined pipeline's outputs)."""
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__()
+        self.value = value
+
+
 @dataclass(frozen=True)
 class ModuleRef:
     """An imported module, e.g. `pandas` or the project's `steps.ops`."""

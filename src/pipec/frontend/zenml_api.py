@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from .runtime_values import ARTIFACT, MODEL, STACK, RunTimeValue, expression_text
 
 if TYPE_CHECKING:
-    from .evaluator import EvalError, Evaluator
+    from .calls import Evaluator
+    from .interp import EvalError
 
 CLIENT = frozenset({"zenml.client.Client", "zenml.Client", "zenml.repository.Repository",
                     "zenml.Repository"})  # Repository: the client's name in ZenML <= 0.20
@@ -59,7 +60,7 @@ SIDE_EFFECTS = {
 
 def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Call) -> Any:
     """Evaluate a call of a ZenML name `qual` (not a decorator or settings class)."""
-    from .evaluator import EvalError
+    from .interp import EvalError
 
     text = expression_text(ev.src.text, node)
     if qual in CLIENT:
@@ -78,7 +79,7 @@ def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Cal
 
 def not_modelled(qual: str, node: ast.AST) -> EvalError:
     """The error for a ZenML name pipec does not model, with the closest supported form."""
-    from .evaluator import EvalError
+    from .interp import EvalError
 
     short = qual.rsplit(".", 1)[-1]
     if qual.startswith("zenml.integrations."):

@@ -12,6 +12,7 @@ but the standard library (networkx is imported lazily by :class:`Pipeline`).
 
 from .nodes import (
     NO_SPAN,
+    SECTIONS,
     Docker,
     InputBinding,
     JSONValue,
@@ -33,7 +34,7 @@ from .nodes import (
 )
 
 __all__ = [
-    "NO_SPAN", "Docker", "InputBinding", "JSONValue", "LiteralValue", "Output", "OutputRef", "Param",
+    "NO_SPAN", "SECTIONS", "Docker", "InputBinding", "JSONValue", "LiteralValue", "Output", "OutputRef", "Param",
     "ParameterRef", "Pipeline", "PipelineParameter", "Program", "Resources", "Retry", "Schedule",
     "Settings", "Source", "Span", "StepInvocation",
 ]

@@ -25,34 +25,70 @@ Shape (keys appear in this order; ``?`` marks keys left out when unset)::
 
 Settings objects leave out unset (None or empty) fields. A span is ``null`` when
 unknown, else ``"path:line:col"`` or ``"path:line:col-end_line:end_col"``.
+
+The codec is generic (as sqlglot's dump/load): it walks ``dataclasses.fields`` and their
+resolved types, and each field's :class:`~pipec.ir.json_hints.JsonHint` says when it is
+left out and whether a tuple of named nodes becomes an object keyed by name. Only spans,
+pipeline parameters and input bindings have hand-written forms.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import types
+import typing
+from dataclasses import MISSING, Field, fields, is_dataclass
+from functools import cache
 from typing import Any
 
-from . import (
+from . import nodes
+from .json_hints import JsonHint, hint_of
+from .nodes import (
     NO_SPAN,
-    Docker,
     InputBinding,
     LiteralValue,
-    Output,
     OutputRef,
-    Param,
     ParameterRef,
     Pipeline,
     PipelineParameter,
     Program,
-    Resources,
-    Retry,
-    Schedule,
-    Settings,
     Span,
-    StepInvocation,
 )
+
+# --------------------------------------------------------------------------- field plans
+
+
+@cache
+def _plan(cls: type) -> tuple[tuple[str, Field | None, Any, JsonHint], ...]:
+    """(JSON key, field or None for a derived key, resolved type, hint) of `cls`, in JSON order."""
+    hints = typing.get_type_hints(cls, vars(nodes))
+    by_name = {f.name: f for f in fields(cls)}
+    keys = getattr(cls, "json_keys", None) or tuple(by_name)
+    out = []
+    for key in keys:
+        fld = by_name.get(key)
+        out.append((key, fld, hints[key] if fld is not None else None, hint_of(fld) if fld else JsonHint()))
+    return tuple(out)
+
+
+def _optional_of(tp: Any) -> Any | None:
+    """X for ``X | None``, else None."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0]
+    return None
+
+
+def _label(obj: Any, where: str) -> str:
+    """`where` extended with how `obj` is named in messages, e.g. "pipeline `p`, step `s`"."""
+    label = getattr(type(obj), "json_label", None)
+    if label is None:
+        return where
+    text = f"{label[0]} `{getattr(obj, label[1])}`"
+    return f"{where}, {text}" if where else text
+
 
 # --------------------------------------------------------------------------- dumping
 
@@ -68,23 +104,51 @@ def program_to_json(program: Program) -> dict[str, Any]:
     Raises ValueError for IR that JSON cannot represent exactly: repeated parameter,
     input or output names, or literals that are not JSON-compatible.
     """
-    return {"pipelines": [pipeline_to_json(p) for p in program.pipelines]}
+    return _dump_node(program, "")
 
 
 def pipeline_to_json(pipe: Pipeline) -> dict[str, Any]:
     """The JSON-compatible form of one pipeline."""
-    where = f"pipeline `{pipe.name}`"
-    return {
-        "name": pipe.name,
-        "function": pipe.function,
-        "module": pipe.module,
-        "parameters": _unique(((p.name, _parameter_to_json(p, where)) for p in pipe.parameters),
-                              f"{where}: parameter"),
-        "schedule": _schedule_to_json(pipe.schedule) if pipe.schedule is not None else None,
-        "settings": _settings_to_json(pipe.settings, where),
-        "span": _span_to_json(pipe.span),
-        "steps": [_step_to_json(inv, where) for inv in pipe.steps],
-    }
+    return _dump_node(pipe, "")
+
+
+def _dump_node(obj: Any, where: str) -> Any:
+    custom = _DUMPERS.get(type(obj))
+    if custom is not None:
+        return custom(obj, where)
+    where = _label(obj, where)
+    out: dict[str, Any] = {}
+    for key, fld, tp, hint in _plan(type(obj)):
+        value = getattr(obj, key)
+        if fld is None:  # derived, e.g. a step's upstream ids
+            out[key] = list(value)
+        elif not (hint.omit == "none" and value is None or hint.omit == "empty" and value in (None, ())):
+            out[key] = _dump_field(value, tp, hint, where)
+    return out
+
+
+def _dump_field(value: Any, tp: Any, hint: JsonHint, where: str) -> Any:
+    if value is None:
+        return None
+    inner = _optional_of(tp)
+    if inner is not None:
+        tp = inner
+    if typing.get_origin(tp) is tuple:
+        item = typing.get_args(tp)[0]
+        if hint.keyed_by is not None:
+            pairs = ((getattr(v, hint.keyed_by),
+                      getattr(v, hint.scalar) if hint.scalar else _dump_node(v, where)) for v in value)
+            return _unique(pairs, f"{where}: {hint.noun}")
+        if typing.get_origin(item) is tuple:  # (key, value) pairs
+            value_type = typing.get_args(item)[1]
+            return _unique(((k, _dump_field(v, value_type, JsonHint(), f"{where}, {hint.item_label} `{k}`"))
+                            for k, v in value), f"{where}: {hint.noun}")
+        return [_dump_field(v, item, JsonHint(), where) for v in value]
+    if tp is Any:
+        return _value_to_json(value, where)
+    if is_dataclass(tp):
+        return _dump_node(value, where)
+    return value
 
 
 def _unique(pairs, what: str) -> dict[str, Any]:
@@ -96,7 +160,7 @@ def _unique(pairs, what: str) -> dict[str, Any]:
     return out
 
 
-def _span_to_json(span: Span) -> str | dict[str, Any] | None:
+def _span_to_json(span: Span, where: str = "") -> str | dict[str, Any] | None:
     if span == NO_SPAN:
         return None
     numbers = (span.line, span.column, span.end_line, span.end_column)
@@ -130,7 +194,7 @@ def _value_to_json(value: Any, where: str) -> Any:
 
 
 def _parameter_to_json(param: PipelineParameter, where: str) -> dict[str, Any]:
-    where = f"{where}, parameter `{param.name}`"
+    where = _label(param, where)
     out: dict[str, Any] = {"type": param.type}
     if param.has_default or param.default is not None:
         out["default"] = _value_to_json(param.default, where)
@@ -143,56 +207,12 @@ def _parameter_to_json(param: PipelineParameter, where: str) -> dict[str, Any]:
     return out
 
 
-def _schedule_to_json(schedule: Schedule) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in ("cron", "interval_seconds", "start_time", "end_time"):
-        value = getattr(schedule, key)
-        if value is not None:
-            out[key] = value
-    out["catchup"] = schedule.catchup
-    out["span"] = _span_to_json(schedule.span)
-    return out
-
-
-def _settings_to_json(settings: Settings, where: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if settings.resources is not None:
-        res = settings.resources
-        out["resources"] = {k: getattr(res, k) for k in ("cpu", "memory", "gpu", "gpu_type")
-                            if getattr(res, k) is not None}
-    if settings.docker is not None:
-        dock = settings.docker
-        docker: dict[str, Any] = {}
-        for key in ("image", "parent_image", "requirements", "requirements_file", "apt_packages",
-                    "environment", "dockerignore"):
-            value = getattr(dock, key)
-            if value is None or value == ():
-                continue
-            if key == "environment":
-                value = _unique(value, f"{where}: docker environment variable")
-            elif isinstance(value, tuple):
-                value = list(value)
-            docker[key] = value
-        out["docker"] = docker
-    if settings.retry is not None:
-        retry = settings.retry
-        out["retry"] = {"max_retries": retry.max_retries, "delay": retry.delay, "backoff": retry.backoff}
-    if settings.enable_cache is not None:
-        out["enable_cache"] = settings.enable_cache
-    if settings.step_operator is not None:
-        out["step_operator"] = settings.step_operator
-    if settings.extra:
-        out["extra"] = _unique(((k, _value_to_json(v, f"{where}, setting `{k}`")) for k, v in settings.extra),
-                               f"{where}: extra setting")
-    return out
-
-
 def _binding_to_json(binding: InputBinding, where: str) -> dict[str, Any]:
     src = binding.source
     if isinstance(src, OutputRef):
         out: dict[str, Any] = {"step": src.step, "output": src.output}
     elif isinstance(src, LiteralValue):
-        out = {"value": _value_to_json(src.value, f"{where}, input `{binding.name}`")}
+        out = {"value": _value_to_json(src.value, _label(binding, where))}
     elif isinstance(src, ParameterRef):
         out = {"parameter": src.name}
     else:
@@ -201,29 +221,7 @@ def _binding_to_json(binding: InputBinding, where: str) -> dict[str, Any]:
     return out
 
 
-def _param_to_json(param: Param, where: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": param.name, "type": param.type, "required": param.required}
-    if param.default is not None:
-        out["default"] = _value_to_json(param.default, f"{where}, parameter `{param.name}`")
-    out["kind"] = param.kind
-    return out
-
-
-def _step_to_json(inv: StepInvocation, where: str) -> dict[str, Any]:
-    where = f"{where}, step `{inv.id}`"
-    return {
-        "id": inv.id,
-        "function": inv.function,
-        "module": inv.module,
-        "inputs": _unique(((b.name, _binding_to_json(b, where)) for b in inv.inputs), f"{where}: input"),
-        "outputs": _unique(((o.name, o.type) for o in inv.outputs), f"{where}: output"),
-        "upstream": list(inv.upstream),
-        "after": list(inv.after),
-        "signature": [_param_to_json(p, where) for p in inv.signature],
-        "settings": _settings_to_json(inv.settings, where),
-        "definition_span": _span_to_json(inv.definition_span),
-        "span": _span_to_json(inv.span),
-    }
+_DUMPERS = {Span: _span_to_json, PipelineParameter: _parameter_to_json, InputBinding: _binding_to_json}
 
 
 # --------------------------------------------------------------------------- loading
@@ -244,14 +242,65 @@ def program_from_json(data: Any) -> Program:
     Strict: unknown keys, missing keys and wrongly typed values raise ValueError
     naming the offending location, e.g. ``pipelines[0].steps[2].inputs.x``.
     """
-    obj = _object(data, "$", required=("pipelines",))
-    pipes = _list(obj["pipelines"], "pipelines")
-    return Program(tuple(_pipeline_from_json(p, f"pipelines[{i}]") for i, p in enumerate(pipes)))
+    return _load_node(Program, data, "$")
 
 
 def pipeline_from_json(data: Any, where: str = "pipeline") -> Pipeline:
     """The Pipeline that :func:`pipeline_to_json` turned into `data`; ValueError when malformed."""
-    return _pipeline_from_json(data, where)
+    return _load_node(Pipeline, data, where)
+
+
+def _child(where: str, key: str) -> str:
+    return key if where == "$" else f"{where}.{key}"
+
+
+def _required(fld: Field, hint: JsonHint) -> bool:
+    return fld.default is MISSING and fld.default_factory is MISSING and not hint.optional
+
+
+def _load_node(cls: type, data: Any, where: str, name: str | None = None) -> Any:
+    custom = _LOADERS.get(cls)
+    if custom is not None:
+        return custom(data, where) if name is None else custom(name, data, where)
+    plan = _plan(cls)
+    obj = _object(data, where, required=tuple(k for k, f, _, h in plan if f is not None and _required(f, h)),
+                  optional=tuple(k for k, f, _, h in plan if f is None or not _required(f, h)))
+    kwargs: dict[str, Any] = {}
+    for key, fld, tp, hint in plan:
+        if fld is None:
+            if key in obj:  # derived data: only its type is checked
+                _str_list(obj[key], _child(where, key))
+        elif key in obj:
+            kwargs[key] = _load_field(obj[key], tp, hint, _child(where, key))
+        elif hint.optional:
+            kwargs[key] = ()
+    return cls(**kwargs)
+
+
+def _load_field(data: Any, tp: Any, hint: JsonHint, where: str) -> Any:
+    inner = _optional_of(tp)
+    if inner is not None:
+        if data is None:
+            return None
+        tp = inner
+    if typing.get_origin(tp) is tuple:
+        item = typing.get_args(tp)[0]
+        if hint.keyed_by is not None:
+            items = _mapping(data, where)
+            if hint.scalar:
+                return tuple(item(**{hint.keyed_by: k, hint.scalar: _str(v, f"{where}.{k}")})
+                             for k, v in items.items())
+            return tuple(_load_node(item, v, f"{where}.{k}", name=k) for k, v in items.items())
+        if typing.get_origin(item) is tuple:  # (key, value) pairs
+            value_type = typing.get_args(item)[1]
+            return tuple((k, _load_field(v, value_type, JsonHint(), f"{where}.{k}"))
+                         for k, v in _mapping(data, where).items())
+        return tuple(_load_field(v, item, JsonHint(), f"{where}[{i}]") for i, v in enumerate(_list(data, where)))
+    if tp is Any:
+        return _value(data, where)
+    if is_dataclass(tp):
+        return _load_node(tp, data, where)
+    return _SCALARS[tp](data, where)
 
 
 def _fail(where: str, message: str) -> ValueError:
@@ -300,10 +349,6 @@ def _str(data: Any, where: str) -> str:
     return data
 
 
-def _opt_str(data: Any, where: str) -> str | None:
-    return None if data is None else _str(data, where)
-
-
 def _bool(data: Any, where: str) -> bool:
     if not isinstance(data, bool):
         raise _fail(where, f"expected true or false, got {_describe(data)}")
@@ -322,8 +367,8 @@ def _number(data: Any, where: str) -> int | float:
     return data
 
 
-def _opt(convert: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
-    return lambda data, where: None if data is None else convert(data, where)
+#: Loaders of the scalar field types (a float field also takes an integer, kept as written).
+_SCALARS = {str: _str, bool: _bool, int: _int, float: _number}
 
 
 def _str_list(data: Any, where: str) -> tuple[str, ...]:
@@ -362,24 +407,6 @@ def _span(data: Any, where: str) -> Span:
                 _int(obj.get("end_column", 0), f"{where}.end_column"))
 
 
-def _pipeline_from_json(data: Any, where: str) -> Pipeline:
-    obj = _object(data, where, required=("name", "function", "module", "parameters", "steps"),
-                  optional=("schedule", "settings", "span"))
-    params = _mapping(obj["parameters"], f"{where}.parameters")
-    schedule = obj.get("schedule")
-    return Pipeline(
-        name=_str(obj["name"], f"{where}.name"),
-        function=_str(obj["function"], f"{where}.function"),
-        module=_str(obj["module"], f"{where}.module"),
-        parameters=tuple(_parameter_from_json(name, p, f"{where}.parameters.{name}") for name, p in params.items()),
-        steps=tuple(_step_from_json(s, f"{where}.steps[{i}]")
-                    for i, s in enumerate(_list(obj["steps"], f"{where}.steps"))),
-        schedule=None if schedule is None else _schedule_from_json(schedule, f"{where}.schedule"),
-        settings=_settings_from_json(obj.get("settings", {}), f"{where}.settings"),
-        span=_span(obj.get("span"), f"{where}.span"),
-    )
-
-
 def _parameter_from_json(name: str, data: Any, where: str) -> PipelineParameter:
     obj = _object(data, where, required=("type", "known"), optional=("default", "has_default", "value", "span"))
     has_default = _bool(obj.get("has_default", "default" in obj), f"{where}.has_default")
@@ -391,63 +418,6 @@ def _parameter_from_json(name: str, data: Any, where: str) -> PipelineParameter:
         value=_value(obj.get("value"), f"{where}.value"),
         known=_bool(obj["known"], f"{where}.known"),
         span=_span(obj.get("span"), f"{where}.span"),
-    )
-
-
-def _schedule_from_json(data: Any, where: str) -> Schedule:
-    obj = _object(data, where, optional=("cron", "interval_seconds", "start_time", "end_time", "catchup", "span"))
-    return Schedule(
-        cron=_opt_str(obj.get("cron"), f"{where}.cron"),
-        interval_seconds=_opt(_number)(obj.get("interval_seconds"), f"{where}.interval_seconds"),
-        start_time=_opt_str(obj.get("start_time"), f"{where}.start_time"),
-        end_time=_opt_str(obj.get("end_time"), f"{where}.end_time"),
-        catchup=_bool(obj.get("catchup", False), f"{where}.catchup"),
-        span=_span(obj.get("span"), f"{where}.span"),
-    )
-
-
-def _settings_from_json(data: Any, where: str) -> Settings:
-    obj = _object(data, where, optional=("resources", "docker", "retry", "enable_cache", "step_operator", "extra"))
-    resources = docker = retry = None
-    if "resources" in obj:
-        w = f"{where}.resources"
-        res = _object(obj["resources"], w, optional=("cpu", "memory", "gpu", "gpu_type"))
-        resources = Resources(
-            cpu=_opt(_number)(res.get("cpu"), f"{w}.cpu"),
-            memory=_opt_str(res.get("memory"), f"{w}.memory"),
-            gpu=_opt(_int)(res.get("gpu"), f"{w}.gpu"),
-            gpu_type=_opt_str(res.get("gpu_type"), f"{w}.gpu_type"),
-        )
-    if "docker" in obj:
-        w = f"{where}.docker"
-        dock = _object(obj["docker"], w, optional=("image", "parent_image", "requirements", "requirements_file",
-                                                   "apt_packages", "environment", "dockerignore"))
-        env = _mapping(dock.get("environment", {}), f"{w}.environment")
-        docker = Docker(
-            image=_opt_str(dock.get("image"), f"{w}.image"),
-            parent_image=_opt_str(dock.get("parent_image"), f"{w}.parent_image"),
-            requirements=_str_list(dock.get("requirements", []), f"{w}.requirements"),
-            requirements_file=_opt_str(dock.get("requirements_file"), f"{w}.requirements_file"),
-            apt_packages=_str_list(dock.get("apt_packages", []), f"{w}.apt_packages"),
-            environment=tuple((k, _str(v, f"{w}.environment.{k}")) for k, v in env.items()),
-            dockerignore=_opt_str(dock.get("dockerignore"), f"{w}.dockerignore"),
-        )
-    if "retry" in obj:
-        w = f"{where}.retry"
-        ret = _object(obj["retry"], w, optional=("max_retries", "delay", "backoff"))
-        retry = Retry(
-            max_retries=_int(ret.get("max_retries", 0), f"{w}.max_retries"),
-            delay=_number(ret.get("delay", 0), f"{w}.delay"),
-            backoff=_number(ret.get("backoff", 1), f"{w}.backoff"),
-        )
-    extra = _mapping(obj.get("extra", {}), f"{where}.extra")
-    return Settings(
-        resources=resources,
-        docker=docker,
-        retry=retry,
-        enable_cache=_opt(_bool)(obj.get("enable_cache"), f"{where}.enable_cache"),
-        step_operator=_opt_str(obj.get("step_operator"), f"{where}.step_operator"),
-        extra=tuple((k, _value(v, f"{where}.extra.{k}")) for k, v in extra.items()),
     )
 
 
@@ -467,34 +437,4 @@ def _binding_from_json(name: str, data: Any, where: str) -> InputBinding:
     return InputBinding(name, source, _span(obj.get("span"), f"{where}.span"))
 
 
-def _signature_param_from_json(data: Any, where: str) -> Param:
-    obj = _object(data, where, required=("name",), optional=("type", "required", "default", "kind"))
-    return Param(
-        name=_str(obj["name"], f"{where}.name"),
-        type=_str(obj.get("type", "Any"), f"{where}.type"),
-        required=_bool(obj.get("required", True), f"{where}.required"),
-        default=_value(obj.get("default"), f"{where}.default"),
-        kind=_str(obj.get("kind", "artifact"), f"{where}.kind"),
-    )
-
-
-def _step_from_json(data: Any, where: str) -> StepInvocation:
-    obj = _object(data, where, required=("id", "function", "module", "inputs", "outputs"),
-                  optional=("upstream", "after", "signature", "settings", "definition_span", "span"))
-    inputs = _mapping(obj["inputs"], f"{where}.inputs")
-    outputs = _mapping(obj["outputs"], f"{where}.outputs")
-    if "upstream" in obj:  # derived data: only its type is checked
-        _str_list(obj["upstream"], f"{where}.upstream")
-    return StepInvocation(
-        id=_str(obj["id"], f"{where}.id"),
-        function=_str(obj["function"], f"{where}.function"),
-        module=_str(obj["module"], f"{where}.module"),
-        signature=tuple(_signature_param_from_json(p, f"{where}.signature[{i}]")
-                        for i, p in enumerate(_list(obj.get("signature", []), f"{where}.signature"))),
-        inputs=tuple(_binding_from_json(n, b, f"{where}.inputs.{n}") for n, b in inputs.items()),
-        outputs=tuple(Output(n, _str(t, f"{where}.outputs.{n}")) for n, t in outputs.items()),
-        after=_str_list(obj.get("after", []), f"{where}.after"),
-        settings=_settings_from_json(obj.get("settings", {}), f"{where}.settings"),
-        definition_span=_span(obj.get("definition_span"), f"{where}.definition_span"),
-        span=_span(obj.get("span"), f"{where}.span"),
-    )
+_LOADERS: dict[type, Any] = {Span: _span, PipelineParameter: _parameter_from_json, InputBinding: _binding_from_json}

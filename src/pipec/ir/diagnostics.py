@@ -71,19 +71,21 @@ CODES: dict[str, str] = {
     "PC304": "setting not supported by the target",
     "PC305": "target failed to load",
     "PC306": "target cannot submit runs",
+    "PC307": "folder artifact store not shared between the steps' machines",
+    "PC308": "engine settings the target does not read",
     # PC31x: airflow target
     "PC310": "invalid airflow setting",
     "PC311": "retry backoff approximated by Airflow",
     "PC312": "scheduled DAG with a required parameter",
     "PC313": "invalid schedule time",
-    "PC314": "folder artifact store not shared between the steps' containers",
+    "PC314": "folder artifact store not shared between the steps' containers (retired: now PC307)",
     "PC315": "name Airflow may template",
     # PC32x: kubeflow and vertex targets
     "PC320": "accelerator type unknown to Vertex AI",
     "PC321": "invalid or unsupported kubeflow/vertex setting",
     "PC322": "pipeline parameter cannot be a KFP run-time input",
     "PC323": "value would be expanded as a KFP placeholder",
-    "PC324": "local artifact store cannot be shared between KFP or Vertex steps",
+    "PC324": "local artifact store cannot be shared between KFP or Vertex steps (retired: now PC307)",
     "PC325": "schedule has no KFP or Vertex AI form",
     "PC326": "invalid Vertex AI label",
     "PC327": "resources exceed what Vertex AI offers",
@@ -91,10 +93,10 @@ CODES: dict[str, str] = {
     "PC330": "pipeline parameter fixed at compile time: the engine would expand its value",
     "PC331": "pipeline parameter has no value for the generated run",
     "PC332": "text would be expanded by Argo Workflows templating",
-    "PC333": "relative artifact store folder cannot be shared between pods",
+    "PC333": "relative artifact store folder cannot be shared between pods (retired: now PC307)",
     # PC34x: github target
     "PC340": "name not valid in a GitHub workflow",
-    "PC341": "local artifact store cannot be shared between GitHub jobs",
+    "PC341": "local artifact store cannot be shared between GitHub jobs (retired: now PC307)",
     "PC342": "schedule has no GitHub cron form",
     "PC343": "step needs a GPU but no GPU runner is set",
     "PC344": "invalid github target option value",
@@ -108,7 +110,7 @@ CODES: dict[str, str] = {
     "PC354": "invalid SageMaker step setting",
     "PC355": "training step needs an S3 output path",
     "PC356": "SageMaker retries only service and capacity errors",
-    "PC357": "local artifact store cannot be shared between SageMaker jobs",
+    "PC357": "local artifact store cannot be shared between SageMaker jobs (retired: now PC307)",
     # PC36x: stacks
     "PC360": "stack configuration file cannot be read or is not valid TOML",
     "PC361": "unknown key in the stack configuration",
@@ -138,6 +140,11 @@ CODES: dict[str, str] = {
     "PC383": "output folder would hold the source",
     "PC384": "artifact manifest cannot be read",
 }
+
+#: Retired codes and the code that now reports the same problem (docs and `--explain`-style
+#: look-ups map old codes through this; no diagnostic is emitted under an alias).
+ALIASES: dict[str, str] = {"PC314": "PC307", "PC324": "PC307", "PC333": "PC307", "PC341": "PC307",
+                           "PC357": "PC307"}
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,9 @@ class Diagnostics:
         #: Spans of step calls whose inputs the frontend could not bind and reported why: a
         #: check's "missing required input" there would only echo that error.
         self.unbound_calls: set[Span] = set()
+        #: How a target's report of a setting its engine cannot honour is recorded: "warn" or
+        #: "error" (``pipec compile --unsupported``; see `pipec.targets.kit.unsupported`).
+        self.unsupported_level = "warn"
 
     def notice(self, text: str) -> None:
         """Record a one-line note (repeats are said once)."""

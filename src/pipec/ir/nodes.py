@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from . import setting_fields as sf
+from .json_hints import json_field
+from .setting_fields import setting
 
 if TYPE_CHECKING:  # networkx is imported lazily: it costs ~0.1 s at start-up.
     import networkx
@@ -81,6 +85,9 @@ Source = OutputRef | LiteralValue | ParameterRef
 class InputBinding:
     """One argument of a step invocation and where its value comes from."""
 
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("input", "name")
+
     # Name of the step function's parameter this binds (may be unknown to the signature;
     # the `unknown-keyword` check reports that).
     name: str
@@ -97,6 +104,9 @@ class InputBinding:
 class Param:
     """One parameter of a step function's signature."""
 
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("parameter", "name")
+
     # Parameter name.
     name: str
     # Normalised type annotation (see `pipec.ir.types`), "Any" when absent.
@@ -104,7 +114,7 @@ class Param:
     # True when the parameter has no default, so every invocation must bind it.
     required: bool = True
     # The default value when it is a JSON-compatible literal, else None.
-    default: JSONValue = None
+    default: JSONValue = json_field(None, omit="none")
     # "artifact" for ordinary inputs, "parameters" for an old-API BaseParameters config class.
     kind: str = "artifact"
 
@@ -126,65 +136,81 @@ class Output:
 class Resources:
     """Compute resources of a step (after ZenML's ResourceSettings)."""
 
-    # CPU cores (fractions allowed).
-    cpu: float | None = None
-    # Memory as a quantity string with a unit, e.g. "512MiB", "4GB".
-    memory: str | None = None
-    # Number of GPUs.
-    gpu: int | None = None
-    # Accelerator type name, e.g. "nvidia-tesla-t4".
-    gpu_type: str | None = None
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "resources"
+
+    #: CPU cores (fractions allowed).
+    cpu: float | None = setting(None, aliases=("cpu_count",), parse=sf.cpu_cores)
+    #: Memory as a quantity string with a unit, e.g. "512MiB", "4GB".
+    memory: str | None = setting(None, parse=sf.memory)
+    #: Number of GPUs.
+    gpu: int | None = setting(None, aliases=("gpu_count",), parse=sf.gpu_count)
+    #: Accelerator type name, e.g. "nvidia-tesla-t4".
+    gpu_type: str | None = setting(None, aliases=("accelerator",), parse=sf.accelerator)
 
 
 @dataclass(frozen=True)
 class Docker:
     """How the step's container image is built (after ZenML's DockerSettings)."""
 
-    # Prebuilt image to run as is; when set, nothing is built.
-    image: str | None = None
-    # Base image to build on.
-    parent_image: str | None = None
-    # pip requirement specifiers.
-    requirements: tuple[str, ...] = ()
-    # A requirements file, relative to the source root.
-    requirements_file: str | None = None
-    # Debian packages to install.
-    apt_packages: tuple[str, ...] = ()
-    # Environment variables set in the image, sorted by name.
-    environment: tuple[tuple[str, str], ...] = ()
-    # A dockerignore file, relative to the source root.
-    dockerignore: str | None = None
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "docker"
+
+    #: Prebuilt image to run as is; when set, nothing is built.
+    image: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: Base image to build on.
+    parent_image: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: pip requirement specifiers (ZenML's `requirements` may also name a file: see requirements_file).
+    requirements: tuple[str, ...] = setting((), parse=sf.requirements, omit="empty")
+    #: A requirements file, relative to the source root.
+    requirements_file: str | None = setting(None, parse=sf.docker_text, omit="empty")
+    #: Debian packages to install.
+    apt_packages: tuple[str, ...] = setting((), parse=sf.apt_packages, omit="empty")
+    #: Environment variables set in the image, sorted by name.
+    environment: tuple[tuple[str, str], ...] = setting((), parse=sf.environment, omit="empty",
+                                                       noun="docker environment variable")
+    #: A dockerignore file, relative to the source root.
+    dockerignore: str | None = setting(None, parse=sf.docker_text, omit="empty")
 
 
 @dataclass(frozen=True)
 class Retry:
     """Retry policy of a step (after ZenML's StepRetryConfig)."""
 
-    # Retries after the first attempt.
-    max_retries: int = 0
-    # Seconds to wait before the first retry.
-    delay: float = 0
-    # Multiplier applied to the delay after each retry (1 = constant).
-    backoff: float = 1
+    #: The section's key in settings dicts, run configurations and the JSON form.
+    key: ClassVar[str] = "retry"
+
+    #: Retries after the first attempt.
+    max_retries: int = setting(0, parse=sf.retry_count, omit="never")
+    #: Seconds to wait before the first retry.
+    delay: float = setting(0, parse=sf.retry_seconds, omit="never")
+    #: Multiplier applied to the delay after each retry (1 = constant).
+    backoff: float = setting(1, parse=sf.retry_seconds, omit="never")
+
+
+#: The settings sections (dataclass-valued fields of :class:`Settings`), by key.
+SECTIONS: dict[str, type[Resources] | type[Docker] | type[Retry]] = {
+    cls.key: cls for cls in (Resources, Docker, Retry)}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Execution settings; on a step they are already merged with the pipeline's."""
 
-    # Compute resources, None when unset.
-    resources: Resources | None = None
-    # Image settings, None when unset.
-    docker: Docker | None = None
-    # Retry policy, None when unset.
-    retry: Retry | None = None
-    # False disables caching; None leaves the orchestrator's default.
-    enable_cache: bool | None = None
-    # Name of a step operator from the stack, e.g. "sagemaker".
-    step_operator: str | None = None
-    # Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
-    # sorted by key; values are JSON-compatible.
-    extra: tuple[tuple[str, JSONValue], ...] = ()
+    #: Compute resources, None when unset.
+    resources: Resources | None = json_field(None, omit="none")
+    #: Image settings, None when unset.
+    docker: Docker | None = json_field(None, omit="none")
+    #: Retry policy, None when unset.
+    retry: Retry | None = json_field(None, omit="none")
+    #: False disables caching; None leaves the orchestrator's default.
+    enable_cache: bool | None = json_field(None, omit="none")
+    #: Name of a step operator from the stack, e.g. "sagemaker".
+    step_operator: str | None = json_field(None, omit="none")
+    #: Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
+    #: sorted by key; values are JSON-compatible.
+    extra: tuple[tuple[str, JSONValue], ...] = json_field((), omit="empty", noun="extra setting",
+                                                          item_label="setting")
 
     def extra_dict(self) -> dict[str, JSONValue]:
         """The target-specific options as a dict."""
@@ -195,17 +221,20 @@ class Settings:
 class Schedule:
     """When an orchestrator should run the pipeline (after ZenML's Schedule)."""
 
-    # Five-field cron expression.
-    cron: str | None = None
-    # Fixed interval in seconds, used when there is no cron expression.
-    interval_seconds: float | None = None
-    # ISO-8601 start, naive or with offset.
-    start_time: str | None = None
-    # ISO-8601 end.
-    end_time: str | None = None
-    # Whether missed intervals are run.
-    catchup: bool = False
-    # Where the schedule was given.
+    #: The option's key in decorators and run configurations.
+    key: ClassVar[str] = "schedule"
+
+    #: Five-field cron expression.
+    cron: str | None = setting(None, aliases=("cron_expression",), parse=sf.cron)
+    #: Fixed interval in seconds, used when there is no cron expression.
+    interval_seconds: float | None = setting(None, aliases=("interval_second",), parse=sf.interval)
+    #: ISO-8601 start, naive or with offset.
+    start_time: str | None = setting(None, parse=sf.timestamp)
+    #: ISO-8601 end.
+    end_time: str | None = setting(None, parse=sf.timestamp)
+    #: Whether missed intervals are run.
+    catchup: bool = setting(False, parse=sf.flag, omit="never")
+    #: Where the schedule was given.
     span: Span = NO_SPAN
 
 
@@ -215,6 +244,9 @@ class Schedule:
 @dataclass(frozen=True)
 class PipelineParameter:
     """A parameter of the pipeline function."""
+
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("parameter", "name")
 
     # Parameter name.
     name: str
@@ -237,6 +269,12 @@ class PipelineParameter:
 class StepInvocation:
     """One call of a step inside a pipeline: a node of the DAG."""
 
+    #: JSON keys in order; `upstream` is derived (written for readers, ignored when loading).
+    json_keys: ClassVar[tuple[str, ...]] = ("id", "function", "module", "inputs", "outputs", "upstream", "after",
+                                            "signature", "settings", "definition_span", "span")
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("step", "id")
+
     # Unique id within the pipeline (ZenML rules: the step name, then name_2, name_3, ...).
     id: str
     # Name of the step function.
@@ -244,11 +282,11 @@ class StepInvocation:
     # Dotted module of the step function, relative to the source root.
     module: str
     # The step function's signature.
-    signature: tuple[Param, ...]
+    signature: tuple[Param, ...] = json_field(optional=True)
     # Bound arguments, in the order they were written.
-    inputs: tuple[InputBinding, ...]
+    inputs: tuple[InputBinding, ...] = json_field(keyed_by="name", noun="input")
     # Typed outputs.
-    outputs: tuple[Output, ...]
+    outputs: tuple[Output, ...] = json_field(keyed_by="name", scalar="type", noun="output")
     # Ids of invocations that must finish first without passing data (`after=`).
     after: tuple[str, ...] = ()
     # Effective settings (pipeline defaults merged with step and invocation settings).
@@ -288,6 +326,12 @@ class StepInvocation:
 class Pipeline:
     """One compiled pipeline."""
 
+    #: JSON keys in order.
+    json_keys: ClassVar[tuple[str, ...]] = ("name", "function", "module", "parameters", "schedule", "settings",
+                                            "span", "steps")
+    #: How the JSON codec names one in error messages: (noun, naming field).
+    json_label: ClassVar[tuple[str, str]] = ("pipeline", "name")
+
     # Pipeline name (the `name=` argument, else the function name).
     name: str
     # Name of the pipeline function.
@@ -295,7 +339,7 @@ class Pipeline:
     # Dotted module that defines it, relative to the source root.
     module: str
     # Parameters of the pipeline function.
-    parameters: tuple[PipelineParameter, ...]
+    parameters: tuple[PipelineParameter, ...] = json_field(keyed_by="name", noun="parameter")
     # Step invocations in the order the body made them.
     steps: tuple[StepInvocation, ...]
     # Schedule, None when the pipeline runs on demand.

@@ -1,20 +1,32 @@
-"""The one place that builds the shim's command line from the IR.
+"""The one place that builds the shim's command line from the IR, as data.
 
-Every target (and the local orchestrator) calls :func:`shim_command`, passing its
-engine's run-id placeholder, and puts the returned argv into its artifact as a list
-(never a shell string). The flags are documented in ``runtime/README.md`` and in
-:mod:`pipec.runtime.shim`; they are a stable contract.
+:func:`shim_call` turns a step into a :class:`ShimCall`: the interpreter and one
+:class:`Option` per flag of :data:`pipec.runtime.shim_flags.FLAGS`, whose value says what
+it is: fixed text (:class:`Literal`, :class:`JsonLiteral`), the run id (:class:`RunId`), a
+pipeline parameter given at run time (:class:`Param`), a pointer-file path the engine
+chooses (:class:`InputRef`, :class:`OutputRef`) or the worker's own Python
+(:class:`WorkerPython`). :func:`render` turns a call into one engine's argv through that
+engine's :class:`EngineText`; :class:`PlainText` and :func:`shim_command` give plain strings
+(the local orchestrator, and tests). The flags are documented in ``runtime/README.md``;
+they are a stable contract.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from pipec.ir import LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import LiteralValue, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import OutputRef as UpstreamOutput
+
+from .shim_flags import BY_NAME, ENTRYPOINT
 
 #: The subcommand of `python -m pipec.runtime` that runs one step.
-RUN_STEP = "run-step"
+RUN_STEP = ENTRYPOINT[-1]
+#: How a run-time parameter reaches the shim: as JSON (``--param``) or as raw text (``--param-text``).
+ENCODINGS = ("json", "text")
 
 
 def encode_json(value: object) -> str:
@@ -22,43 +34,321 @@ def encode_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def step_params(pipeline: Pipeline, step: StepInvocation,
-                placeholders: Mapping[str, str] | None = None,
-                placeholder_encoding: str = "json") -> dict[str, tuple[str, str]]:
-    """Bound non-artifact arguments of `step` as ``{input name: (flag, text)}``, in binding order.
+# --------------------------------------------------------------------------- values
 
-    `flag` is ``--param`` (text is JSON) or ``--param-text`` (text is a string taken as is).
-    A binding to a pipeline parameter uses `placeholders[name]` verbatim when given (a
-    target's run-time template), else the value this compile used, else the parameter's
-    default; ValueError when none is known. With ``placeholder_encoding="json"`` every
-    placeholder must expand to JSON; with ``"text"`` a placeholder for a ``str`` parameter
-    expands to the raw string (``--param-text``) and any other to JSON-compatible text.
-    """
-    if placeholder_encoding not in ("json", "text"):
-        raise ValueError(f"placeholder_encoding must be 'json' or 'text', not {placeholder_encoding!r}")
-    params: dict[str, tuple[str, str]] = {}
+
+@dataclass(frozen=True)
+class Literal:
+    """Text known at compile time that must reach the shim unchanged."""
+
+    #: The text.
+    text: str
+
+
+@dataclass(frozen=True)
+class JsonLiteral:
+    """``NAME=JSON``: argument `name` bound to a value known at compile time."""
+
+    #: The argument.
+    name: str
+    #: The value (a JSON-compatible Python value).
+    value: object
+
+    @property
+    def text(self) -> str:
+        """The item as the shim reads it."""
+        return f"{self.name}={encode_json(self.value)}"
+
+
+@dataclass(frozen=True)
+class RunId:
+    """The run id: the engine's run-id placeholder."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """``BINDING=VALUE`` where VALUE is pipeline parameter `name`, given at run time."""
+
+    #: The step argument it binds.
+    binding: str
+    #: The pipeline parameter.
+    name: str
+    #: What the engine's placeholder must expand to: "json" or "text" (the raw string).
+    encoding: str
+
+
+@dataclass(frozen=True)
+class InputRef:
+    """``NAME=PATH`` where PATH is the engine's local path of data input `name`'s pointer file."""
+
+    #: The data input (step argument).
+    name: str
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    """``NAME=PATH`` where PATH is the engine's local path for output `name`'s pointer file."""
+
+    #: The step output.
+    name: str
+
+
+@dataclass(frozen=True)
+class WorkerPython:
+    """The Python executable the engine's worker itself runs (the interpreter is not fixed)."""
+
+
+#: Every kind of value; :func:`render` has one case for each.
+Value = Literal | JsonLiteral | RunId | Param | InputRef | OutputRef | WorkerPython
+VALUE_KINDS: tuple[type, ...] = (Literal, JsonLiteral, RunId, Param, InputRef, OutputRef, WorkerPython)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One flag of the call and its value."""
+
+    #: The flag (a name in :data:`pipec.runtime.shim_flags.FLAGS`).
+    flag: str
+    #: Its value, None for a switch.
+    value: Value | None = None
+
+    def __post_init__(self) -> None:
+        known = BY_NAME.get(self.flag)
+        if known is None:
+            raise ValueError(f"{self.flag} is not a run-step flag")
+        if known.takes_value != (self.value is not None):
+            raise ValueError(f"{self.flag} {'needs a value' if known.takes_value else 'takes no value'}")
+
+    @property
+    def scope(self) -> str:
+        """Whose value the option carries: "pipeline", "module" or "step" (see `shim_flags`)."""
+        return BY_NAME[self.flag].scope
+
+
+@dataclass(frozen=True)
+class ShimCall:
+    """``PYTHON -m pipec.runtime run-step OPTIONS...`` as data."""
+
+    #: The interpreter: a path or command name, or the worker's own.
+    python: Literal | WorkerPython
+    #: The options, in the order the argv lists them.
+    options: tuple[Option, ...]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def step_params(pipeline: Pipeline, step: StepInvocation) -> dict[str, str]:
+    """``{input name: JSON text}`` of the bound non-artifact arguments of `step`, in binding
+    order: a literal, else the bound pipeline parameter's compile-time value, else its
+    default; ValueError when a bound parameter has neither."""
+    return {name: encode_json(value) for name, value in _param_values(pipeline, step, ()).items()}
+
+
+def _param_values(pipeline: Pipeline, step: StepInvocation, runtime: Collection[str]) -> dict[str, object]:
+    """Bound non-artifact arguments: their compile-time value, or the :class:`ParameterRef`
+    when the parameter is one of `runtime`."""
+    values: dict[str, object] = {}
     for binding in step.inputs:
         source = binding.source
         if isinstance(source, LiteralValue):
-            params[binding.name] = ("--param", encode_json(source.value))
+            values[binding.name] = source.value
         elif isinstance(source, ParameterRef):
-            if placeholders is not None and source.name in placeholders:
-                param = pipeline.parameter(source.name)
-                textual = placeholder_encoding == "text" and param is not None and param.type == "str"
-                params[binding.name] = ("--param-text" if textual else "--param", placeholders[source.name])
-                continue
             param = pipeline.parameter(source.name)
-            if param is None:
+            if source.name in runtime:
+                values[binding.name] = source
+            elif param is None:
                 raise ValueError(f"step `{step.id}` binds unknown pipeline parameter `{source.name}`")
-            if param.known:
-                params[binding.name] = ("--param", encode_json(param.value))
+            elif param.known:
+                values[binding.name] = param.value
             elif param.has_default:
-                params[binding.name] = ("--param", encode_json(param.default))
+                values[binding.name] = param.default
             else:
                 raise ValueError(
                     f"pipeline parameter `{source.name}` (bound by step `{step.id}`) has no value: "
                     "pass it with --param or give the target a run-time placeholder")
-    return params
+    return values
+
+
+def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, metadata_store: str | None,
+              python: str | None = "python", source_root: str = ".", runtime_params: Collection[str] = (),
+              placeholder_encoding: str = "json", input_refs: Collection[str] = (),
+              output_refs: Collection[str] = ()) -> ShimCall:
+    """The call that runs `step` of `pipeline` through the runtime shim.
+
+    `python` None is the engine worker's own interpreter. `source_root` is where the
+    user's source tree is inside the container ("." = the working directory). Pipeline
+    parameters named in `runtime_params` become :class:`Param` values (the engine passes
+    them at run time); with `placeholder_encoding` "json" they are ``--param`` (the placeholder
+    must expand to JSON), with "text" a ``str`` parameter is ``--param-text`` (its raw
+    string) and any other ``--param`` (its expansion must be JSON-compatible text). Others
+    use the compile-time value, else the default; ValueError when none is known. Data
+    inputs named in `input_refs` are ``--input-ref`` instead of ``--input``; outputs named
+    in `output_refs` also get an ``--output-ref`` (after the ``--output`` flags).
+    """
+    if placeholder_encoding not in ENCODINGS:
+        raise ValueError(f"placeholder_encoding must be 'json' or 'text', not {placeholder_encoding!r}")
+    options = [Option("--source-root", Literal(source_root)), Option("--module", Literal(step.module)),
+               Option("--function", Literal(step.function)), Option("--pipeline", Literal(pipeline.name)),
+               Option("--step-id", Literal(step.id)), Option("--run-id", RunId()),
+               Option("--artifact-store", Literal(artifact_store))]
+    if metadata_store is not None:
+        options += [Option("--metadata-store", Literal(metadata_store)),
+                    Option("--num-steps", Literal(str(len(pipeline.steps))))]
+    for binding in step.inputs:
+        source = binding.source
+        if isinstance(source, UpstreamOutput):
+            options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
+                           Option("--input", Literal(f"{binding.name}={source.step}/{source.output}")))
+    for name, value in _param_values(pipeline, step, runtime_params).items():
+        if isinstance(value, ParameterRef):
+            param = pipeline.parameter(value.name)
+            text = placeholder_encoding == "text" and param is not None and param.type == "str"
+            options.append(Option("--param-text" if text else "--param",
+                                  Param(name, value.name, "text" if text else "json")))
+        else:
+            options.append(Option("--param", JsonLiteral(name, value)))
+    options += [Option("--output", Literal(f"{output.name}={output.type}")) for output in step.outputs]
+    options += [Option("--output-ref", OutputRef(output.name)) for output in step.outputs
+                if output.name in output_refs]
+    if step.settings.enable_cache is False:
+        options.append(Option("--no-cache"))
+    return ShimCall(Literal(python) if python is not None else WorkerPython(), tuple(options))
+
+
+# --------------------------------------------------------------------------- rendering
+
+Item = TypeVar("Item")
+
+
+class EngineText(Generic[Item]):
+    """How one engine writes the pieces of a shim argv; each target subclasses it.
+
+    An engine that cannot carry a text unchanged reports it (a diagnostic with the step's
+    span) from :meth:`literal` and returns what it can; :func:`render` never decides that.
+    By default a flag is a literal, a JSON literal is its text, and pointer files and the
+    worker's Python are refused (a target that asks for them overrides those).
+    """
+
+    def literal(self, text: str) -> Item:
+        """Text that must reach the shim unchanged, escaped for the engine (or refused)."""
+        raise NotImplementedError
+
+    def run_id(self) -> Item:
+        """The engine's run-id placeholder."""
+        raise NotImplementedError
+
+    def param(self, name: str, encoding: str) -> Item:
+        """Pipeline parameter `name` at run time, expanding to JSON or to raw text (`encoding`)."""
+        raise NotImplementedError
+
+    def concat(self, parts: list[Item]) -> Item:
+        """One argv item made of `parts`, in order."""
+        raise NotImplementedError
+
+    def fixed(self, text: str) -> Item:
+        """A word pipec wrote itself: a flag, or ``-m pipec.runtime run-step``."""
+        return self.literal(text)
+
+    def json_literal(self, name: str, value: object) -> Item:
+        """``NAME=JSON`` for a value known at compile time."""
+        return self.literal(f"{name}={encode_json(value)}")
+
+    def input_path(self, name: str) -> Item:
+        """The local path of data input `name`'s pointer file."""
+        raise ValueError(f"{type(self).__name__} has no pointer file for input `{name}`")
+
+    def output_path(self, name: str) -> Item:
+        """The local path where output `name`'s pointer file goes."""
+        raise ValueError(f"{type(self).__name__} has no pointer file for output `{name}`")
+
+    def worker_python(self) -> Item:
+        """The worker's own Python executable."""
+        raise ValueError(f"{type(self).__name__} needs a Python executable")
+
+
+@dataclass(frozen=True)
+class Rendered(Generic[Item]):
+    """A call in one engine's text."""
+
+    #: ``PYTHON -m pipec.runtime run-step``.
+    entrypoint: list[Item]
+    #: Per option: the option and its items (the flag, then its value unless it is a switch).
+    options: list[tuple[Option, list[Item]]] = field(default_factory=list)
+
+    @property
+    def arguments(self) -> list[Item]:
+        """The items after the entrypoint."""
+        return [item for _, items in self.options for item in items]
+
+    @property
+    def argv(self) -> list[Item]:
+        """The whole command line."""
+        return self.entrypoint + self.arguments
+
+
+def _value(value: Value, engine: EngineText[Item]) -> Item:
+    match value:
+        case Literal(text):
+            return engine.literal(text)
+        case JsonLiteral(name, data):
+            return engine.json_literal(name, data)
+        case RunId():
+            return engine.run_id()
+        case Param(binding, name, encoding):
+            return engine.concat([engine.literal(f"{binding}="), engine.param(name, encoding)])
+        case InputRef(name):
+            return engine.concat([engine.literal(f"{name}="), engine.input_path(name)])
+        case OutputRef(name):
+            return engine.concat([engine.literal(f"{name}="), engine.output_path(name)])
+        case WorkerPython():
+            return engine.worker_python()
+    raise TypeError(f"no rendering for {value!r}")
+
+
+def render(call: ShimCall, engine: EngineText[Item]) -> Rendered[Item]:
+    """`call` in the text of `engine`, item by item, in order."""
+    entrypoint = [_value(call.python, engine), *(engine.fixed(word) for word in ENTRYPOINT)]
+    return Rendered(entrypoint, [(option, [engine.fixed(option.flag)] + (
+        [] if option.value is None else [_value(option.value, engine)])) for option in call.options])
+
+
+@dataclass
+class PlainText(EngineText[str]):
+    """Plain strings: the run id and run-time values as given (the local orchestrator, tests)."""
+
+    #: The run id.
+    run_id_text: str
+    #: Text of each run-time pipeline parameter.
+    params: Mapping[str, str] = field(default_factory=dict)
+    #: Pointer-file path per data input.
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    #: Pointer-file path per output.
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+    def literal(self, text: str) -> str:
+        """The text itself."""
+        return text
+
+    def run_id(self) -> str:
+        """The given run id."""
+        return self.run_id_text
+
+    def param(self, name: str, encoding: str) -> str:
+        """The given text of the parameter."""
+        return self.params[name]
+
+    def input_path(self, name: str) -> str:
+        """The given path."""
+        return self.inputs[name]
+
+    def output_path(self, name: str) -> str:
+        """The given path."""
+        return self.outputs[name]
+
+    def concat(self, parts: list[str]) -> str:
+        """The parts joined."""
+        return "".join(parts)
 
 
 def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artifact_store: str,
@@ -66,45 +356,10 @@ def shim_command(pipeline: Pipeline, step: StepInvocation, *, run_id: str, artif
                  parameter_placeholders: Mapping[str, str] | None = None,
                  placeholder_encoding: str = "json", input_refs: Mapping[str, str] | None = None,
                  output_refs: Mapping[str, str] | None = None) -> list[str]:
-    """The argv that runs `step` of `pipeline` through the runtime shim.
-
-    `run_id` is usually the engine's placeholder (``"{{ run_id }}"`` for Airflow,
-    ``"{{$.pipeline_job_uuid}}"`` for KFP); every value is a separate argv item and
-    the result is deterministic for a given IR. `source_root` is where the user's
-    source tree is inside the container ("." = the working directory).
-    `parameter_placeholders` maps pipeline parameter names to run-time templates;
-    `placeholder_encoding` says what they expand to (see :func:`step_params`).
-    `input_refs` maps data-input names to pointer-file paths (an engine's artifact-path
-    placeholder): such an input becomes ``--input-ref NAME=PATH`` instead of ``--input``.
-    `output_refs` maps output names to the paths where the shim writes their pointers
-    (``--output-ref``, after the ``--output`` flags). Both default to none, which leaves
-    the argv exactly as before they existed.
-    """
-    argv = [python, "-m", "pipec.runtime", RUN_STEP,
-            "--source-root", source_root,
-            "--module", step.module,
-            "--function", step.function,
-            "--pipeline", pipeline.name,
-            "--step-id", step.id,
-            "--run-id", run_id,
-            "--artifact-store", artifact_store]
-    if metadata_store is not None:
-        argv += ["--metadata-store", metadata_store, "--num-steps", str(len(pipeline.steps))]
-    input_refs = input_refs or {}
-    for binding in step.inputs:
-        if isinstance(binding.source, OutputRef):
-            if binding.name in input_refs:
-                argv += ["--input-ref", f"{binding.name}={input_refs[binding.name]}"]
-            else:
-                argv += ["--input", f"{binding.name}={binding.source.step}/{binding.source.output}"]
-    for name, (flag, text) in step_params(pipeline, step, parameter_placeholders,
-                                          placeholder_encoding).items():
-        argv += [flag, f"{name}={text}"]
-    for output in step.outputs:
-        argv += ["--output", f"{output.name}={output.type}"]
-    for output in step.outputs:
-        if output_refs and output.name in output_refs:
-            argv += ["--output-ref", f"{output.name}={output_refs[output.name]}"]
-    if step.settings.enable_cache is False:
-        argv.append("--no-cache")
-    return argv
+    """:func:`shim_call` rendered as plain strings: `run_id`, each of `parameter_placeholders`
+    (by pipeline parameter), `input_refs` and `output_refs` (paths by name) copied verbatim."""
+    params, inputs, outputs = parameter_placeholders or {}, input_refs or {}, output_refs or {}
+    call = shim_call(pipeline, step, artifact_store=artifact_store, metadata_store=metadata_store, python=python,
+                     source_root=source_root, runtime_params=params, placeholder_encoding=placeholder_encoding,
+                     input_refs=inputs, output_refs=outputs)
+    return render(call, PlainText(run_id, params, inputs, outputs)).argv

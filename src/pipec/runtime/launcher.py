@@ -24,8 +24,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-#: Prefix every argv from shim_command starts with, after the interpreter.
-_SHIM_PREFIX = ["-m", "pipec.runtime", "run-step"]
+from .shim_flags import ENTRYPOINT
 
 
 class SpawnLauncher:
@@ -84,9 +83,10 @@ class ForkLauncher:
 
     def launch(self, key: str, argv: list[str], cwd: str, log_path: str) -> None:
         """Fork a child running `argv` (a shim_command argv); `on_exit(key, status)` follows."""
-        if argv[1:4] != _SHIM_PREFIX:
-            raise ValueError(f"not a run-step command line: {argv[:4]}")
-        request = {"key": key, "argv": argv[4:], "cwd": cwd, "log": log_path}
+        split = 1 + len(ENTRYPOINT)  # after the interpreter
+        if tuple(argv[1:split]) != ENTRYPOINT:
+            raise ValueError(f"not a run-step command line: {argv[:split]}")
+        request = {"key": key, "argv": argv[split:], "cwd": cwd, "log": log_path}
         assert self._proc.stdin is not None
         self._pending.add(key)
         self._proc.stdin.write((json.dumps(request) + "\n").encode())
@@ -148,7 +148,7 @@ def _child(request: dict[str, Any]) -> None:
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         os.chdir(request["cwd"])
-        sys.argv = ["pipec.runtime", "run-step", *request["argv"]]
+        sys.argv = [ENTRYPOINT[1], ENTRYPOINT[2], *request["argv"]]
         from pipec.runtime.shim import main
 
         code = main(request["argv"])

@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import TextIO
 
 from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
 from .command import shim_command, step_params
-from .launcher import make_launcher
+from .launcher import ForkLauncher, SpawnLauncher, make_launcher
 from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .store_env import UnsetVariable, expand
@@ -259,8 +260,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         if missing:
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
     rank = {sid: i for i, sid in enumerate(order)}
-    params = {sid: {name: text for name, (_, text) in step_params(pipeline, s).items()}
-              for sid, s in steps.items()}
+    params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
                               python=python, source_root=str(root)) for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"
@@ -272,153 +272,90 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
     shown = Progress(progress, order, live=live)
     tail = LogTail(logs, order) if logs is not None else None
-    state = _State()
-    waiting = {sid: set(steps[sid].upstream) for sid in order}
-    dependents: dict[str, list[str]] = {sid: [] for sid in order}
-    for sid in order:
-        for dep in waiting[sid]:
-            dependents[dep].append(sid)
-    ready: list[tuple[int, str]] = [(rank[sid], sid) for sid in order if not waiting[sid]]
-    heapq.heapify(ready)
-    retries: list[tuple[float, int, str]] = []
-    running: dict[str, _Running] = {}
     events: queue.Queue[tuple[str, int]] = queue.Queue()
     # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
     key_to_sid = {str(rank[sid]): sid for sid in order}
     starter = make_launcher(launcher, python, child_env,
                             lambda key, status: events.put((key_to_sid[key], status)))
-    pids = _PidsBySid(starter.pids, rank)
-
-    def caching(step: StepInvocation) -> bool:
-        return enable_cache and step.settings.enable_cache is not False
-
-    def key_of(step: StepInvocation) -> str:
-        inputs = {}
-        for binding in step.inputs:
-            if isinstance(binding.source, OutputRef):
-                info = state.produced[binding.source.step][binding.source.output]
-                inputs[binding.name] = (info.content_hash, info.materializer)
-        return cache_key(source=step_source(str(root), step.module, step.function), module=step.module,
-                         function=step.function, params=params[step.id], inputs=inputs,
-                         outputs=[(o.name, o.type) for o in step.outputs], artifact_store=store.uri)
-
-    def release(sid: str) -> None:
-        for other in dependents[sid]:
-            waiting[other].discard(sid)
-            if not waiting[other] and other not in state.outcomes:
-                heapq.heappush(ready, (rank[other], other))
-
-    def finish(outcome: StepOutcome) -> None:
-        state.outcomes[outcome.step_id] = outcome
-        note = outcome.error if outcome.status in (md.FAILED, md.SKIPPED) else ""
-        shown.set(outcome.step_id, outcome.status, note=note or "")
-        if outcome.status in md.DONE:
-            release(outcome.step_id)
-        elif outcome.status == md.FAILED:
-            for child in _descendants(pipeline, outcome.step_id):
-                if child not in state.outcomes:
-                    reason = f"upstream step `{outcome.step_id}` failed"
-                    row = meta.start_step_run(run_id, child, attempt=0, status=md.SKIPPED,
-                                              module=steps[child].module, function=steps[child].function)
-                    meta.finish_step_run(row, md.SKIPPED, error=reason)
-                    state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
-                    shown.set(child, md.SKIPPED, note=reason)
-
-    def try_cache(step: StepInvocation, key: str) -> bool:
-        hit = meta.find_cached(key)
-        if hit is None or not all(store.exists(a) for a in hit[1]):
-            return False
-        record, cached = hit
-        linked = [store.link(a, pipeline=pipeline.name, run_id=run_id, step_id=step.id, output=a.name)
-                  for a in cached]
-        row = meta.start_step_run(run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
-                                  function=step.function, cache_key=key)
-        meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
-        state.produced[step.id] = {a.name: a for a in linked}
-        finish(StepOutcome(step.id, md.CACHED, 0, None, None))
-        return True
-
-    def launch(sid: str) -> None:
-        step = steps[sid]
-        attempt = state.attempts.get(sid, 0) + 1
-        state.attempts[sid] = attempt
-        key = key_of(step) if caching(step) else None
-        if attempt == 1 and key is not None and try_cache(step, key):
-            return
-        log_path = str(logs_dir / f"{component(sid)}.log")
-        result_file = os.path.join(scratch, f"{component(sid)}-{attempt}.json")
-        if attempt > 1:
-            with open(log_path, "a", encoding="utf-8") as log:
-                log.write(f"\n--- pipec: attempt {attempt} ---\n")
-        row = meta.start_step_run(run_id, sid, attempt=attempt, module=step.module, function=step.function,
-                                  cache_key=key, logs_uri=log_path)
-        cmd = [*argv[sid], "--attempt", str(attempt), "--result-file", result_file]
-        running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
-        shown.set(sid, RUNNING, attempt=attempt)
-        if tail is not None:
-            tail.watch(sid, log_path)
-        starter.launch(str(rank[sid]), cmd, str(root), log_path)
-
-    def reap(sid: str, rc: int) -> None:
-        job = running.pop(sid)
-        took = time.monotonic() - job.started
-        step = steps[sid]
-        if tail is not None:
-            tail.poll(sid)  # its last lines before its status line
-        result = None
-        if os.path.exists(job.result_file):
-            try:
-                with open(job.result_file, encoding="utf-8") as handle:
-                    result = json.load(handle)
-            except (OSError, ValueError):
-                result = None
-        if rc == 0 and result is not None and result.get("status") == md.COMPLETED:
-            infos = [ArtifactInfo.from_json(v) for v in result.get("outputs", {}).values()]
-            if result.get("metadata"):
-                meta.add_run_metadata(run_id, result["metadata"], step_id=sid)
-            meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
-            state.produced[sid] = {a.name: a for a in infos}
-            if tail is not None:
-                tail.close(sid)
-            finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
-            return
-        if result is not None and result.get("error"):
-            error = result["error"]
-        elif rc < 0:
-            error = f"killed by signal {signal.Signals(-rc).name}" if -rc in signal.valid_signals() \
-                else f"killed by signal {-rc}"
-        else:
-            error = f"exited with status {rc}"
-        meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
-        retry = step.settings.retry
-        if retry is not None and job.attempt <= retry.max_retries:
-            delay = max(0.0, retry.delay * (retry.backoff ** (job.attempt - 1)))
-            heapq.heappush(retries, (time.monotonic() + delay, rank[sid], sid))
-            shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
-            return
-        if tail is not None:
-            tail.close(sid)
-        finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, job.log))
-
+    scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
+                               starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
+                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache)
     try:
+        scheduler.run()
+    except KeyboardInterrupt:
+        scheduler.cancel(stop_grace)
+        raise
+    except BaseException:
+        scheduler.abort()
+        raise
+    finally:
+        starter.close()
+        for name in os.listdir(scratch):
+            os.remove(os.path.join(scratch, name))
+        os.rmdir(scratch)
+
+    status, outcomes = scheduler.close()
+    shown_store = store_uri if "${" in store_uri else store.uri  # never an expanded value
+    return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)
+
+
+class LocalScheduler:
+    """Runs the steps of one local run: launches ready steps, reaps finished ones, records outcomes.
+
+    Steps start when their upstream steps are done (in topological rank order, up to
+    `max_parallel` at a time); a failed step is retried per its `Retry` settings, else its
+    descendants are skipped. The metadata rows are written here, never by the steps.
+    """
+
+    def __init__(self, pipeline: Pipeline, root: Path, run_id: str, order: list[str], *,
+                 params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
+                 meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
+                 logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
+                 max_parallel: int, enable_cache: bool) -> None:
+        self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
+        self.params, self.argv, self.store, self.meta = params, argv, store, meta
+        self.starter, self.events, self.logs_dir, self.scratch = starter, events, logs_dir, scratch
+        self.shown, self.tail = progress, tail
+        self.max_parallel, self.enable_cache = max_parallel, enable_cache
+        self.steps = {s.id: s for s in pipeline.steps}
+        self.rank = {sid: i for i, sid in enumerate(order)}
+        self.state = _State()
+        #: Upstream steps each step still waits for, and the steps waiting for each.
+        self.waiting = {sid: set(self.steps[sid].upstream) for sid in order}
+        self.dependents: dict[str, list[str]] = {sid: [] for sid in order}
         for sid in order:
+            for dep in self.waiting[sid]:
+                self.dependents[dep].append(sid)
+        #: Steps ready to launch, as (rank, id), and failed steps waiting to retry, as (when, rank, id).
+        self.ready: list[tuple[int, str]] = [(self.rank[sid], sid) for sid in order if not self.waiting[sid]]
+        heapq.heapify(self.ready)
+        self.retries: list[tuple[float, int, str]] = []
+        self.running: dict[str, _Running] = {}
+        self.pids = _PidsBySid(starter.pids, self.rank)
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> None:
+        """Launch and reap steps until none is ready, running or waiting to retry."""
+        shown, tail, events = self.shown, self.tail, self.events
+        for sid in self.order:
             shown.set(sid, PENDING)
-        while ready or running or retries:
+        while self.ready or self.running or self.retries:
             now = time.monotonic()
-            while retries and retries[0][0] <= now:
-                _, r, sid = heapq.heappop(retries)
-                heapq.heappush(ready, (r, sid))
-            while ready and len(running) < max_parallel:
-                _, sid = heapq.heappop(ready)
-                launch(sid)
-            if not running and not ready and not retries:
+            while self.retries and self.retries[0][0] <= now:
+                _, r, sid = heapq.heappop(self.retries)
+                heapq.heappush(self.ready, (r, sid))
+            while self.ready and len(self.running) < self.max_parallel:
+                _, sid = heapq.heappop(self.ready)
+                self.launch(sid)
+            if not self.running and not self.ready and not self.retries:
                 break
             timeout = None
-            if retries:
-                timeout = max(0.0, retries[0][0] - time.monotonic())
+            if self.retries:
+                timeout = max(0.0, self.retries[0][0] - time.monotonic())
             if shown.live or tail is not None:
                 timeout = 0.1 if timeout is None else min(timeout, 0.1)
-            if not running:
+            if not self.running:
                 time.sleep(timeout or 0)
                 continue
             try:
@@ -428,54 +365,185 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                 if tail is not None:
                     tail.poll()
                 continue
-            reap(sid, rc)
+            self.reap(sid, rc)
             # Drain whatever else finished meanwhile before launching more.
             while True:
                 try:
                     sid, rc = events.get_nowait()
                 except queue.Empty:
                     break
-                reap(sid, rc)
-    except KeyboardInterrupt:
-        _stop(running, pids, events, stop_grace)
-        with _signals_ignored():
+                self.reap(sid, rc)
+
+    def launch(self, sid: str) -> None:
+        """Start the next attempt of step `sid` (or record a cache hit instead)."""
+        step = self.steps[sid]
+        state = self.state
+        attempt = state.attempts.get(sid, 0) + 1
+        state.attempts[sid] = attempt
+        key = self._cache_key(step) if self._caching(step) else None
+        if attempt == 1 and key is not None and self._try_cache(step, key):
+            return
+        log_path = str(self.logs_dir / f"{component(sid)}.log")
+        result_file = os.path.join(self.scratch, f"{component(sid)}-{attempt}.json")
+        if attempt > 1:
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"\n--- pipec: attempt {attempt} ---\n")
+        row = self.meta.start_step_run(self.run_id, sid, attempt=attempt, module=step.module,
+                                       function=step.function, cache_key=key, logs_uri=log_path)
+        cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
+        self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
+        self.shown.set(sid, RUNNING, attempt=attempt)
+        if self.tail is not None:
+            self.tail.watch(sid, log_path)
+        self.starter.launch(str(self.rank[sid]), cmd, str(self.root), log_path)
+
+    def reap(self, sid: str, rc: int) -> None:
+        """Record how step `sid`'s process ended (exit status `rc`): done, retry later, or failed."""
+        meta, tail = self.meta, self.tail
+        job = self.running.pop(sid)
+        took = time.monotonic() - job.started
+        step = self.steps[sid]
+        if tail is not None:
+            tail.poll(sid)  # its last lines before its status line
+        result = _read_result(job.result_file)
+        if rc == 0 and result is not None and result.get("status") == md.COMPLETED:
+            infos = [ArtifactInfo.from_json(v) for v in result.get("outputs", {}).values()]
+            if result.get("metadata"):
+                meta.add_run_metadata(self.run_id, result["metadata"], step_id=sid)
+            meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
+            self.state.produced[sid] = {a.name: a for a in infos}
             if tail is not None:
-                tail.close_all()
-            for sid in running:
-                shown.set(sid, md.CANCELLED)
-            for sid in order:
-                if sid not in state.outcomes and sid not in running:
-                    why = "retry not started" if sid in state.attempts else "not started"
-                    row = meta.start_step_run(run_id, sid, attempt=0, status=md.CANCELLED,
-                                              module=steps[sid].module, function=steps[sid].function)
-                    meta.finish_step_run(row, md.CANCELLED, error=f"{why}: the run was cancelled")
-                    shown.set(sid, md.CANCELLED)
+                tail.close(sid)
+            self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
+            return
+        error = _failure(result, rc)
+        meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
+        retry = step.settings.retry
+        if retry is not None and job.attempt <= retry.max_retries:
+            delay = retry_delay(retry, job.attempt - 1)
+            heapq.heappush(self.retries, (time.monotonic() + delay, self.rank[sid], sid))
+            self.shown.set(sid, RETRYING, note=f"{error}; retry in {delay:g}s")
+            return
+        if tail is not None:
+            tail.close(sid)
+        self.finish(StepOutcome(sid, md.FAILED, job.attempt, took, error, job.log))
+
+    def finish(self, outcome: StepOutcome) -> None:
+        """Record a step's final outcome: release its dependents, or skip its descendants when it failed."""
+        state = self.state
+        state.outcomes[outcome.step_id] = outcome
+        note = outcome.error if outcome.status in (md.FAILED, md.SKIPPED) else ""
+        self.shown.set(outcome.step_id, outcome.status, note=note or "")
+        if outcome.status in md.DONE:
+            self._release(outcome.step_id)
+        elif outcome.status == md.FAILED:
+            for child in _descendants(self.pipeline, outcome.step_id):
+                if child not in state.outcomes:
+                    reason = f"upstream step `{outcome.step_id}` failed"
+                    self._record_unrun(child, md.SKIPPED, reason)
+                    state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
+                    self.shown.set(child, md.SKIPPED, note=reason)
+
+    # ------------------------------------------------------------------ ending the run
+
+    def close(self) -> tuple[str, dict[str, StepOutcome]]:
+        """Record the run's status; return it with every step's outcome in topological order."""
+        outcomes = self.state.outcomes
+        status = md.COMPLETED if all(o.status in md.DONE for o in outcomes.values()) \
+            and len(outcomes) == len(self.steps) else md.FAILED
+        self.meta.finish_pipeline_run(self.run_id, status)
+        self.meta.close()
+        self.shown.redraw()
+        return status, {sid: outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
+                        for sid in self.order}
+
+    def cancel(self, stop_grace: float) -> None:
+        """An interrupt: stop the running steps and record the run and every unfinished step cancelled."""
+        _stop(self.running, self.pids, self.events, stop_grace)
+        with _signals_ignored():
+            if self.tail is not None:
+                self.tail.close_all()
+            for sid in self.running:
+                self.shown.set(sid, md.CANCELLED)
+            for sid in self.order:
+                if sid not in self.state.outcomes and sid not in self.running:
+                    why = "retry not started" if sid in self.state.attempts else "not started"
+                    self._record_unrun(sid, md.CANCELLED, f"{why}: the run was cancelled")
+                    self.shown.set(sid, md.CANCELLED)
             # Also closes a step row whose process the interrupt kept from being tracked.
-            meta.cancel_run(run_id, "stopped: the run was cancelled")
-            meta.close()
-        raise
-    except BaseException:
-        for sid in running:
-            pid = pids.get(sid)
+            self.meta.cancel_run(self.run_id, "stopped: the run was cancelled")
+            self.meta.close()
+
+    def abort(self) -> None:
+        """The scheduler itself failed: kill the running steps and record them and the run failed."""
+        for sid in self.running:
+            pid = self.pids.get(sid)
             if pid is not None:
                 _kill_group(pid, signal.SIGKILL)
-        for job in running.values():
-            meta.finish_step_run(job.step_run_id, md.FAILED, error="the local orchestrator stopped unexpectedly")
-        meta.finish_pipeline_run(run_id, md.FAILED)
-        meta.close()
-        raise
-    finally:
-        starter.close()
-        for name in os.listdir(scratch):
-            os.remove(os.path.join(scratch, name))
-        os.rmdir(scratch)
+        for job in self.running.values():
+            self.meta.finish_step_run(job.step_run_id, md.FAILED,
+                                      error="the local orchestrator stopped unexpectedly")
+        self.meta.finish_pipeline_run(self.run_id, md.FAILED)
+        self.meta.close()
 
-    status = md.COMPLETED if all(o.status in md.DONE for o in state.outcomes.values()) \
-        and len(state.outcomes) == len(steps) else md.FAILED
-    meta.finish_pipeline_run(run_id, status)
-    meta.close()
-    shown.redraw()
-    outcomes = {sid: state.outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
-                for sid in order}
-    shown_store = store_uri if "${" in store_uri else store.uri  # never an expanded value
-    return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)
+    # ------------------------------------------------------------------ helpers
+
+    def _record_unrun(self, sid: str, status: str, reason: str) -> None:
+        step = self.steps[sid]
+        row = self.meta.start_step_run(self.run_id, sid, attempt=0, status=status, module=step.module,
+                                       function=step.function)
+        self.meta.finish_step_run(row, status, error=reason)
+
+    def _release(self, sid: str) -> None:
+        for other in self.dependents[sid]:
+            self.waiting[other].discard(sid)
+            if not self.waiting[other] and other not in self.state.outcomes:
+                heapq.heappush(self.ready, (self.rank[other], other))
+
+    def _caching(self, step: StepInvocation) -> bool:
+        return self.enable_cache and step.settings.enable_cache is not False
+
+    def _cache_key(self, step: StepInvocation) -> str:
+        inputs = {}
+        for binding in step.inputs:
+            if isinstance(binding.source, OutputRef):
+                info = self.state.produced[binding.source.step][binding.source.output]
+                inputs[binding.name] = (info.content_hash, info.materializer)
+        return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
+                         function=step.function, params=self.params[step.id], inputs=inputs,
+                         outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)
+
+    def _try_cache(self, step: StepInvocation, key: str) -> bool:
+        hit = self.meta.find_cached(key)
+        if hit is None or not all(self.store.exists(a) for a in hit[1]):
+            return False
+        record, cached = hit
+        linked = [self.store.link(a, pipeline=self.pipeline.name, run_id=self.run_id, step_id=step.id,
+                                  output=a.name) for a in cached]
+        row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
+                                       function=step.function, cache_key=key)
+        self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
+        self.state.produced[step.id] = {a.name: a for a in linked}
+        self.finish(StepOutcome(step.id, md.CACHED, 0, None, None))
+        return True
+
+
+def _read_result(path: str) -> dict | None:
+    """The shim's result file, or None when it is missing or unreadable."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _failure(result: dict | None, rc: int) -> str:
+    """Why a step failed: the shim's error, else the signal or exit status."""
+    if result is not None and result.get("error"):
+        return result["error"]
+    if rc < 0:
+        return f"killed by signal {signal.Signals(-rc).name}" if -rc in signal.valid_signals() \
+            else f"killed by signal {-rc}"
+    return f"exited with status {rc}"

@@ -1,32 +1,7 @@
 """`python -m pipec.runtime run-step ...`: execute one step (the contract every target embeds).
 
-Flags (stable; see runtime/README.md)::
-
-    --source-root DIR          folder the user's modules are imported from (default ".")
-    --module DOTTED            module defining the step function, relative to the source root
-    --function NAME            the step function (a `@step`-decorated object, ZenML's too)
-    --pipeline NAME            pipeline name (first component of artifact paths)
-    --step-id ID               step invocation id (unique in the pipeline)
-    --run-id RUN               run id, usually the engine's run-id template
-    --artifact-store URI       artifact store root: a path, or an fsspec URL (s3://, gs://, az://, file://)
-    --metadata-store URL       SQLAlchemy URL; optional: without it nothing is recorded and nothing is cached
-                               (in both store flags every ${NAME} is expanded from the environment;
-                               see store_env.py)
-    --num-steps N              steps in the pipeline, recorded with the run so its status can be derived
-    --input NAME=STEP/OUTPUT   bind argument NAME to output OUTPUT of step STEP in this run (repeatable)
-    --input-ref NAME=PATH      bind argument NAME to the output named by the pointer file PATH, which may
-                               come from an earlier run (repeatable; see pointers.py)
-    --param NAME=JSON          bind argument NAME to a JSON value (repeatable)
-    --param-text NAME=TEXT     bind argument NAME to the string TEXT as is (repeatable; for engines whose
-                               placeholders expand a string parameter without JSON quoting)
-    --param-part NAME=CHUNK    one piece of NAME's JSON value; the pieces, in order, make the value (for
-                               engines that limit the length of one argument, e.g. SageMaker's 256)
-    --output NAME=TYPE         declare output NAME with its static type string, in return order (repeatable)
-    --output-ref NAME=PATH     after committing output NAME, write a pointer to it at the local PATH
-                               (repeatable; NAME must be a declared --output)
-    --no-cache                 never reuse earlier results for this step
-    --attempt N                1-based attempt number to record (default: the next one for this step)
-    --result-file PATH         also write the outcome as JSON to PATH (used by the local orchestrator)
+The flags are the table :data:`pipec.runtime.shim_flags.FLAGS` (stable; documented in
+runtime/README.md); the parser below is built from it.
 
 Exit status: 0 when the step completed or was served from the cache, 1 when it
 failed (the traceback, starting at the user's code, is printed to stderr), 2 for a
@@ -49,6 +24,7 @@ from typing import Any
 
 from . import artifacts, materializers, pointers
 from .artifacts import ArtifactInfo, ArtifactStore
+from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
 
 
@@ -141,26 +117,31 @@ def _param_text(text: str) -> tuple[str, str]:
     return name, json.dumps(value, ensure_ascii=False)
 
 
+#: How the value of a flag is parsed (others are taken as text; see `shim_flags.FLAGS`).
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The run-step argument parser."""
+    """The run-step argument parser, one argument per flag of :data:`shim_flags.FLAGS`."""
     p = _Parser(prog="python -m pipec.runtime run-step", description="Execute one pipeline step.")
-    p.add_argument("--source-root", default=".")
-    for flag in ("--module", "--function", "--pipeline", "--step-id", "--run-id", "--artifact-store"):
-        p.add_argument(flag, required=True)
-    p.add_argument("--metadata-store", default=None)
-    p.add_argument("--num-steps", type=int, default=None)
-    p.add_argument("--input", dest="inputs", action="append", type=_input, default=[])
-    p.add_argument("--input-ref", dest="input_refs", action="append", type=_pair("--input-ref", "="), default=[])
-    p.add_argument("--param", dest="params", action="append", type=_param, default=[])
-    p.add_argument("--param-text", dest="params", action="append", type=_param_text)
-    p.add_argument("--param-part", dest="param_parts", action="append", type=_pair("--param-part", "="),
-                   default=[])
-    p.add_argument("--output", dest="outputs", action="append", type=_pair("--output", "="), default=[])
-    p.add_argument("--output-ref", dest="output_refs", action="append", type=_pair("--output-ref", "="),
-                   default=[])
-    p.add_argument("--no-cache", dest="cache", action="store_false")
-    p.add_argument("--attempt", type=int, default=None)
-    p.add_argument("--result-file", default=None)
+    for flag in FLAGS:
+        kwargs: dict[str, Any] = {"help": flag.help}
+        if flag.dest:
+            kwargs["dest"] = flag.dest
+        if not flag.takes_value:
+            kwargs["action"] = "store_false"
+        else:
+            kwargs["metavar"] = flag.metavar
+            kwargs["type"] = _PARSERS.get(flag.name) or (
+                _pair(flag.name, "=") if flag.metavar.startswith("NAME=") else str)
+            if flag.repeatable:
+                kwargs.update(action="append", default=[])
+            elif flag.required:
+                kwargs["required"] = True
+            else:
+                kwargs["default"] = flag.default
+        p.add_argument(flag.name, **kwargs)
     return p
 
 

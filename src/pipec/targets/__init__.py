@@ -12,7 +12,7 @@ Adding a built-in target
 1. **One folder**, ``src/pipec/targets/<name>/`` (``<name>`` is what ``--target`` takes)::
 
        __init__.py   from .target import TARGET  (the registry loads `pipec.targets.<name>:TARGET`)
-       target.py     the class: name, description, options, compile (see below)
+       target.py     the class: name, description, options, capabilities, compile (see below)
        build.py      IR -> the engine's data as plain dicts/lists, `build_*` functions
        schedule.py   the pipeline's schedule in the engine's terms (when the engine has them)
        settings.py   the engine settings it reads (`orchestrator.<name>` / `target.<name>`)
@@ -29,18 +29,21 @@ Adding a built-in target
            options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
                OptionSpec("compute", "compute cluster the steps run on", default="cpu-cluster"),
            )
+           capabilities = Capabilities("Azure ML", retry=RetrySupport("Azure ML"), settings_key="azureml")
 
            def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
                return {f"{safe_name(pipeline.name)}.yaml": dump(build_job(pipeline, context))}
 
        TARGET = AzureMLTarget()
 
-   What to override is only what differs: the container, image, argv and environment of a
-   step come from `pipec.targets.common` (``step_image``, ``step_argv``, ``step_environment``,
-   ``step_resources``, ``step_retry``), Kubernetes names, resources and YAML from
-   `pipec.targets.kube`; a KFP-schema engine reuses `pipec.targets.kfp_spec`. Report what the
-   engine cannot do through ``context.diagnostics`` (PC304 for an unsupported setting; new
-   codes go in `pipec.ir.diagnostics.CODES`), never by raising. Keep ``target.py`` cheap to
+   What to override is only what differs. `pipec.targets.kit` gives retry lowering, container
+   resources, the shared-store test, name policies, the YAML and JSON writers and the
+   unsupported-setting policy; ``capabilities`` (`pipec.targets.kit.capabilities`) declares
+   what the engine supports, and the driver checks each pipeline against it once. A step's
+   image, shim call and environment come from `pipec.targets.common`; a KFP-schema engine
+   reuses `pipec.targets.kfp_spec`. Report what the engine cannot do through
+   `pipec.targets.kit.unsupported` or ``context.diagnostics`` (new codes go in
+   `pipec.ir.diagnostics.CODES`), never by raising. Keep ``target.py`` cheap to
    import (``pipec targets`` imports every target to list it): import heavy modules inside
    ``compile``/``submit``.
 
@@ -54,13 +57,13 @@ Adding a built-in target
    - goldens: ``nox -s golden -- --update`` writes ``golden/<example>/<name>/`` for every
      example (review them); a variant worth reviewing goes in ``tests/golden_variants.py``;
    - ``tests/targets/test_<name>.py``: the artifacts through the engine's own validator or
-     schema, and a model of what the engine hands the container (used by
-     ``tests/runtime/test_store_env.py``);
+     schema; ``tests/helpers/engines/<name>.py``: a model of what the engine hands the
+     container (``tests/runtime/test_store_env.py`` fails without it);
    - a README.md section whose ``## `` heading names ```--target <name>```.
 
-   ``tests/test_target_registry.py`` fails while the folder, its entry point, the goldens or
-   the README section is missing, or while a module of the folder imports ``target.py`` back
-   or another target's folder.
+   ``tests/test_target_registry.py`` fails while the folder, its entry point, its capabilities,
+   the goldens or the README section is missing, or while a module of the folder imports
+   ``target.py`` back or another target's folder.
 
 A third-party target is any object with the same attributes, registered by its own
 package's entry point; it is loaded only when named (or listed by ``pipec targets``).

@@ -5,19 +5,18 @@ and the YAML dump. How user text gets past an engine's templating is in `kube_te
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-
-import yaml
+from dataclasses import dataclass, replace
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 
 from .base import CompileContext, OptionSpec
-from .common import DEFAULT_ARTIFACT_STORE, k8s_cpu, k8s_memory, step_resources
+from .kit.names import DNS_LABELS, Namer, short_digest  # noqa: F401 (short_digest re-exported)
+from .kit.resources import REQUESTS_ONLY, kube_resources
+from .kit.serialize import PYYAML, YamlStyle, dump_yaml
+from .kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 
 #: Options every Kubernetes-based target adds to `CONTAINER_OPTIONS`.
 KUBE_OPTIONS: tuple[OptionSpec, ...] = (
@@ -26,71 +25,34 @@ KUBE_OPTIONS: tuple[OptionSpec, ...] = (
                default="1Gi"),
 )
 
-#: The extended resource GPUs are requested under (NVIDIA device plugin).
-GPU_RESOURCE = "nvidia.com/gpu"
 #: Longest object name that still leaves room for the suffixes Kubernetes and the engines
 #: add (generateName's 5 characters, Argo's CronWorkflow timestamp: 52 is Argo's limit).
 MAX_OBJECT_NAME = 52
 
-_NON_LABEL = re.compile(r"[^a-z0-9]+")
 #: A Kubernetes quantity as a volume size takes it ("1Gi", "500M", "2").
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])?")
-
-
-def short_digest(text: str) -> str:
-    """Eight hex digits of the SHA-256 of `text`: keeps names that had to change distinct."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
-
-def _with_suffix(label: str, suffix: str, max_length: int) -> str:
-    return (label[:max_length - len(suffix)].rstrip("-") + suffix).lstrip("-")
 
 
 def dns_label(text: str, max_length: int = 63) -> str:
     """`text` as an RFC 1123 label (``[a-z0-9-]``, alphanumeric at both ends), at most
     `max_length` long; a hash of `text` is appended when it had to be cut or was empty."""
-    label = _NON_LABEL.sub("-", text.lower()).strip("-")
-    if not label or len(label) > max_length:
-        return _with_suffix(label, "-" + short_digest(text), max_length)
-    return label
+    return _dns(max_length).name(text)
 
 
 def unique_labels(names: Iterable[str], max_length: int = 63) -> dict[str, str]:
     """``{name: label}`` with pairwise distinct DNS labels; names whose labels would clash
     get a hash of the original name appended (deterministic for a given set of names)."""
-    names = list(dict.fromkeys(names))
-    base = {name: dns_label(name, max_length) for name in names}
-    counts = Counter(base.values())
-    labels: dict[str, str] = {}
-    taken: set[str] = set()
-    for name in names:
-        label = base[name]
-        if counts[label] > 1:
-            label = _with_suffix(label, "-" + short_digest(name), max_length)
-        index = 2
-        while label in taken:  # only if a hashed label met another name's plain label
-            label = _with_suffix(base[name], f"-{short_digest(name)}-{index}", max_length)
-            index += 1
-        taken.add(label)
-        labels[name] = label
-    return labels
+    return _dns(max_length).unique(names)
+
+
+def _dns(max_length: int) -> Namer:
+    return DNS_LABELS if max_length == DNS_LABELS.max_len else replace(DNS_LABELS, max_len=max_length)
 
 
 def resources(step: StepInvocation) -> dict[str, dict[str, str]]:
     """Container resources of `step` as Kubernetes quantity strings: cpu and memory as
     requests, GPUs as a limit (extended resources are requested through limits)."""
-    res = step_resources(step)
-    requests: dict[str, str] = {}
-    if res.cpu is not None:
-        requests["cpu"] = k8s_cpu(res.cpu)
-    if res.memory is not None:
-        requests["memory"] = k8s_memory(res.memory)
-    result: dict[str, dict[str, str]] = {}
-    if requests:
-        result["requests"] = requests
-    if res.gpu:
-        result["limits"] = {GPU_RESOURCE: str(res.gpu)}
-    return result
+    return kube_resources(step, REQUESTS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -105,14 +67,14 @@ class ArtifactVolume:
 
 def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) -> ArtifactVolume | None:
     """The volume to mount when the artifact store is a folder (a path or a ``file://`` URL),
-    None for object stores. A relative folder cannot be mounted (warning PC333); a bad
+    None for object stores. A relative folder cannot be mounted (warning PC307); a bad
     `volume_size` option is an error (PC302)."""
-    store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
-    path = store.removeprefix("file://")
-    if "://" in path:
+    store = artifact_store(context.options)
+    if not is_folder_store(store):
         return None
+    path = store.removeprefix("file://")
     if not path.startswith("/"):
-        diags.warning("PC333", f"artifact store `{store}` is a relative folder: each step's pod has its own, "
+        diags.warning(UNSHARED_STORE, f"artifact store `{store}` is a relative folder: each step's pod has its own, "
                                "so steps cannot read their inputs",
                       help="use an absolute folder (mounted as a shared volume) or a URL such as s3://bucket/prefix")
         return None
@@ -127,18 +89,6 @@ def volume_claim_spec(volume: ArtifactVolume) -> dict:
     """The PersistentVolumeClaim spec of the shared volume (ReadWriteOnce: steps that run at
     the same time need one node, or a ReadWriteMany storage class, or an object store)."""
     return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
-
-
-def report_unsupported(step: StepInvocation, diags: Diagnostics, target: str, gpu_help: str) -> None:
-    """Warn (PC304) about step settings a Kubernetes container step cannot honour."""
-    gpu_type = step_resources(step).gpu_type
-    if gpu_type:
-        diags.warning("PC304", f"step `{step.id}` asks for GPU type `{gpu_type}`, which the {target} target "
-                               "cannot select; only the GPU count is requested", step.span, help=gpu_help)
-    if step.settings.step_operator:
-        diags.warning("PC304", f"step `{step.id}` asks for step operator `{step.settings.step_operator}`, which "
-                               f"the {target} target does not support; it runs in its container like any step",
-                      step.span)
 
 
 #: Plain scalars some YAML reader takes for a bool or null (YAML 1.1 as in go-yaml v2,
@@ -161,22 +111,13 @@ def _may_be_retyped(text: str) -> bool:
     return True
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that also quotes the strings PyYAML's YAML 1.1 resolver would leave plain
-    although another reader would retype them (``1e3``, ``0o17``, ``y``)."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "'" if _may_be_retyped(data) else None  # the emitter falls back to "..." when needed
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
+#: Kubernetes objects as PyYAML's SafeDumper wrote them (the goldens' bytes), with strings any
+#: YAML reader might retype single-quoted, keys in the order built, ``---`` before each document.
+KUBE_YAML = YamlStyle(scalars=PYYAML, sort_keys=False, explicit_start=True, force_quotes=_may_be_retyped)
 
 
 def dump_documents(documents: Iterable[object]) -> str:
-    """Multi-document YAML (``---`` before each): keys in the order built (``sort_keys``
-    off on purpose: the builders insert them in a fixed order), strings that any YAML
-    reader might retype quoted, unicode kept, lines never wrapped."""
-    return yaml.dump_all(list(documents), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                         width=2**31 - 1, default_flow_style=False, explicit_start=True)
+    """Multi-document YAML (``---`` before each): keys in the order built (the builders insert
+    them in a fixed order), strings that any YAML reader might retype quoted, unicode kept,
+    lines never wrapped."""
+    return dump_yaml(documents, KUBE_YAML)

@@ -2,9 +2,9 @@
 
 Engines on Kubernetes substitute their own syntax in the strings of a step (Tekton
 ``$(...)``, Argo ``{{...}}``) and Kubernetes expands ``$(VAR)`` and ``$$`` in command, args
-and env values. The targets keep engine placeholders and literal text apart: `marked_argv`
-says which argv items hold a placeholder, `json_text` re-encodes JSON literals without
-chosen characters, and `engine_parameters` decides which pipeline parameters can be engine
+and env values. The targets keep engine placeholders and literal text apart: `MarkedText`
+renders a shim call saying which argv items hold a placeholder, `json_text` re-encodes JSON
+literals without chosen characters, and `engine_parameters` decides which pipeline parameters can be engine
 parameters at all (a value the engine would expand is baked into the steps instead).
 """
 
@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import EngineText
 
-from .base import CompileContext
-from .common import step_argv
 from .kube import short_digest
 
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -114,21 +113,32 @@ def report_baked(baked: Iterable[tuple[PipelineParameter, str]], diags: Diagnost
                            "change it")
 
 
-def marked_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, *, run_id: str,
-                placeholders: Mapping[str, str]) -> list[tuple[str, bool]]:
-    """The shim argv of `step` (``placeholder_encoding="text"``), each item paired with
-    True when it carries `run_id` or one of `placeholders` (the engine must expand it)
-    and False when it is literal text that must reach the container unchanged.
+@dataclass
+class MarkedText(EngineText[tuple[str, bool]]):
+    """Argv items paired with True when they carry the run id or a parameter placeholder (the
+    engine must expand them) and False when they are literal text that must reach the
+    container unchanged (the target escapes those)."""
 
-    The argv is built twice with different placeholder texts; exactly the items that
-    differ hold a placeholder, whatever the flags look like.
-    """
-    argv = step_argv(pipeline, step, context, run_id=run_id, parameter_placeholders=placeholders,
-                     placeholder_encoding="text")
-    probe = step_argv(pipeline, step, context, run_id=run_id + "\0",
-                      parameter_placeholders={k: v + "\0" for k, v in placeholders.items()},
-                      placeholder_encoding="text")
-    return [(item, item != other) for item, other in zip(argv, probe, strict=True)]
+    #: The engine's run-id placeholder.
+    run_id_text: str
+    #: The engine's placeholder per run-time pipeline parameter.
+    placeholders: Mapping[str, str]
+
+    def literal(self, text: str) -> tuple[str, bool]:
+        """Literal text, unmarked."""
+        return text, False
+
+    def run_id(self) -> tuple[str, bool]:
+        """The run-id placeholder, marked."""
+        return self.run_id_text, True
+
+    def param(self, name: str, encoding: str) -> tuple[str, bool]:
+        """The parameter's placeholder, marked."""
+        return self.placeholders[name], True
+
+    def concat(self, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
+        """The parts joined, marked when one of them is."""
+        return "".join(text for text, _ in parts), any(marked for _, marked in parts)
 
 
 def json_text(value: object, escape: str = "") -> str:

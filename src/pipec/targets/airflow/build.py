@@ -7,23 +7,26 @@ Python literals). Problems the DAG cannot express become diagnostics.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
 from pipec.ir import ParameterRef, Pipeline, Retry, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import ShimCall, shim_call
 from pipec.targets.base import CompileContext
-from pipec.targets.common import step_argv, step_environment, step_image, step_retry
+from pipec.targets.common import step_environment, step_image
+from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
+from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, call, identifier, py, py_str
-from .markers import sentinel
 from .modes import StepInput, build_operator, report_local_limits, report_store_not_shared, shim_constants
 from .options import Resolved, resolve
+from .retry import RETRY
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
-from .shared import share, share_env, shared_flags
+from .shared import share, share_env
+from .shim_argv import shared_flags, split_argv
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class DagSpec:
     edges: tuple[tuple[Code, Code], ...]
 
 
+
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in
     declaration order."""
@@ -77,17 +81,13 @@ def runtime_parameters(pipeline: Pipeline) -> list[str]:
     return [p.name for p in pipeline.parameters if p.name in bound]
 
 
-def shim_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext, resolved: Resolved,
-              params: list[str]) -> list[str]:
-    """The shim argv with :func:`sentinel` markers for the run id, the parameters and (local
-    mode) the Python executable."""
-    options = dict(context.options, artifact_store=resolved.artifact_store,
-                   metadata_store=resolved.metadata_store or "",
-                   source_root="." if resolved.mode == "local" else resolved.source_root,
-                   python=resolved.python or sentinel("python"))
-    local_context = dataclasses.replace(context, options=options)
-    return step_argv(pipeline, step, local_context, run_id=sentinel("run-id"),
-                     parameter_placeholders={name: sentinel(f"param:{name}") for name in params})
+def step_shim_call(pipeline: Pipeline, step: StepInvocation, resolved: Resolved, params: list[str]) -> ShimCall:
+    """The shim call of `step`: the run-time `params` as JSON, local mode from the source root with
+    the worker's Python unless option `python` names one."""
+    return shim_call(pipeline, step, artifact_store=resolved.artifact_store,
+                     metadata_store=resolved.metadata_store or None, python=resolved.python,
+                     source_root="." if resolved.mode == "local" else resolved.source_root,
+                     runtime_params=params)
 
 
 # --------------------------------------------------------------------------- the DAG
@@ -149,34 +149,24 @@ def build_default_args(pipeline: Pipeline, diags: Diagnostics) -> Code:
     ``retries=0`` stays when nothing retries: Airflow's default is the deployment's
     ``[core] default_task_retries``, not 0, and a pipeline without a retry policy must not retry
     where an administrator raised it. It costs nothing measurable per task (bench/airflow_parse.py)."""
-    return py(retry_kwargs(retrying(pipeline.settings.retry), diags, pipeline.span), 4)
-
-
-def retrying(retry: Retry | None) -> Retry | None:
-    """`retry` when it retries at all, else None."""
-    return retry if retry is not None and retry.max_retries > 0 else None
+    return py(retry_kwargs(pipeline.settings.retry, diags, pipeline.span), 4)
 
 
 def retry_kwargs(retry: Retry | None, diags: Diagnostics, span: Span) -> dict[str, Code]:
     """Airflow's retry arguments for an IR retry policy (None: no retries). Airflow 2 knows only
     a doubling backoff (a flag); Airflow 3 reads the same flag as factor 2."""
+    retry = lower_retry(retry, RETRY, diags, span)
     if retry is None:
         return {"retries": py(0)}
     out = {"retries": py(retry.max_retries), "retry_delay": interval_code(retry.delay)}
-    if retry.backoff != 1:
-        if retry.backoff != 2:
-            diags.warning("PC311", f"retry backoff {retry.backoff:g} is approximated by Airflow's exponential "
-                                   "backoff with factor 2" if retry.backoff > 1 else
-                                   f"retry backoff {retry.backoff:g} is not supported by Airflow: constant delay",
-                          span, help="Airflow 2 can only double the delay: use backoff=2, or 1 for a constant delay")
-        if retry.backoff > 1:
-            out["retry_exponential_backoff"] = py(True)
+    if retry.backoff > 1:
+        out["retry_exponential_backoff"] = py(True)
     return out
 
 
 def build_task_retry(pipeline: Pipeline, step: StepInvocation, diags: Diagnostics) -> dict[str, Code]:
     """Per-task retry arguments when the step's policy differs from the pipeline's."""
-    mine, default = step_retry(step), retrying(pipeline.settings.retry)
+    mine, default = step_retry(step), effective_retry(pipeline.settings.retry)
     if mine == default:
         return {}
     return retry_kwargs(mine, diags, step.span)
@@ -205,13 +195,14 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     k8s_models, docker_types = False, set()
     seen: set[str] = set()
     settings = read_settings(pipeline.settings, diags, pipeline.span, seen)
-    argvs = [shim_argv(pipeline, pipeline.step(sid), context, resolved, params) for sid in order]
-    shared = shared_flags(argvs)
+    calls = [step_shim_call(pipeline, pipeline.step(sid), resolved, params) for sid in order]
+    shared = shared_flags(calls)
+    argvs = [split_argv(call, shared) for call in calls]
     all_kwargs, envs, operators = [], [], []
     for sid, argv in zip(order, argvs, strict=True):
         step = pipeline.step(sid)
         inp = StepInput(pipeline, step, argv, step_image(pipeline, step, context), step_environment(step),
-                        read_settings(step.settings, diags, step.span, seen), shared)
+                        read_settings(step.settings, diags, step.span, seen))
         op = build_operator(inp, resolved, params, context.options, diags)
         k8s_models |= op.k8s_models
         docker_types.update(op.docker_types)
@@ -219,19 +210,18 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
                            **inp.settings.task_kwargs()})
         envs.append(op.env)
         operators.append(identifier(op.operator))
-    constants = shim_constants(resolved.mode, argvs[0], shared) if argvs else []
+    constants = shim_constants(resolved.mode, argvs[0]) if argvs else []
     constants += share(all_kwargs, "image", "IMAGE", "An image several steps run in.")
     constants += share_env(all_kwargs, envs)
     constants += share(all_kwargs, "container_resources", "RESOURCES", "Resources several steps request.")
     tasks = [TaskSpec(names[sid], operator, tuple((identifier(k), v) for k, v in kwargs.items()),
                       tuple(names[u] for u in pipeline.step(sid).upstream if u in names))
              for sid, kwargs, operator in zip(order, all_kwargs, operators, strict=True)]
-    report_step_operator(pipeline, diags)
-    report_store_not_shared(resolved, context, pipeline.span)
+    report_store_not_shared(pipeline, resolved, context, pipeline.span)
     if resolved.mode == "local":
         report_local_limits(list(pipeline.steps), diags, pipeline.span)
         if context.options.get("image"):
-            diags.warning("PC304", "option `image` does not apply in local mode: steps run on the worker",
+            unsupported(diags, "option `image` does not apply in local mode: steps run on the worker",
                           help="drop --option image=... or use operator=kubernetes / operator=docker")
 
     tags = [t.strip() for t in (context.options.get("tags") or "").split(",") if t.strip()]
@@ -301,13 +291,3 @@ def max_active_runs(options: dict[str, str], diags: Diagnostics) -> int:
     diags.error("PC302", f"invalid value `{raw}` for option `max_active_runs` of target `airflow`",
                 help="give a positive whole number, e.g. --option max_active_runs=1")
     return 1
-
-
-def report_step_operator(pipeline: Pipeline, diags: Diagnostics) -> None:
-    """Steps that ask for a step operator: Airflow runs them like any other (PC304)."""
-    for step in pipeline.steps:
-        if step.settings.step_operator:
-            diags.warning("PC304", f"step `{step.id}` asks for step operator "
-                                   f"`{step.settings.step_operator}`, which the airflow target does not support; "
-                                   "it runs as an ordinary task", step.span)
-

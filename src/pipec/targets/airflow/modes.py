@@ -9,7 +9,7 @@ The argv part every step shares is a module-level constant (:func:`shim_constant
 `shared.py`); each task spreads it and adds its own options.
 
 A folder artifact store is inside each container: option `pvc` (kubernetes) or `docker_volume`
-(docker) mounts a shared volume there, else PC314 warns.
+(docker) mounts a shared volume there, else PC307 warns.
 - ``local``: BashOperator. Its command holds no run-time value as text: the run id and the
   parameters reach the shim as ``"$PIPEC_..."`` variables set in the task's `env`, so bash
   never parses them. The command changes into the source root first.
@@ -24,14 +24,17 @@ from dataclasses import dataclass
 from pipec.ir import Pipeline, Resources, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
-from pipec.targets.common import k8s_cpu, k8s_memory, memory_bytes, report_unshared_store, step_resources
+from pipec.targets.common import memory_bytes, step_resources
+from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
+from pipec.targets.kit.stores import is_folder_store, report_unshared_store, unshared_folder
+from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
 from .escape import Code, Expr, Spread, call, jinja_concat, jinja_string, jinja_text, py, py_str, sh_word
-from .markers import split_sentinels
 from .options import SOURCE_ROOT_ENV, Resolved
 from .settings import AirflowSettings
-from .shared import Argv, Env, split_argv
+from .shared import Env
+from .shim_argv import Argv, Marker, Parts
 
 #: Operators' `template_ext`: a templated string ending with one is read as a template file.
 #: KubernetesPodOperator's is empty in recent providers, (".yaml", ".yml", ".json") in older ones.
@@ -64,16 +67,14 @@ class StepInput:
     pipeline: Pipeline
     # The step.
     step: StepInvocation
-    # The shim argv with run-time markers (see `build.sentinel`).
-    argv: list[str]
+    # The shim argv with run-time markers, split into shared and own options (see `shim_argv`).
+    argv: Argv
     # The step's image reference.
     image: str
     # Environment variables from the step's docker settings, sorted.
     environment: list[tuple[str, str]]
     # The step's Airflow settings.
     settings: AirflowSettings
-    # Shim flags whose options every step shares (written once, see `shared.shared_flags`).
-    shared: tuple[str, ...] = ()
 
 
 def _expr(marker: str) -> Expr:
@@ -84,23 +85,21 @@ def _expr(marker: str) -> Expr:
     raise ValueError(f"no Jinja expression for marker {marker!r}")
 
 
-def argv_item(item: str, template_ext: tuple[str, ...]) -> Code:
+def argv_item(parts: Parts, template_ext: tuple[str, ...]) -> Code:
     """One argv item for a templated list: `RUN_ID` itself, or a string that renders to the
     item with its run-time markers evaluated by Airflow."""
-    parts = split_sentinels(item)
-    if parts == [("run-id",)]:
+    if parts == (Marker("run-id"),):
         return Code("RUN_ID")
-    return py_str(jinja_concat([_expr(p[0]) if isinstance(p, tuple) else p for p in parts], template_ext))
+    return py_str(jinja_concat([_expr(p.name) if isinstance(p, Marker) else p for p in parts], template_ext))
 
 
-def argv_code(items: list[Code], indent: int, head: int = 0) -> Code:
-    """An argv list: the first `head` items on one line, then one ``"--flag", value`` pair per line."""
-    lines: list[list[Code]] = [items[:head]] if head else []
-    for item in items[head:]:
-        if lines and len(lines[-1]) == 1 and lines[-1][0].startswith('"--') and not item.startswith('"--'):
-            lines[-1].append(item)
-        else:
-            lines.append([item])
+def option_lines(options: list[list[Parts]], template_ext: tuple[str, ...]) -> list[list[Code]]:
+    """One ``"--flag", value`` line per option."""
+    return [[argv_item(item, template_ext) for item in option] for option in options]
+
+
+def argv_code(lines: list[list[Code]], indent: int) -> Code:
+    """An argv list, one line of items per entry of `lines`."""
     pad = " " * (indent + 4)
     return Code("[\n" + "".join(f"{pad}{', '.join(line)},\n" for line in lines) + " " * indent + "]")
 
@@ -127,9 +126,8 @@ def _spread_args(parts: Argv) -> list[Code]:
     return [Spread("*SHIM_ARGS")] if parts.common else []
 
 
-def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[tuple[Code, Code, Code]]:
-    """The module-level constants with the argv part every step shares, for one step's `argv`."""
-    parts = split_argv(argv, shared)
+def shim_constants(mode: str, parts: Argv) -> list[tuple[Code, Code, Code]]:
+    """The module-level constants with the argv part every step shares, for one step's argv."""
     if mode == "local":
         variables = _local_variables([])
         lines = bash_lines(parts.head, parts.common, variables, first=True)
@@ -141,27 +139,22 @@ def shim_constants(mode: str, argv: list[str], shared: tuple[str, ...]) -> list[
     out = [(Code("SHIM"), py([argv_item(a, ext) for a in parts.head]),
             Code("The pipec runtime shim: each task runs one step with it."))]
     if parts.common:
-        out.append((Code("SHIM_ARGS"), argv_code([argv_item(a, ext) for a in parts.common], 0),
+        out.append((Code("SHIM_ARGS"), argv_code(option_lines(parts.common, ext), 0),
                     Code("The shim's options every step shares; each task adds its own.")))
     return out
 
 
 # --------------------------------------------------------------------------- kubernetes
 
-def is_local(store: str) -> bool:
-    """Whether the artifact store URI is a plain folder (inside the container, in the container modes)."""
-    return "://" not in store or store.startswith("file://")
-
-
 def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                         diags: Diagnostics) -> OperatorSpec:
     """KubernetesPodOperator arguments for one step."""
     ext = KPO_TEMPLATE_EXT
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
         "cmds": Code("SHIM"),
-        "arguments": argv_code(_spread_args(parts) + [argv_item(a, ext) for a in parts.own], 8),
+        "arguments": argv_code([[spread] for spread in _spread_args(parts)] + option_lines(parts.own, ext), 8),
     }
     env = None
     if inp.environment:
@@ -180,7 +173,7 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
     if inp.settings.annotations:
         kwargs["annotations"] = templated_map(inp.settings.annotations, "annotation", inp, ext, diags)
     pvc = options.get("pvc")
-    if pvc and is_local(resolved.artifact_store):
+    if pvc and is_folder_store(resolved.artifact_store):
         claim = call("k8s.V1PersistentVolumeClaimVolumeSource", claim_name=jinja_text(pvc, ext))
         kwargs["volumes"] = py([call("k8s.V1Volume", indent_=12, name="pipec-artifacts",
                                           persistent_volume_claim=claim)], 8)
@@ -197,16 +190,9 @@ def local_path(store: str) -> str:
 def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
     """Requests and limits: CPU and memory requested, memory and GPUs also limited."""
     res = step_resources(inp.step)
-    requests: dict[str, str] = {}
-    limits: dict[str, str] = {}
-    if res.cpu is not None:
-        requests["cpu"] = k8s_cpu(res.cpu)
-    if res.memory is not None:
-        requests["memory"] = limits["memory"] = k8s_memory(res.memory)
-    if res.gpu:
-        requests["nvidia.com/gpu"] = limits["nvidia.com/gpu"] = str(res.gpu)
+    requests, limits = kube_requirements(res, MEMORY_LIMITED)
     if res.gpu_type and not inp.settings.node_selector:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` has no Kubernetes equivalent "
                                "here; the pod may land on any GPU node", inp.step.span,
                       help="select nodes with settings={'orchestrator.airflow': {'node_selector': {...}}}")
     return requests, limits
@@ -218,11 +204,10 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
                     diags: Diagnostics) -> OperatorSpec:
     """DockerOperator arguments for one step."""
     ext = DOCKER_TEMPLATE_EXT
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     kwargs: dict[str, Code] = {
         "image": py_str(jinja_text(inp.image, ext)),
-        "command": argv_code([Spread("*SHIM"), *_spread_args(parts)] + [argv_item(a, ext) for a in parts.own], 8,
-                             head=1 + len(_spread_args(parts))),
+        "command": argv_code([[Spread("*SHIM"), *_spread_args(parts)]] + option_lines(parts.own, ext), 8),
     }
     env = None
     if inp.environment:
@@ -238,11 +223,11 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
     if res.gpu:
         kwargs["device_requests"] = py([call("DeviceRequest", count=res.gpu, capabilities=[["gpu"]])])
     if res.gpu_type:
-        diags.warning("PC304", f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
+        unsupported(diags, f"step `{inp.step.id}`: gpu_type `{res.gpu_type}` cannot be selected with Docker; "
                                "any GPU of the host is used", inp.step.span)
     _unsupported_pod_settings(inp, "docker", diags)
     volume = options.get("docker_volume")
-    if volume and is_local(resolved.artifact_store):
+    if volume and is_folder_store(resolved.artifact_store):
         kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(local_path(resolved.artifact_store), ext),
                                     source=jinja_text(volume, ext), type="volume")], 8)
         types += ("Mount",)
@@ -257,7 +242,7 @@ def _unsupported_pod_settings(inp: StepInput, mode: str, diags: Diagnostics) -> 
     used = [name for name, value in (("node_selector", s.node_selector), ("labels", s.labels),
                                      ("annotations", s.annotations), ("namespace", s.namespace)) if value]
     if used:
-        diags.warning("PC304", f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
+        unsupported(diags, f"step `{inp.step.id}`: airflow setting(s) {', '.join(used)} only apply in "
                                f"kubernetes mode, not in {mode} mode; ignored", inp.step.span)
 
 
@@ -268,31 +253,20 @@ def param_variable(name: str, index: int) -> str:
     return f"PIPEC_PARAM_{name}" if name.isascii() and name.isidentifier() else f"PIPEC_PARAM_{index}"
 
 
-def _shell_word(item: str, variables: dict[str, str], ext: tuple[str, ...]) -> str:
-    out = []
-    for part in split_sentinels(item):
-        out.append(f'"${variables[part[0]]}"' if isinstance(part, tuple) else sh_word(part, ext))
-    return "".join(out)
+def _shell_word(item: Parts, variables: dict[str, str], ext: tuple[str, ...]) -> str:
+    return "".join(f'"${variables[part.name]}"' if isinstance(part, Marker) else sh_word(part, ext) for part in item)
 
 
-def bash_lines(head: list[str], options: list[str], variables: dict[str, str], first: bool) -> list[str]:
+def bash_lines(head: list[Parts], options: list[list[Parts]], variables: dict[str, str], first: bool) -> list[str]:
     """Shell command lines: with `first`, ``cd`` to the source root and ``exec`` of the shim
-    (`head`); then one ``--flag value`` pair of `options` per line."""
+    (`head`); then one ``--flag value`` option per line."""
     ext = BASH_TEMPLATE_EXT
     lines = []
     if first:
         shim = " ".join(_shell_word(a, variables, ext) for a in head)
         lines.append(f'cd -- "${{{SOURCE_ROOT_ENV}:?the pipeline source root: set it on the worker or compile with '
                      f'--option source_root=DIR}}" && exec {shim}')
-    flag_only = False  # the last line holds a flag still waiting for its value
-    for item in options:
-        word = _shell_word(item, variables, ext)
-        if flag_only and not item.startswith("--"):
-            lines[-1] += " " + word
-            flag_only = False
-        else:
-            lines.append(" " + word)
-            flag_only = item.startswith("--")
+    lines += ["".join(" " + _shell_word(item, variables, ext) for item in option) for option in options]
     return lines
 
 
@@ -306,9 +280,9 @@ def local_operator(inp: StepInput, resolved: Resolved, params: list[str], diags:
     """BashOperator arguments for one step: ``SHIM_COMMAND`` (see :func:`shim_constants`) plus
     the step's own options."""
     ext = BASH_TEMPLATE_EXT
-    used = {p[0] for item in inp.argv for p in split_sentinels(item) if isinstance(p, tuple)}
+    used = inp.argv.markers()
     variables = _local_variables(params)
-    parts = split_argv(inp.argv, inp.shared)
+    parts = inp.argv
     lines = bash_lines(parts.head, parts.own, variables, first=not parts.common)
     pieces = [jinja_concat([line], ext, final=i == len(lines) - 1) for i, line in enumerate(lines)]
     command = Code(("SHIM_COMMAND + (\n" if parts.common else "(\n")
@@ -335,21 +309,21 @@ def report_local_limits(steps: list[StepInvocation], diags: Diagnostics, span: S
         s.settings.docker.image or s.settings.docker.parent_image or s.settings.docker.requirements
         or s.settings.docker.requirements_file or s.settings.docker.apt_packages)]
     if resources:
-        diags.warning("PC304", f"resources of {_list(resources)} are not enforced in local mode", span,
+        unsupported(diags, f"resources of {_list(resources)} are not enforced in local mode", span,
                       help="use --option operator=kubernetes or operator=docker to run steps with resources")
     if image:
-        diags.warning("PC304", f"docker image settings of {_list(image)} do not apply in local mode: steps run "
+        unsupported(diags, f"docker image settings of {_list(image)} do not apply in local mode: steps run "
                                "with the worker's Python environment", span,
                       help="install the steps' requirements where Airflow runs, or use a container mode")
 
 
-def report_store_not_shared(resolved: Resolved, context: CompileContext, span: Span) -> None:
+def report_store_not_shared(pipeline: Pipeline, resolved: Resolved, context: CompileContext, span: Span) -> None:
     """A folder artifact store in a container mode without a volume to hold it: each step's
-    container has its own empty folder, so downstream steps cannot find their inputs (PC314)."""
+    container has its own empty folder, so downstream steps cannot find their inputs (PC307)."""
     volume = {"kubernetes": "pvc", "docker": "docker_volume"}.get(resolved.mode)
-    if volume and is_local(resolved.artifact_store) and not context.options.get(volume):
+    if volume and unshared_folder(pipeline, resolved.artifact_store) and not context.options.get(volume):
         report_unshared_store(
-            context, "PC314", f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
+            context, f"artifact store `{resolved.artifact_store}` is a folder inside each step's "
             f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
             help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
                  f"shared volume there with --option {volume}=NAME")

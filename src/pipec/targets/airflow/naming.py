@@ -14,12 +14,12 @@ the same in Python (for `pipec submit`, which must find the run the shim recorde
 
 from __future__ import annotations
 
-import hashlib
 import re
 from urllib.parse import quote
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
+from pipec.targets.kit.names import short_digest
 
 #: Longest id pipec emits (Airflow allows 250; the hash suffix adds 9).
 MAX_ID_LENGTH = 200
@@ -63,7 +63,7 @@ def label_value(text: str) -> str:
     safe = _LABEL_UNSAFE.sub("_", text)
     if safe == text and len(safe) <= MAX_LABEL_LENGTH and (not safe or (safe[0].isalnum() and safe[-1].isalnum())):
         return safe
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    digest = short_digest(text)
     stem = safe[:MAX_LABEL_LENGTH - 9].strip("_.-")
     return f"{stem}-{digest}" if stem else digest
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from pipec.ir import Settings, Span
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.unsupported import unsupported
 
 from .escape import Code, py
 
@@ -71,7 +72,10 @@ def read_settings(settings: Settings, diags: Diagnostics, span: Span, seen: set[
     def report(error: bool, code: str, message: str, help: str) -> None:
         if message not in seen:
             seen.add(message)
-            (diags.error if error else diags.warning)(code, message, span, help=help or None)
+            if error:
+                diags.error(code, message, span, help=help or None)
+            else:
+                unsupported(diags, message, span, help=help or None, code=code)
 
     merged: dict[str, object] = {}
     extra = settings.extra_dict()

@@ -1,11 +1,10 @@
 """What the tasks of one DAG share, written once as module-level constants.
 
 Airflow compiles a DAG file on its first parse (and on every parse of a read-only dags folder):
-a file that spells out the shim's options, the image and the environment in every task is
-several times the size of a hand-written DAG, and compiling it costs more than running it.
-So the shim argv is split into the part every step shares (``SHIM``, ``SHIM_ARGS`` or local
-mode's ``SHIM_COMMAND``) and each step's own options, and values several tasks pass unchanged
-(an image, an environment, a resources object) become one constant each.
+a file that spells out the image and the environment in every task is several times the size
+of a hand-written DAG, and compiling it costs more than running it. So values several tasks
+pass unchanged (an image, an environment, a resources object) become one constant each (the
+shim's shared options: see `shim_argv`).
 """
 
 from __future__ import annotations
@@ -13,62 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from pipec.runtime.command import RUN_STEP
-
 from .escape import Code, Spread, dedent, py
-
-#: Shim options that take a value and are the pipeline's, not the step's: written once when
-#: every step passes the same value. The shim parses options in any order.
-SHARED_FLAGS = ("--source-root", "--module", "--pipeline", "--run-id", "--artifact-store", "--metadata-store",
-                "--num-steps")
-#: Shim options without a value.
-SWITCHES = ("--no-cache",)
 
 #: Indentation of a task's keyword arguments in the DAG file.
 KWARG_INDENT = 8
-
-
-@dataclass(frozen=True)
-class Argv:
-    """One step's shim argv in three parts."""
-
-    # ``python -m pipec.runtime run-step`` (the same in every step).
-    head: list[str]
-    # The options of `shared` flags, in argv order (the same in every step).
-    common: list[str]
-    # The step's own options, in argv order.
-    own: list[str]
-
-
-def _groups(options: list[str]) -> list[list[str]]:
-    """The shim options after ``run-step``: ``[flag, value]`` or ``[switch]``."""
-    groups, i = [], 0
-    while i < len(options):
-        size = 1 if options[i] in SWITCHES else 2
-        groups.append(options[i:i + size])
-        i += size
-    return groups
-
-
-def split_argv(argv: list[str], shared: tuple[str, ...]) -> Argv:
-    """`argv` split into its head, the options of the `shared` flags and the rest."""
-    split = argv.index(RUN_STEP) + 1
-    common: list[str] = []
-    own: list[str] = []
-    for group in _groups(argv[split:]):
-        (common if group[0] in shared else own).extend(group)
-    return Argv(argv[:split], common, own)
-
-
-def shared_flags(argvs: list[list[str]]) -> tuple[str, ...]:
-    """The :data:`SHARED_FLAGS` every argv in `argvs` passes with the same value."""
-    values = []
-    for argv in argvs:
-        groups = _groups(argv[argv.index(RUN_STEP) + 1:])
-        values.append({g[0]: g[1] for g in groups if g[0] in SHARED_FLAGS and len(g) == 2})
-    if not values:
-        return ()
-    return tuple(flag for flag, value in values[0].items() if all(v.get(flag) == value for v in values[1:]))
 
 
 @dataclass(frozen=True)

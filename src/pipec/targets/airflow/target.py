@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec
+from pipec.targets.kit.capabilities import Capabilities
 
 from .options import OPTIONS
+from .retry import RETRY
 
 
 class AirflowTarget:
@@ -21,6 +23,7 @@ class AirflowTarget:
     name = "airflow"
     description = "Apache Airflow DAG files (KubernetesPodOperator, DockerOperator or BashOperator)"
     options: tuple[OptionSpec, ...] = OPTIONS
+    capabilities = Capabilities("Airflow", retry=RETRY, settings_key="airflow", ordinary_step="as an ordinary task")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<dag id>.py": DAG file text}``."""

@@ -34,21 +34,25 @@ object store URL as ``artifact_store``).
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import EngineText, encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
+from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
+from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
     artifact_volume,
     dns_label,
     dump_documents,
-    report_unsupported,
     resources,
     unique_labels,
     volume_claim_spec,
@@ -58,11 +62,12 @@ from pipec.targets.kube_text import (
     bound_parameters,
     engine_parameters,
     json_text,
-    marked_argv,
     report_baked,
 )
 
 API_VERSION = "argoproj.io/v1alpha1"
+#: Argo's retryStrategy: a limit, a first delay and a whole growth factor.
+RETRY = RetrySupport("Argo", backoff=WHOLE)
 #: The run id every step records: one per Workflow (each CronWorkflow run is a new Workflow).
 RUN_ID = "{{workflow.uid}}"
 #: Volume (claim template) shared by the steps when the artifact store is a folder.
@@ -122,6 +127,9 @@ class ArgoTarget:
     name = "argo"
     description = "Argo Workflows: a Workflow with a DAG of container steps (plus a CronWorkflow)"
     options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + KUBE_OPTIONS
+    capabilities = Capabilities(
+        "Argo Workflows", schedule_noun="Argo CronWorkflows", catchup=False, retry=RETRY, gpu_types=False,
+        gpu_type_help="add a nodeSelector to the step template or the workflow's podSpecPatch")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": the Workflow [and CronWorkflow] as YAML documents}``."""
@@ -174,16 +182,13 @@ class _Builder:
         else:
             seconds = max(1, round(schedule.interval_seconds or 0))
             if seconds != schedule.interval_seconds:
-                self.diags.warning("PC304", f"Argo schedules count whole seconds; the interval of "
+                unsupported(self.diags, f"Argo schedules count whole seconds; the interval of "
                                             f"{schedule.interval_seconds:g}s becomes {seconds}s", schedule.span)
             when = f"@every {seconds}s"
         for field, value in (("start_time", schedule.start_time), ("end_time", schedule.end_time)):
             if value:
-                self.diags.warning("PC304", f"Argo CronWorkflows have no {field.replace('_', ' ')}; it is ignored",
+                unsupported(self.diags, f"Argo CronWorkflows have no {field.replace('_', ' ')}; it is ignored",
                                    schedule.span)
-        if schedule.catchup:
-            self.diags.warning("PC304", "Argo CronWorkflows do not run every missed schedule; `catchup` is ignored",
-                               schedule.span)
         return {"apiVersion": API_VERSION, "kind": "CronWorkflow", "metadata": {"name": self.name},
                 "spec": {"schedules": [when], "workflowSpec": self.spec()}}
 
@@ -232,8 +237,6 @@ class _Builder:
         return task
 
     def _template(self, step: StepInvocation) -> dict:
-        report_unsupported(step, self.diags, "argo",
-                           gpu_help="add a nodeSelector to the step template or the workflow's podSpecPatch")
         bound = bound_parameters(step, self.params)
         template: dict = {"name": self.tasks[step.id]}
         if bound:
@@ -256,18 +259,9 @@ class _Builder:
 
     def _container(self, step: StepInvocation, bound: list[EngineParameter]) -> dict:
         placeholders = {p.parameter.name: f"{{{{inputs.parameters.{p.name}}}}}" for p in bound}
-        marked = marked_argv(self.pipeline_ir, step, self.context, run_id=RUN_ID, placeholders=placeholders)
-        argv: list[str] = []
-        previous = ""
-        for item, templated in marked:
-            if templated:
-                argv.append(item)
-            elif previous == "--param" and "{{" in item:  # a JSON literal: same value, no `{{`
-                name, _, text = item.partition("=")
-                argv.append(f"{name}={json_text(json.loads(text), '{')}".replace("$", "$$"))
-            else:
-                argv.append(self._literal(step, "argument", item).replace("$", "$$"))
-            previous = item
+        call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
+                         placeholder_encoding="text")
+        argv = render(call, ArgoText(self, step, placeholders)).argv
         image = self._literal(step, "image", step_image(self.pipeline_ir, step, self.context))
         container: dict = {"image": image, "command": argv[:1], "args": argv[1:]}
         env = [{"name": self._literal(step, "environment variable name", name),
@@ -283,20 +277,52 @@ class _Builder:
         return container
 
     def _retry(self, step: StepInvocation) -> dict | None:
-        retry = step_retry(step)
+        retry = lower_retry(step.settings.retry, RETRY, self.diags, step.span, f"step `{step.id}`")
         if retry is None:
             return None
         strategy: dict = {"limit": str(retry.max_retries)}
         if retry.delay > 0:
             backoff = {"duration": duration(retry.delay)}
-            factor = max(1, round(retry.backoff))
-            if factor != retry.backoff:
-                self.diags.warning("PC304", f"step `{step.id}`: Argo takes whole backoff factors; "
-                                            f"{retry.backoff:g} becomes {factor}", step.span)
-            if factor != 1:
-                backoff["factor"] = str(factor)
+            if retry.backoff != 1:
+                backoff["factor"] = str(int(retry.backoff))
             strategy["backoff"] = backoff
         return strategy
+
+
+@dataclass
+class ArgoText(EngineText[str]):
+    """Shim argv items for Argo: literals inert for Argo (PC332) with ``$`` doubled for
+    Kubernetes, JSON literals re-encoded without ``{{``, placeholders as they are."""
+
+    #: The builder of the workflow (it reports each problem text once).
+    builder: _Builder
+    #: The step whose call is rendered.
+    step: StepInvocation
+    #: ``{{inputs.parameters.x}}`` per run-time pipeline parameter.
+    placeholders: Mapping[str, str]
+
+    def literal(self, text: str) -> str:
+        """`text` checked to be inert, ``$`` doubled."""
+        return self.builder._literal(self.step, "argument", text).replace("$", "$$")
+
+    def json_literal(self, name: str, value: object) -> str:
+        """``NAME=JSON``; with ``{{`` in it, re-encoded to the same value without ``{``."""
+        text = f"{name}={encode_json(value)}"
+        if "{{" not in text:
+            return self.literal(text)
+        return f"{name}={json_text(value, '{')}".replace("$", "$$")
+
+    def run_id(self) -> str:
+        """Argo's run id."""
+        return RUN_ID
+
+    def param(self, name: str, encoding: str) -> str:
+        """The template input of the parameter."""
+        return self.placeholders[name]
+
+    def concat(self, parts: list[str]) -> str:
+        """The parts joined."""
+        return "".join(parts)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).

@@ -18,15 +18,15 @@ attempts, and does not retry exit status 2 (the shim's "malformed command line")
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipec.ir import Retry
+from pipec.runtime.command import EngineText
+from pipec.targets.kit.retry import retry_schedule
 
 from .expr import Expression
 
-# Shim words written inline: flags and the fixed words of `python -m pipec.runtime run-step`.
-_SHIM_FIXED = re.compile(r"-{1,2}[a-z][a-z-]*|pipec\.runtime|run-step")
 # Characters an inline word may have (no quoting needed in sh, nothing GitHub evaluates).
 _INLINE_SAFE = re.compile(r"[A-Za-z0-9_.,:/=@+-]+")
 
@@ -104,15 +104,10 @@ class _Words:
         return f'"${self._variable(word)}"'
 
 
-def command_lines(words: Sequence[Word], prefix: str, env: dict[str, str]) -> list[str]:
-    """`words` as shell words, one line per flag (``--x value``), values moved into `env`."""
+def command_lines(lines: Sequence[Sequence[Word]], prefix: str, env: dict[str, str]) -> list[str]:
+    """`lines` of words as shell text, values moved into `env`."""
     render = _Words(prefix, env)
-    lines: list[list[str]] = [[]]
-    for index, word in enumerate(words):
-        if isinstance(word, Fixed) and word.startswith("--") and index >= 4:
-            lines.append([])
-        lines[-1].append(render.word(word))
-    return [" ".join(line) for line in lines]
+    return [" ".join(render.word(word) for word in line) for line in lines]
 
 
 def _seconds(value: float) -> str:
@@ -122,14 +117,13 @@ def _seconds(value: float) -> str:
 
 def retry_waits(retry: Retry | None) -> list[str]:
     """Seconds to sleep before each retry, as shell words (empty without retries)."""
-    if retry is None or retry.max_retries <= 0:
-        return []
-    return [_seconds(retry.delay * retry.backoff ** k) for k in range(retry.max_retries)]
+    return [_seconds(wait) for wait in retry_schedule(retry)]
 
 
-def run_script(words: Sequence[Word], params: Sequence[Param], retry: Retry | None,
+def run_script(lines: Sequence[Sequence[Word]], params: Sequence[Param], retry: Retry | None,
                scheduled: bool) -> Rendered:
-    """The script running `words` (the shim argv) with `params` chosen per event and `retry`."""
+    """The script running the command `lines` (the shim's entrypoint, then one line per option)
+    with `params` chosen per event and `retry`."""
     env: dict[str, str] = {}
     out: list[str] = []
     if params:
@@ -145,8 +139,8 @@ def run_script(words: Sequence[Word], params: Sequence[Param], retry: Retry | No
             out.append("fi")
         else:
             out += [f"{param_variable(p.name)}=$PIPEC_INPUT_{p.name}" for p in params]
-    lines = command_lines(words, "PIPEC_ARG_", env)
-    command = ["set -- " + lines[0]] + ["  " + line for line in lines[1:]]
+    shell = command_lines(lines, "PIPEC_ARG_", env)
+    command = ["set -- " + shell[0]] + ["  " + line for line in shell[1:]]
     out += [line + " \\" for line in command[:-1]] + command[-1:]
     waits = retry_waits(retry)
     if waits:
@@ -168,19 +162,33 @@ def install_script(commands: Sequence[Sequence[Word]], prefix: str) -> Rendered:
     return Rendered(Script("\n".join(out) + "\n"), env)
 
 
-def shim_words(argv: Sequence[str], placeholders: Mapping[str, str]) -> list[Word]:
-    """The shim's argv as words: flags and fixed words inline, parameter placeholders as
-    ParamWords (`placeholders` maps a sentinel to its parameter), everything else a value.
+class ShimWords(EngineText[Word]):
+    """The shim's argv as words: flags and ``-m pipec.runtime run-step`` inline, the run id
+    and every literal a value (moved into the environment), each run-time parameter a
+    :class:`ParamWord`."""
 
-    A token carrying a placeholder is ``<binding>=<sentinel>`` (see `shim_command`); the
-    sentinel holds a NUL character, which no JSON-encoded literal can contain raw.
-    """
-    words: list[Word] = [argv[0]]  # the Python executable: an option value, so a value
-    for token in argv[1:]:
-        for sentinel, param in placeholders.items():
-            if token.endswith(sentinel):
-                words.append(ParamWord(token[: -len(sentinel)], param))
-                break
-        else:
-            words.append(Fixed(token) if _SHIM_FIXED.fullmatch(token) else token)
-    return words
+    def __init__(self, run_id: str) -> None:
+        self.run_id_text = run_id
+
+    def fixed(self, text: str) -> Word:
+        """Written inline."""
+        return Fixed(text)
+
+    def literal(self, text: str) -> Word:
+        """A value."""
+        return text
+
+    def run_id(self) -> Word:
+        """The run-id expression, a value."""
+        return self.run_id_text
+
+    def param(self, name: str, encoding: str) -> Word:
+        """The parameter's value with no prefix yet (see :meth:`concat`)."""
+        return ParamWord("", name)
+
+    def concat(self, parts: list[Word]) -> Word:
+        """``prefix`` + parameter: one ParamWord."""
+        prefix, param = parts
+        if not isinstance(param, ParamWord) or isinstance(prefix, ParamWord):
+            raise ValueError(f"no shell word for {parts!r}")
+        return ParamWord(prefix + param.prefix, param.param)

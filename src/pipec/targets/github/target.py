@@ -18,27 +18,29 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import yaml
-
 from pipec.compiler.writer import safe_name
-from pipec.ir import OutputRef, ParameterRef, Pipeline, PipelineParameter, StepInvocation
-from pipec.runtime.command import encode_json
+from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.runtime.command import encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     CONTAINER_OPTIONS,
     DEFAULT_SOURCE_ROOT,
     memory_bytes,
-    report_unshared_store,
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.names import short_digest
+from pipec.targets.kit.retry import step_retry
+from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
+from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
 from .schedule import ScheduleError, github_cron
-from .script import Fixed, Param, Script, install_script, run_script, shim_words
+from .script import Fixed, Param, Script, ShimWords, install_script, run_script
 
 #: `--option mode=` values.
 MODES = ("container", "setup-python")
@@ -59,6 +61,8 @@ class GitHubTarget:
 
     name = "github"
     description = "GitHub Actions workflow, one job per step"
+    capabilities = Capabilities("GitHub Actions", schedule_noun="GitHub schedules", catchup=False,
+                                ordinary_step="as an ordinary job")
     options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
         OptionSpec("mode", "container: each job runs in its step's image; setup-python: on the runner, "
                            "after actions/setup-python and pip install", default="container", choices=MODES),
@@ -176,10 +180,7 @@ class _Builder:
                                                 ("start_time", schedule.start_time if schedule.cron else None))
                        if value]
             for name in ignored:
-                self.diags.warning("PC304", f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored",
-                                   schedule.span)
-            if schedule.catchup:
-                self.diags.warning("PC304", "GitHub never runs missed schedules; `catchup` is ignored",
+                unsupported(self.diags, f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored",
                                    schedule.span)
         inputs = self._dispatch_inputs()
         on["workflow_dispatch"] = {"inputs": inputs} if inputs else {}
@@ -197,9 +198,8 @@ class _Builder:
 
     def _check_artifact_store(self) -> None:
         store = self.options.get("artifact_store") or ""
-        shares = any(isinstance(b.source, OutputRef) for s in self.pipeline.steps for b in s.inputs)
-        if shares and ("://" not in store or store.startswith("file://")):
-            report_unshared_store(self.context, "PC341", f"artifact store `{store}` is a local folder: GitHub runs "
+        if unshared_folder(self.pipeline, store):
+            report_unshared_store(self.context, f"artifact store `{store}` is a local folder: GitHub runs "
                                   "every job on a fresh machine, so steps cannot read their inputs", self.pipeline.span,
                                   help="use a shared store: --option artifact_store=s3://bucket/prefix "
                                        "(plus --option secrets=... for its credentials)")
@@ -227,7 +227,7 @@ class _Builder:
                 container["options"] = docker_options
             job["container"] = container
         elif step.settings.docker is not None and step.settings.docker.image:
-            self.diags.warning("PC304", f"step `{step.id}` names the image `{step.settings.docker.image}`, "
+            unsupported(self.diags, f"step `{step.id}` names the image `{step.settings.docker.image}`, "
                                "which setup-python mode does not use", step.span)
         env = self._job_env(step)
         if env:
@@ -250,11 +250,11 @@ class _Builder:
     def _run_step(self, step: StepInvocation) -> dict:
         used = {b.source.name for b in step.inputs if isinstance(b.source, ParameterRef)}
         params = [p for p in self.params if p.name in used]
-        sentinels = {p.name: f"\0pipec-parameter:{p.name}\0" for p in params}
-        argv = step_argv(self.pipeline, step, self.context, run_id=RUN_ID, parameter_placeholders=sentinels,
+        call = step_call(self.pipeline, step, self.context, runtime_params=[p.name for p in params],
                          placeholder_encoding="text")
-        words = shim_words(argv, {s: name for name, s in sentinels.items()})
-        script = run_script(words, [Param(p.name, expression(f"inputs.{p.name}"), _default_text(p))
+        command = render(call, ShimWords(RUN_ID))
+        lines = [command.entrypoint] + [words for _, words in command.options]
+        script = run_script(lines, [Param(p.name, expression(f"inputs.{p.name}"), _default_text(p))
                                     for p in params], step_retry(step), self.scheduled)
         return {"name": "Run the step", "shell": "sh", "env": script.env, "run": script.script}
 
@@ -303,20 +303,14 @@ def job_ids(step_ids: list[str]) -> dict[str, str]:
         cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", step_id)
         if not re.match(r"[A-Za-z_]", cleaned):
             cleaned = "_" + cleaned
-        out[step_id] = f"{cleaned[:80]}-{_digest(step_id)}"
+        out[step_id] = f"{cleaned[:80]}-{short_digest(step_id)}"
     taken: dict[str, int] = {}
     for job in out.values():
         taken[job.lower()] = taken.get(job.lower(), 0) + 1
     for step_id, job in out.items():
         if taken[job.lower()] > 1:  # e.g. "Train" and "train": GitHub compares job ids case-insensitively
-            out[step_id] = f"{job[:80]}-{_digest(step_id)}"
+            out[step_id] = f"{job[:80]}-{short_digest(step_id)}"
     return out
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def _value(param: PipelineParameter):
@@ -365,31 +359,17 @@ _YAML12_NON_STRING = re.compile(
     r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN")
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper without anchors, quoting YAML 1.2 look-alikes, scripts as literal blocks."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
+def _yaml12_non_string(text: str) -> bool:
+    return _YAML12_NON_STRING.fullmatch(text) is not None
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "'" if _YAML12_NON_STRING.fullmatch(data) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-def _represent_script(dumper: yaml.SafeDumper, data: Script) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Script, _represent_script)
+#: GitHub workflows: PyYAML's bytes, YAML 1.2 look-alikes quoted, scripts as literal blocks.
+GITHUB_YAML = YamlStyle(scalars=PYYAML, sort_keys=False, force_quotes=_yaml12_non_string, literal_types=(Script,))
 
 
 def dump(workflow: dict) -> str:
     """The workflow as YAML text: every string escaped for GitHub, deterministic, ``on`` quoted."""
-    text = yaml.dump(escape_tree(workflow), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=1 << 30)
-    return HEADER + text
+    return HEADER + dump_yaml([escape_tree(workflow)], GITHUB_YAML)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).

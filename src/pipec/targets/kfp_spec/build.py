@@ -25,19 +25,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipec.ir import OutputRef, ParameterRef, Pipeline, Resources, Retry, StepInvocation
-from pipec.runtime.command import RUN_STEP
+from pipec.ir import OutputRef, Pipeline, Resources, Retry, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import PlainText, Rendered, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     k8s_cpu,
     k8s_memory,
     memory_bytes,
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.retry import RetrySupport, lower_retry
 
 from .names import StepNames, io_keys, pipeline_name, step_names
 from .params import RuntimeParameter, bound_parameters, runtime_parameters
@@ -140,7 +141,8 @@ def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Fla
         components[step_names_.component] = build_component(step_names_, params[step.id], io)
         executors[step_names_.executor] = build_executor(pipeline, step, params[step.id], io, context, flavor)
         tasks[step_names_.task] = build_task(step, names, params[step.id], io,
-                                             kfp_cache=context.options.get("kfp_cache") == "true")
+                                             kfp_cache=context.options.get("kfp_cache") == "true",
+                                             diags=context.diagnostics, engine=flavor.engine)
     root: dict = {"dag": {"tasks": tasks}}
     if runtime:
         root["inputDefinitions"] = {"parameters": {p.name: build_root_input(p) for p in runtime.values()}}
@@ -181,7 +183,8 @@ def build_component(names: StepNames, params: list[RuntimeParameter], io: StepIO
 
 
 def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[RuntimeParameter],
-               io: StepIO, *, kfp_cache: bool = False) -> dict:
+               io: StepIO, *, kfp_cache: bool = False, diags: Diagnostics | None = None,
+               engine: str = "KFP") -> dict:
     """A step's task in `root.dag`: its component, caching, upstream tasks, inputs and retry policy."""
     task: dict = {
         "taskInfo": {"name": step.id},
@@ -200,7 +203,9 @@ def build_task(step: StepInvocation, names: dict[str, StepNames], params: list[R
         inputs["parameters"] = {p.name: {"componentInputParameter": p.name} for p in params}
     if inputs:
         task["inputs"] = inputs
-    retry = step_retry(step)
+    support = RetrySupport(engine, max_delay=MAX_BACKOFF_SECONDS)
+    retry = lower_retry(step.settings.retry, support, diags if diags is not None else Diagnostics(), step.span,
+                        f"step `{step.id}`")
     if retry is not None:
         task["retryPolicy"] = build_retry(retry)
     return task
@@ -226,16 +231,18 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
                    context: CompileContext, flavor: Flavor) -> dict:
     """A step's container executor: image, the shim's argv, environment and resources."""
     placeholders = {p.name: p.placeholder for p in params}
+    inputs, outputs = io.input_refs(), io.output_refs()
     try:
-        argv = step_argv(pipeline, step, context, run_id=RUN_ID, parameter_placeholders=placeholders,
-                         placeholder_encoding="text", input_refs=io.input_refs(), output_refs=io.output_refs())
+        call = step_call(pipeline, step, context, runtime_params=placeholders, placeholder_encoding="text",
+                         input_refs=inputs, output_refs=outputs)
     except ValueError as exc:  # a parameter without a value that cannot be a run-time input
         context.diagnostics.error("PC322", f"step `{step.id}`: {exc}", step.span,
                                   help="give the parameter a default or pass it with --param")
-        argv = [RUN_STEP]
-    _check_placeholders(step, argv, params, len(io.inputs) + len(io.outputs), context)
-    split = argv.index(RUN_STEP) + 1
-    container: dict = {"image": step_image(pipeline, step, context), "command": argv[:split], "args": argv[split:]}
+        command = Rendered([])
+    else:
+        command = render(call, KfpText(RUN_ID, placeholders, inputs, outputs, step=step, context=context))
+    container: dict = {"image": step_image(pipeline, step, context), "command": command.entrypoint,
+                       "args": command.arguments}
     env = step_environment(step)
     if env:
         container["env"] = [{"name": name, "value": value} for name, value in env]
@@ -245,15 +252,27 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
     return {"container": container}
 
 
-def _check_placeholders(step: StepInvocation, argv: list[str], params: list[RuntimeParameter], refs: int,
-                        context: CompileContext) -> None:
-    # KFP replaces every `{{$...}}` in the argv, so a literal holding one would be altered.
-    runtime = {p.name for p in params}
-    expected = 1 + refs + sum(isinstance(b.source, ParameterRef) and b.source.name in runtime for b in step.inputs)
-    if sum(item.count("{{$") for item in argv) > expected:
-        context.diagnostics.error(
-            "PC323", f"a value of step `{step.id}` contains `{{{{$`, which KFP would expand as a placeholder",
-            step.span, help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
+@dataclass
+class KfpText(PlainText):
+    """Shim argv items for KFP: placeholders as KFP writes them; a literal holding ``{{$``
+    (which KFP would expand, and has no escape for) is refused (PC323, once per step)."""
+
+    #: The step whose call is rendered.
+    step: StepInvocation | None = None
+    #: Where the refusal goes.
+    context: CompileContext | None = None
+    #: Whether the step's refusal was reported.
+    refused: bool = False
+
+    def literal(self, text: str) -> str:
+        """`text` as is, or PC323 when KFP would expand part of it."""
+        if "{{$" in text and not self.refused:
+            self.refused = True
+            self.context.diagnostics.error(
+                "PC323", f"a value of step `{self.step.id}` contains `{{{{$`, which KFP would expand as a "
+                "placeholder", self.step.span,
+                help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
+        return text
 
 
 def build_resources(step: StepInvocation, context: CompileContext, flavor: Flavor) -> dict:

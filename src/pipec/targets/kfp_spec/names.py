@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from pipec.ir import Pipeline
+from pipec.targets.kit.names import KFP_TASKS
 
 #: KFP's rule for `pipelineInfo.name` (checked by its SDK and by Vertex AI).
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -48,18 +49,8 @@ class StepNames:
 
 def step_names(pipeline: Pipeline) -> dict[str, StepNames]:
     """Unique names per step id, in body order; a clash after sanitising gets ``-2``, ``-3``..."""
-    taken: set[str] = set()
-    names: dict[str, StepNames] = {}
-    for step in pipeline.steps:
-        base = k8s_name(step.id, "task", MAX_TASK_NAME)
-        task, index = base, 2
-        while task in taken:
-            suffix = f"-{index}"
-            task = base[:MAX_TASK_NAME - len(suffix)].rstrip("-") + suffix
-            index += 1
-        taken.add(task)
-        names[step.id] = StepNames(task, f"comp-{task}", f"exec-{task}")
-    return names
+    tasks = KFP_TASKS.unique(step.id for step in pipeline.steps)
+    return {step_id: StepNames(task, f"comp-{task}", f"exec-{task}") for step_id, task in tasks.items()}
 
 
 def io_keys(names: list[str], prefix: str, taken: set[str] = frozenset()) -> dict[str, str]:

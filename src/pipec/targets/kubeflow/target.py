@@ -1,7 +1,7 @@
 """The `kubeflow` target: a KFP v2 pipeline package (`<pipeline>.yaml`) per pipeline.
 
-The package is the PipelineSpec (`pipec.targets.kfp_spec.build`), followed by the Kubernetes platform spec
-(`platform`) when a step needs node selectors, tolerations, secrets, pod metadata or a
+The package is the PipelineSpec (`pipec.targets.kfp_spec.build`), followed by the
+Kubernetes platform spec (`platform`) when a step needs node selectors, tolerations, secrets, pod metadata or a
 volume. A schedule becomes `<pipeline>.recurring-run.json` (`schedule`), because KFP keeps
 recurring runs apart from pipelines.
 """
@@ -11,16 +11,24 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, Resources, StepInvocation
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, report_unshared_store
-from pipec.targets.kfp_spec.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE
+from pipec.targets.kfp_spec.build import (
+    KFP_CACHE_OPTION,
+    MAX_BACKOFF_SECONDS,
+    Accelerator,
+    Flavor,
+    build_pipeline_spec,
+)
 from pipec.targets.kfp_spec.checks import gpu_warning, is_local
 from pipec.targets.kfp_spec.dump import dump_json, dump_yaml
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.resources import gpu_resource
+from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.stores import passes_artifacts, report_unshared_store
 
 from .platform import build_platform
 from .schedule import recurring_run
 
-#: Kubernetes' extended resource for NVIDIA GPUs, used when a GPU type names no resource.
-GPU_RESOURCE = "nvidia.com/gpu"
 #: GKE's node label for the GPU model; other clusters use e.g. `nvidia.com/gpu.product`.
 DEFAULT_ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 
@@ -32,7 +40,7 @@ def kubeflow_accelerator(step: StepInvocation, resources: Resources, context: Co
         if resources.gpu_type:
             gpu_warning(step, context)
         return None
-    kind = resources.gpu_type if resources.gpu_type and "/" in resources.gpu_type else GPU_RESOURCE
+    kind = gpu_resource(resources.gpu_type)
     return kind, resources.gpu
 
 
@@ -50,6 +58,8 @@ class KubeflowTarget:
         OptionSpec("pvc", "PersistentVolumeClaim mounted at a local artifact store in every step"),
         KFP_CACHE_OPTION,
     )
+    capabilities = Capabilities("Kubeflow Pipelines", retry=RetrySupport("KFP", max_delay=MAX_BACKOFF_SECONDS),
+                                settings_key="kubeflow")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": package}`` plus the recurring-run file for a scheduled pipeline."""
@@ -60,9 +70,9 @@ class KubeflowTarget:
             context.diagnostics.error("PC302", f"option `pvc` mounts a volume at a local artifact store, "
                                       f"but the artifact store is `{store}`",
                                       help="drop `pvc`, or set artifact_store to the folder to mount it at")
-        elif is_local(store) and not pvc and len(pipeline.steps) > 1:
+        elif is_local(store) and not pvc and passes_artifacts(pipeline):
             report_unshared_store(
-                context, "PC324", f"artifact store `{store}` is a folder inside each KFP pod: steps of "
+                context, f"artifact store `{store}` is a folder inside each KFP pod: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=s3://BUCKET/PATH (or gs://...), or --option pvc=CLAIM "
                      "to mount a shared volume there")

@@ -11,30 +11,31 @@ Data moves through the artifact store, so steps only need ``DependsOn``.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import RUN_STEP
+from pipec.runtime.command import JsonLiteral, Literal, Option, ShimCall, render
 from pipec.targets.base import CompileContext
 from pipec.targets.common import (
-    report_unshared_store,
-    step_argv,
+    step_call,
     step_environment,
     step_image,
     step_resources,
-    step_retry,
 )
+from pipec.targets.kit.retry import lower_retry, whole_seconds
+from pipec.targets.kit.serialize import dump_json
+from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
-from .expressions import EXECUTION_ID, literal_text, parameter_path, to_expression, token
+from .expressions import SageMakerText, literal_text
 from .names import step_name
 from .options import Options
 from .parameters import build_parameters
+from .retry import RETRY
 from .settings import StepSettings, step_settings
 
 VERSION = "2020-12-01"
@@ -45,7 +46,6 @@ MAX_IMAGE_URI = 255
 MAX_ENVIRONMENT = 100
 MAX_ENV_VALUE = {"processing": 256, "training": 512}
 MAX_PROCESSING_RUNTIME = 777600
-MAX_RETRY_ATTEMPTS = 20
 ENV_KEY = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,255}$")
 #: Characters a SageMaker argument cannot hold: its pattern is Java's `.*`, which stops at these.
 LINE_BREAKS = re.compile("[\n\r\u0085\u2028\u2029]")
@@ -79,19 +79,10 @@ class StepPlan:
 def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
                diagnostics: Diagnostics) -> tuple[list[Any], list[Any]]:
     """(ContainerEntrypoint, ContainerArguments) running `step` through the shim."""
-    names = [p.name for p in pipeline.parameters]
-    plain = step_argv(pipeline, step, context, run_id="run", parameter_placeholders=dict.fromkeys(names, "x"),
-                      placeholder_encoding="text")
-    if any("\x00" in item for item in plain):  # NUL would be taken for one of our tokens
-        diagnostics.error("PC350", f"the command line of step `{step.id}` contains a NUL character", step.span)
-        return [], []
-    argv = step_argv(pipeline, step, context, run_id=token(EXECUTION_ID),
-                     parameter_placeholders={n: token(parameter_path(n)) for n in names},
+    call = step_call(pipeline, step, context, runtime_params=[p.name for p in pipeline.parameters],
                      placeholder_encoding="text")
-    split = argv.index(RUN_STEP, 3) + 1  # argv is `PYTHON -m pipec.runtime run-step ...`
-    items = [to_expression(item) for item in _split_long_params(argv)]
-    entrypoint, arguments = items[:split], items[split:]
-    for item in items:
+    command = render(_split_long_params(call), SageMakerText(step, diagnostics))
+    for item in command.argv:
         text = literal_text(item)
         if len(text) > MAX_ARGUMENT or LINE_BREAKS.search(text):
             diagnostics.error("PC350", f"a command-line argument of step `{step.id}` does not fit SageMaker: "
@@ -99,30 +90,28 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
                               f"{MAX_ARGUMENT} characters", step.span,
                               help="pass long or multi-line values through the artifact store (an upstream "
                                    "step's output) instead of as a literal")
-    if len(arguments) > MAX_ARGUMENTS:
-        diagnostics.error("PC350", f"step `{step.id}` needs {len(arguments)} container arguments; SageMaker "
-                          f"allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
-    return entrypoint, arguments
+    if len(command.arguments) > MAX_ARGUMENTS:
+        diagnostics.error("PC350", f"step `{step.id}` needs {len(command.arguments)} container arguments; "
+                          f"SageMaker allows {MAX_ARGUMENTS}", step.span, help="bind fewer inputs and parameters")
+    return command.entrypoint, command.arguments
 
 
-def _split_long_params(argv: list[str]) -> list[str]:
-    """`--param NAME=JSON` longer than one SageMaker argument may be, as `--param-part` pieces that fit
-    (the shim joins them). JSON text has no line breaks, so the pieces need nothing else; a value
-    holding a pipeline parameter's token is left whole (it is reported if too long)."""
-    out: list[str] = []
-    position = 0
-    while position < len(argv):
-        flag, item = argv[position], argv[position + 1] if position + 1 < len(argv) else ""
-        name, _, value = item.partition("=")
-        room = MAX_ARGUMENT - len(name) - 1
-        if flag == "--param" and len(item) > MAX_ARGUMENT and "\x00" not in item and room >= 16:
-            for start in range(0, len(value), room):
-                out += ["--param-part", f"{name}={value[start:start + room]}"]
-            position += 2
-            continue
-        out.append(flag)
-        position += 1
-    return out
+def _split_long_params(call: ShimCall) -> ShimCall:
+    """Each ``--param NAME=JSON`` literal longer than one SageMaker argument may be, as
+    ``--param-part`` pieces that fit (the shim joins them). JSON text has no line breaks, so
+    the pieces need nothing else; a run-time parameter is left whole (reported if too long)."""
+    options: list[Option] = []
+    for option in call.options:
+        value = option.value
+        if option.flag == "--param" and isinstance(value, JsonLiteral):
+            text = value.text[len(value.name) + 1:]
+            room = MAX_ARGUMENT - len(value.name) - 1
+            if len(value.text) > MAX_ARGUMENT and room >= 16:
+                options += [Option("--param-part", Literal(f"{value.name}={text[start:start + room]}"))
+                            for start in range(0, len(text), room)]
+                continue
+        options.append(option)
+    return ShimCall(call.python, tuple(options))
 
 
 def build_environment(step: StepInvocation, settings: StepSettings, kind: str,
@@ -152,7 +141,7 @@ def step_kind(step: StepInvocation, settings: StepSettings, options: Options, di
     if operator in ("sagemaker", "default"):
         return "training"
     if operator is not None:
-        diagnostics.warning("PC304", f"step operator `{operator}` of step `{step.id}` is not available on "
+        unsupported(diagnostics, f"step operator `{operator}` of step `{step.id}` is not available on "
                             f"SageMaker; the step runs as a {options.step_kind} job", step.span)
     return options.step_kind
 
@@ -165,7 +154,7 @@ def instance_type(step: StepInvocation, settings: StepSettings, options: Options
         return options.instance_type
     resources = step_resources(step)
     if resources.gpu and resources.gpu_type and instances.gpu_family(resources.gpu_type) is None:
-        diagnostics.warning("PC304", f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
+        unsupported(diagnostics, f"GPU type `{resources.gpu_type}` of step `{step.id}` has no SageMaker "
                             "instance family in pipec's table; any GPU type may be chosen", step.span,
                             help='set settings={"orchestrator.sagemaker": {"instance_type": "ml...."}}')
     try:
@@ -207,17 +196,11 @@ def build_retry_policies(step: StepInvocation, diagnostics: Diagnostics) -> list
     SageMaker retries a step on service faults, throttling and job capacity/internal
     errors only, never when the step's own code fails; a warning says so.
     """
-    retry = step_retry(step)
+    retry = lower_retry(step.settings.retry, RETRY, diagnostics, step.span, f"step `{step.id}`")
     if retry is None:
         return []
-    attempts = min(retry.max_retries, MAX_RETRY_ATTEMPTS)
-    diagnostics.warning("PC356", f"step `{step.id}` retries only on SageMaker service, throttling and capacity "
-                        "errors: SageMaker does not retry a step whose code failed", step.span)
-    if retry.max_retries > MAX_RETRY_ATTEMPTS:
-        diagnostics.warning("PC356", f"step `{step.id}` asks for {retry.max_retries} retries; SageMaker allows "
-                            f"{MAX_RETRY_ATTEMPTS}", step.span)
-    common = {"IntervalSeconds": max(1, math.ceil(retry.delay)), "BackoffRate": float(max(retry.backoff, 1)),
-              "MaxAttempts": attempts}
+    common = {"IntervalSeconds": whole_seconds(retry.delay), "BackoffRate": float(max(retry.backoff, 1)),
+              "MaxAttempts": retry.max_retries}
     return [{"ExceptionType": list(types), **common} for types in RETRY_EXCEPTIONS]
 
 
@@ -274,16 +257,14 @@ def build_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext
 
 def shares_local_store(pipeline: Pipeline, options: Options) -> bool:
     """True when steps pass data through an artifact store that is a folder inside each job."""
-    store = options.artifact_store
-    local = "://" not in store or store.startswith("file://")
-    return local and any(isinstance(b.source, OutputRef) for s in pipeline.steps for b in s.inputs)
+    return unshared_folder(pipeline, options.artifact_store)
 
 
 def build_definition(pipeline: Pipeline, context: CompileContext, options: Options) -> dict[str, Any]:
     """The whole pipeline definition as JSON-compatible data."""
     diagnostics = context.diagnostics
     if shares_local_store(pipeline, options):
-        report_unshared_store(context, "PC357", f"artifact store `{options.artifact_store}` is a folder inside "
+        report_unshared_store(context, f"artifact store `{options.artifact_store}` is a folder inside "
                               "each SageMaker job: steps cannot read their inputs", pipeline.span,
                               help="use a shared store: --option artifact_store=s3://bucket/prefix")
     return {
@@ -295,6 +276,5 @@ def build_definition(pipeline: Pipeline, context: CompileContext, options: Optio
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline."""
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+#: Deterministic JSON text: sorted keys, two-space indent, non-ASCII kept, final newline.
+dumps = dump_json

@@ -1,21 +1,25 @@
 """Run-time values in a SageMaker definition: ``{"Get": ...}`` and ``{"Std:Join": ...}``.
 
-The shim's argv is built with text tokens standing for run-time values (the
-execution id, pipeline parameters). Each token is ``NUL path NUL``; NUL cannot occur
-in a command line, and the target checks the argv carries none of its own before
-it puts tokens in. An argv item that is exactly one token becomes ``{"Get": path}``
-(as the SageMaker SDK writes it) when it is an execution variable; any other item with a
-token becomes ``{"Std:Join": {"On": "", "Values": [text, {"Get": path}, ...]}}``.
+:class:`SageMakerText` renders the shim call: the execution id alone is ``{"Get": path}``
+(as the SageMaker SDK writes it); an argv item holding a pipeline parameter becomes
+``{"Std:Join": {"On": "", "Values": [text, {"Get": path}, ...]}}``; literal text stays a
+string.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Any
+
+from pipec.ir import StepInvocation
+from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import EngineText
 
 #: The Get path of the pipeline execution's id (the run id every step records).
 EXECUTION_ID = "Execution.PipelineExecutionId"
-_TOKEN = re.compile("\x00([^\x00]+)\x00")
+
+#: A SageMaker value: a string, or a Get / Std:Join expression.
+Expression = str | dict[str, Any]
 
 
 def parameter_path(name: str) -> str:
@@ -23,25 +27,49 @@ def parameter_path(name: str) -> str:
     return f"Parameters.{name}"
 
 
-def token(path: str) -> str:
-    """The text token standing for ``{"Get": path}`` inside an argv item."""
-    return f"\x00{path}\x00"
+@dataclass
+class SageMakerText(EngineText[Expression]):
+    """Shim argv items as SageMaker values; a NUL character, which no command line can
+    carry, is refused (PC350, once per step)."""
+
+    #: The step whose call is rendered.
+    step: StepInvocation
+    #: Where the refusal goes.
+    diagnostics: Diagnostics
+    #: Whether the step's refusal was reported.
+    refused: bool = False
+
+    def literal(self, text: str) -> Expression:
+        """The text itself."""
+        if "\x00" in text and not self.refused:
+            self.refused = True
+            self.diagnostics.error("PC350", f"the command line of step `{self.step.id}` contains a NUL character",
+                                   self.step.span)
+        return text
+
+    def run_id(self) -> Expression:
+        """The execution id: a string already, as the SDK writes it."""
+        return {"Get": EXECUTION_ID}
+
+    def param(self, name: str, encoding: str) -> Expression:
+        """The parameter's Get (always joined, see :meth:`concat`)."""
+        return {"Get": parameter_path(name)}
+
+    def concat(self, parts: list[Expression]) -> Expression:
+        """One value: Std:Join turns Integer/Float/Boolean parameters into text at run time (the
+        SDK's `to_string()`); a bare Get of one in a string field is rejected by SageMaker."""
+        values: list[Expression] = []
+        for part in parts:
+            if isinstance(part, str) and values and isinstance(values[-1], str):
+                values[-1] += part
+            elif part != "":
+                values.append(part)
+        if all(isinstance(value, str) for value in values):
+            return "".join(values)
+        return {"Std:Join": {"On": "", "Values": values}}
 
 
-def to_expression(item: str) -> str | dict[str, Any]:
-    """`item` as a SageMaker value: the string itself when it holds no token."""
-    parts = _TOKEN.split(item)
-    if len(parts) == 1:
-        return item
-    values: list[Any] = [{"Get": part} if i % 2 else part for i, part in enumerate(parts) if i % 2 or part]
-    if len(values) == 1 and values[0]["Get"].startswith("Execution."):
-        return values[0]  # a string already, as the SDK writes it
-    # Std:Join turns Integer/Float/Boolean parameters into text at run time (the SDK's
-    # `to_string()`); a bare Get of one in a string field is rejected by SageMaker.
-    return {"Std:Join": {"On": "", "Values": values}}
-
-
-def literal_text(value: str | dict[str, Any]) -> str:
+def literal_text(value: Expression) -> str:
     """The fixed text of a SageMaker value (its Get parts left out)."""
     if isinstance(value, str):
         return value

@@ -8,13 +8,12 @@ definition and schedule request, which `target` writes and `submit` reads.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
+from pipec.targets.kit.names import Namer, short_digest
 
-_STEP_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _PIPELINE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 #: SageMaker's limits on step and pipeline names.
 STEP_NAME_MAX = 64
@@ -23,22 +22,19 @@ PIPELINE_NAME_MAX = 256
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+#: SageMaker step names: ``[A-Za-z0-9_-]``, at most 64, a digest after a changed name.
+STEP_NAMES = Namer(r"[^A-Za-z0-9_-]", "_", max_len=STEP_NAME_MAX)
 
 
 def step_name(step_id: str) -> str:
     """The SageMaker step name for a pipec step id (the id itself when it is valid)."""
-    if _STEP_UNSAFE.search(step_id) is None and 0 < len(step_id) <= STEP_NAME_MAX:
-        return step_id
-    safe = _STEP_UNSAFE.sub("_", step_id)[: STEP_NAME_MAX - 9]
-    return f"{safe}-{_digest(step_id)}" if safe else _digest(step_id)
+    return STEP_NAMES.name(step_id)
 
 
 def pipeline_name(name: str) -> str:
     """The SageMaker pipeline name for a pipec pipeline name: runs of other characters become "-"."""
     safe = _PIPELINE_UNSAFE.sub("-", name).strip("-")[:PIPELINE_NAME_MAX].rstrip("-")
-    return safe or f"pipeline-{_digest(name)}"
+    return safe or f"pipeline-{short_digest(name)}"
 
 
 def valid_pipeline_name(name: str) -> bool:

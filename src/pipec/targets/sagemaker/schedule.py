@@ -50,9 +50,6 @@ def build_schedule(pipeline: Pipeline, name: str, options: Options, diagnostics:
     if expression is None:
         return None
     schedule = pipeline.schedule
-    if schedule.catchup:
-        diagnostics.warning("PC304", "EventBridge Scheduler does not run missed intervals: `catchup` is ignored",
-                            schedule.span)
     request: dict[str, Any] = {
         "Name": name[:MAX_SCHEDULE_NAME].rstrip("-"),
         "ScheduleExpression": expression,

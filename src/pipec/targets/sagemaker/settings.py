@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.unsupported import unsupported
 
 #: Settings keys read, in increasing precedence.
 KEYS = ("orchestrator.sagemaker", "step_operator.sagemaker")
@@ -65,7 +66,7 @@ def step_settings(step: StepInvocation, diagnostics: Diagnostics) -> StepSetting
             if ok:
                 value = tuple(sorted(value.items()))
         else:
-            diagnostics.warning("PC304", f"SageMaker setting `{name}` of step `{step.id}` is not supported "
+            unsupported(diagnostics, f"SageMaker setting `{name}` of step `{step.id}` is not supported "
                                 "by the sagemaker target and is ignored", step.span,
                                 help="supported: instance_type, volume_size_in_gb, max_runtime_in_seconds, "
                                      "use_training_step, environment")

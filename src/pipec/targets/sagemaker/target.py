@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec, Submission, SubmitContext
+from pipec.targets.kit.capabilities import Capabilities
 
 from .names import definition_file, sagemaker_pipeline_name, schedule_file, valid_pipeline_name
 from .options import OPTIONS
+from .retry import RETRY
 
 
 class SageMakerTarget:
@@ -21,6 +23,8 @@ class SageMakerTarget:
     name = "sagemaker"
     description = "Amazon SageMaker Pipelines definition JSON (processing or training jobs)"
     options: tuple[OptionSpec, ...] = OPTIONS
+    capabilities = Capabilities("Amazon SageMaker Pipelines", schedule_noun="EventBridge schedules", catchup=False,
+                                retry=RETRY, settings_key="sagemaker", step_operators=None)
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.json": definition, "<pipeline>.schedule.json": schedule request}``."""

@@ -29,28 +29,32 @@ from __future__ import annotations
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.command import render
 from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.common import CONTAINER_OPTIONS, step_environment, step_image, step_retry
+from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
     artifact_volume,
     dns_label,
     dump_documents,
-    report_unsupported,
     resources,
     unique_labels,
     volume_claim_spec,
 )
 from pipec.targets.kube_text import (
     EngineParameter,
+    MarkedText,
     bound_parameters,
     engine_parameters,
-    marked_argv,
     report_baked,
 )
 
 API_VERSION = "tekton.dev/v1"
+#: Tekton's task ``retries``: a count, run at once.
+RETRY = RetrySupport("Tekton", delay=False)
 #: The run id every step records: one per PipelineRun.
 RUN_ID = "$(context.pipelineRun.uid)"
 #: Task param carrying the run id (a `-` keeps it apart from every Python identifier).
@@ -80,6 +84,10 @@ class TektonTarget:
     name = "tekton"
     description = "Tekton Pipelines v1: a Pipeline with one task per step and a PipelineRun"
     options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + KUBE_OPTIONS
+    capabilities = Capabilities(
+        "Tekton Pipelines", schedules=frozenset(), retry=RETRY, gpu_types=False,
+        schedule_help="create the PipelineRun from a CronJob or a Tekton Triggers cron source",
+        gpu_type_help="add a node selector in the PipelineRun's taskRunSpecs podTemplate")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.yaml": Pipeline and PipelineRun as two YAML documents}``."""
@@ -99,10 +107,6 @@ class _Builder:
         self.params, baked = engine_parameters(pipeline, escape="$", unsafe=unsafe_text)
         report_baked(baked, self.diags, "tekton", "a PipelineRun")
         self.volume = artifact_volume(context, self.diags, "tekton")
-        if pipeline.schedule is not None:
-            self.diags.warning("PC304", "Tekton Pipelines has no schedules; the schedule is ignored",
-                               pipeline.schedule.span,
-                               help="create the PipelineRun from a CronJob or a Tekton Triggers cron source")
 
     # ------------------------------------------------------------------ documents
 
@@ -156,23 +160,19 @@ class _Builder:
         after = [self.tasks[dep] for dep in step.upstream if dep in self.tasks]
         if after:
             task["runAfter"] = after
-        retry = step_retry(step)
+        retry = lower_retry(step.settings.retry, RETRY, self.diags, step.span, f"step `{step.id}`")
         if retry is not None:
             task["retries"] = retry.max_retries
-            if retry.delay > 0:
-                self.diags.warning("PC304", f"step `{step.id}` waits {retry.delay:g}s between retries, but Tekton "
-                                            "retries at once; the delay and backoff are ignored", step.span)
         if self.volume is not None:
             task["workspaces"] = [{"name": WORKSPACE, "workspace": WORKSPACE}]
         task["taskSpec"] = self._task_spec(step, bound)
         return task
 
     def _task_spec(self, step: StepInvocation, bound: list[EngineParameter]) -> dict:
-        report_unsupported(step, self.diags, "tekton",
-                           gpu_help="add a node selector in the PipelineRun's taskRunSpecs podTemplate")
         placeholders = {p.parameter.name: f"$(params.{p.name})" for p in bound}
-        marked = marked_argv(self.pipeline_ir, step, self.context, run_id=f"$(params.{RUN_ID_PARAM})",
-                             placeholders=placeholders)
+        call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
+                         placeholder_encoding="text")
+        marked = render(call, MarkedText(f"$(params.{RUN_ID_PARAM})", placeholders)).argv
         user_env = step_environment(step)
         taken = {name for name, _ in user_env}
         annotations: dict[str, str] = {}

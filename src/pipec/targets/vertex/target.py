@@ -16,13 +16,21 @@ from pipec.targets.common import (
     CONTAINER_OPTIONS,
     DEFAULT_ARTIFACT_STORE,
     memory_bytes,
-    report_unshared_store,
     step_resources,
 )
-from pipec.targets.kfp_spec.build import KFP_CACHE_OPTION, Accelerator, Flavor, build_pipeline_spec
+from pipec.targets.kfp_spec.build import (
+    KFP_CACHE_OPTION,
+    MAX_BACKOFF_SECONDS,
+    Accelerator,
+    Flavor,
+    build_pipeline_spec,
+)
 from pipec.targets.kfp_spec.checks import gpu_warning, is_local
 from pipec.targets.kfp_spec.dump import dump_json
 from pipec.targets.kfp_spec.settings import engine_settings, invalid, report_unsupported, string_map
+from pipec.targets.kit.capabilities import Capabilities
+from pipec.targets.kit.retry import RetrySupport
+from pipec.targets.kit.stores import passes_artifacts, report_unshared_store
 
 from .accelerators import ACCELERATOR_TYPES, vertex_accelerator
 from .labels import MAX_LABELS, label_problem, label_value
@@ -88,6 +96,8 @@ class VertexTarget:
                    default=DEFAULT_ACCELERATOR),
         KFP_CACHE_OPTION,
     )
+    capabilities = Capabilities("Vertex AI", retry=RetrySupport("Vertex AI", max_delay=MAX_BACKOFF_SECONDS),
+                                settings_key="vertex")
 
     def compile(self, pipeline: Pipeline, context: CompileContext) -> dict[str, str]:
         """``{"<pipeline>.json": PipelineJob}`` plus the schedule file for a scheduled pipeline."""
@@ -115,9 +125,9 @@ class VertexTarget:
             context.diagnostics.error("PC302", f"option `pipeline_root` must be a gs:// URI, not `{root}`",
                                       help="e.g. --option pipeline_root=gs://BUCKET/pipelines")
         store = context.options.get("artifact_store") or DEFAULT_ARTIFACT_STORE
-        if is_local(store) and not store.startswith("/gcs/") and len(pipeline.steps) > 1:
+        if is_local(store) and not store.startswith("/gcs/") and passes_artifacts(pipeline):
             report_unshared_store(
-                context, "PC324", f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
+                context, f"artifact store `{store}` is a folder on each Vertex AI step's own machine: steps of "
                 f"`{pipeline.name}` cannot read each other's outputs", pipeline.span,
                 help="pass --option artifact_store=gs://BUCKET/PATH")
         self._pod_settings(pipeline, None, engine_settings(pipeline.settings, ENGINE), context)

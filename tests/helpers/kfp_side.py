@@ -3,39 +3,29 @@
 The engines' libraries (kfp, kfp-pipeline-spec, kfp-kubernetes, google-cloud-aiplatform)
 live in the side environment `.venvs/kfp` (built by `.ci/after-install.d/kfp.sh`, pins in
 `tests/kfp/requirements.txt`) because their pins clash with the main test environment.
-Tests run scripts of this folder with its interpreter. Without it the tests that need it
-skip locally and fail under CI (where a skip would hide a broken set-up).
+Tests run the scripts of tests/kfp with its interpreter. Without it the tests that need it
+skip locally and fail under CI (`tests.helpers.requires`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-SIDE_PYTHON = REPO / ".venvs" / "kfp" / "bin" / "python"
+from tests.helpers import requires
+
+REPO = Path(__file__).resolve().parents[2]
+#: The scripts the side interpreter runs (kfp_proofs.py, kfp_model_selection.py).
+SCRIPTS = REPO / "tests" / "kfp"
 GOLDEN = REPO / "golden"
 
 
-def side_python() -> Path:
-    """The side environment's interpreter; pytest.fail under CI, skip otherwise, when missing."""
-    if not SIDE_PYTHON.is_file():
-        message = f"{SIDE_PYTHON.relative_to(REPO)} is missing: run .ci/after-install.d/kfp.sh"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {message}", pytrace=False)
-        pytest.skip(message)
-    return SIDE_PYTHON
-
-
 def run_side(script: str, request: object | None = None, args: list[str] = (), timeout: float = 600) -> str:
-    """Run `script` (a file of this folder) with the side interpreter; its stdout (fails on exit != 0)."""
-    proc = subprocess.run([str(side_python()), str(HERE / script), *args], input=json.dumps(request or {}),
+    """Run `script` (a file of tests/kfp) with the side interpreter; its stdout (fails on exit != 0)."""
+    proc = subprocess.run([str(requires.side_python("kfp")), str(SCRIPTS / script), *args], input=json.dumps(request or {}),
                           capture_output=True, text=True, encoding="utf-8", timeout=timeout, cwd=REPO)
     assert proc.returncode == 0, f"{script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
     return proc.stdout

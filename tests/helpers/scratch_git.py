@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import requires
+
+REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 
 #: The scratch project's pipeline. A change to a step's body changes no signature, so only the
@@ -48,21 +50,9 @@ STEP_BODY = ("    return sum(values)\n", "    return sum(values) * 2\n")
 _session: dict[str, object] = {}
 
 
-def missing(message: str) -> None:
-    """Fail under CI, skip elsewhere: `message` says what is missing and how to get it."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {message}", pytrace=False)
-    pytest.skip(message)
-
-
 def tool(name: str) -> str:
-    """Path of the executable `name`: the test environment's own first, then PATH."""
-    for candidate in (Path(sys.executable).parent / name, shutil.which(name)):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    hint = "install git" if name == "git" else "pip install -e '.[test]' (or .ci/run)"
-    missing(f"{name} is not installed: {hint}")
-    raise AssertionError("unreachable")
+    """Path of the executable `name`: the test environment's own first, then PATH (`requires.tool`)."""
+    return requires.tool(name, "install git" if name == "git" else "pip install -e '.[test]' (or .ci/run)")
 
 
 def env(home: Path, **overrides: str) -> dict[str, str]:
@@ -107,7 +97,7 @@ def repo_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """
     if "snapshot" not in _session:
         if not (REPO / ".git").exists():
-            missing(f"{REPO} is not a git checkout: the pre-commit tests need one (git clone)")
+            requires.missing(f"a git checkout at {REPO} (the pre-commit tests need one)", "git clone")
         # The user's own git configuration (e.g. a CI container's safe.directory) reads this checkout.
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         listed = git(REPO, inherited, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
@@ -142,7 +132,8 @@ def new_venv(folder: Path) -> Path:
     """A fresh virtual environment with pip (the standard library's venv), at `folder`."""
     proc = run([sys.executable, "-m", "venv", str(folder)], folder.parent, os.environ, check=False)
     if proc.returncode != 0:
-        missing(f"`{sys.executable} -m venv` failed (Debian: apt-get install python3-venv):\n{proc.stdout}")
+        requires.missing(f"a working `{sys.executable} -m venv` ({proc.stdout.strip()})",
+                         "apt-get install python3-venv (Debian)")
     return folder
 
 

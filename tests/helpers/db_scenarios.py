@@ -15,12 +15,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from rt_helpers import load_pipeline, make_project
-from test_local_run import DIAMOND, KILL
-from test_metadata_store import WRITER
 
 from pipec.runtime import Client, run_pipeline, shim_command
 from pipec.runtime import metadata as md
+from tests.helpers.runtime_projects import DIAMOND, KILL, WRITER, load_pipeline, make_project
 
 
 def parallel_writers(url: str) -> None:

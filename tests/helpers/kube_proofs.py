@@ -1,86 +1,17 @@
-"""Helpers for the Kubernetes targets' proofs: the shared JSON schemas, closed, and a DAG check.
+"""Helpers for the Kubernetes targets' proofs (argo, tekton): a DAG check, compiling in process,
+a hostile project, the runtime shim's view of an argv, and YAML scalars that other readers retype.
 
-The schemas live in ``../shared/schemas`` relative to the repository root (CI has that
-folder beside the clone; see its README and each PROVENANCE.md). They are test data,
-never copied into the package. Kubernetes CRD schemas are structural: objects carry no
-``additionalProperties: false``, so an unknown key would pass. `closed` adds it to every
-object schema that lists ``properties`` and is not ``x-kubernetes-preserve-unknown-fields``,
-which is how the API server prunes/rejects unknown fields.
-
-Under CI (the ``CI`` environment variable set) a missing schema fails the test instead of
-skipping it, so a broken checkout cannot make the proofs pass vacuously.
+The schemas are `tests.helpers.schemas`; Kubernetes' own expansion is `tests.helpers.engines.kubernetes`.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO.parent / "shared" / "schemas"
-PRESERVE = "x-kubernetes-preserve-unknown-fields"
-
-
-def schema_path(*parts: str) -> Path:
-    """The schema file ``../shared/schemas/<parts>``; fails under CI and skips locally when missing."""
-    path = SCHEMAS.joinpath(*parts)
-    if not path.is_file():
-        message = f"schema {path} is missing (expected ../shared/schemas beside the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-def load_schema(*parts: str) -> dict:
-    """The JSON schema file ``../shared/schemas/<parts>`` (see `schema_path`)."""
-    return json.loads(schema_path(*parts).read_text(encoding="utf-8"))
-
-
-def closed(schema: object) -> object:
-    """A deep copy of `schema` in which every object schema with ``properties`` and without
-    ``x-kubernetes-preserve-unknown-fields`` rejects unknown keys (``additionalProperties: false``).
-    Schemas that already say what extra keys may hold keep their ``additionalProperties``."""
-    schema = copy.deepcopy(schema)
-
-    def visit(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("properties"), dict) and not node.get(PRESERVE) \
-                    and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for key, value in node.items():
-                if key != "enum" and key != "const":
-                    visit(value)
-        elif isinstance(node, list):
-            for item in node:
-                visit(item)
-
-    visit(schema)
-    return schema
-
-
-def validator(schema: dict):
-    """A Draft 2020-12 validator for `schema` (the Argo schema declares 2020-12; the Tekton
-    CRD schemas are OpenAPI v3 subsets that read the same; unknown formats are ignored)."""
-    from jsonschema import Draft202012Validator
-
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
-def errors(validator_, document: object) -> list[str]:
-    """Every validation error of `document` as "path: message", sorted; [] when valid."""
-    found = []
-    for error in validator_.iter_errors(document):
-        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        found.append(f"{path}: {error.message[:300]}")
-    return sorted(found)
 
 
 def dag_problems(edges: Mapping[str, Iterable[str]]) -> list[str]:
@@ -111,56 +42,6 @@ def dag_problems(edges: Mapping[str, Iterable[str]]) -> list[str]:
     return problems
 
 
-# --------------------------------------------------------------------------- Kubernetes
-
-
-def k8s_expand(text: str, env: Mapping[str, str]) -> str:
-    """What the kubelet makes of `text` in a container's command, args or env value:
-    ``$$`` becomes ``$``, ``$(NAME)`` the value of NAME when it is defined (else it stays),
-    an unclosed ``$(`` and any other ``$`` stay as they are (Kubernetes' expansion rules,
-    written from its API documentation)."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char != "$" or i + 1 == len(text):
-            out.append(char)
-            i += 1
-            continue
-        nxt = text[i + 1]
-        if nxt == "$":
-            out.append("$")
-            i += 2
-        elif nxt == "(":
-            end = text.find(")", i + 2)
-            if end == -1:
-                out.append("$(")
-                i += 2
-            else:
-                name = text[i + 2:end]
-                out.append(env[name] if name in env else f"$({name})")
-                i = end + 1
-        else:
-            out.append("$" + nxt)
-            i += 2
-    return "".join(out)
-
-
-def k8s_container_env(container: Mapping, annotations: Mapping[str, str]) -> dict[str, str]:
-    """The environment Kubernetes gives `container` (values expanded in order, ``fieldRef``
-    to ``metadata.annotations['KEY']`` read from the pod's `annotations`)."""
-    env: dict[str, str] = {}
-    for entry in container.get("env", []):
-        if "valueFrom" in entry:
-            path = entry["valueFrom"]["fieldRef"]["fieldPath"]
-            match = re.fullmatch(r"metadata\.annotations\['([^']+)'\]", path)
-            assert match, f"unexpected fieldPath {path!r}"
-            env[entry["name"]] = annotations[match.group(1)]
-        else:
-            env[entry["name"]] = k8s_expand(entry.get("value", ""), env)
-    return env
-
-
 # --------------------------------------------------------------------------- compiling
 
 
@@ -170,6 +51,7 @@ def compile_source(source: Path, target_name: str, *, config: Path | None = None
     does: ``([(pipeline IR, {relative path: text})], diagnostics)``; fails on frontend errors."""
     from pipec import targets
     from pipec.compiler.api import load
+    from pipec.compiler.driver import compile_pipeline
     from pipec.targets.base import CompileContext
 
     result = load(source, config=config, params=params)
@@ -181,7 +63,7 @@ def compile_source(source: Path, target_name: str, *, config: Path | None = None
     outputs = []
     for pipeline in result.program.pipelines:
         context = CompileContext(options=dict(merged), diagnostics=diagnostics)
-        outputs.append((pipeline, target.compile(pipeline, context)))
+        outputs.append((pipeline, compile_pipeline(target_name, target, pipeline, context)))
     return outputs, diagnostics
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tests.helpers.servers import free_port
 
 #: Components started, in this order; each is `airflow <name>`.
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
@@ -36,13 +37,6 @@ def airflow_executable() -> Path | None:
     """The `airflow` command next to this interpreter, None when Airflow is not installed."""
     path = Path(sys.executable).parent / "airflow"
     return path if path.is_file() else None
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class AirflowServer:

@@ -1,7 +1,7 @@
 """Helpers for the Airflow target's tests: compiling, the IR, DagBag parsing, pod specs.
 
 Airflow reads its configuration when first imported, so nothing here imports it at module
-level: the session fixtures in `conftest.py` point AIRFLOW_HOME at a temporary folder first.
+level: the session fixtures in tests/airflow/conftest.py point AIRFLOW_HOME at a temporary folder first.
 """
 
 from __future__ import annotations
@@ -178,34 +178,3 @@ def check_hostile_call(task_id: str, argv: list[str], env: Mapping[str, str]) ->
     assert params == expected
     for name, value in (step.settings.docker.environment if step.settings.docker else ()):
         assert env[name] == value
-
-
-RECORDER = """\
-import json, os, sys
-with open(os.environ["PIPEC_TEST_RECORD"], "w", encoding="utf-8") as out:
-    json.dump({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}, out)
-"""
-
-
-def run_bash_recorded(command: str, env: Mapping[str, str], folder: Path) -> tuple[list[str], dict[str, str]]:
-    """Run a rendered local-mode `command` with bash and its rendered `env`, a recorder standing
-    in for Python; the shim's argv (from ``-m pipec.runtime``) and environment. Asserts that the
-    command does not end like a script file and ran in the source root."""
-    import stat
-
-    assert not command.endswith((".sh", ".bash"))
-    folder.mkdir(parents=True)
-    recorder = folder / "python"
-    recorder.write_text(f"#!{sys.executable}\n{RECORDER}")
-    recorder.chmod(recorder.stat().st_mode | stat.S_IEXEC)
-    root = folder / "source root with spaces"
-    root.mkdir()
-    record = folder / "record.json"
-    full_env = {**os.environ, **env, "PIPEC_PYTHON": str(recorder), "PIPEC_SOURCE_ROOT": str(root),
-                "PIPEC_TEST_RECORD": str(record)}
-    proc = subprocess.run(["bash", "-c", command], env=full_env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    seen = json.loads(record.read_text(encoding="utf-8"))
-    assert Path(seen["cwd"]) == root
-    assert seen["argv"][:3] == ["-m", "pipec.runtime", "run-step"]
-    return seen["argv"], seen["env"]

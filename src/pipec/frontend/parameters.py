@@ -1,0 +1,143 @@
+"""Pipeline parameters: values from the call, --param (coerced to the type) and --config."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipec.ir.diagnostics import Diagnostics, did_you_mean
+
+from ..ir import (
+    PipelineParameter,
+    Span,
+)
+from .run_config import RunConfig
+from .settings import to_json_value
+from .stepdefs import PipelineDef
+from .values import (
+    ParamValue,
+    PipelineInstance,
+)
+
+if TYPE_CHECKING:
+    from .pipelines import PipelineCall
+
+
+def coerce_param(raw: str, type_: str) -> Any:
+    """Convert a `--param` string to the parameter's declared type; ValueError when it does not fit."""
+    base = type_.replace(" | None", "")
+    if type_.endswith(" | None") and raw in ("null", "None", "~"):
+        return None
+    if base == "str":
+        return raw
+    if base == "int":
+        return int(raw)
+    if base == "float":
+        return float(raw)
+    if base == "bool":
+        lowered = raw.lower()
+        if lowered in ("true", "yes", "1", "on"):
+            return True
+        if lowered in ("false", "no", "0", "off"):
+            return False
+        raise ValueError("expected true or false")
+    import yaml
+
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    try:
+        return to_json_value(value)
+    except TypeError:
+        return raw
+
+
+def parameter_help(name: str, pdef: PipelineDef) -> str:
+    """Did-you-mean for a parameter `pdef` lacks, else the parameters it declares."""
+    names = [p.name for p in pdef.params]
+    return did_you_mean(name, names) or (f"`{pdef.name}` declares {', '.join(f'`{n}`' for n in names)}"
+                                         if names else f"`{pdef.name}` declares no parameters")
+
+
+def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
+                       cli: dict[str, str], diags: Diagnostics,
+                       call: PipelineCall | None = None) -> list[PipelineParameter]:
+    """Parameter values: --param > --config > the call (a running script's, else module-level) > default."""
+    call_values: dict[str, tuple[Any, Span]] = {}
+    if call is not None and not pdef.old_api:
+        call_values = _script_call_values(pdef, call, diags)
+    elif instance is not None and not pdef.old_api:
+        spans = getattr(instance, "arg_spans", {})
+        for position, value in enumerate(instance.args):
+            if position < len(pdef.params):
+                call_values[pdef.params[position].name] = (value, spans.get(f"#{position}", instance.span))
+        for name, value in instance.kwargs.items():
+            if not any(p.name == name for p in pdef.params):
+                diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`",
+                            spans.get(name, instance.span), help=parameter_help(name, pdef))
+                continue
+            call_values[name] = (value, spans.get(name, instance.span))
+    config_values = config.parameters if config else {}
+    for name in config_values:
+        if not any(p.name == name for p in pdef.params):
+            diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`", config.span("parameters", name),
+                        help=parameter_help(name, pdef))
+    out = []
+    for p in pdef.params:
+        known, value = p.default_known, p.default
+        if p.name in call_values:
+            raw, span = call_values[p.name]
+            if isinstance(raw, ParamValue):
+                raw = raw.value if raw.known else None
+            try:
+                value, known = to_json_value(raw), True
+            except TypeError as exc:
+                diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}", span)
+        if p.name in config_values:
+            from pipec.ir.types import describe_literal, literal_is_compatible
+
+            try:
+                candidate = to_json_value(config_values[p.name])
+            except TypeError as exc:
+                diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}",
+                            config.span("parameters", p.name))
+            else:
+                if literal_is_compatible(candidate, p.type):
+                    value, known = candidate, True
+                else:
+                    diags.error("PC110", f"parameter `{p.name}` expects `{p.type}` but the run configuration gives "
+                                f"`{describe_literal(candidate)}`", config.span("parameters", p.name))
+        if p.name in cli:
+            try:
+                value, known = coerce_param(cli[p.name], p.type), True
+            except ValueError as exc:
+                diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
+        out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,
+                                     value if known else None, known, p.span))
+    return out
+
+
+def _script_call_values(pdef: PipelineDef, call: PipelineCall, diags: Diagnostics) -> dict[str, tuple[Any, Span]]:
+    """The values a running script passed, as JSON; ones that are not JSON or do not fit the type are errors."""
+    from pipec.ir.types import describe_literal, literal_is_compatible
+
+    types = {p.name: p.type for p in pdef.params}
+    out: dict[str, tuple[Any, Span]] = {}
+    for name, raw in call.values.items():
+        if name not in types:
+            diags.error("PC109", f"pipeline `{pdef.name}` has no parameter `{name}`", call.span,
+                        help=did_you_mean(name, list(types)))
+            continue
+        try:
+            value = to_json_value(raw)
+        except TypeError as exc:
+            diags.error("PC111", f"value of parameter `{name}` is not JSON-serialisable: {exc}", call.span,
+                        help="pass plain data (numbers, strings, booleans, None, lists, dicts with string keys) "
+                             "and load anything bigger inside a step")
+            continue
+        if not literal_is_compatible(value, types[name]):
+            diags.error("PC303", f"parameter `{name}` expects `{types[name]}` but the call passes "
+                        f"`{describe_literal(value)}`", call.span)
+            continue
+        out[name] = (value, call.span)
+    return out

@@ -1,0 +1,1 @@
+"""The kubeflow and vertex targets against kfp and google-cloud-aiplatform (side environment .venvs/kfp)."""

@@ -1,0 +1,1 @@
+"""The runtime: the shim, the artifact and metadata stores, `pipec run` and its database servers."""
