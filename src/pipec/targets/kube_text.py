@@ -15,10 +15,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import Pipeline, PipelineParameter, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import EngineText
 
+from .kit.params import bound_parameters as kit_bound_parameters
+from .kit.params import parameter_text as kit_parameter_text
+from .kit.params import step_parameters
 from .kube import short_digest
 
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -53,13 +56,9 @@ class EngineParameter:
 
 
 def parameter_text(param: PipelineParameter, value: object, escape: str = "") -> str | None:
-    """The text an engine parameter carries for `value`: the string itself for a ``str``
-    parameter (the shim takes it with ``--param-text``), compact JSON otherwise (with the
-    `escape` characters escaped, see `json_text`); None for a ``str`` parameter whose value
-    is not a string, which only a ``--param`` with JSON can carry."""
-    if param.type == "str":
-        return value if isinstance(value, str) else None
-    return json_text(value, escape)
+    """:func:`pipec.targets.kit.params.parameter_text` with JSON written by `json_text`
+    (the `escape` characters escaped)."""
+    return kit_parameter_text(param, value, lambda raw: json_text(raw, escape))
 
 
 def engine_parameters(pipeline: Pipeline, *, escape: str, unsafe: Callable[[str], str | None]
@@ -72,8 +71,7 @@ def engine_parameters(pipeline: Pipeline, *, escape: str, unsafe: Callable[[str]
     container unchanged, None when it would; a parameter is baked when its value or default
     is such a text, or when a ``str`` parameter's value is not a string.
     """
-    bound = {b.source.name for s in pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
-    params = [p for p in pipeline.parameters if p.name in bound]
+    params = kit_bound_parameters(pipeline)
     names = parameter_names(p.name for p in params)
     passed: dict[str, EngineParameter] = {}
     baked: list[tuple[PipelineParameter, str]] = []
@@ -99,8 +97,7 @@ def engine_parameters(pipeline: Pipeline, *, escape: str, unsafe: Callable[[str]
 
 def bound_parameters(step: StepInvocation, params: Mapping[str, EngineParameter]) -> list[EngineParameter]:
     """The engine parameters `step` binds, in binding order, each once."""
-    names = dict.fromkeys(b.source.name for b in step.inputs if isinstance(b.source, ParameterRef))
-    return [params[name] for name in names if name in params]
+    return [params[name] for name in step_parameters(step) if name in params]
 
 
 def report_baked(baked: Iterable[tuple[PipelineParameter, str]], diags: Diagnostics, target: str,

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipec.ir import ParameterRef, Pipeline, Retry, Span, StepInvocation
+from pipec.ir import Pipeline, Retry, Span, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import ShimCall, shim_call
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_environment, step_image
+from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value
 from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
 from pipec.targets.kit.unsupported import unsupported
 
@@ -77,8 +78,7 @@ class DagSpec:
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in
     declaration order."""
-    bound = {b.source.name for s in pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
-    return [p.name for p in pipeline.parameters if p.name in bound]
+    return [param.name for param in bound_parameters(pipeline)]
 
 
 def step_shim_call(pipeline: Pipeline, step: StepInvocation, resolved: Resolved, params: list[str]) -> ShimCall:
@@ -132,8 +132,8 @@ def build_params(pipeline: Pipeline, params: list[str], scheduled: bool, diags: 
         schema = param_schema_type(param.type)
         if schema is not None:
             kwargs["type"] = schema
-        if param.known or param.has_default:
-            entries[name] = call("Param", param.value if param.known else param.default, **kwargs)
+        if has_value(param):
+            entries[name] = call("Param", compile_time_value(param), **kwargs)
             continue
         entries[name] = call("Param", **kwargs)
         if scheduled:

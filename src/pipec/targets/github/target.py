@@ -19,7 +19,7 @@ import dataclasses
 import re
 
 from pipec.compiler.writer import safe_name
-from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import Pipeline, PipelineParameter, StepInvocation
 from pipec.runtime.command import encode_json, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
@@ -33,6 +33,13 @@ from pipec.targets.common import (
 )
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.names import short_digest
+from pipec.targets.kit.params import (
+    bound_parameters,
+    compile_time_value,
+    has_value,
+    parameter_text,
+    step_parameters,
+)
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
@@ -129,11 +136,8 @@ class _Builder:
 
     def _runtime_parameters(self) -> list[PipelineParameter]:
         """Pipeline parameters some step binds directly: only those can change per run."""
-        bound = {b.source.name for s in self.pipeline.steps for b in s.inputs if isinstance(b.source, ParameterRef)}
         params = []
-        for param in self.pipeline.parameters:
-            if param.name not in bound:
-                continue
+        for param in bound_parameters(self.pipeline):
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", param.name):
                 self.diags.error("PC340", f"pipeline parameter `{param.name}` is not a valid "
                                  "workflow_dispatch input name", param.span,
@@ -248,7 +252,7 @@ class _Builder:
         return env
 
     def _run_step(self, step: StepInvocation) -> dict:
-        used = {b.source.name for b in step.inputs if isinstance(b.source, ParameterRef)}
+        used = set(step_parameters(step))
         params = [p for p in self.params if p.name in used]
         call = step_call(self.pipeline, step, self.context, runtime_params=[p.name for p in params],
                          placeholder_encoding="text")
@@ -313,22 +317,19 @@ def job_ids(step_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def _value(param: PipelineParameter):
-    return param.value if param.known else param.default
-
-
 def _default_text(param: PipelineParameter) -> str | None:
     """The compile-time value as the shim takes it (raw text for `str`, else JSON); None if unknown."""
-    if not param.known and not param.has_default:
+    if not has_value(param):
         return None
-    value = _value(param)
-    return value if param.type == "str" and isinstance(value, str) else encode_json(value)
+    value = compile_time_value(param)
+    text = parameter_text(param, value)
+    return encode_json(value) if text is None else text
 
 
 def _input_type(param: PipelineParameter) -> tuple[str, object]:
     """The workflow_dispatch input type and default for `param` (lists, dicts, ... as JSON text)."""
-    known = param.known or param.has_default
-    value = _value(param)
+    known = has_value(param)
+    value = compile_time_value(param)
     if param.type == "bool" and (not known or isinstance(value, bool)):
         return "boolean", value if known else None
     if param.type in ("int", "float") and (not known or (isinstance(value, (int, float))

@@ -38,10 +38,11 @@ from pipec.targets.common import (
     step_image,
     step_resources,
 )
+from pipec.targets.kit.params import step_parameters
 from pipec.targets.kit.retry import RetrySupport, lower_retry
 
 from .names import StepNames, io_keys, pipeline_name, step_names
-from .params import RuntimeParameter, bound_parameters, runtime_parameters
+from .params import RuntimeParameter, runtime_parameters
 
 #: The IR schema version KFP >= 2.1 writes and every current backend reads.
 SCHEMA_VERSION = "2.1.0"
@@ -132,7 +133,7 @@ def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Fla
     components: dict[str, dict] = {}
     executors: dict[str, dict] = {}
     tasks: dict[str, dict] = {}
-    params = {step.id: [runtime[name] for name in bound_parameters(step) if name in runtime]
+    params = {step.id: [runtime[name] for name in step_parameters(step) if name in runtime]
               for step in pipeline.steps}
     artifacts = step_io(pipeline, names, params)
     for step in pipeline.steps:

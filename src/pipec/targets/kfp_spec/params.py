@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import Pipeline, PipelineParameter
+from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value
 
 #: IR type names (before any subscript) -> KFP `parameterType`.
 _BY_TYPE = {
@@ -43,12 +44,12 @@ class RuntimeParameter:
     @property
     def has_value(self) -> bool:
         """True when a compile-time value or a default exists."""
-        return self.parameter.known or self.parameter.has_default
+        return has_value(self.parameter)
 
     @property
     def value(self):
         """The compile-time value, else the default (check `has_value` first)."""
-        return self.parameter.value if self.parameter.known else self.parameter.default
+        return compile_time_value(self.parameter)
 
 
 def kfp_type(parameter: PipelineParameter) -> str | None:
@@ -57,14 +58,14 @@ def kfp_type(parameter: PipelineParameter) -> str | None:
     ``Any`` is decided by the value, except for strings: the shim passes a placeholder raw
     only for parameters declared ``str``.
     """
-    has_value = parameter.known or parameter.has_default
-    value = parameter.value if parameter.known else parameter.default
-    if has_value and value is None:  # KFP has no null parameter value
+    known = has_value(parameter)
+    value = compile_time_value(parameter)
+    if known and value is None:  # KFP has no null parameter value
         return None
     base = parameter.type.split("[", 1)[0]
     if base in _BY_TYPE:
         return _BY_TYPE[base]
-    if base != "Any" or not has_value:
+    if base != "Any" or not known:
         return None
     if isinstance(value, bool):
         return "BOOLEAN"
@@ -79,24 +80,12 @@ def kfp_type(parameter: PipelineParameter) -> str | None:
     return None
 
 
-def bound_parameters(step: StepInvocation) -> list[str]:
-    """Names of the pipeline parameters `step` binds, first binding first, without repeats."""
-    seen: dict[str, None] = {}
-    for binding in step.inputs:
-        if isinstance(binding.source, ParameterRef):
-            seen.setdefault(binding.source.name, None)
-    return list(seen)
-
-
 def runtime_parameters(pipeline: Pipeline) -> tuple[dict[str, RuntimeParameter], list[PipelineParameter]]:
     """``({name: RuntimeParameter}, [fixed])`` for the parameters steps bind, in declaration
     order; `fixed` are those whose type KFP cannot carry (their compile-time value is used)."""
-    bound = {name for step in pipeline.steps for name in bound_parameters(step)}
     runtime: dict[str, RuntimeParameter] = {}
     fixed: list[PipelineParameter] = []
-    for parameter in pipeline.parameters:
-        if parameter.name not in bound:
-            continue
+    for parameter in bound_parameters(pipeline):
         kind = kfp_type(parameter)
         if kind is None:
             fixed.append(parameter)
