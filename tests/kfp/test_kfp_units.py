@@ -14,9 +14,10 @@ from ruamel.yaml import YAML
 from pipec.ir import Pipeline, PipelineParameter, StepInvocation
 from pipec.targets.kfp_spec.build import duration
 from pipec.targets.kfp_spec.dump import HEADER, dump_json, dump_yaml
-from pipec.targets.kfp_spec.names import PIPELINE_NAME, k8s_name, pipeline_name, step_names
+from pipec.targets.kfp_spec.names import PIPELINE_NAME, pipeline_name, step_names
 from pipec.targets.kfp_spec.params import kfp_type
 from pipec.targets.kfp_spec.times import rfc3339
+from pipec.targets.kit.names import KFP_TASKS
 from pipec.targets.kubeflow.schedule import kfp_cron
 from pipec.targets.vertex.accelerators import vertex_accelerator
 from pipec.targets.vertex.labels import label_problem, label_value
@@ -34,7 +35,7 @@ def test_step_names_are_unique_kubernetes_names() -> None:
     tasks = [names[i].task for i in ids]
     assert tasks[:4] == ["train-model", "train-model-2", "train-model-3", "task"]
     assert len(set(tasks)) == len(tasks)
-    assert all(len(t) <= 63 and k8s_name(t, "", 63) == t for t in tasks)
+    assert all(len(t) <= 63 and KFP_TASKS.name(t) == t for t in tasks)
     assert names["train_model"].component == "comp-train-model" and names["train_model"].executor == "exec-train-model"
 
 

@@ -30,7 +30,11 @@ _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def parameter_names(names: Iterable[str]) -> dict[str, str]:
     """``{pipeline parameter: engine parameter name}``: ASCII identifiers stay as they are
     (valid for Tekton and Argo alike); anything else becomes ``_``-cleaned text plus a hash
-    after a ``-``, which no Python identifier contains, so the names never clash."""
+    after a ``-``, which no Python identifier contains, so the names never clash.
+
+    Not a :class:`~pipec.targets.kit.names.Namer`: a name with only allowed characters but
+    a bad first one (``1x``) changes here, and gets ``p`` put in front (a Namer keeps a name
+    whose characters are all allowed, and replaces a bad first character)."""
     result: dict[str, str] = {}
     for name in names:
         if _ASCII_IDENTIFIER.fullmatch(name):

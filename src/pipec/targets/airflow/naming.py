@@ -59,7 +59,12 @@ MAX_LABEL_LENGTH = 63
 
 def label_value(text: str) -> str:
     """`text` as a Kubernetes label value (at most 63 of ``[A-Za-z0-9_.-]``, alphanumeric at both
-    ends); when anything had to change, a short hash of the original keeps values distinct."""
+    ends); when anything had to change, a short hash of the original keeps values distinct.
+
+    Not a :class:`~pipec.targets.kit.names.Namer`: it cuts the value before trimming its
+    ends (a Namer trims, then cuts: ``" " + "a" * 70`` keeps 53 ``a`` here, 54 there) and
+    leaves an empty text empty (a Namer gives the digest); changing either would change the
+    labels of DAGs already deployed."""
     safe = _LABEL_UNSAFE.sub("_", text)
     if safe == text and len(safe) <= MAX_LABEL_LENGTH and (not safe or (safe[0].isalnum() and safe[-1].isalnum())):
         return safe
@@ -70,7 +75,10 @@ def label_value(text: str) -> str:
 
 def python_names(ids: list[str], prefix: str = "t_") -> dict[str, str]:
     """A distinct Python variable name per id (``prefix`` + the id with non-identifier
-    characters replaced; ``_2``, ``_3``... on collisions), in the order given."""
+    characters replaced; ``_2``, ``_3``... on collisions), in the order given.
+
+    Not a :class:`~pipec.targets.kit.names.Namer`: these are Python names, so a clash index
+    is ``_2`` (a Namer's ``-2`` is not an identifier) and there is no length limit."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for item in ids:

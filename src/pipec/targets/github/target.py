@@ -298,6 +298,10 @@ def job_ids(step_ids: list[str]) -> dict[str, str]:
 
     Ids that are already valid stay as they are; others get their invalid characters
     replaced and a short hash of the original appended, so distinct steps stay distinct.
+
+    Not a :class:`~pipec.targets.kit.names.Namer`: a bad first character gets ``_`` put in
+    front (a Namer replaces it), and a case-insensitive clash appends a second digest to the
+    first (a Namer compares names exactly and digests the cleaned name once).
     """
     out: dict[str, str] = {}
     for step_id in step_ids:

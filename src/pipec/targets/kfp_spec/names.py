@@ -7,6 +7,7 @@ as the task's display name (`taskInfo.name`), so nothing is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -19,20 +20,15 @@ PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 #: may use them in pod names and labels.
 MAX_TASK_NAME = 63
 
-_OTHER = re.compile(r"[^a-z0-9]+")
+#: `pipelineInfo.name`: the task-name rule, at most 128 characters, "pipeline" when nothing is left.
+PIPELINE_NAMES = dataclasses.replace(KFP_TASKS, max_len=128, fallback="pipeline")
+
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
-
-
-def k8s_name(text: str, fallback: str, max_length: int) -> str:
-    """`text` lower-cased, other characters collapsed to single dashes, trimmed, at most
-    `max_length` characters; `fallback` when nothing is left."""
-    name = _OTHER.sub("-", text.lower()).strip("-")[:max_length].rstrip("-")
-    return name or fallback
 
 
 def pipeline_name(pipeline: Pipeline) -> str:
     """The `pipelineInfo.name` for `pipeline` (matches :data:`PIPELINE_NAME`)."""
-    return k8s_name(pipeline.name, "pipeline", 128)
+    return PIPELINE_NAMES.name(pipeline.name)
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,11 @@ def step_names(pipeline: Pipeline) -> dict[str, StepNames]:
 def io_keys(names: list[str], prefix: str, taken: set[str] = frozenset()) -> dict[str, str]:
     """A KFP input/output key per name in `names`: a Python identifier (what kfp's SDK writes
     and its loader and placeholders accept), other characters as ``_``, `prefix` in front of a
-    leading digit or nothing; unique among themselves and against `taken` (``_2``, ``_3``...)."""
+    leading digit or nothing; unique among themselves and against `taken` (``_2``, ``_3``...).
+
+    Not a :class:`~pipec.targets.kit.names.Namer`: a key must stay a Python identifier, so a
+    clash index is ``_2`` (a Namer's is ``-2``) and a bad first character gets `prefix` put in
+    front (a Namer replaces it)."""
     used = set(taken)
     keys: dict[str, str] = {}
     for name in names:

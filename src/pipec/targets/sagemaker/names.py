@@ -12,9 +12,8 @@ import re
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
-from pipec.targets.kit.names import Namer, short_digest
+from pipec.targets.kit.names import NEVER, Namer, short_digest
 
-_PIPELINE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 #: SageMaker's limits on step and pipeline names.
 STEP_NAME_MAX = 64
 PIPELINE_NAME_MAX = 256
@@ -24,6 +23,9 @@ PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 #: SageMaker step names: ``[A-Za-z0-9_-]``, at most 64, a digest after a changed name.
 STEP_NAMES = Namer(r"[^A-Za-z0-9_-]", "_", max_len=STEP_NAME_MAX)
+#: SageMaker pipeline names: runs of characters other than ``[A-Za-z0-9]`` as one ``-``, trimmed,
+#: at most 256, never a digest (empty when nothing is left: see `pipeline_name`).
+PIPELINE_NAMES = Namer(r"[^A-Za-z0-9]+", "-", max_len=PIPELINE_NAME_MAX, trim="-", digest=NEVER)
 
 
 def step_name(step_id: str) -> str:
@@ -33,8 +35,7 @@ def step_name(step_id: str) -> str:
 
 def pipeline_name(name: str) -> str:
     """The SageMaker pipeline name for a pipec pipeline name: runs of other characters become "-"."""
-    safe = _PIPELINE_UNSAFE.sub("-", name).strip("-")[:PIPELINE_NAME_MAX].rstrip("-")
-    return safe or f"pipeline-{short_digest(name)}"
+    return PIPELINE_NAMES.name(name) or f"pipeline-{short_digest(name)}"
 
 
 def valid_pipeline_name(name: str) -> bool:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 
+from pipec.targets.kit.names import NEVER, Namer
+
 MAX_LABELS = 64
 MAX_LENGTH = 63
 _VALUE = re.compile(r"^[\w-]{0,63}$")
 _KEY = re.compile(r"^[^\W\d_][\w-]{0,62}$")
-_OTHER = re.compile(r"[^\w-]+")
+#: Label values: lower-cased, runs of characters other than word characters and `-` as one
+#: `-`, cut to 63 (never a digest: the label only mirrors the pipeline's name).
+LABEL_VALUES = Namer(r"[^\w-]+", "-", max_len=MAX_LENGTH, case_fold=True, digest=NEVER)
 
 
 def label_problem(key: str, value: str) -> str | None:
@@ -25,4 +29,4 @@ def label_problem(key: str, value: str) -> str | None:
 
 def label_value(text: str) -> str:
     """`text` made a valid label value: lower-cased, other characters as `-`, cut to 63."""
-    return _OTHER.sub("-", text.lower())[:MAX_LENGTH]
+    return LABEL_VALUES.name(text)
