@@ -24,7 +24,7 @@ from pipec.compiler import api
 from pipec.ir import Span
 from pipec.ir import codec as ir_json
 from pipec.ir.diagnostics import Diagnostics
-from pipec.targets.base import OptionSpec
+from pipec.targets.base import POSITIVE_INT, OptionSpec
 from tests.helpers.ir_samples import FakeLoader, sample_program, two_pipelines
 
 REPO = Path(__file__).resolve().parent.parent
@@ -228,7 +228,8 @@ class EscapingTarget:
 def fake_targets(monkeypatch):
     module = types.ModuleType("pipec_test_fake_targets")
     module.ECHO = EchoTarget("echo", (OptionSpec("mode", "speed", default="fast", choices=("fast", "slow")),
-                                      OptionSpec("label", "a label")))
+                                      OptionSpec("label", "a label"),
+                                      OptionSpec("runs", "runs at once", kind=POSITIVE_INT)))
     module.OTHER = EchoTarget("other", (OptionSpec("label", "a label"),))
     module.BOOM = CrashTarget()
     module.ESCAPE = EscapingTarget()
@@ -251,6 +252,8 @@ def test_options_defaults_scoped_and_plain(capsys, loader, workdir, fake_targets
     assert _options_written(workdir, "other") == {"label": "L"}
     code, _, _ = run(capsys, "compile", "pipe.py", "-t", "echo", "--option", "echo.label=x")
     assert code == 0 and _options_written(workdir, "echo") == {"label": "x", "mode": "fast"}
+    code, _, _ = run(capsys, "compile", "pipe.py", "-t", "echo", "--option", "runs=007")
+    assert code == 0 and _options_written(workdir, "echo") == {"mode": "fast", "runs": "007"}
 
 
 @pytest.mark.parametrize("option, message, help_", [
@@ -258,6 +261,9 @@ def test_options_defaults_scoped_and_plain(capsys, loader, workdir, fake_targets
     ("echo.lable=x", "target `echo` has no option `lable`", "did you mean `label`?"),
     ("echo.mode=slwo", "invalid value `slwo` for option `mode` of target `echo`; expected one of: fast, slow",
      "did you mean `slow`?"),
+    ("echo.runs=0", "invalid value `0` for option `runs` of target `echo`; expected a positive whole number",
+     "e.g. --option runs=1"),
+    ("runs=²", "invalid value `²` for option `runs` of target `echo`; expected a positive whole number", None),
     ("other.label=x", "option `other.label` is for target `other`, which is not selected",
      "add `--target other`"),
     ("novalue", "`--option novalue` is not of the form key=value", "write `--option name=value`"),
@@ -340,6 +346,8 @@ def test_targets_lists_names_descriptions_and_options(capsys, fake_targets):
     assert "ir The checked IR as JSON (reference target)" in lines
     assert "echo echo target echo" in lines  # the description is the target object's own
     assert "--option echo.mode=... speed (default: fast; one of: fast, slow)" in lines
+    assert "--option echo.label=... a label" in lines  # text: nothing to add
+    assert "--option echo.runs=... runs at once (positive integer)" in lines
     assert ("broken (failed to load: pipec_test_fake_targets:MISSING: AttributeError: module "
             "'pipec_test_fake_targets' has no attribute 'MISSING')") in lines
     assert "warning[PC305]: target `broken` failed to load" in err
@@ -347,8 +355,9 @@ def test_targets_lists_names_descriptions_and_options(capsys, fake_targets):
     listed = {t["name"]: t for t in json.loads(out)["targets"]}
     assert listed["ir"] == {"name": "ir", "description": "The checked IR as JSON (reference target)",
                             "options": [], "compiles": True}
-    assert listed["echo"]["options"][0] == {"name": "mode", "help": "speed", "default": "fast",
+    assert listed["echo"]["options"][0] == {"name": "mode", "help": "speed", "kind": "choice", "default": "fast",
                                             "choices": ["fast", "slow"]}
+    assert listed["echo"]["options"][2]["kind"] == "positive integer"
     assert "error" in listed["broken"]
     assert listed["local"]["compiles"] is False  # `pipec run`, listed first
     assert list(listed)[0] == "local" and list(listed)[1:] == sorted(set(listed) - {"local"})

@@ -25,7 +25,7 @@ from pipec.cli.main import main
 from pipec.ir.diagnostics import Diagnostics
 from pipec.stacks.apply import resolve_artifact_store, resolve_metadata_store
 from pipec.stacks.toml_spans import key_spans
-from pipec.targets.base import OptionSpec, Submission
+from pipec.targets.base import POSITIVE_INT, OptionSpec, Submission
 from pipec.targets.common import CONTAINER_OPTIONS
 
 HERE = Path(__file__).resolve().parent
@@ -288,7 +288,8 @@ class EchoTarget:
 def echo_targets(monkeypatch):
     module = types.ModuleType("pipec_test_stack_targets")
     module.ECHO = EchoTarget("echo", CONTAINER_OPTIONS + (
-        OptionSpec("mode", "speed", default="fast", choices=("fast", "slow")), OptionSpec("label", "a label")))
+        OptionSpec("mode", "speed", default="fast", choices=("fast", "slow")), OptionSpec("label", "a label"),
+        OptionSpec("runs", "runs at once", kind=POSITIVE_INT)))
     module.PLAIN = EchoTarget("plain", (OptionSpec("label", "a label"),), submits=False)
     monkeypatch.setitem(sys.modules, module.__name__, module)
     for name, attr in (("echo", "ECHO"), ("plain", "PLAIN")):
@@ -401,6 +402,20 @@ def test_stack_option_with_a_bad_choice_points_at_the_stack(tmp_path, monkeypatc
         '10 | options = { mode = "slow", label = 7 }\n'.replace('"slow"', '"slwo"') +
         "   |             ^^^^^^^^^^^^^\n"
         "help: did you mean `slow`?\n\n1 error found\n")
+    assert not (root / "out").exists()
+
+
+def test_stack_option_of_the_wrong_kind_points_at_the_stack(tmp_path, monkeypatch, capsys, clean_env,
+                                                             echo_targets):
+    """A stack's option value goes through the same `OptionSpec.parse` as `--option` does."""
+    config = ECHO_CONFIG.replace('mode = "slow"', 'runs = "0"').replace("${PGPASSWORD}", "pw")
+    root = make_root(tmp_path, {"pyproject.toml": config})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("BUCKET_PREFIX", "pipec")
+    code, out, err = pipec(capsys, "compile", "run.py")
+    assert code == 2 and out == ""
+    assert ("pyproject.toml:10:13: error[PC366]: stack `prod` sets option `runs` to `0`; target `echo` expects "
+            "a positive whole number\n") in err
     assert not (root / "out").exists()
 
 

@@ -224,11 +224,25 @@ def test_missing_options_name_the_fix(tmp_path: Path) -> None:
         af.read_settings({})
     with pytest.raises(SubmitError, match="is not a folder"):
         af.read_settings({"airflow_url": "http://x", "dags_folder": str(tmp_path / "nope")})
-    with pytest.raises(SubmitError, match="http"):
-        af.read_settings({"airflow_url": "x:8080", "dags_folder": str(tmp_path)})
+    settings = af.read_settings({"airflow_url": "http://h:8080/", "dags_folder": str(tmp_path)})
+    assert settings.parse_timeout == 300.0  # the option's default
     settings = af.read_settings({"airflow_url": "http://h:8080/", "dags_folder": str(tmp_path),
                                  "parse_timeout": "5"})
     assert (settings.api_url, settings.ui_url, settings.parse_timeout) == ("http://h:8080", "http://h:8080", 5.0)
+
+
+def test_submit_option_kinds_are_checked_before_compiling() -> None:
+    """A URL that is not http(s) and a timeout that is not a number are PC302 from the driver, as for
+    every target's options (they used to surface only at submit time)."""
+    from pipec.compiler.driver import select_targets
+    from pipec.ir.diagnostics import Diagnostics
+
+    diags = Diagnostics()
+    select_targets(["airflow"], {"airflow_url": "x:8080", "ui_url": "https://ui", "parse_timeout": "soon"}, diags)
+    assert sorted((d.code, d.message) for d in diags) == [
+        ("PC302", "invalid value `soon` for option `parse_timeout` of target `airflow`; expected a number of "
+                  "seconds"),
+        ("PC302", "invalid value `x:8080` for option `airflow_url` of target `airflow`; expected an http(s) URL")]
 
 
 def test_cli_without_options_exits_2(tmp_path: Path) -> None:

@@ -97,11 +97,27 @@ def test_engine_parameters_bake_what_the_engine_would_change() -> None:
     ("file:///data/store/", "5Gi", ("/data/store", "5Gi"), []),
     ("s3://bucket/prefix", None, None, []),
     ("relative/store", None, None, ["PC307"]),
-    ("/data", "lots", ("/data", "lots"), ["PC302"]),
 ])
 def test_artifact_volume(store, size, expected, codes) -> None:
     options = {k: v for k, v in (("artifact_store", store), ("volume_size", size)) if v}
     diags = Diagnostics()
-    volume = artifact_volume(CompileContext(options=options), diags, "tekton")
+    volume = artifact_volume(CompileContext(options=options), diags)
     assert (volume and (volume.path, volume.size)) == expected
     assert [d.code for d in diags.sorted()] == codes
+
+
+@pytest.mark.parametrize("target", ["argo", "tekton"])
+@pytest.mark.parametrize("store", ["/data", "s3://bucket/prefix"])
+def test_volume_size_is_checked_by_the_driver(target: str, store: str) -> None:
+    """A `volume_size` that is no Kubernetes quantity is PC302 for every Kubernetes target, whatever
+    the artifact store (it used to pass unnoticed with an object store)."""
+    from pipec.compiler.driver import select_targets
+
+    diags = Diagnostics()
+    select_targets([target], {"volume_size": "lots", "artifact_store": store}, diags)
+    assert [(d.code, d.message, d.help) for d in diags] == [
+        ("PC302", f"invalid value `lots` for option `volume_size` of target `{target}`; expected a Kubernetes "
+                  "quantity such as 1Gi or 500M", "e.g. --option volume_size=1Gi")]
+    ok = Diagnostics()
+    (selected,) = select_targets([target], {"volume_size": "2.5Gi", "artifact_store": store}, ok)
+    assert not list(ok) and selected.options["volume_size"] == "2.5Gi"

@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _describe_options(target) -> list[dict]:
-    return [{"name": spec.name, "help": spec.help, "default": spec.default, "choices": list(spec.choices)}
-            for spec in getattr(target, "options", ())]
+    return [{"name": spec.name, "help": spec.help, "kind": spec.kind_name, "default": spec.default,
+             "choices": list(spec.choices)} for spec in getattr(target, "options", ())]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         for e in entries:
             lines.append(f"{e['name']:<{width}}  {e['description']}".rstrip())
             for opt in e["options"]:
-                extra = []
+                extra = [opt["kind"]] if opt["kind"] not in ("text", "choice") else []
                 if opt["default"] is not None:
                     extra.append(f"default: {opt['default']}")
                 if opt["choices"]:

@@ -121,10 +121,9 @@ def select_targets(names: Iterable[str], options: Mapping[str, str],
             if spec is None:
                 diags.error("PC302", f"target `{name}` has no option `{opt}`",
                             help=did_you_mean(opt, specs[name]) or _accepted({name: specs[name]}))
-            elif spec.choices and value not in spec.choices:
+            elif (problem := spec.problem(value)) is not None:
                 diags.error("PC302", f"invalid value `{value}` for option `{opt}` of target `{name}`; "
-                            f"expected one of: {', '.join(spec.choices)}",
-                            help=did_you_mean(value, spec.choices))
+                            f"expected {problem.expected}", help=problem.hint)
             else:
                 chosen[name][opt] = value
 

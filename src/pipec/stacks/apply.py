@@ -148,10 +148,10 @@ def target_options(stack: Stack, target: Any, cli_options: Mapping[str, str], di
         value = expand(raw, stack, ("options", key), diags, env)
         if value is None:
             continue
-        if spec.choices and value not in spec.choices:
+        problem = spec.problem(value)
+        if problem is not None:
             diags.error("PC366", f"stack `{stack.name}` sets option `{key}` to `{value}`; target `{name}` "
-                        f"expects one of: {', '.join(spec.choices)}", stack.span("options", key),
-                        help=did_you_mean(value, spec.choices))
+                        f"expects {problem.expected}", stack.span("options", key), help=problem.hint)
             continue
         chosen[key] = value
     return {**{f"{name}.{key}": value for key, value in sorted(chosen.items())}, **cli_options}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
 
-from .base import CompileContext, OptionSpec
+from .base import QUANTITY, CompileContext, OptionSpec
 from .kit.names import DNS_LABELS, Namer, short_digest  # noqa: F401 (short_digest re-exported)
 from .kit.resources import REQUESTS_ONLY, kube_resources
 from .kit.serialize import PYYAML, YamlStyle, dump_yaml
@@ -22,15 +22,12 @@ from .kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 KUBE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("service_account", "service account the step pods run as"),
     OptionSpec("volume_size", "size of the volume the steps share when the artifact store is a folder",
-               default="1Gi"),
+               default="1Gi", kind=QUANTITY),
 )
 
 #: Longest object name that still leaves room for the suffixes Kubernetes and the engines
 #: add (generateName's 5 characters, Argo's CronWorkflow timestamp: 52 is Argo's limit).
 MAX_OBJECT_NAME = 52
-
-#: A Kubernetes quantity as a volume size takes it ("1Gi", "500M", "2").
-_QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])?")
 
 
 def dns_label(text: str, max_length: int = 63) -> str:
@@ -65,10 +62,10 @@ class ArtifactVolume:
     size: str
 
 
-def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) -> ArtifactVolume | None:
+def artifact_volume(context: CompileContext, diags: Diagnostics) -> ArtifactVolume | None:
     """The volume to mount when the artifact store is a folder (a path or a ``file://`` URL),
-    None for object stores. A relative folder cannot be mounted (warning PC307); a bad
-    `volume_size` option is an error (PC302)."""
+    None for object stores. A relative folder cannot be mounted (warning PC307); the driver
+    checked that `volume_size` is a quantity."""
     store = artifact_store(context.options)
     if not is_folder_store(store):
         return None
@@ -78,11 +75,7 @@ def artifact_volume(context: CompileContext, diags: Diagnostics, target: str) ->
                                "so steps cannot read their inputs",
                       help="use an absolute folder (mounted as a shared volume) or a URL such as s3://bucket/prefix")
         return None
-    size = context.options.get("volume_size") or "1Gi"
-    if not _QUANTITY.fullmatch(size):
-        diags.error("PC302", f"option `volume_size` of target `{target}` must be a Kubernetes quantity such as "
-                             f"1Gi or 500M, not `{size}`")
-    return ArtifactVolume(path.rstrip("/") or "/", size)
+    return ArtifactVolume(path.rstrip("/") or "/", context.options.get("volume_size") or "1Gi")
 
 
 def volume_claim_spec(volume: ArtifactVolume) -> dict:

@@ -22,7 +22,7 @@ from pipec.targets.kit.unsupported import unsupported
 from . import naming
 from .escape import Code, call, identifier, py, py_str
 from .modes import StepInput, build_operator, report_local_limits, report_store_not_shared, shim_constants
-from .options import Resolved, resolve
+from .options import SPECS, Resolved, resolve
 from .retry import RETRY
 from .schedule import build_schedule, interval_code
 from .settings import read_settings
@@ -234,7 +234,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
     if schedule.end_date is not None:
         dag_kwargs["end_date"] = schedule.end_date
     dag_kwargs["catchup"] = py(schedule.catchup)
-    dag_kwargs["max_active_runs"] = py(max_active_runs(context.options, diags))
+    dag_kwargs["max_active_runs"] = py(SPECS["max_active_runs"].value(context.options))
     dag_kwargs["tags"] = py(tags, 4)
     param_code = build_params(pipeline, params, schedule.scheduled, diags)
     if param_code is not None:
@@ -281,13 +281,3 @@ def local_constants(resolved: Resolved) -> list[tuple[Code, Code, Code]]:
                     call("os.path.join", Code("os.path.dirname(os.path.abspath(__file__))"), resolved.source_root),
                     Code("The pipeline's source tree on this machine (relative to this file's folder).")))
     return out
-
-
-def max_active_runs(options: dict[str, str], diags: Diagnostics) -> int:
-    """The `max_active_runs` option as a positive integer (PC302 otherwise)."""
-    raw = options.get("max_active_runs") or "1"
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    diags.error("PC302", f"invalid value `{raw}` for option `max_active_runs` of target `airflow`",
-                help="give a positive whole number, e.g. --option max_active_runs=1")
-    return 1

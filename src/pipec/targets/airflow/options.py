@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipec.targets.base import OptionSpec
+from pipec.targets.base import POSITIVE_INT, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_ARTIFACT_STORE, DEFAULT_SOURCE_ROOT
 
+from .schedule import START_DATE
 from .submit import SUBMIT_OPTIONS
 
 #: Operator modes: KubernetesPodOperator, DockerOperator, BashOperator on the worker.
@@ -48,13 +49,15 @@ OPTIONS: tuple[OptionSpec, ...] = tuple(_MODE_DEPENDENT.get(spec.name, spec) for
                            "local (BashOperator with the worker's Python)", default="kubernetes", choices=MODES),
     OptionSpec("namespace", "Kubernetes namespace of the step pods", default="default"),
     OptionSpec("start_date", "DAG start_date (YYYY-MM-DD, UTC) when the schedule gives none",
-               default="2024-01-01"),
+               default="2024-01-01", kind=START_DATE),
     OptionSpec("tags", "comma-separated DAG tags", default="pipec"),
-    OptionSpec("max_active_runs", "runs of the DAG at once", default="1"),
+    OptionSpec("max_active_runs", "runs of the DAG at once", default="1", kind=POSITIVE_INT),
     OptionSpec("docker_url", "Docker daemon URL for the docker mode", default="unix://var/run/docker.sock"),
     OptionSpec("pvc", "kubernetes mode: PersistentVolumeClaim mounted at a folder artifact store in every pod"),
     OptionSpec("docker_volume", "docker mode: Docker volume mounted at a folder artifact store in every container"),
 ) + SUBMIT_OPTIONS
+#: `OPTIONS` by name.
+SPECS: dict[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}
 
 
 @dataclass(frozen=True)

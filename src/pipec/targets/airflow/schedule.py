@@ -10,10 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from pipec.ir import NO_SPAN, Schedule, Span
+from pipec.ir import Schedule, Span
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.base import OptionKind
 
 from .escape import Code, call, py
+
+#: The `start_date` when neither the schedule nor the option gives one (the option's default).
+DEFAULT_START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,24 @@ class ScheduleSpec:
 
 def parse_time(text: str) -> datetime | None:
     """An ISO-8601 date or datetime as an aware datetime (naive = UTC); None when invalid."""
+    try:
+        return utc_time(text)
+    except ValueError:
+        return None
+
+
+def utc_time(text: str) -> datetime:
+    """An ISO-8601 date or datetime as an aware datetime (naive = UTC); ValueError when invalid."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
+    value = datetime.fromisoformat(raw)
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+#: The kind of the `start_date` option.
+START_DATE = OptionKind("date", "a date like 2024-01-01 (UTC) or an ISO-8601 datetime", example="2024-01-01",
+                        convert=utc_time)
 
 
 def datetime_code(value: datetime) -> Code:
@@ -61,8 +75,9 @@ def interval_code(seconds: float) -> Code:
 
 
 def build_schedule(schedule: Schedule | None, options: dict[str, str], diags: Diagnostics) -> ScheduleSpec:
-    """The schedule arguments; an unreadable time is an error (PC313 / PC302)."""
-    fallback = _time(options.get("start_date") or "2024-01-01", diags, NO_SPAN, option=True)
+    """The schedule arguments; an unreadable schedule time is an error (PC313; the driver checked
+    the `start_date` option)."""
+    fallback = parse_time(options.get("start_date") or "") or DEFAULT_START
     if schedule is None:
         return ScheduleSpec(py(None), datetime_code(fallback), None, False, False)
     start = _time(schedule.start_time, diags, schedule.span) if schedule.start_time else fallback
@@ -71,14 +86,10 @@ def build_schedule(schedule: Schedule | None, options: dict[str, str], diags: Di
     return ScheduleSpec(when, datetime_code(start), datetime_code(end) if end else None, schedule.catchup, True)
 
 
-def _time(text: str, diags: Diagnostics, span: Span, option: bool = False) -> datetime:
+def _time(text: str, diags: Diagnostics, span: Span) -> datetime:
     value = parse_time(text)
     if value is not None:
         return value
-    if option:
-        diags.error("PC302", f"invalid value `{text}` for option `start_date` of target `airflow`",
-                    help="give a date like 2024-01-01 (UTC) or an ISO-8601 datetime")
-    else:
-        diags.error("PC313", f"schedule time `{text}` is not an ISO-8601 date or datetime", span,
-                    help='e.g. "2024-01-01T06:00:00+00:00"')
-    return datetime(2024, 1, 1, tzinfo=timezone.utc)
+    diags.error("PC313", f"schedule time `{text}` is not an ISO-8601 date or datetime", span,
+                help='e.g. "2024-01-01T06:00:00+00:00"')
+    return DEFAULT_START

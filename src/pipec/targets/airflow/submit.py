@@ -21,16 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from pipec.ir import Pipeline
-from pipec.targets.base import OptionSpec, Submission, SubmitContext, SubmitError
+from pipec.targets.base import HTTP_URL, SECONDS, OptionSpec, Submission, SubmitContext, SubmitError
 
 #: Options the Airflow target accepts for `pipec submit` (they change nothing in compiled files).
 SUBMIT_OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec("airflow_url", "pipec submit: base URL of the Airflow API server (e.g. http://127.0.0.1:8080)"),
+    OptionSpec("airflow_url", "pipec submit: base URL of the Airflow API server (e.g. http://127.0.0.1:8080)",
+               kind=HTTP_URL),
     OptionSpec("dags_folder", "pipec submit: folder to deploy the DAG file to (one Airflow's dag-processor reads)"),
-    OptionSpec("ui_url", "pipec submit: base URL of the Airflow UI in printed links (default: airflow_url)"),
+    OptionSpec("ui_url", "pipec submit: base URL of the Airflow UI in printed links (default: airflow_url)",
+               kind=HTTP_URL),
     OptionSpec("parse_timeout", "pipec submit: seconds to wait for Airflow to parse the deployed DAG file",
-               default="300"),
+               default="300", kind=SECONDS),
 )
+_SPECS = {spec.name: spec for spec in SUBMIT_OPTIONS}
 
 #: Environment variables holding the credentials: a bearer token, or a user and password
 #: exchanged for one at ``POST {airflow_url}/auth/token``.
@@ -122,21 +125,17 @@ def submit_dag(dag_id: str, filename: str, text: str, context: SubmitContext) ->
 
 
 def read_settings(options: Mapping[str, str]) -> Settings:
-    """Check the submit options; a missing or malformed one is a SubmitError naming the fix."""
+    """The submit options (the driver checked their kinds); a missing one, or a dags_folder that is no
+    folder, is a SubmitError naming the fix."""
     missing = [name for name in ("airflow_url", "dags_folder") if not options.get(name)]
     if missing:
         given = " ".join(f"--option {name}=..." for name in missing)
         raise SubmitError(f"missing option{'s' if len(missing) > 1 else ''} {', '.join(missing)}: pass {given}")
     api_url = options["airflow_url"].rstrip("/")
-    if urllib.parse.urlsplit(api_url).scheme not in ("http", "https"):
-        raise SubmitError(f"airflow_url must be an http(s) URL, got {options['airflow_url']!r}")
     folder = Path(options["dags_folder"]).expanduser()
     if not folder.is_dir():
         raise SubmitError(f"dags_folder {str(folder)!r} is not a folder")
-    try:
-        parse_timeout = float(options.get("parse_timeout") or 300)
-    except ValueError:
-        raise SubmitError(f"parse_timeout must be a number of seconds, got {options['parse_timeout']!r}") from None
+    parse_timeout = float(_SPECS["parse_timeout"].value(options))  # its kind was checked by the driver
     return Settings(api_url, folder, (options.get("ui_url") or api_url).rstrip("/"), parse_timeout)
 
 

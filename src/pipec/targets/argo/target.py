@@ -155,7 +155,7 @@ class _Builder:
             self.entry = "pipec-" + self.entry
         self.params, baked = engine_parameters(pipeline, escape="{$", unsafe=unsafe_text)
         report_baked(baked, self.diags, "argo", "`argo submit -p`")
-        self.volume = artifact_volume(context, self.diags, "argo")
+        self.volume = artifact_volume(context, self.diags)
         self._spec: dict | None = None
         # Texts already reported as not inert (the pipeline name and options recur in every step).
         self._reported: set[str] = set()

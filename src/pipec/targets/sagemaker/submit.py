@@ -80,12 +80,10 @@ def upsert(client: Any, errors: Any, name: str, definition: str, role_arn: str, 
 
 def _check(pipeline: Pipeline, context: SubmitContext) -> tuple[str, str]:
     """(the definition to deploy, the role ARN); SubmitError when the options cannot give a working run."""
-    from pipec.ir.diagnostics import Diagnostics
-
     from .build import shares_local_store
     from .options import PLACEHOLDER_ROLE_ARN, parse_options
 
-    options = parse_options(context.options, Diagnostics())  # compile already reported bad values
+    options = parse_options(context.options)  # the driver checked the values
     if options.role_arn == PLACEHOLDER_ROLE_ARN:
         raise SubmitError("no IAM role: set --option role_arn=arn:aws:iam::<account>:role/<name> "
                           "(or the stack's role_arn)")

@@ -32,7 +32,7 @@ class SageMakerTarget:
         from .options import parse_options
         from .schedule import build_schedule
 
-        options = parse_options(context.options, context.diagnostics)
+        options = parse_options(context.options)
         name = sagemaker_pipeline_name(pipeline, context.options)
         if not valid_pipeline_name(name):
             context.diagnostics.error("PC302", f"option `pipeline_name` of target `sagemaker` is not a valid "

@@ -106,7 +106,7 @@ class _Builder:
         self.tasks = unique_labels([s.id for s in pipeline.steps])
         self.params, baked = engine_parameters(pipeline, escape="$", unsafe=unsafe_text)
         report_baked(baked, self.diags, "tekton", "a PipelineRun")
-        self.volume = artifact_volume(context, self.diags, "tekton")
+        self.volume = artifact_volume(context, self.diags)
 
     # ------------------------------------------------------------------ documents
 
