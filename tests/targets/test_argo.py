@@ -21,7 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipec.ir import Schedule
+from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.argo import TARGET
+from pipec.targets.argo.schedule import cron_schedule
 from tests.helpers.engines.argo import UID, argo_pass, documents, engine_view
 from tests.helpers.kube_proofs import (
     all_strings,
@@ -305,3 +308,20 @@ def test_untemplatable_text_is_a_compile_error(where: str, source_line: str, tmp
     assert proc.returncode == 2, proc.stderr
     assert cli.traceback not in proc.stderr
     assert "error[PC332]" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(("schedule", "when", "notes"), [
+    (Schedule(cron="*/5 * * * *"), "*/5 * * * *", []),
+    (Schedule(interval_seconds=90), "@every 90s", []),
+    (Schedule(interval_seconds=90.4), "@every 90s", ["Argo schedules count whole seconds; the interval of 90.4s "
+                                                     "becomes 90s"]),
+    (Schedule(interval_seconds=0.2), "@every 1s", ["Argo schedules count whole seconds; the interval of 0.2s "
+                                                   "becomes 1s"]),
+    (Schedule(cron="@daily", start_time="2024-01-01", end_time="2025-01-01"), "@daily",
+     ["Argo CronWorkflows have no end time; it is ignored", "Argo CronWorkflows have no start time; it is ignored"]),
+])
+def test_cron_schedule(schedule: Schedule, when: str, notes: list[str]) -> None:
+    """The CronWorkflow's schedule entry, and what Argo cannot honour reported (never dropped silently)."""
+    diags = Diagnostics()
+    assert cron_schedule(schedule, diags) == when
+    assert sorted(d.message for d in diags) == notes

@@ -31,7 +31,7 @@ from pipec.ir.diagnostics import Diagnostics, render_all
 from pipec.runtime.command import shim_command
 from pipec.targets.common import DEFAULT_ARTIFACT_STORE, DEFAULT_SOURCE_ROOT
 from pipec.targets.github.expr import literal
-from pipec.targets.github.schedule import ScheduleError, github_cron
+from pipec.targets.github.schedule import ScheduleError, github_cron, schedule_trigger
 from tests.helpers import requires
 from tests.helpers.engines.github import (
     RUN_ID,
@@ -516,6 +516,22 @@ def test_schedule_to_cron(schedule: Schedule, cron: str) -> None:
 def test_schedule_without_exact_cron(seconds: float) -> None:
     with pytest.raises(ScheduleError):
         github_cron(Schedule(interval_seconds=seconds))
+    diags = Diagnostics()
+    assert schedule_trigger(Schedule(interval_seconds=seconds), diags) is None
+    assert [d.code for d in diags] == ["PC342"]
+
+
+def test_schedule_trigger_reports_the_times_github_ignores() -> None:
+    """An end time is always ignored, a start time only beside cron (an interval is phased by it)."""
+    diags = Diagnostics()
+    trigger = schedule_trigger(Schedule(cron="@daily", start_time="2024-01-01", end_time="2025-01-01"), diags)
+    assert trigger == [{"cron": "0 0 * * *"}]
+    assert sorted(d.message for d in diags) == ["GitHub schedules have no end time; it is ignored",
+                                                "GitHub schedules have no start time; it is ignored"]
+    diags = Diagnostics()
+    assert schedule_trigger(Schedule(interval_seconds=3600, start_time="2024-01-01T10:30:00"), diags) == [
+        {"cron": "30 * * * *"}]
+    assert not list(diags)
 
 
 def test_default_store_constant_is_what_the_warning_names() -> None:

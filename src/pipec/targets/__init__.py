@@ -14,7 +14,8 @@ Adding a built-in target
        __init__.py   from .target import TARGET  (the registry loads `pipec.targets.<name>:TARGET`)
        target.py     the class: name, description, options, capabilities, compile (see below)
        build.py      IR -> the engine's data as plain dicts/lists, `build_*` functions
-       schedule.py   the pipeline's schedule in the engine's terms (when the engine has them)
+       schedule.py   the pipeline's schedule in the engine's terms (when the engine has them): whole
+                     functions of (Schedule, Diagnostics), e.g. argo's `cron_schedule`
        settings.py   the engine settings it reads (`orchestrator.<name>` / `target.<name>`)
        render.py     optional: data -> text, when it is more than one dump call
        names.py      optional: the engine's naming rules (and the files it writes, if `submit` reads them)
@@ -28,6 +29,7 @@ Adding a built-in target
            description = "Azure ML pipeline job YAML"  # one line: `pipec targets` shows it
            options: tuple[OptionSpec, ...] = CONTAINER_OPTIONS + (
                OptionSpec("compute", "compute cluster the steps run on", default="cpu-cluster"),
+               OptionSpec("nodes", "nodes per step", default="1", kind=POSITIVE_INT),
            )
            capabilities = Capabilities("Azure ML", retry=RetrySupport("Azure ML"), settings_key="azureml")
 
@@ -35,6 +37,12 @@ Adding a built-in target
                return {f"{safe_name(pipeline.name)}.yaml": dump(build_job(pipeline, context))}
 
        TARGET = AzureMLTarget()
+
+   Options are typed: ``kind`` (`pipec.targets.base`: ``POSITIVE_INT``, ``QUANTITY``, ``SECONDS``,
+   ``HTTP_URL``, or the target's own `OptionKind`) or ``choices``. The driver runs
+   `OptionSpec.parse` once on every value a user or stack sets (error PC302 / PC366) and
+   `pipec targets` shows the kind, so a target never re-checks an option: it reads the typed
+   value with ``spec.value(context.options)``.
 
    What to override is only what differs. `pipec.targets.kit` gives retry lowering, container
    resources, the shared-store test, name policies, the YAML and JSON writers and the

@@ -46,7 +46,6 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
-from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -64,6 +63,8 @@ from pipec.targets.kube_text import (
     json_text,
     report_baked,
 )
+
+from .schedule import cron_schedule
 
 API_VERSION = "argoproj.io/v1alpha1"
 #: Argo's retryStrategy: a limit, a first delay and a whole growth factor.
@@ -177,20 +178,8 @@ class _Builder:
         schedule = self.pipeline_ir.schedule
         if schedule is None:
             return None
-        if schedule.cron:
-            when = schedule.cron
-        else:
-            seconds = max(1, round(schedule.interval_seconds or 0))
-            if seconds != schedule.interval_seconds:
-                unsupported(self.diags, f"Argo schedules count whole seconds; the interval of "
-                                            f"{schedule.interval_seconds:g}s becomes {seconds}s", schedule.span)
-            when = f"@every {seconds}s"
-        for field, value in (("start_time", schedule.start_time), ("end_time", schedule.end_time)):
-            if value:
-                unsupported(self.diags, f"Argo CronWorkflows have no {field.replace('_', ' ')}; it is ignored",
-                                   schedule.span)
         return {"apiVersion": API_VERSION, "kind": "CronWorkflow", "metadata": {"name": self.name},
-                "spec": {"schedules": [when], "workflowSpec": self.spec()}}
+                "spec": {"schedules": [cron_schedule(schedule, self.diags)], "workflowSpec": self.spec()}}
 
     def spec(self) -> dict:
         """The WorkflowSpec, shared by the Workflow and the CronWorkflow (built once)."""

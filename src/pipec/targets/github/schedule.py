@@ -4,7 +4,7 @@ GitHub has no @-macros, no intervals and no start or end time. Macros map to the
 form; an interval becomes cron when cron can express it exactly (a whole number of
 minutes dividing an hour, of hours dividing a day, one day or one week), in phase with
 `start_time` when one is given (naive times are taken as UTC). Anything else is a
-:class:`ScheduleError` for the target to report.
+:class:`ScheduleError`, which `schedule_trigger` reports (PC342).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from pipec.ir import Schedule
+from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.unsupported import unsupported
 
 _MACROS = {
     "@hourly": "0 * * * *",
@@ -74,3 +76,20 @@ def github_cron(schedule: Schedule) -> str:
     if schedule.interval_seconds is None:
         raise ScheduleError("the schedule has neither a cron expression nor an interval")
     return _interval_cron(schedule.interval_seconds, _start(schedule))
+
+
+def schedule_trigger(schedule: Schedule, diags: Diagnostics) -> list[dict[str, str]] | None:
+    """The workflow's ``on.schedule`` for `schedule`, None when it has no GitHub form (error PC342);
+    an end time, and a start time beside a cron expression, are reported as unsupported."""
+    trigger = None
+    try:
+        trigger = [{"cron": github_cron(schedule)}]
+    except ScheduleError as exc:
+        diags.error("PC342", f"the schedule has no GitHub cron form: {exc}", schedule.span,
+                    help="use a cron expression, or an interval cron can express exactly")
+    ignored = [name for name, value in (("end_time", schedule.end_time),
+                                        ("start_time", schedule.start_time if schedule.cron else None))
+               if value]
+    for name in ignored:
+        unsupported(diags, f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored", schedule.span)
+    return trigger

@@ -46,7 +46,7 @@ from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
-from .schedule import ScheduleError, github_cron
+from .schedule import schedule_trigger
 from .script import Fixed, Param, Script, ShimWords, install_script, run_script
 
 #: `--option mode=` values.
@@ -173,19 +173,10 @@ class _Builder:
 
     def _on(self) -> dict:
         on: dict = {}
-        schedule = self.pipeline.schedule
-        if schedule is not None:
-            try:
-                on["schedule"] = [{"cron": github_cron(schedule)}]
-            except ScheduleError as exc:
-                self.diags.error("PC342", f"the schedule has no GitHub cron form: {exc}", schedule.span,
-                                 help="use a cron expression, or an interval cron can express exactly")
-            ignored = [name for name, value in (("end_time", schedule.end_time),
-                                                ("start_time", schedule.start_time if schedule.cron else None))
-                       if value]
-            for name in ignored:
-                unsupported(self.diags, f"GitHub schedules have no {name.replace('_', ' ')}; it is ignored",
-                                   schedule.span)
+        if self.pipeline.schedule is not None:
+            trigger = schedule_trigger(self.pipeline.schedule, self.diags)
+            if trigger is not None:
+                on["schedule"] = trigger
         inputs = self._dispatch_inputs()
         on["workflow_dispatch"] = {"inputs": inputs} if inputs else {}
         return on
