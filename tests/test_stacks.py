@@ -387,35 +387,26 @@ def test_a_password_from_the_environment_in_an_option_is_compiled_in_with_a_warn
     assert options["metadata_store"] == "postgresql://pipec:${PGPASSWORD}@db/pipec"
 
 
-def test_stack_option_with_a_bad_choice_points_at_the_stack(tmp_path, monkeypatch, capsys, clean_env,
-                                                            echo_targets):
-    config = ECHO_CONFIG.replace('mode = "slow"', 'mode = "slwo"').replace("${PGPASSWORD}", "pw")
+@pytest.mark.parametrize(("setting", "expects", "help_"), [
+    ('mode = "slwo"', "one of: fast, slow", "did you mean `slow`?"),
+    ('runs = "0"', "a positive whole number", "e.g. --option runs=1"),  # the same OptionSpec.parse as --option
+])
+def test_stack_option_with_a_bad_value_points_at_the_stack(tmp_path, monkeypatch, capsys, clean_env, echo_targets,
+                                                           setting, expects, help_):
+    config = ECHO_CONFIG.replace('mode = "slow"', setting).replace("${PGPASSWORD}", "pw")
     root = make_root(tmp_path, {"pyproject.toml": config})
     monkeypatch.chdir(root)
     monkeypatch.setenv("BUCKET_PREFIX", "pipec")
     code, out, err = pipec(capsys, "compile", "run.py")
     assert code == 2 and out == ""
+    key, _, value = setting.partition(" = ")
     assert err == (
-        "pyproject.toml:10:13: error[PC366]: stack `prod` sets option `mode` to `slwo`; target `echo` expects "
-        "one of: fast, slow\n"
+        f"pyproject.toml:10:13: error[PC366]: stack `prod` sets option `{key}` to `{value.strip(chr(34))}`; "
+        f"target `echo` expects {expects}\n"
         "   |\n"
-        '10 | options = { mode = "slow", label = 7 }\n'.replace('"slow"', '"slwo"') +
-        "   |             ^^^^^^^^^^^^^\n"
-        "help: did you mean `slow`?\n\n1 error found\n")
-    assert not (root / "out").exists()
-
-
-def test_stack_option_of_the_wrong_kind_points_at_the_stack(tmp_path, monkeypatch, capsys, clean_env,
-                                                             echo_targets):
-    """A stack's option value goes through the same `OptionSpec.parse` as `--option` does."""
-    config = ECHO_CONFIG.replace('mode = "slow"', 'runs = "0"').replace("${PGPASSWORD}", "pw")
-    root = make_root(tmp_path, {"pyproject.toml": config})
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("BUCKET_PREFIX", "pipec")
-    code, out, err = pipec(capsys, "compile", "run.py")
-    assert code == 2 and out == ""
-    assert ("pyproject.toml:10:13: error[PC366]: stack `prod` sets option `runs` to `0`; target `echo` expects "
-            "a positive whole number\n") in err
+        f"10 | options = {{ {setting}, label = 7 }}\n"
+        "   |             " + "^" * len(setting) + "\n"
+        f"help: {help_}\n\n1 error found\n")
     assert not (root / "out").exists()
 
 
