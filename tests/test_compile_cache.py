@@ -151,6 +151,32 @@ def test_a_hit_skips_the_frontend_and_replays_the_diagnostics(tmp_path: Path, mo
     assert _pipec(*argv, "--check", "--no-cache")[2] == first[2] and len(calls) == 1
 
 
+def test_a_hit_does_not_import_the_frontend_or_the_targets(tmp_path: Path, monkeypatch) -> None:
+    """A cache hit stays fast because it loads neither the frontend nor any target's folder: the `pipec`
+    command's own imports (Python's -X importtime) on a hit of `compile --check`."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("PIPEC_NO_COMPILE_CACHE", raising=False)
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES / "zenml_project", root, ignore=shutil.ignore_patterns(".pipec", "__pycache__"))
+    settled = time.time() - 60  # files written in the last 2 s are re-read, as Git does ("racy")
+    for path in root.rglob("*"):
+        os.utime(path, (settled, settled))
+    command = [sys.executable, str(Path(sys.executable).parent / "pipec")]  # the import path of the command
+    argv = ["compile", "run.py", "--target", "all", "--out", "deploy"]
+    for extra in ([], ["--check"]):
+        assert subprocess.run([*command, *argv, *extra], capture_output=True, cwd=root).returncode == 0
+    proc = subprocess.run([command[0], "-X", "importtime", *command[1:], *argv, "--check"],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "pipec.compiler.compile_cache" in imported
+    loaded = sorted(m for m in imported if m.startswith(("pipec.frontend", "pipec.targets."))
+                    and not m.startswith("pipec.targets.kit"))  # the writer names files with the kit's Namer
+    assert loaded == []
+
+
 @pytest.mark.parametrize("change", ["env", "stack-set", "new-module"])
 def test_inputs_outside_the_sources_miss(tmp_path: Path, monkeypatch, change: str) -> None:
     """The active stack's environment variable, `pipec stack set`, and a new module that an import would now

@@ -148,7 +148,7 @@ class _Compiled:
 
 def _cache_folder(args: argparse.Namespace) -> Path | None:
     """Where this command's compile cache lives: the source root of the first FILE, or the project."""
-    from pipec.frontend.roots import find_project, find_source_root
+    from pipec.compiler.roots import find_project, find_source_root
 
     if args.root:
         return Path(args.root).resolve()

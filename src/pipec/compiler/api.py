@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipec.frontend.roots import ROOT_MARKERS, find_source_root  # noqa: F401  (re-exported)
+from pipec.compiler.roots import ROOT_MARKERS, find_source_root  # noqa: F401  (re-exported)
 from pipec.ir import Program
 from pipec.ir.diagnostics import Diagnostics
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipec.frontend.roots import find_project  # noqa: F401  (re-exported)
+from pipec.compiler.roots import find_project  # noqa: F401  (re-exported)
 from pipec.ir import Span
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 

@@ -24,8 +24,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipec.compiler import roots
+
 from ..ir import Span
-from . import roots
 from .modules import ModuleIndex
 from .source import SourceFile
 from .stepdefs import PipelineDef
