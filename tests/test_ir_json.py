@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from pipec.ir import (
     NO_SPAN,
+    ArtifactLookup,
     Docker,
+    ExternalValue,
     InputBinding,
     LiteralValue,
     Output,
+    OutputList,
     OutputRef,
     Param,
     ParameterRef,
@@ -168,6 +171,13 @@ S1 = (*P, "steps", 1)
     ((*S1, "settings", "colour"), "red", r"steps\[1\]\.settings: unexpected key 'colour'"),
     ((*S1, "signature", 0, "required"), None, r"signature\[0\]\.required: expected true or false"),
     ((*S1, "inputs", "y", "value"), float("inf"), r"inputs\.y\.value: inf is not a JSON number"),
+    ((*S1, "inputs", "x"), {"lookup": {"version": "1"}}, r"inputs\.x\.lookup: a lookup needs \"name\" or \"id\""),
+    ((*S1, "inputs", "x"), {"lookup": {"name": "a", "scope": "web"}}, r"lookup\.scope: expected \"store\" or"),
+    ((*S1, "inputs", "x"), {"lookup": {"name": 3}}, r"inputs\.x\.lookup\.name: expected a string, got int"),
+    ((*S1, "inputs", "x"), {"external": {"name": "a"}}, r"inputs\.x\.external: missing key 'value'"),
+    ((*S1, "inputs", "x"), {"items": {}}, r"inputs\.x\.items: expected a list, got dict"),
+    ((*S1, "inputs", "x"), {"items": [{"step": "a"}]}, r"inputs\.x\.items\[0\]: missing key 'output'"),
+    ((*S1, "inputs", "x"), {"items": [], "value": 1}, r"inputs\.x: expected exactly one of"),
 ])
 def test_malformed_input_raises_a_located_value_error(path, value, message):
     with pytest.raises(ValueError, match=message):
@@ -239,6 +249,10 @@ sources = st.one_of(
     st.builds(OutputRef, names, names),
     st.builds(LiteralValue, json_values),
     st.builds(ParameterRef, names),
+    st.builds(ArtifactLookup, st.sampled_from(["store", "model"]), names, opt_text, opt_text),
+    st.builds(ArtifactLookup, st.sampled_from(["store", "model"]), st.none(), opt_text, names),
+    st.builds(ExternalValue, json_values, opt_text),
+    st.builds(OutputList, st.lists(st.builds(OutputRef, names, names), max_size=3).map(tuple)),
 )
 
 

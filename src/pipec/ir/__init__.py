@@ -13,11 +13,14 @@ but the standard library (networkx is imported lazily by :class:`Pipeline`).
 from .nodes import (
     NO_SPAN,
     SECTIONS,
+    ArtifactLookup,
     Docker,
+    ExternalValue,
     InputBinding,
     JSONValue,
     LiteralValue,
     Output,
+    OutputList,
     OutputRef,
     Param,
     ParameterRef,
@@ -34,7 +37,7 @@ from .nodes import (
 )
 
 __all__ = [
-    "NO_SPAN", "SECTIONS", "Docker", "InputBinding", "JSONValue", "LiteralValue", "Output", "OutputRef", "Param",
+    "NO_SPAN", "SECTIONS", "ArtifactLookup", "Docker", "ExternalValue", "InputBinding", "JSONValue", "LiteralValue", "Output", "OutputList", "OutputRef", "Param",
     "ParameterRef", "Pipeline", "PipelineParameter", "Program", "Resources", "Retry", "Schedule",
     "Settings", "Source", "Span", "StepInvocation",
 ]

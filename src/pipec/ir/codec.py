@@ -46,8 +46,11 @@ from . import nodes
 from .json_hints import JsonHint, hint_of
 from .nodes import (
     NO_SPAN,
+    ArtifactLookup,
+    ExternalValue,
     InputBinding,
     LiteralValue,
+    OutputList,
     OutputRef,
     ParameterRef,
     Pipeline,
@@ -215,6 +218,16 @@ def _binding_to_json(binding: InputBinding, where: str) -> dict[str, Any]:
         out = {"value": _value_to_json(src.value, _label(binding, where))}
     elif isinstance(src, ParameterRef):
         out = {"parameter": src.name}
+    elif isinstance(src, ArtifactLookup):
+        out = {"lookup": {key: value for key, value in (("scope", src.scope), ("name", src.name),
+                                                        ("version", src.version), ("id", src.id))
+                          if value is not None}}
+    elif isinstance(src, ExternalValue):
+        out = {"external": {"value": _value_to_json(src.value, _label(binding, where))}}
+        if src.name is not None:
+            out["external"]["name"] = src.name
+    elif isinstance(src, OutputList):
+        out = {"items": [{"step": ref.step, "output": ref.output} for ref in src.items]}
     else:
         raise ValueError(f"{where}, input `{binding.name}`: unknown source {src!r}")
     out["span"] = _span_to_json(binding.span)
@@ -422,19 +435,51 @@ def _parameter_from_json(name: str, data: Any, where: str) -> PipelineParameter:
 
 
 def _binding_from_json(name: str, data: Any, where: str) -> InputBinding:
-    obj = _object(data, where, optional=("step", "output", "value", "parameter", "span"))
-    kinds = [k for k in (("step", "output"), ("value",), ("parameter",)) if any(key in obj for key in k)]
+    obj = _object(data, where, optional=("step", "output", "value", "parameter", "lookup", "external", "items",
+                                         "span"))
+    kinds = [k for k in (("step", "output"), ("value",), ("parameter",), ("lookup",), ("external",), ("items",))
+             if any(key in obj for key in k)]
     if len(kinds) != 1:
-        raise _fail(where, "expected exactly one of {\"step\", \"output\"}, {\"value\"} or {\"parameter\"}")
+        raise _fail(where, "expected exactly one of {\"step\", \"output\"}, {\"value\"}, {\"parameter\"}, "
+                           "{\"lookup\"}, {\"external\"} or {\"items\"}")
     if kinds[0] == ("step", "output"):
-        if "step" not in obj or "output" not in obj:
-            raise _fail(where, "an output reference needs both \"step\" and \"output\"")
-        source: Any = OutputRef(_str(obj["step"], f"{where}.step"), _str(obj["output"], f"{where}.output"))
+        source: Any = _output_ref(obj, where)
     elif kinds[0] == ("value",):
         source = LiteralValue(_value(obj["value"], f"{where}.value"))
-    else:
+    elif kinds[0] == ("parameter",):
         source = ParameterRef(_str(obj["parameter"], f"{where}.parameter"))
+    elif kinds[0] == ("lookup",):
+        source = _lookup(obj["lookup"], f"{where}.lookup")
+    elif kinds[0] == ("external",):
+        ext = _object(obj["external"], f"{where}.external", required=("value",), optional=("name",))
+        source = ExternalValue(_value(ext["value"], f"{where}.external.value"),
+                               _optional_str(ext.get("name"), f"{where}.external.name"))
+    else:
+        source = OutputList(tuple(
+            _output_ref(_object(item, f"{where}.items[{i}]", required=("step", "output")), f"{where}.items[{i}]")
+            for i, item in enumerate(_list(obj["items"], f"{where}.items"))))
     return InputBinding(name, source, _span(obj.get("span"), f"{where}.span"))
+
+
+def _output_ref(obj: dict[str, Any], where: str) -> OutputRef:
+    if "step" not in obj or "output" not in obj:
+        raise _fail(where, "an output reference needs both \"step\" and \"output\"")
+    return OutputRef(_str(obj["step"], f"{where}.step"), _str(obj["output"], f"{where}.output"))
+
+
+def _lookup(data: Any, where: str) -> ArtifactLookup:
+    obj = _object(data, where, optional=("scope", "name", "version", "id"))
+    scope = _str(obj.get("scope", "store"), f"{where}.scope")
+    if scope not in ("store", "model"):
+        raise _fail(f"{where}.scope", "expected \"store\" or \"model\"")
+    lookup = ArtifactLookup(scope, *(_optional_str(obj.get(key), f"{where}.{key}") for key in ("name", "version", "id")))
+    if lookup.name is None and lookup.id is None:
+        raise _fail(where, "a lookup needs \"name\" or \"id\"")
+    return lookup
+
+
+def _optional_str(value: Any, where: str) -> str | None:
+    return None if value is None else _str(value, where)
 
 
 _LOADERS: dict[type, Any] = {Span: _span, PipelineParameter: _parameter_from_json, InputBinding: _binding_from_json}

@@ -78,7 +78,46 @@ class ParameterRef:
     name: str
 
 
-Source = OutputRef | LiteralValue | ParameterRef
+@dataclass(frozen=True)
+class ArtifactLookup:
+    """An input the shim resolves from the metadata store when the step starts.
+
+    ZenML's ``Client().get_artifact_version(name, version)``, ``Client().get_artifact(...)``,
+    ``ExternalArtifact(name=, version=)`` or ``ExternalArtifact(id=)`` (scope "store"), and
+    ``get_pipeline_context().model.get_artifact(name)`` (scope "model").
+    """
+
+    #: Where to look: "store" (any artifact version the metadata store holds) or "model"
+    #: (the artifacts linked to the run's model version).
+    scope: str = "store"
+    #: Artifact name; None when looked up by id.
+    name: str | None = None
+    #: Version name or number, as text; None for the latest.
+    version: str | None = None
+    #: Artifact version id; None when looked up by name.
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExternalValue:
+    """A value known at compile time that the run stores as an artifact once, before the
+    first step that reads it (ZenML's ``ExternalArtifact(value=)`` and ``save_artifact``)."""
+
+    #: The JSON-compatible value.
+    value: JSONValue
+    #: Name of the artifact it is saved as (``save_artifact``'s name); None when unnamed.
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputList:
+    """A list input whose elements are upstream outputs, in order (a fan-in)."""
+
+    #: One reference per element.
+    items: tuple[OutputRef, ...]
+
+
+Source = OutputRef | LiteralValue | ParameterRef | ArtifactLookup | ExternalValue | OutputList
 
 
 @dataclass(frozen=True)
@@ -95,6 +134,15 @@ class InputBinding:
     source: Source
     # Where the argument was written.
     span: Span = NO_SPAN
+
+    @property
+    def upstream_outputs(self) -> tuple[OutputRef, ...]:
+        """The upstream outputs the value comes from: one, the elements of a list, or none."""
+        if isinstance(self.source, OutputRef):
+            return (self.source,)
+        if isinstance(self.source, OutputList):
+            return self.source.items
+        return ()
 
 
 # --------------------------------------------------------------------------- signatures
@@ -315,8 +363,8 @@ class StepInvocation:
         """Ids this invocation depends on (data edges first, then `after`), without repeats."""
         seen: dict[str, None] = {}
         for binding in self.inputs:
-            if isinstance(binding.source, OutputRef):
-                seen.setdefault(binding.source.step, None)
+            for ref in binding.upstream_outputs:
+                seen.setdefault(ref.step, None)
         for dep in self.after:
             seen.setdefault(dep, None)
         return tuple(seen)
@@ -381,12 +429,11 @@ class Pipeline:
             graph.add_node(inv.id)
         for inv in self.steps:
             for binding in inv.inputs:
-                if isinstance(binding.source, OutputRef):
-                    src = binding.source.step
-                    if graph.has_edge(src, inv.id) and graph.edges[src, inv.id]["kind"] == "data":
-                        graph.edges[src, inv.id]["inputs"].append((binding.source.output, binding.name))
+                for ref in binding.upstream_outputs:
+                    if graph.has_edge(ref.step, inv.id) and graph.edges[ref.step, inv.id]["kind"] == "data":
+                        graph.edges[ref.step, inv.id]["inputs"].append((ref.output, binding.name))
                     else:
-                        graph.add_edge(src, inv.id, kind="data", inputs=[(binding.source.output, binding.name)])
+                        graph.add_edge(ref.step, inv.id, kind="data", inputs=[(ref.output, binding.name)])
             for dep in inv.after:
                 if not graph.has_edge(dep, inv.id):
                     graph.add_edge(dep, inv.id, kind="order")
