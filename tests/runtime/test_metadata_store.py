@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactInfo
 from tests.helpers.runtime_projects import WRITER
@@ -49,3 +51,27 @@ def test_parallel_writers_on_a_fresh_database(tmp_path: Path) -> None:
     assert len(steps) == 180 and all(s.status == md.COMPLETED for s in steps)
     assert sum(len(a) for a in store.artifacts(s.id for s in steps).values()) == 180
     assert len(store.list_runs()) == 1
+
+
+def test_a_version_1_store_is_upgraded_in_place_and_a_newer_one_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = md.MetadataStore(url)
+    store.create_pipeline_run("r1", "p", orchestrator="local")
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as conn:  # what a version-1 store holds
+        for table in ("pipec_step_inputs", "pipec_model_version_artifacts", "pipec_model_version_runs",
+                      "pipec_model_versions", "pipec_models", "pipec_artifact_versions"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("UPDATE pipec_schema SET version = 1")
+    store = md.MetadataStore(url)
+    assert store.get_run("r1").pipeline == "p"
+    store.close()
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        assert conn.execute("SELECT version FROM pipec_schema").fetchall() == [(2,)]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"pipec_artifact_versions", "pipec_step_inputs", "pipec_models"} <= tables
+        conn.execute("UPDATE pipec_schema SET version = 3")
+    with pytest.raises(RuntimeError, match="schema version 3, newer than this pipec reads"):
+        md.MetadataStore(url)

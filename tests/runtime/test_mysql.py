@@ -43,8 +43,9 @@ def test_schema_created_with_exact_timestamps(server: MariaDBServer) -> None:
         tables = {row[0] for row in conn.exec_driver_sql("SHOW TABLES")}
         versions = conn.exec_driver_sql("SELECT version FROM pipec_schema").fetchall()
     assert tables == {"pipec_schema", "pipec_pipeline_runs", "pipec_step_runs", "pipec_artifacts",
-                      "pipec_run_metadata"}
-    assert versions == [(1,)]
+                      "pipec_run_metadata", "pipec_artifact_versions", "pipec_step_inputs", "pipec_models",
+                      "pipec_model_versions", "pipec_model_version_artifacts", "pipec_model_version_runs"}
+    assert versions == [(2,)]
     store.create_pipeline_run("r1", "p", orchestrator="local", parameters={"s": "x" * 300})
     row = store.start_step_run("r1", "s" * 255, cache_key="k" * 64, started_at=1_700_000_000.123456)
     store.finish_step_run(row, md.COMPLETED, ended_at=1_700_000_001.654321)

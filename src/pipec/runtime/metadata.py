@@ -15,6 +15,21 @@ Tables (all prefixed ``pipec_`` so they can share a database):
 * ``pipec_run_metadata``: key/value (JSON) per run, or per step when ``step_id`` is set
   (e.g. ``orchestrator_url``)
 
+Since schema version 2 (issue 14; a version-1 store is upgraded in place when opened, and
+keeps every row):
+
+* ``pipec_artifact_versions``: named, numbered artifact versions (ZenML's artifact name and
+  version): a step output (``origin`` "output", ``artifact_id`` its ``pipec_artifacts`` row),
+  a value stored by the run itself (``ExternalArtifact(value=)``: "external"; ``save_artifact``:
+  "saved"), with the payload's location and hash
+* ``pipec_step_inputs``: lineage, one row per input a step run read (per element of a list
+  input, with its ``position``): which artifact version, and how it was found (``source``:
+  "output", "lookup", "external", "saved", "model"; ``detail``: the lookup as JSON)
+* ``pipec_models``, ``pipec_model_versions`` (numbered per model, optional name and stage),
+  ``pipec_model_version_artifacts`` (the artifact versions linked to a model version, with their
+  kind: "data", "model" or "deployment") and ``pipec_model_version_runs``: ZenML's Model
+  Control Plane
+
 Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
 interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
 and ``skipped`` for steps never started because an upstream step failed.
@@ -40,7 +55,9 @@ CANCELLED = "cancelled"
 #: Step statuses whose outputs are usable.
 DONE = frozenset({COMPLETED, CACHED})
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
+#: Schema versions this code can read and upgrade from.
+_UPGRADABLE = (1,)
 
 
 def default_url(root: str | os.PathLike[str]) -> str:
@@ -61,6 +78,7 @@ def _tables() -> Any:
         String,
         Table,
         Text,
+        UniqueConstraint,
     )
 
     # Epoch seconds need a double: MySQL/MariaDB's FLOAT is single precision (minutes apart today).
@@ -108,6 +126,63 @@ def _tables() -> Any:
           Column("step_id", String(255)),
           Column("key", String(255), nullable=False),
           Column("value", Text, nullable=False))
+    # ---- schema version 2: tables only added, never changed, so a version-1 store upgrades in place.
+    Table("pipec_artifact_versions", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("name", String(255), nullable=False),
+          Column("version", Integer, nullable=False),
+          Column("origin", String(16), nullable=False),
+          Column("artifact_id", Integer, ForeignKey("pipec_artifacts.id"), index=True),
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), index=True),
+          Column("uri", Text, nullable=False),
+          Column("payload", Text, nullable=False),
+          Column("type", Text, nullable=False),
+          Column("materializer", String(64), nullable=False),
+          Column("content_hash", String(80), nullable=False),
+          Column("size", BigInteger, nullable=False),
+          Column("created_at", Seconds, nullable=False),
+          UniqueConstraint("name", "version", name="uq_pipec_artifact_versions_name_version"))
+    Table("pipec_step_inputs", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("step_run_id", Integer, ForeignKey("pipec_step_runs.id"), nullable=False, index=True),
+          Column("name", String(255), nullable=False),
+          Column("position", Integer),
+          Column("artifact_version_id", Integer, ForeignKey("pipec_artifact_versions.id"), nullable=False,
+                 index=True),
+          Column("source", String(16), nullable=False),
+          Column("detail", Text))
+    Table("pipec_models", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("name", String(255), nullable=False, unique=True),
+          Column("license", Text),
+          Column("description", Text),
+          Column("audience", Text),
+          Column("use_cases", Text),
+          Column("limitations", Text),
+          Column("trade_offs", Text),
+          Column("ethics", Text),
+          Column("tags", Text, nullable=False, default="[]"),
+          Column("created_at", Seconds, nullable=False))
+    Table("pipec_model_versions", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("model_id", Integer, ForeignKey("pipec_models.id"), nullable=False, index=True),
+          Column("number", Integer, nullable=False),
+          Column("name", String(255), nullable=False),
+          Column("stage", String(32)),
+          Column("description", Text),
+          Column("tags", Text, nullable=False, default="[]"),
+          Column("created_at", Seconds, nullable=False),
+          UniqueConstraint("model_id", "number", name="uq_pipec_model_versions_number"),
+          UniqueConstraint("model_id", "name", name="uq_pipec_model_versions_name"))
+    Table("pipec_model_version_artifacts", meta,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), nullable=False, index=True),
+          Column("artifact_version_id", Integer, ForeignKey("pipec_artifact_versions.id"), nullable=False),
+          Column("kind", String(16), nullable=False),
+          UniqueConstraint("model_version_id", "artifact_version_id", name="uq_pipec_model_version_artifacts"))
+    Table("pipec_model_version_runs", meta,
+          Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), primary_key=True),
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True))
     return meta
 
 
@@ -220,14 +295,30 @@ class MetadataStore:
                 self.meta.create_all(self.engine, checkfirst=True)
                 with self.engine.begin() as conn:
                     schema = self.t["pipec_schema"]
-                    if conn.execute(sa.select(schema.c.version)).first() is None:
+                    found = conn.execute(sa.select(sa.func.max(schema.c.version))).scalar()
+                    if found is None:
                         conn.execute(schema.insert().values(version=_SCHEMA_VERSION))
+                    elif found in _UPGRADABLE:
+                        self._upgrade(conn, found)
+                        conn.execute(schema.delete())
+                        conn.execute(schema.insert().values(version=_SCHEMA_VERSION))
+                    elif found != _SCHEMA_VERSION:
+                        raise RuntimeError(
+                            f"the metadata store {self.url!r} has schema version {found}, newer than this "
+                            f"pipec reads ({_SCHEMA_VERSION}): upgrade pipec")
                 return
             except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
                 # Another process created the tables between our check and our CREATE.
                 if attempt == 19:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+
+    def _upgrade(self, conn: Any, found: int) -> None:
+        """Bring a store of schema version `found` up to date, inside the caller's transaction.
+
+        The version-2 tables already exist (`create_all` made them); what an upgrade adds is
+        rows derived from the old ones.
+        """
 
     def _read(self) -> Any:
         return self.engine.connect().execution_options(pipec_read_only=True)
