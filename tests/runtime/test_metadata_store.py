@@ -75,3 +75,27 @@ def test_a_version_1_store_is_upgraded_in_place_and_a_newer_one_refused(tmp_path
         conn.execute("UPDATE pipec_schema SET version = 3")
     with pytest.raises(RuntimeError, match="schema version 3, newer than this pipec reads"):
         md.MetadataStore(url)
+
+
+def test_completed_outputs_become_numbered_artifact_versions(tmp_path: Path) -> None:
+    store = md.MetadataStore(md.default_url(tmp_path))
+    for run in ("r1", "r2"):
+        store.create_pipeline_run(run, "p", orchestrator="local")
+        row = store.start_step_run(run, "train")
+        store.finish_step_run(row, md.COMPLETED, artifacts=[_info("output"), _info("model"), _info("output_1")])
+    cached = store.start_step_run("r2", "again")
+    store.finish_step_run(cached, md.CACHED, artifacts=[_info("model")])  # a cache hit makes no version
+    versions = store.t["pipec_artifact_versions"]
+    with store.engine.connect() as conn:
+        rows = conn.execute(store._sa.select(versions.c.name, versions.c.version, versions.c.run_id)
+                            .order_by(versions.c.id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("p::train::output", 1, "r1"), ("model", 1, "r1"), ("p::train::output_1", 1, "r1"),
+        ("p::train::output", 2, "r2"), ("model", 2, "r2"), ("p::train::output_1", 2, "r2")]
+    store.close()
+
+
+@pytest.mark.parametrize(("output", "name"), [("output", "p::s::output"), ("output_12", "p::s::output_12"),
+                                              ("output_x", "output_x"), ("outputs", "outputs"), ("m", "m")])
+def test_artifact_names_follow_zenml(output: str, name: str) -> None:
+    assert md.artifact_name("p", "s", output) == name

@@ -60,6 +60,14 @@ _SCHEMA_VERSION = 2
 _UPGRADABLE = (1,)
 
 
+def artifact_name(pipeline: str, step_id: str, output: str) -> str:
+    """ZenML's name for the artifact of output `output`: the output's own name when the step
+    named it (``Annotated[T, "name"]``), else ``{pipeline}::{step}::{output}`` for the default
+    names ``output`` and ``output_<n>``."""
+    default = output == "output" or (output.startswith("output_") and output[len("output_"):].isdigit())
+    return f"{pipeline}::{step_id}::{output}" if default else output
+
+
 def default_url(root: str | os.PathLike[str]) -> str:
     """The SQLite URL of the default store under `root`/.pipec/."""
     return f"sqlite:///{os.path.join(os.path.abspath(root), '.pipec', 'metadata.db')}"
@@ -396,10 +404,38 @@ class MetadataStore:
         rows = [{"step_run_id": step_run_id, "name": a.name, "uri": a.uri, "payload": a.payload,
                  "type": a.type, "materializer": a.materializer, "content_hash": a.content_hash,
                  "size": a.size} for a in artifacts]
-        with self.engine.begin() as conn:
-            if rows:
-                conn.execute(arts.insert(), rows)
-            conn.execute(steps.update().where(steps.c.id == step_run_id).values(**values))
+        for attempt in range(20):
+            try:
+                with self.engine.begin() as conn:
+                    ids = [int(conn.execute(arts.insert().values(**row)).inserted_primary_key[0]) for row in rows]
+                    if status == COMPLETED and ids:
+                        self._add_output_versions(conn, step_run_id, ids, rows)
+                    conn.execute(steps.update().where(steps.c.id == step_run_id).values(**values))
+                return
+            except self._sa.exc.IntegrityError:
+                # Another step took the next version of one of these names first (servers; SQLite
+                # serialises writers with BEGIN IMMEDIATE): the transaction rolled back, try again.
+                if attempt == 19:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+
+    def _add_output_versions(self, conn: Any, step_run_id: int, artifact_ids: list[int],
+                             rows: list[dict[str, Any]]) -> None:
+        """One new artifact version per output of a completed step run (cached runs reuse theirs)."""
+        sa = self._sa
+        steps, runs = self.t["pipec_step_runs"], self.t["pipec_pipeline_runs"]
+        versions = self.t["pipec_artifact_versions"]
+        run_id, step_id, pipeline = conn.execute(
+            sa.select(steps.c.run_id, steps.c.step_id, runs.c.pipeline)
+            .join(runs, runs.c.id == steps.c.run_id).where(steps.c.id == step_run_id)).one()
+        now = time.time()
+        for artifact_id, row in zip(artifact_ids, rows):
+            name = artifact_name(pipeline, step_id, row["name"])
+            last = conn.execute(sa.select(sa.func.max(versions.c.version)).where(versions.c.name == name)).scalar()
+            conn.execute(versions.insert().values(
+                name=name, version=(last or 0) + 1, origin="output", artifact_id=artifact_id, run_id=run_id,
+                created_at=now, **{key: row[key] for key in ("uri", "payload", "type", "materializer",
+                                                             "content_hash", "size")}))
 
     def add_run_metadata(self, run_id: str, items: Mapping[str, Any], step_id: str | None = None) -> None:
         """Record key/value metadata (values JSON-encoded; unencodable ones as their repr)."""
