@@ -9,6 +9,7 @@ from typing import Any
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
 from ..ir import (
+    ArtifactLookup,
     InputBinding,
     LiteralValue,
     OutputRef,
@@ -20,6 +21,7 @@ from ..ir import (
 )
 from .calls import Evaluator
 from .interp import EvalError, runtime_error
+from .model_control import config_model
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
 from .runtime_values import find_runtime
@@ -140,6 +142,9 @@ class PipelineBuilder:
         config_partial = self._config_step_partial(step_id, config_section)
         partial = merge(self.pipeline_partial, option_partial, override_partial, config_partial)
         partial.pop("name", None)
+        if "model" in config_section:
+            partial["model"] = config_model(partial.get("model"), config_section["model"], self.diags,
+                                            self.config.span("steps", step_id, "model"))
         if definition.integration is not None:
             from .integration_steps import check_image
 
@@ -157,7 +162,7 @@ class PipelineBuilder:
         self.invocations.append(StepInvocation(
             id=step_id, function=definition.function, module=definition.module, signature=definition.params,
             inputs=tuple(inputs), outputs=declared, after=after, settings=to_settings(partial),
-            definition_span=definition.span, span=ev.span(node)))
+            model=partial.get("model"), definition_span=definition.span, span=ev.span(node)))
         self._binding = None
         outputs = [Artifact(step_id, out.name, out.type) for out in declared]
         if not outputs:
@@ -188,6 +193,8 @@ class PipelineBuilder:
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
             return LiteralValue(dict(value.fields))
+        if isinstance(value, ArtifactLookup):  # e.g. `get_pipeline_context().model.get_artifact(name)`
+            return value
         runtime = find_runtime(value)
         if runtime is not None:
             where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument

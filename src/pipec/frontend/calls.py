@@ -15,6 +15,7 @@ from pipec.ir.diagnostics import Diagnostics
 
 from . import known
 from .interp import EvalError, Interpreter, Scope
+from .model_control import MODEL_CLASSES, is_dotted_name, is_model_class, lenient_version
 from .modules import is_parameters_class
 from .runtime_values import RunTimeValue
 from .source import SourceFile
@@ -74,6 +75,9 @@ class Evaluator(Interpreter):
 
     def _keyword_value(self, node: ast.Call, arg: ast.keyword) -> Any:
         """A keyword argument's value; an option pipec ignores may fail to evaluate (it only warns then)."""
+        if arg.arg in ("version", "model_version") and is_dotted_name(node.func) \
+                and is_model_class(self.eval(node.func)):
+            return lenient_version(self, arg)
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("with_options", "configure", "run")):
             return self.eval(arg.value)
         from .settings import IGNORED_KEYS, UNEVALUATED
@@ -167,7 +171,7 @@ class Evaluator(Interpreter):
             if args:
                 raise EvalError("PC108", f"`{qual.rsplit('.', 1)[-1]}` takes keyword arguments only", node)
             return SettingsObject("other", qual, tuple(kwargs.items()))
-        if qual.split(".")[0] == "zenml":
+        if qual.split(".")[0] == "zenml" or qual in MODEL_CLASSES:
             from .zenml_api import zenml_call
 
             return zenml_call(self, qual, args, kwargs, node)

@@ -55,8 +55,8 @@ def step_outputs(func: _Def, resolve: Resolver, ev: Evaluator) -> tuple[Output, 
                             "`Tuple`: ZenML needs one type per output", returns,
                             help="write `Tuple[A, B]` with one type per returned value"))
         return (Output("output", "Any"),)
-    inner, name = _annotated(returns, resolve, ev)
-    return (Output(name or "output", normalize(inner, resolve)),)
+    inner, name, kind = _annotated(returns, resolve, ev)
+    return (Output(name or "output", normalize(inner, resolve), kind),)
 
 
 def _tuple_outputs(func: _Def, returns: ast.Subscript, resolve: Resolver, ev: Evaluator) -> tuple[Output, ...]:
@@ -74,30 +74,31 @@ def _tuple_outputs(func: _Def, returns: ast.Subscript, resolve: Resolver, ev: Ev
         if element is None:
             outputs.append(Output(f"output_{index}", "Any"))
             continue
-        element_type, name = _annotated(element, resolve, ev)
+        element_type, name, kind = _annotated(element, resolve, ev)
         name = name or f"output_{index}"
         if name in seen:
             ev.report(EvalError("PC118", f"step `{func.name}` has two outputs named `{name}`", element,
                                 help="give every output of a step its own name"))
         seen.add(name)
-        outputs.append(Output(name, normalize(element_type, resolve)))
+        outputs.append(Output(name, normalize(element_type, resolve), kind))
     return tuple(outputs)
 
 
-def _annotated(node: ast.expr, resolve: Resolver, ev: Evaluator) -> tuple[ast.expr, str | None]:
-    """For `Annotated[T, meta...]`: (T, the output name the metadata gives); otherwise (node, None)."""
+def _annotated(node: ast.expr, resolve: Resolver, ev: Evaluator) -> tuple[ast.expr, str | None, str | None]:
+    """For `Annotated[T, meta...]`: (T, the output name the metadata gives, the model-control kind of its
+    `ArtifactConfig`); otherwise (node, None, None)."""
     metadata: list[ast.expr] = []
     inner = node
     # Annotated[Annotated[T, a], b] is Annotated[T, a, b]
     while isinstance(inner, ast.Subscript) and _qualname(inner.value, resolve) in known.ANNOTATED:
         args = subscript_args(inner)
         if not args or args[0] is None:
-            return inner, None
+            return inner, None, None
         metadata[:0] = [a for a in args[1:] if a is not None]
         inner = args[0]
     if inner is node:
-        return node, None
-    return inner, _output_name(metadata, node, resolve, ev)
+        return node, None, None
+    return inner, _output_name(metadata, node, resolve, ev), _output_kind(metadata, resolve, ev)
 
 
 def _output_name(metadata: list[ast.expr], where: ast.expr, resolve: Resolver, ev: Evaluator) -> str | None:
@@ -132,6 +133,29 @@ def _output_name(metadata: list[ast.expr], where: ast.expr, resolve: Resolver, e
         ev.report(EvalError("PC118", "an output name cannot be empty", node, help=ANNOTATION_HELP))
         return None
     return name
+
+
+def _output_kind(metadata: list[ast.expr], resolve: Resolver, ev: Evaluator) -> str | None:
+    """How ZenML's Model Control Plane files the output: "model", "deployment", or None (data)."""
+    for meta in metadata:
+        if isinstance(meta, ast.Call) and _qualname(meta.func, resolve) in known.ARTIFACT_CONFIGS:
+            return artifact_config_kind(_qualname(meta.func, resolve), meta, resolve)
+    return None
+
+
+def artifact_config_kind(qual: str, call: ast.Call, resolve: Resolver) -> str | None:
+    """The kind an `ArtifactConfig(...)` call gives: its class, `is_model_artifact=True`,
+    `is_deployment_artifact=True` or `artifact_type=ArtifactType.MODEL/SERVICE`."""
+    short = qual.rsplit(".", 1)[-1]
+    kind = {"ModelArtifactConfig": "model", "DeploymentArtifactConfig": "deployment"}.get(short)
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg in ("is_model_artifact", "is_deployment_artifact") and isinstance(value, ast.Constant) \
+                and value.value is True:
+            kind = "model" if keyword.arg == "is_model_artifact" else "deployment"
+        elif keyword.arg == "artifact_type" and isinstance(value, ast.Attribute):
+            kind = {"MODEL": "model", "SERVICE": "deployment"}.get(value.attr, kind)
+    return kind
 
 
 def _metadata_item(meta: ast.expr, resolve: Resolver, ev: Evaluator) -> tuple[str, str | None]:

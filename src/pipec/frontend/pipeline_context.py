@@ -8,8 +8,8 @@ what the body reads from it is known at compile time:
 - `.extra`: the `extra=` option merged with the run configuration's `extra:` (a dict, so
   `.extra["key"]` and `.extra.get("key", default)` work as in Python).
 
-`.model` is ZenML's Model Control Plane, resolved at run time: it stays a
-:class:`RunTimeValue`, reported where it is used.
+- `.model`: the pipeline's `Model(...)` (decorator, `.with_options()`, run config), whose
+  `.get_artifact(name)` is an input resolved from the run's model version when the step starts.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .runtime_values import MODEL, RunTimeValue
+from ..ir import ModelSpec
+from .model_control import ModelValue
 
 if TYPE_CHECKING:
     from .calls import Evaluator
@@ -40,6 +41,8 @@ class PipelineContext:
     extra: Any
     # Where `get_pipeline_context()` is.
     span: Any = None
+    # The pipeline's model (ZenML's `model=`), None without one.
+    model: ModelSpec | None = None
 
     #: How messages name this value (see runtime_values.describe).
     user_label = "ZenML's pipeline context"
@@ -55,7 +58,10 @@ class PipelineContext:
         if attr == "extra":
             return copy.deepcopy(self.extra)  # the body may mutate its copy, as in Python
         if attr in ("model", "model_version"):
-            return RunTimeValue(f"get_pipeline_context().{attr}", MODEL, ev.span(node))
+            if self.model is None:
+                raise EvalError("PC125", f"`get_pipeline_context().{attr}` is read, but pipeline `{self.name}` has "
+                                "no model", node, help="give the pipeline one: `@pipeline(model=Model(name=...))`")
+            return ModelValue(self.model, ev.span(node))
         if attr in NOT_READ:
             raise EvalError("PC102", f"`get_pipeline_context().{attr}` is not modelled by pipec", node,
                             help="read `.name`, `.enable_cache` or `.extra` instead")
@@ -74,4 +80,4 @@ def pipeline_context(ev: Evaluator, node: ast.Call) -> PipelineContext:
                         help="call it in the body of the @pipeline function")
     partial = builder.pipeline_partial
     extra = (partial.get("extra") or {}).get("extra") or {}
-    return PipelineContext(pdef.name, partial.get("enable_cache"), extra, ev.span(node))
+    return PipelineContext(pdef.name, partial.get("enable_cache"), extra, ev.span(node), partial.get("model"))

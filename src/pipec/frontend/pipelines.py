@@ -18,6 +18,7 @@ from ..ir import (
 from .builder import PipelineBuilder
 from .calls import Evaluator
 from .interp import Scope
+from .model_control import config_model
 from .modules import ModuleIndex
 from .parameters import resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
@@ -82,6 +83,8 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     config = _load_config(options, merge(decorator_partial, run_partial), diags)
     config_partial = _config_pipeline_partial(config, reader)
     partial = merge(decorator_partial, run_partial, config_partial)
+    if config is not None and "model" in config.data:
+        partial["model"] = config_model(partial.get("model"), config.data["model"], diags, config.span("model"))
     schedule = partial.pop(Schedule.key, None)
     for key in ("name", "config_path", "parameters", "steps"):
         partial.pop(key, None)
@@ -111,7 +114,8 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     steps = builder.finish()
     _check_config_steps(config, pdef.name, steps, builder.failed, diags)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
-                    steps=steps, schedule=schedule, settings=to_settings(partial), span=pdef.span)
+                    steps=steps, schedule=schedule, settings=to_settings(partial), model=partial.get("model"),
+                    span=pdef.span)
 
 
 def _binds_step_instances(instance: PipelineInstance) -> bool:

@@ -42,8 +42,6 @@ PIPELINE_KEYS = COMMON_KEYS | {
 IGNORED_KEYS = {
     "on_failure": "failure hooks run in ZenML's runtime; pipec does not call them",
     "on_success": "success hooks run in ZenML's runtime; pipec does not call them",
-    "model": "the model control plane is ZenML-specific",
-    "model_version": "the model control plane is ZenML-specific",
     "output_materializers": "pipec chooses materializers from the output types",
     "experiment_tracker": "experiment trackers are not part of the compiled artifacts",
     "enable_artifact_metadata": None, "enable_artifact_visualization": None, "enable_step_logs": None,
@@ -111,7 +109,9 @@ class SettingsReader:
                 self.diags.error("PC102", message(runtime), span, help=help_for(runtime, in_settings=True),
                                  notes=notes_for(runtime, span))
             return
-        if key == "name":
+        if key in ("model", "model_version"):
+            self._model(partial, key, value, span)
+        elif key == "name":
             if not isinstance(value, str) or not value:
                 self.diags.error("PC107", "`name` must be a non-empty string", span)
             else:
@@ -166,6 +166,17 @@ class SettingsReader:
                 partial["config_path"] = value
         elif key in ("steps", "step_configurations"):
             partial["steps"] = value
+
+    def _model(self, partial: Partial, key: str, value: Any, span: Span) -> None:
+        """`model=Model(...)`: the whole model (a later level replaces it); None leaves it unset."""
+        from .model_control import spec_of
+
+        spec = spec_of(value)
+        if spec is not None:
+            partial["model"] = spec
+        elif value is not None:
+            self.diags.error("PC125", f"`{key}` must be a `Model(...)`", span,
+                             help="write `model=Model(name=\"...\")`")
 
     def _merge_docker(self, partial: Partial, fields: dict, span: Span) -> None:
         section = self.docker(fields, span)

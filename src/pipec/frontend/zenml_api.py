@@ -6,7 +6,7 @@ pipec never imports ZenML. Its decorators and settings classes are recognised by
 - `Client()` and everything reached from it is a :class:`RunTimeValue` that depends on
   the active ZenML stack (`Client().active_stack.step_operator.name`); artifact and model
   lookups on it (`Client().get_artifact_version(...)`) are resolved at run time.
-- `Model(...)` is ZenML's Model Control Plane, resolved at run time.
+- `Model(...)` is ZenML's Model Control Plane, read statically (`model_control.py`).
 - `get_pipeline_context()` is read statically in a pipeline body (`pipeline_context.py`).
 - ZenML's integration steps are read from ZenML's source (`integration_steps.py`); when
   they cannot be, the error names the packages to install.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
+from .model_control import MODEL_CLASSES, model_call
 from .runtime_values import ARTIFACT, MODEL, STACK, RunTimeValue, expression_text
 
 if TYPE_CHECKING:
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 CLIENT = frozenset({"zenml.client.Client", "zenml.Client", "zenml.repository.Repository",
                     "zenml.Repository"})  # Repository: the client's name in ZenML <= 0.20
-MODEL_CLASSES = frozenset({"zenml.Model", "zenml.model.model.Model", "zenml.ModelVersion",
-                           "zenml.model_version.ModelVersion", "zenml.model.model_version.ModelVersion"})
 PIPELINE_CONTEXT = frozenset({
     "zenml.get_pipeline_context", "zenml.pipelines.get_pipeline_context",
     "zenml.pipelines.pipeline_context.get_pipeline_context",
@@ -66,7 +65,7 @@ def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Cal
     if qual in CLIENT:
         return RunTimeValue(text, STACK, ev.span(node))
     if qual in MODEL_CLASSES:
-        return RunTimeValue(text, MODEL, ev.span(node))
+        return model_call(ev, args, kwargs, node)
     if qual in PIPELINE_CONTEXT:
         from .pipeline_context import pipeline_context
 

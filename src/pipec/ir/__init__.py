@@ -19,6 +19,7 @@ from .nodes import (
     InputBinding,
     JSONValue,
     LiteralValue,
+    ModelSpec,
     Output,
     OutputList,
     OutputRef,

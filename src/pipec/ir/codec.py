@@ -140,7 +140,8 @@ def _dump_field(value: Any, tp: Any, hint: JsonHint, where: str) -> Any:
         item = typing.get_args(tp)[0]
         if hint.keyed_by is not None:
             pairs = ((getattr(v, hint.keyed_by),
-                      getattr(v, hint.scalar) if hint.scalar else _dump_node(v, where)) for v in value)
+                      getattr(v, hint.scalar) if hint.scalar and _only_scalar(v, hint) else _dump_keyed(v, hint, where))
+                     for v in value)
             return _unique(pairs, f"{where}: {hint.noun}")
         if typing.get_origin(item) is tuple:  # (key, value) pairs
             value_type = typing.get_args(item)[1]
@@ -152,6 +153,17 @@ def _dump_field(value: Any, tp: Any, hint: JsonHint, where: str) -> Any:
     if is_dataclass(tp):
         return _dump_node(value, where)
     return value
+
+
+def _dump_keyed(node: Any, hint: JsonHint, where: str) -> dict[str, Any]:
+    """A keyed node's object, without the key (it is the object's key already)."""
+    return {k: v for k, v in _dump_node(node, where).items() if k != hint.keyed_by}
+
+
+def _only_scalar(node: Any, hint: JsonHint) -> bool:
+    """True when every field of `node` but its key and scalar is at its default (the short form)."""
+    return all(getattr(node, f.name) == f.default for f in fields(node)
+               if f.name not in (hint.keyed_by, hint.scalar))
 
 
 def _unique(pairs, what: str) -> dict[str, Any]:
@@ -300,8 +312,9 @@ def _load_field(data: Any, tp: Any, hint: JsonHint, where: str) -> Any:
         item = typing.get_args(tp)[0]
         if hint.keyed_by is not None:
             items = _mapping(data, where)
-            if hint.scalar:
+            if hint.scalar:  # the short form {key: scalar}, or the whole node when it has more
                 return tuple(item(**{hint.keyed_by: k, hint.scalar: _str(v, f"{where}.{k}")})
+                             if not isinstance(v, dict) else _load_node(item, {**v, hint.keyed_by: k}, f"{where}.{k}")
                              for k, v in items.items())
             return tuple(_load_node(item, v, f"{where}.{k}", name=k) for k, v in items.items())
         if typing.get_origin(item) is tuple:  # (key, value) pairs

@@ -53,6 +53,8 @@ CODES: dict[str, str] = {
     "PC118": "invalid type annotation",
     "PC119": "invalid `after=` value",
     "PC120": "recursive import",
+    "PC125": "invalid model (ZenML's Model Control Plane)",
+    "PC126": "model version known only when the pipeline runs",
     # PC2xx: checks on the IR
     "PC201": "dependency cycle",
     "PC202": "unknown step id",

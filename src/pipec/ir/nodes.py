@@ -175,6 +175,63 @@ class Output:
     name: str
     # Normalised type annotation, "Any" when unknown.
     type: str = "Any"
+    #: How ZenML's Model Control Plane files it when linked to a model version: None for a
+    #: data artifact, "model" (`ArtifactConfig(is_model_artifact=True)`, `ModelArtifactConfig`,
+    #: `artifact_type=ArtifactType.MODEL`) or "deployment" (`is_deployment_artifact=True`,
+    #: `DeploymentArtifactConfig`, `ArtifactType.SERVICE`).
+    kind: str | None = json_field(None, omit="none")
+
+
+# --------------------------------------------------------------------------- model control plane
+
+#: The stages a model version can be in (ZenML's ModelStages), besides none.
+MODEL_STAGES = ("staging", "production", "archived")
+#: The version text that means the highest numbered version.
+LATEST = "latest"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """ZenML's ``Model(...)`` of a pipeline or step: the model version a run links its outputs to."""
+
+    #: Model name.
+    name: str
+    #: Which version: None for a new numbered version per run; else a version name, a number
+    #: as text, "latest" (the highest number) or a stage in MODEL_STAGES (the version in it).
+    version: str | None = json_field(None, omit="none")
+    #: The model's license.
+    license: str | None = json_field(None, omit="none")
+    #: The model's (or the new version's) description.
+    description: str | None = json_field(None, omit="none")
+    #: Who the model is for.
+    audience: str | None = json_field(None, omit="none")
+    #: What the model is for.
+    use_cases: str | None = json_field(None, omit="none")
+    #: What it cannot do.
+    limitations: str | None = json_field(None, omit="none")
+    #: Its trade-offs.
+    trade_offs: str | None = json_field(None, omit="none")
+    #: Ethical considerations.
+    ethics: str | None = json_field(None, omit="none")
+    #: Tags of the model and of the versions the run creates, in the order written.
+    tags: tuple[str, ...] = json_field((), omit="empty")
+    #: ZenML's switch for copying model artifacts into a model registry (kept; pipec's store
+    #: links them either way).
+    save_models_to_registry: bool = json_field(True, omit="never")
+
+    @property
+    def spec_json(self) -> dict[str, JSONValue]:
+        """The fields besides the name, unset ones left out (what the shim's ``--model`` carries)."""
+        out: dict[str, JSONValue] = {}
+        for key in ("version", "license", "description", "audience", "use_cases", "limitations", "trade_offs",
+                    "ethics"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.tags:
+            out["tags"] = list(self.tags)
+        if not self.save_models_to_registry:
+            out["save_models_to_registry"] = False
+        return out
 
 
 # --------------------------------------------------------------------------- settings
@@ -319,7 +376,7 @@ class StepInvocation:
 
     #: JSON keys in order; `upstream` is derived (written for readers, ignored when loading).
     json_keys: ClassVar[tuple[str, ...]] = ("id", "function", "module", "inputs", "outputs", "upstream", "after",
-                                            "signature", "settings", "definition_span", "span")
+                                            "signature", "settings", "model", "definition_span", "span")
     #: How the JSON codec names one in error messages: (noun, naming field).
     json_label: ClassVar[tuple[str, str]] = ("step", "id")
 
@@ -339,6 +396,8 @@ class StepInvocation:
     after: tuple[str, ...] = ()
     # Effective settings (pipeline defaults merged with step and invocation settings).
     settings: Settings = field(default_factory=Settings)
+    #: The effective model (the step's own, else the pipeline's); None without one.
+    model: ModelSpec | None = json_field(None, omit="none")
     # Where the step function is defined.
     definition_span: Span = NO_SPAN
     # Where the invocation is written.
@@ -376,7 +435,7 @@ class Pipeline:
 
     #: JSON keys in order.
     json_keys: ClassVar[tuple[str, ...]] = ("name", "function", "module", "parameters", "schedule", "settings",
-                                            "span", "steps")
+                                            "model", "span", "steps")
     #: How the JSON codec names one in error messages: (noun, naming field).
     json_label: ClassVar[tuple[str, str]] = ("pipeline", "name")
 
@@ -394,6 +453,8 @@ class Pipeline:
     schedule: Schedule | None = None
     # Pipeline-level settings (already folded into each step's settings).
     settings: Settings = field(default_factory=Settings)
+    #: The pipeline's model (ZenML's `@pipeline(model=)`), None without one.
+    model: ModelSpec | None = json_field(None, omit="none")
     # Where the pipeline function is defined.
     span: Span = NO_SPAN
 
