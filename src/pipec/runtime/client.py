@@ -6,6 +6,7 @@
     run.steps["train"].outputs["model"].load()      # the artifact's value
     run.run_metadata                                # {"orchestrator_url": ...}
     Client().list_pipeline_runs()                   # newest first
+    Client().get_model_version("iris", "production").get_artifact("classifier").load()
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, load_uri
+
+if TYPE_CHECKING:
+    from .model_client import Model, ModelVersion
 
 #: Environment variable naming the metadata store URL when none is passed.
 ENV_METADATA_STORE = "PIPEC_METADATA_STORE"
@@ -148,6 +152,26 @@ class Client:
                 raise KeyError(f"no pipeline run or pipeline named {name_or_id!r} in {self.url}")
             record = latest[0]
         return self._run(record)
+
+    def list_models(self) -> list[Model]:
+        """Every model (ZenML's Model Control Plane), by name."""
+        from .model_client import model_of
+        from .models import list_models
+
+        return [model_of(self.store, record) for record in list_models(self.store)]
+
+    def get_model(self, name: str) -> Model:
+        """The model `name`; KeyError naming the models there are."""
+        from .model_client import get_model
+
+        return get_model(self.store, name)
+
+    def get_model_version(self, model: str, version: str | int | None = None) -> ModelVersion:
+        """A version of `model` by name, number, "latest" (also for None) or stage such as
+        "production"; KeyError naming the versions there are."""
+        from .model_client import get_model_version
+
+        return get_model_version(self.store, model, version)
 
     def _run(self, record: md.RunRecord) -> PipelineRun:
         attempts = self.store.step_runs(record.id)

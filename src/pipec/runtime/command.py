@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pipec.ir import LiteralValue, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import ArtifactLookup, LiteralValue, ParameterRef, Pipeline, StepInvocation
 from pipec.ir import OutputRef as UpstreamOutput
 
 from .shim_flags import BY_NAME, ENTRYPOINT
@@ -200,6 +200,9 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
         if isinstance(source, UpstreamOutput):
             options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
                            Option("--input", Literal(f"{binding.name}={source.step}/{source.output}")))
+        elif isinstance(source, ArtifactLookup):  # in `input_refs` when the engine resolves it itself
+            options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
+                           Option("--input-lookup", JsonLiteral(binding.name, lookup_json(source))))
     for name, value in _param_values(pipeline, step, runtime_params).items():
         if isinstance(value, ParameterRef):
             param = pipeline.parameter(value.name)
@@ -211,9 +214,28 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     options += [Option("--output", Literal(f"{output.name}={output.type}")) for output in step.outputs]
     options += [Option("--output-ref", OutputRef(output.name)) for output in step.outputs
                 if output.name in output_refs]
+    if step.model is not None:
+        options.append(Option("--model", JsonLiteral(step.model.name, model_json(step))))
     if step.settings.enable_cache is False:
         options.append(Option("--no-cache"))
     return ShimCall(Literal(python) if python is not None else WorkerPython(), tuple(options))
+
+
+def lookup_json(lookup: ArtifactLookup) -> dict[str, str]:
+    """What ``--input-lookup`` carries: the lookup's set fields."""
+    return {key: value for key, value in (("scope", lookup.scope), ("name", lookup.name),
+                                          ("version", lookup.version), ("id", lookup.id)) if value is not None}
+
+
+def model_json(step: StepInvocation) -> dict[str, object]:
+    """What ``--model`` carries after the name: the model's set fields and the kinds of the step's
+    outputs that are not data artifacts."""
+    assert step.model is not None
+    out = step.model.spec_json
+    kinds = {output.name: output.kind for output in step.outputs if output.kind is not None}
+    if kinds:
+        out["kinds"] = kinds
+    return out
 
 
 # --------------------------------------------------------------------------- rendering

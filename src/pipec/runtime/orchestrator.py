@@ -37,6 +37,7 @@ from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
+from .models import LocalModels, ModelError
 from .cache import cache_key, step_source
 from .command import shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
@@ -261,12 +262,14 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
     rank = {sid: i for i, sid in enumerate(order)}
     params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
+    scratch = tempfile.mkdtemp(prefix="pipec-run-")
+    models = LocalModels(pipeline, meta, run_id, scratch)
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
-                              python=python, source_root=str(root)) for sid, s in steps.items()}
+                              python=python, source_root=str(root), input_refs=models.input_refs(s))
+            for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"
     logs_dir = root / ".pipec" / "logs" / component(run_id)
     logs_dir.mkdir(parents=True, exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
     meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
@@ -279,7 +282,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                             lambda key, status: events.put((key_to_sid[key], status)))
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
-                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache)
+                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
+                               models=models)
     try:
         scheduler.run()
     except KeyboardInterrupt:
@@ -311,12 +315,13 @@ class LocalScheduler:
                  params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
                  meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
                  logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
-                 max_parallel: int, enable_cache: bool) -> None:
+                 max_parallel: int, enable_cache: bool, models: LocalModels | None = None) -> None:
         self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
         self.params, self.argv, self.store, self.meta = params, argv, store, meta
         self.starter, self.events, self.logs_dir, self.scratch = starter, events, logs_dir, scratch
         self.shown, self.tail = progress, tail
         self.max_parallel, self.enable_cache = max_parallel, enable_cache
+        self.models = models or LocalModels(pipeline, meta, run_id, scratch)
         self.steps = {s.id: s for s in pipeline.steps}
         self.rank = {sid: i for i, sid in enumerate(order)}
         self.state = _State()
@@ -380,6 +385,12 @@ class LocalScheduler:
         state = self.state
         attempt = state.attempts.get(sid, 0) + 1
         state.attempts[sid] = attempt
+        try:
+            self.models.before(step)
+        except ModelError as exc:
+            self._record_unrun(sid, md.FAILED, str(exc))
+            self.finish(StepOutcome(sid, md.FAILED, attempt, None, str(exc)))
+            return
         key = self._cache_key(step) if self._caching(step) else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return
@@ -411,6 +422,7 @@ class LocalScheduler:
             if result.get("metadata"):
                 meta.add_run_metadata(self.run_id, result["metadata"], step_id=sid)
             meta.finish_step_run(job.step_run_id, md.COMPLETED, artifacts=infos)
+            self.models.after(step, job.step_run_id)
             self.state.produced[sid] = {a.name: a for a in infos}
             if tail is not None:
                 tail.close(sid)
@@ -509,6 +521,8 @@ class LocalScheduler:
             if isinstance(binding.source, OutputRef):
                 info = self.state.produced[binding.source.step][binding.source.output]
                 inputs[binding.name] = (info.content_hash, info.materializer)
+        inputs.update({name: (info.content_hash, info.materializer)
+                       for name, info in self.models.inputs.get(step.id, {}).items()})
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
                          function=step.function, params=self.params[step.id], inputs=inputs,
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)
@@ -523,6 +537,7 @@ class LocalScheduler:
         row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
                                        function=step.function, cache_key=key)
         self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
+        self.models.after(step, row)
         self.state.produced[step.id] = {a.name: a for a in linked}
         self.finish(StepOutcome(step.id, md.CACHED, 0, None, None))
         return True

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers, pointers
+from . import artifacts, materializers, models, pointers
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -66,6 +66,10 @@ class StepSpec:
     input_refs: tuple[tuple[str, str], ...] = ()
     # (output name, pointer file path) per output whose pointer is to be written.
     output_refs: tuple[tuple[str, str], ...] = ()
+    # (argument, lookup JSON text) per input found in the metadata store when the step starts.
+    lookups: tuple[tuple[str, str], ...] = ()
+    # (model name, JSON text) of the step's model (ZenML's Model Control Plane), or None.
+    model: tuple[str, str] | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,7 +123,8 @@ def _param_text(text: str) -> tuple[str, str]:
 
 #: How the value of a flag is parsed (others are taken as text; see `shim_flags.FLAGS`).
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text}
+    "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
+    "--input-lookup": _param, "--model": _param}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +154,8 @@ def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
     ns.params += _joined_parts(ns.param_parts)
-    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params]
+    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params] \
+        + [n for n, _ in ns.lookups]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
@@ -165,7 +171,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
-                    tuple(ns.output_refs))
+                    tuple(ns.output_refs), tuple(ns.lookups), ns.model)
 
 
 # --------------------------------------------------------------------------- user code
@@ -381,6 +387,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                                               started_at=started)
         infos = {name: store.read_marker(spec.pipeline, spec.run_id, step, output)
                  for name, step, output in spec.inputs}
+        model_run = models.StepModel.start(meta, spec.model, spec.run_id) if spec.model else None
+        infos.update(models.lookup_inputs(meta, model_run, spec.lookups))
         if spec.input_refs:
             infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
                           for name, path in spec.input_refs})
@@ -402,6 +410,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                 _write_pointers(spec, linked)
                 meta.finish_step_run(step_run_id, "cached", artifacts=linked, cached_from=record.id,
                                      cache_key=key)
+                if model_run is not None:
+                    model_run.link(step_run_id)
                 outcome.update(status="cached", cached_from=record.id,
                                outputs={a.name: a.to_json() for a in linked})
                 print(f"pipec: step `{spec.step_id}` served from the cache", file=sys.stderr)
@@ -433,10 +443,12 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
             if ctx.metadata:
                 meta.add_run_metadata(spec.run_id, ctx.metadata, step_id=spec.step_id)
             meta.finish_step_run(step_run_id, "completed", artifacts=saved, cache_key=key)
+            if model_run is not None:
+                model_run.link(step_run_id)
         return 0
     except Exception as exc:
         if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError,
-                            pointers.PointerError)):
+                            pointers.PointerError, models.ModelError)):
             print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
             _print_user_traceback(exc, redact)

@@ -64,6 +64,8 @@ FLAGS: tuple[ShimFlag, ...] = (
              repeatable=True, dest="inputs"),
     ShimFlag("--input-ref", "NAME=PATH", STEP, "argument NAME <- the output the pointer file PATH names",
              repeatable=True, dest="input_refs"),
+    ShimFlag("--input-lookup", "NAME=JSON", STEP, "argument NAME <- the artifact the lookup JSON names, found in the "
+             "metadata store when the step starts", repeatable=True, dest="lookups"),
     ShimFlag("--param", "NAME=JSON", STEP, "argument NAME <- a JSON value", repeatable=True, dest="params"),
     ShimFlag("--param-text", "NAME=TEXT", STEP, "argument NAME <- the string TEXT as is", repeatable=True,
              dest="params"),
@@ -73,6 +75,8 @@ FLAGS: tuple[ShimFlag, ...] = (
              repeatable=True, dest="outputs"),
     ShimFlag("--output-ref", "NAME=PATH", STEP, "write a pointer to output NAME at the local file PATH",
              repeatable=True, dest="output_refs"),
+    ShimFlag("--model", "NAME=JSON", STEP, "the step's model NAME (ZenML's Model Control Plane): the version to "
+             "use, the model's fields and its outputs' kinds, as JSON"),
     ShimFlag("--no-cache", None, STEP, "never reuse an earlier result", dest="cache"),
     ShimFlag("--attempt", "N", STEP, "attempt number to record (default: the next one)"),
     ShimFlag("--result-file", "PATH", STEP, "also write the outcome as JSON to PATH"),
