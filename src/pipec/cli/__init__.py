@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("pipec.cli.submit", "compile for an engine, deploy and start a run there"),
     "run": ("pipec.cli.run", "run a pipeline on this machine, steps in parallel subprocesses"),
     "runs": ("pipec.cli.runs", "list past runs, or show one run's steps and outputs"),
+    "models": ("pipec.cli.models", "list models, or show a model's versions, artifacts and runs"),
     "logs": ("pipec.cli.logs", "print a step's log of a local run; --follow keeps printing"),
     "stack": ("pipec.cli.stack", "list, describe and choose stacks (target, image, stores, options)"),
     "build": ("pipec.cli.build", "write each pipeline image's Dockerfile; build and push it with Docker"),

@@ -294,11 +294,20 @@ def _show(args: argparse.Namespace) -> int:
         return located
     client, found, _ = located
     try:
+        from pipec.runtime.models import run_model_versions
+
+        versions = run_model_versions(client.store, found.id)
         if args.json:
-            sys.stdout.write(json.dumps(run_to_json(found), indent=2, sort_keys=True) + "\n")
+            data = run_to_json(found)
+            if versions:
+                data["model_versions"] = [{"model": v.model, "number": v.number, "name": v.name, "stage": v.stage}
+                                          for v in versions]
+            sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
             return EXIT_OK
         out = [f"run {found.id}  pipeline {found.pipeline_name}  {found.status}  "
                f"started {_iso(found.start_time)}  {_duration(found.start_time, found.end_time)}\n"]
+        out += [f"  model {v.model} version {v.number}" + (f" ({v.name})" if v.name != str(v.number) else "")
+                + (f" [{v.stage}]" if v.stage else "") + "\n" for v in versions]
         for key, value in found.run_metadata.items():
             out.append(f"  {key}: {json.dumps(value)}\n")
         rows = [("STEP", "STATUS", "ATTEMPTS", "DURATION", "OUTPUTS")]
