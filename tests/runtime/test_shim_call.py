@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipec.ir import (
+    ArtifactLookup,
     InputBinding,
+    ModelSpec,
     LiteralValue,
     Output,
     OutputRef,
@@ -52,8 +54,8 @@ def _rich_pipeline() -> Pipeline:
         id="use", function="use", module="steps", signature=(),
         inputs=(InputBinding("a", OutputRef("make", "out")), InputBinding("b", OutputRef("make", "out")),
                 InputBinding("n", LiteralValue([1, "x"])), InputBinding("s", ParameterRef("s")),
-                InputBinding("k", ParameterRef("k"))),
-        outputs=(Output("r", "str"),), settings=Settings(enable_cache=False))
+                InputBinding("k", ParameterRef("k")), InputBinding("m", ArtifactLookup("model", "clf"))),
+        outputs=(Output("r", "str"),), settings=Settings(enable_cache=False), model=ModelSpec("iris"))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))
     return Pipeline(name="p", function="p", module="run", parameters=params, steps=(make, use))
 

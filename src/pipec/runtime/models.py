@@ -176,11 +176,11 @@ def _pick_or_create(store: MetadataStore, conn: Any, model_id: int, model: Mappi
         if row is None and wanted.isdigit():
             row = conn.execute(query.where(versions.c.number == int(wanted))).first()
             if row is None:
-                raise ModelError(_missing(store, conn, model_id, model["name"], f"version {wanted}"))
+                raise ModelError(_missing(store, conn, model_id, model["name"], f"no version {wanted}"))
         if row is None:
             return _create_version(store, conn, model_id, wanted, model)
     if row is None:
-        what = "a latest version" if wanted == LATEST else f"a version in stage `{wanted}`"
+        what = "no versions yet" if wanted == LATEST else f"no version in stage `{wanted}`"
         raise ModelError(_missing(store, conn, model_id, model["name"], what))
     return _version_record(row)
 
@@ -211,7 +211,7 @@ def _missing(store: MetadataStore, conn: Any, model_id: int, model: str, what: s
     versions = store.t["pipec_model_versions"]
     rows = conn.execute(_version_query(store).where(versions.c.model_id == model_id)
                         .order_by(versions.c.number)).all()
-    return f"model `{model}` has no {what}; its versions: {_describe(rows) or 'none'}"
+    return f"model `{model}` has {what}; its versions: {_describe(rows) or 'none'}"
 
 
 def _describe(rows: Iterable[Any]) -> str:
