@@ -119,7 +119,7 @@ def resolve_model_version(store: MetadataStore, model: Mapping[str, Any], run_id
         try:
             with store.engine.begin() as conn:
                 model_id = _ensure_model(store, conn, model)
-                version = _find_for_run(store, conn, model_id, model.get("version"), run_id)
+                version = _new_in_run(store, conn, model_id, run_id) if model.get("version") is None else None
                 if version is None:
                     version = _pick_or_create(store, conn, model_id, model)
                 _record_run(store, conn, version.id, run_id)
@@ -143,22 +143,17 @@ def _ensure_model(store: MetadataStore, conn: Any, model: Mapping[str, Any]) -> 
     return int(result.inserted_primary_key[0])
 
 
-def _find_for_run(store: MetadataStore, conn: Any, model_id: int, wanted: str | None, run_id: str
-                  ) -> ModelVersionRecord | None:
-    """The version this run already uses for `wanted` (another step of the run resolved it)."""
+def _new_in_run(store: MetadataStore, conn: Any, model_id: int, run_id: str) -> ModelVersionRecord | None:
+    """The new numbered version this run already made (another step of the run made it first)."""
     versions, links = store.t["pipec_model_versions"], store.t["pipec_model_version_runs"]
     rows = conn.execute(_version_query(store).where(versions.c.model_id == model_id).join(
         links, links.c.model_version_id == versions.c.id).where(links.c.run_id == run_id)
         .order_by(versions.c.number)).all()
-    for row in rows:
-        if wanted is None and row.name == str(row.number) or wanted is not None and _matches(row, wanted):
-            return _version_record(row)
-    return None
-
-
-def _matches(row: Any, wanted: str) -> bool:
-    return row.name == wanted or wanted.isdigit() and row.number == int(wanted) or row.stage == wanted \
-        or wanted == LATEST
+    runs = store.t["pipec_pipeline_runs"]
+    started = conn.execute(store._sa.select(runs.c.started_at).where(runs.c.id == run_id)).scalar() or 0
+    # A version the run only read (by number, "latest" or a stage) was made before the run started.
+    made = [row for row in rows if row.name == str(row.number) and row.created_at >= started]
+    return _version_record(made[-1]) if made else None
 
 
 def _pick_or_create(store: MetadataStore, conn: Any, model_id: int, model: Mapping[str, Any]) -> ModelVersionRecord:
