@@ -81,14 +81,20 @@ def parallel_steps_share_one_new_version(url: str, tmp_path: Path) -> None:
     store = MetadataStore(url)
     try:
         store.create_pipeline_run("f-2", "fan", orchestrator="test")
-        found: list[int] = []
-        threads = [threading.Thread(target=lambda: found.append(
-            models.resolve_model_version(store, {"name": "fan"}, "f-2").number)) for _ in range(6)]
+        found: list[object] = []
+
+        def resolve() -> None:
+            try:
+                found.append(models.resolve_model_version(store, {"name": "fan"}, "f-2").number)
+            except Exception as exc:  # shown by the assertion below
+                found.append(exc)
+
+        threads = [threading.Thread(target=resolve) for _ in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert found == [2] * 6
+        assert found == [2] * 6, found
         versions = models.list_versions(store, "fan")
         assert [v.number for v in versions] == [1, 2]
         assert sorted(a.name for a in models.version_artifacts(store, versions[0].id)) == [

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipec.runtime import metadata as md
-from tests.helpers import db_scenarios, requires
+from tests.helpers import db_scenarios, model_scenarios, requires
 from tests.helpers.runtime_projects import DIAMOND, make_project
 from tests.helpers.servers import MariaDBServer, mariadb_bin
 
@@ -92,3 +92,11 @@ def test_cli_run_then_runs_list_and_show(server: MariaDBServer, tmp_path: Path) 
     text = cli("runs", "--metadata-store", url, "show", entry["id"])
     assert text.returncode == 0 and "join" in text.stdout
     assert not (root / ".pipec" / "metadata.db").exists()
+
+
+def test_model_control_plane_train_promote_infer(server: MariaDBServer, tmp_path: Path) -> None:
+    model_scenarios.train_promote_infer(server.create_database(), tmp_path)
+
+
+def test_model_control_plane_parallel_steps_share_one_new_version(server: MariaDBServer, tmp_path: Path) -> None:
+    model_scenarios.parallel_steps_share_one_new_version(server.create_database(), tmp_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import db_scenarios, requires
+from tests.helpers import db_scenarios, model_scenarios, requires
 from tests.helpers.servers import PostgresServer, postgres_bin
 
 if postgres_bin() is None:
@@ -44,3 +44,9 @@ def test_engine_style_parallel_shims_record_to_postgres(server: PostgresServer, 
     db_scenarios.engine_style_parallel_shims(server.create_database(), tmp_path)
 
 
+def test_model_control_plane_train_promote_infer(server: PostgresServer, tmp_path: Path) -> None:
+    model_scenarios.train_promote_infer(server.create_database(), tmp_path)
+
+
+def test_model_control_plane_parallel_steps_share_one_new_version(server: PostgresServer, tmp_path: Path) -> None:
+    model_scenarios.parallel_steps_share_one_new_version(server.create_database(), tmp_path)

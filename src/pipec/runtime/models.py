@@ -134,7 +134,9 @@ def resolve_model_version(store: MetadataStore, model: Mapping[str, Any], run_id
 
 def _ensure_model(store: MetadataStore, conn: Any, model: Mapping[str, Any]) -> int:
     table = store.t["pipec_models"]
-    found = conn.execute(store._sa.select(table.c.id).where(table.c.name == model["name"])).scalar()
+    # Locked (servers; SQLite's writers are serialised already): the steps of one run then see the
+    # version the first of them made before they look for the highest number.
+    found = conn.execute(store._sa.select(table.c.id).where(table.c.name == model["name"]).with_for_update()).scalar()
     if found is not None:
         return int(found)
     result = conn.execute(table.insert().values(
