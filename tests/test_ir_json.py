@@ -17,6 +17,7 @@ from pipec.ir import (
     ExternalValue,
     InputBinding,
     LiteralValue,
+    ModelSpec,
     Output,
     OutputList,
     OutputRef,
@@ -102,6 +103,18 @@ def test_span_object_form_is_accepted():
     data = ir_json.program_to_json(sample_program())
     data["pipelines"][0]["span"] = {"path": "pipe.py", "line": 10, "column": 1}
     assert ir_json.program_from_json(data).pipelines[0].span == sp(10, 1)
+
+
+def test_a_model_and_output_kinds_are_written_only_when_set():
+    pipe = Pipeline("p", "p", "m", (), (StepInvocation("s", "s", "m", (), (), (Output("a", "int"), Output(
+        "b", "int", "model")), model=ModelSpec("iris", "production", tags=("x",))),), model=ModelSpec("iris"))
+    data = ir_json.program_to_json(Program((pipe,)))["pipelines"][0]
+    assert data["model"] == {"name": "iris", "save_models_to_registry": True}
+    step = data["steps"][0]
+    assert step["outputs"] == {"a": "int", "b": {"type": "int", "kind": "model"}}
+    assert list(step)[-3:] == ["model", "definition_span", "span"]
+    assert "model" not in ir_json.program_to_json(sample_program())["pipelines"][0]
+    assert ir_json.program_from_json({"pipelines": [data]}).pipelines[0] == pipe
 
 
 def test_parameter_default_without_flag_round_trips():
@@ -254,6 +267,9 @@ sources = st.one_of(
     st.builds(ExternalValue, json_values, opt_text),
     st.builds(OutputList, st.lists(st.builds(OutputRef, names, names), max_size=3).map(tuple)),
 )
+models = st.builds(ModelSpec, names, opt_text, opt_text, opt_text, opt_text, opt_text, opt_text, opt_text, opt_text,
+                   st.lists(texts, max_size=3).map(tuple), st.booleans())
+output_kinds = st.sampled_from([None, "model", "deployment"])
 
 
 @st.composite
@@ -266,9 +282,9 @@ def steps(draw):
     return StepInvocation(
         id=draw(names), function=draw(names), module=draw(texts), signature=signature,
         inputs=tuple(InputBinding(n, draw(sources), draw(spans)) for n in input_names),
-        outputs=tuple(Output(n, draw(texts)) for n in output_names),
+        outputs=tuple(Output(n, draw(texts), draw(output_kinds)) for n in output_names),
         after=tuple(draw(st.lists(names, max_size=3))), settings=draw(settings_st),
-        definition_span=draw(spans), span=draw(spans),
+        model=draw(st.none() | models), definition_span=draw(spans), span=draw(spans),
     )
 
 
@@ -281,7 +297,8 @@ def programs(draw):
             name=draw(texts), function=draw(names), module=draw(texts),
             parameters=tuple(draw(pipeline_parameters(n)) for n in param_names),
             steps=tuple(draw(st.lists(steps(), max_size=3))),
-            schedule=draw(st.none() | schedules), settings=draw(settings_st), span=draw(spans),
+            schedule=draw(st.none() | schedules), settings=draw(settings_st), model=draw(st.none() | models),
+            span=draw(spans),
         ))
     return Program(tuple(pipes))
 

@@ -11,16 +11,18 @@ Shape (keys appear in this order; ``?`` marks keys left out when unset)::
         "parameters": {name: {"type", "default"?, "value"?, "known", "span"}},
         "schedule": null | {"cron"?, "interval_seconds"?, "start_time"?, "end_time"?, "catchup", "span"},
         "settings": {...},
+        "model"?: {"name", "version"?, "license"?, ..., "tags"?, "save_models_to_registry"},
         "span",
         "steps": [{
             "id", "function", "module",
             "inputs": {name: {"step": id, "output": name, "span"} | {"value": literal, "span"}
                              | {"parameter": name, "span"}},
-            "outputs": {name: type},
+            "outputs": {name: type | {"type", "kind"}},   # the object when the output has a kind
             "upstream": [ids],          # derived from inputs and after; ignored when loading
             "after": [ids],
             "signature": [{"name", "type", "required", "default"?, "kind"}],
             "settings": {...},
+            "model"?: {...},            # the step's effective model
             "definition_span", "span"}]}]}
 
 Settings objects leave out unset (None or empty) fields. A span is ``null`` when
