@@ -71,3 +71,47 @@ def test_unknown_models_and_versions_name_what_exists(store: MetadataStore) -> N
     version = models.get_version(store, "m", "1")
     with pytest.raises(models.ModelError, match="has no artifact `clf`; its artifacts: none"):
         models.linked_artifact(store, version, "clf")
+
+
+def test_pipec_run_train_twice_promote_infer_and_read_back(tmp_path: Path, cli) -> None:
+    """The example end to end with `pipec run`, `pipec models` and `pipec runs show`."""
+    import json
+    import shutil
+
+    from pipec.runtime import Client
+
+    root = tmp_path / "mcp"
+    shutil.copytree(model_scenarios.EXAMPLE, root)
+
+    def pipec(*args: str, code: int = 0):
+        proc = cli.run(list(args), cwd=root)
+        assert proc.returncode == code, proc.stderr + proc.stdout
+        assert cli.traceback not in proc.stderr
+        return proc
+
+    no_version = pipec("run", "run.py", "--pipeline", "inference", code=1)
+    assert "model `iris-rules` has no version in stage `production`" in no_version.stdout + no_version.stderr
+    pipec("run", "run.py", "--pipeline", "training")
+    pipec("run", "run.py", "--pipeline", "training", "--param", "margin=0.5")
+    client = Client(root=root)
+    try:
+        assert [v.number for v in client.get_model("iris-rules").versions] == [1, 2]
+        client.get_model_version("iris-rules", 2).set_stage("production")
+        pipec("run", "run.py", "--pipeline", "inference")
+        version = client.get_model_version("iris-rules", "production")
+        assert version.model_artifacts["classifier"].load() == pytest.approx({"setosa": 2.9, "versicolor": 5.3})
+        assert set(version.data_artifacts) == {"dataset", "accuracy", "predictions"}
+        inference = client.get_pipeline_run("inference")
+        assert version.runs == [client.get_pipeline_run("training").id, inference.id]
+        assert inference.steps["predict"].outputs["predictions"].load() == ["setosa", "versicolor", "virginica"]
+    finally:
+        client.close()
+    assert "model iris-rules version 2 [production]" in pipec("runs", "show", "inference").stdout
+    listed = json.loads(pipec("models", "list", "--json").stdout)
+    assert listed == [{"name": "iris-rules", "versions": 2, "latest": "2", "production": "2", "staging": None,
+                       "license": "Apache-2.0", "tags": ["iris", "rules"]}]
+    shown = pipec("models", "show", "iris-rules", "--version", "production").stdout
+    assert "classifier   2        model" in shown
+    assert "has no version `9`; its versions: 1, 2 [production]" in pipec(
+        "models", "show", "iris-rules", "--version", "9", code=2).stderr
+    assert "there is no model `nope`; models: iris-rules" in pipec("models", "show", "nope", code=2).stderr
