@@ -150,3 +150,30 @@ def test_failing_step_fails_the_run_after_its_retries(airflow_db: Path, tmp_path
         ("flaky", 1), ("flaky", 2), ("flaky", 3)]
     ref_frame = Client(ref_meta).get_pipeline_run("reference").steps["frame"].outputs["output"].load()
     pd.testing.assert_frame_equal(frame, ref_frame)
+
+
+def test_model_control_plane_train_twice_promote_and_infer(airflow_db: Path, tmp_path: Path) -> None:
+    """model_control_plane on Airflow: two training DAG runs make model versions 1 and 2 (every
+    output linked; the classifier as a model artifact); version 2 goes to production; the
+    inference DAG's shim resolves `get_pipeline_context().model.get_artifact("classifier")` to it."""
+    root = _project(tmp_path, "model_control_plane")
+    store, meta = _stores(tmp_path, "airflow")
+    options = {"source_root": str(root), "artifact_store": store, "metadata_store": meta}
+    first = _deploy_and_test(airflow_db, root, "training", {}, **options)
+    second = _deploy_and_test(airflow_db, root, "training", {"margin": 0.5}, **options)
+    assert (first.state, second.state) == ("success", "success")
+    client = Client(meta)
+    try:
+        one, two = client.get_model("iris-rules").versions
+        assert one.runs == [naming.shim_run_id(first.run_id)] and two.runs == [naming.shim_run_id(second.run_id)]
+        assert {n: a.kind for n, a in two.artifacts.items()} == {
+            "dataset": "data", "classifier": "model", "accuracy": "data"}
+        two.set_stage("production")
+        inference = _deploy_and_test(airflow_db, root, "inference", {"lengths": [1.0, 6.0]}, **options)
+        assert inference.state == "success"
+        run = client.get_pipeline_run(naming.shim_run_id(inference.run_id))
+        assert run.steps["predict"].outputs["predictions"].load() == ["setosa", "virginica"]
+        production = client.get_model_version("iris-rules", "production")
+        assert production.runs[-1] == run.id and "predictions" in production.data_artifacts
+    finally:
+        client.close()
