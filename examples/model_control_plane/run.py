@@ -1,7 +1,7 @@
 """ZenML's Model Control Plane without a ZenML server: a training and an inference pipeline.
 
-    training:  load_data ──> train ──> evaluate       (model `iris-rules`, a new version per run)
-    inference: predict(get_pipeline_context().model.get_artifact("classifier"))
+    iris_training:  load_data ──> train ──> evaluate       (model `iris-rules`, a new version per run)
+    iris_inference: predict(get_pipeline_context().model.get_artifact("classifier"))
                                                         (the version in stage `production`)
 
 Every output of a training run is linked to the run's new model version: `dataset` and
@@ -59,7 +59,7 @@ def predict(classifier: dict, lengths: list) -> Annotated[list, "predictions"]:
 
 @pipeline(model=Model(name=MODEL_NAME, license="Apache-2.0", description="Petal-length rules for iris",
                       tags=["iris", "rules"]))
-def training(rows: int = 30, margin: float = 0.0):
+def iris_training(rows: int = 30, margin: float = 0.0):
     """load_data -> train -> evaluate, linked to a new version of the model."""
     dataset = load_data(rows=rows)
     classifier = train(dataset, margin=margin)
@@ -67,7 +67,7 @@ def training(rows: int = 30, margin: float = 0.0):
 
 
 @pipeline(model=Model(name=MODEL_NAME, version="production"))
-def inference(lengths: list = [1.2, 3.9, 5.5]):  # noqa: B006 - a pipeline parameter's default
+def iris_inference(lengths: list = [1.2, 3.9, 5.5]):  # noqa: B006 - a pipeline parameter's default
     """predict with the classifier of the model version in production."""
     classifier = get_pipeline_context().model.get_artifact("classifier")
     predict(classifier, lengths=lengths)

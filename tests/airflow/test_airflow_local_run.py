@@ -159,8 +159,8 @@ def test_model_control_plane_train_twice_promote_and_infer(airflow_db: Path, tmp
     root = _project(tmp_path, "model_control_plane")
     store, meta = _stores(tmp_path, "airflow")
     options = {"source_root": str(root), "artifact_store": store, "metadata_store": meta}
-    first = _deploy_and_test(airflow_db, root, "training", {}, **options)
-    second = _deploy_and_test(airflow_db, root, "training", {"margin": 0.5}, **options)
+    first = _deploy_and_test(airflow_db, root, "iris_training", {}, **options)
+    second = _deploy_and_test(airflow_db, root, "iris_training", {"margin": 0.5}, **options)
     assert (first.state, second.state) == ("success", "success")
     client = Client(meta)
     try:
@@ -169,7 +169,7 @@ def test_model_control_plane_train_twice_promote_and_infer(airflow_db: Path, tmp
         assert {n: a.kind for n, a in two.artifacts.items()} == {
             "dataset": "data", "classifier": "model", "accuracy": "data"}
         two.set_stage("production")
-        inference = _deploy_and_test(airflow_db, root, "inference", {"lengths": [1.0, 6.0]}, **options)
+        inference = _deploy_and_test(airflow_db, root, "iris_inference", {"lengths": [1.0, 6.0]}, **options)
         assert inference.state == "success"
         run = client.get_pipeline_run(naming.shim_run_id(inference.run_id))
         assert run.steps["predict"].outputs["predictions"].load() == ["setosa", "virginica"]

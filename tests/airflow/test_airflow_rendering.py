@@ -53,17 +53,18 @@ def _pods(dag, run_id: str, params: dict) -> dict[str, dict]:
 def test_pod_specs_match_golden(golden_bags: dict, kubeconfig, case: str, request: pytest.FixtureRequest) -> None:
     """Each task's pod (rendered for run `manual__2024-01-01T00:00:00+00:00` with the default params)."""
     bag, _ = golden_bags["kubernetes"]
-    (pipeline,) = load_pipelines(case)
-    dag = bag.dags[naming.dag_id(pipeline)]
-    produced = dumps(_pods(dag, RUN_ID, params_of(dag)))
-    path = GOLDEN / f"{case}.pods.json"
-    if request.config.getoption("--update-golden"):
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(produced, encoding="utf-8")
-    assert path.is_file(), f"missing {path}: write it with pytest tests/airflow --update-golden -k pod_specs"
-    assert produced == path.read_text(encoding="utf-8"), (
-        f"pod specs of {case} differ from {path.name}; regenerate with "
-        "pytest tests/airflow --update-golden -k pod_specs and review the diff")
+    pipelines = load_pipelines(case)
+    for pipeline in pipelines:  # an example with several pipelines has a file per pipeline
+        dag = bag.dags[naming.dag_id(pipeline)]
+        produced = dumps(_pods(dag, RUN_ID, params_of(dag)))
+        path = GOLDEN / (f"{case}.pods.json" if len(pipelines) == 1 else f"{case}.{pipeline.name}.pods.json")
+        if request.config.getoption("--update-golden"):
+            GOLDEN.mkdir(exist_ok=True)
+            path.write_text(produced, encoding="utf-8")
+        assert path.is_file(), f"missing {path}: write it with pytest tests/airflow --update-golden -k pod_specs"
+        assert produced == path.read_text(encoding="utf-8"), (
+            f"pod specs of {case} differ from {path.name}; regenerate with "
+            "pytest tests/airflow --update-golden -k pod_specs and review the diff")
 
 
 # --------------------------------------------------------------------------- hostile strings

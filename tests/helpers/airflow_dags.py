@@ -74,12 +74,15 @@ def compile_dags(entry: Iterable[str], out: Path, **options: str) -> dict[str, P
 
 
 def golden_dags(mode: str) -> dict[str, Path]:
-    """``{case: DAG file}`` of every example's golden in `mode` (one pipeline per example)."""
-    found = {}
+    """``{DAG file name: path}`` of every example's golden in `mode` (one DAG per pipeline; the
+    names are unique across the examples, as they share one dags folder)."""
+    found: dict[str, Path] = {}
     for case in example_cases():
         files = sorted((GOLDEN / case / MODES[mode]).glob("*.py"))
-        assert len(files) == 1, f"expected one DAG file in golden/{case}/{MODES[mode]}, found {files}"
-        found[case] = files[0]
+        assert files, f"expected a DAG file in golden/{case}/{MODES[mode]}"
+        for path in files:
+            assert path.name not in found, f"two examples have a DAG named {path.stem}: rename a pipeline"
+            found[path.name] = path
     return found
 
 

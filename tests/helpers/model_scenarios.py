@@ -54,8 +54,8 @@ def train_promote_infer(url: str, tmp_path: Path) -> None:
     root = tmp_path / "mcp"
     shutil.copytree(EXAMPLE, root)
     training = [["load_data"], ["train"], ["evaluate"]]
-    _shims(url, root, "training", "t-1", training)
-    _shims(url, root, "training", "t-2", training)
+    _shims(url, root, "iris_training", "t-1", training)
+    _shims(url, root, "iris_training", "t-2", training)
     client = Client(url)
     try:
         assert [v.number for v in client.get_model("iris-rules").versions] == [1, 2]
@@ -65,7 +65,7 @@ def train_promote_infer(url: str, tmp_path: Path) -> None:
             "dataset": "data", "classifier": "model", "accuracy": "data"}
         assert {n: a.version for n, a in second.artifacts.items()} == {n: a.version for n, a in first.artifacts.items()}
         assert first.runs == ["t-1"] and second.runs == ["t-2"]
-        _shims(url, root, "inference", "i-1", [["predict"]])
+        _shims(url, root, "iris_inference", "i-1", [["predict"]])
         production = client.get_model_version("iris-rules", "production")
         assert production.number == 2 and production.runs == ["t-2", "i-1"]
         assert production.get_artifact("predictions").load() == ["setosa", "versicolor", "virginica"]

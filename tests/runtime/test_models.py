@@ -89,24 +89,24 @@ def test_pipec_run_train_twice_promote_infer_and_read_back(tmp_path: Path, cli) 
         assert cli.traceback not in proc.stderr
         return proc
 
-    no_version = pipec("run", "run.py", "--pipeline", "inference", code=1)
+    no_version = pipec("run", "run.py", "--pipeline", "iris_inference", code=1)
     assert "model `iris-rules` has no version in stage `production`" in no_version.stdout + no_version.stderr
-    pipec("run", "run.py", "--pipeline", "training")
-    pipec("run", "run.py", "--pipeline", "training", "--param", "margin=0.5")
+    pipec("run", "run.py", "--pipeline", "iris_training")
+    pipec("run", "run.py", "--pipeline", "iris_training", "--param", "margin=0.5")
     client = Client(root=root)
     try:
         assert [v.number for v in client.get_model("iris-rules").versions] == [1, 2]
         client.get_model_version("iris-rules", 2).set_stage("production")
-        pipec("run", "run.py", "--pipeline", "inference")
+        pipec("run", "run.py", "--pipeline", "iris_inference")
         version = client.get_model_version("iris-rules", "production")
         assert version.model_artifacts["classifier"].load() == pytest.approx({"setosa": 2.9, "versicolor": 5.3})
         assert set(version.data_artifacts) == {"dataset", "accuracy", "predictions"}
-        inference = client.get_pipeline_run("inference")
-        assert version.runs == [client.get_pipeline_run("training").id, inference.id]
+        inference = client.get_pipeline_run("iris_inference")
+        assert version.runs == [client.get_pipeline_run("iris_training").id, inference.id]
         assert inference.steps["predict"].outputs["predictions"].load() == ["setosa", "versicolor", "virginica"]
     finally:
         client.close()
-    assert "model iris-rules version 2 [production]" in pipec("runs", "show", "inference").stdout
+    assert "model iris-rules version 2 [production]" in pipec("runs", "show", "iris_inference").stdout
     listed = json.loads(pipec("models", "list", "--json").stdout)
     assert listed == [{"name": "iris-rules", "versions": 2, "latest": "2", "production": "2", "staging": None,
                        "license": "Apache-2.0", "tags": ["iris", "rules"]}]
