@@ -846,3 +846,22 @@ def test_compile_never_imports_aws_packages(tmp_path: Path) -> None:
             "print(code, bad)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.stdout.splitlines()[-1] in ("0 []", "None []"), proc.stdout + proc.stderr
+
+
+def test_a_long_model_is_split_into_model_parts(tmp_path: Path) -> None:
+    """A model whose fields do not fit one argument (a long description) goes as `--model-part`
+    pieces that fit botocore's limits; the shim joins them into the model."""
+    description = "A model card: " + "naïve \"quoted\" text " * 20
+    source = (STEP.replace("from pipec import", "from pipec import Model,") + "@step\ndef a() -> None: ...\n\n\n"
+              f"@pipeline(model=Model(name=\"iris\", version=\"production\", description={description!r}))\n"
+              "def p():\n    a()\n")
+    files, diags = _compile_source(tmp_path, source)
+    assert _codes(diags) == [], list(diags)
+    definition = json.loads(files["sagemaker/p.json"])
+    env = environment(definition)
+    [step] = definition["Steps"]
+    assert not api_errors(step, env)
+    argv = container_argv(step, env)
+    assert "--model" not in argv and argv.count("--model-part") > 1 and all(len(item) <= 256 for item in argv)
+    name, text = parse_args(argv[4:]).model
+    assert (name, json.loads(text)) == ("iris", {"version": "production", "description": description})

@@ -154,6 +154,10 @@ def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
     ns.params += _joined_parts(ns.param_parts)
+    if ns.model_parts:
+        if ns.model is not None or len({name for name, _ in ns.model_parts}) > 1:
+            build_parser().error("--model-part pieces must be of one model, without --model")
+        ns.model = _joined_parts(ns.model_parts)[0]
     names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params] \
         + [n for n, _ in ns.lookups]
     dupes = sorted({n for n in names if names.count(n) > 1})

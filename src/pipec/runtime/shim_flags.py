@@ -77,6 +77,8 @@ FLAGS: tuple[ShimFlag, ...] = (
              repeatable=True, dest="output_refs"),
     ShimFlag("--model", "NAME=JSON", STEP, "the step's model NAME (ZenML's Model Control Plane): the version to "
              "use, the model's fields and its outputs' kinds, as JSON"),
+    ShimFlag("--model-part", "NAME=CHUNK", STEP, "one piece of --model's JSON, joined in order", repeatable=True,
+             dest="model_parts"),
     ShimFlag("--no-cache", None, STEP, "never reuse an earlier result", dest="cache"),
     ShimFlag("--attempt", "N", STEP, "attempt number to record (default: the next one)"),
     ShimFlag("--result-file", "PATH", STEP, "also write the outcome as JSON to PATH"),

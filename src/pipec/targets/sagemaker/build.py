@@ -96,18 +96,23 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
     return command.entrypoint, command.arguments
 
 
+#: Flags whose ``NAME=JSON`` value may be given in pieces, and the flag of a piece.
+_PIECES = {"--param": "--param-part", "--model": "--model-part"}
+
+
 def _split_long_params(call: ShimCall) -> ShimCall:
-    """Each ``--param NAME=JSON`` literal longer than one SageMaker argument may be, as
-    ``--param-part`` pieces that fit (the shim joins them). JSON text has no line breaks, so
-    the pieces need nothing else; a run-time parameter is left whole (reported if too long)."""
+    """Each ``--param`` (or ``--model``) ``NAME=JSON`` literal longer than one SageMaker argument
+    may be, as ``--param-part`` (``--model-part``) pieces that fit (the shim joins them). JSON text
+    has no line breaks, so the pieces need nothing else; a run-time parameter is left whole
+    (reported if too long)."""
     options: list[Option] = []
     for option in call.options:
         value = option.value
-        if option.flag == "--param" and isinstance(value, JsonLiteral):
+        if option.flag in _PIECES and isinstance(value, JsonLiteral):
             text = value.text[len(value.name) + 1:]
             room = MAX_ARGUMENT - len(value.name) - 1
             if len(value.text) > MAX_ARGUMENT and room >= 16:
-                options += [Option("--param-part", Literal(f"{value.name}={text[start:start + room]}"))
+                options += [Option(_PIECES[option.flag], Literal(f"{value.name}={text[start:start + room]}"))
                             for start in range(0, len(text), room)]
                 continue
         options.append(option)
