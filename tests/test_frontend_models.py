@@ -128,3 +128,21 @@ def p():
 """))
     assert {o.name: o.kind for o in pipe.step("make").outputs} == {
         "clf": "model", "svc": "deployment", "typed": "model", "data": None}
+
+
+def test_a_model_artifact_without_a_model_compiles_with_a_warning(tmp_path):
+    """ZenML projects often give the model only in the run configuration: the module alone compiles."""
+    result = compile_src(tmp_path, HEAD + """
+@pipeline
+def p():
+    use(get_pipeline_context().model.get_artifact("clf"))
+""")
+    pipe = only(result)
+    assert codes(result) == ["PC125"] and pipe.model is None and pipe.step("use").model is None
+    assert sources(pipe, "use") == {"x": ArtifactLookup("model", "clf")}
+    configured = only(compile_src(tmp_path, HEAD + """
+@pipeline
+def p():
+    use(get_pipeline_context().model.get_artifact("clf"))
+""", extra={"run.yaml": "model:\n  name: m\n  version: production\n"}, config=tmp_path / "run.yaml"))
+    assert configured.step("use").model == ModelSpec("m", "production")

@@ -115,3 +115,15 @@ def test_pipec_run_train_twice_promote_infer_and_read_back(tmp_path: Path, cli) 
     assert "has no version `9`; its versions: 1, 2 [production]" in pipec(
         "models", "show", "iris-rules", "--version", "9", code=2).stderr
     assert "there is no model `nope`; models: iris-rules" in pipec("models", "show", "nope", code=2).stderr
+
+
+def test_a_step_reading_a_model_artifact_without_a_model_fails_clearly(tmp_path: Path, store: MetadataStore) -> None:
+    from pipec.ir import ArtifactLookup, InputBinding, Pipeline, StepInvocation
+
+    step = StepInvocation("use", "use", "m", (), (InputBinding("x", ArtifactLookup("model", "clf")),), ())
+    local = models.LocalModels(Pipeline("p", "p", "m", (), (step,)), store, "r1", str(tmp_path))
+    assert list(local.input_refs(step)) == ["x"]
+    with pytest.raises(models.ModelError, match="step `use` reads an artifact of the pipeline's model, but has no"):
+        local.before(step)
+    with pytest.raises(models.ModelError, match="input `x` is an artifact of the pipeline's model: the step needs"):
+        models.lookup_inputs(store, None, [("x", '{"scope": "model", "name": "clf"}')])

@@ -46,8 +46,8 @@ MODEL_HELP = "write `Model(name=\"...\", version=...)` with literal values"
 class ModelValue:
     """`Model(...)` evaluated: the spec, and where it was written."""
 
-    #: The model.
-    spec: ModelSpec
+    #: The model; None for `get_pipeline_context().model` of a pipeline without one (reported).
+    spec: ModelSpec | None
     #: Where `Model(...)` is.
     span: Span | None = None
 
@@ -59,10 +59,10 @@ class ModelValue:
         from .interp import EvalError
 
         if attr == "get_artifact":
-            return ModelArtifactGetter(self.spec)
-        if attr == "tags":
+            return ModelArtifactGetter()
+        if self.spec is not None and attr == "tags":
             return list(self.spec.tags)
-        if attr in {f.name for f in fields(ModelSpec)}:
+        if self.spec is not None and attr in {f.name for f in fields(ModelSpec)}:
             return getattr(self.spec, attr)
         raise EvalError("PC102", f"`{attr}` of ZenML's `Model` is resolved when the pipeline runs; pipec reads "
                         "`.get_artifact(name)` and the fields given to `Model(...)`", node,
@@ -72,9 +72,6 @@ class ModelValue:
 @dataclass(frozen=True)
 class ModelArtifactGetter:
     """`model.get_artifact`: calling it makes an input resolved from the run's model version."""
-
-    #: The model it belongs to.
-    spec: ModelSpec
 
     user_label = "ZenML's `Model.get_artifact`"
 

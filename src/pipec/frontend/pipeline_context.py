@@ -59,8 +59,11 @@ class PipelineContext:
             return copy.deepcopy(self.extra)  # the body may mutate its copy, as in Python
         if attr in ("model", "model_version"):
             if self.model is None:
-                raise EvalError("PC125", f"`get_pipeline_context().{attr}` is read, but pipeline `{self.name}` has "
-                                "no model", node, help="give the pipeline one: `@pipeline(model=Model(name=...))`")
+                # ZenML projects often give the model in the run configuration only: compile, and say so.
+                ev.diags.warning("PC125", f"`get_pipeline_context().{attr}` is read, but pipeline `{self.name}` has "
+                                 "no model here: the steps that read its artifacts fail when they run", ev.span(node),
+                                 help="give the pipeline one: `@pipeline(model=Model(name=...))` or the run "
+                                      "configuration's `model:` section")
             return ModelValue(self.model, ev.span(node))
         if attr in NOT_READ:
             raise EvalError("PC102", f"`get_pipeline_context().{attr}` is not modelled by pipec", node,
