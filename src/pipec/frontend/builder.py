@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
+from pipec.runtime.deferred_calls import escape
 
 from ..ir import (
     InputBinding,
@@ -19,6 +20,7 @@ from ..ir import (
     StepInvocation,
 )
 from .calls import Evaluator
+from .integration_objects import step_value
 from .interp import EvalError, runtime_error
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
@@ -187,7 +189,7 @@ class PipelineBuilder:
             raise EvalError("PC113", f"step `{value[0].step}` has {len(value)} outputs ({names}); pass one of "
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
-            return LiteralValue(dict(value.fields))
+            return LiteralValue(escape(dict(value.fields)))
         runtime = find_runtime(value)
         if runtime is not None:
             where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument
@@ -197,7 +199,7 @@ class PipelineBuilder:
             raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
                             "outputs; pass each output to its own input", node)
         try:
-            return LiteralValue(to_json_value(value))
+            return LiteralValue(step_value(value))
         except TypeError as exc:
             raise EvalError("PC111", f"input `{name}` of step `{definition.name}` is not JSON-serialisable: {exc}",
                             node) from None
@@ -305,7 +307,7 @@ class PipelineBuilder:
                 self.diags.error("PC204", f"`{cls.name}` has no field `{fname}`", span,
                                  help=did_you_mean(fname, fields))
             try:
-                literal = to_json_value(values)
+                literal = step_value(values)
             except TypeError as exc:
                 self.diags.error("PC111", f"parameters of step `{step_id}` are not JSON-serialisable: {exc}", span)
                 self.diags.unbound_calls.add(ev.span(node))
@@ -381,6 +383,6 @@ def _is_outputs(value: Any) -> bool:
 
 def _json_or_none(value: Any) -> Any:
     try:
-        return to_json_value(value)
+        return step_value(value)
     except TypeError:
         return None
