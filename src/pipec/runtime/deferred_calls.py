@@ -99,6 +99,9 @@ def resolve(name: str) -> Any:
         except ImportError as exc:
             raise DeferredCallError(f"cannot import `{module_name}` for `{name}`: {exc}; "
                                     f"{_install_hint(name)}") from None
+        if getattr(value, "__file__", None) is None:  # pipec's ZenML stand-in: its objects are placeholders
+            raise DeferredCallError(f"`{name}` needs the package `zenml`, which is not installed where the step "
+                                    f"runs; {_install_hint(name)}")
         for attr in parts[cut:]:
             try:
                 value = getattr(value, attr)
