@@ -33,63 +33,11 @@ ACME = "zenml.integrations.acme"
 MAPPING = f"{ACME}.config.AcmeMapping"
 METRIC = f"{ACME}.config.AcmeMetric.metric"
 
-STAND_IN = {
-    "zenml/__init__.py": """
-        def step(func=None, **options):  # the stand-in's decorator: the plain function
-            return func if func is not None else (lambda f: f)
-    """,
-    "zenml/utils/__init__.py": "",
-    "zenml/utils/typed.py": """
-        from pydantic import BaseModel
-
-        class TypedModel(BaseModel):
-            pass
-    """,
-    "zenml/integrations/__init__.py": "",
-    "zenml/integrations/acme/__init__.py": "",
-    "zenml/integrations/acme/config.py": """
-        from typing import Any, Dict, List, Optional
-        from pydantic import BaseModel
-        from zenml.utils.typed import TypedModel
-
-        class AcmeMapping(BaseModel):
-            target: Optional[str] = None
-            features: Optional[List[str]] = None
-
-        class AcmeMetric(TypedModel):
-            class_path: str
-            parameters: Dict[str, Any] = {}
-
-            @classmethod
-            def metric(cls, name, **parameters):
-                return cls(class_path=f"acme.metrics.{name}", parameters=parameters)
-
-            def describe(self):
-                return self.class_path
-
-        class AcmeClient:
-            pass
-    """,
-    "zenml/integrations/acme/steps/__init__.py": """
-        from zenml.integrations.acme.config import AcmeMapping
-        from zenml.integrations.acme.steps.report import acme_report_step
-    """,
-    "zenml/integrations/acme/steps/report.py": """
-        import json
-        from typing import Any, Dict, List, Optional
-        from zenml import step
-        from zenml.integrations.acme.config import AcmeMapping, AcmeMetric
-
-        @step
-        def acme_report_step(mapping: Optional[AcmeMapping] = None, metrics: Optional[List[AcmeMetric]] = None,
-                             options: Optional[Dict[str, Any]] = None) -> str:
-            return json.dumps({
-                "mapping": [type(mapping).__name__, mapping.model_dump() if mapping else None],
-                "metrics": [[type(m).__name__, m.class_path, m.parameters] for m in metrics or []],
-                "options": options,
-            })
-    """,
-}
+#: The stand-in ZenML (`zenml/integrations/acme`), also used by the diagnostics case below.
+STAND_IN = Path(__file__).resolve().parent / "data" / "zenml_standin"
+#: The forms pipec cannot defer, compiled without ZenML by `test_diagnostics_snapshots.py`.
+CASE = "tests/data/broken/integration_objects/run.py"
+SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "diagnostics" / "integration_objects_with_zenml.txt"
 
 BODY = """
     from zenml import pipeline
@@ -106,12 +54,10 @@ HOSTILE = {"$pipec.call": "os.system", "args": ["echo no"], "$pipec.literal": {"
 
 
 @pytest.fixture()
-def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> Path:
     """The stand-in ZenML on sys.path (for the compiler, which only reads it)."""
-    site = tmp_path / "site"
-    write(site, STAND_IN)
-    monkeypatch.syspath_prepend(str(site))
-    return site
+    monkeypatch.syspath_prepend(str(STAND_IN))
+    return STAND_IN
 
 
 def _compile(tmp_path: Path, call: str, **kwargs):
@@ -202,6 +148,18 @@ def test_without_zenml_an_object_names_what_to_install(tmp_path: Path, monkeypat
     result = _compile(tmp_path, 'acme_report_step(metrics=[AcmeMetric.metric("Q")])')
     assert set(codes(result)) >= {"PC106"}
     assert any("`AcmeMetric.metric` comes from ZenML's acme integration" in d.message for d in result.diagnostics)
+
+
+def test_diagnostics_snapshot_with_zenml(cli, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The errors of the forms pipec cannot defer, where ZenML is installed (the stand-in)."""
+    args = ["compile", CASE, "--target", "ir", "--out", str(tmp_path / "out")]
+    proc = cli.run(args, env=cli.env(PYTHONPATH=str(STAND_IN)))
+    assert cli.traceback not in proc.stderr and proc.returncode == 2
+    actual = f"$ PYTHONPATH=tests/data/zenml_standin pipec compile {CASE} --target ir --out OUT\n" \
+             f"exit code: {proc.returncode}\n--- stderr\n{proc.stderr}"
+    if request.config.getoption("--update-snapshots"):
+        SNAPSHOT.write_text(actual, encoding="utf-8")
+    assert actual == SNAPSHOT.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------- the shim

@@ -98,9 +98,10 @@ def not_modelled(qual: str, node: ast.AST) -> EvalError:
             return missing_step_error(qual, node)
         name = qual[len("zenml.integrations."):].split(".")[0]
         return EvalError("PC102", f"`{qual}` is part of ZenML's {name} integration; pipec does not evaluate its "
-                         "objects statically", node,
+                         "objects statically, and builds at run time only its configuration classes (pydantic "
+                         "models) and their classmethods", node,
                          help="give the value as plain data (a dict with the object's fields) in the run "
-                              "configuration's `steps.<id>.parameters`, or leave the parameter at its default")
+                              "configuration's `steps.<id>.parameters`, or build it inside a step")
     if short in SIDE_EFFECTS:
         what = "is resolved at run time" if short == "ExternalArtifact" else "acts on ZenML's server and stores"
         return EvalError("PC102", f"ZenML's `{short}` {what}; pipec does not model it yet (`{qual}`)", node,
