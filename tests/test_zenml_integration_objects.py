@@ -37,7 +37,7 @@ METRIC = f"{ACME}.config.AcmeMetric.metric"
 STAND_IN = Path(__file__).resolve().parent / "data" / "zenml_standin"
 #: The forms pipec cannot defer, compiled without ZenML by `test_diagnostics_snapshots.py`.
 CASE = "tests/data/broken/integration_objects/run.py"
-SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "diagnostics" / "integration_objects_with_zenml.txt"
+SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "integration_objects" / "with_zenml.txt"
 
 BODY = """
     from zenml import pipeline
@@ -194,6 +194,38 @@ def _run(tmp_path: Path, params: list[str], site: Path | None) -> subprocess.Com
             "--artifact-store", str(tmp_path / "art"), *params, "--output", "output=str"]
     env = {**os.environ, "PYTHONPATH": str(site) if site else ""}
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+
+
+PYDANTIC_STEP = """
+    from typing import List, Optional
+    from pydantic import BaseModel
+
+    class Mapping(BaseModel):
+        target: str
+
+    def typed(one: Optional[Mapping] = None, many: Optional[List[Mapping]] = None, raw: Optional[dict] = None) -> str:
+        return repr((one, many, raw))
+"""
+
+
+def test_plain_dicts_become_the_pydantic_models_of_the_annotation(tmp_path: Path) -> None:
+    """As ZenML validates a step's arguments: `Optional[Model]`, `List[Model]`; a plain dict stays one."""
+    write(tmp_path / "proj", {"typed.py": PYDANTIC_STEP})
+    base = [sys.executable, "-m", "pipec.runtime", "run-step", "--source-root", str(tmp_path / "proj"), "--module",
+            "typed", "--function", "typed", "--pipeline", "p", "--step-id", "s", "--artifact-store",
+            str(tmp_path / "art"), "--output", "output=str"]
+    done = subprocess.run([*base, "--run-id", "r1", "--param", 'one={"target":"a"}', "--param",
+                           'many=[{"target":"b"}]', "--param", 'raw={"target":"c"}'],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    store = ArtifactStore(str(tmp_path / "art"))
+    assert store.load(store.read_marker("p", "r1", "s", "output")) == \
+        "(Mapping(target='a'), [Mapping(target='b')], {'target': 'c'})"
+    bad = subprocess.run([*base, "--run-id", "r2", "--param", 'many=[{"target":1}]'],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert bad.returncode == 1
+    [line] = [x for x in bad.stderr.splitlines() if x.strip()]
+    assert "parameter `many`: the value does not fit `Optional[List[" in line and "0.target" in line
 
 
 def test_shim_errors_are_one_line_and_name_the_package(tmp_path: Path) -> None:
