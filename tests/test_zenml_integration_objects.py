@@ -102,6 +102,7 @@ def test_config_yaml_adds_plain_data_and_a_differing_value_conflicts(tmp_path: P
                          extra={"c.yaml": config}, config=tmp_path / "project" / "c.yaml")
     [error] = [d for d in result.diagnostics if d.is_error]
     assert error.code == "PC110" and "`mapping`" in error.message  # ZenML fails when the two differ
+    assert 'the code gives `AcmeMapping(target="x")`, the run configuration `{"target": "y"}`' in error.help
     pipe = only(compile_src(tmp_path / "p2", BODY.replace("{call}", call.replace(', mapping=AcmeMapping(target="x")',
                                                                                    "")),
                             extra={"c.yaml": config}, config=tmp_path / "p2" / "c.yaml"))

@@ -20,12 +20,12 @@ from ..ir import (
     StepInvocation,
 )
 from .calls import Evaluator
-from .integration_objects import step_value
+from .integration_objects import shown, step_value
 from .interp import EvalError, runtime_error
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
 from .runtime_values import find_runtime
-from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
+from .settings import Partial, SettingsReader, merge, to_settings
 from .stepdefs import PipelineDef, StepDef, parameters_fields
 from .values import (
     POISON,
@@ -253,7 +253,7 @@ class PipelineBuilder:
                                    f"value (--param, `parameters:`) or drop `steps.{step_id}.parameters.{name}`",
                                    notes=(f"set in code at {existing.span}",))
                 return
-            code_value, origin = param.value, f" (pipeline parameter `{source.name}`)"
+            code_value, origin = escape(param.value), f" (pipeline parameter `{source.name}`)"
         elif isinstance(source, LiteralValue):
             code_value, origin = source.value, ""
         else:
@@ -371,9 +371,7 @@ _DIFFERENT = object()
 
 def _short(value: Any) -> str:
     """A JSON value as a message shows it, cut to a readable length."""
-    import json
-
-    text = json.dumps(value, sort_keys=True)
+    text = shown(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

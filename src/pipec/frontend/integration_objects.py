@@ -14,10 +14,11 @@ rebuilds them with pydantic when the step starts.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from pipec.runtime.deferred_calls import LITERAL, RESERVED, call_marker, escape
+from pipec.runtime.deferred_calls import CALL, LITERAL, RESERVED, call_marker, escape, holds_reserved
 
 from .integration_steps import find_callable
 from .values import ParamValue, SettingsObject, plain_value
@@ -80,6 +81,25 @@ def step_value(value: Any) -> Any:
         out = {plain_value(k): step_value(v) for k, v in value.items()}
         return {LITERAL: out} if RESERVED.intersection(out) else out
     return escape(to_json_value(value))
+
+
+def shown(value: Any) -> str:
+    """A step parameter's JSON value as messages show it: JSON (keys sorted), with each deferred
+    call written as the body wrote it (`EvidentlyMetricConfig.metric("Q")`)."""
+    if not holds_reserved(value):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if not isinstance(value, dict):
+        return json.dumps(value)
+    if set(value) == {LITERAL} and isinstance(value[LITERAL], dict):
+        value = value[LITERAL]
+    elif CALL in value and isinstance(value[CALL], str):
+        name = ".".join(p for p in value[CALL].split(".") if p[:1].isupper() or p == value[CALL].rsplit(".", 1)[-1])
+        args = [shown(a) for a in value.get("args") or []]
+        args += [f"{k}={shown(v)}" for k, v in (value.get("kwargs") or {}).items()]
+        return f"{name}({', '.join(args)})"
+    return "{" + ", ".join(f"{json.dumps(k)}: {shown(v)}" for k, v in sorted(value.items())) + "}"
 
 
 def _holds_object(value: Any) -> bool:
