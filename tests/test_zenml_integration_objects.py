@@ -283,7 +283,8 @@ REAL_PIPELINE = """
     import pandas as pd
     from zenml import pipeline, step
     from zenml.integrations.evidently.metrics import EvidentlyMetricConfig
-    from zenml.integrations.evidently.steps import EvidentlyColumnMapping, evidently_report_step
+    from zenml.integrations.evidently.steps import EvidentlyColumnMapping, evidently_report_step, evidently_test_step
+    from zenml.integrations.evidently.tests import EvidentlyTestConfig
 
     @step
     def load() -> pd.DataFrame:
@@ -298,6 +299,8 @@ REAL_PIPELINE = """
                      EvidentlyMetricConfig.metric("TextOverviewPreset", column_name="text")],
             download_nltk_data=True))
         report(df, df)
+        evidently_test_step(reference_dataset=df, comparison_dataset=None,
+                            tests=[EvidentlyTestConfig.test("DataQualityTestPreset")])
 """
 
 SIDE_SCRIPT = """
@@ -331,3 +334,5 @@ def test_real_zenml_evidently_objects(tmp_path: Path) -> None:
         _call(f"{evidently}.metrics.EvidentlyMetricConfig.metric", "DataQualityPreset"),
         _call(f"{evidently}.metrics.EvidentlyMetricConfig.metric", "TextOverviewPreset", column_name="text")]
     assert inputs["download_nltk_data"]["value"] is True
+    tests = {s["id"]: s for s in pipe["steps"]}["evidently_test_step"]["inputs"]["tests"]["value"]
+    assert tests == [_call(f"{evidently}.tests.EvidentlyTestConfig.test", "DataQualityTestPreset")]
