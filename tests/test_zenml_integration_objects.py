@@ -120,6 +120,18 @@ def test_hostile_user_dicts_are_escaped(tmp_path: Path, stand_in: Path) -> None:
     assert sorted(o.value.text for o in call.options if o.flag == "--construct") == ["metrics", "options"]
 
 
+def test_type_checks_see_the_users_dict_not_its_escape(tmp_path: Path, stand_in: Path) -> None:
+    source = BODY.replace("{call}", 'counts(c={"$pipec.call": 1}, id="fits")\n        '
+                                    'counts(c={"$pipec.call": "x"}, id="misfit")\n        '
+                                    'counts(c=AcmeMapping(target="x"), id="object")')
+    source = source.replace("@pipeline", "from zenml import step\n\n    @step\n    def counts(c: dict[str, int]) -> None:"
+                                         "\n        pass\n\n\n    @pipeline")
+    result = compile_src(tmp_path / "project", source)
+    [error] = [d for d in result.diagnostics if d.is_error]
+    assert error.code == "PC206" and "`misfit`" in error.message, error.message
+    assert 'the literal `{"$pipec.call": "x"}`' in error.message  # the user's value, not its escaped form
+
+
 def test_a_plain_dict_without_objects_is_not_marked_for_decoding(tmp_path: Path, stand_in: Path) -> None:
     pipe = only(_compile(tmp_path, 'acme_report_step(options={"a": {"b": "$pipec.call"}})'))
     assert _value(pipe, "acme_report_step", "options") == {"a": {"b": "$pipec.call"}}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pipec.runtime.deferred_calls import CALL, LITERAL, RESERVED, call_marker, escape, holds_reserved
 
@@ -36,6 +36,14 @@ class IntegrationObject:
     args: tuple[Any, ...]
     #: Keyword arguments, encoded, in the order written.
     kwargs: tuple[tuple[str, Any], ...]
+
+    #: Passed through containers and `dict(...)` like data (see `Interpreter.concrete_shallow`).
+    is_step_data: ClassVar[bool] = True
+
+    @property
+    def user_label(self) -> str:
+        """How messages name it (see `runtime_values.describe`)."""
+        return f"the ZenML integration object `{self.shown}(...)`, built only when the step it is passed to runs,"
 
     def encoded(self) -> dict[str, Any]:
         """The deferred call as JSON."""

@@ -62,6 +62,17 @@ def holds_reserved(value: Any) -> bool:
     return False
 
 
+def holds_call(value: Any) -> bool:
+    """True when encoded `value` holds a deferred call (not only escaped dicts)."""
+    if isinstance(value, list):
+        return any(holds_call(v) for v in value)
+    if not isinstance(value, dict):
+        return False
+    if set(value) == {LITERAL} and isinstance(value[LITERAL], dict):
+        return any(holds_call(v) for v in value[LITERAL].values())
+    return CALL in value or any(holds_call(v) for v in value.values())
+
+
 def decode(value: Any) -> Any:
     """The value the step receives: deferred calls made (their callables imported only now),
     escaped dicts unwrapped. Raises :class:`DeferredCallError`."""
