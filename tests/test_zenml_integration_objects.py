@@ -197,6 +197,39 @@ def test_the_shim_builds_the_objects_by_importing_the_stand_in(tmp_path: Path, s
     assert got["options"] == HOSTILE
 
 
+RUN_PROJECT = """
+    from zenml import pipeline
+    from zenml.integrations.acme.config import AcmeMetric
+    from zenml.integrations.acme.steps import AcmeMapping, acme_report_step
+
+
+    @pipeline
+    def quality(column: str = "text"):
+        acme_report_step.with_options(parameters=dict(
+            mapping=AcmeMapping(target="label", features=[column]),
+            metrics=[AcmeMetric.metric("Quality"), AcmeMetric.metric("Text", column=column)],
+            options={"$pipec.call": "os.system"}))()
+"""
+
+
+def test_pipec_run_and_every_target(cli, tmp_path: Path) -> None:
+    """`pipec run` builds the objects in the step's process; every target compiles the parameters."""
+    write(tmp_path, {"pyproject.toml": "", "run.py": RUN_PROJECT})
+    env = cli.env(PYTHONPATH=str(STAND_IN))
+    done = cli.run(["run", "run.py", "--param", "column=body"], cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr + done.stdout
+    [payload] = (tmp_path / ".pipec" / "artifacts" / "quality").glob("*/acme_report_step/output/data-*.json")
+    got = json.loads(json.loads(payload.read_text()))
+    assert got == {"mapping": ["AcmeMapping", {"target": "label", "features": ["body"]}],
+                   "metrics": [["AcmeMetric", "acme.metrics.Quality", {}],
+                               ["AcmeMetric", "acme.metrics.Text", {"column": "body"}]],
+                   "options": {"$pipec.call": "os.system"}}
+    compiled = cli.run(["compile", "run.py", "--target", "all", "--out", "out"], cwd=tmp_path, env=env)
+    assert compiled.returncode == 0 and "error" not in compiled.stderr, compiled.stderr
+    argo = (tmp_path / "out" / "argo" / "quality.yaml").read_text()
+    assert "--construct" in argo and "zenml.integrations.acme.config.AcmeMetric.metric" in argo
+
+
 def _run(tmp_path: Path, params: list[str], site: Path | None) -> subprocess.CompletedProcess[str]:
     write(tmp_path / "proj", {"steps.py": """
         def show(value=None) -> str:
