@@ -153,6 +153,10 @@ class PipelineBuilder:
         if definition.params_classes:
             inputs += self._params_bindings(definition, instance, step_id, ev, node,
                                             config_section.get("parameters") or {})
+        if definition.integration is None:
+            from .integration_steps import check_object_image
+
+            check_object_image(step_id, inputs, partial, self.diags, ev.span(node))
         after = self._after(after_value, arg_nodes.get("after", node)) if after_value is not None else ()
         # A step of an original-API pipeline names its outputs by the original rules (ZenML <= 0.39).
         declared = definition.old_outputs if self.pdef.old_api else definition.outputs

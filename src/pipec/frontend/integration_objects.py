@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pipec.runtime.deferred_calls import CALL, LITERAL, RESERVED, call_marker, escape, holds_reserved
+from pipec.runtime.deferred_calls import CALL, LITERAL, RESERVED, call_marker, escape, holds_reserved, short_name
 
 from .integration_steps import find_callable
 from .values import ParamValue, SettingsObject, plain_value
@@ -103,7 +103,7 @@ def shown(value: Any) -> str:
     if set(value) == {LITERAL} and isinstance(value[LITERAL], dict):
         value = value[LITERAL]
     elif CALL in value and isinstance(value[CALL], str):
-        name = ".".join(p for p in value[CALL].split(".") if p[:1].isupper() or p == value[CALL].rsplit(".", 1)[-1])
+        name = short_name(value[CALL])
         args = [shown(a) for a in value.get("args") or []]
         args += [f"{k}={shown(v)}" for k, v in (value.get("kwargs") or {}).items()]
         return f"{name}({', '.join(args)})"

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING
 
 from pipec.compiler import deps
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.deferred_calls import called_names, short_name
 
-from ..ir import Span
+from ..ir import InputBinding, LiteralValue, Span
 from .modules import ModuleIndex, base_value
 from .values import ClassRef, ExternalName, ModuleRef, StepHandle
 
@@ -235,7 +236,21 @@ def integration_requirements(name: str) -> list[str]:
     return []
 
 
-def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostics, span: Span) -> None:
+def check_object_image(step_id: str, inputs: list[InputBinding], partial: dict, diags: Diagnostics,
+                       span: Span) -> None:
+    """Warn when a project step receives ZenML integration objects (built where it runs) and its
+    image does not name ZenML among its requirements."""
+    for binding in inputs:
+        if isinstance(binding.source, LiteralValue):
+            for name in called_names(binding.source.value):
+                check_image(step_id, integration_of(name), partial, diags, binding.span,
+                            what=f"receives `{short_name(name)}(...)` objects of ZenML's {integration_of(name)} "
+                                 "integration, built where the step runs")
+                return
+
+
+def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostics, span: Span,
+                what: str | None = None) -> None:
     """Warn when the image of an integration step does not name ZenML among its requirements."""
     docker = partial.get("docker") or {}
     requirements = docker.get("requirements") or ()
@@ -243,6 +258,6 @@ def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostic
             str(r).replace(" ", "").lower().startswith("zenml") for r in requirements):
         return
     needed = ["zenml", *integration_requirements(integration)]
-    diags.warning("PC116", f"step `{step_id}` runs ZenML's own code (its {integration} integration), which is "
-                  "imported where the step runs; the step's image must have ZenML and the integration's packages",
+    what = what or f"runs ZenML's own code (its {integration} integration), which is imported where the step runs"
+    diags.warning("PC116", f"step `{step_id}` {what}; the step's image must have ZenML and the integration's packages",
                   span, help="add them to the docker requirements: " + ", ".join(f"`{r}`" for r in needed))

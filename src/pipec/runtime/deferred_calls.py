@@ -22,6 +22,7 @@ This module imports nothing heavy: the shim loads it only for a step that needs 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 #: The key of a deferred call: its value is the callable's dotted name.
@@ -45,8 +46,8 @@ def call_marker(name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str,
 
 def escape(value: Any) -> Any:
     """`value` (plain JSON data) encoded: every dict with a reserved key wrapped, at any depth."""
-    if isinstance(value, list):
-        return [escape(v) for v in value]
+    if isinstance(value, (list, tuple)):
+        return type(value)(escape(v) for v in value)
     if isinstance(value, dict):
         out = {k: escape(v) for k, v in value.items()}
         return {LITERAL: out} if RESERVED.intersection(out) else out
@@ -64,13 +65,28 @@ def holds_reserved(value: Any) -> bool:
 
 def holds_call(value: Any) -> bool:
     """True when encoded `value` holds a deferred call (not only escaped dicts)."""
+    return next(called_names(value), None) is not None
+
+
+def called_names(value: Any) -> Iterator[str]:
+    """The dotted names of the deferred calls in encoded `value`, in order (arguments after their call)."""
     if isinstance(value, list):
-        return any(holds_call(v) for v in value)
-    if not isinstance(value, dict):
-        return False
-    if set(value) == {LITERAL} and isinstance(value[LITERAL], dict):
-        return any(holds_call(v) for v in value[LITERAL].values())
-    return CALL in value or any(holds_call(v) for v in value.values())
+        for item in value:
+            yield from called_names(item)
+    elif isinstance(value, dict):
+        if set(value) == {LITERAL} and isinstance(value[LITERAL], dict):
+            value = value[LITERAL]
+        elif isinstance(value.get(CALL), str):
+            yield value[CALL]
+        for item in value.values():
+            yield from called_names(item)
+
+
+def short_name(name: str) -> str:
+    """A deferred call's name as a user writes it: `Class` or `Class.method` (the module dropped)."""
+    parts = name.split(".")
+    start = next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts) - 1)
+    return ".".join(parts[start:])
 
 
 def decode(value: Any) -> Any:
