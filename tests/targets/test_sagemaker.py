@@ -348,19 +348,24 @@ def api_errors(step: dict[str, Any], env: dict[str, str]) -> list[str]:
     return errors + constraint_errors(request, shape, operation)
 
 
-def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
-    """A literal longer than one ContainerArguments item (256 characters) goes as `--param-part`
-    pieces: every piece fits botocore's limits, and the shim joins them into the value."""
-    value = {"config": {"key": "x" * 40, "list": list(range(60))}, "text": "naïve \"quoted\" " * 20}
-    source = (STEP + "@step\ndef a(cfg: dict, short: int = 1) -> None: ...\n\n\n@pipeline\ndef p():\n"
-              f"    a(cfg={value!r}, short=2)\n")
+def _valid_single_step_argv(tmp_path: Path, source: str) -> list[str]:
+    """The container argv of pipeline `p`'s one step, compiled without diagnostics and accepted by botocore."""
     files, diags = _compile_source(tmp_path, source)
     assert _codes(diags) == [], list(diags)
     definition = json.loads(files["sagemaker/p.json"])
     env = environment(definition)
     [step] = definition["Steps"]
     assert not api_errors(step, env)
-    argv = container_argv(step, env)
+    return container_argv(step, env)
+
+
+def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
+    """A literal longer than one ContainerArguments item (256 characters) goes as `--param-part`
+    pieces: every piece fits botocore's limits, and the shim joins them into the value."""
+    value = {"config": {"key": "x" * 40, "list": list(range(60))}, "text": "naïve \"quoted\" " * 20}
+    source = (STEP + "@step\ndef a(cfg: dict, short: int = 1) -> None: ...\n\n\n@pipeline\ndef p():\n"
+              f"    a(cfg={value!r}, short=2)\n")
+    argv = _valid_single_step_argv(tmp_path, source)
     assert argv.count("--param-part") > 2 and all(len(item) <= 256 for item in argv)
     params = {name: json.loads(text) for name, text in parse_args(argv[4:]).params}
     assert params == {"cfg": value, "short": 2}
@@ -855,13 +860,7 @@ def test_a_long_model_is_split_into_model_parts(tmp_path: Path) -> None:
     source = (STEP.replace("from pipec import", "from pipec import Model,") + "@step\ndef a() -> None: ...\n\n\n"
               f"@pipeline(model=Model(name=\"iris\", version=\"production\", description={description!r}))\n"
               "def p():\n    a()\n")
-    files, diags = _compile_source(tmp_path, source)
-    assert _codes(diags) == [], list(diags)
-    definition = json.loads(files["sagemaker/p.json"])
-    env = environment(definition)
-    [step] = definition["Steps"]
-    assert not api_errors(step, env)
-    argv = container_argv(step, env)
+    argv = _valid_single_step_argv(tmp_path, source)
     assert "--model" not in argv and argv.count("--model-part") > 1 and all(len(item) <= 256 for item in argv)
     name, text = parse_args(argv[4:]).model
     assert (name, json.loads(text)) == ("iris", {"version": "production", "description": description})

@@ -22,16 +22,9 @@ HELP = "list models, or show a model's versions, or one version's artifacts and 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec models`."""
-    from .args import add_stack_argument
-    from .runs import ROOT_HELP, store_options
+    from .runs import store_arguments
 
-    parser.add_argument("--metadata-store", metavar="URL",
-                        help="SQLAlchemy URL (default: as `pipec runs` chooses it)")
-    add_stack_argument(parser)
-    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
-    sub = parser.add_subparsers(dest="models_command", metavar="ACTION")
-    sub.required = True
-    common = store_options()
+    sub, common = store_arguments(parser, "models_command")
     lister = sub.add_parser("list", parents=[common], help="list models")
     lister.add_argument("--json", action="store_true", help="print JSON")
     show = sub.add_parser("show", parents=[common], help="show a model's versions, or one version")

@@ -27,16 +27,7 @@ HELP = "list past runs, or show one run's steps and outputs"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec runs`."""
-    from .args import add_stack_argument
-
-    parser.add_argument("--metadata-store", metavar="URL",
-                        help="SQLAlchemy URL (default: $PIPEC_METADATA_STORE, else the metadata_store of the "
-                             "active stack when it is local, else the nearest .pipec/metadata.db)")
-    add_stack_argument(parser)
-    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
-    sub = parser.add_subparsers(dest="runs_command", metavar="ACTION")
-    sub.required = True
-    common = store_options()
+    sub, common = store_arguments(parser, "runs_command")
     lister = sub.add_parser("list", parents=[common], help="list runs, newest first")
     lister.add_argument("--pipeline", metavar="NAME", help="only runs of this pipeline")
     lister.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20)")
@@ -44,6 +35,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", parents=[common], help="show one run")
     show.add_argument("run", metavar="RUN", help="run id, or pipeline name for its latest run")
     show.add_argument("--json", action="store_true", help="print JSON")
+
+
+def store_arguments(parser: argparse.ArgumentParser, dest: str) -> tuple[Any, argparse.ArgumentParser]:
+    """The store options before the action, the action subparsers (into `dest`), and the parent
+    parser giving each action the same options (see :func:`store_options`)."""
+    from .args import add_stack_argument
+
+    parser.add_argument("--metadata-store", metavar="URL",
+                        help="SQLAlchemy URL (default: $PIPEC_METADATA_STORE, else the metadata_store of the "
+                             "active stack when it is local, else the nearest .pipec/metadata.db)")
+    add_stack_argument(parser)
+    parser.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    sub = parser.add_subparsers(dest=dest, metavar="ACTION")
+    sub.required = True
+    return sub, store_options()
 
 
 ROOT_HELP = ("source root whose stacks and .pipec/ to use (default: the nearest folder above the current one "
