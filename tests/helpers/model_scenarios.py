@@ -11,8 +11,7 @@ import textwrap
 import threading
 from pathlib import Path
 
-from pipec.runtime import Client, shim_command
-from pipec.runtime import models
+from pipec.runtime import Client, models, shim_command
 from pipec.runtime.metadata import MetadataStore
 from tests.helpers.runtime_projects import load_pipeline, make_project
 

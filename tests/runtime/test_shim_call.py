@@ -12,8 +12,8 @@ import pytest
 from pipec.ir import (
     ArtifactLookup,
     InputBinding,
-    ModelSpec,
     LiteralValue,
+    ModelSpec,
     Output,
     OutputRef,
     ParameterRef,

@@ -83,7 +83,7 @@ class ModelArtifactGetter:
         if len(args) > 2 or any(k not in names for k in kwargs):
             raise EvalError("PC102", "`get_artifact` takes the artifact's name and optionally its version", node,
                             help="write `get_artifact(\"name\")` or `get_artifact(\"name\", version=\"3\")`")
-        values = dict(zip(names, args)) | kwargs
+        values = dict(zip(names, args, strict=False)) | kwargs
         name, version = (plain_value(_known(values.get(k))) for k in names)
         if not isinstance(name, str) or not name:
             raise EvalError("PC102", "`get_artifact` needs the artifact's name as a literal string", node)
@@ -124,7 +124,7 @@ def model_call(ev: Evaluator, args: list, kwargs: dict, node: ast.Call) -> Model
 
     if len(args) > 1:
         raise EvalError("PC125", "`Model` takes the name as its only positional argument", node, help=MODEL_HELP)
-    fields_ = dict(zip(("name",), args)) | kwargs
+    fields_ = dict(zip(("name",), args, strict=False)) | kwargs
     span = ev.span(node)
     try:
         spec = spec_from_fields(fields_, None, ev.diags, span)

@@ -38,7 +38,7 @@ from .nodes import (
 )
 
 __all__ = [
-    "NO_SPAN", "SECTIONS", "ArtifactLookup", "Docker", "ExternalValue", "InputBinding", "JSONValue", "LiteralValue", "Output", "OutputList", "OutputRef", "Param",
+    "NO_SPAN", "SECTIONS", "ArtifactLookup", "Docker", "ExternalValue", "InputBinding", "JSONValue", "LiteralValue", "ModelSpec", "Output", "OutputList", "OutputRef", "Param",
     "ParameterRef", "Pipeline", "PipelineParameter", "Program", "Resources", "Retry", "Schedule",
     "Settings", "Source", "Span", "StepInvocation",
 ]

@@ -37,11 +37,11 @@ from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
-from .models import LocalModels, ModelError
 from .cache import cache_key, step_source
 from .command import shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
 from .logtail import LogTail
+from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .store_env import UnsetVariable, expand
 
