@@ -6,12 +6,14 @@ Recognised keys (as in ZenML)::
     enable_cache: false
     schedule: {cron_expression: "0 3 * * *"}
     settings: {docker: {...}, resources: {...}, "orchestrator.kubeflow": {...}}
+    model: {name: iris, version: production}   # ZenML's Model: updates the code's model field by field
     steps:
       trainer:
         parameters: {gamma: 0.01}    # step parameters (literal inputs / BaseParameters fields)
         enable_cache: false
         settings: {resources: {cpu_count: 4}}
         retry: {max_retries: 2}
+        model: {name: other}         # the step's own model (model_control.py)
 
 Every error points at the offending key with its line and column. Keys ZenML ignores
 (unknown ones, sections of steps the pipeline does not invoke) are warnings (PC116).
