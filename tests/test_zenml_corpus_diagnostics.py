@@ -315,7 +315,11 @@ def test_pipeline_context_reads_extra_name_and_enable_cache(tmp_path: Path) -> N
     assert "uncached" in inputs
 
 
-def test_pipeline_context_model_is_run_time_and_not_supported_yet(tmp_path: Path) -> None:
+def test_pipeline_context_model_artifact_is_a_model_lookup(tmp_path: Path) -> None:
+    """oncoclear's `model.get_artifact("random_state")`: an input resolved from the run's model version
+    (issue 14); the model comes from the run configuration there, so the module alone warns."""
+    from pipec.ir import ArtifactLookup
+
     result = compile_src(tmp_path, src("""
         from zenml import get_pipeline_context
 
@@ -324,9 +328,8 @@ def test_pipeline_context_model_is_run_time_and_not_supported_yet(tmp_path: Path
             model = get_pipeline_context().model
             load(seed=model.get_artifact("random_state"))
     """))
-    [error] = errors(result)
-    assert error.message.startswith('`get_pipeline_context().model.get_artifact("random_state")` is resolved at run '
-                                    "time by ZenML's Model Control Plane, which pipec does not support yet")
+    assert errors(result) == [] and [d.code for d in result.diagnostics] == ["PC125"]
+    assert only(result).step("load").input("seed").source == ArtifactLookup("model", "random_state")
 
 
 def test_pipeline_context_outside_a_body(tmp_path: Path) -> None:
