@@ -68,8 +68,8 @@ def help_for(value: RunTimeValue, in_settings: bool = False) -> str:
     if value.reason == STACK:
         return STACK_HELP
     if value.reason == MODEL:
-        return ("produce the value with a step of this pipeline, or pass it as a literal or a pipeline parameter; "
-                "`model=` options are ignored (PC116)")
+        return ("read a model's artifacts with `get_pipeline_context().model.get_artifact(name)` (the pipeline's "
+                "`model=`), or produce the value with a step of this pipeline")
     return "produce the value with a step of this pipeline, or pass it as a literal or a pipeline parameter"
 
 
