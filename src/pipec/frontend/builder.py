@@ -18,6 +18,7 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .artifact_inputs import ResolvedInput
 from .calls import Evaluator
 from .interp import EvalError, runtime_error
 from .modules import ModuleIndex
@@ -188,6 +189,8 @@ class PipelineBuilder:
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
             return LiteralValue(dict(value.fields))
+        if isinstance(value, ResolvedInput):
+            return value.source
         runtime = find_runtime(value)
         if runtime is not None:
             where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument
