@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pipec.ir import LiteralValue, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import ArtifactLookup, ExternalValue, LiteralValue, ParameterRef, Pipeline, StepInvocation
 from pipec.ir import OutputRef as UpstreamOutput
 
 from .shim_flags import BY_NAME, ENTRYPOINT
@@ -170,6 +170,18 @@ def _param_values(pipeline: Pipeline, step: StepInvocation, runtime: Collection[
     return values
 
 
+def resolved_input_options(step: StepInvocation) -> list[Option]:
+    """``--input-lookup`` then ``--input-value``, each in binding order: the inputs the shim
+    resolves when the step starts (compile-time JSON, so every engine carries it unchanged)."""
+    lookups = [Option("--input-lookup", JsonLiteral(b.name, {key: value for key, value in (
+        ("scope", b.source.scope), ("name", b.source.name), ("version", b.source.version), ("id", b.source.id))
+        if value is not None})) for b in step.inputs if isinstance(b.source, ArtifactLookup)]
+    values = [Option("--input-value", JsonLiteral(b.name, {"value": b.source.value, **(
+        {"name": b.source.name} if b.source.name is not None else {})}))
+        for b in step.inputs if isinstance(b.source, ExternalValue)]
+    return lookups + values
+
+
 def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, metadata_store: str | None,
               python: str | None = "python", source_root: str = ".", runtime_params: Collection[str] = (),
               placeholder_encoding: str = "json", input_refs: Collection[str] = (),
@@ -200,6 +212,7 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
         if isinstance(source, UpstreamOutput):
             options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
                            Option("--input", Literal(f"{binding.name}={source.step}/{source.output}")))
+    options += resolved_input_options(step)
     for name, value in _param_values(pipeline, step, runtime_params).items():
         if isinstance(value, ParameterRef):
             param = pipeline.parameter(value.name)

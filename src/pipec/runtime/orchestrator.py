@@ -38,7 +38,8 @@ from pipec.targets.kit.retry import retry_delay
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
-from .command import shim_command, step_params
+from . import resolved_inputs
+from .command import resolved_input_options, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
 from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
@@ -262,7 +263,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     rank = {sid: i for i, sid in enumerate(order)}
     params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
-                              python=python, source_root=str(root)) for sid, s in steps.items()}
+                              python=python, source_root=str(root))
+            + (["--lookup-store", meta_url] if resolved_input_options(s) else []) for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"
     logs_dir = root / ".pipec" / "logs" / component(run_id)
     logs_dir.mkdir(parents=True, exist_ok=True)
@@ -320,6 +322,8 @@ class LocalScheduler:
         self.steps = {s.id: s for s in pipeline.steps}
         self.rank = {sid: i for i, sid in enumerate(order)}
         self.state = _State()
+        # What each step's run-time-resolved inputs resolved to, when it was launched.
+        self.resolved: dict[str, resolved_inputs.Resolved] = {}
         #: Upstream steps each step still waits for, and the steps waiting for each.
         self.waiting = {sid: set(self.steps[sid].upstream) for sid in order}
         self.dependents: dict[str, list[str]] = {sid: [] for sid in order}
@@ -380,6 +384,7 @@ class LocalScheduler:
         state = self.state
         attempt = state.attempts.get(sid, 0) + 1
         state.attempts[sid] = attempt
+        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline.name, self.run_id, self.store, self.meta)
         key = self._cache_key(step) if self._caching(step) else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return
@@ -390,6 +395,7 @@ class LocalScheduler:
                 log.write(f"\n--- pipec: attempt {attempt} ---\n")
         row = self.meta.start_step_run(self.run_id, sid, attempt=attempt, module=step.module,
                                        function=step.function, cache_key=key, logs_uri=log_path)
+        resolved_inputs.record_for_step(self.meta, row, self.run_id, step, self.resolved[sid])
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         self.shown.set(sid, RUNNING, attempt=attempt)
@@ -509,6 +515,8 @@ class LocalScheduler:
             if isinstance(binding.source, OutputRef):
                 info = self.state.produced[binding.source.step][binding.source.output]
                 inputs[binding.name] = (info.content_hash, info.materializer)
+        inputs.update({name: (info.content_hash, info.materializer)
+                       for name, info in self.resolved[step.id].infos.items()})
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
                          function=step.function, params=self.params[step.id], inputs=inputs,
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)
@@ -523,6 +531,7 @@ class LocalScheduler:
         row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
                                        function=step.function, cache_key=key)
         self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
+        resolved_inputs.record_for_step(self.meta, row, self.run_id, step, self.resolved[step.id])
         self.state.produced[step.id] = {a.name: a for a in linked}
         self.finish(StepOutcome(step.id, md.CACHED, 0, None, None))
         return True

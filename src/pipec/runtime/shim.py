@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers, pointers
+from . import artifacts, materializers, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -66,6 +66,12 @@ class StepSpec:
     input_refs: tuple[tuple[str, str], ...] = ()
     # (output name, pointer file path) per output whose pointer is to be written.
     output_refs: tuple[tuple[str, str], ...] = ()
+    # (argument, lookup as JSON text) per input looked up in the metadata store (--input-lookup).
+    lookups: tuple[tuple[str, str], ...] = ()
+    # (argument, {"value", "name"} as JSON text) per value stored once per run (--input-value).
+    values: tuple[tuple[str, str], ...] = ()
+    # Metadata store to resolve those from when nothing is recorded (--lookup-store), or None.
+    lookup_store: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -117,9 +123,24 @@ def _param_text(text: str) -> tuple[str, str]:
     return name, json.dumps(value, ensure_ascii=False)
 
 
+def _json_object(flag: str) -> Callable[[str], tuple[str, str]]:
+    def parse(text: str) -> tuple[str, str]:
+        name, value = _pair(flag, "=")(text)
+        try:
+            data = json.loads(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{flag} {name}: value is not JSON ({exc}): {value!r}") from None
+        if not isinstance(data, dict):
+            raise argparse.ArgumentTypeError(f"{flag} {name}: expected a JSON object, got {value!r}")
+        return name, value
+
+    return parse
+
+
 #: How the value of a flag is parsed (others are taken as text; see `shim_flags.FLAGS`).
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text}
+    "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
+    "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +170,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
     ns.params += _joined_parts(ns.param_parts)
-    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params]
+    names = [n for n, *_ in ns.inputs] + [n for n, _ in [*ns.input_refs, *ns.params, *ns.lookups, *ns.values]]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
@@ -165,7 +186,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
-                    tuple(ns.output_refs))
+                    tuple(ns.output_refs), tuple(ns.lookups), tuple(ns.values), ns.lookup_store)
 
 
 # --------------------------------------------------------------------------- user code
@@ -326,7 +347,8 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
     ``flag`` set, for a variable that is not set."""
     env = os.environ if env is None else env
     done = []
-    for flag, raw in (("--artifact-store", spec.artifact_store), ("--metadata-store", spec.metadata_store)):
+    for flag, raw in (("--artifact-store", spec.artifact_store), ("--metadata-store", spec.metadata_store),
+                      ("--lookup-store", spec.lookup_store)):
         if raw is None or "${" not in raw:
             continue
         try:
@@ -335,7 +357,8 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
             raise UnsetVariable(exc.name, flag) from None
     values = {flag: item.value for flag, item in done}
     expanded = replace(spec, artifact_store=values.get("--artifact-store", spec.artifact_store),
-                       metadata_store=values.get("--metadata-store", spec.metadata_store))
+                       metadata_store=values.get("--metadata-store", spec.metadata_store),
+                       lookup_store=values.get("--lookup-store", spec.lookup_store))
     return expanded, Redactor(*(item for _, item in done))
 
 
@@ -366,7 +389,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
     started = time.time()
     outcome: dict[str, Any] = {"status": "failed", "started_at": started, "outputs": {},
                                "metadata": {}, "cache_key": None, "error": None, "warnings": []}
-    meta = None
+    meta = lookup_meta = None
     step_run_id = None
     try:
         store = ArtifactStore(spec.artifact_store)
@@ -384,6 +407,18 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         if spec.input_refs:
             infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
                           for name, path in spec.input_refs})
+        resolved = resolved_inputs.Resolved()
+        if spec.lookups or spec.values:
+            if meta is None and spec.lookup_store:
+                from .metadata import MetadataStore
+
+                lookup_meta = MetadataStore(spec.lookup_store)
+            resolved = resolved_inputs.resolve(spec.lookups, spec.values, pipeline=spec.pipeline,
+                                               run_id=spec.run_id, store=store, meta=meta or lookup_meta)
+            infos.update(resolved.infos)
+        if meta is not None:
+            meta.record_step_inputs(step_run_id, resolved_inputs.lineage(meta, spec.run_id, _upstream(spec),
+                                                                         resolved))
         key = None
         if meta is not None and spec.cache:
             from .cache import cache_key, step_source
@@ -409,7 +444,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
 
         fn = import_step(spec.source_root, spec.module, spec.function)
         params = {name: json.loads(text) for name, text in spec.params}
-        loaded = {name: store.load(info) for name, info in infos.items()}
+        loaded = {name: resolved_inputs.load(store, info) for name, info in infos.items()}
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
         context.set_current(ctx)
@@ -436,7 +471,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         return 0
     except Exception as exc:
         if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError,
-                            pointers.PointerError)):
+                            pointers.PointerError, resolved_inputs.InputNotFound)):
             print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
             _print_user_traceback(exc, redact)
@@ -452,8 +487,18 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         outcome["ended_at"] = time.time()
         if spec.result_file:
             _write_json_atomic(spec.result_file, outcome)
-        if meta is not None:
-            meta.close()
+        for opened in (meta, lookup_meta):
+            if opened is not None:
+                opened.close()
+
+
+def _upstream(spec: StepSpec) -> list[tuple[str, str, str, str]]:
+    """(argument, producer's run id, step id, output) of every data input."""
+    found = [(name, spec.run_id, step, output) for name, step, output in spec.inputs]
+    for name, path in spec.input_refs:
+        pointer = pointers.read_pointer(path)
+        found.append((name, pointer.run_id, pointer.step_id, pointer.output))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

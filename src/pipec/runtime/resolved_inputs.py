@@ -1,0 +1,164 @@
+"""Inputs the shim resolves when the step starts: artifact lookups and values stored per run.
+
+``--input-lookup NAME={"scope", "name", "version", "id"}`` (ZenML's
+``Client().get_artifact_version(...)`` and ``ExternalArtifact(name=/id=)`` in a pipeline body)
+is the artifact version the metadata store holds under that name and version (latest: the
+highest number) or id. ``--input-value NAME={"value", "name"}`` (``ExternalArtifact(value=)``
+and ``save_artifact(value, name)``) is stored in the artifact store once per run, by the first
+step that reads it: its folder is ``{pipeline}/{run_id}/@external/{value hash}``, written
+atomically, and its artifact version is added idempotently, so parallel readers share one copy
+and one row. Each resolved input is an :class:`ArtifactInfo` like a data input's, so the cache
+key covers its content hash; :func:`lineage` says where every input of the step came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .artifacts import ArtifactInfo, ArtifactNotFound, ArtifactStore, load_uri
+
+#: The folder, in place of a step id, that holds the values a run stored itself.
+EXTERNAL_FOLDER = "@external"
+
+
+class InputNotFound(Exception):
+    """A looked-up artifact (version) does not exist; the message names what does."""
+
+
+@dataclass
+class Resolved:
+    """What :func:`resolve` found."""
+
+    #: The payload of each resolved input, by argument.
+    infos: dict[str, ArtifactInfo] = field(default_factory=dict)
+    #: (argument, artifact version id or None, source, detail) per resolved input.
+    sources: list[tuple[str, int | None, str, dict[str, Any] | None]] = field(default_factory=list)
+
+
+def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]], *, pipeline: str,
+            run_id: str, store: ArtifactStore, meta: Any) -> Resolved:
+    """Resolve --input-lookup and --input-value inputs, each (argument, JSON text), for run
+    `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none)."""
+    out = Resolved()
+    for name, text in lookups:
+        lookup = json.loads(text)
+        if meta is None:
+            raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
+                                "(--metadata-store)")
+        model = lookup.get("scope", "store") == "model"
+        record = resolve_model_artifact(meta, run_id, lookup) if model else _find(meta, lookup, name)
+        out.infos[name] = _info(name, record)
+        out.sources.append((name, record.id, "model" if model else "lookup", lookup))
+    for name, text in values:
+        data = json.loads(text)
+        info = store_value(store, pipeline, run_id, data["value"])
+        saved = data.get("name")
+        version_id = None
+        if meta is not None:
+            record = meta.add_artifact_version(saved or external_name(pipeline, info.content_hash),
+                                               "saved" if saved else "external", run_id, info)
+            info, version_id = _info(name, record), record.id
+        out.infos[name] = info
+        out.sources.append((name, version_id, "saved" if saved else "external", None))
+    return out
+
+
+def resolve_model_artifact(meta: Any, run_id: str, lookup: dict[str, Any]) -> Any:
+    """The artifact version `lookup` names among the run's model version's artifacts (ZenML's
+    ``get_pipeline_context().model.get_artifact(name)``)."""
+    raise InputNotFound(f"artifact {_label(lookup)} of the run's model: looking up a model's artifacts is not "
+                        "available yet")
+
+
+def _find(meta: Any, lookup: dict[str, Any], argument: str) -> Any:
+    record = meta.find_artifact_version(lookup.get("name"), lookup.get("version"), lookup.get("id"))
+    if record is not None:
+        return record
+    if lookup.get("id") is not None:
+        raise InputNotFound(f"input `{argument}`: no artifact version has id {lookup['id']!r}")
+    existing = [str(v.version) for v in meta.list_artifact_versions(lookup["name"])]
+    found = f"versions that exist: {', '.join(existing)}" if existing else "no versions"
+    raise InputNotFound(f"input `{argument}`: artifact {_label(lookup)} does not exist ({found})")
+
+
+def _label(lookup: dict[str, Any]) -> str:
+    if lookup.get("id") is not None:
+        return f"with id {lookup['id']!r}"
+    version = lookup.get("version")
+    return f"`{lookup.get('name')}`" + (f" version {version}" if version not in (None, "latest") else "")
+
+
+def external_name(pipeline: str, content_hash: str) -> str:
+    """The artifact name of an unnamed stored value: stable for the same value."""
+    return f"{pipeline}::external::{content_hash.split(':')[-1][:12]}"
+
+
+def store_value(store: ArtifactStore, pipeline: str, run_id: str, value: Any) -> ArtifactInfo:
+    """`value` stored once for run `run_id`: the committed copy when one exists, else a new one
+    (written atomically; a reader racing another commits the same bytes)."""
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+    try:
+        return store.read_marker(pipeline, run_id, EXTERNAL_FOLDER, digest)
+    except ArtifactNotFound:
+        info, _ = store.save(value, pipeline=pipeline, run_id=run_id, step_id=EXTERNAL_FOLDER, output=digest,
+                             payload_name=digest)
+        return info
+
+
+def _info(argument: str, record: Any) -> ArtifactInfo:
+    return ArtifactInfo(argument, record.type, record.materializer, record.content_hash, record.size,
+                        record.payload, record.uri)
+
+
+def load(store: ArtifactStore, info: ArtifactInfo) -> Any:
+    """The value of an input: from this artifact store, or from the URI it was written at (an
+    artifact looked up from another store)."""
+    if store.exists(info):
+        return store.load(info)
+    return load_uri(info.uri, info.materializer)
+
+
+def lineage(meta: Any, run_id: str, upstream: Iterable[tuple[str, str, str, str]],
+            resolved: Resolved) -> list[tuple[str, int | None, int, str, Any]]:
+    """(argument, position, artifact version id, source, detail) for every input a step reads
+    whose artifact version is known: its data inputs, each (argument, run id, step id, output)
+    ("output"; a cached producer's output is the version of the run it was served from), then
+    the resolved ones."""
+    rows: list[tuple[str, int | None, int, str, Any]] = []
+    for name, producer_run, step, output in upstream:
+        version = meta.output_version(producer_run, step, output)
+        if version is not None:
+            rows.append((name, None, version.id, "output", None))
+    rows += [(name, None, version_id, source, detail) for name, version_id, source, detail in resolved.sources
+             if version_id is not None]
+    return rows
+
+
+def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved:
+    """What `pipec run` resolves in-process for `step` before it looks at the cache (the shim
+    resolves the same again from --lookup-store); empty when the step has none or a lookup
+    fails (the shim then fails the step with the reason)."""
+    from .command import resolved_input_options
+
+    pairs: dict[str, list[tuple[str, str]]] = {"--input-lookup": [], "--input-value": []}
+    for option in resolved_input_options(step):
+        pairs[option.flag].append((option.value.name, option.value.text.split("=", 1)[1]))
+    if not any(pairs.values()):
+        return Resolved()
+    try:
+        return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline, run_id=run_id,
+                       store=store, meta=meta)
+    except InputNotFound:
+        return Resolved()
+
+
+def record_for_step(meta: Any, step_run_id: int, run_id: str, step: Any, resolved: Resolved) -> None:
+    """Record the lineage of a step run `pipec run` started or served from the cache."""
+    upstream = [(b.name, run_id, b.source.step, b.source.output) for b in step.inputs
+                if type(b.source).__name__ == "OutputRef"]
+    meta.record_step_inputs(step_run_id, lineage(meta, run_id, upstream, resolved))
