@@ -87,6 +87,9 @@ def run_to_json(run: Any) -> dict[str, Any]:
             "outputs": {name: {"uri": a.uri, "type": a.type, "materializer": a.materializer,
                                "content_hash": a.content_hash, "size": a.size}
                         for name, a in s.outputs.items()},
+            "inputs": [{"name": i.name, "position": i.position, "source": i.source, "detail": i.detail,
+                        "artifact": i.artifact_version.name, "version": i.artifact_version.version,
+                        "artifact_version_id": i.artifact_version.id} for i in s.inputs],
         } for sid, s in run.steps.items()},
     }
 
@@ -307,6 +310,11 @@ def _show(args: argparse.Namespace) -> int:
             rows.append((sid, s.status, str(s.attempts), _duration(s.start_time, s.end_time),
                          outputs or (s.error or "")))
         out.append("\n" + _table(rows))
+        lineage = [(f"{sid}.{i.name}" + (f"[{i.position}]" if i.position is not None else ""),
+                    f"{i.artifact_version.name} v{i.artifact_version.version}", i.source,
+                    i.artifact_version.run_id or "") for sid, s in found.steps.items() for i in s.inputs]
+        if lineage:
+            out.append("\n" + _table([("INPUT", "ARTIFACT", "SOURCE", "MADE BY RUN"), *lineage]))
         sys.stdout.write("".join(out))
         return EXIT_OK
     finally:

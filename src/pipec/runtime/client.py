@@ -5,6 +5,8 @@
     run.status                                      # "completed"
     run.steps["train"].outputs["model"].load()      # the artifact's value
     run.run_metadata                                # {"orchestrator_url": ...}
+    run.steps["report"].inputs                      # what each input read, and from where
+    Client().get_artifact_version("numbers")        # the latest version of a named artifact
     Client().list_pipeline_runs()                   # newest first
 """
 
@@ -62,6 +64,55 @@ class ArtifactVersion:
 
 
 @dataclass(frozen=True)
+class NamedArtifactVersion:
+    """One numbered version of a named artifact (ZenML's artifact version)."""
+
+    # Artifact version id.
+    id: int
+    # Artifact name (ZenML's: the output's name, or `{pipeline}::{step}::output`).
+    name: str
+    # Version number, 1 for the first of the name.
+    version: int
+    # "output" (a step output), "external" (`ExternalArtifact(value=)`) or "saved" (`save_artifact`).
+    origin: str
+    # Run that made it.
+    run_id: str | None
+    # Payload URI.
+    uri: str
+    # Declared static type.
+    type: str
+    # Materializer that wrote it.
+    materializer: str
+    # "sha256:<hex>" of the payload.
+    content_hash: str
+    # Payload size in bytes.
+    size: int
+    # When it was made (UTC).
+    created: datetime | None
+
+    def load(self) -> Any:
+        """Read the artifact's value (its materializer must be registered in this process)."""
+        return load_uri(self.uri, self.materializer)
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """An input a step run read, and where it came from (lineage)."""
+
+    # The step's argument.
+    name: str
+    # Element of a list input, None for a single value.
+    position: int | None
+    # The artifact version it read.
+    artifact_version: NamedArtifactVersion
+    # "output" (an upstream step's), "lookup" (`Client().get_artifact_version`), "external"
+    # (`ExternalArtifact(value=)`), "saved" (`save_artifact`) or "model".
+    source: str
+    # The lookup as written (name, version, id), None for other sources.
+    detail: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class StepRun:
     """The latest attempt of one step in a run."""
 
@@ -85,6 +136,8 @@ class StepRun:
     outputs: dict[str, ArtifactVersion]
     # Metadata the step logged.
     run_metadata: dict[str, Any] = field(default_factory=dict)
+    # What the latest attempt read, and where each input came from.
+    inputs: tuple[StepInput, ...] = ()
 
     @property
     def is_cached(self) -> bool:
@@ -162,15 +215,39 @@ class Client:
         step_meta: dict[str, dict[str, Any]] = {}
         for step_id, key, value in self.store.run_metadata(record.id):
             (run_meta if step_id is None else step_meta.setdefault(step_id, {}))[key] = value
+        inputs = self.store.step_inputs(s.id for s in latest.values())
+        versions: dict[int, NamedArtifactVersion] = {}
+        for row in (i for rows in inputs.values() for i in rows):
+            if row.artifact_version_id not in versions:
+                versions[row.artifact_version_id] = _named(self.store.find_artifact_version(id=row.artifact_version_id))
         steps = {
             sid: StepRun(sid, s.status, counts.get(sid, 0), _when(s.started_at), _when(s.ended_at), s.cache_key,
                          s.logs_uri, s.error, {a.name: _version(a) for a in arts.get(s.id, [])},
-                         step_meta.get(sid, {}))
+                         step_meta.get(sid, {}), tuple(StepInput(i.name, i.position, versions[i.artifact_version_id],
+                                                                 i.source, i.detail) for i in inputs[s.id]))
             for sid, s in latest.items()
         }
         return PipelineRun(record.id, record.pipeline, _run_status(record, steps), record.orchestrator,
                            _when(record.started_at), _when(record.ended_at), record.parameters, steps,
                            run_meta)
+
+    def get_artifact_version(self, name_or_id: str | int, version: str | int | None = None) -> NamedArtifactVersion:
+        """Version `version` (a number; None or "latest": the highest) of the artifact named
+        `name_or_id`, else the artifact version with that id; KeyError naming the versions that
+        exist when there is none."""
+        record = self.store.find_artifact_version(str(name_or_id), version)
+        if record is None and version is None:
+            record = self.store.find_artifact_version(id=name_or_id)
+        if record is None:
+            existing = [str(v.version) for v in self.store.list_artifact_versions(str(name_or_id))]
+            label = f"{name_or_id!r}" + (f" version {version}" if version is not None else "")
+            raise KeyError(f"no artifact {label} in {self.url} ("
+                           + (f"versions that exist: {', '.join(existing)}" if existing else "no versions") + ")")
+        return _named(record)
+
+    def list_artifact_versions(self, name: str | None = None) -> list[NamedArtifactVersion]:
+        """Artifact versions (of one name), by name then version number."""
+        return [_named(record) for record in self.store.list_artifact_versions(name)]
 
     def close(self) -> None:
         """Release the database connections."""
@@ -181,6 +258,12 @@ class Client:
 
 def _version(info: ArtifactInfo) -> ArtifactVersion:
     return ArtifactVersion(info.name, info.uri, info.type, info.materializer, info.content_hash, info.size)
+
+
+def _named(record: Any) -> NamedArtifactVersion:
+    return NamedArtifactVersion(record.id, record.name, record.version, record.origin, record.run_id, record.uri,
+                                record.type, record.materializer, record.content_hash, record.size,
+                                _when(record.created_at))
 
 
 def _run_status(record: md.RunRecord, steps: dict[str, StepRun]) -> str:
