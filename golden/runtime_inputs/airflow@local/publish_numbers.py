@@ -1,0 +1,65 @@
+"""Airflow DAG `publish_numbers`, compiled by pipec from module `run`: do not edit, recompile.
+
+Each task runs one step through the pipec runtime shim in a BashOperator, with the worker's Python.
+Pipeline parameters are DAG params: a triggered run can override them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+from airflow import DAG
+
+try:  # the standard provider: Airflow 3, or Airflow 2 with the provider installed
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.operators.bash import BashOperator
+
+try:  # Airflow 3
+    from airflow.sdk import Param, literal
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.models.param import Param
+    from airflow.utils.template import literal
+
+#: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
+RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: Local mode: steps run with the Python that parses this file (pipec must be installed).
+PYTHON = sys.executable
+#: Starts the shim from the source root, with the options every step shares.
+SHIM_COMMAND = (
+    "cd -- \"${PIPEC_SOURCE_ROOT:?the pipeline source root: set it on the worker or compile with --option source_root=DIR}\" && exec \"$PIPEC_PYTHON\" -m pipec.runtime run-step"
+    " --source-root ."
+    " --module run"
+    " --pipeline publish_numbers"
+    " --run-id \"$PIPEC_RUN_ID\""
+    " --artifact-store .pipec/artifacts"
+    " --metadata-store sqlite:///.pipec/metadata.db"
+    " --num-steps 1"
+)
+
+with DAG(
+    dag_id="publish_numbers",
+    schedule=None,
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["pipec"],
+    params={"n": Param(5, type="integer")},
+    default_args={"retries": 0},
+) as dag:
+    t_make_numbers = BashOperator(
+        task_id="make_numbers",
+        bash_command=SHIM_COMMAND + (
+            " --function make_numbers"
+            " --step-id make_numbers"
+            " --param n=\"$PIPEC_PARAM_n\""
+            " --output numbers=list"
+        ),
+        env={
+            "PIPEC_PYTHON": literal(PYTHON),
+            "PIPEC_RUN_ID": RUN_ID,
+            "PIPEC_PARAM_n": "{{ params['n'] | tojson }}",
+        },
+        append_env=True,
+    )

@@ -1,0 +1,127 @@
+"""Inputs resolved when the step starts (issue 14), end to end: the runtime_inputs example under
+`pipec run` and under the shim with its own metadata store, read back through `pipec.Client`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipec.runtime import Client, run_pipeline
+from pipec.runtime import metadata as md
+from pipec.runtime.artifacts import ArtifactInfo, ArtifactStore
+from pipec.runtime.command import shim_command
+from pipec.runtime.resolved_inputs import store_value
+from tests.helpers.runtime_projects import load_pipeline
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "runtime_inputs"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLE, root)
+    return root
+
+
+def _run(root: Path, pipeline: str, **params: str):
+    return run_pipeline(load_pipeline(root, pipeline=pipeline, params=params or None), root)
+
+
+def test_producer_then_consumer_with_lineage(project: Path) -> None:
+    assert _run(project, "publish_numbers").exit_code == 0
+    assert _run(project, "publish_numbers", n="3").exit_code == 0
+    result = _run(project, "report_pipeline")
+    assert result.exit_code == 0, result.summary()
+
+    client = Client(root=project)
+    run = client.get_pipeline_run(result.run_id)
+    report = run.steps["report"]
+    assert report.outputs["output"].load() == {"title": "Squares, 'quoted' & $escaped", "count": 3, "total": 10}
+    inputs = {i.name: i for i in report.inputs}
+    assert (inputs["numbers"].source, inputs["numbers"].artifact_version.name,
+            inputs["numbers"].artifact_version.version) == ("lookup", "numbers", 2)  # the latest
+    assert inputs["numbers"].detail == {"scope": "store", "name": "numbers"}
+    assert inputs["settings"].source == "external" and inputs["settings"].artifact_version.load() == {"scale": 2}
+    assert inputs["title"].source == "saved" and inputs["title"].artifact_version.name == "report_title"
+    assert client.get_artifact_version("numbers", 1).load() == [0, 1, 4, 9, 16]
+    assert client.get_artifact_version("numbers").load() == [0, 1, 4]
+    assert client.get_artifact_version(str(inputs["title"].artifact_version.id)).name == "report_title"
+    assert [v.version for v in client.list_artifact_versions("report_title")] == [1]
+
+    # A new version of the looked-up artifact changes the cache key; the same one hits the cache.
+    again = _run(project, "report_pipeline")
+    assert again.steps["report"].status == md.CACHED
+    cached = client.get_pipeline_run(again.run_id).steps["report"]
+    assert {i.name: i.artifact_version.version for i in cached.inputs} == {"numbers": 2, "settings": 2, "title": 2}
+    assert _run(project, "publish_numbers", n="4").exit_code == 0
+    fresh = _run(project, "report_pipeline")
+    assert fresh.steps["report"].status == md.COMPLETED
+    assert client.get_pipeline_run(fresh.run_id).steps["report"].outputs["output"].load()["count"] == 4
+
+
+def test_missing_artifact_fails_the_step_with_one_line(project: Path) -> None:
+    assert _run(project, "publish_numbers").exit_code == 0
+    result = _run(project, "report_pipeline", artifact="nothing_here")
+    assert result.exit_code != 0
+    error = Client(root=project).get_pipeline_run(result.run_id).steps["report"].error
+    assert error == "InputNotFound: input `numbers`: artifact `nothing_here` does not exist (no versions)"
+
+
+def test_missing_version_names_the_versions_that_exist(project: Path) -> None:
+    assert _run(project, "publish_numbers").exit_code == 0
+    pipe = load_pipeline(project, pipeline="report_pipeline")
+    step = pipe.step("report")
+    meta_url = md.default_url(project)
+    argv = shim_command(pipe, step, run_id="r-missing", artifact_store=str(project / ".pipec" / "artifacts"),
+                        metadata_store=meta_url, python=sys.executable, source_root=str(project))
+    argv = [a.replace('"name":"numbers"}', '"name":"numbers","version":"7"}') for a in argv]
+    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "pipec: error: step `report`: input `numbers`: artifact `numbers` version 7 does not exist "
+        "(versions that exist: 1)"]
+
+
+def test_shim_with_its_own_store_records_lineage_and_stores_a_value_once(project: Path) -> None:
+    """Under an engine (the shim records): two attempts read the value one copy, one version row."""
+    assert _run(project, "publish_numbers").exit_code == 0
+    pipe = load_pipeline(project, pipeline="report_pipeline")
+    meta_url = md.default_url(project)
+    argv = shim_command(pipe, pipe.step("report"), run_id="engine-run", artifact_store=str(project / "store"),
+                        metadata_store=meta_url, python=sys.executable, source_root=str(project))
+    procs = [subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert [p.returncode for p in procs] == [0, 0], procs[0].stderr
+    client = Client(meta_url)
+    stored = [v for v in client.list_artifact_versions() if v.run_id == "engine-run"]
+    assert sorted((v.origin, v.version) for v in stored if v.origin != "output") == [("external", 1), ("saved", 1)]
+    assert len(list((project / "store" / "report_pipeline" / "engine-run" / "%40external").iterdir())) == 2
+    run = client.get_pipeline_run("engine-run")
+    assert {i.name: i.source for i in run.steps["report"].inputs} == {
+        "numbers": "lookup", "settings": "external", "title": "saved"}
+
+
+def test_parallel_writers_store_one_copy(tmp_path: Path) -> None:
+    store = ArtifactStore(str(tmp_path / "store"))
+    meta = md.MetadataStore(f"sqlite:///{tmp_path / 'm.db'}")
+    meta.create_pipeline_run("run", "p", orchestrator="external")
+    found: list[ArtifactInfo] = []
+
+    def write() -> None:
+        info = store_value(store, "p", "run", {"big": list(range(2000))})
+        found.append(meta.add_artifact_version("p::external::x", "external", "run", info))
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({v.id for v in found}) == 1
+    assert len(meta.list_artifact_versions("p::external::x")) == 1
+    folder = next((tmp_path / "store" / "p" / "run" / "%40external").iterdir())
+    assert [p.name for p in folder.iterdir() if not p.name.startswith("_")] == [found[0].payload.rsplit("/", 1)[1]]
+    assert store.load(store.read_marker("p", "run", "@external", folder.name)) == {"big": list(range(2000))}
