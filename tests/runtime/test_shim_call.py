@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipec.ir import (
+    ArtifactLookup,
+    ExternalValue,
     InputBinding,
     LiteralValue,
     Output,
@@ -41,7 +43,7 @@ from pipec.runtime.shim_flags import ENTRYPOINT, FLAGS, MODULE, PIPELINE, STEP
 README = Path(__file__).resolve().parents[2] / "src" / "pipec" / "runtime" / "README.md"
 #: Flags something other than `shim_call` adds: SageMaker splits long --param values, the
 #: local runner adds the attempt and its result file.
-ADDED_ELSEWHERE = {"--param-part", "--attempt", "--result-file"}
+ADDED_ELSEWHERE = {"--param-part", "--attempt", "--result-file", "--lookup-store"}
 
 
 def _rich_pipeline() -> Pipeline:
@@ -52,7 +54,8 @@ def _rich_pipeline() -> Pipeline:
         id="use", function="use", module="steps", signature=(),
         inputs=(InputBinding("a", OutputRef("make", "out")), InputBinding("b", OutputRef("make", "out")),
                 InputBinding("n", LiteralValue([1, "x"])), InputBinding("s", ParameterRef("s")),
-                InputBinding("k", ParameterRef("k"))),
+                InputBinding("k", ParameterRef("k")), InputBinding("v", ExternalValue({"x": "it's"}, "saved")),
+                InputBinding("l", ArtifactLookup("store", "numbers", "2"))),
         outputs=(Output("r", "str"),), settings=Settings(enable_cache=False))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))
     return Pipeline(name="p", function="p", module="run", parameters=params, steps=(make, use))
