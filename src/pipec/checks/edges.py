@@ -14,7 +14,7 @@ from pipec.ir.types import (
     parse_type,
 )
 
-from ..ir import InputBinding, LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
+from ..ir import ExternalValue, InputBinding, LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
 from .common import binding_span, defined_note, has_span
 from .registry import register
 
@@ -113,9 +113,9 @@ def _mismatch(pipeline: Pipeline, binding: InputBinding, target: str) -> _Mismat
         return _output_mismatch(pipeline, source, target)
     if isinstance(source, ParameterRef):
         return _parameter_mismatch(pipeline, source, target)
-    if isinstance(source, LiteralValue):
+    if isinstance(source, (LiteralValue, ExternalValue)):  # a stored value is typed like a literal
         return _literal_mismatch(source.value, target)
-    return None
+    return None  # an artifact lookup: its type is known only when the step starts
 
 
 @register
