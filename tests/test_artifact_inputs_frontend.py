@@ -101,3 +101,15 @@ def test_an_external_value_is_type_checked_like_a_literal(tmp_path: Path) -> Non
     """))
     [error] = [d for d in result.diagnostics if d.is_error]
     assert error.code == "PC206" and error.span.line == 18 and "`\"text\"`" in error.message
+
+
+def test_inspect_shows_the_resolved_inputs(cli) -> None:
+    import json
+
+    proc = cli.run(["inspect", "examples/runtime_inputs/run.py", "--pipeline", "report_pipeline"])
+    assert proc.returncode == 0, proc.stderr
+    [pipe] = json.loads(proc.stdout)["pipelines"]
+    inputs = {name: {k: v for k, v in b.items() if k != "span"} for name, b in pipe["steps"][0]["inputs"].items()}
+    assert inputs == {"numbers": {"lookup": {"scope": "store", "name": "numbers"}},
+                      "settings": {"external": {"value": {"scale": 2}}},
+                      "title": {"external": {"value": "Squares, 'quoted' & $escaped", "name": "report_title"}}}
