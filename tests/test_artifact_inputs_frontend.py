@@ -106,7 +106,7 @@ def test_an_external_value_is_type_checked_like_a_literal(tmp_path: Path) -> Non
 def test_inspect_shows_the_resolved_inputs(cli) -> None:
     import json
 
-    proc = cli.run(["inspect", "examples/runtime_inputs/run.py", "--pipeline", "report_pipeline"])
+    proc = cli.run(["inspect", "examples/runtime_inputs/run.py"])
     assert proc.returncode == 0, proc.stderr
     [pipe] = json.loads(proc.stdout)["pipelines"]
     inputs = {name: {k: v for k, v in b.items() if k != "span"} for name, b in pipe["steps"][0]["inputs"].items()}

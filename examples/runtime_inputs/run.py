@@ -1,39 +1,25 @@
 """Step inputs resolved when the step starts (ZenML's artifact lookups and stored values).
 
-`publish_numbers` makes a named artifact, `numbers` (a new version each run);
+`publish_numbers` (publish.py) makes a named artifact, `numbers` (a new version each run);
 `report_pipeline` reads its latest version back with `Client().get_artifact_version(...)`,
 gets a value stored for the run with `ExternalArtifact(value=...)`, and one saved under a
 name with `save_artifact(...)`:
 
-    pipec run run.py --pipeline publish_numbers
-    pipec run run.py --pipeline report_pipeline
+    pipec run publish.py
+    pipec run run.py
 
 Each resolved input is recorded with where it came from (`pipec runs show`,
-`pipec.Client().get_pipeline_run(...).steps["report"].inputs`).
+`pipec.Client().get_pipeline_run("report_pipeline").steps["report"].inputs`).
 """
-
-from typing import Annotated
 
 from zenml import ExternalArtifact, pipeline, save_artifact, step
 from zenml.client import Client
 
 
 @step
-def make_numbers(n: int = 5) -> Annotated[list, "numbers"]:
-    """The first `n` square numbers."""
-    return [i * i for i in range(n)]
-
-
-@step
 def report(numbers: list, settings: dict, title: str) -> dict:
     """A summary of the looked-up numbers, scaled and titled by the stored values."""
     return {"title": title, "count": len(numbers), "total": sum(numbers) * settings["scale"]}
-
-
-@pipeline
-def publish_numbers(n: int = 5):
-    """Publish a new version of the `numbers` artifact."""
-    make_numbers(n=n)
 
 
 @pipeline

@@ -29,7 +29,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def _run(root: Path, pipeline: str, **params: str):
-    return run_pipeline(load_pipeline(root, pipeline=pipeline, params=params or None), root)
+    entry = "publish.py" if pipeline == "publish_numbers" else "run.py"
+    return run_pipeline(load_pipeline(root, entry, params=params or None), root)
 
 
 def test_producer_then_consumer_with_lineage(project: Path) -> None:
@@ -74,7 +75,7 @@ def test_missing_artifact_fails_the_step_with_one_line(project: Path) -> None:
 
 def test_missing_version_names_the_versions_that_exist(project: Path) -> None:
     assert _run(project, "publish_numbers").exit_code == 0
-    pipe = load_pipeline(project, pipeline="report_pipeline")
+    pipe = load_pipeline(project)
     step = pipe.step("report")
     meta_url = md.default_url(project)
     argv = shim_command(pipe, step, run_id="r-missing", artifact_store=str(project / ".pipec" / "artifacts"),
@@ -90,7 +91,7 @@ def test_missing_version_names_the_versions_that_exist(project: Path) -> None:
 def test_shim_with_its_own_store_records_lineage_and_stores_a_value_once(project: Path) -> None:
     """Under an engine (the shim records): two attempts read the value one copy, one version row."""
     assert _run(project, "publish_numbers").exit_code == 0
-    pipe = load_pipeline(project, pipeline="report_pipeline")
+    pipe = load_pipeline(project)
     meta_url = md.default_url(project)
     argv = shim_command(pipe, pipe.step("report"), run_id="engine-run", artifact_store=str(project / "store"),
                         metadata_store=meta_url, python=sys.executable, source_root=str(project))

@@ -35,7 +35,7 @@ with DAG(
 ) as dag:
     t_report = DockerOperator(
         task_id="report",
-        image="pipec.local/report_pipeline:e889f4c26a846eb4",
+        image="pipec.local/report_pipeline:b7132bf4b852a232",
         command=[
             *SHIM, *SHIM_ARGS,
             "--function", "report",
