@@ -105,7 +105,8 @@ class Launcher:
         definition = self.spec["root"]["dag"]["tasks"][task]
         component = self.spec["components"][definition["componentRef"]["name"]]
         container = self.spec["deploymentSpec"]["executors"][component["executorLabel"]]["container"]
-        parameters = {k: str(v["defaultValue"]) for k, v in self.spec["root"]["inputDefinitions"]["parameters"].items()}
+        declared = self.spec["root"].get("inputDefinitions", {}).get("parameters", {})
+        parameters = {k: str(v["defaultValue"]) for k, v in declared.items()}
 
         def expand(match: re.Match) -> str:
             side, kind, key = match.groups()
