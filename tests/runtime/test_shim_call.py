@@ -43,7 +43,7 @@ from pipec.runtime.shim_flags import ENTRYPOINT, FLAGS, MODULE, PIPELINE, STEP
 README = Path(__file__).resolve().parents[2] / "src" / "pipec" / "runtime" / "README.md"
 #: Flags something other than `shim_call` adds: SageMaker splits long --param values, the
 #: local runner adds the attempt and its result file.
-ADDED_ELSEWHERE = {"--param-part", "--attempt", "--result-file", "--lookup-store"}
+ADDED_ELSEWHERE = {"--param-part", "--attempt", "--result-file", "--lookup-store", "--input-value-part"}
 
 
 def _rich_pipeline() -> Pipeline:

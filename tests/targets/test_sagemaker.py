@@ -846,3 +846,21 @@ def test_compile_never_imports_aws_packages(tmp_path: Path) -> None:
             "print(code, bad)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.stdout.splitlines()[-1] in ("0 []", "None []"), proc.stdout + proc.stderr
+
+
+def test_a_long_stored_value_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
+    """`ExternalArtifact(value=...)` with a long multi-line text (a prompt) goes as
+    `--input-value-part` pieces that fit, joined by the shim into the value."""
+    prompt = "\nYou are a friendly \"assistant\".\n" * 30
+    source = ("from zenml import ExternalArtifact\n" + STEP + "@step\ndef a(prompt: str) -> None: ...\n\n\n"
+              f"@pipeline\ndef p():\n    a(prompt=ExternalArtifact(value={prompt!r}))\n")
+    files, diags = _compile_source(tmp_path, source)
+    assert _codes(diags) == [], list(diags)
+    definition = json.loads(files["sagemaker/p.json"])
+    env = environment(definition)
+    [step] = definition["Steps"]
+    assert not api_errors(step, env)
+    argv = container_argv(step, env)
+    assert argv.count("--input-value-part") > 2 and all(len(item) <= 256 for item in argv)
+    values = {name: json.loads(text) for name, text in parse_args(argv[4:]).values}
+    assert values == {"prompt": {"value": prompt}}

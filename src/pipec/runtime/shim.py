@@ -107,15 +107,16 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _joined_parts(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """--param values assembled from their --param-part pieces, in the order given."""
+def _joined_parts(parts: list[tuple[str, str]], flag: str = "--param") -> list[tuple[str, str]]:
+    """`flag` values assembled from their `flag`-part pieces, in the order given."""
     joined: dict[str, str] = {}
     for name, chunk in parts:
         joined[name] = joined.get(name, "") + chunk
+    parse = _param if flag == "--param" else _json_object(flag)
     try:
-        return [_param(f"{name}={value}") for name, value in joined.items()]
+        return [parse(f"{name}={value}") for name, value in joined.items()]
     except argparse.ArgumentTypeError as exc:
-        build_parser().error(str(exc).replace("--param ", "--param-part ", 1))
+        build_parser().error(str(exc).replace(f"{flag} ", f"{flag}-part ", 1))
 
 
 def _param_text(text: str) -> tuple[str, str]:
@@ -170,6 +171,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
     ns.params += _joined_parts(ns.param_parts)
+    ns.values += _joined_parts(ns.value_parts, "--input-value")
     names = [n for n, *_ in ns.inputs] + [n for n, _ in [*ns.input_refs, *ns.params, *ns.lookups, *ns.values]]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

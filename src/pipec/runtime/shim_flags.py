@@ -70,6 +70,8 @@ FLAGS: tuple[ShimFlag, ...] = (
              '{"scope", "name", "version", "id"} finds in the metadata store', repeatable=True, dest="lookups"),
     ShimFlag("--input-value", "NAME=JSON", STEP, 'argument NAME <- {"value", "name"}: a value stored as an '
              "artifact once per run", repeatable=True, dest="values"),
+    ShimFlag("--input-value-part", "NAME=CHUNK", STEP, "one piece of NAME's --input-value JSON, joined in order",
+             repeatable=True, dest="value_parts"),
     ShimFlag("--param", "NAME=JSON", STEP, "argument NAME <- a JSON value", repeatable=True, dest="params"),
     ShimFlag("--param-text", "NAME=TEXT", STEP, "argument NAME <- the string TEXT as is", repeatable=True,
              dest="params"),

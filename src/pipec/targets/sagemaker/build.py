@@ -97,17 +97,18 @@ def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext
 
 
 def _split_long_params(call: ShimCall) -> ShimCall:
-    """Each ``--param NAME=JSON`` literal longer than one SageMaker argument may be, as
-    ``--param-part`` pieces that fit (the shim joins them). JSON text has no line breaks, so
-    the pieces need nothing else; a run-time parameter is left whole (reported if too long)."""
+    """Each ``--param NAME=JSON`` (``--input-value NAME=JSON``) literal longer than one SageMaker
+    argument may be, as ``--param-part`` (``--input-value-part``) pieces that fit (the shim joins
+    them). JSON text has no line breaks, so the pieces need nothing else; a run-time parameter is
+    left whole (reported if too long)."""
     options: list[Option] = []
     for option in call.options:
         value = option.value
-        if option.flag == "--param" and isinstance(value, JsonLiteral):
+        if option.flag in ("--param", "--input-value") and isinstance(value, JsonLiteral):
             text = value.text[len(value.name) + 1:]
             room = MAX_ARGUMENT - len(value.name) - 1
             if len(value.text) > MAX_ARGUMENT and room >= 16:
-                options += [Option("--param-part", Literal(f"{value.name}={text[start:start + room]}"))
+                options += [Option(f"{option.flag}-part", Literal(f"{value.name}={text[start:start + room]}"))
                             for start in range(0, len(text), room)]
                 continue
         options.append(option)
