@@ -23,7 +23,6 @@ import pytest
 from pipec.runtime import Client
 from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactInfo, ArtifactStore
-from tests.helpers import requires
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "store_v1"
 
@@ -90,15 +89,9 @@ def test_the_backfill_is_idempotent(store_v1: Path) -> None:
 
 def test_a_version_1_schema_upgrades_on_postgres(tmp_path: Path) -> None:
     """The same upgrade on a server: the version-1 tables of the fixture copied into PostgreSQL."""
-    from tests.helpers.servers import PostgresServer, postgres_bin
+    from tests.helpers.servers import postgres_database
 
-    if postgres_bin() is None:
-        requires.missing("PostgreSQL's server binaries", "apt-get install postgresql (or .ci/setup.d/postgresql.sh)")
-    requires.module("psycopg")
-    (tmp_path / "pg").mkdir()
-    server = PostgresServer(tmp_path / "pg")
-    try:
-        url = server.create_database()
+    with postgres_database(tmp_path / "pg") as url:
         _copy_version_1(FIXTURE / "metadata.db", url)
         client = Client(url)
         versions = [(v.name, v.version, v.run_id) for v in client.list_artifact_versions()]
@@ -106,8 +99,6 @@ def test_a_version_1_schema_upgrades_on_postgres(tmp_path: Path) -> None:
                             ("numbers", 1, "legacy-1"), ("numbers", 2, "legacy-3")]
         assert client.get_pipeline_run("legacy-2").steps["make"].status == md.CACHED
         client.close()
-    finally:
-        server.stop()
 
 
 def _copy_version_1(sqlite_path: Path, url: str) -> None:

@@ -348,12 +348,8 @@ def api_errors(step: dict[str, Any], env: dict[str, str]) -> list[str]:
     return errors + constraint_errors(request, shape, operation)
 
 
-def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
-    """A literal longer than one ContainerArguments item (256 characters) goes as `--param-part`
-    pieces: every piece fits botocore's limits, and the shim joins them into the value."""
-    value = {"config": {"key": "x" * 40, "list": list(range(60))}, "text": "naïve \"quoted\" " * 20}
-    source = (STEP + "@step\ndef a(cfg: dict, short: int = 1) -> None: ...\n\n\n@pipeline\ndef p():\n"
-              f"    a(cfg={value!r}, short=2)\n")
+def _split_argv(tmp_path: Path, source: str, flag: str) -> list[str]:
+    """The container argv of the one step of `source`: a valid request, `flag` in pieces that fit."""
     files, diags = _compile_source(tmp_path, source)
     assert _codes(diags) == [], list(diags)
     definition = json.loads(files["sagemaker/p.json"])
@@ -361,7 +357,17 @@ def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None
     [step] = definition["Steps"]
     assert not api_errors(step, env)
     argv = container_argv(step, env)
-    assert argv.count("--param-part") > 2 and all(len(item) <= 256 for item in argv)
+    assert argv.count(flag) > 2 and all(len(item) <= 256 for item in argv)
+    return argv
+
+
+def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
+    """A literal longer than one ContainerArguments item (256 characters) goes as `--param-part`
+    pieces: every piece fits botocore's limits, and the shim joins them into the value."""
+    value = {"config": {"key": "x" * 40, "list": list(range(60))}, "text": "naïve \"quoted\" " * 20}
+    source = (STEP + "@step\ndef a(cfg: dict, short: int = 1) -> None: ...\n\n\n@pipeline\ndef p():\n"
+              f"    a(cfg={value!r}, short=2)\n")
+    argv = _split_argv(tmp_path, source, "--param-part")
     params = {name: json.loads(text) for name, text in parse_args(argv[4:]).params}
     assert params == {"cfg": value, "short": 2}
 
@@ -854,13 +860,6 @@ def test_a_long_stored_value_is_split_into_arguments_that_fit(tmp_path: Path) ->
     prompt = "\nYou are a friendly \"assistant\".\n" * 30
     source = ("from zenml import ExternalArtifact\n" + STEP + "@step\ndef a(prompt: str) -> None: ...\n\n\n"
               f"@pipeline\ndef p():\n    a(prompt=ExternalArtifact(value={prompt!r}))\n")
-    files, diags = _compile_source(tmp_path, source)
-    assert _codes(diags) == [], list(diags)
-    definition = json.loads(files["sagemaker/p.json"])
-    env = environment(definition)
-    [step] = definition["Steps"]
-    assert not api_errors(step, env)
-    argv = container_argv(step, env)
-    assert argv.count("--input-value-part") > 2 and all(len(item) <= 256 for item in argv)
+    argv = _split_argv(tmp_path, source, "--input-value-part")
     values = {name: json.loads(text) for name, text in parse_args(argv[4:]).values}
     assert values == {"prompt": {"value": prompt}}

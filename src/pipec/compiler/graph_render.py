@@ -11,9 +11,8 @@ run stores itself (``ExternalArtifact(value=)``, ``save_artifact``) a parallelog
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import json
+from collections.abc import Iterator
 
 from pipec.ir import ArtifactLookup, ExternalValue, OutputRef, Pipeline, Program
 

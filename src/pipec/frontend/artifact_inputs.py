@@ -190,7 +190,7 @@ def _bind(ev: Evaluator, what: str, names: tuple[str, ...], args: list, kwargs: 
 
     if len(args) > len(names):
         raise EvalError("PC102", f"{what} takes at most {len(names)} positional argument(s) here", node)
-    bound = dict(zip(names, args))
+    bound = dict(zip(names, args, strict=False))  # fewer positional arguments than names
     for key, value in kwargs.items():
         if key in ignored:
             if key == "version" and what == "`save_artifact()`" and value is not None:

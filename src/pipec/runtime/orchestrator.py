@@ -36,9 +36,9 @@ from pipec.ir import OutputRef, Pipeline, StepInvocation
 from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
+from . import resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
-from . import resolved_inputs
 from .command import resolved_input_options, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
 from .logtail import LogTail
