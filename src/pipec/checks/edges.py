@@ -15,6 +15,7 @@ from pipec.ir.types import (
 )
 
 from ..ir import ExternalValue, InputBinding, LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
+from ..runtime.deferred_calls import decode, holds_call, holds_reserved
 from .common import binding_span, defined_note, has_span
 from .registry import register
 
@@ -113,7 +114,13 @@ def _mismatch(pipeline: Pipeline, binding: InputBinding, target: str) -> _Mismat
         return _output_mismatch(pipeline, source, target)
     if isinstance(source, ParameterRef):
         return _parameter_mismatch(pipeline, source, target)
-    if isinstance(source, (LiteralValue, ExternalValue)):  # a stored value is typed like a literal
+    if isinstance(source, LiteralValue):
+        if holds_reserved(source.value):  # ZenML integration objects or escaped dicts (`runtime.deferred_calls`)
+            if holds_call(source.value):
+                return None  # an object's type is known only when the step builds it
+            return _literal_mismatch(decode(source.value), target)
+        return _literal_mismatch(source.value, target)
+    if isinstance(source, ExternalValue):  # a stored value is typed like a literal
         return _literal_mismatch(source.value, target)
     return None  # an artifact lookup: its type is known only when the step starts
 
