@@ -126,3 +126,26 @@ def test_parallel_writers_store_one_copy(tmp_path: Path) -> None:
     folder = next((tmp_path / "store" / "p" / "run" / "%40external").iterdir())
     assert [p.name for p in folder.iterdir() if not p.name.startswith("_")] == [found[0].payload.rsplit("/", 1)[1]]
     assert store.load(store.read_marker("p", "run", "@external", folder.name)) == {"big": list(range(2000))}
+
+
+def test_runs_show_says_where_each_input_came_from(project: Path) -> None:
+    import json
+
+    assert _run(project, "publish_numbers").exit_code == 0
+    result = _run(project, "report_pipeline")
+    produced = Client(root=project).get_pipeline_run("publish_numbers").id
+
+    def show(*extra: str) -> str:
+        proc = subprocess.run([sys.executable, "-m", "pipec", "runs", "show", result.run_id, *extra], cwd=project,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    table = show().split("\n\n")[-1].splitlines()
+    assert table[0].split() == ["INPUT", "ARTIFACT", "SOURCE", "MADE", "BY", "RUN"]
+    assert table[1].split() == ["report.numbers", "numbers", "v1", "lookup", produced]
+    assert table[2].split()[0] == "report.settings" and table[2].split()[-2:] == ["external", result.run_id]
+    assert table[3].split() == ["report.title", "report_title", "v1", "saved", result.run_id]
+    shown = json.loads(show("--json"))["steps"]["report"]["inputs"]
+    assert [(i["name"], i["artifact"], i["version"], i["source"]) for i in shown][::2] == [
+        ("numbers", "numbers", 1, "lookup"), ("title", "report_title", 1, "saved")]
