@@ -323,7 +323,7 @@ class LocalScheduler:
         self.rank = {sid: i for i, sid in enumerate(order)}
         self.state = _State()
         # What each step's run-time-resolved inputs resolved to, when it was launched.
-        self.resolved: dict[str, resolved_inputs.Resolved] = {}
+        self.resolved: dict[str, resolved_inputs.Resolved | None] = {}
         #: Upstream steps each step still waits for, and the steps waiting for each.
         self.waiting = {sid: set(self.steps[sid].upstream) for sid in order}
         self.dependents: dict[str, list[str]] = {sid: [] for sid in order}
@@ -385,7 +385,7 @@ class LocalScheduler:
         attempt = state.attempts.get(sid, 0) + 1
         state.attempts[sid] = attempt
         self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline.name, self.run_id, self.store, self.meta)
-        key = self._cache_key(step) if self._caching(step) else None
+        key = self._cache_key(step) if self._caching(step) and self.resolved[sid] is not None else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return
         log_path = str(self.logs_dir / f"{component(sid)}.log")
@@ -516,7 +516,7 @@ class LocalScheduler:
                 info = self.state.produced[binding.source.step][binding.source.output]
                 inputs[binding.name] = (info.content_hash, info.materializer)
         inputs.update({name: (info.content_hash, info.materializer)
-                       for name, info in self.resolved[step.id].infos.items()})
+                       for name, info in self.resolved[step.id].infos.items()})  # launch() resolved them
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
                          function=step.function, params=self.params[step.id], inputs=inputs,
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)

@@ -139,10 +139,10 @@ def lineage(meta: Any, run_id: str, upstream: Iterable[tuple[str, str, str, str]
     return rows
 
 
-def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved:
+def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
     """What `pipec run` resolves in-process for `step` before it looks at the cache (the shim
-    resolves the same again from --lookup-store); empty when the step has none or a lookup
-    fails (the shim then fails the step with the reason)."""
+    resolves the same again from --lookup-store); None when a lookup fails (no cache then: the
+    shim fails the step with the reason)."""
     from .command import resolved_input_options
 
     pairs: dict[str, list[tuple[str, str]]] = {"--input-lookup": [], "--input-value": []}
@@ -154,11 +154,12 @@ def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: 
         return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline, run_id=run_id,
                        store=store, meta=meta)
     except InputNotFound:
-        return Resolved()
+        return None
 
 
-def record_for_step(meta: Any, step_run_id: int, run_id: str, step: Any, resolved: Resolved) -> None:
+def record_for_step(meta: Any, step_run_id: int, run_id: str, step: Any, resolved: Resolved | None) -> None:
     """Record the lineage of a step run `pipec run` started or served from the cache."""
+    resolved = resolved or Resolved()
     upstream = [(b.name, run_id, b.source.step, b.source.output) for b in step.inputs
                 if type(b.source).__name__ == "OutputRef"]
     meta.record_step_inputs(step_run_id, lineage(meta, run_id, upstream, resolved))
