@@ -149,3 +149,43 @@ def test_runs_show_says_where_each_input_came_from(project: Path) -> None:
     shown = json.loads(show("--json"))["steps"]["report"]["inputs"]
     assert [(i["name"], i["artifact"], i["version"], i["source"]) for i in shown][::2] == [
         ("numbers", "numbers", 1, "lookup"), ("title", "report_title", 1, "saved")]
+
+
+PIPEC_SPELLING = {
+    "pyproject.toml": "[project]\nname = 'spelling'\nversion = '0'\n",
+    "run.py": """
+        from pipec import Client, ExternalArtifact, pipeline, save_artifact, step
+
+        @step
+        def produce() -> int:
+            return 20
+
+        @step
+        def add(a: int, b: int, c: int, d: int) -> int:
+            return a + b + c + d
+
+        @pipeline
+        def spelled(first: bool = True):
+            if first:
+                produce()
+            else:
+                add(a=Client().get_artifact_version("spelled::produce::output"), b=ExternalArtifact(value=1),
+                    c=save_artifact(2, "two"), d=ExternalArtifact(name="two"))
+    """,
+}
+
+
+def test_pipec_spellings_import_and_resolve_where_the_step_runs(tmp_path: Path) -> None:
+    """`from pipec import Client, ExternalArtifact, save_artifact` imports in the step's process."""
+    from tests.helpers.runtime_projects import make_project
+
+    root = make_project(tmp_path, PIPEC_SPELLING)
+    assert run_pipeline(load_pipeline(root), root).exit_code == 0
+    # `d` looks up what `c` saves in the same run: stored first, as ZenML saves before any step runs.
+    assert run_pipeline(load_pipeline(root, params={"first": "false"}), root).exit_code == 0
+    again = run_pipeline(load_pipeline(root, params={"first": "false"}), root)
+    assert again.exit_code == 0, again.summary()
+    add = Client(root=root).get_pipeline_run(again.run_id).steps["add"]
+    assert add.outputs["output"].load() == 20 + 1 + 2 + 2
+    assert {i.name: (i.source, i.artifact_version.version) for i in add.inputs if i.name in "cd"} == {
+        "c": ("saved", 2), "d": ("lookup", 2)}

@@ -34,10 +34,10 @@ LOOKUP_METHODS = frozenset({"get_artifact_version", "get_artifact"})
 EXTERNAL_ARTIFACT = frozenset({"zenml.ExternalArtifact", "zenml.artifacts.external_artifact.ExternalArtifact",
                                "zenml.steps.external_artifact.ExternalArtifact", "pipec.ExternalArtifact"})
 SAVE_ARTIFACT = frozenset({"zenml.save_artifact", "zenml.artifacts.utils.save_artifact", "pipec.save_artifact"})
-#: pipec's own names, read as ZenML's.
-PIPEC_NAMES = {"pipec.Client": "zenml.client.Client", "pipec.runtime.Client": "zenml.client.Client",
-               "pipec.runtime.client.Client": "zenml.client.Client", "pipec.ExternalArtifact": "pipec.ExternalArtifact",
-               "pipec.save_artifact": "pipec.save_artifact"}
+EXTERNAL_ARTIFACT |= {"pipec.artifacts.ExternalArtifact"}
+SAVE_ARTIFACT |= {"pipec.artifacts.save_artifact"}
+#: pipec's client, read as ZenML's.
+PIPEC_CLIENTS = frozenset({"pipec.Client", "pipec.runtime.Client", "pipec.runtime.client.Client"})
 #: `ExternalArtifact` options that change how ZenML stores the value, which pipec chooses itself.
 _STORAGE_OPTIONS = ("materializer", "store_artifact_metadata", "store_artifact_visualizations")
 #: `save_artifact` options pipec does not record.
@@ -83,11 +83,11 @@ class ResolvedInput:
                         help="pass the result itself to a step input and use the value inside the step")
 
 
-def client_method(base: ClientValue, attr: str) -> RunTimeValue:
-    """`Client().attr`: a lookup method, or a value of the active stack as before."""
-    if attr in LOOKUP_METHODS:
+def client_method(base: RunTimeValue, attr: str) -> LookupMethod | None:
+    """`Client().attr` when it is an artifact lookup method; None for anything else."""
+    if isinstance(base, ClientValue) and attr in LOOKUP_METHODS:
         return LookupMethod(f"{base.expr}.{attr}", ARTIFACT, base.span, attr)
-    return base.extended(f".{attr}", ARTIFACT if attr.startswith(("get_artifact", "list_artifact")) else None)
+    return None
 
 
 def lookup_call(ev: Evaluator, method: LookupMethod, args: list, kwargs: dict, node: ast.Call,
@@ -259,7 +259,9 @@ def _lookup(key: str, version: str | None) -> ArtifactLookup:
 
 def is_client(qual: str) -> bool:
     """Whether `qual` names ZenML's (or pipec's) client class."""
-    return PIPEC_NAMES.get(qual, qual) in ("zenml.client.Client", "zenml.Client")
+    from .zenml_api import CLIENT
+
+    return qual in CLIENT or qual in PIPEC_CLIENTS
 
 
 def client_value(ev: Evaluator, node: ast.Call) -> ClientValue:

@@ -114,10 +114,11 @@ def not_modelled(qual: str, node: ast.AST) -> EvalError:
 
 def runtime_attribute(base: RunTimeValue, attr: str) -> RunTimeValue:
     """`base.attr` for a value known only at run time."""
-    from .artifact_inputs import ClientValue, client_method
+    from .artifact_inputs import client_method
 
-    if isinstance(base, ClientValue):
-        return client_method(base, attr)
+    method = client_method(base, attr)
+    if method is not None:
+        return method
     reason = CLIENT_LOOKUPS.get(attr) if base.reason == STACK else None
     return base.extended(f".{attr}", reason)
 

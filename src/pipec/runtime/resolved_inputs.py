@@ -44,15 +44,8 @@ def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]
     """Resolve --input-lookup and --input-value inputs, each (argument, JSON text), for run
     `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none)."""
     out = Resolved()
-    for name, text in lookups:
-        lookup = json.loads(text)
-        if meta is None:
-            raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
-                                "(--metadata-store)")
-        model = lookup.get("scope", "store") == "model"
-        record = resolve_model_artifact(meta, run_id, lookup) if model else _find(meta, lookup, name)
-        out.infos[name] = _info(name, record)
-        out.sources.append((name, record.id, "model" if model else "lookup", lookup))
+    stored: list[tuple[str, int | None, str, None]] = []
+    # Values first: a lookup may name what this run saves (ZenML saves before any step runs).
     for name, text in values:
         data = json.loads(text)
         info = store_value(store, pipeline, run_id, data["value"])
@@ -63,7 +56,17 @@ def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]
                                                "saved" if saved else "external", run_id, info)
             info, version_id = _info(name, record), record.id
         out.infos[name] = info
-        out.sources.append((name, version_id, "saved" if saved else "external", None))
+        stored.append((name, version_id, "saved" if saved else "external", None))
+    for name, text in lookups:
+        lookup = json.loads(text)
+        if meta is None:
+            raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
+                                "(--metadata-store)")
+        model = lookup.get("scope", "store") == "model"
+        record = resolve_model_artifact(meta, run_id, lookup) if model else _find(meta, lookup, name)
+        out.infos[name] = _info(name, record)
+        out.sources.append((name, record.id, "model" if model else "lookup", lookup))
+    out.sources += stored  # lineage in the order of the command line
     return out
 
 
