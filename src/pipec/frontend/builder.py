@@ -19,6 +19,7 @@ from ..ir import (
     StepInvocation,
 )
 from .calls import Evaluator
+from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
 from .interp import EvalError, runtime_error
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
@@ -69,6 +70,8 @@ class PipelineBuilder:
         self.active: list[PipelineDef] = [pdef]
         # Inlined pipelines whose ignored options were reported: (name, option keys).
         self.warned_inlined: set[tuple[str, tuple[str, ...]]] = set()
+        # Parameters that size a fan-in list: (step id, input) of the first one each sizes.
+        self.pinned: dict[str, tuple[str, str]] = {}
 
     # ------------------------------------------------------------------ ids
 
@@ -182,6 +185,12 @@ class PipelineBuilder:
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; it cannot feed input `{name}`", node,
                             help=f"use after=\"{value.step}\" to order the steps without passing data")
+        if is_fan_in(value):
+            where = getattr(self, "_argument_nodes", {}).get(name, node)
+            where = where.value if isinstance(where, ast.keyword) else where
+            for param in pinned_parameters(where, ev.scope.names):
+                self.pinned.setdefault(param, (step_id, name))
+            return output_list(value, name, definition.name, where)
         if isinstance(value, tuple) and value and all(isinstance(v, Artifact) for v in value):
             names = ", ".join(v.output for v in value)
             raise EvalError("PC113", f"step `{value[0].step}` has {len(value)} outputs ({names}); pass one of "
@@ -349,6 +358,8 @@ class PipelineBuilder:
         `after=` ids of step calls that failed (already reported) are dropped: "runs after
         unknown step" would only echo that error.
         """
+        if self.pinned:
+            self.invocations = pin_parameters(self.invocations, self.pinned, self.parameters, self.diags)
         if self.failed:
             self.invocations = [replace(inv, after=tuple(a for a in inv.after if a not in self.failed))
                                 if any(a in self.failed for a in inv.after) else inv for inv in self.invocations]
