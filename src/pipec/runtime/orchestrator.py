@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
-from .command import shim_command, step_params
+from .command import data_inputs, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
 from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
@@ -505,10 +505,9 @@ class LocalScheduler:
 
     def _cache_key(self, step: StepInvocation) -> str:
         inputs = {}
-        for binding in step.inputs:
-            if isinstance(binding.source, OutputRef):
-                info = self.state.produced[binding.source.step][binding.source.output]
-                inputs[binding.name] = (info.content_hash, info.materializer)
+        for key, ref in data_inputs(step):  # the keys the shim's own cache key uses
+            info = self.state.produced[ref.step][ref.output]
+            inputs[key] = (info.content_hash, info.materializer)
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
                          function=step.function, params=self.params[step.id], inputs=inputs,
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers, pointers
+from . import artifacts, list_inputs, materializers, pointers
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -162,6 +162,9 @@ def parse_args(argv: list[str]) -> StepSpec:
             build_parser().error(f"--output-ref {name!r} given more than once")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
+    problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
+    if problem:
+        build_parser().error(problem)
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
@@ -409,7 +412,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
 
         fn = import_step(spec.source_root, spec.module, spec.function)
         params = {name: json.loads(text) for name, text in spec.params}
-        loaded = {name: store.load(info) for name, info in infos.items()}
+        loaded = list_inputs.assemble({name: store.load(info) for name, info in infos.items()})
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
         context.set_current(ctx)
