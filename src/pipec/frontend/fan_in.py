@@ -16,7 +16,14 @@ from typing import Any
 from pipec.ir.diagnostics import Diagnostics
 from pipec.ir.types import format_literal
 
-from ..ir import InputBinding, LiteralValue, OutputList, OutputRef, ParameterRef, PipelineParameter, StepInvocation
+from ..ir import (
+    LiteralValue,
+    OutputList,
+    OutputRef,
+    ParameterRef,
+    PipelineParameter,
+    StepInvocation,
+)
 from .interp import EvalError
 from .values import Artifact, Invocation, ParamValue, contains_symbolic
 
