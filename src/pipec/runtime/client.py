@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, load_uri
+from .lineage import InputRecord, read_inputs
 
 #: Environment variable naming the metadata store URL when none is passed.
 ENV_METADATA_STORE = "PIPEC_METADATA_STORE"
@@ -55,6 +56,8 @@ class ArtifactVersion:
     content_hash: str
     # Payload size in bytes.
     size: int
+    # Version number of a named artifact version (an input's), None for a step run's output.
+    version: int | None = None
 
     def load(self) -> Any:
         """Read the artifact's value (its materializer must be registered in this process)."""
@@ -85,6 +88,9 @@ class StepRun:
     outputs: dict[str, ArtifactVersion]
     # Metadata the step logged.
     run_metadata: dict[str, Any] = field(default_factory=dict)
+    # Data inputs it read, by argument: an artifact version, or a list of them (in order) for a
+    # list of upstream outputs. Its `name` is the artifact's name (`{pipeline}::{step}::{output}`).
+    inputs: dict[str, ArtifactVersion | list[ArtifactVersion]] = field(default_factory=dict)
 
     @property
     def is_cached(self) -> bool:
@@ -162,10 +168,11 @@ class Client:
         step_meta: dict[str, dict[str, Any]] = {}
         for step_id, key, value in self.store.run_metadata(record.id):
             (run_meta if step_id is None else step_meta.setdefault(step_id, {}))[key] = value
+        inputs = read_inputs(self.store, (s.id for s in latest.values()))
         steps = {
             sid: StepRun(sid, s.status, counts.get(sid, 0), _when(s.started_at), _when(s.ended_at), s.cache_key,
                          s.logs_uri, s.error, {a.name: _version(a) for a in arts.get(s.id, [])},
-                         step_meta.get(sid, {}))
+                         step_meta.get(sid, {}), _inputs(inputs.get(s.id, [])))
             for sid, s in latest.items()
         }
         return PipelineRun(record.id, record.pipeline, _run_status(record, steps), record.orchestrator,
@@ -181,6 +188,19 @@ class Client:
 
 def _version(info: ArtifactInfo) -> ArtifactVersion:
     return ArtifactVersion(info.name, info.uri, info.type, info.materializer, info.content_hash, info.size)
+
+
+def _inputs(records: list[InputRecord]) -> dict[str, ArtifactVersion | list[ArtifactVersion]]:
+    """A step run's inputs by argument; the elements of a list input in position order."""
+    out: dict[str, Any] = {}
+    for record in records:
+        version = replace(_version(record.info), version=record.version)
+        if record.position is None:
+            out[record.name] = version
+        else:
+            out.setdefault(record.name, {})[record.position] = version
+    return {name: [value[i] for i in sorted(value)] if isinstance(value, dict) else value
+            for name, value in out.items()}
 
 
 def _run_status(record: md.RunRecord, steps: dict[str, StepRun]) -> str:

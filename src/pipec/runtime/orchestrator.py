@@ -40,6 +40,7 @@ from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
 from .command import data_inputs, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
+from .lineage import record_inputs
 from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .store_env import UnsetVariable, expand
@@ -390,6 +391,7 @@ class LocalScheduler:
                 log.write(f"\n--- pipec: attempt {attempt} ---\n")
         row = self.meta.start_step_run(self.run_id, sid, attempt=attempt, module=step.module,
                                        function=step.function, cache_key=key, logs_uri=log_path)
+        self._record_inputs(step, row)
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         self.shown.set(sid, RUNNING, attempt=attempt)
@@ -503,6 +505,11 @@ class LocalScheduler:
     def _caching(self, step: StepInvocation) -> bool:
         return self.enable_cache and step.settings.enable_cache is not False
 
+    def _record_inputs(self, step: StepInvocation, row: int) -> None:
+        """Lineage of step run `row`: the upstream outputs it reads, each list element its own."""
+        record_inputs(self.meta, row, {key: self.state.produced[ref.step][ref.output]
+                                       for key, ref in data_inputs(step)})
+
     def _cache_key(self, step: StepInvocation) -> str:
         inputs = {}
         for key, ref in data_inputs(step):  # the keys the shim's own cache key uses
@@ -521,6 +528,7 @@ class LocalScheduler:
                                   output=a.name) for a in cached]
         row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
                                        function=step.function, cache_key=key)
+        self._record_inputs(step, row)
         self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
         self.state.produced[step.id] = {a.name: a for a in linked}
         self.finish(StepOutcome(step.id, md.CACHED, 0, None, None))

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, list_inputs, materializers, pointers
+from . import artifacts, lineage, list_inputs, materializers, pointers
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -387,6 +387,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         if spec.input_refs:
             infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
                           for name, path in spec.input_refs})
+        if meta is not None and infos:
+            lineage.record_inputs(meta, step_run_id, infos)
         key = None
         if meta is not None and spec.cache:
             from .cache import cache_key, step_source
