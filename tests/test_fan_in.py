@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,13 @@ def test_pipec_run_reads_the_list_and_records_each_element(tmp_path: Path) -> No
         assert [v.load() for v in elements] == scores
     assert second.steps["combine"].is_cached
     assert json.loads(json.dumps(first.parameters))["k"] == 4
+
+
+def _tuple_step(scores: tuple[float, ...], names: list[str], more: typing.Tuple[int, ...]) -> None:  # noqa: UP006
+    """A step whose list inputs are annotated as tuples (one as a string) and as a list."""
+
+
+def test_tuple_annotated_inputs_get_a_tuple() -> None:
+    """What the step annotated: a tuple for tuple[T, ...] (also written as a string), else a list."""
+    loaded = {"scores[1]": 2.0, "scores[0]": 1.0, "names[0]": "a", "more[0]": 3}
+    assert list_inputs.assemble(loaded, _tuple_step) == {"scores": (1.0, 2.0), "names": ["a"], "more": (3,)}

@@ -7,8 +7,10 @@ materializer and passes the step one list, ordered by index.
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 _ELEMENT = re.compile(r"(?P<name>[^\[\]]+)\[(?P<index>0|[1-9][0-9]*)\]")
@@ -42,9 +44,10 @@ def element_problem(keys: Iterable[str]) -> str | None:
     return None
 
 
-def assemble(loaded: Mapping[str, Value]) -> dict[str, Value | list[Value]]:
+def assemble(loaded: Mapping[str, Value], fn: Callable[..., Any] | None = None) -> dict[str, Any]:
     """`loaded` with each list's elements (``NAME[i]``) replaced by one list under NAME, in
-    index order; plain arguments unchanged, in their order (call :func:`element_problem` first)."""
+    index order (a tuple where step function `fn` annotates NAME as one); plain arguments
+    unchanged, in their order (call :func:`element_problem` first)."""
     out: dict[str, Any] = {}
     elements: dict[str, dict[int, Value]] = {}
     for key, value in loaded.items():
@@ -54,6 +57,26 @@ def assemble(loaded: Mapping[str, Value]) -> dict[str, Value | list[Value]]:
         else:
             out.setdefault(name, None)  # keep the list where its first element was
             elements.setdefault(name, {})[index] = value
+    tuples = _tuple_parameters(fn) if fn is not None and elements else set()
     for name, by_index in elements.items():
-        out[name] = [by_index[i] for i in sorted(by_index)]
+        values = [by_index[i] for i in sorted(by_index)]
+        out[name] = tuple(values) if name in tuples else values
     return out
+
+
+def _tuple_parameters(fn: Callable[..., Any]) -> set[str]:
+    """Parameters of `fn` annotated as a tuple (``tuple[T, ...]``, ``Tuple[T, ...]``), also
+    when annotations are strings (``from __future__ import annotations``)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    found = set()
+    for param in parameters:
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            if re.match(r"(typing\.)?[Tt]uple\b", annotation.strip()):
+                found.add(param.name)
+        elif annotation is tuple or typing.get_origin(annotation) is tuple:
+            found.add(param.name)
+    return found

@@ -414,7 +414,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
 
         fn = import_step(spec.source_root, spec.module, spec.function)
         params = {name: json.loads(text) for name, text in spec.params}
-        loaded = list_inputs.assemble({name: store.load(info) for name, info in infos.items()})
+        loaded = list_inputs.assemble({name: store.load(info) for name, info in infos.items()}, fn)
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
         context.set_current(ctx)
