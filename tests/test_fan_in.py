@@ -208,3 +208,24 @@ def test_tuple_annotated_inputs_get_a_tuple() -> None:
     """What the step annotated: a tuple for tuple[T, ...] (also written as a string), else a list."""
     loaded = {"scores[1]": 2.0, "scores[0]": 1.0, "names[0]": "a", "more[0]": 3}
     assert list_inputs.assemble(loaded, _tuple_step) == {"scores": (1.0, 2.0), "names": ["a"], "more": (3,)}
+
+
+@pytest.mark.parametrize("body", [
+    "scores = [train(seed=i, id=f't_{i}') for i in range(k)]\n    check(scores=scores, k=k)",
+    "scores = []\n    for i in range(k):\n        scores.append(train(seed=i, id=f't_{i}'))\n    check(scores=scores, k=k)",
+])
+def test_pinned_when_the_list_is_built_first(tmp_path: Path, body: str) -> None:
+    """A list built in a variable first (a comprehension, or a loop that appends) pins its parameter too."""
+    result = compile_src(tmp_path, STEPS + f"""
+
+@step
+def check(scores: list[float], k: int) -> None:
+    assert len(scores) == k
+
+
+@pipeline
+def p(k: int = 2):
+    {body}
+""")
+    assert codes(result) == ["PC127"]
+    assert sources(only(result), "check")["k"] == LiteralValue(2)

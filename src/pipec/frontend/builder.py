@@ -188,7 +188,7 @@ class PipelineBuilder:
         if is_fan_in(value):
             where = getattr(self, "_argument_nodes", {}).get(name, node)
             where = where.value if isinstance(where, ast.keyword) else where
-            for param in pinned_parameters(where, ev.scope.names):
+            for param in pinned_parameters(where, self.active[-1].node, ev.scope.names):
                 self.pinned.setdefault(param, (step_id, name))
             return output_list(value, name, definition.name, where)
         if isinstance(value, tuple) and value and all(isinstance(v, Artifact) for v in value):

@@ -69,23 +69,51 @@ def output_list(value: list | tuple, name: str, step: str, node: ast.AST) -> Out
     return OutputList(tuple(refs))
 
 
-def pinned_parameters(node: ast.AST, names: dict[str, Any]) -> list[str]:
-    """Pipeline parameters the comprehensions in `node` iterate over or filter on (their
-    compile-time value sets the number of elements), in order of appearance, each once.
+def pinned_parameters(node: ast.AST, body: ast.AST, names: dict[str, Any]) -> list[str]:
+    """Pipeline parameters that set how many elements the list `node` has, in order of
+    appearance, each once: those the comprehensions in `node` iterate over or filter on, and,
+    for a variable in `node`, those of the statements of the pipeline function `body` that
+    build it (``xs = [... for i in range(k)]``, or a ``for`` loop that appends to it).
 
     `names` is the body's scope, where such a parameter is a :class:`ParamValue`.
     """
+    variables = {leaf.id for leaf in ast.walk(node) if isinstance(leaf, ast.Name)}
+    sources: list[ast.AST] = [node]
+    for stmt in ast.walk(body):
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id in variables for t in targets):
+                sources.append(stmt.value)
+        elif isinstance(stmt, ast.For) and any(_grows(inner, variables) for inner in ast.walk(stmt)):
+            sources.append(stmt)
     found: dict[str, None] = {}
-    for comp in ast.walk(node):
-        if not isinstance(comp, (ast.ListComp, ast.GeneratorExp)):
-            continue
-        for clause in comp.generators:
-            for part in (clause.iter, *clause.ifs):
-                for leaf in ast.walk(part):
-                    value = names.get(leaf.id) if isinstance(leaf, ast.Name) else None
-                    if isinstance(value, ParamValue):
-                        found.setdefault(value.name, None)
+    for source in sources:
+        for part in _sizing_parts(source):
+            for leaf in ast.walk(part):
+                value = names.get(leaf.id) if isinstance(leaf, ast.Name) else None
+                if isinstance(value, ParamValue):
+                    found.setdefault(value.name, None)
     return list(found)
+
+
+def _grows(node: ast.AST, variables: set[str]) -> bool:
+    """True for ``xs.append(...)``, ``xs.extend(...)``, ``xs.insert(...)`` or ``xs += ...`` on one of `variables`."""
+    if isinstance(node, ast.AugAssign):
+        return isinstance(node.target, ast.Name) and node.target.id in variables
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("append", "extend", "insert") and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in variables)
+
+
+def _sizing_parts(node: ast.AST) -> list[ast.AST]:
+    """The iterables and filters of the comprehensions and ``for`` loops in `node`."""
+    parts: list[ast.AST] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            parts += [part for clause in inner.generators for part in (clause.iter, *clause.ifs)]
+        elif isinstance(inner, ast.For):
+            parts.append(inner.iter)
+    return parts
 
 
 def pin_parameters(steps: Iterable[StepInvocation], pinned: dict[str, tuple[str, str]],
