@@ -229,3 +229,13 @@ def p(k: int = 2):
 """)
     assert codes(result) == ["PC127"]
     assert sources(only(result), "check")["k"] == LiteralValue(2)
+
+
+def test_graph_draws_an_edge_per_element(tmp_path: Path) -> None:
+    """`pipec graph`: one labelled edge from each producer to the list's element it feeds."""
+    from pipec.compiler.api import load
+    from pipec.compiler.graph_render import to_dot
+
+    program = load(EXAMPLE / "run.py", params={"k": "2"}).program
+    edges = [line.strip() for line in to_dot(program).splitlines() if " -> " in line]
+    assert edges == [f'p0_s{i} -> p0_s2 [label="output->scores[{i}]"];' for i in range(2)]
