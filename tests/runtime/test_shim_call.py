@@ -52,7 +52,8 @@ def _rich_pipeline() -> Pipeline:
         id="use", function="use", module="steps", signature=(),
         inputs=(InputBinding("a", OutputRef("make", "out")), InputBinding("b", OutputRef("make", "out")),
                 InputBinding("n", LiteralValue([1, "x"])), InputBinding("s", ParameterRef("s")),
-                InputBinding("k", ParameterRef("k"))),
+                InputBinding("k", ParameterRef("k")),
+                InputBinding("o", LiteralValue([{"$pipec.call": "zenml.integrations.x.Y", "args": [], "kwargs": {}}]))),
         outputs=(Output("r", "str"),), settings=Settings(enable_cache=False))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))
     return Pipeline(name="p", function="p", module="run", parameters=params, steps=(make, use))
@@ -186,6 +187,9 @@ def test_plain_text_round_trips_through_the_parser() -> None:
     argv = render(call, PlainText("r-1", {"s": hostile, "k": "5"}, {"b": "/in/b"}, {"r": "/out/r"})).argv
     assert argv[1:4] == list(ENTRYPOINT)
     ns = build_parser().parse_args(argv[4:])
-    assert [(name, json.loads(text)) for name, text in ns.params] == [("n", [1, "x"]), ("s", hostile), ("k", 5)]
+    assert [(name, json.loads(text)) for name, text in ns.params] == [
+        ("n", [1, "x"]), ("s", hostile), ("k", 5), ("o", [{"$pipec.call": "zenml.integrations.x.Y", "args": [],
+                                                          "kwargs": {}}])]
+    assert ns.constructed == ["o"]  # a literal holding a deferred call; never a run-time parameter
     assert ns.input_refs == [("b", "/in/b")] and ns.inputs == [("a", "make", "out")]
     assert ns.output_refs == [("r", "/out/r")] and ns.cache is False and ns.run_id == "r-1"

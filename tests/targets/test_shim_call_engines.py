@@ -30,7 +30,7 @@ SAMPLES = {
     "--artifact-store": "s3://b/$p", "--metadata-store": "sqlite:///m.db", "--num-steps": "2",
     "--input": "a=up/out", "--input-ref": "b=/in/b", "--param": 'n={"k":"$v"}', "--param-text": "t=it's",
     "--param-part": 'q=[1,', "--output": "o=int", "--output-ref": "o=/out/o", "--attempt": "1",
-    "--result-file": "/tmp/r.json",
+    "--result-file": "/tmp/r.json", "--construct": "n",
 }
 STEP = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())
 

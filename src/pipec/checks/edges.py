@@ -16,6 +16,7 @@ from pipec.ir.types import (
 )
 
 from ..ir import InputBinding, LiteralValue, OutputList, OutputRef, ParameterRef, Pipeline, StepInvocation
+from ..runtime.deferred_calls import decode, holds_call, holds_reserved
 from .common import binding_span, defined_note, has_span
 from .registry import register
 
@@ -115,6 +116,10 @@ def _mismatch(pipeline: Pipeline, binding: InputBinding, target: str) -> _Mismat
     if isinstance(source, ParameterRef):
         return _parameter_mismatch(pipeline, source, target)
     if isinstance(source, LiteralValue):
+        if holds_reserved(source.value):  # ZenML integration objects or escaped dicts (`runtime.deferred_calls`)
+            if holds_call(source.value):
+                return None  # an object's type is known only when the step builds it
+            return _literal_mismatch(decode(source.value), target)
         return _literal_mismatch(source.value, target)
     return None
 

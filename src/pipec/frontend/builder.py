@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
+from pipec.runtime.deferred_calls import escape
 
 from ..ir import (
     InputBinding,
@@ -20,11 +21,12 @@ from ..ir import (
 )
 from .calls import Evaluator
 from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
+from .integration_objects import shown, step_value
 from .interp import EvalError, runtime_error
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
 from .runtime_values import find_runtime
-from .settings import Partial, SettingsReader, merge, to_json_value, to_settings
+from .settings import Partial, SettingsReader, merge, to_settings
 from .stepdefs import PipelineDef, StepDef, parameters_fields
 from .values import (
     POISON,
@@ -154,6 +156,10 @@ class PipelineBuilder:
         if definition.params_classes:
             inputs += self._params_bindings(definition, instance, step_id, ev, node,
                                             config_section.get("parameters") or {})
+        if definition.integration is None:
+            from .integration_steps import check_object_image
+
+            check_object_image(step_id, inputs, partial, self.diags, ev.span(node))
         after = self._after(after_value, arg_nodes.get("after", node)) if after_value is not None else ()
         # A step of an original-API pipeline names its outputs by the original rules (ZenML <= 0.39).
         declared = definition.old_outputs if self.pdef.old_api else definition.outputs
@@ -186,8 +192,7 @@ class PipelineBuilder:
             raise EvalError("PC113", f"step `{value.step}` has no outputs; it cannot feed input `{name}`", node,
                             help=f"use after=\"{value.step}\" to order the steps without passing data")
         if is_fan_in(value):
-            where = getattr(self, "_argument_nodes", {}).get(name, node)
-            where = where.value if isinstance(where, ast.keyword) else where
+            where = self._argument_node(name, node)
             for param in pinned_parameters(where, self.active[-1].node, ev.scope.names):
                 self.pinned.setdefault(param, (step_id, name))
             return output_list(value, name, definition.name, where)
@@ -196,20 +201,24 @@ class PipelineBuilder:
             raise EvalError("PC113", f"step `{value[0].step}` has {len(value)} outputs ({names}); pass one of "
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
-            return LiteralValue(dict(value.fields))
+            return LiteralValue(escape(dict(value.fields)))
         runtime = find_runtime(value)
         if runtime is not None:
-            where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument
-            where = where.value if isinstance(where, ast.keyword) else where
+            where = self._argument_node(name, node)
             raise runtime_error(runtime, where, ev.span(where))
         if contains_symbolic(value):
             raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
                             "outputs; pass each output to its own input", node)
         try:
-            return LiteralValue(to_json_value(value))
+            return LiteralValue(step_value(value))
         except TypeError as exc:
             raise EvalError("PC111", f"input `{name}` of step `{definition.name}` is not JSON-serialisable: {exc}",
                             node) from None
+
+    def _argument_node(self, name: str, node: ast.AST) -> ast.AST:
+        """The expression passed for input `name` (where a caret goes), else the call `node`."""
+        where = getattr(self, "_argument_nodes", {}).get(name, node)
+        return where.value if isinstance(where, ast.keyword) else where
 
     def _config_step_partial(self, step_id: str, section: dict) -> Partial:
         if not section or self.config is None:
@@ -260,7 +269,7 @@ class PipelineBuilder:
                                    f"value (--param, `parameters:`) or drop `steps.{step_id}.parameters.{name}`",
                                    notes=(f"set in code at {existing.span}",))
                 return
-            code_value, origin = param.value, f" (pipeline parameter `{source.name}`)"
+            code_value, origin = escape(param.value), f" (pipeline parameter `{source.name}`)"
         elif isinstance(source, LiteralValue):
             code_value, origin = source.value, ""
         else:
@@ -314,7 +323,7 @@ class PipelineBuilder:
                 self.diags.error("PC204", f"`{cls.name}` has no field `{fname}`", span,
                                  help=did_you_mean(fname, fields))
             try:
-                literal = to_json_value(values)
+                literal = step_value(values)
             except TypeError as exc:
                 self.diags.error("PC111", f"parameters of step `{step_id}` are not JSON-serialisable: {exc}", span)
                 self.diags.unbound_calls.add(ev.span(node))
@@ -380,9 +389,7 @@ _DIFFERENT = object()
 
 def _short(value: Any) -> str:
     """A JSON value as a message shows it, cut to a readable length."""
-    import json
-
-    text = json.dumps(value, sort_keys=True)
+    text = shown(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -392,6 +399,6 @@ def _is_outputs(value: Any) -> bool:
 
 def _json_or_none(value: Any) -> Any:
     try:
-        return to_json_value(value)
+        return step_value(value)
     except TypeError:
         return None

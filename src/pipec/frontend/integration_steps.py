@@ -14,6 +14,11 @@ time where ZenML and the integration's packages are installed. It is not part of
 build context; the step's image needs them, which :func:`check_image` reminds of.
 
 Without ZenML, using one is an error naming what to install.
+
+The configuration objects these steps take (`EvidentlyColumnMapping(...)`,
+`EvidentlyMetricConfig.metric(...)`) are found the same way, through a third index that
+reads any of ZenML's modules, so that a class's bases can be followed to pydantic's
+`BaseModel` (see :func:`find_callable`).
 """
 
 from __future__ import annotations
@@ -21,16 +26,18 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipec.compiler import deps
 from pipec.ir.diagnostics import Diagnostics
+from pipec.runtime.deferred_calls import called_names, short_name
 
-from ..ir import Span
-from .modules import ModuleIndex
-from .values import ModuleRef, StepHandle
+from ..ir import InputBinding, LiteralValue, Span
+from .modules import ModuleIndex, base_value
+from .values import ClassRef, ExternalName, ModuleRef, StepHandle
 
 if TYPE_CHECKING:
     from .interp import EvalError
@@ -108,6 +115,83 @@ def lookup(qual: str) -> StepHandle | None:
     return StepHandle(value.definition)
 
 
+class ZenmlClassIndex(ModuleIndex):
+    """All of ZenML's source as modules: its classes by name, to follow their bases."""
+
+    def is_project_package(self, name: str) -> bool:
+        return name == "zenml" or name.startswith("zenml.")
+
+
+@lru_cache(maxsize=4)
+def _class_index(site_packages: Path) -> ZenmlClassIndex:
+    return ZenmlClassIndex(site_packages, Diagnostics())  # problems inside ZenML's files are not the user's
+
+
+#: Bases that make a class a pydantic model (ZenML's own bases are followed to one of these).
+PYDANTIC_MODELS = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "pydantic.v1.BaseModel",
+                             "pydantic_settings.BaseSettings", "pydantic.BaseSettings"})
+
+
+@dataclass(frozen=True)
+class IntegrationCallable:
+    """A class of a ZenML integration that is a pydantic model, or one of its classmethods."""
+
+    #: Dotted name where ZenML's source defines it: `module.Class` or `module.Class.method`.
+    name: str
+    #: How messages show it: `Class` or `Class.method`.
+    shown: str
+
+
+def find_callable(qual: str) -> IntegrationCallable | None:
+    """The integration class (a pydantic model) or classmethod of one that `qual` names, read
+    from the installed ZenML's source; None without ZenML or for anything else."""
+    if not qual.startswith(PREFIX):
+        return None
+    package = zenml_package()
+    if package is None:
+        return None
+    index = _class_index(package.parent)
+    parts = qual.split(".")
+    try:
+        for cut in range(len(parts) - 1, 2, -1):
+            if not index.is_submodule(".".join(parts[:cut])):
+                continue
+            rest = parts[cut:]
+            if len(rest) > 2:
+                return None
+            cls = index.attribute(ModuleRef(".".join(parts[:cut])), rest[0], None)
+            if not isinstance(cls, ClassRef) or not cls.module.startswith(PREFIX) \
+                    or not _is_pydantic_model(cls, index, 0):
+                return None
+            if len(rest) == 2 and not _has_classmethod(cls, rest[1], index, 0):
+                return None
+            return IntegrationCallable(".".join([cls.qualname, *rest[1:]]), ".".join([cls.name, *rest[1:]]))
+    except RecursionError:
+        return None
+    return None
+
+
+def _is_pydantic_model(cls: ClassRef, index: ModuleIndex, depth: int) -> bool:
+    for node in cls.node.bases if depth < 20 else ():
+        base = base_value(cls, node, index)
+        if isinstance(base, ExternalName) and base.qualname in PYDANTIC_MODELS:
+            return True
+        if isinstance(base, ClassRef) and _is_pydantic_model(base, index, depth + 1):
+            return True
+    return False
+
+
+def _has_classmethod(cls: ClassRef, name: str, index: ModuleIndex, depth: int) -> bool:
+    for stmt in cls.node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return any(isinstance(d, ast.Name) and d.id == "classmethod" for d in stmt.decorator_list)
+    for node in cls.node.bases if depth < 20 else ():
+        base = base_value(cls, node, index)
+        if isinstance(base, ClassRef) and _has_classmethod(base, name, index, depth + 1):
+            return True
+    return False
+
+
 def missing_step_error(qual: str, node: ast.AST) -> EvalError:
     """The error for an integration step pipec cannot read: ZenML missing, or no such step."""
     from .interp import EvalError
@@ -152,7 +236,21 @@ def integration_requirements(name: str) -> list[str]:
     return []
 
 
-def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostics, span: Span) -> None:
+def check_object_image(step_id: str, inputs: list[InputBinding], partial: dict, diags: Diagnostics,
+                       span: Span) -> None:
+    """Warn when a project step receives ZenML integration objects (built where it runs) and its
+    image does not name ZenML among its requirements."""
+    for binding in inputs:
+        if isinstance(binding.source, LiteralValue):
+            for name in called_names(binding.source.value):
+                check_image(step_id, integration_of(name), partial, diags, binding.span,
+                            what=f"receives `{short_name(name)}(...)` objects of ZenML's {integration_of(name)} "
+                                 "integration, built where the step runs")
+                return
+
+
+def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostics, span: Span,
+                what: str | None = None) -> None:
     """Warn when the image of an integration step does not name ZenML among its requirements."""
     docker = partial.get("docker") or {}
     requirements = docker.get("requirements") or ()
@@ -160,6 +258,6 @@ def check_image(step_id: str, integration: str, partial: dict, diags: Diagnostic
             str(r).replace(" ", "").lower().startswith("zenml") for r in requirements):
         return
     needed = ["zenml", *integration_requirements(integration)]
-    diags.warning("PC116", f"step `{step_id}` runs ZenML's own code (its {integration} integration), which is "
-                  "imported where the step runs; the step's image must have ZenML and the integration's packages",
+    what = what or f"runs ZenML's own code (its {integration} integration), which is imported where the step runs"
+    diags.warning("PC116", f"step `{step_id}` {what}; the step's image must have ZenML and the integration's packages",
                   span, help="add them to the docker requirements: " + ", ".join(f"`{r}`" for r in needed))

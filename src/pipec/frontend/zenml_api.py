@@ -9,7 +9,9 @@ pipec never imports ZenML. Its decorators and settings classes are recognised by
 - `Model(...)` is ZenML's Model Control Plane, resolved at run time.
 - `get_pipeline_context()` is read statically in a pipeline body (`pipeline_context.py`).
 - ZenML's integration steps are read from ZenML's source (`integration_steps.py`); when
-  they cannot be, the error names the packages to install.
+  they cannot be, the error names the packages to install. Their configuration objects
+  (pydantic models of `zenml.integrations.*` and their classmethod factories) are made
+  by the shim when the step runs (`integration_objects.py`).
 - Anything else is "not modelled", with the closest form pipec supports, never the
   generic "point --root at it" help meant for the user's own packages.
 """
@@ -74,6 +76,12 @@ def zenml_call(ev: Evaluator, qual: str, args: list, kwargs: dict, node: ast.Cal
     if qual in STEP_CONTEXT:
         raise EvalError("PC102", "`get_step_context()` exists only while a step runs", node,
                         help="call it inside the step's function")
+    if qual.startswith("zenml.integrations."):
+        from .integration_objects import construct
+
+        made = construct(qual, args, kwargs, node)
+        if made is not None:
+            return made
     raise not_modelled(qual, node)
 
 
@@ -90,9 +98,10 @@ def not_modelled(qual: str, node: ast.AST) -> EvalError:
             return missing_step_error(qual, node)
         name = qual[len("zenml.integrations."):].split(".")[0]
         return EvalError("PC102", f"`{qual}` is part of ZenML's {name} integration; pipec does not evaluate its "
-                         "objects statically", node,
+                         "objects statically, and builds at run time only its configuration classes (pydantic "
+                         "models) and their classmethods", node,
                          help="give the value as plain data (a dict with the object's fields) in the run "
-                              "configuration's `steps.<id>.parameters`, or leave the parameter at its default")
+                              "configuration's `steps.<id>.parameters`, or build it inside a step")
     if short in SIDE_EFFECTS:
         what = "is resolved at run time" if short == "ExternalArtifact" else "acts on ZenML's server and stores"
         return EvalError("PC102", f"ZenML's `{short}` {what}; pipec does not model it yet (`{qual}`)", node,

@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 from pipec.ir import LiteralValue, OutputList, ParameterRef, Pipeline, StepInvocation
 from pipec.ir import OutputRef as UpstreamOutput
 
+from .deferred_calls import holds_reserved
 from .shim_flags import BY_NAME, ENTRYPOINT
 
 #: The subcommand of `python -m pipec.runtime` that runs one step.
@@ -225,6 +226,9 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
                                   Param(name, value.name, "text" if text else "json")))
         else:
             options.append(Option("--param", JsonLiteral(name, value)))
+    # Only a step's own literals are encoded: a pipeline parameter's value reaches the step as is.
+    options += [Option("--construct", Literal(b.name)) for b in step.inputs
+                if isinstance(b.source, LiteralValue) and holds_reserved(b.source.value)]
     options += [Option("--output", Literal(f"{output.name}={output.type}")) for output in step.outputs]
     options += [Option("--output-ref", OutputRef(output.name)) for output in step.outputs
                 if output.name in output_refs]

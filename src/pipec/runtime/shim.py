@@ -66,6 +66,8 @@ class StepSpec:
     input_refs: tuple[tuple[str, str], ...] = ()
     # (output name, pointer file path) per output whose pointer is to be written.
     output_refs: tuple[tuple[str, str], ...] = ()
+    # Parameters whose JSON holds ZenML integration objects to build (--construct).
+    constructed: tuple[str, ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,6 +162,9 @@ def parse_args(argv: list[str]) -> StepSpec:
             build_parser().error(f"--output-ref names {name!r}, which is not a declared --output")
         if refs.count(name) > 1:
             build_parser().error(f"--output-ref {name!r} given more than once")
+    unbound = sorted(set(ns.constructed) - {n for n, _ in ns.params})
+    if unbound:
+        build_parser().error(f"--construct names {', '.join(map(repr, unbound))}, which no --param binds")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
     problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
@@ -168,7 +173,7 @@ def parse_args(argv: list[str]) -> StepSpec:
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
-                    tuple(ns.output_refs))
+                    tuple(ns.output_refs), tuple(ns.constructed))
 
 
 # --------------------------------------------------------------------------- user code
@@ -279,6 +284,13 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
         ann = _annotation(fn, name)
         if isinstance(value, dict) and _is_parameters_class(ann):
             value = _build_parameters(ann, value)
+        elif isinstance(value, (dict, list)) and ann is not None and "pydantic" in sys.modules:
+            from .deferred_calls import DeferredCallError, as_annotated
+
+            try:  # ZenML builds the pydantic models nested in the annotation too
+                value = as_annotated(ann, value)
+            except DeferredCallError as exc:
+                raise StepError(f"parameter `{name}`: {exc}") from None
         kwargs[name] = value
     kwargs.update(inputs)
     try:
@@ -292,6 +304,16 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
         if _is_parameters_class(ann) and any(k.__name__ == "BaseParameters" for k in ann.__mro__[1:]):
             kwargs[name] = ann()
     return kwargs
+
+
+def _constructed(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """`params` with ZenML integration objects built (see `deferred_calls`); StepError when one cannot be."""
+    from .deferred_calls import DeferredCallError, decode_params
+
+    try:
+        return decode_params(params, names)
+    except DeferredCallError as exc:
+        raise StepError(str(exc)) from None
 
 
 def split_outputs(result: Any, outputs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -414,6 +436,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
 
         fn = import_step(spec.source_root, spec.module, spec.function)
         params = {name: json.loads(text) for name, text in spec.params}
+        if spec.constructed:
+            params = _constructed(params, spec.constructed)
         loaded = list_inputs.assemble({name: store.load(info) for name, info in infos.items()}, fn)
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)

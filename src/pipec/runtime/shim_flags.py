@@ -69,6 +69,8 @@ FLAGS: tuple[ShimFlag, ...] = (
              dest="params"),
     ShimFlag("--param-part", "NAME=CHUNK", STEP, "one piece of NAME's JSON value, joined in order",
              repeatable=True, dest="param_parts"),
+    ShimFlag("--construct", "NAME", STEP, "argument NAME's JSON holds ZenML integration objects to build "
+             "before the call (see runtime/deferred_calls.py)", repeatable=True, dest="constructed"),
     ShimFlag("--output", "NAME=TYPE", STEP, "declared output and its static type, in return order",
              repeatable=True, dest="outputs"),
     ShimFlag("--output-ref", "NAME=PATH", STEP, "write a pointer to output NAME at the local file PATH",

@@ -90,7 +90,8 @@ class SafeCalls:
             seqs = [self.concrete_shallow(a, node) for a in args]
         else:
             seqs = [self.concrete(a, node) for a in args]
-        kwargs = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        kwargs = {k: self.concrete_shallow(v, node) if name == "dict" else self.concrete(v, node)
+                  for k, v in kwargs.items()}
         func = {"len": len, "str": str, "int": int, "float": float, "bool": bool, "list": list, "tuple": tuple,
                 "dict": dict, "set": set, "frozenset": frozenset, "sorted": sorted, "min": min, "max": max,
                 "sum": sum, "abs": abs, "round": round, "any": any, "all": all, "repr": repr,
@@ -155,7 +156,8 @@ class SafeCalls:
 
     def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), but containers may hold step outputs (for list/zip/enumerate)."""
-        if isinstance(value, (ParamValue, Invocation, Artifact)) or is_opaque(value):
+        if isinstance(value, (ParamValue, Invocation, Artifact)) or is_opaque(value) and not getattr(
+                value, "is_step_data", False):  # a ZenML integration object, built when its step runs
             return self.concrete(value, node)
         return value
 
