@@ -104,6 +104,26 @@ def test_diamond_dag_equals_pipec_run(airflow_db: Path, tmp_path: Path) -> None:
     assert len(_outputs(run)["load"]["output"]) == 12
 
 
+def test_fan_in_dag_reads_the_list_and_records_each_element(airflow_db: Path, tmp_path: Path) -> None:
+    """fan_in with n=30 at run time: `combine` reads the three scores in training order, as
+    `pipec run --param n=30` does, each element's lineage readable through Client; `k`, which
+    sets the number of `train` tasks, is no DAG param (the compile pins it)."""
+    root = _project(tmp_path, "fan_in")
+    store, meta = _stores(tmp_path, "airflow")
+    dagrun = _deploy_and_test(airflow_db, root, "fan_in", {"n": 30}, source_root=str(root),
+                              artifact_store=store, metadata_store=meta)
+    assert dagrun.state == "success"
+    bag, _ = parse_folder(airflow_db / "dags")
+    assert set(bag.dags["fan_in"].params) == {"n"}
+    run = Client(meta).get_pipeline_run(naming.shim_run_id(dagrun.run_id))
+    outputs = _outputs(run)
+    assert outputs == _outputs(_pipec_run(root, tmp_path, "n=30"))
+    assert outputs["combine"]["output"]["scores"] == [outputs[f"train_{i}"]["output"] for i in range(3)]
+    elements = run.steps["combine"].inputs["scores"]
+    assert [(v.name, v.load()) for v in elements] == [(f"fan_in::train_{i}::output", outputs[f"train_{i}"]["output"])
+                                                      for i in range(3)]
+
+
 def test_hostile_strings_dag_run_keeps_every_literal(airflow_db: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """hostile_strings, its source root given on the worker ($PIPEC_SOURCE_ROOT): the echo step
@@ -164,9 +184,9 @@ def test_runtime_inputs_resolve_on_airflow(airflow_db: Path, tmp_path: Path) -> 
     client = Client(meta)
     report = client.get_pipeline_run(naming.shim_run_id(dagrun.run_id)).steps["report"]
     assert report.outputs["output"].load() == {"title": "Squares, 'quoted' & $escaped", "count": 4, "total": 28}
-    assert {i.name: (i.source, i.artifact_version.name, i.artifact_version.version) for i in report.inputs} == {
+    assert {name: (i.source, i.name, i.version) for name, i in report.inputs.items()} == {
         "numbers": ("lookup", "numbers", 1),
-        "settings": ("external", report.inputs[1].artifact_version.name, 1),
+        "settings": ("external", report.inputs["settings"].name, 1),
         "title": ("saved", "report_title", 1)}
     assert client.get_artifact_version("report_title").load() == "Squares, 'quoted' & $escaped"
 

@@ -44,7 +44,7 @@ def test_the_consumer_reads_what_the_producer_published(packages: tuple[Path, Pa
     client = Client(md.default_url(stores))
     report = client.get_pipeline_run("kfp-run-2").steps["report"]
     assert report.outputs["output"].load() == {"title": "Squares, 'quoted' & $escaped", "count": 5, "total": 60}
-    assert [(i.name, i.source, i.artifact_version.run_id) for i in report.inputs] == [
+    assert [(name, i.source, i.run_id) for name, i in report.inputs.items()] == [
         ("numbers", "lookup", "kfp-run-1"), ("settings", "external", "kfp-run-2"), ("title", "saved", "kfp-run-2")]
 
 

@@ -43,22 +43,21 @@ def test_producer_then_consumer_with_lineage(project: Path) -> None:
     run = client.get_pipeline_run(result.run_id)
     report = run.steps["report"]
     assert report.outputs["output"].load() == {"title": "Squares, 'quoted' & $escaped", "count": 3, "total": 10}
-    inputs = {i.name: i for i in report.inputs}
-    assert (inputs["numbers"].source, inputs["numbers"].artifact_version.name,
-            inputs["numbers"].artifact_version.version) == ("lookup", "numbers", 2)  # the latest
-    assert inputs["numbers"].detail == {"scope": "store", "name": "numbers"}
-    assert inputs["settings"].source == "external" and inputs["settings"].artifact_version.load() == {"scale": 2}
-    assert inputs["title"].source == "saved" and inputs["title"].artifact_version.name == "report_title"
+    inputs = report.inputs
+    assert (inputs["numbers"].source, inputs["numbers"].name, inputs["numbers"].version) == (
+        "lookup", "numbers", 2)  # the latest
+    assert inputs["settings"].source == "external" and inputs["settings"].load() == {"scale": 2}
+    assert inputs["title"].source == "saved" and inputs["title"].name == "report_title"
     assert client.get_artifact_version("numbers", 1).load() == [0, 1, 4, 9, 16]
     assert client.get_artifact_version("numbers").load() == [0, 1, 4]
-    assert client.get_artifact_version(str(inputs["title"].artifact_version.id)).name == "report_title"
+    assert client.get_artifact_version(str(inputs["title"].id)).name == "report_title"
     assert [v.version for v in client.list_artifact_versions("report_title")] == [1]
 
     # A new version of the looked-up artifact changes the cache key; the same one hits the cache.
     again = _run(project, "report_pipeline")
     assert again.steps["report"].status == md.CACHED
     cached = client.get_pipeline_run(again.run_id).steps["report"]
-    assert {i.name: i.artifact_version.version for i in cached.inputs} == {"numbers": 2, "settings": 2, "title": 2}
+    assert {name: i.version for name, i in cached.inputs.items()} == {"numbers": 2, "settings": 2, "title": 2}
     assert _run(project, "publish_numbers", n="4").exit_code == 0
     fresh = _run(project, "report_pipeline")
     assert fresh.steps["report"].status == md.COMPLETED
@@ -102,7 +101,7 @@ def test_shim_with_its_own_store_records_lineage_and_stores_a_value_once(project
     assert sorted((v.origin, v.version) for v in stored if v.origin != "output") == [("external", 1), ("saved", 1)]
     assert len(list((project / "store" / "report_pipeline" / "engine-run" / "%40external").iterdir())) == 2
     run = client.get_pipeline_run("engine-run")
-    assert {i.name: i.source for i in run.steps["report"].inputs} == {
+    assert {name: i.source for name, i in run.steps["report"].inputs.items()} == {
         "numbers": "lookup", "settings": "external", "title": "saved"}
 
 
@@ -187,5 +186,5 @@ def test_pipec_spellings_import_and_resolve_where_the_step_runs(tmp_path: Path) 
     assert again.exit_code == 0, again.summary()
     add = Client(root=root).get_pipeline_run(again.run_id).steps["add"]
     assert add.outputs["output"].load() == 20 + 1 + 2 + 2
-    assert {i.name: (i.source, i.artifact_version.version) for i in add.inputs if i.name in "cd"} == {
+    assert {name: (i.source, i.version) for name, i in add.inputs.items() if name in "cd"} == {
         "c": ("saved", 2), "d": ("lookup", 2)}

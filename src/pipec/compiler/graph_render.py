@@ -3,10 +3,11 @@
 Output is deterministic: pipelines and steps appear in source order, edges in
 input order. Nodes get synthetic ids (``p0_s1``) so any step id, however hostile
 (quotes, brackets, newlines), only ever appears inside an escaped label. Data
-edges are labelled ``output->input``; `after=` edges are dashed. Inputs resolved when the
-step starts are external sources, one node per distinct source (``p0_x0``), labelled with
-the input's name: an artifact lookup is a cylinder (the store it is read from), a value the
-run stores itself (``ExternalArtifact(value=)``, ``save_artifact``) a parallelogram.
+edges are labelled ``output->input`` (``output->input[i]`` for element i of a list of
+outputs); `after=` edges are dashed. Inputs resolved when the step starts are external
+sources, one node per distinct source (``p0_x0``), their edges labelled with the input's
+name: an artifact lookup is a cylinder (the store it is read from), a value the run stores
+itself (``ExternalArtifact(value=)``, ``save_artifact``) a parallelogram.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from pipec.ir import ArtifactLookup, ExternalValue, OutputRef, Pipeline, Program
+from pipec.ir import ArtifactLookup, ExternalValue, Pipeline, Program
+from pipec.runtime.command import data_inputs
 
 FORMATS = ("mermaid", "dot")
 
@@ -26,11 +28,10 @@ def _edges(pipe: Pipeline) -> Iterator[tuple[int, int, str | None]]:
         index.setdefault(inv.id, i)
     for j, inv in enumerate(pipe.steps):
         data_from: set[int] = set()
-        for binding in inv.inputs:
-            src = binding.source
-            if isinstance(src, OutputRef) and src.step in index:
+        for key, src in data_inputs(inv):  # one edge per element of a list of outputs
+            if src.step in index:
                 data_from.add(index[src.step])
-                yield index[src.step], j, f"{src.output}->{binding.name}"
+                yield index[src.step], j, f"{src.output}->{key}"
         for dep in dict.fromkeys(inv.after):
             if dep in index and index[dep] not in data_from:
                 yield index[dep], j, None

@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "PC118": "invalid type annotation",
     "PC119": "invalid `after=` value",
     "PC120": "recursive import",
+    "PC127": "pipeline parameter pinned by the compile: it sets the length of a list of step outputs",
     # PC2xx: checks on the IR
     "PC201": "dependency cycle",
     "PC202": "unknown step id",

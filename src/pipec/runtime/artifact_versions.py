@@ -2,7 +2,8 @@
 
 :class:`ArtifactVersionQueries` is mixed into :class:`pipec.runtime.metadata.MetadataStore`:
 it finds and adds rows of ``pipec_artifact_versions`` (ZenML's artifact name and version
-number), records which artifact version each step run read (``pipec_step_inputs``), and
+number), records which artifact version each resolved input of a step run read
+(``pipec_step_inputs``; data inputs are recorded by :mod:`pipec.runtime.lineage`), and
 backfills versions for the completed outputs of a version-1 store when it is upgraded.
 """
 
@@ -14,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-#: Statuses whose outputs are usable (as metadata.DONE; repeated to keep this module import-light).
-_COMPLETED, _CACHED = "completed", "cached"
+#: The status of a step run that made its outputs (metadata.COMPLETED; this module is imported by it).
+_COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -48,24 +49,6 @@ class ArtifactVersionRecord:
     size: int
     #: Epoch seconds.
     created_at: float
-
-
-@dataclass(frozen=True)
-class StepInputRecord:
-    """One row of pipec_step_inputs: an input a step run read, and where it came from."""
-
-    #: Step-run row id.
-    step_run_id: int
-    #: The step's argument.
-    name: str
-    #: Element of a list input, None for a single value.
-    position: int | None
-    #: The artifact version read.
-    artifact_version_id: int
-    #: "output", "lookup", "external", "saved" or "model".
-    source: str
-    #: The lookup as written (name, version, id), None for other sources.
-    detail: dict[str, Any] | None
 
 
 #: Columns an artifact version copies from the payload's description.
@@ -141,27 +124,6 @@ class ArtifactVersionQueries:
                 time.sleep(0.01 * (attempt + 1))
         raise RuntimeError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    def output_version(self, run_id: str, step_id: str, output: str) -> ArtifactVersionRecord | None:
-        """The artifact version output `output` of step `step_id` in run `run_id` resolves to: its
-        own, or for a cached step run the one of the run it was served from."""
-        sa = self._sa
-        steps, arts = self.t["pipec_step_runs"], self.t["pipec_artifacts"]
-        versions = self.t["pipec_artifact_versions"]
-        with self._read() as conn:
-            row = conn.execute(sa.select(steps.c.id, steps.c.status, steps.c.cached_from).where(
-                steps.c.run_id == run_id, steps.c.step_id == step_id,
-                steps.c.status.in_((_COMPLETED, _CACHED))).order_by(steps.c.id.desc()).limit(1)).first()
-            for _ in range(100):  # a cached run may point at a cached run (old stores)
-                if row is None or row.status == _COMPLETED or row.cached_from is None:
-                    break
-                row = conn.execute(sa.select(steps.c.id, steps.c.status, steps.c.cached_from)
-                                   .where(steps.c.id == row.cached_from)).first()
-            if row is None:
-                return None
-            found = conn.execute(sa.select(versions).join(arts, arts.c.id == versions.c.artifact_id).where(
-                arts.c.step_run_id == row.id, arts.c.name == output).limit(1)).first()
-        return _version_record(found) if found is not None else None
-
     def record_step_inputs(self, step_run_id: int, inputs: Iterable[tuple[str, int | None, int, str,
                                                                          dict[str, Any] | None]]) -> None:
         """Record lineage: (input name, list position or None, artifact version id, source, detail)."""
@@ -171,20 +133,6 @@ class ArtifactVersionQueries:
         if rows:
             with self.engine.begin() as conn:
                 conn.execute(self.t["pipec_step_inputs"].insert(), rows)
-
-    def step_inputs(self, step_run_ids: Iterable[int]) -> dict[int, list[StepInputRecord]]:
-        """The recorded inputs of the given step runs, by step-run id, in recording order."""
-        ids = list(step_run_ids)
-        out: dict[int, list[StepInputRecord]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        table = self.t["pipec_step_inputs"]
-        with self._read() as conn:
-            for row in conn.execute(self._sa.select(table).where(table.c.step_run_id.in_(ids)).order_by(table.c.id)):
-                out[row.step_run_id].append(StepInputRecord(
-                    row.step_run_id, row.name, row.position, row.artifact_version_id, row.source,
-                    json.loads(row.detail) if row.detail else None))
-        return out
 
     def _backfill_versions(self, conn: Any) -> None:
         """One artifact version per output of every completed step run that has none yet, in the

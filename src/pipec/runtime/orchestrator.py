@@ -32,15 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
 from . import resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
-from .command import resolved_input_options, shim_command, step_params
+from .command import data_inputs, resolved_input_options, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
+from .lineage import record_inputs
 from .logtail import LogTail
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .store_env import UnsetVariable, expand
@@ -395,7 +396,7 @@ class LocalScheduler:
                 log.write(f"\n--- pipec: attempt {attempt} ---\n")
         row = self.meta.start_step_run(self.run_id, sid, attempt=attempt, module=step.module,
                                        function=step.function, cache_key=key, logs_uri=log_path)
-        resolved_inputs.record_for_step(self.meta, row, self.run_id, step, self.resolved[sid])
+        self._record_inputs(step, row)
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         self.shown.set(sid, RUNNING, attempt=attempt)
@@ -509,12 +510,18 @@ class LocalScheduler:
     def _caching(self, step: StepInvocation) -> bool:
         return self.enable_cache and step.settings.enable_cache is not False
 
+    def _record_inputs(self, step: StepInvocation, row: int) -> None:
+        """Lineage of step run `row`: the upstream outputs it reads, each list element its own,
+        then the inputs resolved when it starts."""
+        record_inputs(self.meta, row, {key: self.state.produced[ref.step][ref.output]
+                                       for key, ref in data_inputs(step)})
+        self.meta.record_step_inputs(row, resolved_inputs.lineage(self.resolved[step.id]))
+
     def _cache_key(self, step: StepInvocation) -> str:
         inputs = {}
-        for binding in step.inputs:
-            if isinstance(binding.source, OutputRef):
-                info = self.state.produced[binding.source.step][binding.source.output]
-                inputs[binding.name] = (info.content_hash, info.materializer)
+        for key, ref in data_inputs(step):  # the keys the shim's own cache key uses
+            info = self.state.produced[ref.step][ref.output]
+            inputs[key] = (info.content_hash, info.materializer)
         inputs.update({name: (info.content_hash, info.materializer)
                        for name, info in self.resolved[step.id].infos.items()})  # launch() resolved them
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
@@ -530,8 +537,8 @@ class LocalScheduler:
                                   output=a.name) for a in cached]
         row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
                                        function=step.function, cache_key=key)
+        self._record_inputs(step, row)
         self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
-        resolved_inputs.record_for_step(self.meta, row, self.run_id, step, self.resolved[step.id])
         self.state.produced[step.id] = {a.name: a for a in linked}
         self.finish(StepOutcome(step.id, md.CACHED, 0, None, None))
         return True

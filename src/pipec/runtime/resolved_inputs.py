@@ -126,20 +126,11 @@ def load(store: ArtifactStore, info: ArtifactInfo) -> Any:
     return load_uri(info.uri, info.materializer)
 
 
-def lineage(meta: Any, run_id: str, upstream: Iterable[tuple[str, str, str, str]],
-            resolved: Resolved) -> list[tuple[str, int | None, int, str, Any]]:
-    """(argument, position, artifact version id, source, detail) for every input a step reads
-    whose artifact version is known: its data inputs, each (argument, run id, step id, output)
-    ("output"; a cached producer's output is the version of the run it was served from), then
-    the resolved ones."""
-    rows: list[tuple[str, int | None, int, str, Any]] = []
-    for name, producer_run, step, output in upstream:
-        version = meta.output_version(producer_run, step, output)
-        if version is not None:
-            rows.append((name, None, version.id, "output", None))
-    rows += [(name, None, version_id, source, detail) for name, version_id, source, detail in resolved.sources
-             if version_id is not None]
-    return rows
+def lineage(resolved: Resolved | None) -> list[tuple[str, int | None, int, str, Any]]:
+    """(argument, position, artifact version id, source, detail) of each resolved input whose
+    artifact version is known (data inputs are recorded by `lineage.record_inputs`)."""
+    return [(name, None, version_id, source, detail) for name, version_id, source, detail in
+            (resolved.sources if resolved is not None else []) if version_id is not None]
 
 
 def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
@@ -158,11 +149,3 @@ def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: 
                        store=store, meta=meta)
     except InputNotFound:
         return None
-
-
-def record_for_step(meta: Any, step_run_id: int, run_id: str, step: Any, resolved: Resolved | None) -> None:
-    """Record the lineage of a step run `pipec run` started or served from the cache."""
-    resolved = resolved or Resolved()
-    upstream = [(b.name, run_id, b.source.step, b.source.output) for b in step.inputs
-                if type(b.source).__name__ == "OutputRef"]
-    meta.record_step_inputs(step_run_id, lineage(meta, run_id, upstream, resolved))

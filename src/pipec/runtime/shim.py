@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers, pointers, resolved_inputs
+from . import artifacts, lineage, list_inputs, materializers, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -190,6 +190,9 @@ def parse_args(argv: list[str]) -> StepSpec:
         build_parser().error(f"--construct names {', '.join(map(repr, unbound))}, which no --param binds")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
+    problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
+    if problem:
+        build_parser().error(problem)
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
@@ -432,7 +435,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         if spec.input_refs:
             infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
                           for name, path in spec.input_refs})
-        resolved = resolved_inputs.Resolved()
+        if meta is not None and infos:
+            lineage.record_inputs(meta, step_run_id, infos)
         if spec.lookups or spec.values:
             if meta is None and spec.lookup_store:
                 from .metadata import MetadataStore
@@ -441,9 +445,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
             resolved = resolved_inputs.resolve(spec.lookups, spec.values, pipeline=spec.pipeline,
                                                run_id=spec.run_id, store=store, meta=meta or lookup_meta)
             infos.update(resolved.infos)
-        if meta is not None:
-            meta.record_step_inputs(step_run_id, resolved_inputs.lineage(meta, spec.run_id, _upstream(spec),
-                                                                         resolved))
+            if meta is not None:
+                meta.record_step_inputs(step_run_id, resolved_inputs.lineage(resolved))
         key = None
         if meta is not None and spec.cache:
             from .cache import cache_key, step_source
@@ -471,7 +474,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         params = {name: json.loads(text) for name, text in spec.params}
         if spec.constructed:
             params = _constructed(params, spec.constructed)
-        loaded = {name: resolved_inputs.load(store, info) for name, info in infos.items()}
+        loaded = list_inputs.assemble({name: resolved_inputs.load(store, info) for name, info in infos.items()}, fn)
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
         context.set_current(ctx)
@@ -517,15 +520,6 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         for opened in (meta, lookup_meta):
             if opened is not None:
                 opened.close()
-
-
-def _upstream(spec: StepSpec) -> list[tuple[str, str, str, str]]:
-    """(argument, producer's run id, step id, output) of every data input."""
-    found = [(name, spec.run_id, step, output) for name, step, output in spec.inputs]
-    for name, path in spec.input_refs:
-        pointer = pointers.read_pointer(path)
-        found.append((name, pointer.run_id, pointer.step_id, pointer.output))
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:
