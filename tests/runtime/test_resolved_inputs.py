@@ -188,3 +188,29 @@ def test_pipec_spellings_import_and_resolve_where_the_step_runs(tmp_path: Path) 
     assert add.outputs["output"].load() == 20 + 1 + 2 + 2
     assert {name: (i.source, i.version) for name, i in add.inputs.items() if name in "cd"} == {
         "c": ("saved", 2), "d": ("lookup", 2)}
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--input-lookup", "n=[1]", "--input-lookup n: expected a JSON object"),
+    ("--input-value", "n={", "--input-value n: value is not JSON"),
+    ("--input-value-part", "n={\"value\":", "--input-value-part n: value is not JSON"),
+])
+def test_malformed_resolved_inputs_are_command_line_errors(flag: str, value: str, message: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from pipec.runtime.shim import parse_args
+
+    base = ["--module", "m", "--function", "f", "--pipeline", "p", "--step-id", "s", "--run-id", "r",
+            "--artifact-store", "/a"]
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args([*base, flag, value])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_value_split_in_parts_is_joined() -> None:
+    from pipec.runtime.shim import parse_args
+
+    spec = parse_args(["--module", "m", "--function", "f", "--pipeline", "p", "--step-id", "s", "--run-id", "r",
+                       "--artifact-store", "/a", "--input-value-part", 'v={"value":"it\'s', "--input-value-part",
+                       'v= $x","name":"n"}', "--input-lookup", 'l={"name":"a b"}'])
+    assert spec.values == (("v", '{"value":"it\'s $x","name":"n"}'),)
+    assert spec.lookups == (("l", '{"name":"a b"}'),)
