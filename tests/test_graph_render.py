@@ -112,3 +112,42 @@ def test_after_edge_duplicating_a_data_edge_is_drawn_once_and_unknown_ids_are_sk
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown graph format"):
         graph_render.render(sample_program(), "svg")
+
+
+def _resolved_inputs_program() -> Program:
+    from pipec.ir import ArtifactLookup, ExternalValue
+
+    lookup = ArtifactLookup("store", 'n"um\nbers', None)
+    steps = (StepInvocation(id="a", function="a", module="m", signature=(), outputs=(), inputs=(
+        InputBinding("x", lookup), InputBinding("y", ExternalValue({"k": 1})),
+        InputBinding("z", ExternalValue("t", "saved_name")))),
+        StepInvocation(id="b", function="b", module="m", signature=(), outputs=(), inputs=(
+            InputBinding("x", lookup), InputBinding("w", ArtifactLookup("store", id="abc")),
+            InputBinding("v", ArtifactLookup("store", "numbers", "3")))))
+    return Program((Pipeline(name="p", function="p", module="m", parameters=(), steps=steps),))
+
+
+def test_resolved_inputs_are_external_sources_with_their_own_shapes():
+    """One node per distinct lookup or stored value (a lookup read by two steps is one cylinder)."""
+    assert graph_render.render(_resolved_inputs_program(), "mermaid") == (
+        "flowchart TD\n"
+        '    subgraph p0["p"]\n'
+        '        p0_s0["a"]\n'
+        '        p0_s1["b"]\n'
+        '        p0_x0[("artifact n#34;um#10;bers (latest)")]\n'
+        '        p0_x1[/"external value: #123;#34;k#34;: 1#125;"/]\n'
+        '        p0_x2[/"saved saved_name: #34;t#34;"/]\n'
+        '        p0_x3[("artifact id abc")]\n'
+        '        p0_x4[("artifact numbers (version 3)")]\n'
+        "    end\n"
+        '    p0_x0 -->|"x"| p0_s0\n'
+        '    p0_x1 -->|"y"| p0_s0\n'
+        '    p0_x2 -->|"z"| p0_s0\n'
+        '    p0_x0 -->|"x"| p0_s1\n'
+        '    p0_x3 -->|"w"| p0_s1\n'
+        '    p0_x4 -->|"v"| p0_s1\n'
+    )
+    dot = graph_render.render(_resolved_inputs_program(), "dot")
+    assert '        p0_x0 [shape=cylinder, label="artifact n\\"um\\nbers (latest)"];\n' in dot
+    assert '        p0_x1 [shape=parallelogram, label="external value: {\\"k\\": 1}"];\n' in dot
+    assert '    p0_x0 -> p0_s1 [label="x"];\n' in dot

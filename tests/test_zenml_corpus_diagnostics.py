@@ -188,8 +188,9 @@ def test_client_call_as_a_statement_is_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("imported", "call", "expected"), [
-    ("save_artifact", 'save_artifact("text", "prompt")', "ZenML's `save_artifact` acts on ZenML's server"),
-    ("ExternalArtifact", "ExternalArtifact(value=1)", "ZenML's `ExternalArtifact` is resolved at run time"),
+    ("save_artifact", 'save_artifact(show, "prompt")', "the value `save_artifact(show, \"prompt\")` stores must be "
+                                                       "data known at compile time: the step `show` is not data"),
+    ("ExternalArtifact", "ExternalArtifact(model_name=\"m\")", "`ExternalArtifact(model_name=...)` looks the artifact up"),
     ("log_metadata", 'log_metadata({"a": 1})', "ZenML's `log_metadata` acts on ZenML's server"),
     ("get_step_context", "get_step_context()", "`get_step_context()` exists only while a step runs"),
     ("Tag", 'Tag(name="x")', "ZenML's `Tag` is not modelled by pipec"),

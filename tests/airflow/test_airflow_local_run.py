@@ -69,9 +69,9 @@ def _stores(tmp_path: Path, tag: str) -> tuple[str, str]:
     return str(tmp_path / f"artifacts-{tag}"), f"sqlite:///{tmp_path / f'metadata-{tag}.db'}"
 
 
-def _deploy_and_test(airflow_db: Path, root: Path, dag_id: str, conf: dict, **options: str):
-    """Compile `root/run.py` in local mode into the dags folder, parse it, `dag.test()` it."""
-    dags = compile_dags([str(root / "run.py")], root.parent / f"out-{dag_id}", operator="local", **options)
+def _deploy_and_test(airflow_db: Path, root: Path, dag_id: str, conf: dict, entry: str = "run.py", **options: str):
+    """Compile `root/entry` in local mode into the dags folder, parse it, `dag.test()` it."""
+    dags = compile_dags([str(root / entry)], root.parent / f"out-{dag_id}", operator="local", **options)
     shutil.copy(dags[f"{dag_id}.py"], airflow_db / "dags" / f"{dag_id}.py")
     bag, _ = parse_folder(airflow_db / "dags")
     assert bag.import_errors == {}
@@ -102,6 +102,26 @@ def test_diamond_dag_equals_pipec_run(airflow_db: Path, tmp_path: Path) -> None:
     reference = _pipec_run(root, tmp_path, "n=12")
     assert _outputs(run) == _outputs(reference)
     assert len(_outputs(run)["load"]["output"]) == 12
+
+
+def test_fan_in_dag_reads_the_list_and_records_each_element(airflow_db: Path, tmp_path: Path) -> None:
+    """fan_in with n=30 at run time: `combine` reads the three scores in training order, as
+    `pipec run --param n=30` does, each element's lineage readable through Client; `k`, which
+    sets the number of `train` tasks, is no DAG param (the compile pins it)."""
+    root = _project(tmp_path, "fan_in")
+    store, meta = _stores(tmp_path, "airflow")
+    dagrun = _deploy_and_test(airflow_db, root, "fan_in", {"n": 30}, source_root=str(root),
+                              artifact_store=store, metadata_store=meta)
+    assert dagrun.state == "success"
+    bag, _ = parse_folder(airflow_db / "dags")
+    assert set(bag.dags["fan_in"].params) == {"n"}
+    run = Client(meta).get_pipeline_run(naming.shim_run_id(dagrun.run_id))
+    outputs = _outputs(run)
+    assert outputs == _outputs(_pipec_run(root, tmp_path, "n=30"))
+    assert outputs["combine"]["output"]["scores"] == [outputs[f"train_{i}"]["output"] for i in range(3)]
+    elements = run.steps["combine"].inputs["scores"]
+    assert [(v.name, v.load()) for v in elements] == [(f"fan_in::train_{i}::output", outputs[f"train_{i}"]["output"])
+                                                      for i in range(3)]
 
 
 def test_hostile_strings_dag_run_keeps_every_literal(airflow_db: Path, tmp_path: Path,
@@ -150,6 +170,33 @@ def test_failing_step_fails_the_run_after_its_retries(airflow_db: Path, tmp_path
         ("flaky", 1), ("flaky", 2), ("flaky", 3)]
     ref_frame = Client(ref_meta).get_pipeline_run("reference").steps["frame"].outputs["output"].load()
     pd.testing.assert_frame_equal(frame, ref_frame)
+
+
+def test_runtime_inputs_resolve_on_airflow(airflow_db: Path, tmp_path: Path) -> None:
+    """runtime_inputs: the producer's DAG publishes `numbers`; the consumer's DAG looks it up, stores
+    its two values once for the run, and records where each input came from."""
+    root = _project(tmp_path, "runtime_inputs")
+    store, meta = _stores(tmp_path, "airflow")
+    options = {"source_root": str(root), "artifact_store": store, "metadata_store": meta}
+    assert _deploy_and_test(airflow_db, root, "publish_numbers", {"n": 4}, "publish.py", **options).state == "success"
+    dagrun = _deploy_and_test(airflow_db, root, "report_pipeline", {}, **options)
+    assert dagrun.state == "success"
+    client = Client(meta)
+    report = client.get_pipeline_run(naming.shim_run_id(dagrun.run_id)).steps["report"]
+    assert report.outputs["output"].load() == {"title": "Squares, 'quoted' & $escaped", "count": 4, "total": 28}
+    assert {name: (i.source, i.name, i.version) for name, i in report.inputs.items()} == {
+        "numbers": ("lookup", "numbers", 1),
+        "settings": ("external", report.inputs["settings"].name, 1),
+        "title": ("saved", "report_title", 1)}
+    assert client.get_artifact_version("report_title").load() == "Squares, 'quoted' & $escaped"
+
+    # The artifact's name is compiled in (a parameter's compile-time value): compile another one.
+    (root / "absent.py").write_text((root / "run.py").read_text(encoding="utf-8").replace(
+        'artifact: str = "numbers"', 'artifact: str = "absent"'), encoding="utf-8")
+    missing = _deploy_and_test(airflow_db, root, "report_pipeline", {}, "absent.py", **options)
+    assert missing.state == "failed"
+    failed = client.get_pipeline_run(naming.shim_run_id(missing.run_id)).steps["report"]
+    assert failed.error == "InputNotFound: input `numbers`: artifact `absent` does not exist (no versions)"
 
 
 def test_model_control_plane_train_twice_promote_and_infer(airflow_db: Path, tmp_path: Path) -> None:

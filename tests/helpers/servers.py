@@ -183,3 +183,20 @@ def moto_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@contextmanager
+def postgres_database(folder: Path) -> Iterator[str]:
+    """A fresh database on a PostgreSQL server started in `folder` for the block (its URL);
+    the test skips (fails under CI) without the server binaries or the psycopg driver."""
+    from tests.helpers import requires
+
+    if postgres_bin() is None:
+        requires.missing("PostgreSQL's server binaries", "apt-get install postgresql (or .ci/setup.d/postgresql.sh)")
+    requires.module("psycopg")
+    folder.mkdir(parents=True, exist_ok=True)
+    server = PostgresServer(folder)
+    try:
+        yield server.create_database()
+    finally:
+        server.stop()

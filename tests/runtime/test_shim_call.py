@@ -11,6 +11,7 @@ import pytest
 
 from pipec.ir import (
     ArtifactLookup,
+    ExternalValue,
     InputBinding,
     LiteralValue,
     ModelSpec,
@@ -43,7 +44,7 @@ from pipec.runtime.shim_flags import ENTRYPOINT, FLAGS, MODULE, PIPELINE, STEP
 README = Path(__file__).resolve().parents[2] / "src" / "pipec" / "runtime" / "README.md"
 #: Flags something other than `shim_call` adds: SageMaker splits long --param values, the
 #: local runner adds the attempt and its result file.
-ADDED_ELSEWHERE = {"--param-part", "--model-part", "--attempt", "--result-file"}
+ADDED_ELSEWHERE = {"--param-part", "--model-part", "--attempt", "--result-file", "--lookup-store", "--input-value-part"}
 
 
 def _rich_pipeline() -> Pipeline:
@@ -56,6 +57,8 @@ def _rich_pipeline() -> Pipeline:
                 InputBinding("n", LiteralValue([1, "x"])), InputBinding("s", ParameterRef("s")),
                 InputBinding("k", ParameterRef("k")),
                 InputBinding("o", LiteralValue([{"$pipec.call": "zenml.integrations.x.Y", "args": [], "kwargs": {}}])),
+                InputBinding("v", ExternalValue({"x": "it's"}, "saved")),
+                InputBinding("l", ArtifactLookup("store", "numbers", "2")),
                 InputBinding("m", ArtifactLookup("model", "clf"))),
         outputs=(Output("r", "str"),), settings=Settings(enable_cache=False), model=ModelSpec("iris"))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))

@@ -20,9 +20,9 @@ from pipec.runtime import metadata as md
 from pipec.runtime import run_pipeline
 from pipec.runtime.artifacts import ArtifactStore
 from pipec.runtime.store_env import Expanded, Redactor, UnsetVariable, expand, references
-from tests.helpers import engines, requires
+from tests.helpers import engines
 from tests.helpers.runtime_projects import load_pipeline, make_project
-from tests.helpers.servers import PostgresServer, postgres_bin
+from tests.helpers.servers import postgres_database
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -142,13 +142,7 @@ def test_expanded_values_are_not_printed_or_recorded(tmp_path: Path) -> None:
 def test_password_reference_against_postgres(tmp_path: Path) -> None:
     """The shim opens a real PostgreSQL with the password from its environment, and neither
     the password nor the URL ends up in any table."""
-    if postgres_bin() is None:
-        requires.missing("PostgreSQL's server binaries", "apt-get install postgresql (or .ci/setup.d/postgresql.sh)")
-    requires.module("psycopg")
-    (tmp_path / "pg").mkdir()
-    server = PostgresServer(tmp_path / "pg")
-    try:
-        url = server.create_database()  # postgresql+psycopg://pipec@127.0.0.1:PORT/NAME (trust auth)
+    with postgres_database(tmp_path / "pg") as url:  # postgresql+psycopg://pipec@127.0.0.1:PORT/NAME (trust auth)
         with_password = url.replace("://pipec@", "://pipec:${PIPEC_TEST_PGPASS}@")
         root = make_project(tmp_path, STEPS)
         password = "pw-7f3a9c-secret"
@@ -165,8 +159,6 @@ def test_password_reference_against_postgres(tmp_path: Path) -> None:
         text = "\n".join(dump)
         assert "r1" in text and password not in text and "127.0.0.1" not in text
         store.close()
-    finally:
-        server.stop()
 
 
 # --------------------------------------------------------------------------- pipec run's orchestrator

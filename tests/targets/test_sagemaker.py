@@ -348,15 +348,17 @@ def api_errors(step: dict[str, Any], env: dict[str, str]) -> list[str]:
     return errors + constraint_errors(request, shape, operation)
 
 
-def _valid_single_step_argv(tmp_path: Path, source: str) -> list[str]:
-    """The container argv of pipeline `p`'s one step, compiled without diagnostics and accepted by botocore."""
+def _split_argv(tmp_path: Path, source: str, flag: str) -> list[str]:
+    """The container argv of the one step of `source`: a valid request, `flag` in pieces that fit."""
     files, diags = _compile_source(tmp_path, source)
     assert _codes(diags) == [], list(diags)
     definition = json.loads(files["sagemaker/p.json"])
     env = environment(definition)
     [step] = definition["Steps"]
     assert not api_errors(step, env)
-    return container_argv(step, env)
+    argv = container_argv(step, env)
+    assert argv.count(flag) > 2 and all(len(item) <= 256 for item in argv)
+    return argv
 
 
 def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
@@ -365,8 +367,7 @@ def test_a_long_literal_is_split_into_arguments_that_fit(tmp_path: Path) -> None
     value = {"config": {"key": "x" * 40, "list": list(range(60))}, "text": "naïve \"quoted\" " * 20}
     source = (STEP + "@step\ndef a(cfg: dict, short: int = 1) -> None: ...\n\n\n@pipeline\ndef p():\n"
               f"    a(cfg={value!r}, short=2)\n")
-    argv = _valid_single_step_argv(tmp_path, source)
-    assert argv.count("--param-part") > 2 and all(len(item) <= 256 for item in argv)
+    argv = _split_argv(tmp_path, source, "--param-part")
     params = {name: json.loads(text) for name, text in parse_args(argv[4:]).params}
     assert params == {"cfg": value, "short": 2}
 
@@ -856,11 +857,22 @@ def test_compile_never_imports_aws_packages(tmp_path: Path) -> None:
 def test_a_long_model_is_split_into_model_parts(tmp_path: Path) -> None:
     """A model whose fields do not fit one argument (a long description) goes as `--model-part`
     pieces that fit botocore's limits; the shim joins them into the model."""
-    description = "A model card: " + "naïve \"quoted\" text " * 20
+    description = "A model card: " + "naïve \"quoted\" text " * 40
     source = (STEP.replace("from pipec import", "from pipec import Model,") + "@step\ndef a() -> None: ...\n\n\n"
               f"@pipeline(model=Model(name=\"iris\", version=\"production\", description={description!r}))\n"
               "def p():\n    a()\n")
-    argv = _valid_single_step_argv(tmp_path, source)
-    assert "--model" not in argv and argv.count("--model-part") > 1 and all(len(item) <= 256 for item in argv)
+    argv = _split_argv(tmp_path, source, "--model-part")
+    assert "--model" not in argv
     name, text = parse_args(argv[4:]).model
     assert (name, json.loads(text)) == ("iris", {"version": "production", "description": description})
+
+
+def test_a_long_stored_value_is_split_into_arguments_that_fit(tmp_path: Path) -> None:
+    """`ExternalArtifact(value=...)` with a long multi-line text (a prompt) goes as
+    `--input-value-part` pieces that fit, joined by the shim into the value."""
+    prompt = "\nYou are a friendly \"assistant\".\n" * 30
+    source = ("from zenml import ExternalArtifact\n" + STEP + "@step\ndef a(prompt: str) -> None: ...\n\n\n"
+              f"@pipeline\ndef p():\n    a(prompt=ExternalArtifact(value={prompt!r}))\n")
+    argv = _split_argv(tmp_path, source, "--input-value-part")
+    values = {name: json.loads(text) for name, text in parse_args(argv[4:]).values}
+    assert values == {"prompt": {"value": prompt}}

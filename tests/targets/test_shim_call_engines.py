@@ -29,10 +29,11 @@ SAMPLES = {
     "--source-root": "/app $x", "--module": "steps.m", "--function": "f", "--pipeline": "p {a}", "--step-id": "s",
     "--artifact-store": "s3://b/$p", "--metadata-store": "sqlite:///m.db", "--num-steps": "2",
     "--input": "a=up/out", "--input-ref": "b=/in/b", "--param": 'n={"k":"$v"}', "--param-text": "t=it's",
-    "--param-part": 'q=[1,', "--input-lookup": 'm={"scope":"model","name":"c"}',
-    "--model": 'iris={"version":"production","kinds":{"o":"model"}}', "--model-part": 'iris={"version":',
-    "--output": "o=int", "--output-ref": "o=/out/o", "--attempt": "1", "--result-file": "/tmp/r.json",
-    "--construct": "n",
+    "--param-part": 'q=[1,', "--output": "o=int", "--output-ref": "o=/out/o", "--attempt": "1",
+    "--result-file": "/tmp/r.json", "--construct": "n", "--lookup-store": "sqlite:///$m.db",
+    "--input-lookup": 'l={"scope":"store","name":"it\'s $x {y}"}', "--input-value": 'v={"value":"`$(x)`","name":"n"}',
+    "--input-value-part": 'v={"value":', "--model": 'iris={"version":"production","kinds":{"o":"model"}}',
+    "--model-part": 'iris={"version":',
 }
 STEP = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
-from ..ir import InputBinding, OutputRef, Pipeline
+from ..ir import InputBinding, Pipeline
 from .common import binding_span, defined_note, has_span, names
 from .registry import register
 
@@ -60,17 +60,15 @@ def check_unknown_outputs(pipeline: Pipeline, diags: Diagnostics) -> None:
     """PC208: an input consumes an output its producing step does not have."""
     for inv in pipeline.steps:
         for binding in inv.inputs:
-            ref = binding.source
-            if not isinstance(ref, OutputRef):
-                continue
-            producer = pipeline.step(ref.step)
-            if producer is None or producer.output_type(ref.output) is not None:
-                continue  # unknown producers are reported by the unknown-steps check
-            outputs = [out.name for out in producer.outputs]
-            hint = did_you_mean(ref.output, outputs)
-            if hint is None:
-                hint = (f"`{producer.id}` has outputs {names(outputs)}" if outputs
-                        else f"`{producer.function}` returns nothing")
-            diags.error("PC208", f"step `{producer.id}` has no output `{ref.output}` "
-                        f"(used by `{inv.id}` input `{binding.name}`)",
-                        binding_span(binding, inv), help=hint, notes=defined_note(producer))
+            for ref in binding.upstream_outputs:
+                producer = pipeline.step(ref.step)
+                if producer is None or producer.output_type(ref.output) is not None:
+                    continue  # unknown producers are reported by the unknown-steps check
+                outputs = [out.name for out in producer.outputs]
+                hint = did_you_mean(ref.output, outputs)
+                if hint is None:
+                    hint = (f"`{producer.id}` has outputs {names(outputs)}" if outputs
+                            else f"`{producer.function}` returns nothing")
+                diags.error("PC208", f"step `{producer.id}` has no output `{ref.output}` "
+                            f"(used by `{inv.id}` input `{binding.name}`)",
+                            binding_span(binding, inv), help=hint, notes=defined_note(producer))

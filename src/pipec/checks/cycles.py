@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from pipec.ir.diagnostics import Diagnostics
 
-from ..ir import OutputRef, Pipeline
+from ..ir import Pipeline
 from .registry import register
 
 DATA = "data"
@@ -33,8 +33,8 @@ class _Graph:
         self.kind: dict[tuple[str, str], str] = {}
         for inv in pipeline.steps:
             for binding in inv.inputs:
-                if isinstance(binding.source, OutputRef):
-                    self._add(binding.source.step, inv.id, DATA)
+                for ref in binding.upstream_outputs:
+                    self._add(ref.step, inv.id, DATA)
             for dep in inv.after:
                 self._add(dep, inv.id, ORDER)
 

@@ -8,13 +8,23 @@ from pipec.ir.diagnostics import Diagnostics
 from pipec.ir.types import (
     UnionType,
     describe_literal,
+    element_type,
     format_literal,
     is_compatible,
     literal_is_compatible,
     parse_type,
 )
 
-from ..ir import InputBinding, LiteralValue, OutputRef, ParameterRef, Pipeline, StepInvocation
+from ..ir import (
+    ExternalValue,
+    InputBinding,
+    LiteralValue,
+    OutputList,
+    OutputRef,
+    ParameterRef,
+    Pipeline,
+    StepInvocation,
+)
 from ..runtime.deferred_calls import decode, holds_call, holds_reserved
 from .common import binding_span, defined_note, has_span
 from .registry import register
@@ -54,7 +64,7 @@ def _optional_help(source: str, target: str, what: str) -> str | None:
 def _output_mismatch(pipeline: Pipeline, ref: OutputRef, target: str) -> _Mismatch | None:
     """The mismatch when an upstream output feeds an input of type `target`, else None."""
     producer = pipeline.step(ref.step)
-    source = producer.output_type(ref.output) if producer else None
+    source = _produced(pipeline, ref)
     if source is None or is_compatible(source, target):
         return None  # unknown steps and outputs are reported by their own checks
     name = f"`{ref.step}.{ref.output}`"
@@ -120,7 +130,45 @@ def _mismatch(pipeline: Pipeline, binding: InputBinding, target: str) -> _Mismat
                 return None  # an object's type is known only when the step builds it
             return _literal_mismatch(decode(source.value), target)
         return _literal_mismatch(source.value, target)
-    return None
+    if isinstance(source, ExternalValue):  # a stored value is typed like a literal
+        return _literal_mismatch(source.value, target)
+    return None  # an artifact lookup: its type is known only when the step starts
+
+
+def _list_mismatches(pipeline: Pipeline, items: OutputList, target: str) -> list[tuple[str, _Mismatch]]:
+    """(what flowed in, mismatch) per output type among the elements of a list of outputs that
+    `target` does not accept; one for the whole list when `target` is not a list type."""
+    element = element_type(target)
+    if element is None:
+        joined = " | ".join(dict.fromkeys(_produced(pipeline, ref) or "Any" for ref in items.items))
+        return [(f"receives a list of {len(items.items)} step outputs", _Mismatch(
+            "", f"annotate the input as `list[{joined}]`, or pass one output", ()))]
+    by_type: dict[str, list[tuple[int, OutputRef, _Mismatch]]] = {}
+    for position, ref in enumerate(items.items):
+        mismatch = _output_mismatch(pipeline, ref, element)
+        if mismatch is not None:
+            by_type.setdefault(_produced(pipeline, ref) or "Any", []).append((position, ref, mismatch))
+    found = []
+    for produced, elements in by_type.items():
+        shown = elements[:_MAX_ELEMENTS_SHOWN]
+        more = f" and {len(elements) - len(shown)} more" if len(elements) > len(shown) else ""
+        positions = ", ".join(str(position) for position, _, _ in shown) + more
+        refs = ", ".join(f"`{ref.step}.{ref.output}`" for _, ref, _ in shown) + more
+        noun, verb = ("element", "produces") if len(elements) == 1 else ("elements", "produce")
+        first = elements[0][2]
+        found.append((f"{noun} {positions} ({refs}) {verb} `{produced}`",
+                      _Mismatch("", first.help, tuple(dict.fromkeys(n for _, _, m in shown for n in m.notes)))))
+    return found
+
+
+#: Elements a type-mismatch message names before it says "and N more".
+_MAX_ELEMENTS_SHOWN = 5
+
+
+def _produced(pipeline: Pipeline, ref: OutputRef) -> str | None:
+    """The type output `ref` produces, None when the step or output is unknown."""
+    producer = pipeline.step(ref.step)
+    return producer.output_type(ref.output) if producer else None
 
 
 @register
@@ -141,6 +189,11 @@ def check_types(pipeline: Pipeline, diags: Diagnostics) -> None:
             param = params.get(binding.name)
             if param is None or param.kind == "parameters":
                 continue  # unknown keywords are reported by their own check
+            if isinstance(binding.source, OutputList):
+                for what, mismatch in _list_mismatches(pipeline, binding.source, param.type):
+                    diags.error("PC206", f"step `{inv.id}` input `{binding.name}` expects `{param.type}` but "
+                                f"{what}", binding_span(binding, inv), help=mismatch.help, notes=mismatch.notes)
+                continue
             found = _mismatch(pipeline, binding, param.type)
             if found is not None:
                 report = diags.warning if found.warning else diags.error
@@ -153,8 +206,8 @@ def _consumed_outputs(pipeline: Pipeline) -> dict[str, set[str]]:
     consumed: dict[str, set[str]] = {}
     for inv in pipeline.steps:
         for binding in inv.inputs:
-            if isinstance(binding.source, OutputRef):
-                consumed.setdefault(binding.source.step, set()).add(binding.source.output)
+            for ref in binding.upstream_outputs:
+                consumed.setdefault(ref.step, set()).add(ref.output)
     return consumed
 
 

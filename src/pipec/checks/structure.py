@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
-from ..ir import OutputRef, Pipeline, StepInvocation
+from ..ir import Pipeline, StepInvocation
 from .common import binding_span, has_span
 from .registry import register
 
@@ -37,8 +37,9 @@ def check_unknown_steps(pipeline: Pipeline, diags: Diagnostics) -> None:
     known = set(ids)
     for inv in pipeline.steps:
         for binding in inv.inputs:
-            ref = binding.source
-            if isinstance(ref, OutputRef) and ref.step not in known:
+            for ref in binding.upstream_outputs:
+                if ref.step in known:
+                    continue
                 diags.error("PC202", f"step `{inv.id}` input `{binding.name}` refers to unknown step "
                             f"`{ref.step}`", binding_span(binding, inv), help=did_you_mean(ref.step, ids))
         for dep in inv.after:

@@ -93,8 +93,17 @@ def run_to_json(run: Any) -> dict[str, Any]:
             "outputs": {name: {"uri": a.uri, "type": a.type, "materializer": a.materializer,
                                "content_hash": a.content_hash, "size": a.size}
                         for name, a in s.outputs.items()},
+            "inputs": [{"name": name, "position": position, "source": a.source, "artifact": a.name,
+                        "version": a.version, "artifact_version_id": a.id, "run_id": a.run_id}
+                       for name, position, a in _input_rows(s)],
         } for sid, s in run.steps.items()},
     }
+
+
+def _input_rows(step: Any) -> list[tuple[str, int | None, Any]]:
+    """(argument, list position or None, artifact version) of every input a step run read."""
+    return [(name, position, version) for name, value in step.inputs.items()
+            for position, version in (enumerate(value) if isinstance(value, list) else [(None, value)])]
 
 
 def choose_store(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -322,6 +331,11 @@ def _show(args: argparse.Namespace) -> int:
             rows.append((sid, s.status, str(s.attempts), _duration(s.start_time, s.end_time),
                          outputs or (s.error or "")))
         out.append("\n" + _table(rows))
+        lineage = [(f"{sid}.{name}" + (f"[{position}]" if position is not None else ""), f"{a.name} v{a.version}",
+                    a.source or "", a.run_id or "") for sid, s in found.steps.items()
+                   for name, position, a in _input_rows(s)]
+        if lineage:
+            out.append("\n" + _table([("INPUT", "ARTIFACT", "SOURCE", "MADE BY RUN"), *lineage]))
         sys.stdout.write("".join(out))
         return EXIT_OK
     finally:

@@ -20,7 +20,9 @@ from ..ir import (
     Span,
     StepInvocation,
 )
+from .artifact_inputs import ResolvedInput
 from .calls import Evaluator
+from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
 from .integration_objects import shown, step_value
 from .interp import EvalError, runtime_error
 from .model_control import config_model
@@ -73,6 +75,8 @@ class PipelineBuilder:
         self.active: list[PipelineDef] = [pdef]
         # Inlined pipelines whose ignored options were reported: (name, option keys).
         self.warned_inlined: set[tuple[str, tuple[str, ...]]] = set()
+        # Parameters that size a fan-in list: (step id, input) of the first one each sizes.
+        self.pinned: dict[str, tuple[str, str]] = {}
 
     # ------------------------------------------------------------------ ids
 
@@ -193,18 +197,24 @@ class PipelineBuilder:
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; it cannot feed input `{name}`", node,
                             help=f"use after=\"{value.step}\" to order the steps without passing data")
+        if is_fan_in(value):
+            where = self._argument_node(name, node)
+            for param in pinned_parameters(where, self.active[-1].node, ev.scope.names):
+                self.pinned.setdefault(param, (step_id, name))
+            return output_list(value, name, definition.name, where)
         if isinstance(value, tuple) and value and all(isinstance(v, Artifact) for v in value):
             names = ", ".join(v.output for v in value)
             raise EvalError("PC113", f"step `{value[0].step}` has {len(value)} outputs ({names}); pass one of "
                             f"them to `{name}`", node, help="unpack them first: `a, b = step(...)`")
         if isinstance(value, ParamsInstance):
             return LiteralValue(escape(dict(value.fields)))
+        if isinstance(value, ResolvedInput):
+            return value.source
         if isinstance(value, ArtifactLookup):  # e.g. `get_pipeline_context().model.get_artifact(name)`
             return value
         runtime = find_runtime(value)
         if runtime is not None:
-            where = getattr(self, "_argument_nodes", {}).get(name, node)  # the caret on the argument
-            where = where.value if isinstance(where, ast.keyword) else where
+            where = self._argument_node(name, node)
             raise runtime_error(runtime, where, ev.span(where))
         if contains_symbolic(value):
             raise EvalError("PC113", f"input `{name}` of step `{definition.name}` is a collection holding step "
@@ -214,6 +224,11 @@ class PipelineBuilder:
         except TypeError as exc:
             raise EvalError("PC111", f"input `{name}` of step `{definition.name}` is not JSON-serialisable: {exc}",
                             node) from None
+
+    def _argument_node(self, name: str, node: ast.AST) -> ast.AST:
+        """The expression passed for input `name` (where a caret goes), else the call `node`."""
+        where = getattr(self, "_argument_nodes", {}).get(name, node)
+        return where.value if isinstance(where, ast.keyword) else where
 
     def _config_step_partial(self, step_id: str, section: dict) -> Partial:
         if not section or self.config is None:
@@ -362,6 +377,8 @@ class PipelineBuilder:
         `after=` ids of step calls that failed (already reported) are dropped: "runs after
         unknown step" would only echo that error.
         """
+        if self.pinned:
+            self.invocations = pin_parameters(self.invocations, self.pinned, self.parameters, self.diags)
         if self.failed:
             self.invocations = [replace(inv, after=tuple(a for a in inv.after if a not in self.failed))
                                 if any(a in self.failed for a in inv.after) else inv for inv in self.invocations]

@@ -98,6 +98,12 @@ class Evaluator(Interpreter):
             return self.builder.call_step(self, func, args, kwargs, node, arg_nodes)
         if isinstance(func, BoundMethod) and isinstance(func.receiver, HANDLES):
             return self._handle_method(func.receiver, func.name, args, kwargs, node, arg_nodes)
+        if isinstance(func, (ExternalName, RunTimeValue)):
+            from .artifact_inputs import artifact_call
+
+            resolved = artifact_call(self, func, args, kwargs, node, arg_nodes)
+            if resolved is not None:
+                return resolved
         if isinstance(func, ExternalName):
             result = self._zenml_external(func, args, kwargs, node)
             if result is not NOT_ZENML:

@@ -58,7 +58,8 @@ def message(value: RunTimeValue) -> str:
     if value.reason == MODEL:
         return (f"`{value.expr}` is resolved at run time by ZenML's Model Control Plane, which pipec does not "
                 "support yet")
-    return f"`{value.expr}` is resolved at run time from ZenML's artifact store, which pipec does not support yet"
+    return (f"`{value.expr}` is resolved at run time from the artifact store; pipec resolves an artifact lookup "
+            "only where a pipeline body passes it to a step input")
 
 
 def help_for(value: RunTimeValue, in_settings: bool = False) -> str:
@@ -70,7 +71,8 @@ def help_for(value: RunTimeValue, in_settings: bool = False) -> str:
     if value.reason == MODEL:
         return ("read a model's artifacts with `get_pipeline_context().model.get_artifact(name)` (the pipeline's "
                 "`model=`), or produce the value with a step of this pipeline")
-    return "produce the value with a step of this pipeline, or pass it as a literal or a pipeline parameter"
+    return ("pass `Client().get_artifact_version(name)` to a step input in the pipeline body, or produce the "
+            "value with a step of this pipeline")
 
 
 def notes_for(value: RunTimeValue, used_at: Span | None = None) -> tuple[str, ...]:

@@ -45,10 +45,11 @@ CLIENT_LOOKUPS = {
 }
 #: ZenML functions that act on ZenML's server or store, with the closest form pipec supports.
 SIDE_EFFECTS = {
-    "save_artifact": "pass the value as a literal input of the step that uses it, or return it from a step",
+    "save_artifact": "pass its result to the step that uses it (`step(data=save_artifact(value, \"name\"))`) in a "
+                     "pipeline body",
     "load_artifact": "produce the value with a step of this pipeline, or pass it as a literal input",
     "register_artifact": "return the value from a step of this pipeline",
-    "ExternalArtifact": "pass the value as a literal input (`value=` data), or load it inside a step",
+    "ExternalArtifact": "pass it to a step input in a pipeline body",
     "log_metadata": "call it inside a step, where it runs with the step",
     "log_artifact_metadata": "call it inside a step, where it runs with the step",
     "log_model_metadata": "call it inside a step, where it runs with the step",
@@ -112,6 +113,11 @@ def not_modelled(qual: str, node: ast.AST) -> EvalError:
 
 def runtime_attribute(base: RunTimeValue, attr: str) -> RunTimeValue:
     """`base.attr` for a value known only at run time."""
+    from .artifact_inputs import client_method
+
+    method = client_method(base, attr)
+    if method is not None:
+        return method
     reason = CLIENT_LOOKUPS.get(attr) if base.reason == STACK else None
     return base.extended(f".{attr}", reason)
 

@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "PC120": "recursive import",
     "PC125": "invalid model (ZenML's Model Control Plane)",
     "PC126": "model version known only when the pipeline runs",
+    "PC127": "pipeline parameter pinned by the compile: it sets the length of a list of step outputs",
     # PC2xx: checks on the IR
     "PC201": "dependency cycle",
     "PC202": "unknown step id",

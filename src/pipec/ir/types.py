@@ -415,3 +415,33 @@ def describe_literal(value: object, depth: int = 0) -> str:
         return f"dict[{keys}, {values}]"
     items = " | ".join(dict.fromkeys(describe_literal(item, depth + 1) for item in value))
     return f"list[{items}]"
+
+
+# --------------------------------------------------------------------------- list inputs
+
+#: Annotations a list of values fits (a fan-in's input): lists, variadic tuples and the
+#: read-only collection protocols, in the spellings the frontend writes.
+_LIST_ORIGINS = frozenset({
+    "list", "tuple", "typing.Sequence", "collections.abc.Sequence", "typing.Iterable",
+    "collections.abc.Iterable", "typing.Collection", "collections.abc.Collection",
+})
+
+
+def element_type(target: str) -> str | None:
+    """The type every element of a list must have to flow into an input annotated `target`
+    (``list[T]``, ``Sequence[T]``, ``tuple[T, ...]``, ... -> ``T``; unsubscripted or ``Any`` ->
+    ``Any``; a union: its list members' element types), or None when no list fits `target`."""
+    expr = parse_type(target)
+    elements: list[TypeExpr] = []
+    for member in expr.members if isinstance(expr, UnionType) else (expr,):
+        if _is_any(member):
+            return "Any"
+        if member.name not in _LIST_ORIGINS:
+            continue
+        if member.args is None:
+            return "Any"
+        if member.name != "tuple":
+            elements.append(member.args[0])
+        elif _is_variadic(member.args):
+            elements.append(member.args[0])
+    return str(make_union(elements)) if elements else None

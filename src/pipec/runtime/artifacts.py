@@ -235,16 +235,17 @@ class ArtifactStore:
 
     def save(self, value: Any, *, pipeline: str, run_id: str, step_id: str, output: str,
              type_str: str = "Any", materializer: materializers.Materializer | None = None,
-             ) -> tuple[ArtifactInfo, str | None]:
-        """Materialize and commit `value`; returns its info and a warning (or None)."""
+             payload_name: str | None = None) -> tuple[ArtifactInfo, str | None]:
+        """Materialize and commit `value`; returns its info and a warning (or None). The payload
+        file is `data-<payload_name>` when given (writers of the same bytes may race), else fresh."""
         warning = None
         if materializer is None:
             materializer, warning = materializers.choose(type_str, value)
         rel_dir = self.output_dir(pipeline, run_id, step_id, output)
         folder = self._abs(rel_dir)
         self.fs.makedirs(folder)
-        name = f"data-{_token()}{materializer.extension}"
-        tmp = self.fs.join(folder, f".tmp-{name}")
+        name = f"data-{payload_name or _token()}{materializer.extension}"
+        tmp = self.fs.join(folder, f".tmp-{_token()}-{name}" if payload_name else f".tmp-{name}")
         try:
             with self.fs.open(tmp, "wb") as raw:
                 sink = _HashingWriter(raw)

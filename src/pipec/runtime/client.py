@@ -5,6 +5,8 @@
     run.status                                      # "completed"
     run.steps["train"].outputs["model"].load()      # the artifact's value
     run.run_metadata                                # {"orchestrator_url": ...}
+    run.steps["report"].inputs                      # what each input read, and from where
+    Client().get_artifact_version("numbers")        # the latest version of a named artifact
     Client().list_pipeline_runs()                   # newest first
     Client().get_model_version("iris", "production").get_artifact("classifier").load()
 """
@@ -12,13 +14,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, load_uri
+from .lineage import InputRecord, read_inputs
 
 if TYPE_CHECKING:
     from .model_client import Model, ModelVersion
@@ -45,9 +48,11 @@ def find_default_url(start: str | os.PathLike[str] | None = None) -> str:
 
 @dataclass(frozen=True)
 class ArtifactVersion:
-    """One output of a step run."""
+    """One output of a step run, or one numbered version of a named artifact (ZenML's artifact
+    version: what `Client.get_artifact_version` returns and what a step input read)."""
 
-    # Output name.
+    # Output name; for a named version or an input, the artifact's name (ZenML's: the output's
+    # own name, or `{pipeline}::{step}::output`).
     name: str
     # Payload URI.
     uri: str
@@ -59,6 +64,20 @@ class ArtifactVersion:
     content_hash: str
     # Payload size in bytes.
     size: int
+    # Version number of a named artifact version (an input's), None for a step run's output.
+    version: int | None = None
+    # Artifact version id, None for a step run's output.
+    id: int | None = None
+    # How the version was made: "output" (a step output), "external" (`ExternalArtifact(value=)`)
+    # or "saved" (`save_artifact`); None for a step run's output.
+    origin: str | None = None
+    # Run that made it, when known.
+    run_id: str | None = None
+    # For a step input, how it was found: "output" (an upstream step's), "lookup"
+    # (`Client().get_artifact_version`), "external", "saved" or "model"; else None.
+    source: str | None = None
+    # When the version was made (UTC), when known.
+    created: datetime | None = None
 
     def load(self) -> Any:
         """Read the artifact's value (its materializer must be registered in this process)."""
@@ -89,6 +108,9 @@ class StepRun:
     outputs: dict[str, ArtifactVersion]
     # Metadata the step logged.
     run_metadata: dict[str, Any] = field(default_factory=dict)
+    # Inputs it read, by argument: an artifact version, or a list of them (in order) for a list
+    # of upstream outputs. Its `name` is the artifact's name, `source` how it was found.
+    inputs: dict[str, ArtifactVersion | list[ArtifactVersion]] = field(default_factory=dict)
 
     @property
     def is_cached(self) -> bool:
@@ -186,15 +208,34 @@ class Client:
         step_meta: dict[str, dict[str, Any]] = {}
         for step_id, key, value in self.store.run_metadata(record.id):
             (run_meta if step_id is None else step_meta.setdefault(step_id, {}))[key] = value
+        inputs = read_inputs(self.store, (s.id for s in latest.values()))
         steps = {
             sid: StepRun(sid, s.status, counts.get(sid, 0), _when(s.started_at), _when(s.ended_at), s.cache_key,
                          s.logs_uri, s.error, {a.name: _version(a) for a in arts.get(s.id, [])},
-                         step_meta.get(sid, {}))
+                         step_meta.get(sid, {}), _inputs(inputs.get(s.id, [])))
             for sid, s in latest.items()
         }
         return PipelineRun(record.id, record.pipeline, _run_status(record, steps), record.orchestrator,
                            _when(record.started_at), _when(record.ended_at), record.parameters, steps,
                            run_meta)
+
+    def get_artifact_version(self, name_or_id: str | int, version: str | int | None = None) -> ArtifactVersion:
+        """Version `version` (a number; None or "latest": the highest) of the artifact named
+        `name_or_id`, else the artifact version with that id; KeyError naming the versions that
+        exist when there is none."""
+        record = self.store.find_artifact_version(str(name_or_id), version)
+        if record is None and version is None:
+            record = self.store.find_artifact_version(id=name_or_id)
+        if record is None:
+            existing = [str(v.version) for v in self.store.list_artifact_versions(str(name_or_id))]
+            label = f"{name_or_id!r}" + (f" version {version}" if version is not None else "")
+            raise KeyError(f"no artifact {label} in {self.url} ("
+                           + (f"versions that exist: {', '.join(existing)}" if existing else "no versions") + ")")
+        return _named(record)
+
+    def list_artifact_versions(self, name: str | None = None) -> list[ArtifactVersion]:
+        """Artifact versions (of one name), by name then version number."""
+        return [_named(record) for record in self.store.list_artifact_versions(name)]
 
     def close(self) -> None:
         """Release the database connections."""
@@ -205,6 +246,26 @@ class Client:
 
 def _version(info: ArtifactInfo) -> ArtifactVersion:
     return ArtifactVersion(info.name, info.uri, info.type, info.materializer, info.content_hash, info.size)
+
+
+def _named(record: Any) -> ArtifactVersion:
+    return ArtifactVersion(record.name, record.uri, record.type, record.materializer, record.content_hash,
+                           record.size, record.version, record.id, record.origin, record.run_id,
+                           created=_when(record.created_at))
+
+
+def _inputs(records: list[InputRecord]) -> dict[str, ArtifactVersion | list[ArtifactVersion]]:
+    """A step run's inputs by argument; the elements of a list input in position order."""
+    out: dict[str, Any] = {}
+    for record in records:
+        version = replace(_version(record.info), version=record.version, id=record.artifact_version_id,
+                          run_id=record.run_id, source=record.source)
+        if record.position is None:
+            out[record.name] = version
+        else:
+            out.setdefault(record.name, {})[record.position] = version
+    return {name: [value[i] for i in sorted(value)] if isinstance(value, dict) else value
+            for name, value in out.items()}
 
 
 def _run_status(record: md.RunRecord, steps: dict[str, StepRun]) -> str:

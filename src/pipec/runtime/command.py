@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pipec.ir import ArtifactLookup, LiteralValue, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import ArtifactLookup, ExternalValue, LiteralValue, OutputList, ParameterRef, Pipeline, StepInvocation
 from pipec.ir import OutputRef as UpstreamOutput
 
 from .deferred_calls import holds_reserved
@@ -139,6 +139,24 @@ class ShimCall:
 # --------------------------------------------------------------------------- building
 
 
+def element_key(name: str, position: int) -> str:
+    """The data-input key of element `position` of list input `name`: ``NAME[i]`` (a Python
+    identifier has no ``[``, so the key cannot be taken by an argument)."""
+    return f"{name}[{position}]"
+
+
+def data_inputs(step: StepInvocation) -> list[tuple[str, UpstreamOutput]]:
+    """``(key, upstream output)`` per data input of `step`, in binding order: the argument name
+    for one output, :func:`element_key` per element of a list of outputs (a fan-in)."""
+    keyed: list[tuple[str, UpstreamOutput]] = []
+    for binding in step.inputs:
+        if isinstance(binding.source, UpstreamOutput):
+            keyed.append((binding.name, binding.source))
+        elif isinstance(binding.source, OutputList):
+            keyed += [(element_key(binding.name, i), ref) for i, ref in enumerate(binding.source.items)]
+    return keyed
+
+
 def step_params(pipeline: Pipeline, step: StepInvocation) -> dict[str, str]:
     """``{input name: JSON text}`` of the bound non-artifact arguments of `step`, in binding
     order: a literal, else the bound pipeline parameter's compile-time value, else its
@@ -171,6 +189,18 @@ def _param_values(pipeline: Pipeline, step: StepInvocation, runtime: Collection[
     return values
 
 
+def resolved_input_options(step: StepInvocation) -> list[Option]:
+    """``--input-lookup`` then ``--input-value``, each in binding order: the inputs the shim
+    resolves when the step starts (compile-time JSON, so every engine carries it unchanged)."""
+    lookups = [Option("--input-lookup", JsonLiteral(b.name, {key: value for key, value in (
+        ("scope", b.source.scope), ("name", b.source.name), ("version", b.source.version), ("id", b.source.id))
+        if value is not None})) for b in step.inputs if isinstance(b.source, ArtifactLookup)]
+    values = [Option("--input-value", JsonLiteral(b.name, {"value": b.source.value, **(
+        {"name": b.source.name} if b.source.name is not None else {})}))
+        for b in step.inputs if isinstance(b.source, ExternalValue)]
+    return lookups + values
+
+
 def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, metadata_store: str | None,
               python: str | None = "python", source_root: str = ".", runtime_params: Collection[str] = (),
               placeholder_encoding: str = "json", input_refs: Collection[str] = (),
@@ -185,7 +215,8 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     string) and any other ``--param`` (its expansion must be JSON-compatible text). Others
     use the compile-time value, else the default; ValueError when none is known. Data
     inputs named in `input_refs` are ``--input-ref`` instead of ``--input``; outputs named
-    in `output_refs` also get an ``--output-ref`` (after the ``--output`` flags).
+    in `output_refs` also get an ``--output-ref`` (after the ``--output`` flags). Each element
+    of a list of outputs is a data input of its own, keyed ``NAME[i]`` (see :func:`data_inputs`).
     """
     if placeholder_encoding not in ENCODINGS:
         raise ValueError(f"placeholder_encoding must be 'json' or 'text', not {placeholder_encoding!r}")
@@ -196,14 +227,10 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     if metadata_store is not None:
         options += [Option("--metadata-store", Literal(metadata_store)),
                     Option("--num-steps", Literal(str(len(pipeline.steps))))]
-    for binding in step.inputs:
-        source = binding.source
-        if isinstance(source, UpstreamOutput):
-            options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
-                           Option("--input", Literal(f"{binding.name}={source.step}/{source.output}")))
-        elif isinstance(source, ArtifactLookup):  # in `input_refs` when the engine resolves it itself
-            options.append(Option("--input-ref", InputRef(binding.name)) if binding.name in input_refs else
-                           Option("--input-lookup", JsonLiteral(binding.name, lookup_json(source))))
+    for key, source in data_inputs(step):
+        options.append(Option("--input-ref", InputRef(key)) if key in input_refs else
+                       Option("--input", Literal(f"{key}={source.step}/{source.output}")))
+    options += resolved_input_options(step)
     for name, value in _param_values(pipeline, step, runtime_params).items():
         if isinstance(value, ParameterRef):
             param = pipeline.parameter(value.name)
@@ -223,12 +250,6 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     if step.settings.enable_cache is False:
         options.append(Option("--no-cache"))
     return ShimCall(Literal(python) if python is not None else WorkerPython(), tuple(options))
-
-
-def lookup_json(lookup: ArtifactLookup) -> dict[str, str]:
-    """What ``--input-lookup`` carries: the lookup's set fields."""
-    return {key: value for key, value in (("scope", lookup.scope), ("name", lookup.name),
-                                          ("version", lookup.version), ("id", lookup.id)) if value is not None}
 
 
 def model_json(step: StepInvocation) -> dict[str, object]:

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .artifact_versions import ArtifactVersionQueries
 from .artifacts import ArtifactInfo
 
 RUNNING = "running"
@@ -248,7 +249,7 @@ class StepRecord:
     error: str | None
 
 
-class MetadataStore:
+class MetadataStore(ArtifactVersionQueries):
     """A connection to one metadata database; creates the tables on first use."""
 
     def __init__(self, url: str) -> None:
@@ -327,6 +328,8 @@ class MetadataStore:
         The version-2 tables already exist (`create_all` made them); what an upgrade adds is
         rows derived from the old ones.
         """
+        if found == 1:
+            self._backfill_versions(conn)
 
     def _read(self) -> Any:
         return self.engine.connect().execution_options(pipec_read_only=True)

@@ -22,17 +22,15 @@ that does not exist is a :class:`ModelError`, one line naming the model and its 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import pointers
-from .artifacts import ArtifactInfo, component
+from .artifacts import ArtifactInfo
 
 if TYPE_CHECKING:  # the IR is not imported at run time: the shim loads this module on its hot path
-    from pipec.ir import Pipeline, StepInvocation
+    from pipec.ir import StepInvocation
 
     from .metadata import MetadataStore
 
@@ -106,6 +104,12 @@ class LinkedArtifact:
     info: ArtifactInfo
     #: (pipeline, step id, output) that produced it, None when it was not a step output.
     producer: tuple[str, str, str] | None = None
+
+    def __getattr__(self, field: str) -> Any:
+        """The payload's fields (``uri``, ``type``, ``materializer``, ...), as an artifact version row has them."""
+        if field in ArtifactInfo.__dataclass_fields__ and field != "name":
+            return getattr(self.info, field)
+        raise AttributeError(field)
 
 
 # --------------------------------------------------------------------------- writing
@@ -404,9 +408,9 @@ class StepModel:
     @classmethod
     def start(cls, store: MetadataStore | None, flag: tuple[str, str], run_id: str) -> StepModel | None:
         """Resolve the version for `run_id` from ``--model``'s (name, JSON); None without a store."""
-        if store is None:
+        model = from_flag(flag)
+        if store is None or model is None:
             return None
-        model = {**json.loads(flag[1]), "name": flag[0]}
         return cls(model, resolve_model_version(store, model, run_id), store)
 
     def link(self, step_run_id: int) -> None:
@@ -414,62 +418,32 @@ class StepModel:
         link_step_outputs(self.store, self.version.id, step_run_id, self.model.get("kinds"))
 
 
-def lookup_inputs(store: MetadataStore | None, model: StepModel | None,
-                  lookups: Iterable[tuple[str, str]]) -> dict[str, ArtifactInfo]:
-    """The artifacts ``--input-lookup`` names, by argument (model-scope lookups only)."""
-    out: dict[str, ArtifactInfo] = {}
-    for name, text in lookups:
-        lookup = json.loads(text)
-        if lookup.get("scope") != "model":
-            raise ModelError(f"input `{name}`: this shim resolves only model artifacts, not {lookup}")
-        if store is None or model is None:
-            raise ModelError(f"input `{name}` is an artifact of the pipeline's model: the step needs "
-                             "--metadata-store and --model")
-        out[name] = linked_artifact(store, model.version, lookup["name"], lookup.get("version")).info
-    return out
+def from_flag(flag: tuple[str, str] | None) -> dict[str, Any] | None:
+    """The model ``--model NAME=JSON`` gives, as ``{"name", ...}``; None without one."""
+    return None if flag is None else {**json.loads(flag[1]), "name": flag[0]}
+
+
+def step_model(step: StepInvocation) -> dict[str, Any] | None:
+    """The model of IR step `step` as ``--model`` carries it, with its name; None without one."""
+    from .command import model_json
+
+    return None if step.model is None else {**model_json(step), "name": step.model.name}
 
 
 class LocalModels:
     """The Model Control Plane for `pipec run`, whose steps record nothing themselves: the local
-    orchestrator resolves each step's model version before it starts, hands it the model's
-    artifacts as pointer files, and links its outputs when it is done."""
+    orchestrator resolves each step's model version (recording the run) before the step starts,
+    which is also when its model-artifact inputs are resolved, and links its outputs when it is done."""
 
-    def __init__(self, pipeline: Pipeline, store: MetadataStore, run_id: str, scratch: str) -> None:
-        self.pipeline, self.store, self.run_id, self.scratch = pipeline, store, run_id, scratch
+    def __init__(self, store: MetadataStore, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
         self.versions: dict[str, ModelVersionRecord] = {}
-        #: The model artifacts each step reads, by input name (they feed its cache key).
-        self.inputs: dict[str, dict[str, ArtifactInfo]] = {}
-
-    def input_refs(self, step: StepInvocation) -> dict[str, str]:
-        """Pointer-file path per model-artifact input of `step` (``--input-ref`` instead of a lookup)."""
-        from pipec.ir import ArtifactLookup
-
-        return {b.name: os.path.join(self.scratch, f"{component(step.id)}.{component(b.name)}.lookup.json")
-                for b in step.inputs if isinstance(b.source, ArtifactLookup) and b.source.scope == "model"}
 
     def before(self, step: StepInvocation) -> None:
-        """Resolve `step`'s model version (recording the run) and write its model-artifact pointers;
-        ModelError when the version or an artifact does not exist."""
-        if step.model is None:
-            if self.input_refs(step):
-                raise ModelError(f"step `{step.id}` reads an artifact of the pipeline's model, but has no model")
-            return
-        from pipec.ir import ArtifactLookup
-
-        from .command import model_json
-
-        version = resolve_model_version(self.store, {**model_json(step), "name": step.model.name}, self.run_id)
-        self.versions[step.id] = version
-        for binding in step.inputs:
-            lookup = binding.source
-            if isinstance(lookup, ArtifactLookup) and lookup.scope == "model":
-                found = linked_artifact(self.store, version, lookup.name or "", lookup.version)
-                if found.producer is None:
-                    raise ModelError(f"artifact `{found.name}` of model `{version.model}` is not a step output")
-                pipeline, step_id, output = found.producer
-                self.inputs.setdefault(step.id, {})[binding.name] = found.info
-                pointers.write_pointer(self.input_refs(step)[binding.name],
-                                       pointers.pointer_for(pipeline, found.run_id or "", step_id, found.info))
+        """Resolve `step`'s model version; ModelError when it must exist and does not."""
+        model = step_model(step)
+        if model is not None:
+            self.versions[step.id] = resolve_model_version(self.store, model, self.run_id)
 
     def after(self, step: StepInvocation, step_run_id: int) -> None:
         """Link the outputs of `step`'s finished run to its model version."""

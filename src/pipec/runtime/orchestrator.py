@@ -32,14 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from pipec.ir import OutputRef, Pipeline, StepInvocation
+from pipec.ir import Pipeline, StepInvocation
 from pipec.targets.kit.retry import retry_delay
 
 from . import metadata as md
+from . import resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore, component
 from .cache import cache_key, step_source
-from .command import shim_command, step_params
+from .command import data_inputs, resolved_input_options, shim_command, step_params
 from .launcher import ForkLauncher, SpawnLauncher, make_launcher
+from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
@@ -262,14 +264,13 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
     rank = {sid: i for i, sid in enumerate(order)}
     params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
-    scratch = tempfile.mkdtemp(prefix="pipec-run-")
-    models = LocalModels(pipeline, meta, run_id, scratch)
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
-                              python=python, source_root=str(root), input_refs=models.input_refs(s))
-            for sid, s in steps.items()}
+                              python=python, source_root=str(root))
+            + (["--lookup-store", meta_url] if resolved_input_options(s) else []) for sid, s in steps.items()}
     child_env["PYTHONUNBUFFERED"] = "1"
     logs_dir = root / ".pipec" / "logs" / component(run_id)
     logs_dir.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
     meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
@@ -282,8 +283,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                             lambda key, status: events.put((key_to_sid[key], status)))
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
-                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
-                               models=models)
+                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache)
     try:
         scheduler.run()
     except KeyboardInterrupt:
@@ -315,16 +315,18 @@ class LocalScheduler:
                  params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
                  meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
                  logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
-                 max_parallel: int, enable_cache: bool, models: LocalModels | None = None) -> None:
+                 max_parallel: int, enable_cache: bool) -> None:
         self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
         self.params, self.argv, self.store, self.meta = params, argv, store, meta
         self.starter, self.events, self.logs_dir, self.scratch = starter, events, logs_dir, scratch
         self.shown, self.tail = progress, tail
         self.max_parallel, self.enable_cache = max_parallel, enable_cache
-        self.models = models or LocalModels(pipeline, meta, run_id, scratch)
+        self.models = LocalModels(meta, run_id)
         self.steps = {s.id: s for s in pipeline.steps}
         self.rank = {sid: i for i, sid in enumerate(order)}
         self.state = _State()
+        # What each step's run-time-resolved inputs resolved to, when it was launched.
+        self.resolved: dict[str, resolved_inputs.Resolved | None] = {}
         #: Upstream steps each step still waits for, and the steps waiting for each.
         self.waiting = {sid: set(self.steps[sid].upstream) for sid in order}
         self.dependents: dict[str, list[str]] = {sid: [] for sid in order}
@@ -391,7 +393,8 @@ class LocalScheduler:
             self._record_unrun(sid, md.FAILED, str(exc))
             self.finish(StepOutcome(sid, md.FAILED, attempt, None, str(exc)))
             return
-        key = self._cache_key(step) if self._caching(step) else None
+        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline.name, self.run_id, self.store, self.meta)
+        key = self._cache_key(step) if self._caching(step) and self.resolved[sid] is not None else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return
         log_path = str(self.logs_dir / f"{component(sid)}.log")
@@ -401,6 +404,7 @@ class LocalScheduler:
                 log.write(f"\n--- pipec: attempt {attempt} ---\n")
         row = self.meta.start_step_run(self.run_id, sid, attempt=attempt, module=step.module,
                                        function=step.function, cache_key=key, logs_uri=log_path)
+        self._record_inputs(step, row)
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
         self.shown.set(sid, RUNNING, attempt=attempt)
@@ -515,14 +519,20 @@ class LocalScheduler:
     def _caching(self, step: StepInvocation) -> bool:
         return self.enable_cache and step.settings.enable_cache is not False
 
+    def _record_inputs(self, step: StepInvocation, row: int) -> None:
+        """Lineage of step run `row`: the upstream outputs it reads, each list element its own,
+        then the inputs resolved when it starts."""
+        record_inputs(self.meta, row, {key: self.state.produced[ref.step][ref.output]
+                                       for key, ref in data_inputs(step)})
+        self.meta.record_step_inputs(row, resolved_inputs.lineage(self.resolved[step.id]))
+
     def _cache_key(self, step: StepInvocation) -> str:
         inputs = {}
-        for binding in step.inputs:
-            if isinstance(binding.source, OutputRef):
-                info = self.state.produced[binding.source.step][binding.source.output]
-                inputs[binding.name] = (info.content_hash, info.materializer)
+        for key, ref in data_inputs(step):  # the keys the shim's own cache key uses
+            info = self.state.produced[ref.step][ref.output]
+            inputs[key] = (info.content_hash, info.materializer)
         inputs.update({name: (info.content_hash, info.materializer)
-                       for name, info in self.models.inputs.get(step.id, {}).items()})
+                       for name, info in self.resolved[step.id].infos.items()})  # launch() resolved them
         return cache_key(source=step_source(str(self.root), step.module, step.function), module=step.module,
                          function=step.function, params=self.params[step.id], inputs=inputs,
                          outputs=[(o.name, o.type) for o in step.outputs], artifact_store=self.store.uri)
@@ -536,6 +546,7 @@ class LocalScheduler:
                                   output=a.name) for a in cached]
         row = self.meta.start_step_run(self.run_id, step.id, attempt=0, status=md.RUNNING, module=step.module,
                                        function=step.function, cache_key=key)
+        self._record_inputs(step, row)
         self.meta.finish_step_run(row, md.CACHED, artifacts=linked, cached_from=record.id)
         self.models.after(step, row)
         self.state.produced[step.id] = {a.name: a for a in linked}

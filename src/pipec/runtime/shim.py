@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, materializers, models, pointers
+from . import artifacts, lineage, list_inputs, materializers, models, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import Redactor, UnsetVariable, expand
@@ -68,8 +68,12 @@ class StepSpec:
     output_refs: tuple[tuple[str, str], ...] = ()
     # Parameters whose JSON holds ZenML integration objects to build (--construct).
     constructed: tuple[str, ...] = ()
-    # (argument, lookup JSON text) per input found in the metadata store when the step starts.
+    # (argument, lookup as JSON text) per input looked up in the metadata store (--input-lookup).
     lookups: tuple[tuple[str, str], ...] = ()
+    # (argument, {"value", "name"} as JSON text) per value stored once per run (--input-value).
+    values: tuple[tuple[str, str], ...] = ()
+    # Metadata store to resolve those from when nothing is recorded (--lookup-store), or None.
+    lookup_store: str | None = None
     # (model name, JSON text) of the step's model (ZenML's Model Control Plane), or None.
     model: tuple[str, str] | None = None
 
@@ -107,15 +111,16 @@ def _param(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _joined_parts(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """--param values assembled from their --param-part pieces, in the order given."""
+def _joined_parts(parts: list[tuple[str, str]], flag: str = "--param") -> list[tuple[str, str]]:
+    """`flag` values assembled from their `flag`-part pieces, in the order given."""
     joined: dict[str, str] = {}
     for name, chunk in parts:
         joined[name] = joined.get(name, "") + chunk
+    parse = _param if flag == "--param" else _json_object(flag)
     try:
-        return [_param(f"{name}={value}") for name, value in joined.items()]
+        return [parse(f"{name}={value}") for name, value in joined.items()]
     except argparse.ArgumentTypeError as exc:
-        build_parser().error(str(exc).replace("--param ", "--param-part ", 1))
+        build_parser().error(str(exc).replace(f"{flag} ", f"{flag}-part ", 1))
 
 
 def _param_text(text: str) -> tuple[str, str]:
@@ -123,10 +128,25 @@ def _param_text(text: str) -> tuple[str, str]:
     return name, json.dumps(value, ensure_ascii=False)
 
 
+def _json_object(flag: str) -> Callable[[str], tuple[str, str]]:
+    def parse(text: str) -> tuple[str, str]:
+        name, value = _pair(flag, "=")(text)
+        try:
+            data = json.loads(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{flag} {name}: value is not JSON ({exc}): {value!r}") from None
+        if not isinstance(data, dict):
+            raise argparse.ArgumentTypeError(f"{flag} {name}: expected a JSON object, got {value!r}")
+        return name, value
+
+    return parse
+
+
 #: How the value of a flag is parsed (others are taken as text; see `shim_flags.FLAGS`).
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
-    "--input-lookup": _param, "--model": _param}
+    "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value"),
+    "--model": _json_object("--model")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,12 +176,13 @@ def parse_args(argv: list[str]) -> StepSpec:
     """Parse a run-step command line (SystemExit(2) when malformed)."""
     ns = build_parser().parse_args(argv)
     ns.params += _joined_parts(ns.param_parts)
+    ns.values += _joined_parts(ns.value_parts, "--input-value")
     if ns.model_parts:
-        if ns.model is not None or len({name for name, _ in ns.model_parts}) > 1:
+        models_given = {name for name, _ in ns.model_parts}
+        if ns.model is not None or len(models_given) > 1:
             build_parser().error("--model-part pieces must be of one model, without --model")
-        ns.model = _joined_parts(ns.model_parts)[0]
-    names = [n for n, *_ in ns.inputs] + [n for n, _ in ns.input_refs] + [n for n, _ in ns.params] \
-        + [n for n, _ in ns.lookups]
+        ns.model = _joined_parts(ns.model_parts, "--model")[0]
+    names = [n for n, *_ in ns.inputs] + [n for n, _ in [*ns.input_refs, *ns.params, *ns.lookups, *ns.values]]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         build_parser().error(f"argument(s) bound more than once: {', '.join(dupes)}")
@@ -177,10 +198,14 @@ def parse_args(argv: list[str]) -> StepSpec:
         build_parser().error(f"--construct names {', '.join(map(repr, unbound))}, which no --param binds")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
+    problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
+    if problem:
+        build_parser().error(problem)
     return StepSpec(ns.source_root, ns.module, ns.function, ns.pipeline, ns.step_id, ns.run_id,
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
-                    tuple(ns.output_refs), tuple(ns.constructed), tuple(ns.lookups), ns.model)
+                    tuple(ns.output_refs), tuple(ns.constructed), tuple(ns.lookups), tuple(ns.values),
+                    ns.lookup_store, ns.model)
 
 
 # --------------------------------------------------------------------------- user code
@@ -358,7 +383,8 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
     ``flag`` set, for a variable that is not set."""
     env = os.environ if env is None else env
     done = []
-    for flag, raw in (("--artifact-store", spec.artifact_store), ("--metadata-store", spec.metadata_store)):
+    for flag, raw in (("--artifact-store", spec.artifact_store), ("--metadata-store", spec.metadata_store),
+                      ("--lookup-store", spec.lookup_store)):
         if raw is None or "${" not in raw:
             continue
         try:
@@ -367,7 +393,8 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
             raise UnsetVariable(exc.name, flag) from None
     values = {flag: item.value for flag, item in done}
     expanded = replace(spec, artifact_store=values.get("--artifact-store", spec.artifact_store),
-                       metadata_store=values.get("--metadata-store", spec.metadata_store))
+                       metadata_store=values.get("--metadata-store", spec.metadata_store),
+                       lookup_store=values.get("--lookup-store", spec.lookup_store))
     return expanded, Redactor(*(item for _, item in done))
 
 
@@ -398,7 +425,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
     started = time.time()
     outcome: dict[str, Any] = {"status": "failed", "started_at": started, "outputs": {},
                                "metadata": {}, "cache_key": None, "error": None, "warnings": []}
-    meta = None
+    meta = lookup_meta = None
     step_run_id = None
     try:
         store = ArtifactStore(spec.artifact_store)
@@ -414,10 +441,22 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         infos = {name: store.read_marker(spec.pipeline, spec.run_id, step, output)
                  for name, step, output in spec.inputs}
         model_run = models.StepModel.start(meta, spec.model, spec.run_id) if spec.model else None
-        infos.update(models.lookup_inputs(meta, model_run, spec.lookups))
         if spec.input_refs:
             infos.update({name: pointers.resolve(store, pointers.read_pointer(path), name)
                           for name, path in spec.input_refs})
+        if meta is not None and infos:
+            lineage.record_inputs(meta, step_run_id, infos)
+        if spec.lookups or spec.values:
+            if meta is None and spec.lookup_store:
+                from .metadata import MetadataStore
+
+                lookup_meta = MetadataStore(spec.lookup_store)
+            resolved = resolved_inputs.resolve(spec.lookups, spec.values, pipeline=spec.pipeline,
+                                               run_id=spec.run_id, store=store, meta=meta or lookup_meta,
+                                               step_model=models.from_flag(spec.model))
+            infos.update(resolved.infos)
+            if meta is not None:
+                meta.record_step_inputs(step_run_id, resolved_inputs.lineage(resolved))
         key = None
         if meta is not None and spec.cache:
             from .cache import cache_key, step_source
@@ -447,7 +486,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         params = {name: json.loads(text) for name, text in spec.params}
         if spec.constructed:
             params = _constructed(params, spec.constructed)
-        loaded = {name: store.load(info) for name, info in infos.items()}
+        loaded = list_inputs.assemble({name: resolved_inputs.load(store, info) for name, info in infos.items()}, fn)
         kwargs = build_kwargs(fn, params, loaded)
         ctx = context.StepContext(spec.pipeline, spec.run_id, spec.step_id, spec.attempt or 0)
         context.set_current(ctx)
@@ -476,7 +515,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         return 0
     except Exception as exc:
         if isinstance(exc, (StepError, artifacts.ArtifactNotFound, materializers.MaterializerError,
-                            pointers.PointerError, models.ModelError)):
+                            pointers.PointerError, resolved_inputs.InputNotFound, models.ModelError)):
             print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
             _print_user_traceback(exc, redact)
@@ -492,8 +531,9 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
         outcome["ended_at"] = time.time()
         if spec.result_file:
             _write_json_atomic(spec.result_file, outcome)
-        if meta is not None:
-            meta.close()
+        for opened in (meta, lookup_meta):
+            if opened is not None:
+                opened.close()
 
 
 def main(argv: list[str] | None = None) -> int:

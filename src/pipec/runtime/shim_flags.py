@@ -60,12 +60,18 @@ FLAGS: tuple[ShimFlag, ...] = (
     ShimFlag("--artifact-store", "URI", PIPELINE, "artifact store: a folder or an fsspec URL", required=True),
     ShimFlag("--metadata-store", "URL", PIPELINE, "SQLAlchemy URL (without it nothing is recorded)"),
     ShimFlag("--num-steps", "N", PIPELINE, "steps in the pipeline"),
+    ShimFlag("--lookup-store", "URL", PIPELINE, "SQLAlchemy URL to resolve --input-lookup/--input-value from "
+             "when nothing is recorded (the local orchestrator records the step run itself)"),
     ShimFlag("--input", "NAME=STEP_ID/OUTPUT", STEP, "argument NAME <- output OUTPUT of step STEP_ID",
              repeatable=True, dest="inputs"),
     ShimFlag("--input-ref", "NAME=PATH", STEP, "argument NAME <- the output the pointer file PATH names",
              repeatable=True, dest="input_refs"),
-    ShimFlag("--input-lookup", "NAME=JSON", STEP, "argument NAME <- the artifact the lookup JSON names, found in the "
-             "metadata store when the step starts", repeatable=True, dest="lookups"),
+    ShimFlag("--input-lookup", "NAME=JSON", STEP, "argument NAME <- the artifact version the lookup "
+             '{"scope", "name", "version", "id"} finds in the metadata store', repeatable=True, dest="lookups"),
+    ShimFlag("--input-value", "NAME=JSON", STEP, 'argument NAME <- {"value", "name"}: a value stored as an '
+             "artifact once per run", repeatable=True, dest="values"),
+    ShimFlag("--input-value-part", "NAME=CHUNK", STEP, "one piece of NAME's --input-value JSON, joined in order",
+             repeatable=True, dest="value_parts"),
     ShimFlag("--param", "NAME=JSON", STEP, "argument NAME <- a JSON value", repeatable=True, dest="params"),
     ShimFlag("--param-text", "NAME=TEXT", STEP, "argument NAME <- the string TEXT as is", repeatable=True,
              dest="params"),

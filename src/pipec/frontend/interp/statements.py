@@ -100,6 +100,11 @@ class Interpreter(Expressions):
     def _statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Expr):
             value = self.eval(node.value)
+            from ..artifact_inputs import unused_error
+
+            unused = unused_error(value, node.value)  # a bare `save_artifact(...)`
+            if unused is not None:
+                raise unused
             if isinstance(value, RunTimeValue):  # e.g. a ZenML client call whose effect would be lost
                 raise EvalError("PC102", f"`{value.expr}` acts on ZenML's client or the environment when the "
                                 "pipeline is defined; pipec does not run it while compiling", node.value,

@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipec.ir import OutputRef, Pipeline, Resources, Retry, StepInvocation
+from pipec.ir import Pipeline, Resources, Retry, StepInvocation
 from pipec.ir.diagnostics import Diagnostics
-from pipec.runtime.command import PlainText, Rendered, render
+from pipec.runtime.command import PlainText, Rendered, data_inputs, render
 from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import (
     k8s_cpu,
@@ -76,7 +76,8 @@ class StepIO:
 
     # KFP output artifact key per output name.
     outputs: dict[str, str]
-    # (KFP input artifact key, producer task, producer's output key) per data-input argument name.
+    # (KFP input artifact key, producer task, producer's output key) per data input (argument
+    # name, or ``NAME[i]`` for element i of a list of outputs).
     inputs: dict[str, tuple[str, str, str]]
 
     def input_refs(self) -> dict[str, str]:
@@ -94,11 +95,10 @@ def step_io(pipeline: Pipeline, names: dict[str, StepNames], params: dict[str, l
     outputs = {step.id: io_keys([o.name for o in step.outputs], "output") for step in pipeline.steps}
     result: dict[str, StepIO] = {}
     for step in pipeline.steps:
-        edges = [b for b in step.inputs if isinstance(b.source, OutputRef) and b.source.step in names
-                 and b.source.output in outputs[b.source.step]]
-        keys = io_keys([b.name for b in edges], "input", {p.name for p in params[step.id]})
-        inputs = {b.name: (keys[b.name], names[b.source.step].task, outputs[b.source.step][b.source.output])
-                  for b in edges}
+        # One input artifact per data input, each element of a list of outputs its own.
+        edges = [(key, ref) for key, ref in data_inputs(step) if ref.step in names and ref.output in outputs[ref.step]]
+        keys = io_keys([key for key, _ in edges], "input", {p.name for p in params[step.id]})
+        inputs = {key: (keys[key], names[ref.step].task, outputs[ref.step][ref.output]) for key, ref in edges}
         result[step.id] = StepIO(outputs[step.id], inputs)
     return result
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pipec.ir import OutputRef, Pipeline, Span
+from pipec.ir import ArtifactLookup, Pipeline, Span
 
 #: Where the steps' artifacts go when neither option nor stack says: a folder inside the
 #: container; engines that run steps in separate containers need a shared store
@@ -38,8 +38,10 @@ def is_folder_store(store: str) -> bool:
 
 
 def passes_artifacts(pipeline: Pipeline) -> bool:
-    """True when some step reads another step's output (only then must the store be shared)."""
-    return any(isinstance(binding.source, OutputRef) for step in pipeline.steps for binding in step.inputs)
+    """True when some step reads another step's output, or an artifact of another run (only then
+    must the store be shared)."""
+    return any(binding.upstream_outputs or isinstance(binding.source, ArtifactLookup)
+               for step in pipeline.steps for binding in step.inputs)
 
 
 def unshared_folder(pipeline: Pipeline, store: str) -> bool:

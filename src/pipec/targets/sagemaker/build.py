@@ -101,18 +101,18 @@ _PIECES = {"--param": "--param-part", "--model": "--model-part"}
 
 
 def _split_long_params(call: ShimCall) -> ShimCall:
-    """Each ``--param`` (or ``--model``) ``NAME=JSON`` literal longer than one SageMaker argument
-    may be, as ``--param-part`` (``--model-part``) pieces that fit (the shim joins them). JSON text
-    has no line breaks, so the pieces need nothing else; a run-time parameter is left whole
-    (reported if too long)."""
+    """Each ``--param``, ``--input-value`` or ``--model`` ``NAME=JSON`` literal longer than one
+    SageMaker argument may be, as ``--param-part`` (``--input-value-part``, ``--model-part``) pieces
+    that fit (the shim joins them). JSON text has no line breaks, so the pieces need nothing else;
+    a run-time parameter is left whole (reported if too long)."""
     options: list[Option] = []
     for option in call.options:
         value = option.value
-        if option.flag in _PIECES and isinstance(value, JsonLiteral):
+        if option.flag in ("--param", "--input-value", "--model") and isinstance(value, JsonLiteral):
             text = value.text[len(value.name) + 1:]
             room = MAX_ARGUMENT - len(value.name) - 1
             if len(value.text) > MAX_ARGUMENT and room >= 16:
-                options += [Option(_PIECES[option.flag], Literal(f"{value.name}={text[start:start + room]}"))
+                options += [Option(f"{option.flag}-part", Literal(f"{value.name}={text[start:start + room]}"))
                             for start in range(0, len(text), room)]
                 continue
         options.append(option)

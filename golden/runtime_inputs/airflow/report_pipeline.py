@@ -1,0 +1,51 @@
+"""Airflow DAG `report_pipeline`, compiled by pipec from module `run`: do not edit, recompile.
+
+Each task runs one step through the pipec runtime shim in a KubernetesPodOperator pod.
+Pipeline parameters are DAG params: a triggered run can override them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from airflow import DAG
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+#: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
+RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
+#: The pipec runtime shim: each task runs one step with it.
+SHIM = ["python", "-m", "pipec.runtime", "run-step"]
+#: The shim's options every step shares; each task adds its own.
+SHIM_ARGS = [
+    "--source-root", "/app",
+    "--module", "run",
+    "--pipeline", "report_pipeline",
+    "--run-id", RUN_ID,
+    "--artifact-store", "/pipec/artifacts",
+]
+
+with DAG(
+    dag_id="report_pipeline",
+    schedule=None,
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["pipec"],
+    default_args={"retries": 0},
+) as dag:
+    t_report = KubernetesPodOperator(
+        task_id="report",
+        image="pipec.local/report_pipeline:b7132bf4b852a232",
+        cmds=SHIM,
+        arguments=[
+            *SHIM_ARGS,
+            "--function", "report",
+            "--step-id", "report",
+            "--input-lookup", "numbers={\"scope\":\"store\",\"name\":\"numbers\"}",
+            "--input-value", "settings={\"value\":{\"scale\":2}}",
+            "--input-value", "title={\"value\":\"Squares, 'quoted' & $escaped\",\"name\":\"report_title\"}",
+            "--output", "output=dict",
+        ],
+        namespace="default",
+        labels={"pipec-pipeline": "report_pipeline", "pipec-step": "report"},
+    )
