@@ -117,13 +117,15 @@ def test_pipec_run_train_twice_promote_infer_and_read_back(tmp_path: Path, cli) 
     assert "there is no model `nope`; models: iris-rules" in pipec("models", "show", "nope", code=2).stderr
 
 
-def test_a_step_reading_a_model_artifact_without_a_model_fails_clearly(tmp_path: Path, store: MetadataStore) -> None:
-    from pipec.ir import ArtifactLookup, InputBinding, Pipeline, StepInvocation
+def test_a_model_artifact_input_without_a_model_or_artifact_fails_clearly(tmp_path: Path,
+                                                                         store: MetadataStore) -> None:
+    from pipec.runtime.artifacts import ArtifactStore
+    from pipec.runtime.resolved_inputs import InputNotFound, resolve
 
-    step = StepInvocation("use", "use", "m", (), (InputBinding("x", ArtifactLookup("model", "clf")),), ())
-    local = models.LocalModels(Pipeline("p", "p", "m", (), (step,)), store, "r1", str(tmp_path))
-    assert list(local.input_refs(step)) == ["x"]
-    with pytest.raises(models.ModelError, match="step `use` reads an artifact of the pipeline's model, but has no"):
-        local.before(step)
-    with pytest.raises(models.ModelError, match="input `x` is an artifact of the pipeline's model: the step needs"):
-        models.lookup_inputs(store, None, [("x", '{"scope": "model", "name": "clf"}')])
+    lookup = [("x", '{"scope": "model", "name": "clf"}')]
+    common = {"pipeline": "p", "run_id": "r1", "store": ArtifactStore(str(tmp_path / "art")), "meta": store}
+    with pytest.raises(InputNotFound, match="input `x` is artifact `clf` of the pipeline's model, but the step has no"):
+        resolve(lookup, [], **common)
+    with pytest.raises(InputNotFound, match=r"input `x`: version 1 of model `m` has no artifact `clf`; its artifacts: "
+                                            "none"):
+        resolve(lookup, [], step_model={"name": "m"}, **common)

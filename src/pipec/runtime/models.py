@@ -102,8 +102,6 @@ class LinkedArtifact:
     run_id: str | None
     #: Where the payload is, to load it.
     info: ArtifactInfo
-    #: (pipeline, step id, output) that produced it, None when it was not a step output.
-    producer: tuple[str, str, str] | None = None
 
     def __getattr__(self, field: str) -> Any:
         """The payload's fields (``uri``, ``type``, ``materializer``, ...), as an artifact version row has them."""
@@ -342,20 +340,13 @@ def get_version(store: MetadataStore, model: str, version: str | int | None = No
 def version_artifacts(store: MetadataStore, version_id: int) -> list[LinkedArtifact]:
     """The artifact versions linked to model version `version_id`, in link order."""
     versions, links = store.t["pipec_artifact_versions"], store.t["pipec_model_version_artifacts"]
-    arts, steps, runs = store.t["pipec_artifacts"], store.t["pipec_step_runs"], store.t["pipec_pipeline_runs"]
-    query = (store._sa.select(versions, links.c.kind, arts.c.name.label("output"), steps.c.step_id,
-                              runs.c.pipeline)
-             .join(links, links.c.artifact_version_id == versions.c.id)
-             .outerjoin(arts, arts.c.id == versions.c.artifact_id)
-             .outerjoin(steps, steps.c.id == arts.c.step_run_id)
-             .outerjoin(runs, runs.c.id == versions.c.run_id)
-             .where(links.c.model_version_id == version_id).order_by(links.c.id))
     with store._read() as conn:
-        rows = conn.execute(query).all()
+        rows = conn.execute(store._sa.select(versions, links.c.kind).join(
+            links, links.c.artifact_version_id == versions.c.id).where(links.c.model_version_id == version_id)
+            .order_by(links.c.id)).all()
     return [LinkedArtifact(row.id, row.name, row.version, row.kind, row.run_id, ArtifactInfo(
-        name=row.output or row.name, type=row.type, materializer=row.materializer, content_hash=row.content_hash,
-        size=row.size, payload=row.payload, uri=row.uri),
-        (row.pipeline, row.step_id, row.output) if row.step_id is not None else None) for row in rows]
+        name=row.name, type=row.type, materializer=row.materializer, content_hash=row.content_hash,
+        size=row.size, payload=row.payload, uri=row.uri)) for row in rows]
 
 
 def version_runs(store: MetadataStore, version_id: int) -> list[str]:
