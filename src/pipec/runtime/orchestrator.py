@@ -385,7 +385,7 @@ class LocalScheduler:
         state = self.state
         attempt = state.attempts.get(sid, 0) + 1
         state.attempts[sid] = attempt
-        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline.name, self.run_id, self.store, self.meta)
+        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline, self.run_id, self.store, self.meta)
         key = self._cache_key(step) if self._caching(step) and self.resolved[sid] is not None else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return

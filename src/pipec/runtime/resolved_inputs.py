@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +41,10 @@ class Resolved:
 
 
 def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]], *, pipeline: str,
-            run_id: str, store: ArtifactStore, meta: Any) -> Resolved:
+            run_id: str, store: ArtifactStore, meta: Any, parameters: Mapping[str, str] | None = None) -> Resolved:
     """Resolve --input-lookup and --input-value inputs, each (argument, JSON text), for run
-    `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none)."""
+    `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none);
+    `parameters` holds the JSON text of each lookup's naming parameter (--lookup-param)."""
     out = Resolved()
     stored: list[tuple[str, int | None, str, None]] = []
     # Values first: a lookup may name what this run saves (ZenML saves before any step runs).
@@ -62,12 +64,37 @@ def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]
         if meta is None:
             raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
                                 "(--metadata-store)")
+        lookup = _named(meta, name, lookup, (parameters or {}).get(name))
         model = lookup.get("scope", "store") == "model"
         record = resolve_model_artifact(meta, run_id, lookup) if model else _find(meta, lookup, name)
         out.infos[name] = _info(name, record)
         out.sources.append((name, record.id, "model" if model else "lookup", lookup))
     out.sources += stored  # lineage in the order of the command line
     return out
+
+
+def _named(meta: Any, argument: str, lookup: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """`lookup` with the name or id its pipeline parameter gives: a name, else an id when it is
+    one (pipec's artifact version ids are numbers; a ZenML id is a UUID)."""
+    param = lookup.get("parameter")
+    if param is None:
+        return lookup
+    key = json.loads(value) if value is not None else None
+    if not isinstance(key, str) or not key:
+        got = "no value" if value is None else f"the value {value}"
+        raise InputNotFound(f"input `{argument}` looks up the artifact pipeline parameter `{param}` names, which has "
+                            f"{got}: give it an artifact name or id")
+    if key.isdigit() and not meta.list_artifact_versions(key) or _is_uuid(key):
+        return {**lookup, "id": key}
+    return {**lookup, "name": key}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_model_artifact(meta: Any, run_id: str, lookup: dict[str, Any]) -> Any:
@@ -91,6 +118,8 @@ def _find(meta: Any, lookup: dict[str, Any], argument: str) -> Any:
 def _label(lookup: dict[str, Any]) -> str:
     if lookup.get("id") is not None:
         return f"with id {lookup['id']!r}"
+    if lookup.get("name") is None and lookup.get("parameter") is not None:
+        return f"named by pipeline parameter `{lookup['parameter']}`"
     version = lookup.get("version")
     return f"`{lookup.get('name')}`" + (f" version {version}" if version not in (None, "latest") else "")
 
@@ -133,11 +162,11 @@ def lineage(resolved: Resolved | None) -> list[tuple[str, int | None, int, str, 
             (resolved.sources if resolved is not None else []) if version_id is not None]
 
 
-def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
+def for_step(step: Any, pipeline: Any, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
     """What `pipec run` resolves in-process for `step` before it looks at the cache (the shim
     resolves the same again from --lookup-store); None when a lookup fails (no cache then: the
     shim fails the step with the reason)."""
-    from .command import resolved_input_options
+    from .command import encode_json, lookup_parameters, resolved_input_options
 
     pairs: dict[str, list[tuple[str, str]]] = {"--input-lookup": [], "--input-value": []}
     for option in resolved_input_options(step):
@@ -145,7 +174,8 @@ def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: 
     if not any(pairs.values()):
         return Resolved()
     try:
-        return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline, run_id=run_id,
-                       store=store, meta=meta)
-    except InputNotFound:
+        named = {name: encode_json(value) for name, value in lookup_parameters(pipeline, step).items()}
+        return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline.name, run_id=run_id,
+                       store=store, meta=meta, parameters=named)
+    except (InputNotFound, ValueError):
         return None

@@ -74,6 +74,8 @@ class StepSpec:
     values: tuple[tuple[str, str], ...] = ()
     # Metadata store to resolve those from when nothing is recorded (--lookup-store), or None.
     lookup_store: str | None = None
+    # (argument, JSON text) per lookup whose name or id a pipeline parameter gives (--lookup-param).
+    lookup_params: tuple[tuple[str, str], ...] = ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -143,7 +145,8 @@ def _json_object(flag: str) -> Callable[[str], tuple[str, str]]:
 #: How the value of a flag is parsed (others are taken as text; see `shim_flags.FLAGS`).
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
-    "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value")}
+    "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value"),
+    "--lookup-param": _param, "--lookup-param-text": _param_text}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,6 +191,9 @@ def parse_args(argv: list[str]) -> StepSpec:
     unbound = sorted(set(ns.constructed) - {n for n, _ in ns.params})
     if unbound:
         build_parser().error(f"--construct names {', '.join(map(repr, unbound))}, which no --param binds")
+    unnamed = sorted({n for n, _ in ns.lookup_params} - {n for n, _ in ns.lookups})
+    if unnamed:
+        build_parser().error(f"--lookup-param names {', '.join(map(repr, unnamed))}, which no --input-lookup binds")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
     problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
@@ -197,7 +203,7 @@ def parse_args(argv: list[str]) -> StepSpec:
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
                     tuple(ns.output_refs), tuple(ns.constructed), tuple(ns.lookups), tuple(ns.values),
-                    ns.lookup_store)
+                    ns.lookup_store, tuple(ns.lookup_params))
 
 
 # --------------------------------------------------------------------------- user code
@@ -443,7 +449,8 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
 
                 lookup_meta = MetadataStore(spec.lookup_store)
             resolved = resolved_inputs.resolve(spec.lookups, spec.values, pipeline=spec.pipeline,
-                                               run_id=spec.run_id, store=store, meta=meta or lookup_meta)
+                                               run_id=spec.run_id, store=store, meta=meta or lookup_meta,
+                                               parameters=dict(spec.lookup_params))
             infos.update(resolved.infos)
             if meta is not None:
                 meta.record_step_inputs(step_run_id, resolved_inputs.lineage(resolved))
