@@ -114,3 +114,18 @@ def test_inspect_shows_the_resolved_inputs(cli) -> None:
     assert inputs == {"numbers": {"lookup": {"scope": "store", "parameter": "artifact"}},
                       "settings": {"external": {"value": {"scale": 2}}},
                       "title": {"external": {"value": "Squares, 'quoted' & $escaped", "name": "report_title"}}}
+
+
+def test_an_unannotated_parameter_naming_the_artifact_is_text(tmp_path: Path) -> None:
+    """ZenML's lookup takes a name or id as text, so the parameter is a ``str`` for every engine
+    (an untyped one cannot be a KFP run-time input), and needs no value at compile time."""
+    source = textwrap.dedent(STEPS) + "from zenml.client import Client\n@pipeline\n" + textwrap.dedent("""
+        def p(dataset_id, scale: int = 2):
+            use(value=Client().get_artifact_version(dataset_id))
+            count(value=scale)
+    """)
+    result = compile_src(tmp_path, source)
+    assert not [d for d in result.diagnostics if d.is_error]
+    pipe = only(result)
+    assert [(p.name, p.type, p.known) for p in pipe.parameters] == [("dataset_id", "str", False), ("scale", "int", True)]
+    assert pipe.step("use").inputs[0].source == ArtifactLookup("store", parameter="dataset_id")
