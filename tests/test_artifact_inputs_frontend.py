@@ -70,7 +70,8 @@ def test_a_client_in_a_variable_and_parameters_with_values(tmp_path: Path) -> No
             use(value=client.get_artifact_version(name, version), other=save_artifact(text, name + "_text"))
             use(value=1, other=text)
     """, params={"text": "given"})
-    assert sources == {"use.value": ArtifactLookup("store", "numbers", "4"),
+    # The name follows its parameter when the step starts (a run may give another); the version is compiled in.
+    assert sources == {"use.value": ArtifactLookup("store", version="4", parameter="name"),
                        "use.other": ExternalValue("given", "numbers_text"),
                        "use_2.value": LiteralValue(1), "use_2.other": sources["use_2.other"]}
 
@@ -110,6 +111,21 @@ def test_inspect_shows_the_resolved_inputs(cli) -> None:
     assert proc.returncode == 0, proc.stderr
     [pipe] = json.loads(proc.stdout)["pipelines"]
     inputs = {name: {k: v for k, v in b.items() if k != "span"} for name, b in pipe["steps"][0]["inputs"].items()}
-    assert inputs == {"numbers": {"lookup": {"scope": "store", "name": "numbers"}},
+    assert inputs == {"numbers": {"lookup": {"scope": "store", "parameter": "artifact"}},
                       "settings": {"external": {"value": {"scale": 2}}},
                       "title": {"external": {"value": "Squares, 'quoted' & $escaped", "name": "report_title"}}}
+
+
+def test_an_unannotated_parameter_naming_the_artifact_is_text(tmp_path: Path) -> None:
+    """ZenML's lookup takes a name or id as text, so the parameter is a ``str`` for every engine
+    (an untyped one cannot be a KFP run-time input), and needs no value at compile time."""
+    source = textwrap.dedent(STEPS) + "from zenml.client import Client\n@pipeline\n" + textwrap.dedent("""
+        def p(dataset_id, scale: int = 2):
+            use(value=Client().get_artifact_version(dataset_id))
+            count(value=scale)
+    """)
+    result = compile_src(tmp_path, source)
+    assert not [d for d in result.diagnostics if d.is_error]
+    pipe = only(result)
+    assert [(p.name, p.type, p.known) for p in pipe.parameters] == [("dataset_id", "str", False), ("scale", "int", True)]
+    assert pipe.step("use").inputs[0].source == ArtifactLookup("store", parameter="dataset_id")

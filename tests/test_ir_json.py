@@ -184,7 +184,7 @@ S1 = (*P, "steps", 1)
     ((*S1, "settings", "colour"), "red", r"steps\[1\]\.settings: unexpected key 'colour'"),
     ((*S1, "signature", 0, "required"), None, r"signature\[0\]\.required: expected true or false"),
     ((*S1, "inputs", "y", "value"), float("inf"), r"inputs\.y\.value: inf is not a JSON number"),
-    ((*S1, "inputs", "x"), {"lookup": {"version": "1"}}, r"inputs\.x\.lookup: a lookup needs \"name\" or \"id\""),
+    ((*S1, "inputs", "x"), {"lookup": {"version": "1"}}, r"inputs\.x\.lookup: a lookup needs \"name\", \"id\" or"),
     ((*S1, "inputs", "x"), {"lookup": {"name": "a", "scope": "web"}}, r"lookup\.scope: expected \"store\" or"),
     ((*S1, "inputs", "x"), {"lookup": {"name": 3}}, r"inputs\.x\.lookup\.name: expected a string, got int"),
     ((*S1, "inputs", "x"), {"external": {"name": "a"}}, r"inputs\.x\.external: missing key 'value'"),
@@ -264,6 +264,7 @@ sources = st.one_of(
     st.builds(ParameterRef, names),
     st.builds(ArtifactLookup, st.sampled_from(["store", "model"]), names, opt_text, opt_text),
     st.builds(ArtifactLookup, st.sampled_from(["store", "model"]), st.none(), opt_text, names),
+    st.builds(ArtifactLookup, st.just("store"), st.none(), opt_text, st.none(), names),
     st.builds(ExternalValue, json_values, opt_text),
     st.builds(OutputList, st.lists(st.builds(OutputRef, names, names), max_size=3).map(tuple)),
 )

@@ -190,10 +190,8 @@ def test_runtime_inputs_resolve_on_airflow(airflow_db: Path, tmp_path: Path) -> 
         "title": ("saved", "report_title", 1)}
     assert client.get_artifact_version("report_title").load() == "Squares, 'quoted' & $escaped"
 
-    # The artifact's name is compiled in (a parameter's compile-time value): compile another one.
-    (root / "absent.py").write_text((root / "run.py").read_text(encoding="utf-8").replace(
-        'artifact: str = "numbers"', 'artifact: str = "absent"'), encoding="utf-8")
-    missing = _deploy_and_test(airflow_db, root, "report_pipeline", {}, "absent.py", **options)
+    # The artifact's name is the DAG param `artifact`: a run may name another.
+    missing = _deploy_and_test(airflow_db, root, "report_pipeline", {"artifact": "absent"}, **options)
     assert missing.state == "failed"
     failed = client.get_pipeline_run(naming.shim_run_id(missing.run_id)).steps["report"]
     assert failed.error == "InputNotFound: input `numbers`: artifact `absent` does not exist (no versions)"

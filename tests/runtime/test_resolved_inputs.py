@@ -79,7 +79,7 @@ def test_missing_version_names_the_versions_that_exist(project: Path) -> None:
     meta_url = md.default_url(project)
     argv = shim_command(pipe, step, run_id="r-missing", artifact_store=str(project / ".pipec" / "artifacts"),
                         metadata_store=meta_url, python=sys.executable, source_root=str(project))
-    argv = [a.replace('"name":"numbers"}', '"name":"numbers","version":"7"}') for a in argv]
+    argv = [a.replace('"parameter":"artifact"}', '"parameter":"artifact","version":"7"}') for a in argv]
     proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
@@ -214,3 +214,28 @@ def test_a_value_split_in_parts_is_joined() -> None:
                        'v= $x","name":"n"}', "--input-lookup", 'l={"name":"a b"}'])
     assert spec.values == (("v", '{"value":"it\'s $x","name":"n"}'),)
     assert spec.lookups == (("l", '{"name":"a b"}'),)
+
+
+def test_a_parameter_names_the_artifact_by_name_or_id_each_run(project: Path) -> None:
+    """A run script that finds the artifact itself passes its name or id as a pipeline parameter
+    with no default (eurorate-predictor's `Client().get_artifact_version(dataset_id)`)."""
+    (project / "by_id.py").write_text(
+        "from zenml import pipeline\nfrom zenml.client import Client\nfrom run import report\n\n"
+        "@pipeline\ndef by_id(dataset_id: str):\n"
+        "    report(numbers=Client().get_artifact_version(dataset_id), settings={'scale': 1}, title='t')\n",
+        encoding="utf-8")
+    assert _run(project, "publish_numbers", n="2").exit_code == 0
+    assert _run(project, "publish_numbers", n="3").exit_code == 0
+    first = Client(root=project).get_artifact_version("numbers", 1)
+
+    def run(value: str):
+        return run_pipeline(load_pipeline(project, "by_id.py", params={"dataset_id": value}), project)
+
+    by_id, by_name, absent = run(str(first.id)), run("numbers"), run("absent")
+    client = Client(root=project)
+    counts = [client.get_pipeline_run(r.run_id).steps["report"].outputs["output"].load()["count"]
+              for r in (by_id, by_name)]
+    assert counts == [2, 3]  # the id's version, then the latest by name
+    assert absent.exit_code != 0
+    assert client.get_pipeline_run(absent.run_id).steps["report"].error == (
+        "InputNotFound: input `numbers`: artifact `absent` does not exist (no versions)")

@@ -32,8 +32,8 @@ SAMPLES = {
     "--param-part": 'q=[1,', "--output": "o=int", "--output-ref": "o=/out/o", "--attempt": "1",
     "--result-file": "/tmp/r.json", "--construct": "n", "--lookup-store": "sqlite:///$m.db",
     "--input-lookup": 'l={"scope":"store","name":"it\'s $x {y}"}', "--input-value": 'v={"value":"`$(x)`","name":"n"}',
-    "--input-value-part": 'v={"value":', "--model": 'iris={"version":"production","kinds":{"o":"model"}}',
-    "--model-part": 'iris={"version":',
+    "--input-value-part": 'v={"value":', "--lookup-param": 'l="it\'s $x {y}"', "--lookup-param-text": "l=it's $(x)",
+    "--model": 'iris={"version":"production","kinds":{"o":"model"}}', "--model-part": 'iris={"version":',
 }
 STEP = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())
 

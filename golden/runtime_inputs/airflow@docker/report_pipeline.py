@@ -11,6 +11,11 @@ import datetime
 from airflow import DAG
 from airflow.providers.docker.operators.docker import DockerOperator
 
+try:  # Airflow 3
+    from airflow.sdk import Param
+except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.models.param import Param
+
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
 RUN_ID = "{{ run_id | urlencode | replace('.', '%2E') | replace('~', '%7E') | replace('/', '%2F') | replace('%', '.') }}"
 #: The pipec runtime shim: each task runs one step with it.
@@ -31,6 +36,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["pipec"],
+    params={"artifact": Param("numbers", type="string")},
     default_args={"retries": 0},
 ) as dag:
     t_report = DockerOperator(
@@ -40,9 +46,10 @@ with DAG(
             *SHIM, *SHIM_ARGS,
             "--function", "report",
             "--step-id", "report",
-            "--input-lookup", "numbers={\"scope\":\"store\",\"name\":\"numbers\"}",
+            "--input-lookup", "numbers={\"scope\":\"store\",\"parameter\":\"artifact\"}",
             "--input-value", "settings={\"value\":{\"scale\":2}}",
             "--input-value", "title={\"value\":\"Squares, 'quoted' & $escaped\",\"name\":\"report_title\"}",
+            "--lookup-param", "numbers={{ params['artifact'] | tojson }}",
             "--output", "output=dict",
         ],
         docker_url="unix://var/run/docker.sock",

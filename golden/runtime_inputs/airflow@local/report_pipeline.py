@@ -17,8 +17,9 @@ except ImportError:  # Airflow 2.9 / 2.10
     from airflow.operators.bash import BashOperator
 
 try:  # Airflow 3
-    from airflow.sdk import literal
+    from airflow.sdk import Param, literal
 except ImportError:  # Airflow 2.9 / 2.10
+    from airflow.models.param import Param
     from airflow.utils.template import literal
 
 #: The Airflow run id made safe for paths, URIs and labels: the run id the shim records.
@@ -44,6 +45,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["pipec"],
+    params={"artifact": Param("numbers", type="string")},
     default_args={"retries": 0},
 ) as dag:
     t_report = BashOperator(
@@ -51,11 +53,16 @@ with DAG(
         bash_command=SHIM_COMMAND + (
             " --function report"
             " --step-id report"
-            " --input-lookup 'numbers={\"scope\":\"store\",\"name\":\"numbers\"}'"
+            " --input-lookup 'numbers={\"scope\":\"store\",\"parameter\":\"artifact\"}'"
             " --input-value 'settings={\"value\":{\"scale\":2}}'"
             " --input-value 'title={\"value\":\"Squares, '\"'\"'quoted'\"'\"' & $escaped\",\"name\":\"report_title\"}'"
+            " --lookup-param numbers=\"$PIPEC_PARAM_artifact\""
             " --output output=dict"
         ),
-        env={"PIPEC_PYTHON": literal(PYTHON), "PIPEC_RUN_ID": RUN_ID},
+        env={
+            "PIPEC_PYTHON": literal(PYTHON),
+            "PIPEC_RUN_ID": RUN_ID,
+            "PIPEC_PARAM_artifact": "{{ params['artifact'] | tojson }}",
+        },
         append_env=True,
     )

@@ -61,7 +61,8 @@ def _lookup_label(src: ArtifactLookup) -> str:
     where = "model artifact" if src.scope == "model" else "artifact"
     if src.id is not None:
         return f"{where} id {src.id}"
-    return f"{where} {src.name} ({'latest' if src.version in (None, 'latest') else 'version ' + src.version})"
+    named = src.name if src.parameter is None else f"named by parameter {src.parameter}"
+    return f"{where} {named} ({'latest' if src.version in (None, 'latest') else 'version ' + src.version})"
 
 
 def _value_label(src: ExternalValue) -> str:

@@ -103,11 +103,18 @@ def lookup_call(ev: Evaluator, method: LookupMethod, args: list, kwargs: dict, n
                   ignored=("project", "hydrate", "workspace", "allow_name_prefix_match"))
     if "name_id_or_prefix" not in bound:
         raise EvalError("PC102", f"`.{method.method}()` needs the artifact's name or id", node)
-    key = _text(bound["name_id_or_prefix"], "the artifact's name or id", expr,
-                _where(arg_nodes, "name_id_or_prefix", node, 0))
     version = bound.get("version")
     version_text = None if version is None else _text(version, "the artifact version", expr,
                                                       _where(arg_nodes, "version", node, 1))
+    from .values import ParamValue
+
+    named = bound["name_id_or_prefix"]
+    if isinstance(named, ParamValue):
+        # A run script often looks the artifact up itself and passes its id: the step looks
+        # up whatever the parameter holds when it starts, on every target.
+        return ResolvedInput(ArtifactLookup("store", version=version_text, parameter=named.name), expr,
+                             ev.span(node))
+    key = _text(named, "the artifact's name or id", expr, _where(arg_nodes, "name_id_or_prefix", node, 0))
     return ResolvedInput(_lookup(key, version_text), expr, ev.span(node))
 
 
@@ -219,7 +226,7 @@ def _text(value: Any, what: str, expr: str, node: ast.AST) -> str:
             raise EvalError("PC102", f"{what} in `{expr}` is pipeline parameter `{value.name}`, which has no value "
                             "at compile time", node,
                             help=f"give `{value.name}` a default or pass --param {value.name}=...: pipec compiles "
-                                 "the name into the step and looks the artifact up when the step starts")
+                                 f"{what} into the step and looks the artifact up when the step starts")
         value = value.value
     if isinstance(value, Artifact):
         raise EvalError("PC113", f"{what} in `{expr}` is the output `{value.output}` of step `{value.step}`, which "

@@ -18,7 +18,15 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pipec.runtime.deferred_calls import CALL, LITERAL, RESERVED, call_marker, escape, holds_reserved, short_name
+from pipec.runtime.deferred_calls import (
+    CALL,
+    LITERAL,
+    RESERVED,
+    call_marker,
+    escape,
+    holds_reserved,
+    short_name,
+)
 
 from .integration_steps import find_callable
 from .values import ParamValue, SettingsObject, plain_value

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
 from ..ir import (
+    ArtifactLookup,
     Pipeline,
+    PipelineParameter,
     Retry,
     Schedule,
     Span,
@@ -113,9 +115,19 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
         pass
     steps = builder.finish()
     _check_config_steps(config, pdef.name, steps, builder.failed, diags)
+    parameters = _lookup_names_are_text(parameters, steps)
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), model=partial.get("model"),
                     span=pdef.span)
+
+
+def _lookup_names_are_text(parameters: list[PipelineParameter], steps: tuple[StepInvocation, ...]
+                           ) -> list[PipelineParameter]:
+    """An unannotated parameter that names a looked-up artifact is a ``str`` (ZenML's
+    `get_artifact_version` takes a name or id as text), so engines type it as one."""
+    naming = {b.source.parameter for step in steps for b in step.inputs
+              if isinstance(b.source, ArtifactLookup) and b.source.parameter is not None}
+    return [replace(p, type="str") if p.name in naming and p.type == "Any" else p for p in parameters]
 
 
 def _binds_step_instances(instance: PipelineInstance) -> bool:

@@ -234,7 +234,8 @@ def _binding_to_json(binding: InputBinding, where: str) -> dict[str, Any]:
         out = {"parameter": src.name}
     elif isinstance(src, ArtifactLookup):
         out = {"lookup": {key: value for key, value in (("scope", src.scope), ("name", src.name),
-                                                        ("version", src.version), ("id", src.id))
+                                                        ("version", src.version), ("id", src.id),
+                                                        ("parameter", src.parameter))
                           if value is not None}}
     elif isinstance(src, ExternalValue):
         out = {"external": {"value": _value_to_json(src.value, _label(binding, where))}}
@@ -483,13 +484,14 @@ def _output_ref(obj: dict[str, Any], where: str) -> OutputRef:
 
 
 def _lookup(data: Any, where: str) -> ArtifactLookup:
-    obj = _object(data, where, optional=("scope", "name", "version", "id"))
+    obj = _object(data, where, optional=("scope", "name", "version", "id", "parameter"))
     scope = _str(obj.get("scope", "store"), f"{where}.scope")
     if scope not in ("store", "model"):
         raise _fail(f"{where}.scope", "expected \"store\" or \"model\"")
-    lookup = ArtifactLookup(scope, *(_optional_str(obj.get(key), f"{where}.{key}") for key in ("name", "version", "id")))
-    if lookup.name is None and lookup.id is None:
-        raise _fail(where, "a lookup needs \"name\" or \"id\"")
+    lookup = ArtifactLookup(scope, *(_optional_str(obj.get(key), f"{where}.{key}")
+                                     for key in ("name", "version", "id", "parameter")))
+    if lookup.name is None and lookup.id is None and lookup.parameter is None:
+        raise _fail(where, "a lookup needs \"name\", \"id\" or \"parameter\"")
     return lookup
 
 

@@ -96,6 +96,9 @@ class ArtifactLookup:
     version: str | None = None
     #: Artifact version id; None when looked up by name.
     id: str | None = None
+    #: Pipeline parameter whose value, when the step starts, is the name (or the id, when it
+    #: parses as a UUID): a lookup a run script decides (`get_artifact_version(dataset_id)`).
+    parameter: str | None = None
 
 
 @dataclass(frozen=True)

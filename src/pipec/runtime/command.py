@@ -15,10 +15,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from pipec.ir import ArtifactLookup, ExternalValue, LiteralValue, OutputList, ParameterRef, Pipeline, StepInvocation
+from pipec.ir import (
+    ArtifactLookup,
+    ExternalValue,
+    InputBinding,
+    LiteralValue,
+    OutputList,
+    ParameterRef,
+    Pipeline,
+    StepInvocation,
+)
 from pipec.ir import OutputRef as UpstreamOutput
 
 from .deferred_calls import holds_reserved
@@ -193,12 +202,37 @@ def resolved_input_options(step: StepInvocation) -> list[Option]:
     """``--input-lookup`` then ``--input-value``, each in binding order: the inputs the shim
     resolves when the step starts (compile-time JSON, so every engine carries it unchanged)."""
     lookups = [Option("--input-lookup", JsonLiteral(b.name, {key: value for key, value in (
-        ("scope", b.source.scope), ("name", b.source.name), ("version", b.source.version), ("id", b.source.id))
-        if value is not None})) for b in step.inputs if isinstance(b.source, ArtifactLookup)]
+        ("scope", b.source.scope), ("name", b.source.name), ("version", b.source.version), ("id", b.source.id),
+        ("parameter", b.source.parameter)) if value is not None})) for b in step.inputs if isinstance(b.source, ArtifactLookup)]
     values = [Option("--input-value", JsonLiteral(b.name, {"value": b.source.value, **(
         {"name": b.source.name} if b.source.name is not None else {})}))
         for b in step.inputs if isinstance(b.source, ExternalValue)]
     return lookups + values
+
+
+def lookup_parameters(pipeline: Pipeline, step: StepInvocation, runtime: Collection[str] = ()) -> dict[str, object]:
+    """``{input: value}`` of the pipeline parameters that name looked-up artifacts
+    (:attr:`ArtifactLookup.parameter`): the compile-time value, or the :class:`ParameterRef`
+    when the parameter is one of `runtime`; ValueError as for step parameters."""
+    named = tuple(InputBinding(b.name, ParameterRef(b.source.parameter), b.span) for b in step.inputs
+                  if isinstance(b.source, ArtifactLookup) and b.source.parameter is not None)
+    return _param_values(pipeline, replace(step, inputs=named), runtime) if named else {}
+
+
+def _parameter_options(pipeline: Pipeline, values: Mapping[str, object], encoding: str,
+                       flags: tuple[str, str]) -> list[Option]:
+    """One option per value: `flags[0]` with a compile-time JSON value or a run-time placeholder
+    expanding to JSON, or `flags[1]` for a ``str`` parameter whose placeholder expands to raw text
+    (`encoding` "text")."""
+    options = []
+    for name, value in values.items():
+        if isinstance(value, ParameterRef):
+            param = pipeline.parameter(value.name)
+            text = encoding == "text" and param is not None and param.type == "str"
+            options.append(Option(flags[1] if text else flags[0], Param(name, value.name, "text" if text else "json")))
+        else:
+            options.append(Option(flags[0], JsonLiteral(name, value)))
+    return options
 
 
 def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, metadata_store: str | None,
@@ -231,14 +265,10 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
         options.append(Option("--input-ref", InputRef(key)) if key in input_refs else
                        Option("--input", Literal(f"{key}={source.step}/{source.output}")))
     options += resolved_input_options(step)
-    for name, value in _param_values(pipeline, step, runtime_params).items():
-        if isinstance(value, ParameterRef):
-            param = pipeline.parameter(value.name)
-            text = placeholder_encoding == "text" and param is not None and param.type == "str"
-            options.append(Option("--param-text" if text else "--param",
-                                  Param(name, value.name, "text" if text else "json")))
-        else:
-            options.append(Option("--param", JsonLiteral(name, value)))
+    options += _parameter_options(pipeline, lookup_parameters(pipeline, step, runtime_params), placeholder_encoding,
+                                  ("--lookup-param", "--lookup-param-text"))
+    options += _parameter_options(pipeline, _param_values(pipeline, step, runtime_params), placeholder_encoding,
+                                  ("--param", "--param-text"))
     # Only a step's own literals are encoded: a pipeline parameter's value reaches the step as is.
     options += [Option("--construct", Literal(b.name)) for b in step.inputs
                 if isinstance(b.source, LiteralValue) and holds_reserved(b.source.value)]

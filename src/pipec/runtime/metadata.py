@@ -432,7 +432,7 @@ class MetadataStore(ArtifactVersionQueries):
             sa.select(steps.c.run_id, steps.c.step_id, runs.c.pipeline)
             .join(runs, runs.c.id == steps.c.run_id).where(steps.c.id == step_run_id)).one()
         now = time.time()
-        for artifact_id, row in zip(artifact_ids, rows):
+        for artifact_id, row in zip(artifact_ids, rows, strict=True):
             name = artifact_name(pipeline, step_id, row["name"])
             last = conn.execute(sa.select(sa.func.max(versions.c.version)).where(versions.c.name == name)).scalar()
             conn.execute(versions.insert().values(

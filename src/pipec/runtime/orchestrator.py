@@ -393,7 +393,7 @@ class LocalScheduler:
             self._record_unrun(sid, md.FAILED, str(exc))
             self.finish(StepOutcome(sid, md.FAILED, attempt, None, str(exc)))
             return
-        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline.name, self.run_id, self.store, self.meta)
+        self.resolved[sid] = resolved_inputs.for_step(step, self.pipeline, self.run_id, self.store, self.meta)
         key = self._cache_key(step) if self._caching(step) and self.resolved[sid] is not None else None
         if attempt == 1 and key is not None and self._try_cache(step, key):
             return

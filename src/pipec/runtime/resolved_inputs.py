@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,9 +41,11 @@ class Resolved:
 
 
 def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]], *, pipeline: str,
-            run_id: str, store: ArtifactStore, meta: Any, step_model: Mapping[str, Any] | None = None) -> Resolved:
+            run_id: str, store: ArtifactStore, meta: Any, parameters: Mapping[str, str] | None = None,
+            step_model: Mapping[str, Any] | None = None) -> Resolved:
     """Resolve --input-lookup and --input-value inputs, each (argument, JSON text), for run
-    `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none); "model"
+    `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none);
+    `parameters` holds the JSON text of each lookup's naming parameter (--lookup-param); "model"
     lookups find the artifacts linked to the run's version of `step_model` (--model)."""
     out = Resolved()
     stored: list[tuple[str, int | None, str, None]] = []
@@ -63,12 +66,37 @@ def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]
         if meta is None:
             raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
                                 "(--metadata-store)")
+        lookup = _named(meta, name, lookup, (parameters or {}).get(name))
         model = lookup.get("scope", "store") == "model"
         record = _model_artifact(meta, run_id, lookup, step_model, name) if model else _find(meta, lookup, name)
         out.infos[name] = _info(name, record)
         out.sources.append((name, record.id, "model" if model else "lookup", lookup))
     out.sources += stored  # lineage in the order of the command line
     return out
+
+
+def _named(meta: Any, argument: str, lookup: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """`lookup` with the name or id its pipeline parameter gives: a name, else an id when it is
+    one (pipec's artifact version ids are numbers; a ZenML id is a UUID)."""
+    param = lookup.get("parameter")
+    if param is None:
+        return lookup
+    key = json.loads(value) if value is not None else None
+    if not isinstance(key, str) or not key:
+        got = "no value" if value is None else f"the value {value}"
+        raise InputNotFound(f"input `{argument}` looks up the artifact pipeline parameter `{param}` names, which has "
+                            f"{got}: give it an artifact name or id")
+    if key.isdigit() and not meta.list_artifact_versions(key) or _is_uuid(key):
+        return {**lookup, "id": key}
+    return {**lookup, "name": key}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _model_artifact(meta: Any, run_id: str, lookup: dict[str, Any], model: Mapping[str, Any] | None,
@@ -100,6 +128,8 @@ def _find(meta: Any, lookup: dict[str, Any], argument: str) -> Any:
 def _label(lookup: dict[str, Any]) -> str:
     if lookup.get("id") is not None:
         return f"with id {lookup['id']!r}"
+    if lookup.get("name") is None and lookup.get("parameter") is not None:
+        return f"named by pipeline parameter `{lookup['parameter']}`"
     version = lookup.get("version")
     return f"`{lookup.get('name')}`" + (f" version {version}" if version not in (None, "latest") else "")
 
@@ -142,11 +172,11 @@ def lineage(resolved: Resolved | None) -> list[tuple[str, int | None, int, str, 
             (resolved.sources if resolved is not None else []) if version_id is not None]
 
 
-def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
+def for_step(step: Any, pipeline: Any, run_id: str, store: ArtifactStore, meta: Any) -> Resolved | None:
     """What `pipec run` resolves in-process for `step` before it looks at the cache (the shim
     resolves the same again from --lookup-store); None when a lookup fails (no cache then: the
     shim fails the step with the reason)."""
-    from .command import resolved_input_options
+    from .command import encode_json, lookup_parameters, resolved_input_options
     from .models import step_model
 
     pairs: dict[str, list[tuple[str, str]]] = {"--input-lookup": [], "--input-value": []}
@@ -155,7 +185,8 @@ def for_step(step: Any, pipeline: str, run_id: str, store: ArtifactStore, meta: 
     if not any(pairs.values()):
         return Resolved()
     try:
-        return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline, run_id=run_id,
-                       store=store, meta=meta, step_model=step_model(step))
-    except InputNotFound:
+        named = {name: encode_json(value) for name, value in lookup_parameters(pipeline, step).items()}
+        return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline.name, run_id=run_id,
+                       store=store, meta=meta, parameters=named, step_model=step_model(step))
+    except (InputNotFound, ValueError):
         return None

@@ -21,7 +21,7 @@ def lookups(name: str, label: str = "x"):
     client = Client()
     use(value=client.get_artifact_version("numbers").id)
     use(value=Client().get_artifact("numbers").load())
-    use(value=client.get_artifact_version(name))
+    use(value=client.get_artifact_version("numbers", name))
     use(value=client.get_artifact_version(make()))
     use(value=client.get_artifact_version("numbers", hydrate=False, version=[1]))
     use(value=ExternalArtifact(value=make))

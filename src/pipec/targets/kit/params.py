@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipec.ir import ParameterRef, Pipeline, PipelineParameter, StepInvocation
+from pipec.ir import ArtifactLookup, ParameterRef, Pipeline, PipelineParameter, StepInvocation
 from pipec.runtime.command import encode_json
 
 
 def step_parameters(step: StepInvocation) -> list[str]:
-    """Names of the pipeline parameters `step` binds, first binding first, each once."""
-    return list(dict.fromkeys(b.source.name for b in step.inputs if isinstance(b.source, ParameterRef)))
+    """Names of the pipeline parameters `step` binds, first binding first, each once: as an
+    input's value, or as the name of an artifact an input looks up."""
+    return list(dict.fromkeys(
+        b.source.name if isinstance(b.source, ParameterRef) else b.source.parameter for b in step.inputs
+        if isinstance(b.source, ParameterRef) or isinstance(b.source, ArtifactLookup) and b.source.parameter))
 
 
 def bound_parameters(pipeline: Pipeline) -> list[PipelineParameter]:
