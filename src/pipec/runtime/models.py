@@ -126,8 +126,9 @@ def resolve_model_version(store: MetadataStore, model: Mapping[str, Any], run_id
                     version = _pick_or_create(store, conn, model_id, model)
                 _record_run(store, conn, version.id, run_id)
                 return version
-        except sa.exc.IntegrityError:
-            # A parallel step of this run (or another run) created the same row first: look again.
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # a unique violation, or a deadlock (MariaDB)
+            # A parallel step of this run (or another run) created the same row first, or the server
+            # chose this transaction as a deadlock victim: look again.
             if attempt == 29:
                 raise
             time.sleep(0.02 * (attempt + 1))
@@ -241,7 +242,7 @@ def link_step_outputs(store: MetadataStore, version_id: int, step_run_id: int,
                         conn.execute(links.insert().values(model_version_id=version_id, artifact_version_id=row.id,
                                                            kind=kinds.get(row.name) or "data"))
                 return [row.id for row in rows]
-        except sa.exc.IntegrityError:
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # a unique violation, or a deadlock (MariaDB)
             if attempt == 29:
                 raise
             time.sleep(0.02 * (attempt + 1))
