@@ -316,6 +316,31 @@ def test_pipeline_context_reads_extra_name_and_enable_cache(tmp_path: Path) -> N
     assert "uncached" in inputs
 
 
+@pytest.mark.parametrize(("read", "named"), [
+    ('get_pipeline_context().extra["mlflow_model_name"]', "`get_pipeline_context().extra`"),
+    ('extra["mlflow_model_name"]', "`extra` (`get_pipeline_context().extra`)"),
+])
+def test_a_missing_extra_key_says_where_it_comes_from(tmp_path: Path, read: str, named: str) -> None:
+    """huggingface-sagemaker's training module reads a key only its run configurations give."""
+    result = compile_src(tmp_path, src(f"""
+        from zenml import get_pipeline_context
+
+        @pipeline(extra={{"seed": 3}})
+        def p():
+            extra = get_pipeline_context().extra
+            show(text={read})
+    """))
+    [error] = [d for d in result.diagnostics if d.is_error]
+    assert (error.code, error.message) == ("PC102", f"{named} has no key 'mlflow_model_name' in this compile")
+    assert "`extra:` section" in error.help
+    plain = compile_src(tmp_path / "plain", src("""
+        @pipeline
+        def p():
+            show(text={"a": "1"}["b"])
+    """))
+    assert [d.message for d in plain.diagnostics if d.is_error] == ["subscript fails at compile time: KeyError: 'b'"]
+
+
 def test_pipeline_context_model_artifact_is_a_model_lookup(tmp_path: Path) -> None:
     """oncoclear's `model.get_artifact("random_state")`: an input resolved from the run's model version
     (issue 14); the model comes from the run configuration there, so the module alone warns."""

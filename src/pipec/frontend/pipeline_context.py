@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 NOT_READ = ("enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs", "settings")
 
 
+class ContextExtra(dict):
+    """`get_pipeline_context().extra`: a dict whose missing keys say where they come from."""
+
+    #: How the message names it.
+    label = "`get_pipeline_context().extra`"
+    #: The help of a missing key (see the evaluator's subscript).
+    missing_key_help = ("set it in the run configuration's `extra:` section (--config) or in "
+                        "`@pipeline(extra={...})`; ZenML fails the same way without it")
+
+
 @dataclass(frozen=True)
 class PipelineContext:
     """The value of `get_pipeline_context()` inside a pipeline body."""
@@ -56,7 +66,8 @@ class PipelineContext:
         if attr == "enable_cache":
             return self.enable_cache
         if attr == "extra":
-            return copy.deepcopy(self.extra)  # the body may mutate its copy, as in Python
+            # The body may mutate its copy, as in Python.
+            return ContextExtra(copy.deepcopy(self.extra)) if isinstance(self.extra, dict) else copy.deepcopy(self.extra)
         if attr in ("model", "model_version"):
             if self.model is None:
                 # ZenML projects often give the model in the run configuration only: compile, and say so.

@@ -206,7 +206,14 @@ class Expressions(SafeCalls):
             key = self.concrete(self.eval(element), element)
         try:
             return base[key]
-        except (IndexError, KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            help_text = getattr(base, "missing_key_help", None)
+            if help_text is not None:
+                text = expression_text(self.src.text, node.value)
+                what = base.label if text == base.label.strip("`") else f"`{text}` ({base.label})"
+                raise EvalError("PC102", f"{what} has no key {key!r} in this compile", node, help=help_text) from None
+            raise EvalError("PC102", f"subscript fails at compile time: KeyError: {exc}", node) from None
+        except (IndexError, TypeError, ValueError) as exc:
             raise EvalError("PC102", f"subscript fails at compile time: {type(exc).__name__}: {exc}", node) from None
 
     def _e_Tuple(self, node: ast.Tuple) -> Any:
