@@ -282,3 +282,34 @@ def test_unreachable_server(tmp_path: Path, credentials: None) -> None:
     with pytest.raises(SubmitError, match="cannot reach Airflow at http://127.0.0.1"):
         af.submit_dag("d", "d.py", "", context)
     assert list(tmp_path.iterdir()) == []  # nothing deployed before the server answered
+
+
+@pytest.mark.airflow_server
+@skip_without_airflow
+def test_trigger_whose_answer_is_lost_is_retried_without_a_second_run(airflow_server: AirflowServer,
+                                                                      credentials: None) -> None:
+    """A loaded API server may create the run and time out before it answers (seen in CI); the
+    retry reuses the run id, so Airflow's 409 leads back to the one run that exists."""
+    import urllib3
+
+    context = SubmitContext(options={"airflow_url": airflow_server.url,
+                                     "dags_folder": str(airflow_server.dags_folder)}, files={}, wait=False,
+                            log=lambda _: None)
+    af.submit_dag("lost", "lost.py", HAND_DAG.format(dag_id="lost", command="exit 0"), context)
+    settings = af.read_settings(context.options)
+    api = af._Api(af._connect(settings), settings)
+    real, calls = api.runs.trigger_dag_run, []
+
+    def answer_lost(*args, **kwargs):
+        calls.append(real(*args, **kwargs))  # Airflow creates the run; the answer never arrives
+        if len(calls) == 1:
+            raise urllib3.exceptions.ReadTimeoutError(None, "/api/v2", "Read timed out.")
+        return calls[-1]
+
+    api.runs.trigger_dag_run = answer_lost
+    run = api.trigger("lost", {})
+    assert len(calls) == 1, "the retry must not create a second run"
+    assert run.run_id == calls[0].dag_run_id
+    runs = api.runs.get_dag_runs("lost").dag_runs
+    assert sum(r.dag_run_id == run.run_id for r in runs) == 1
+    assert len(runs) == 2  # submit_dag's run and this one

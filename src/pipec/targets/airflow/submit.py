@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ STATUS = {"queued": "queued", "running": "running", "success": "completed", "fai
 POLL_FIRST, POLL_MAX = 0.5, 5.0
 #: Seconds one HTTP request may take.
 REQUEST_TIMEOUT = 30.0
+#: Attempts at triggering a run when Airflow does not answer in time (a loaded API server may
+#: create the run and still time out; the retry reuses the run id, so it never starts a second one).
+TRIGGER_ATTEMPTS = 3
 
 INSTALL_HINT = "pip install 'pipec[airflow]' (or: pip install apache-airflow-client==3.3.2)"
 
@@ -222,6 +226,11 @@ def _state(value: object) -> str:
     return str(getattr(value, "value", value) or "")
 
 
+def _raise(exc: BaseException, **_: Any) -> None:
+    """Raise `exc` again, so :meth:`_Api.call` words an error caught elsewhere the same way."""
+    raise exc
+
+
 class _Api:
     """The few Airflow REST calls submit makes, with errors turned into SubmitErrors."""
 
@@ -289,9 +298,27 @@ class _Api:
                   self.client.DAGPatchBody(is_paused=False), update_mask=["is_paused"])
 
     def trigger(self, dag_id: str, conf: dict[str, Any]) -> DagRun:
-        """Start a manual run with `conf` overriding the DAG's params."""
-        body = self.client.TriggerDAGRunPostBody(logical_date=None, conf=conf)
-        run = self.call(f"triggering dag `{dag_id}`", self.runs.trigger_dag_run, dag_id, body)
+        """Start a manual run with `conf` overriding the DAG's params.
+
+        The run id is chosen here, so a request that timed out is retried safely: Airflow answers
+        409 when the first attempt did create the run, and that run is read back."""
+        import urllib3
+
+        run_id = f"manual__pipec_{uuid.uuid4().hex}"
+        body = self.client.TriggerDAGRunPostBody(dag_run_id=run_id, logical_date=None, conf=conf)
+        what = f"triggering dag `{dag_id}`"
+        for attempt in range(1, TRIGGER_ATTEMPTS + 1):
+            try:
+                run = self.runs.trigger_dag_run(dag_id, body, _request_timeout=REQUEST_TIMEOUT)
+                break
+            except self.client.ApiException as exc:
+                if exc.status == 409 and attempt > 1:
+                    run = self.call(f"reading run {run_id}", self.runs.get_dag_run, dag_id, run_id)
+                    break
+                self.call(what, _raise, exc)
+            except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError) as exc:
+                if attempt == TRIGGER_ATTEMPTS:
+                    self.call(what, _raise, exc)
         return DagRun(run.dag_run_id, _state(run.state), run_url(self.settings.ui_url, dag_id, run.dag_run_id))
 
     def follow(self, dag_id: str, run: DagRun, deadline: float, log: Callable[[str], None]) -> DagRun:
