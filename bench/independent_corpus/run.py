@@ -181,8 +181,9 @@ def _read_ir(out_dir: str) -> list[dict]:
     return pipelines
 
 
-def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int) -> Result:
-    """Compile one entry inside the repository copy at `copy_top` and classify the outcome."""
+def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int, root_at_cwd: bool = False) -> Result:
+    """Compile one entry inside the repository copy at `copy_top` and classify the outcome
+    (with `root_at_cwd`, pass `--root .`: what a user who names the project folder gets)."""
     cwd = os.path.join(copy_top, entry.cwd)
     if not os.path.isfile(os.path.join(cwd, entry.file)):
         return Result(entry, "SKIP", detail=f"missing {entry.file}")
@@ -193,6 +194,8 @@ def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int) -> Result:
             cmd += ["--config", entry.config]
         if entry.pipeline:
             cmd += ["--pipeline", entry.pipeline]
+        if root_at_cwd:
+            cmd += ["--root", "."]
         shown = "cd " + os.path.join("<corpus>", entry.repo.replace("/", "+"), entry.cwd) + " && " + " ".join(
             ["pipec"] + cmd[1:]).replace(out, "OUT")
         env = dict(os.environ, PIPEC_NO_COMPILE_CACHE="1")
@@ -232,7 +235,7 @@ def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int) -> Result:
     return res
 
 
-def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int) -> list[Result]:
+def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int, root_at_cwd: bool = False) -> list[Result]:
     """Compile every entry, one temporary copy per repository."""
     results = []
     by_repo: dict[str, list[Entry]] = {}
@@ -247,7 +250,7 @@ def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int) -> list
             top = os.path.join(tmp, repo.replace("/", "+"))
             shutil.copytree(src, top, symlinks=True, ignore=shutil.ignore_patterns(".git", ".pipec"))
             for e in repo_entries:
-                res = run_entry(e, top, pipec, timeout)
+                res = run_entry(e, top, pipec, timeout, root_at_cwd)
                 results.append(res)
                 _print_result(res)
     return results
@@ -338,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write every result here")
     ap.add_argument("--only", nargs="*", help="run only these repositories (owner/name)")
     ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--root-at-cwd", action="store_true",
+                    help="diagnosis only: also pass `--root .` (the project folder), to see the blockers behind the root")
     ap.add_argument("--compare", nargs="+", metavar="JSON",
                     help="OLD.json: list changes against this run; OLD.json NEW.json: compare two saved runs")
     args = ap.parse_args(argv)
@@ -351,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     _, entries = load_manifest(args.manifest)
     if args.only:
         entries = [e for e in entries if e.repo in args.only]
-    results = run_all(entries, args.corpus, args.pipec, args.timeout)
+    results = run_all(entries, args.corpus, args.pipec, args.timeout, args.root_at_cwd)
     print(summary(results))
     data = to_json(results)
     if args.json:
