@@ -19,6 +19,7 @@ Outcomes:
     OK               exit 0, at least one step; the DAG is printed and, when the manifest
                      records the expected DAG, it matched
     OK-DAG-MISMATCH  exit 0, but steps, edges or output names differ from the recorded DAG
+    TARGET-ERR       (with --also-target) the IR compiles, the other target(s) exit 2
     ZERO-STEPS       exit 0 without a single step
     ERR              exit 2: the first diagnostic's code and message are shown
     CRASH            a traceback, exit 3 or any other exit code (a pipec bug)
@@ -181,21 +182,53 @@ def _read_ir(out_dir: str) -> list[dict]:
     return pipelines
 
 
-def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int, root_at_cwd: bool = False) -> Result:
+def _flags(entry: Entry, root_at_cwd: bool) -> list[str]:
+    """The entry's `--config`/`--pipeline` (and diagnosis `--root .`) flags."""
+    flags = []
+    if entry.config:
+        flags += ["--config", entry.config]
+    if entry.pipeline:
+        flags += ["--pipeline", entry.pipeline]
+    if root_at_cwd:
+        flags += ["--root", "."]
+    return flags
+
+
+def _also_target(res: Result, cwd: str, pipec: str, target: str, timeout: int, root_at_cwd: bool) -> None:
+    """Compile an entry whose IR compiled for `target` too; a failure there changes the outcome."""
+    e = res.entry
+    with tempfile.TemporaryDirectory(prefix="pipec-out-") as out:
+        cmd = [pipec, "compile", "--target", target, e.file, "--out", out, "--color", "never"] + _flags(e, root_at_cwd)
+        shown = res.command.split(" && ")[0] + " && " + " ".join(["pipec"] + cmd[1:]).replace(out, "OUT")
+        env = dict(os.environ, PIPEC_NO_COMPILE_CACHE="1")
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            res.outcome, res.detail, res.command = "TIMEOUT", f"--target {target}: no answer in {timeout}s", shown
+            return
+    if "Traceback (most recent call last)" in proc.stderr or proc.returncode not in (0, 2):
+        lines = proc.stderr.strip().splitlines()
+        res.outcome, res.command = "CRASH", shown
+        res.detail = f"--target {target}: exit {proc.returncode}: " + (lines[-1] if lines else "")
+    elif proc.returncode == 2:
+        first = DIAG_RE.search(proc.stderr)
+        res.outcome, res.command = "TARGET-ERR", shown
+        res.code = first.group(1) if first else ""
+        res.detail = f"--target {target}: " + (first.group(2)[:160] if first else proc.stderr.strip()[:160])
+
+
+def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int, root_at_cwd: bool = False,
+              also_target: str | None = None) -> Result:
     """Compile one entry inside the repository copy at `copy_top` and classify the outcome
-    (with `root_at_cwd`, pass `--root .`: what a user who names the project folder gets)."""
+    (with `root_at_cwd`, pass `--root .`: what a user who names the project folder gets; with
+    `also_target`, an entry whose IR compiles is compiled for that target too)."""
     cwd = os.path.join(copy_top, entry.cwd)
     if not os.path.isfile(os.path.join(cwd, entry.file)):
         return Result(entry, "SKIP", detail=f"missing {entry.file}")
     _clean_pipec_dirs(copy_top)
     with tempfile.TemporaryDirectory(prefix="pipec-out-") as out:
         cmd = [pipec, "compile", "--target", "ir", entry.file, "--out", out, "--color", "never"]
-        if entry.config:
-            cmd += ["--config", entry.config]
-        if entry.pipeline:
-            cmd += ["--pipeline", entry.pipeline]
-        if root_at_cwd:
-            cmd += ["--root", "."]
+        cmd += _flags(entry, root_at_cwd)
         shown = "cd " + os.path.join("<corpus>", entry.repo.replace("/", "+"), entry.cwd) + " && " + " ".join(
             ["pipec"] + cmd[1:]).replace(out, "OUT")
         env = dict(os.environ, PIPEC_NO_COMPILE_CACHE="1")
@@ -232,10 +265,13 @@ def run_entry(entry: Entry, copy_top: str, pipec: str, timeout: int, root_at_cwd
                 res.outcome, res.detail = "OK-DAG-MISMATCH", "; ".join(diffs[:4]) + (" ..." if len(diffs) > 4 else "")
             else:
                 res.detail += ", DAG as recorded"
+    if also_target and res.outcome == "OK":
+        _also_target(res, cwd, pipec, also_target, timeout, root_at_cwd)
     return res
 
 
-def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int, root_at_cwd: bool = False) -> list[Result]:
+def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int, root_at_cwd: bool = False,
+            also_target: str | None = None) -> list[Result]:
     """Compile every entry, one temporary copy per repository."""
     results = []
     by_repo: dict[str, list[Entry]] = {}
@@ -250,7 +286,7 @@ def run_all(entries: list[Entry], corpus: str, pipec: str, timeout: int, root_at
             top = os.path.join(tmp, repo.replace("/", "+"))
             shutil.copytree(src, top, symlinks=True, ignore=shutil.ignore_patterns(".git", ".pipec"))
             for e in repo_entries:
-                res = run_entry(e, top, pipec, timeout, root_at_cwd)
+                res = run_entry(e, top, pipec, timeout, root_at_cwd, also_target)
                 results.append(res)
                 _print_result(res)
     return results
@@ -274,7 +310,7 @@ def summary(results: list[Result]) -> str:
     """Counts per outcome and per recorded category, and every crash's command."""
     lines = ["", "== outcomes"]
     outcomes = Counter(r.outcome for r in results)
-    for k in ("OK", "OK-DAG-MISMATCH", "ZERO-STEPS", "ERR", "CRASH", "TIMEOUT", "SKIP"):
+    for k in ("OK", "OK-DAG-MISMATCH", "TARGET-ERR", "ZERO-STEPS", "ERR", "CRASH", "TIMEOUT", "SKIP"):
         if outcomes[k]:
             lines.append(f"{k:16} {outcomes[k]:4}")
     lines.append(f"{'total':16} {len(results):4}")
@@ -287,9 +323,9 @@ def summary(results: list[Result]) -> str:
     if blockers:
         lines += ["", "== blockers of entries that are not OK (an entry may have several)"]
         lines += [f"{v:4}  {k}" for k, v in blockers.most_common()]
-    codes = Counter(r.code for r in results if r.outcome == "ERR")
+    codes = Counter(r.code for r in results if r.outcome in ("ERR", "TARGET-ERR"))
     if codes:
-        lines += ["", "== first diagnostic code of ERR entries"]
+        lines += ["", "== first diagnostic code of ERR and TARGET-ERR entries"]
         lines += [f"{v:4}  {k}" for k, v in codes.most_common()]
     crashes = [r for r in results if r.outcome in ("CRASH", "TIMEOUT")]
     if crashes:
@@ -341,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write every result here")
     ap.add_argument("--only", nargs="*", help="run only these repositories (owner/name)")
     ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--also-target", metavar="NAME",
+                    help="compile entries whose IR compiles for this target too (`all`: every target)")
     ap.add_argument("--root-at-cwd", action="store_true",
                     help="diagnosis only: also pass `--root .` (the project folder), to see the blockers behind the root")
     ap.add_argument("--compare", nargs="+", metavar="JSON",
@@ -356,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     _, entries = load_manifest(args.manifest)
     if args.only:
         entries = [e for e in entries if e.repo in args.only]
-    results = run_all(entries, args.corpus, args.pipec, args.timeout, args.root_at_cwd)
+    results = run_all(entries, args.corpus, args.pipec, args.timeout, args.root_at_cwd, args.also_target)
     print(summary(results))
     data = to_json(results)
     if args.json:
