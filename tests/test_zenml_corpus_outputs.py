@@ -38,8 +38,8 @@ CONSTANTS = """
 """
 
 
-def outputs_of(tmp_path, returns: str, body: str = "return 1, 2", header: str = "") -> list[str]:
-    """The output names pipec gives a step `s` declared `-> returns` with `body`."""
+def outputs_of(tmp_path, returns: str | None, body: str = "return 1, 2", header: str = "") -> list[str]:
+    """The output names pipec gives a step `s` declared `-> returns` (None: no annotation) with `body`."""
     pipe = only(compile_src(tmp_path, f"""
 from typing import Annotated, Optional, Tuple
 import typing_extensions
@@ -51,7 +51,7 @@ from consts import DATASET, Names, Kind, Mixed
 {header}
 
 @step
-def s() -> {returns}:
+def s(){"" if returns is None else f" -> {returns}"}:
     {body}
 
 @pipeline
@@ -61,7 +61,9 @@ def p():
     return [o.name for o in pipe.step("s").outputs]
 
 
-@pytest.mark.parametrize(("returns", "body", "expected"), [
+#: (return annotation, body, the output names ZenML gives): tests/test_zenml_output_names_real.py
+#: checks every row against ZenML's own parser.
+OUTPUT_NAME_CASES = [
     # one output
     ("int", "return 1", ["output"]),
     ('Annotated[int, "model"]', "return 1", ["model"]),
@@ -72,6 +74,10 @@ def p():
     ('Annotated[int, "model", ArtifactConfig(tags=["x"])]', "return 1", ["model"]),
     ('Annotated[int, ArtifactConfig(is_model_artifact=True), "model"]', "return 1", ["model"]),
     ("Annotated[int, ArtifactConfig()]", "return 1", ["output"]),
+    # an empty str is no name; a config's empty name is filled by the str
+    ('Annotated[int, ""]', "return 1", ["output"]),
+    ('Annotated[int, "a", ArtifactConfig(name="")]', "return 1", ["a"]),
+    ('Tuple[Annotated[int, ""], str]', "return 1, 'a'", ["output_0", "output_1"]),
     ('typing_extensions.Annotated[int, "model"]', "return 1", ["model"]),
     # a Tuple annotation is one output per element only when the body returns a tuple literal
     ("Tuple[int, str]", "return 1, 'a'", ["output_0", "output_1"]),
@@ -95,7 +101,18 @@ def p():
     ("Annotated[int, Mixed.SCORES]", "return 1", ["score_table"]),
     ("Annotated[int, ArtifactConfig(name=Kind.RAW)]", "return 1", ["raw_frame"]),
     ("Tuple[Annotated[int, Names.TRAIN], Annotated[int, Names.TEST]]", "return 1, 2", ["train_set", "test_set"]),
-])
+    # no return annotation: one `output` unless every return is None (or there is none)
+    (None, "return 1", ["output"]),
+    (None, "print('no return')", []),
+    (None, "if True:\n        return\n    return None", []),
+    (None, "def helper():\n        return 1\n    helper()", []),
+    (None, "return 3 if True else None", ["output"]),
+    ("None", "return None", []),
+    (None, "...", ["output"]),
+]
+
+
+@pytest.mark.parametrize(("returns", "body", "expected"), OUTPUT_NAME_CASES)
 def test_output_names_follow_zenml(tmp_path, returns, body, expected):
     assert outputs_of(tmp_path, returns, body) == expected
 
@@ -165,12 +182,14 @@ def test_nested_functions_do_not_count_as_tuple_returns(tmp_path):
     assert [o.name for o in pipe.step("s").outputs] == ["output"]
 
 
-@pytest.mark.parametrize(("returns", "message"), [
+#: (return annotation, pipec's message) of annotations ZenML refuses; the body is `return 1, 2`.
+#: tests/test_zenml_output_names_real.py checks that ZenML's own parser refuses each one too.
+REJECTED_ANNOTATIONS = [
     ('Annotated[int, "a", "b"]', "holds two output names; ZenML takes one"),
     ("Annotated[int, ArtifactConfig(), ArtifactConfig()]", "holds two `ArtifactConfig`s"),
     ('Annotated[int, "a", ArtifactConfig(name="b")]', 'the output is named twice: `a` and `ArtifactConfig(name="b")`'),
     ('Annotated[Annotated[int, "a"], "b"]', "holds two output names"),
-    ('Annotated[int, ""]', "an output name cannot be empty"),
+    ('Annotated[int, "", ArtifactConfig(name="x")]', "the output is named twice"),
     ('Annotated[int, ArtifactConfig(name="")]', "an output name cannot be empty"),
     ('Annotated[int, "a", ArtifactConfig(), "c"]', "at most two items"),
     ("Annotated[int, 3]", "this is a int"),
@@ -182,7 +201,10 @@ def test_nested_functions_do_not_count_as_tuple_returns(tmp_path):
     ('Tuple[int, Annotated[int, "output_0"]]', "two outputs named `output_0`"),
     ("Tuple[int, ...]", "variable-length"),
     ("Tuple", "bare `Tuple`"),
-])
+]
+
+
+@pytest.mark.parametrize(("returns", "message"), REJECTED_ANNOTATIONS)
 def test_annotations_zenml_rejects_are_errors(tmp_path, returns, message):
     result = compile_src(tmp_path, f"""
         from typing import Annotated, Tuple

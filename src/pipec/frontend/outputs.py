@@ -123,16 +123,21 @@ def _output_name(metadata: list[ast.expr], where: ast.expr, resolve: Resolver, e
         ev.report(EvalError("PC118", f"`Annotated[...]` of a step output holds two {twice}; ZenML takes one",
                             where, help=ANNOTATION_HELP))
         return None
-    config_name = configs[0][0] if configs else None
-    if config_name is not None and names:
-        ev.report(EvalError("PC118", f"the output is named twice: `{names[0][0]}` and `ArtifactConfig(name="
-                            f"\"{config_name}\")`; ZenML takes one", where, help=ANNOTATION_HELP))
+    # ZenML's order: a config's non-empty name wins (and may not meet a str name); else a
+    # non-empty str name; an empty str is no name, but a config left named "" is refused.
+    config_name, config_node = configs[0] if configs else (None, where)
+    if config_name:
+        if names:
+            ev.report(EvalError("PC118", f"the output is named twice: `{names[0][0]}` and `ArtifactConfig(name="
+                                f"\"{config_name}\")`; ZenML takes one", where, help=ANNOTATION_HELP))
+            return None
+        return config_name
+    if names and names[0][0]:
+        return names[0][0]
+    if config_name == "":
+        ev.report(EvalError("PC118", "an output name cannot be empty", config_node, help=ANNOTATION_HELP))
         return None
-    name, node = (config_name, configs[0][1]) if config_name is not None else (names[0] if names else (None, where))
-    if name == "":
-        ev.report(EvalError("PC118", "an output name cannot be empty", node, help=ANNOTATION_HELP))
-        return None
-    return name
+    return None
 
 
 def _output_kind(metadata: list[ast.expr], resolve: Resolver, ev: Evaluator) -> str | None:
