@@ -27,8 +27,9 @@ keeps every row):
   "output", "lookup", "external", "saved", "model"; ``detail``: the lookup as JSON)
 * ``pipec_models``, ``pipec_model_versions`` (numbered per model, optional name and stage),
   ``pipec_model_version_artifacts`` (the artifact versions linked to a model version, with their
-  kind: "data", "model" or "deployment") and ``pipec_model_version_runs``: ZenML's Model
-  Control Plane
+  kind: "data", "model" or "deployment"), ``pipec_model_version_runs`` and
+  ``pipec_model_version_picks`` (the version a run's "latest" or stage meant when its first step
+  asked, so every step of the run gets the same one): ZenML's Model Control Plane
 
 Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
 interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
@@ -192,6 +193,12 @@ def _tables() -> Any:
     Table("pipec_model_version_runs", meta,
           Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), primary_key=True),
           Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True))
+    # Added within schema 2: `create_all` adds it to a store an earlier release made.
+    Table("pipec_model_version_picks", meta,
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True),
+          Column("model_id", Integer, ForeignKey("pipec_models.id"), primary_key=True),
+          Column("wanted", String(64), primary_key=True),
+          Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), nullable=False))
     return meta
 
 
