@@ -219,3 +219,17 @@ def test_pipec_run_hands_the_step_an_instance_of_its_class(tmp_path: Path) -> No
     assert set(data["steps"]) == {"load", "show_events"}
     assert data["steps"]["load"]["status"] == "completed"
     assert (root / "got.txt").read_text() == "events/test/2/3"
+
+
+@pytest.mark.parametrize(("params", "table"), [({}, "t"), ({"params": '{"table": "u"}'}, "u"), ({"params": "{}"}, "events")])
+def test_a_pipeline_parameter_of_a_model_class_reads_its_fields(tmp_path, params, table):
+    pipe = only(compile_src(tmp_path, _body("use(value=params.table, id=f'use_{params.limit}')",
+                                            signature="params: LoadParams = LoadParams(table='t')"),
+                            params=params))
+    assert sources(pipe, "use_10")["value"] == LiteralValue(table)
+
+
+def test_a_pipeline_parameter_value_with_an_unknown_field_is_an_error(tmp_path):
+    result = compile_src(tmp_path, _body("use(value=params.a)", signature="params: Strict = Strict(a=1)"),
+                         params={"params": '{"a": 1, "b": 2}'})
+    assert [d.message for d in result.diagnostics if d.is_error] == ["`Strict` has no field `b`"]

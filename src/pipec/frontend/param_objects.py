@@ -242,3 +242,21 @@ def object_call(ev: Evaluator, func: Any, args: list, kwargs: dict, node: ast.Ca
     if kind is None:
         return None
     return build_object(ev, func, kind, args, kwargs, node, arg_nodes)
+
+
+def parameter_object(ev: Evaluator, annotation: ast.expr | None, value: Any) -> Any:
+    """A known pipeline-parameter value `value` as its annotated class would hold it: a JSON object
+    given for a pydantic model or dataclass becomes that object (defaults filled in, `.field`
+    readable), as ZenML validates pipeline parameters against their annotations; else `value`."""
+    if annotation is None or not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return value
+    try:
+        cls = ev.eval(annotation)
+    except (EvalError, PoisonSignal):
+        return value
+    if not isinstance(cls, ClassRef):
+        return value
+    kind = object_kind(cls, ev.index)
+    if kind is None:
+        return value
+    return build_object(ev, cls, kind, [], dict(value), ast.Call(func=annotation, args=[], keywords=[]), {})

@@ -19,7 +19,7 @@ from ..ir import (
 )
 from .builder import PipelineBuilder
 from .calls import Evaluator
-from .interp import Scope
+from .interp import EvalError, Scope
 from .model_control import config_model
 from .modules import ModuleIndex
 from .parameters import resolve_parameters
@@ -106,8 +106,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     if pdef.old_api:
         _bind_slots(pdef, instance, builder, scope, diags)
     else:
-        for param in parameters:
-            scope.names[param.name] = ParamValue(param.name, param.known, param.value)
+        _bind_parameters(pdef, parameters, index, diags, scope)
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
         ev.run_block(pdef.node.body)
@@ -119,6 +118,26 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), model=partial.get("model"),
                     span=pdef.span)
+
+
+def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], index: ModuleIndex,
+                     diags: Diagnostics, scope: Scope) -> None:
+    """Bind the body's parameter names; a known object for a parameter-class annotation is that object."""
+    from .param_objects import parameter_object
+    from .stepdefs import parameters as signature
+
+    annotations = {arg.arg: arg.annotation for arg, _ in signature(pdef.node)}
+    ev = Evaluator(index, diags, pdef.source, pdef.node)
+    for param in parameters:
+        value = param.value
+        if param.known:
+            try:
+                value = parameter_object(ev, annotations.get(param.name), value)
+            except EvalError as err:
+                ev.report(err)
+                scope.names[param.name] = POISON
+                continue
+        scope.names[param.name] = ParamValue(param.name, param.known, value)
 
 
 def _lookup_names_are_text(parameters: list[PipelineParameter], steps: tuple[StepInvocation, ...]
