@@ -140,7 +140,12 @@ def unknown_value_error(value: Any, node: ast.AST, what: str) -> EvalError | Non
         return EvalError("PC102", f"{what} is `{qual}`, whose value cannot be known without ZenML installed",
                          node, help="install zenml where pipec runs (pipec reads its source and never imports "
                                     "it), or write the value")
-    origin = "ZenML" if qual.startswith("zenml.") else f"`{qual.split('.')[0]}`"
-    return EvalError("PC102", f"{what} is `{qual}`, which {origin} does not define as a literal constant; "
-                     "its value cannot be known while compiling", node,
-                     help="write the value, or make it a parameter without a default and pass --param")
+    if qual.startswith("zenml."):
+        return EvalError("PC102", f"{what} is `{qual}`, which ZenML's source does not assign a literal value; "
+                         "it is only known when ZenML runs", node,
+                         help="write the value, or pass it with --param")
+    top = qual.split(".")[0]
+    return EvalError("PC102", f"{what} is `{qual}`, from `{top}` outside the source root, which pipec never "
+                     "imports; its value cannot be known while compiling", node,
+                     help=f"write the value, or point --root at the folder that contains `{top}` if it is "
+                          "part of your project")
