@@ -124,6 +124,7 @@ def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], ind
                      diags: Diagnostics, scope: Scope) -> None:
     """Bind the body's parameter names; a known object for a parameter-class annotation is that object."""
     from .param_objects import parameter_object
+    from .pure_stdlib import path_parameter
     from .stepdefs import parameters as signature
 
     annotations = {arg.arg: arg.annotation for arg, _ in signature(pdef.node)}
@@ -132,7 +133,8 @@ def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], ind
         value = param.value
         if param.known:
             try:
-                value = parameter_object(ev, annotations.get(param.name), value)
+                value = path_parameter(ev, annotations.get(param.name),
+                                       parameter_object(ev, annotations.get(param.name), value))
             except EvalError as err:
                 ev.report(err)
                 scope.names[param.name] = POISON
