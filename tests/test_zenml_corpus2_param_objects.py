@@ -233,3 +233,8 @@ def test_a_pipeline_parameter_value_with_an_unknown_field_is_an_error(tmp_path):
     result = compile_src(tmp_path, _body("use(value=params.a)", signature="params: Strict = Strict(a=1)"),
                          params={"params": '{"a": 1, "b": 2}'})
     assert [d.message for d in result.diagnostics if d.is_error] == ["`Strict` has no field `b`"]
+
+
+def test_model_dump_gives_the_fields(tmp_path):
+    pipe = only(compile_src(tmp_path, _body("use(value=LoadParams(limit=1).model_dump()['inner'])")))
+    assert sources(pipe, "use")["value"] == LiteralValue({"k": 2})

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .interp import EvalError
 from .modules import base_value
-from .values import ClassRef, ExternalName, PoisonSignal
+from .values import BoundMethod, ClassRef, ExternalName, PoisonSignal
 
 if TYPE_CHECKING:
     from .calls import Evaluator
@@ -40,11 +40,19 @@ class ObjectValue(dict):
 
     #: The class name as written in the project (for messages).
     class_name: str = ""
+    #: "pydantic" or "dataclass".
+    kind: str = ""
+
+    def model_dump(self) -> dict:
+        """The fields as a plain dict (nested objects too), as pydantic's `model_dump()` gives them."""
+        return {k: v.model_dump() if isinstance(v, ObjectValue) else v for k, v in self.items()}
 
     def static_attribute(self, ev: Any, attr: str, node: ast.AST) -> Any:
-        """`obj.field`: the field's value."""
+        """`obj.field`: the field's value; `obj.model_dump()` (a pydantic model's dict)."""
         if attr in self:
             return self[attr]
+        if attr == "model_dump" and self.kind == "pydantic":
+            return BoundMethod(self, attr)
         raise EvalError("PC103", f"`{self.class_name}` has no field `{attr}`", node)
 
 
@@ -107,7 +115,7 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
             continue  # pydantic's default: extra keyword arguments are ignored
         given[key] = value
     out = ObjectValue()
-    out.class_name = cls.name
+    out.class_name, out.kind = cls.name, kind
     missing = []
     for f in fields:
         if f.name in given:
