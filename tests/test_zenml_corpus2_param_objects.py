@@ -172,6 +172,7 @@ def test_a_plain_class_is_still_not_instantiated(tmp_path):
 
 
 RUN_PROJECT = {
+    "pyproject.toml": "",  # the project root, where steps run
     "run.py": """
         from dataclasses import dataclass
         from pydantic import BaseModel
@@ -238,3 +239,12 @@ def test_a_pipeline_parameter_value_with_an_unknown_field_is_an_error(tmp_path):
 def test_model_dump_gives_the_fields(tmp_path):
     pipe = only(compile_src(tmp_path, _body("use(value=LoadParams(limit=1).model_dump()['inner'])")))
     assert sources(pipe, "use")["value"] == LiteralValue({"k": 2})
+
+
+def test_a_field_from_a_parameter_without_value_or_a_step_output_is_located(tmp_path):
+    result = compile_src(tmp_path, _body("use(value=LoadParams(table=name))", signature="name: str"))
+    (error,) = [d for d in result.diagnostics if d.is_error]
+    assert error.message == "pipeline parameter `name` has no value at compile time"
+    pipe = only(compile_src(tmp_path, _body("use(value=LoadParams(table=name))", signature="name: str"),
+                            params={"name": "n"}))
+    assert sources(pipe, "use")["value"].value["table"] == "n"

@@ -100,6 +100,9 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
     if len(args) > len(names):
         raise EvalError("PC102", f"`{cls.name}` takes {len(names)} positional argument"
                         f"{'' if len(names) == 1 else 's'} but {len(args)} were given", node)
+    # A field holds data: a pipeline parameter's value, never a step output (pydantic would reject it).
+    args = [ev.concrete(a, arg_nodes.get(f"#{i}", node)) for i, a in enumerate(args)]
+    kwargs = {k: ev.concrete(v, arg_nodes.get(k, node)) for k, v in kwargs.items()}
     given.update(zip(names, args, strict=False))
     extra = _extra_fields(cls, ev.index) if kind == "pydantic" else "forbid"
     for key, value in kwargs.items():
