@@ -248,3 +248,30 @@ def test_a_field_from_a_parameter_without_value_or_a_step_output_is_located(tmp_
     pipe = only(compile_src(tmp_path, _body("use(value=LoadParams(table=name))", signature="name: str"),
                             params={"name": "n"}))
     assert sources(pipe, "use")["value"].value["table"] == "n"
+
+
+@pytest.mark.parametrize("method", ["def __post_init__(self):\n                self.a = [1]",
+                                    "@field_validator('a')\n            def check(cls, v):\n                return v"])
+def test_a_class_running_its_own_code_warns(tmp_path, method):
+    source = f"""
+        from dataclasses import dataclass
+        from pydantic import BaseModel, field_validator
+        from zenml import pipeline, step
+
+        @dataclass
+        class Config:
+            a: list = None
+
+            {method}
+
+        @step
+        def use(value: Config) -> None:
+            pass
+
+        @pipeline
+        def p():
+            use(value=Config())
+    """
+    result = compile_src(tmp_path, source)
+    assert codes(result) == ["PC128"]
+    assert sources(only(result), "use")["value"] == LiteralValue({"a": None})

@@ -117,6 +117,11 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
                                 help=did_you_mean(key, names) or f"its fields: {', '.join(names) or 'none'}")
             continue  # pydantic's default: extra keyword arguments are ignored
         given[key] = value
+    custom = own_code(cls, ev.index)
+    if custom is not None:
+        ev.diags.warning("PC128", f"`{cls.name}` defines `{custom}`, which pipec does not run while compiling: "
+                         "the compiled value holds the fields as given", ev.span(node),
+                         help="the step still gets the object built by its class when it runs")
     out = ObjectValue()
     out.class_name, out.kind = cls.name, kind
     missing = []
@@ -133,6 +138,33 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
     for key, value in given.items():
         out.setdefault(key, value)  # extra="allow" keeps unknown keywords, after the fields
     return out
+
+
+#: Methods that run when an object is built, beyond storing its fields.
+BUILD_METHODS = frozenset({"__init__", "__post_init__", "model_post_init", "__new__"})
+#: Decorators of pydantic validators (they may change a field's value).
+VALIDATORS = frozenset({"validator", "root_validator", "field_validator", "model_validator"})
+
+
+def own_code(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> str | None:
+    """The first method of `cls` (or a project base) that runs when an object is built, or None."""
+    for stmt in cls.node.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if stmt.name in BUILD_METHODS:
+            return stmt.name
+        for decorator in stmt.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in VALIDATORS:
+                return stmt.name
+    for base in cls.node.bases if depth < 20 else ():
+        value = base_value(cls, base, index)
+        if isinstance(value, ClassRef):
+            found = own_code(value, index, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def class_fields(cls: ClassRef, index: ModuleIndex, depth: int = 0) -> list[FieldDef]:
