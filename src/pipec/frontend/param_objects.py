@@ -117,11 +117,6 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
                                 help=did_you_mean(key, names) or f"its fields: {', '.join(names) or 'none'}")
             continue  # pydantic's default: extra keyword arguments are ignored
         given[key] = value
-    custom = own_code(cls, ev.index)
-    if custom is not None:
-        ev.diags.warning("PC128", f"`{cls.name}` defines `{custom}`, which pipec does not run while compiling: "
-                         "the compiled value holds the fields as given", ev.span(node),
-                         help="the step still gets the object built by its class when it runs")
     out = ObjectValue()
     out.class_name, out.kind = cls.name, kind
     missing = []
@@ -137,6 +132,11 @@ def build_object(ev: Evaluator, cls: ClassRef, kind: str, args: list, kwargs: di
                         f"{', '.join(f'`{n}`' for n in missing)}", node)
     for key, value in given.items():
         out.setdefault(key, value)  # extra="allow" keeps unknown keywords, after the fields
+    custom = own_code(cls, ev.index)
+    if custom is not None:
+        ev.diags.warning("PC128", f"`{cls.name}` defines `{custom}`, which pipec does not run while compiling: "
+                         "the compiled value holds the fields as given", ev.span(node),
+                         help="the step still gets the object built by its class when it runs")
     return out
 
 
