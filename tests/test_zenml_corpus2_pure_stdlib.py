@@ -127,3 +127,30 @@ def test_a_path_step_default_is_its_string(tmp_path):
     assert "PC111" not in codes(result)
     pipe = only(result)
     assert pipe.step("use").signature[0].default == "data/in.csv"
+
+
+def test_pipec_run_hands_a_path_input_a_path(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.helpers.runtime_projects import make_project
+
+    root = make_project(tmp_path, {"pyproject.toml": "", "run.py": """
+        from pathlib import Path
+        from zenml import pipeline, step
+
+        @step
+        def write(to_file: Path, name: str) -> None:
+            assert isinstance(to_file, Path), type(to_file)
+            to_file.parent.mkdir(parents=True, exist_ok=True)
+            to_file.write_text(name)
+
+        @pipeline
+        def p(output_dir: Path = Path("output")):
+            for name in ["a", "b"]:
+                write(to_file=output_dir / f"{name}.txt", name=name)
+    """})
+    done = subprocess.run([sys.executable, "-m", "pipec.runtime", "run", "run.py", "--max-parallel", "1"],
+                          cwd=root, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (root / "output" / "b.txt").read_text() == "b"
