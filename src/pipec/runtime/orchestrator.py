@@ -539,7 +539,7 @@ class LocalScheduler:
 
     def _try_cache(self, step: StepInvocation, key: str) -> bool:
         hit = self.meta.find_cached(key)
-        if hit is None or not all(self.store.exists(a) for a in hit[1]):
+        if hit is None or not all(self.store.intact(a) for a in hit[1]):
             return False
         record, cached = hit
         linked = [self.store.link(a, pipeline=self.pipeline.name, run_id=self.run_id, step_id=step.id,

@@ -479,7 +479,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                 outputs=spec.outputs, artifact_store=store.uri)
             outcome["cache_key"] = key
             hit = meta.find_cached(key)
-            if hit is not None and all(store.exists(a) for a in hit[1]):
+            if hit is not None and all(store.intact(a) for a in hit[1]):
                 record, cached = hit
                 linked = [store.link(a, pipeline=spec.pipeline, run_id=spec.run_id,
                                      step_id=spec.step_id, output=a.name) for a in cached]
