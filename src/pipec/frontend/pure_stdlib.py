@@ -17,8 +17,7 @@ import posixpath
 from pathlib import PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .interp import EvalError
-from .interp.safe_calls import MAX_SEQUENCE
+from .interp import MAX_SEQUENCE, EvalError
 from .values import BoundMethod, ExternalName, PoisonSignal
 
 if TYPE_CHECKING:
