@@ -12,7 +12,7 @@ to the container's termination message file, which the launcher reads from the p
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipec.ir import Pipeline, StepInvocation
 from pipec.runtime.command import EngineText, render, resolved_input_options
@@ -152,7 +152,9 @@ def step_container(pipeline: Pipeline, step: StepInvocation, context: CompileCon
     user_env = step_environment(step)
     taken = {name for name, _ in user_env} | {e.get("name") for e in pod.env}
     var = run_id_var(taken)
-    call = step_call(pipeline, step, context)
+    # The orchestrator records every run: a step given the metadata store would record it twice.
+    unrecorded = replace(context, options={k: v for k, v in context.options.items() if k != "metadata_store"})
+    call = step_call(pipeline, step, unrecorded)
     argv = render(call, KubeText(var)).argv
     if choices.lookup_store and resolved_input_options(step):
         argv += ["--lookup-store", choices.lookup_store.replace("$", "$$")]
