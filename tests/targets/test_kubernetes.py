@@ -246,3 +246,27 @@ def test_plan_loads_back_as_the_pipeline() -> None:
     data = next(d for d in documents(next(iter(files.values()))) if d["kind"] == "ConfigMap")["data"]
     assert pipeline_from_json(json.loads(data["plan.json"])) == pipeline
     assert list(yaml.safe_load_all(data["jobs.yaml"]))[0]["kind"] == "Job"
+
+
+def test_overridden_parameter_reaches_the_scheduler_and_the_step(tmp_path: Path) -> None:
+    """A value set in the orchestrator's env (as editing the Job does) is what the scheduler
+    records and what the step's shim gets, `$(...)` and all."""
+    from pipec.ir.codec import pipeline_from_json
+    from pipec.runtime.kube_run import with_parameters
+
+    source = hostile_project(tmp_path, "p")
+    [(_, files)], _ = compile_source(source, "kubernetes")
+    (text,) = files.values()
+    env = {e["name"]: e["value"] for e in documents(text)[-1]["spec"]["template"]["spec"]["containers"][0]["env"]
+           if "value" in e}
+    assert set(env) == {"PIPEC_PARAM_safe", "PIPEC_PARAM_note", "PIPEC_PARAM_number", "PIPEC_PARAM_flag"}
+    data = next(d for d in documents(text) if d["kind"] == "ConfigMap")["data"]
+    plan = pipeline_from_json(json.loads(data["plan.json"]))
+    run, params = with_parameters(plan, {"PIPEC_PARAM_number": "2.5", "PIPEC_PARAM_safe": "$(HOME) $$ {{x}}"})
+    assert {p.name: p.value for p in run.parameters}["number"] == 2.5
+    assert params == {"PIPEC_PARAM_number": "2.5", "PIPEC_PARAM_safe": "$(HOME) $$ {{x}}"}
+    job = step_jobs(text)["first.$(step)"]
+    argv, _ = engine_view(job_for_run(job, UID, params))  # the launcher's fill-in, then the kubelet
+    view = shim_view(argv)
+    assert view["params"]["number"] == 2.5 and view["params"]["safe"] == "$(HOME) $$ {{x}}"
+    assert view["params"]["flag"] is True  # not overridden: the compiled value

@@ -5,8 +5,8 @@ Job bodies the compiler wrote into the run plan, and followed to the end.
 It plugs into the local orchestrator's scheduler (`pipec.runtime.orchestrator.run_pipeline`)
 in place of a process launcher: the scheduler decides what runs when (up to its
 ``max_parallel``), records every run in the metadata store and reads each step's result file;
-this launcher sets the run id on the step's Job body (:func:`job_for_run`, the only change it
-makes), creates the Job, polls it until it succeeds or fails, then writes the result the shim
+this launcher sets the run id and the run's parameter values on the step's Job body
+(:func:`job_for_run`, the only changes it makes), creates the Job, polls it until it succeeds or fails, then writes the result the shim
 left in the pod's termination message to the scheduler's result file, appends the pod's log
 to the step's log file, and reports the exit status (0 or 1).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 #: The annotation the step's env var reads the run id from (see `pipec.targets.kubernetes.step_job`).
@@ -27,11 +27,29 @@ STEP_ID_ANNOTATION = "pipec.io/step-id"
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 
 
-def job_for_run(body: Mapping[str, Any], run_id: str) -> dict:
-    """A copy of the compiled Job `body` whose pods carry `run_id` (the step's ``PIPEC_RUN_ID``)."""
+#: Prefix of the env vars that carry run-time pipeline parameters (orchestrator and steps).
+PARAM_ENV_PREFIX = "PIPEC_PARAM_"
+
+
+def parameter_env(names: Iterable[str]) -> dict[str, str]:
+    """``{pipeline parameter: env var}`` for the run-time parameters `names`: the prefix plus the
+    engine name of `pipec.targets.kube_text.parameter_names` (distinct for distinct names)."""
+    from pipec.targets.kube_text import parameter_names
+
+    return {name: PARAM_ENV_PREFIX + engine for name, engine in parameter_names(names).items()}
+
+
+def job_for_run(body: Mapping[str, Any], run_id: str, params: Mapping[str, str] | None = None) -> dict:
+    """A copy of the compiled Job `body` whose pods carry `run_id` (the step's ``PIPEC_RUN_ID``)
+    and, for each env var of `params` the container has, that text instead of the compiled
+    value (``$`` doubled: Kubernetes expands env values)."""
     job = copy.deepcopy(dict(body))
     template = job["spec"]["template"].setdefault("metadata", {})
     template.setdefault("annotations", {})[RUN_ID_ANNOTATION] = run_id
+    for container in job["spec"]["template"]["spec"]["containers"]:
+        for entry in container.get("env", []):
+            if entry["name"] in (params or {}) and "value" in entry:
+                entry["value"] = params[entry["name"]].replace("$", "$$")
     return job
 
 
@@ -66,7 +84,8 @@ class KubernetesLauncher:
     name = "kubernetes"
 
     def __init__(self, jobs: Mapping[str, Mapping[str, Any]], keys: Mapping[str, str], namespace: str, run_id: str,
-                 on_exit: Callable[[str, int], None], *, api_client: Any = None, poll: float = 2.0) -> None:
+                 on_exit: Callable[[str, int], None], *, params: Mapping[str, str] | None = None,
+                 api_client: Any = None, poll: float = 2.0) -> None:
         from kubernetes import client, config  # the extra `pipec[kubernetes]`, needed only here
 
         if api_client is None:
@@ -80,6 +99,8 @@ class KubernetesLauncher:
         #: Step id by launcher key.
         self.keys = keys
         self.namespace, self.run_id, self.on_exit, self.poll = namespace, run_id, on_exit, poll
+        #: Text of each run-time parameter's env var for this run.
+        self.params = dict(params or {})
         self.batch = client.BatchV1Api(api_client)
         self.core = client.CoreV1Api(api_client)
         #: No local processes: the scheduler's process-group signals have nothing to reach.
@@ -93,7 +114,7 @@ class KubernetesLauncher:
         Of `argv` (the local command line) only the ``--result-file`` is used: the Job runs the
         compiled command."""
         result_file = argv[len(argv) - 1 - argv[::-1].index("--result-file") + 1]
-        body = job_for_run(self.jobs[self.keys[key]], self.run_id)
+        body = job_for_run(self.jobs[self.keys[key]], self.run_id, self.params)
         created = self.batch.create_namespaced_job(self.namespace, body)
         name = created.metadata.name
         with self._lock:

@@ -84,7 +84,8 @@ def job_template(plan: str, orchestrator: Orchestrator, choices: JobChoices) -> 
     pod = orchestrator.pod
     env = [{"name": "PIPEC_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
            {"name": "PIPEC_RUN_ID", "valueFrom": {"fieldRef": {
-               "fieldPath": f"metadata.labels['{JOB_UID_LABEL}']"}}}, *pod.env]
+               "fieldPath": f"metadata.labels['{JOB_UID_LABEL}']"}}},
+           *({"name": var, "value": text.replace("$", "$$")} for var, text in choices.params.values()), *pod.env]
     mounts = [{"name": "plan", "mountPath": PLAN_DIR, "readOnly": True}]
     volumes = [{"name": "plan", "configMap": {"name": plan}}]
     if choices.claim and choices.volume:

@@ -3,32 +3,35 @@ step, its settings and the target's choices, built at compile time (the launcher
 the run id annotation and a name, see `pipec.runtime.kubernetes_launcher`).
 
 The container runs the runtime shim. Kubernetes expands ``$(VAR)`` and ``$$`` in command,
-args and env values, so every literal there has ``$`` doubled; the run id is the one
-reference, ``$(PIPEC_RUN_ID)``, an env var read from the pod's ``pipec.io/run-id``
-annotation (a value Kubernetes inserts is never expanded again). The shim writes its result
+args and env values, so every literal there has ``$`` doubled; the only references are the
+run id, ``$(PIPEC_RUN_ID)``, an env var read from the pod's ``pipec.io/run-id`` annotation,
+and each run-time parameter, ``$(PIPEC_PARAM_<name>)``, an env var holding the compile-time
+text that the launcher replaces by the run's (a value Kubernetes inserts is never expanded
+again). The shim writes its result
 to the container's termination message file, which the launcher reads from the pod status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 
 from pipec.ir import Pipeline, StepInvocation
 from pipec.runtime.command import EngineText, render, resolved_input_options
+from pipec.runtime.kubernetes_launcher import RUN_ID_ANNOTATION, STEP_ID_ANNOTATION, parameter_env
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_call, step_environment, step_image
+from pipec.targets.kit.params import step_parameters
 from pipec.targets.kit.resources import MEMORY_LIMITED, gpu_resource, kube_requirements, step_resources
 from pipec.targets.kube import ArtifactVolume
+from pipec.targets.kube_text import engine_parameters
 
 from .settings import KubernetesSettings, PodSettings
 
 API_VERSION = "batch/v1"
-#: The annotation the launcher sets to the run id; the step reads it through the downward API.
-RUN_ID_ANNOTATION = "pipec.io/run-id"
 #: Label and annotation keys pipec sets on every object it writes.
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pipec"}
-PIPELINE_LABEL, STEP_LABEL, STEP_ID_ANNOTATION = "pipec.io/pipeline", "pipec.io/step", "pipec.io/step-id"
+PIPELINE_LABEL, STEP_LABEL = "pipec.io/pipeline", "pipec.io/step"
 #: Where the shim writes its result: the kubelet copies it into the pod status (at most 4 KiB).
 RESULT_PATH = "/dev/termination-log"
 #: Volume the steps share when the artifact store is a folder.
@@ -55,6 +58,17 @@ class JobChoices:
     service_account: str
     #: The metadata store a step with run-time-resolved inputs reads lookups from, None for none.
     lookup_store: str | None
+    #: Run-time pipeline parameters: ``{name: (env var, compile-time text)}`` (see `run_time_parameters`).
+    params: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def run_time_parameters(pipeline: Pipeline) -> dict[str, tuple[str, str]]:
+    """``{parameter: (env var, compile-time text)}`` of the pipeline parameters a run can change:
+    those some step binds that have a value (text for ``str``, JSON otherwise). Kubernetes hands
+    an env value over unchanged once its ``$`` is doubled, so none has to be baked in."""
+    passed, _ = engine_parameters(pipeline, escape="", unsafe=lambda text: None)
+    env = parameter_env(passed)
+    return {name: (env[name], p.value) for name, p in passed.items() if p.value is not None}
 
 
 def run_id_var(taken: Collection[str]) -> str:
@@ -68,11 +82,13 @@ def run_id_var(taken: Collection[str]) -> str:
 
 @dataclass
 class KubeText(EngineText[str]):
-    """Shim argv items for a Kubernetes container: literals with ``$`` doubled, the run id as
-    a reference to its env var."""
+    """Shim argv items for a Kubernetes container: literals with ``$`` doubled, the run id and
+    run-time parameters as references to their env vars."""
 
     #: The env var holding the run id.
     run_id_name: str
+    #: ``$(VAR)`` per run-time pipeline parameter.
+    placeholders: Mapping[str, str]
 
     def literal(self, text: str) -> str:
         """`text` with ``$`` doubled (Kubernetes' escape)."""
@@ -83,8 +99,8 @@ class KubeText(EngineText[str]):
         return f"$({self.run_id_name})"
 
     def param(self, name: str, encoding: str) -> str:
-        """Never asked: every pipeline parameter is a literal of the plan."""
-        raise ValueError(f"pipeline parameter `{name}` has no run-time placeholder in the kubernetes target")
+        """The reference to the parameter's env var."""
+        return self.placeholders[name]
 
     def concat(self, parts: list[str]) -> str:
         """The parts joined."""
@@ -98,10 +114,10 @@ def step_job(pipeline: Pipeline, step: StepInvocation, context: CompileContext, 
     labels = {**pod.labels, **MANAGED_BY, PIPELINE_LABEL: choices.pipeline_label, STEP_LABEL: job_name}
     annotations = {**pod.annotations, STEP_ID_ANNOTATION: step.id}
     spec: dict = {"backoffLimit": backoff_limit}
-    for key, field in (("activeDeadlineSeconds", "active_deadline_seconds"),
-                       ("ttlSecondsAfterFinished", "ttl_seconds_after_finished")):
-        if field in settings.counts:
-            spec[key] = settings.counts[field]
+    for key, setting in (("activeDeadlineSeconds", "active_deadline_seconds"),
+                         ("ttlSecondsAfterFinished", "ttl_seconds_after_finished")):
+        if setting in settings.counts:
+            spec[key] = settings.counts[setting]
     spec["template"] = {"metadata": {"labels": labels, "annotations": annotations},
                         "spec": _pod_spec(pipeline, step, context, choices, settings)}
     return {"apiVersion": API_VERSION, "kind": "Job",
@@ -154,12 +170,15 @@ def step_container(pipeline: Pipeline, step: StepInvocation, context: CompileCon
     var = run_id_var(taken)
     # The orchestrator records every run: a step given the metadata store would record it twice.
     unrecorded = replace(context, options={k: v for k, v in context.options.items() if k != "metadata_store"})
-    call = step_call(pipeline, step, unrecorded)
-    argv = render(call, KubeText(var)).argv
+    bound = [name for name in step_parameters(step) if name in choices.params]
+    placeholders = {name: f"$({choices.params[name][0]})" for name in bound}
+    call = step_call(pipeline, step, unrecorded, runtime_params=placeholders, placeholder_encoding="text")
+    argv = render(call, KubeText(var, placeholders)).argv
     if choices.lookup_store and resolved_input_options(step):
         argv += ["--lookup-store", choices.lookup_store.replace("$", "$$")]
     argv += ["--result-file", RESULT_PATH]
     env = [{"name": var, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{RUN_ID_ANNOTATION}']"}}}]
+    env += [{"name": choices.params[name][0], "value": choices.params[name][1].replace("$", "$$")} for name in bound]
     env += [{"name": name, "value": value.replace("$", "$$")} for name, value in user_env]
     env += pod.env
     container: dict = {"name": CONTAINER, "image": step_image(pipeline, step, context),

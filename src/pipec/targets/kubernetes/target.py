@@ -16,8 +16,10 @@ and limited) with ZenML's ``pod_settings.resources`` over them, a named GPU type
 selector (``gpu_label``), node selectors, affinity, tolerations, labels, annotations, image
 pull secrets, service account, ``ttlSecondsAfterFinished``, ``activeDeadlineSeconds``, and
 retries as the step Job's ``backoffLimit`` (Kubernetes restarts a failed pod after its own
-backoff, 10s doubling up to 6 minutes; a different delay is reported). Every pipeline
-parameter is a literal of the plan: change one with ``pipec compile --param``.
+backoff, 10s doubling up to 6 minutes; a different delay is reported). A pipeline parameter
+some step binds is an env var of the orchestrator's container, ``PIPEC_PARAM_<name>`` (text
+for ``str``, JSON otherwise; edit the Job before applying it to change a run's value): the
+scheduler runs with it and each step Job gets it as ``$(PIPEC_PARAM_<name>)``.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from .build import (
     rbac,
 )
 from .settings import CONCURRENCY_POLICIES, KubernetesSettings, read_settings
-from .step_job import JobChoices, step_job
+from .step_job import JobChoices, run_time_parameters, step_job
 
 #: Whole numbers from zero (history limits).
 COUNT = OptionKind("whole number", "a whole number (0 or more)", r"[0-9]+", "3", convert=int)
@@ -108,7 +110,7 @@ def documents(pipeline: Pipeline, context: CompileContext) -> list[dict]:
     choices = JobChoices(namespace=options.get("namespace") or "default", pipeline_label=label,
                          claim=dns_label(f"{label}-artifacts") if volume else None, volume=volume,
                          gpu_label=options.get("gpu_label") or "", service_account=options.get("service_account") or "",
-                         lookup_store=metadata_store(options, volume))
+                         lookup_store=metadata_store(options, volume), params=run_time_parameters(pipeline))
     names = unique_labels([s.id for s in pipeline.steps])
     jobs = []
     ttl = options.get("ttl_seconds_after_finished")
