@@ -23,6 +23,8 @@ from typing import Any
 RUN_ID_ANNOTATION = "pipec.io/run-id"
 #: The annotation that names the step a Job body runs.
 STEP_ID_ANNOTATION = "pipec.io/step-id"
+#: Bytes of a container's termination message the kubelet keeps (the shim's result must fit).
+MESSAGE_LIMIT = 4096
 #: The label the Job controller puts on the pods of a Job.
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 
@@ -143,9 +145,25 @@ class KubernetesLauncher:
             for pod in pods:
                 log.write(self.core.read_namespaced_pod_log(pod.metadata.name, self.namespace))
         message = termination_message(pods[-1]) if pods else None
-        if message is not None:
-            with open(result_file, "w", encoding="utf-8") as out:
-                out.write(message)
+        if message is None:
+            return
+        if len(message.encode()) >= MESSAGE_LIMIT and not _is_json(message):
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"pipec: the step's result is longer than Kubernetes keeps of a termination message "
+                          f"({MESSAGE_LIMIT} bytes), so its outputs cannot be recorded\n")
+            return
+        with open(result_file, "w", encoding="utf-8") as out:
+            out.write(message)
+
+
+def _is_json(text: str) -> bool:
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
     def close(self) -> None:
         """Delete the Jobs still running (their pods with them): the run is over or cancelled."""

@@ -1,0 +1,73 @@
+"""`python -m pipec.runtime kube-run`'s scheduler with the Kubernetes launcher, end to end on this
+machine: the plan and step Jobs the kubernetes target compiles, the launcher's own code, and
+`tests.helpers.engines.kubernetes.LocalJobs` (the Job controller and kubelet as local processes,
+answering with the client's model classes; no API server can run here). The outputs, read back
+through `Client`, equal those of `pipec run`'s local launcher.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipec.ir.codec import pipeline_from_json
+from pipec.runtime import Client, run_pipeline
+from pipec.runtime.kube_run import with_parameters, without_retries
+from pipec.runtime.kubernetes_launcher import KubernetesLauncher, jobs_by_step
+from pipec.targets.base import CompileContext
+from pipec.targets.kubernetes import TARGET
+from tests.helpers.engines.kubernetes import LocalJobs, documents, plan
+from tests.helpers.runtime_projects import DIAMOND, load_pipeline, make_project
+
+
+def _compiled(root: Path, store: Path):
+    options = {spec.name: spec.default for spec in TARGET.options if spec.default is not None}
+    options.update(python=sys.executable, source_root=str(root), artifact_store=str(store))
+    (text,) = TARGET.compile(load_pipeline(root, params={"n": "5"}), CompileContext(options=options)).values()
+    return text
+
+
+def test_diamond_runs_through_the_kubernetes_launcher(tmp_path: Path) -> None:
+    root = make_project(tmp_path, DIAMOND)
+    store = tmp_path / "artifacts"
+    text = _compiled(root, store)
+    data = plan(text)
+    pipeline, params = with_parameters(without_retries(pipeline_from_json(yaml.safe_load(data["plan.json"]))),
+                                       {"PIPEC_PARAM_n": "6"})
+    jobs = jobs_by_step(list(yaml.safe_load_all(data["jobs.yaml"])))
+    cluster = LocalJobs(tmp_path)
+    created: list[KubernetesLauncher] = []
+
+    def launcher(keys, on_exit):
+        from kubernetes.client import ApiClient
+
+        made = KubernetesLauncher(jobs, keys, "default", "uid-1", on_exit, params=params, api_client=ApiClient(),
+                                  poll=0.05)
+        made.batch = made.core = cluster
+        created.append(made)
+        return made
+
+    meta = f"sqlite:///{tmp_path / 'metadata.db'}"
+    result = run_pipeline(pipeline, root, launcher=launcher, artifact_store=str(store), metadata_store=meta,
+                          run_id="uid-1", orchestrator="kubernetes", max_parallel=2)
+    assert result.exit_code == 0, result.summary() + "".join(
+        p.read_text() for p in tmp_path.glob("*.log"))
+    assert len(cluster.jobs) == 4 and not created[0].running and cluster.deleted == []
+    bodies = [job[3] for job in cluster.jobs.values()]
+    assert all(b["spec"]["template"]["metadata"]["annotations"]["pipec.io/run-id"] == "uid-1" for b in bodies)
+
+    local = run_pipeline(load_pipeline(root, params={"n": "6"}), root, launcher="spawn")
+    assert local.exit_code == 0
+    kube_run = Client(meta).get_pipeline_run("uid-1")
+    local_run = Client(root=root).get_pipeline_run(local.run_id)
+    assert kube_run.parameters == {"n": 6} and kube_run.status == "completed"
+    for sid in ("load", "left", "right", "join"):
+        got, want = kube_run.steps[sid].outputs["output"].load(), local_run.steps[sid].outputs["output"].load()
+        if isinstance(want, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, want)
+        else:
+            assert got == want
+    assert documents(text)[-1]["kind"] == "Job"
