@@ -155,16 +155,6 @@ class KubernetesLauncher:
         with open(result_file, "w", encoding="utf-8") as out:
             out.write(message)
 
-
-def _is_json(text: str) -> bool:
-    import json
-
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
-
     def close(self) -> None:
         """Delete the Jobs still running (their pods with them): the run is over or cancelled."""
         from kubernetes import client
@@ -174,3 +164,13 @@ def _is_json(text: str) -> bool:
         for name in left:
             self.batch.delete_namespaced_job(name, self.namespace,
                                              body=client.V1DeleteOptions(propagation_policy="Background"))
+
+
+def _is_json(text: str) -> bool:
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
