@@ -30,13 +30,14 @@ def _compiled(root: Path, store: Path):
     return text
 
 
-def test_diamond_runs_through_the_kubernetes_launcher(tmp_path: Path) -> None:
-    root = make_project(tmp_path, DIAMOND)
+def _kube_run(tmp_path: Path, root: Path, environ: dict[str, str]):
+    """What `kube-run` does with the compiled plan, the launcher's API answered by `LocalJobs`:
+    (run result, the cluster model, the launchers made, the metadata store URL, the manifest)."""
     store = tmp_path / "artifacts"
     text = _compiled(root, store)
     data = plan(text)
     pipeline, params = with_parameters(without_retries(pipeline_from_json(yaml.safe_load(data["plan.json"]))),
-                                       {"PIPEC_PARAM_n": "6"})
+                                       environ)
     jobs = jobs_by_step(list(yaml.safe_load_all(data["jobs.yaml"])))
     cluster = LocalJobs(tmp_path)
     created: list[KubernetesLauncher] = []
@@ -53,6 +54,12 @@ def test_diamond_runs_through_the_kubernetes_launcher(tmp_path: Path) -> None:
     meta = f"sqlite:///{tmp_path / 'metadata.db'}"
     result = run_pipeline(pipeline, root, launcher=launcher, artifact_store=str(store), metadata_store=meta,
                           run_id="uid-1", orchestrator="kubernetes", max_parallel=2)
+    return result, cluster, created, meta, text
+
+
+def test_diamond_runs_through_the_kubernetes_launcher(tmp_path: Path) -> None:
+    root = make_project(tmp_path, DIAMOND)
+    result, cluster, created, meta, text = _kube_run(tmp_path, root, {"PIPEC_PARAM_n": "6"})
     assert result.exit_code == 0, result.summary() + "".join(
         p.read_text() for p in tmp_path.glob("*.log"))
     assert len(cluster.jobs) == 4 and not created[0].running and cluster.deleted == []
@@ -71,3 +78,16 @@ def test_diamond_runs_through_the_kubernetes_launcher(tmp_path: Path) -> None:
         else:
             assert got == want
     assert documents(text)[-1]["kind"] == "Job"
+
+
+def test_a_failed_step_job_fails_the_run_and_skips_its_descendants(tmp_path: Path) -> None:
+    files = dict(DIAMOND)
+    files["steps/ops.py"] = files["steps/ops.py"].replace('return {"mean_y"', 'raise RuntimeError("boom")\n'
+                                                          '            return {"mean_y"')
+    root = make_project(tmp_path, files)
+    result, cluster, _, meta, _ = _kube_run(tmp_path, root, {})
+    assert result.exit_code != 0
+    statuses = {sid: s.status for sid, s in Client(meta).get_pipeline_run("uid-1").steps.items()}
+    assert statuses == {"load": "completed", "left": "completed", "right": "failed", "join": "skipped"}
+    assert "RuntimeError: boom" in result.steps["right"].error
+    assert len(cluster.jobs) == 3  # join never got a Job

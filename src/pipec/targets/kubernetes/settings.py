@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 
 from pipec.ir import Settings, Span
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.capabilities import engine_settings_keys
 from pipec.targets.kit.unsupported import unsupported
 
 #: Settings keys read, in the order they are merged (later wins).
-KEYS = ("orchestrator.kubernetes", "target.kubernetes")
+KEYS = engine_settings_keys("kubernetes")
 #: `pod_settings` keys and the pod or container field each becomes (dicts and lists kept as given).
 POD_FIELDS = {"node_selectors": "nodeSelector", "affinity": "affinity", "tolerations": "tolerations",
               "annotations": "annotations", "labels": "labels", "image_pull_secrets": "imagePullSecrets",
