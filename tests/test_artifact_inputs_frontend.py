@@ -70,8 +70,8 @@ def test_a_client_in_a_variable_and_parameters_with_values(tmp_path: Path) -> No
             use(value=client.get_artifact_version(name, version), other=save_artifact(text, name + "_text"))
             use(value=1, other=text)
     """, params={"text": "given"})
-    # The name follows its parameter when the step starts (a run may give another); the version is compiled in.
-    assert sources == {"use.value": ArtifactLookup("store", version="4", parameter="name"),
+    # Name and version follow their parameters when the step starts (a run may give others).
+    assert sources == {"use.value": ArtifactLookup("store", parameter="name", version_parameter="version"),
                        "use.other": ExternalValue("given", "numbers_text"),
                        "use_2.value": LiteralValue(1), "use_2.other": sources["use_2.other"]}
 

@@ -239,3 +239,39 @@ def test_a_parameter_names_the_artifact_by_name_or_id_each_run(project: Path) ->
     assert absent.exit_code != 0
     assert client.get_pipeline_run(absent.run_id).steps["report"].error == (
         "InputNotFound: input `numbers`: artifact `absent` does not exist (no versions)")
+
+
+def test_a_parameter_gives_the_version_each_run(project: Path) -> None:
+    """`get_artifact_version("numbers", version=v)` with `v` a pipeline parameter: every run looks
+    up the version the parameter holds when the step starts (null: the latest), never the value it
+    had when compiled."""
+    (project / "by_version.py").write_text(
+        "from typing import Optional\n"
+        "from zenml import pipeline\nfrom zenml.client import Client\nfrom run import report\n\n"
+        "@pipeline\ndef by_version(v: Optional[int] = 1):\n"
+        "    report(numbers=Client().get_artifact_version('numbers', version=v), settings={'scale': 1}, title='t')\n",
+        encoding="utf-8")
+    for n in ("2", "3", "4"):
+        assert _run(project, "publish_numbers", n=n).exit_code == 0
+    pipeline = load_pipeline(project, "by_version.py")
+    assert [b.source.version_parameter for b in pipeline.step("report").inputs if b.name == "numbers"] == ["v"]
+
+    def count(**params: str) -> int:
+        result = run_pipeline(load_pipeline(project, "by_version.py", params=params or None), project)
+        assert result.exit_code == 0, result.summary()
+        return Client(root=project).get_pipeline_run(result.run_id).steps["report"].outputs["output"].load()["count"]
+
+    assert [count(), count(v="2"), count(v="null")] == [2, 3, 4]
+    missing = run_pipeline(load_pipeline(project, "by_version.py", params={"v": "9"}), project)
+    assert "artifact `numbers` version 9 does not exist (versions that exist: 1, 2, 3)" in Client(root=project).get_pipeline_run(
+        missing.run_id).steps["report"].error
+
+
+def test_the_shim_takes_the_version_from_its_flag(project: Path) -> None:
+    from pipec.runtime.shim import parse_args
+
+    base = ["--module", "m", "--function", "f", "--pipeline", "p", "--step-id", "s", "--run-id", "r",
+            "--artifact-store", "/a", "--input-lookup", 'n={"name":"numbers","version_parameter":"v"}']
+    assert parse_args([*base, "--lookup-version-text", "n=v 2"]).lookup_versions == (("n", '"v 2"'),)
+    with pytest.raises(SystemExit):
+        parse_args([*base, "--lookup-version", "other=1"])

@@ -61,6 +61,8 @@ def _rich_pipeline() -> Pipeline:
                 InputBinding("l", ArtifactLookup("store", "numbers", "2")),
                 InputBinding("ls", ArtifactLookup("store", parameter="s")),
                 InputBinding("lk", ArtifactLookup("store", version="3", parameter="k")),
+                InputBinding("lv", ArtifactLookup("store", "numbers", version_parameter="s")),
+                InputBinding("lw", ArtifactLookup("store", "numbers", version_parameter="k")),
                 InputBinding("m", ArtifactLookup("model", "clf"))),
         outputs=(Output("r", "str"),), settings=Settings(enable_cache=False), model=ModelSpec("iris"))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))
@@ -97,7 +99,8 @@ def test_shim_call_emits_every_flag_the_table_has_but_those_added_elsewhere() ->
                      runtime_params=["s", "k"], placeholder_encoding="text", input_refs=["b"], output_refs=["r"])
     emitted = [option.flag for option in call.options]
     assert set(emitted) == {f.name for f in FLAGS} - ADDED_ELSEWHERE
-    texts = {"--param-text": "--param", "--lookup-param-text": "--lookup-param"}
+    texts = {"--param-text": "--param", "--lookup-param-text": "--lookup-param",
+             "--lookup-version-text": "--lookup-version"}
     order = [f.name for f in FLAGS if f.name not in texts]  # binding order mixes the two kinds
     ranks = [order.index(texts.get(flag, flag)) for flag in emitted]
     assert ranks == sorted(ranks)  # otherwise the table's order is the argv's
@@ -105,6 +108,8 @@ def test_shim_call_emits_every_flag_the_table_has_but_those_added_elsewhere() ->
     assert Option("--param", Param("k", "k", "json")) in call.options
     assert Option("--lookup-param-text", Param("ls", "s", "text")) in call.options
     assert Option("--lookup-param", Param("lk", "k", "json")) in call.options
+    assert Option("--lookup-version-text", Param("lv", "s", "text")) in call.options
+    assert Option("--lookup-version", Param("lw", "k", "json")) in call.options
 
 
 def test_option_checks_the_table() -> None:

@@ -10,8 +10,10 @@ stores for the run; pipec compiles each into an input source the shim resolves:
 - `ExternalArtifact(value=V)` and `save_artifact(V, name)`: an :class:`~pipec.ir.ExternalValue`,
   stored once per run before the first step that reads it.
 
-Their arguments must be known at compile time (literals, constants, pipeline parameters
-with a value). The result is only a handle: reading `.id`, `.load()` or any other attribute
+Their arguments must be known at compile time (literals, constants), except that the name or
+id given to `get_artifact_version` and the version given to either may be a pipeline parameter:
+the step then looks up what the parameter holds when it starts, so a run-time value is
+followed on every target. The result is only a handle: reading `.id`, `.load()` or any other attribute
 in the body is an error, since the artifact exists only when the step runs. pipec's own
 spellings (`from pipec import Client, ExternalArtifact, save_artifact`) mean the same.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..ir import ArtifactLookup, ExternalValue, Span
@@ -103,19 +105,16 @@ def lookup_call(ev: Evaluator, method: LookupMethod, args: list, kwargs: dict, n
                   ignored=("project", "hydrate", "workspace", "allow_name_prefix_match"))
     if "name_id_or_prefix" not in bound:
         raise EvalError("PC102", f"`.{method.method}()` needs the artifact's name or id", node)
-    version = bound.get("version")
-    version_text = None if version is None else _text(version, "the artifact version", expr,
-                                                      _where(arg_nodes, "version", node, 1))
+    version = _version(bound.get("version"), expr, _where(arg_nodes, "version", node, 1))
     from .values import ParamValue
 
     named = bound["name_id_or_prefix"]
     if isinstance(named, ParamValue):
         # A run script often looks the artifact up itself and passes its id: the step looks
         # up whatever the parameter holds when it starts, on every target.
-        return ResolvedInput(ArtifactLookup("store", version=version_text, parameter=named.name), expr,
-                             ev.span(node))
+        return ResolvedInput(replace(version, parameter=named.name), expr, ev.span(node))
     key = _text(named, "the artifact's name or id", expr, _where(arg_nodes, "name_id_or_prefix", node, 0))
-    return ResolvedInput(_lookup(key, version_text), expr, ev.span(node))
+    return ResolvedInput(_lookup(key, version), expr, ev.span(node))
 
 
 def external_artifact(ev: Evaluator, args: list, kwargs: dict, node: ast.Call,
@@ -151,11 +150,9 @@ def external_artifact(ev: Evaluator, args: list, kwargs: dict, node: ast.Call,
                                                               _where(arg_nodes, "id", node))), expr, ev.span(node))
     if "name" not in kwargs:
         raise EvalError("PC102", "`ExternalArtifact` needs `value=`, `name=` or `id=`", node)
-    version = kwargs.get("version")
     name = _text(kwargs["name"], "the artifact name", expr, _where(arg_nodes, "name", node))
-    version_text = None if version is None else _text(version, "the artifact version", expr,
-                                                      _where(arg_nodes, "version", node))
-    return ResolvedInput(ArtifactLookup("store", name, version_text), expr, ev.span(node))
+    version = _version(kwargs.get("version"), expr, _where(arg_nodes, "version", node))
+    return ResolvedInput(replace(version, name=name), expr, ev.span(node))
 
 
 def save_artifact(ev: Evaluator, args: list, kwargs: dict, node: ast.Call,
@@ -256,11 +253,25 @@ def _json(ev: Evaluator, value: Any, node: ast.AST, expr: str) -> Any:
                              "other values with a step") from None
 
 
-def _lookup(key: str, version: str | None) -> ArtifactLookup:
+def _version(value: Any, expr: str, node: ast.AST) -> ArtifactLookup:
+    """A store lookup holding only the version argument: fixed text, or the pipeline parameter
+    that gives it when the step starts (so a run-time change of the parameter is followed)."""
+    from .values import ParamValue
+
+    if value is None:
+        return ArtifactLookup("store")
+    if isinstance(value, ParamValue):
+        return ArtifactLookup("store", version_parameter=value.name)
+    return ArtifactLookup("store", version=_text(value, "the artifact version", expr, node))
+
+
+def _lookup(key: str, version: ArtifactLookup) -> ArtifactLookup:
+    """`version` looking up `key`: an artifact version id when it parses as a UUID (the version
+    argument then means nothing), else an artifact name."""
     try:
         uuid.UUID(key)
     except ValueError:
-        return ArtifactLookup("store", key, version)
+        return replace(version, name=key)
     return ArtifactLookup("store", id=key)
 
 

@@ -123,10 +123,10 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
 
 def _lookup_names_are_text(parameters: list[PipelineParameter], steps: tuple[StepInvocation, ...]
                            ) -> list[PipelineParameter]:
-    """An unannotated parameter that names a looked-up artifact is a ``str`` (ZenML's
-    `get_artifact_version` takes a name or id as text), so engines type it as one."""
-    naming = {b.source.parameter for step in steps for b in step.inputs
-              if isinstance(b.source, ArtifactLookup) and b.source.parameter is not None}
+    """An unannotated parameter that names a looked-up artifact or its version is a ``str``
+    (ZenML's `get_artifact_version` takes both as text), so engines type it as one."""
+    naming = {name for step in steps for b in step.inputs if isinstance(b.source, ArtifactLookup)
+              for name in (b.source.parameter, b.source.version_parameter) if name is not None}
     return [replace(p, type="str") if p.name in naming and p.type == "Any" else p for p in parameters]
 
 

@@ -235,7 +235,8 @@ def _binding_to_json(binding: InputBinding, where: str) -> dict[str, Any]:
     elif isinstance(src, ArtifactLookup):
         out = {"lookup": {key: value for key, value in (("scope", src.scope), ("name", src.name),
                                                         ("version", src.version), ("id", src.id),
-                                                        ("parameter", src.parameter))
+                                                        ("parameter", src.parameter),
+                                                        ("version_parameter", src.version_parameter))
                           if value is not None}}
     elif isinstance(src, ExternalValue):
         out = {"external": {"value": _value_to_json(src.value, _label(binding, where))}}
@@ -484,12 +485,12 @@ def _output_ref(obj: dict[str, Any], where: str) -> OutputRef:
 
 
 def _lookup(data: Any, where: str) -> ArtifactLookup:
-    obj = _object(data, where, optional=("scope", "name", "version", "id", "parameter"))
+    obj = _object(data, where, optional=("scope", "name", "version", "id", "parameter", "version_parameter"))
     scope = _str(obj.get("scope", "store"), f"{where}.scope")
     if scope not in ("store", "model"):
         raise _fail(f"{where}.scope", "expected \"store\" or \"model\"")
     lookup = ArtifactLookup(scope, *(_optional_str(obj.get(key), f"{where}.{key}")
-                                     for key in ("name", "version", "id", "parameter")))
+                                     for key in ("name", "version", "id", "parameter", "version_parameter")))
     if lookup.name is None and lookup.id is None and lookup.parameter is None:
         raise _fail(where, "a lookup needs \"name\", \"id\" or \"parameter\"")
     return lookup

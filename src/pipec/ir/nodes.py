@@ -99,6 +99,9 @@ class ArtifactLookup:
     #: Pipeline parameter whose value, when the step starts, is the name (or the id, when it
     #: parses as a UUID): a lookup a run script decides (`get_artifact_version(dataset_id)`).
     parameter: str | None = None
+    #: Pipeline parameter whose value, when the step starts, is the version (None or "" for the
+    #: latest): `get_artifact_version("data", version=data_version)` follows a run-time change.
+    version_parameter: str | None = None
 
 
 @dataclass(frozen=True)

@@ -203,19 +203,22 @@ def resolved_input_options(step: StepInvocation) -> list[Option]:
     resolves when the step starts (compile-time JSON, so every engine carries it unchanged)."""
     lookups = [Option("--input-lookup", JsonLiteral(b.name, {key: value for key, value in (
         ("scope", b.source.scope), ("name", b.source.name), ("version", b.source.version), ("id", b.source.id),
-        ("parameter", b.source.parameter)) if value is not None})) for b in step.inputs if isinstance(b.source, ArtifactLookup)]
+        ("parameter", b.source.parameter), ("version_parameter", b.source.version_parameter)) if value is not None}))
+        for b in step.inputs if isinstance(b.source, ArtifactLookup)]
     values = [Option("--input-value", JsonLiteral(b.name, {"value": b.source.value, **(
         {"name": b.source.name} if b.source.name is not None else {})}))
         for b in step.inputs if isinstance(b.source, ExternalValue)]
     return lookups + values
 
 
-def lookup_parameters(pipeline: Pipeline, step: StepInvocation, runtime: Collection[str] = ()) -> dict[str, object]:
-    """``{input: value}`` of the pipeline parameters that name looked-up artifacts
-    (:attr:`ArtifactLookup.parameter`): the compile-time value, or the :class:`ParameterRef`
-    when the parameter is one of `runtime`; ValueError as for step parameters."""
-    named = tuple(InputBinding(b.name, ParameterRef(b.source.parameter), b.span) for b in step.inputs
-                  if isinstance(b.source, ArtifactLookup) and b.source.parameter is not None)
+def lookup_parameters(pipeline: Pipeline, step: StepInvocation, runtime: Collection[str] = (),
+                      field: str = "parameter") -> dict[str, object]:
+    """``{input: value}`` of the pipeline parameters that name looked-up artifacts (`field`
+    "parameter", :attr:`ArtifactLookup.parameter`) or their versions ("version_parameter"): the
+    compile-time value, or the :class:`ParameterRef` when the parameter is one of `runtime`;
+    ValueError as for step parameters."""
+    named = tuple(InputBinding(b.name, ParameterRef(getattr(b.source, field)), b.span) for b in step.inputs
+                  if isinstance(b.source, ArtifactLookup) and getattr(b.source, field) is not None)
     return _param_values(pipeline, replace(step, inputs=named), runtime) if named else {}
 
 
@@ -267,6 +270,8 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     options += resolved_input_options(step)
     options += _parameter_options(pipeline, lookup_parameters(pipeline, step, runtime_params), placeholder_encoding,
                                   ("--lookup-param", "--lookup-param-text"))
+    options += _parameter_options(pipeline, lookup_parameters(pipeline, step, runtime_params, "version_parameter"),
+                                  placeholder_encoding, ("--lookup-version", "--lookup-version-text"))
     options += _parameter_options(pipeline, _param_values(pipeline, step, runtime_params), placeholder_encoding,
                                   ("--param", "--param-text"))
     # Only a step's own literals are encoded: a pipeline parameter's value reaches the step as is.

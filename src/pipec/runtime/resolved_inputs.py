@@ -42,10 +42,11 @@ class Resolved:
 
 def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]], *, pipeline: str,
             run_id: str, store: ArtifactStore, meta: Any, parameters: Mapping[str, str] | None = None,
-            step_model: Mapping[str, Any] | None = None) -> Resolved:
+            versions: Mapping[str, str] | None = None, step_model: Mapping[str, Any] | None = None) -> Resolved:
     """Resolve --input-lookup and --input-value inputs, each (argument, JSON text), for run
     `run_id` of `pipeline` (`meta`: the metadata store, or None when there is none);
-    `parameters` holds the JSON text of each lookup's naming parameter (--lookup-param); "model"
+    `parameters` holds the JSON text of each lookup's naming parameter (--lookup-param), `versions`
+    that of each lookup's version parameter (--lookup-version); "model"
     lookups find the artifacts linked to the run's version of `step_model` (--model)."""
     out = Resolved()
     stored: list[tuple[str, int | None, str, None]] = []
@@ -66,7 +67,7 @@ def resolve(lookups: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]
         if meta is None:
             raise InputNotFound(f"input `{name}` looks up artifact {_label(lookup)}, which needs a metadata store "
                                 "(--metadata-store)")
-        lookup = _named(meta, name, lookup, (parameters or {}).get(name))
+        lookup = _versioned(name, _named(meta, name, lookup, (parameters or {}).get(name)), (versions or {}).get(name))
         model = lookup.get("scope", "store") == "model"
         record = _model_artifact(meta, run_id, lookup, step_model, name) if model else _find(meta, lookup, name)
         out.infos[name] = _info(name, record)
@@ -89,6 +90,21 @@ def _named(meta: Any, argument: str, lookup: dict[str, Any], value: str | None) 
     if key.isdigit() and not meta.list_artifact_versions(key) or _is_uuid(key):
         return {**lookup, "id": key}
     return {**lookup, "name": key}
+
+
+def _versioned(argument: str, lookup: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """`lookup` with the version its pipeline parameter gives (null or "" keep the latest, as
+    ZenML's `version=None` does; a number is the version number)."""
+    param = lookup.get("version_parameter")
+    if param is None:
+        return lookup
+    version = json.loads(value) if value is not None else None
+    if version is None or version == "":
+        return {key: item for key, item in lookup.items() if key != "version"}
+    if isinstance(version, bool) or not isinstance(version, (str, int)):
+        raise InputNotFound(f"input `{argument}` looks up the version pipeline parameter `{param}` gives, which is "
+                            f"{value}: give it a version name or number")
+    return {**lookup, "version": str(version)}
 
 
 def _is_uuid(text: str) -> bool:
@@ -186,7 +202,9 @@ def for_step(step: Any, pipeline: Any, run_id: str, store: ArtifactStore, meta: 
         return Resolved()
     try:
         named = {name: encode_json(value) for name, value in lookup_parameters(pipeline, step).items()}
+        versions = {name: encode_json(value)
+                    for name, value in lookup_parameters(pipeline, step, field="version_parameter").items()}
         return resolve(pairs["--input-lookup"], pairs["--input-value"], pipeline=pipeline.name, run_id=run_id,
-                       store=store, meta=meta, parameters=named, step_model=step_model(step))
+                       store=store, meta=meta, parameters=named, versions=versions, step_model=step_model(step))
     except (InputNotFound, ValueError):
         return None

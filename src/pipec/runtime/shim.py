@@ -76,6 +76,8 @@ class StepSpec:
     lookup_store: str | None = None
     # (argument, JSON text) per lookup whose name or id a pipeline parameter gives (--lookup-param).
     lookup_params: tuple[tuple[str, str], ...] = ()
+    # (argument, JSON text) per lookup whose version a pipeline parameter gives (--lookup-version).
+    lookup_versions: tuple[tuple[str, str], ...] = ()
     # (model name, JSON text) of the step's model (ZenML's Model Control Plane), or None.
     model: tuple[str, str] | None = None
 
@@ -148,7 +150,8 @@ def _json_object(flag: str) -> Callable[[str], tuple[str, str]]:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
     "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value"),
-    "--lookup-param": _param, "--lookup-param-text": _param_text, "--model": _json_object("--model")}
+    "--lookup-param": _param, "--lookup-param-text": _param_text, "--lookup-version": _param,
+    "--lookup-version-text": _param_text, "--model": _json_object("--model")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,9 +201,10 @@ def parse_args(argv: list[str]) -> StepSpec:
     unbound = sorted(set(ns.constructed) - {n for n, _ in ns.params})
     if unbound:
         build_parser().error(f"--construct names {', '.join(map(repr, unbound))}, which no --param binds")
-    unnamed = sorted({n for n, _ in ns.lookup_params} - {n for n, _ in ns.lookups})
-    if unnamed:
-        build_parser().error(f"--lookup-param names {', '.join(map(repr, unnamed))}, which no --input-lookup binds")
+    for flag, given in (("--lookup-param", ns.lookup_params), ("--lookup-version", ns.lookup_versions)):
+        unnamed = sorted({n for n, _ in given} - {n for n, _ in ns.lookups})
+        if unnamed:
+            build_parser().error(f"{flag} names {', '.join(map(repr, unnamed))}, which no --input-lookup binds")
     if any(not path for _, path in [*ns.input_refs, *ns.output_refs]):
         build_parser().error("--input-ref and --output-ref need a non-empty PATH")
     problem = list_inputs.element_problem(n for n, *_ in [*ns.inputs, *ns.input_refs])
@@ -210,7 +214,7 @@ def parse_args(argv: list[str]) -> StepSpec:
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
                     tuple(ns.output_refs), tuple(ns.constructed), tuple(ns.lookups), tuple(ns.values),
-                    ns.lookup_store, tuple(ns.lookup_params), ns.model)
+                    ns.lookup_store, tuple(ns.lookup_params), tuple(ns.lookup_versions), ns.model)
 
 
 # --------------------------------------------------------------------------- user code
@@ -468,6 +472,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
             resolved = resolved_inputs.resolve(spec.lookups, spec.values, pipeline=spec.pipeline,
                                                run_id=spec.run_id, store=store, meta=meta or lookup_meta,
                                                parameters=dict(spec.lookup_params),
+                                               versions=dict(spec.lookup_versions),
                                                step_model=models.from_flag(spec.model))
             infos.update(resolved.infos)
             if meta is not None:

@@ -67,8 +67,9 @@ FLAGS: tuple[ShimFlag, ...] = (
     ShimFlag("--input-ref", "NAME=PATH", STEP, "argument NAME <- the output the pointer file PATH names",
              repeatable=True, dest="input_refs"),
     ShimFlag("--input-lookup", "NAME=JSON", STEP, "argument NAME <- the artifact version the lookup "
-             '{"scope", "name", "version", "id", "parameter"} finds in the metadata store ("parameter": the '
-             "name or id is NAME's --lookup-param)", repeatable=True, dest="lookups"),
+             '{"scope", "name", "version", "id", "parameter", "version_parameter"} finds in the metadata store '
+             "(\"parameter\": the name or id is NAME's --lookup-param; \"version_parameter\": the version is "
+             "NAME's --lookup-version)", repeatable=True, dest="lookups"),
     ShimFlag("--input-value", "NAME=JSON", STEP, 'argument NAME <- {"value", "name"}: a value stored as an '
              "artifact once per run", repeatable=True, dest="values"),
     ShimFlag("--input-value-part", "NAME=CHUNK", STEP, "one piece of NAME's --input-value JSON, joined in order",
@@ -78,6 +79,11 @@ FLAGS: tuple[ShimFlag, ...] = (
              dest="lookup_params"),
     ShimFlag("--lookup-param-text", "NAME=TEXT", STEP, "--lookup-param with the string TEXT as is",
              repeatable=True, dest="lookup_params"),
+    ShimFlag("--lookup-version", "NAME=JSON", STEP, "the value of the pipeline parameter that gives the version "
+             "of input NAME's looked-up artifact (null or \"\": the latest)", repeatable=True,
+             dest="lookup_versions"),
+    ShimFlag("--lookup-version-text", "NAME=TEXT", STEP, "--lookup-version with the string TEXT as is",
+             repeatable=True, dest="lookup_versions"),
     ShimFlag("--param", "NAME=JSON", STEP, "argument NAME <- a JSON value", repeatable=True, dest="params"),
     ShimFlag("--param-text", "NAME=TEXT", STEP, "argument NAME <- the string TEXT as is", repeatable=True,
              dest="params"),

@@ -17,10 +17,11 @@ from pipec.runtime.command import encode_json
 
 def step_parameters(step: StepInvocation) -> list[str]:
     """Names of the pipeline parameters `step` binds, first binding first, each once: as an
-    input's value, or as the name of an artifact an input looks up."""
-    return list(dict.fromkeys(
-        b.source.name if isinstance(b.source, ParameterRef) else b.source.parameter for b in step.inputs
-        if isinstance(b.source, ParameterRef) or isinstance(b.source, ArtifactLookup) and b.source.parameter))
+    input's value, or as the name or version of an artifact an input looks up."""
+    names = [name for b in step.inputs for name in (
+        (b.source.name,) if isinstance(b.source, ParameterRef) else
+        (b.source.parameter, b.source.version_parameter) if isinstance(b.source, ArtifactLookup) else ())]
+    return list(dict.fromkeys(name for name in names if name is not None))
 
 
 def bound_parameters(pipeline: Pipeline) -> list[PipelineParameter]:
