@@ -239,8 +239,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
     interpreter per step); see :mod:`pipec.runtime.launcher`; or a factory called with
     ``{launcher key: step id}`` and the exit callback (the Kubernetes launcher of
-    ``python -m pipec.runtime kube-run``); `orchestrator` is what the run's record names. ``${NAME}`` references in the
-    stores are expanded from `env` (default: this process's environment) as the shim does
+    ``python -m pipec.runtime kube-run``); `orchestrator` is what the run's record names.
+    ``${NAME}`` references in the stores are expanded from `env` (default: this process's environment) as the shim does
     (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
     text as given and expand it themselves, so no expanded value appears in their argv.
     `logs` receives each step's output as it is written, every line prefixed with the step id
@@ -281,6 +281,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     events: queue.Queue[tuple[str, int]] = queue.Queue()
     # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
     key_to_sid = {str(rank[sid]): sid for sid in order}
+
     def on_exit(key: str, status: int) -> None:
         events.put((key_to_sid[key], status))
 
