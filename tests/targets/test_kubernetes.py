@@ -270,3 +270,22 @@ def test_overridden_parameter_reaches_the_scheduler_and_the_step(tmp_path: Path)
     view = shim_view(argv)
     assert view["params"]["number"] == 2.5 and view["params"]["safe"] == "$(HOME) $$ {{x}}"
     assert view["params"]["flag"] is True  # not overridden: the compiled value
+
+
+def test_parameter_without_value_is_left_to_the_orchestrator_env(tmp_path: Path, capsys) -> None:
+    """PC331 at compile time; `kube-run` without the env var stops with exit 2 and says which."""
+    from pipec.runtime.kube_run import main
+
+    source = REPO / "tests/data/broken/k8s_engine_templating.py"
+    outputs, diags = compile_source(source, "kubernetes")
+    assert any(d.code == "PC331" and "PIPEC_PARAM_name" in d.message for d in diags)
+    text = next(files for pipeline, files in outputs if pipeline.name == "needs_value")["needs_value.yaml"]
+    for obj in _all_objects(text):
+        kubernetes_validate.validate(obj, VERSIONS[-1], strict=True)
+    data = next(d for d in documents(text) if d["kind"] == "ConfigMap")["data"]
+    (tmp_path / "plan.json").write_text(data["plan.json"], encoding="utf-8")
+    (tmp_path / "jobs.yaml").write_text(data["jobs.yaml"], encoding="utf-8")
+    code = main(["--plan", str(tmp_path / "plan.json"), "--jobs", str(tmp_path / "jobs.yaml"),
+                 "--namespace", "default", "--run-id", UID])
+    assert code == 2
+    assert "`name` (set the env var PIPEC_PARAM_name)" in capsys.readouterr().err

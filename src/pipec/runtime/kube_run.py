@@ -46,6 +46,15 @@ def with_parameters(pipeline: Pipeline, environ: Mapping[str, str]) -> tuple[Pip
     return replace(pipeline, parameters=tuple(params)), texts
 
 
+def unset_parameters(pipeline: Pipeline) -> dict[str, str]:
+    """``{parameter: env var}`` of the run-time parameters that have no value in `pipeline`."""
+    from pipec.targets.kit.params import bound_parameters, has_value
+
+    bound = bound_parameters(pipeline)
+    env = parameter_env(p.name for p in bound)
+    return {p.name: env[p.name] for p in bound if not has_value(p)}
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line the orchestrator Job's container passes."""
     parser = argparse.ArgumentParser(prog="python -m pipec.runtime kube-run")
@@ -72,6 +81,11 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     with open(args.plan, encoding="utf-8") as handle:
         pipeline, params = with_parameters(without_retries(pipeline_from_json(json.load(handle))), os.environ)
+    unset = unset_parameters(pipeline)
+    if unset:
+        sys.stderr.write("pipec kube-run: error: no value for pipeline parameter(s) "
+                         + ", ".join(f"`{name}` (set the env var {var})" for name, var in unset.items()) + "\n")
+        return 2
     with open(args.jobs, encoding="utf-8") as handle:
         jobs = jobs_by_step(list(yaml.safe_load_all(handle)))
 

@@ -85,7 +85,8 @@ def job_template(plan: str, orchestrator: Orchestrator, choices: JobChoices) -> 
     env = [{"name": "PIPEC_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
            {"name": "PIPEC_RUN_ID", "valueFrom": {"fieldRef": {
                "fieldPath": f"metadata.labels['{JOB_UID_LABEL}']"}}},
-           *({"name": var, "value": text.replace("$", "$$")} for var, text in choices.params.values()), *pod.env]
+           *({"name": var, "value": text.replace("$", "$$")} for var, text in choices.params.values()
+             if text is not None), *pod.env]
     mounts = [{"name": "plan", "mountPath": PLAN_DIR, "readOnly": True}]
     volumes = [{"name": "plan", "configMap": {"name": plan}}]
     if choices.claim and choices.volume:

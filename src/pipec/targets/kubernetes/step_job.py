@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from pipec.ir import Pipeline, StepInvocation
+from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.command import EngineText, render, resolved_input_options
 from pipec.runtime.kubernetes_launcher import RUN_ID_ANNOTATION, STEP_ID_ANNOTATION, parameter_env
 from pipec.targets.base import CompileContext
@@ -58,17 +59,24 @@ class JobChoices:
     service_account: str
     #: The metadata store a step with run-time-resolved inputs reads lookups from, None for none.
     lookup_store: str | None
-    #: Run-time pipeline parameters: ``{name: (env var, compile-time text)}`` (see `run_time_parameters`).
-    params: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: Run-time pipeline parameters: ``{name: (env var, compile-time text or None)}`` (see `run_time_parameters`).
+    params: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
-def run_time_parameters(pipeline: Pipeline) -> dict[str, tuple[str, str]]:
+def run_time_parameters(pipeline: Pipeline, diags: Diagnostics) -> dict[str, tuple[str, str | None]]:
     """``{parameter: (env var, compile-time text)}`` of the pipeline parameters a run can change:
-    those some step binds that have a value (text for ``str``, JSON otherwise). Kubernetes hands
-    an env value over unchanged once its ``$`` is doubled, so none has to be baked in."""
+    those some step binds (text for ``str``, JSON otherwise; None, with warning PC331, for one
+    without a value). Kubernetes hands an env value over unchanged once its ``$`` is doubled, so
+    none has to be baked in."""
     passed, _ = engine_parameters(pipeline, escape="", unsafe=lambda text: None)
     env = parameter_env(passed)
-    return {name: (env[name], p.value) for name, p in passed.items() if p.value is not None}
+    for name, param in passed.items():
+        if param.value is None:
+            diags.warning("PC331", f"pipeline parameter `{name}` has no value, so the orchestrator Job does not "
+                                   f"set `{env[name]}`", param.parameter.span,
+                          help=f"compile with --param {name}=... or add the env var `{env[name]}` to the "
+                               "orchestrator's container before applying the file")
+    return {name: (env[name], p.value) for name, p in passed.items()}
 
 
 def run_id_var(taken: Collection[str]) -> str:
@@ -178,7 +186,8 @@ def step_container(pipeline: Pipeline, step: StepInvocation, context: CompileCon
         argv += ["--lookup-store", choices.lookup_store.replace("$", "$$")]
     argv += ["--result-file", RESULT_PATH]
     env = [{"name": var, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{RUN_ID_ANNOTATION}']"}}}]
-    env += [{"name": choices.params[name][0], "value": choices.params[name][1].replace("$", "$$")} for name in bound]
+    env += [{"name": var_name, "value": (text or "").replace("$", "$$")}
+            for var_name, text in (choices.params[name] for name in bound)]
     env += [{"name": name, "value": value.replace("$", "$$")} for name, value in user_env]
     env += pod.env
     container: dict = {"name": CONTAINER, "image": step_image(pipeline, step, context),

@@ -110,7 +110,7 @@ def documents(pipeline: Pipeline, context: CompileContext) -> list[dict]:
     choices = JobChoices(namespace=options.get("namespace") or "default", pipeline_label=label,
                          claim=dns_label(f"{label}-artifacts") if volume else None, volume=volume,
                          gpu_label=options.get("gpu_label") or "", service_account=options.get("service_account") or "",
-                         lookup_store=metadata_store(options, volume), params=run_time_parameters(pipeline))
+                         lookup_store=metadata_store(options, volume), params=run_time_parameters(pipeline, diags))
     names = unique_labels([s.id for s in pipeline.steps])
     jobs = []
     ttl = options.get("ttl_seconds_after_finished")
