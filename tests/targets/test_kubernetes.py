@@ -289,3 +289,24 @@ def test_parameter_without_value_is_left_to_the_orchestrator_env(tmp_path: Path,
                  "--namespace", "default", "--run-id", UID])
     assert code == 2
     assert "`name` (set the env var PIPEC_PARAM_name)" in capsys.readouterr().err
+
+
+def test_settings_of_the_wrong_form_are_errors_and_unread_ones_warnings() -> None:
+    from pipec.ir import NO_SPAN, Settings
+    from pipec.ir.diagnostics import Diagnostics
+    from pipec.targets.kubernetes.settings import read_settings
+
+    diags = Diagnostics()
+    settings = Settings(extra=(("orchestrator.kubernetes", {
+        "pod_settings": {"tolerations": "gpu", "host_ipc": False, "privileged_mode": True, "volumes": []},
+        "max_parallelism": 0, "concurrency_policy": "Sometimes", "timeout": 60}),))
+    read = read_settings(settings, diags, NO_SPAN, set())
+    found = sorted((d.code, d.message) for d in diags)
+    assert found == [
+        ("PC308", "kubernetes setting `pod_settings.privileged_mode` is not read by the kubernetes target; it is "
+                  "ignored"),
+        ("PC308", "kubernetes setting `timeout` is not read by the kubernetes target; it is ignored"),
+        ("PC310", "kubernetes setting `concurrency_policy` must be one of Allow, Forbid, Replace"),
+        ("PC310", "kubernetes setting `max_parallelism` must be a whole number above zero"),
+        ("PC310", "kubernetes setting `pod_settings.tolerations` has the wrong form")]
+    assert read.pod.tolerations == [] and read.counts == {}
