@@ -91,3 +91,22 @@ def test_a_failed_step_job_fails_the_run_and_skips_its_descendants(tmp_path: Pat
     assert statuses == {"load": "completed", "left": "completed", "right": "failed", "join": "skipped"}
     assert "RuntimeError: boom" in result.steps["right"].error
     assert len(cluster.jobs) == 3  # join never got a Job
+
+
+def test_shim_writes_its_result_in_place_where_it_cannot_replace_the_file(tmp_path: Path, monkeypatch) -> None:
+    """The kubelet bind-mounts the termination message file: renaming onto it fails (EBUSY)."""
+    import errno
+    import json
+
+    from pipec.runtime import shim
+
+    target = tmp_path / "termination-log"
+    target.write_text("", encoding="utf-8")
+
+    def busy(src, dst):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(shim.os, "replace", busy)
+    shim._write_json_atomic(str(target), {"status": "completed"})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"status": "completed"}
+    assert [p.name for p in tmp_path.iterdir()] == ["termination-log"]
