@@ -67,7 +67,7 @@ COUNT = OptionKind("whole number", "a whole number (0 or more)", r"[0-9]+", "3",
 RETRY = RetrySupport("Kubernetes Jobs", delay=False)
 #: Kubernetes objects with the plan and step Jobs shown as literal blocks.
 YAML = replace(KUBE_YAML, literal_types=(Block,))
-#: ``--option`` names of the CronJob fields and the ZenML setting each one can also come from.
+#: The CronJob fields: ``(option and ZenML setting name, field)``; a setting wins over the option.
 CRON_FIELDS = (("concurrency_policy", "concurrencyPolicy"), ("starting_deadline_seconds", "startingDeadlineSeconds"),
                ("successful_jobs_history_limit", "successfulJobsHistoryLimit"),
                ("failed_jobs_history_limit", "failedJobsHistoryLimit"))
