@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipec.cli.main import main
-from pipec.runtime.metadata import MetadataStore, StoreUnavailable
+from pipec.runtime.metadata import MetadataStore
+from pipec.runtime.store_errors import StoreUnavailable
 
 
 @pytest.mark.parametrize(("url", "says"), [
@@ -40,3 +41,21 @@ def test_commands_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.Monke
     err = capsys.readouterr().err
     assert err.startswith("pipec: error: metadata store postgresql://u:***@127.0.0.1:1/db: connection failed")
     assert "hunter2" not in err and "internal error" not in err
+
+
+def test_a_store_newer_than_this_pipec(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    MetadataStore(url).close()
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        conn.execute("UPDATE pipec_schema SET version = 999")
+    with pytest.raises(StoreUnavailable, match="has schema version 999, newer than this pipec reads"):
+        MetadataStore(url)
+
+
+def test_an_artifact_store_of_an_unknown_protocol(tmp_path: Path) -> None:
+    from pipec.runtime.artifacts import ArtifactStore
+
+    with pytest.raises(StoreUnavailable, match="artifact store nosuch://u:\\*\\*\\*@b/x: Protocol not known: nosuch"):
+        ArtifactStore("nosuch://u:hunter2@b/x")

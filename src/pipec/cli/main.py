@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PIPEC_DEBUG", "") not in ("", "0"):
             raise
-        from pipec.runtime.metadata import StoreUnavailable  # here: only an error pays for the import
+        from pipec.runtime.store_errors import StoreUnavailable
 
         if isinstance(exc, StoreUnavailable):
             sys.stderr.write(f"pipec: error: {exc}\n")

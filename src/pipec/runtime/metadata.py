@@ -47,6 +47,7 @@ from typing import Any
 
 from .artifact_versions import ArtifactVersionQueries
 from .artifacts import ArtifactInfo
+from .store_errors import StoreUnavailable, masked
 
 RUNNING = "running"
 COMPLETED = "completed"
@@ -207,17 +208,9 @@ _DRIVERS = {"postgresql": "psycopg[binary]", "mysql": "pymysql", "mariadb": "pym
             "oracle": "oracledb"}
 
 
-class StoreUnavailable(RuntimeError):
-    """The metadata store cannot be opened: a malformed URL, an unknown dialect, a missing driver,
-    no server, refused credentials, a file that is no database. The message names the store with
-    its password masked and says what to do; commands exit 2 with it."""
-
-
 def _unavailable(url: str, exc: BaseException) -> StoreUnavailable:
     """The :class:`StoreUnavailable` for opening `url` failing with `exc`."""
-    from pipec.stacks.apply import mask_secrets
-
-    shown = mask_secrets(url)
+    shown = masked(url)
     dialect = url.partition(":")[0].partition("+")[0]
     if isinstance(exc, ImportError):
         package = exc.name or _DRIVERS.get(dialect, "the driver")
@@ -228,7 +221,7 @@ def _unavailable(url: str, exc: BaseException) -> StoreUnavailable:
         reason = "this is not a database URL (e.g. sqlite:///path/metadata.db, postgresql://user@host/db)"
     elif type(exc).__name__ == "NoSuchModuleError":
         reason = f"SQLAlchemy knows no database `{dialect}`"
-    return StoreUnavailable(f"metadata store {shown}: {mask_secrets(reason)}")
+    return StoreUnavailable(f"metadata store {shown}: {masked(reason)}")
 
 
 @dataclass(frozen=True)
@@ -356,8 +349,8 @@ class MetadataStore(ArtifactVersionQueries):
                         conn.execute(schema.delete())
                         conn.execute(schema.insert().values(version=_SCHEMA_VERSION))
                     elif found != _SCHEMA_VERSION:
-                        raise RuntimeError(
-                            f"the metadata store {self.url!r} has schema version {found}, newer than this "
+                        raise StoreUnavailable(
+                            f"metadata store {masked(self.url)} has schema version {found}, newer than this "
                             f"pipec reads ({_SCHEMA_VERSION}): upgrade pipec")
                 return
             except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
