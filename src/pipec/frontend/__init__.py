@@ -23,7 +23,7 @@ from .pipelines import BuildOptions, PipelineCall, build_pipeline
 from .run_scan import RunScanner
 from .selection import qualified, select
 from .source import SourceFile
-from .stepdefs import Classifier, PipelineDef
+from .stepdefs import Classifier, PipelineDef, report_definition
 from .values import PipelineHandle, PipelineInstance, PoisonSignal
 
 
@@ -33,7 +33,8 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
 
     `call` carries the argument values of a pipeline called by a running script. `only` names
     the pipeline the command will use (``--pipeline``, see :mod:`.selection`): only that one is
-    built, so `params`, `config` and the diagnostics are its own.
+    built, so `params`, `config` and the diagnostics are its own (the problems of the other
+    pipelines' definitions, such as a default pipec cannot evaluate, are not reported).
     """
     shown = str(entry)
     path = entry.resolve()
@@ -47,9 +48,20 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
                     help="point --root at a folder that contains the file")
         return Program(())
     index = ModuleIndex(root, diags)
-    index.classify = Classifier(index, diags)
+    classifier = index.classify = Classifier(index, diags)
     index.evaluate_constant = lambda assignment, src: _constant(index, diags, assignment, src)
     index.resolve_external = integration_steps.lookup
+    try:
+        return _build(index, path, params, config, diags, call, only)
+    finally:
+        if only is None:  # every pipeline read is the command's: all their problems count
+            for pdef in classifier.pipelines:
+                report_definition(pdef, diags)
+
+
+def _build(index: ModuleIndex, path: Path, params: dict[str, str], config: Path | None, diags: Diagnostics,
+           call: PipelineCall | None, only: str | None) -> Program:
+    root = index.root
     src = index.load_path(path)
     if src is None:
         return Program(())

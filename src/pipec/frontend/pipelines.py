@@ -25,7 +25,7 @@ from .modules import ModuleIndex
 from .parameters import resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
 from .settings import Partial, SettingsReader, merge, to_settings
-from .stepdefs import PipelineDef
+from .stepdefs import PipelineDef, report_definition
 from .values import (
     POISON,
     OldStepInstance,
@@ -73,6 +73,7 @@ class PipelineCall:
 def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options: BuildOptions,
                    index: ModuleIndex, diags: Diagnostics) -> Pipeline:
     """Evaluate `pdef`'s body into an IR Pipeline."""
+    report_definition(pdef, diags)
     if pdef.api_by_shape and not pdef.old_api and instance is not None and _binds_step_instances(instance):
         pdef.old_api = True  # `p(loader=load()).run()`: ZenML's original API, whatever the body looks like
     reader = SettingsReader(diags)
