@@ -166,3 +166,71 @@ def test_a_pipeline_the_chosen_one_inlines_is_used_so_its_default_counts(tmp_pat
     result = load(tmp_path / "app.py", root=tmp_path, pipeline="outer")
     assert [e.split()[0] for e in errors(result)] == ["PC102"]
     assert at(result, "PC102") == ["9:23"]
+
+
+# ---------------------------------------------------------------------- item 11: a:run-call-missing-param
+
+ASK = """
+    from typing import List
+    from zenml import pipeline, step
+
+    @step
+    def answer(query: str, tables: List[str]) -> str:
+        return query
+
+    @pipeline
+    def ask(query: str, include_tables: List[str], limit: int = 5):
+        answer(query=query, tables=include_tables)
+"""
+
+
+def ask_project(tmp_path: Path, call: str) -> Path:
+    write(tmp_path, {"pipelines/__init__.py": "", "pipelines/q.py": ASK, "run.py": f"""
+        from pipelines.q import ask
+
+        if __name__ == "__main__":
+            {call}
+    """})
+    return tmp_path / "run.py"
+
+
+def test_a_run_call_without_a_required_parameter_is_an_error_at_the_call(tmp_path: Path) -> None:
+    result = load(ask_project(tmp_path, 'ask(query="who?")'), root=tmp_path)
+    assert errors(result) == ["PC203 the call of pipeline `ask` does not pass `include_tables`, which has no "
+                              "default: ZenML refuses the call (invalid or missing pipeline function entrypoint "
+                              "arguments)"]
+    assert at(result, "PC203") == ["4:5"]
+    [diag] = [d for d in result.diagnostics if d.code == "PC203"]
+    assert "--param include_tables=" in diag.help and "parameters:" in diag.help
+
+
+def test_every_missing_parameter_is_named(tmp_path: Path) -> None:
+    result = load(ask_project(tmp_path, "ask.with_options(enable_cache=False)()"), root=tmp_path)
+    assert [e.split(",")[0] for e in errors(result)] == [
+        "PC203 the call of pipeline `ask` does not pass `query`"]
+    assert "`query`, `include_tables`, which have no default" in errors(result)[0]
+
+
+def test_a_parameter_given_elsewhere_completes_the_call(tmp_path: Path) -> None:
+    entry = ask_project(tmp_path, 'ask("who?")')  # positional
+    assert [e.split()[0] for e in errors(load(entry, root=tmp_path))] == ["PC203"]
+    assert errors(load(entry, root=tmp_path, params={"include_tables": '["t"]'})) == []
+    (tmp_path / "c.yaml").write_text("parameters:\n  include_tables: [t]\n", encoding="utf-8")
+    assert errors(load(entry, root=tmp_path, config=tmp_path / "c.yaml")) == []
+
+
+def test_a_config_path_in_the_call_completes_it(tmp_path: Path) -> None:
+    entry = ask_project(tmp_path, 'ask.with_options(config_path="c.yaml")(query="who?")')
+    (tmp_path / "c.yaml").write_text("parameters:\n  include_tables: [t]\n", encoding="utf-8")
+    result = load(entry, root=tmp_path)
+    assert errors(result) == []
+    values = {p.name: p.value for p in result.program.pipelines[0].parameters}
+    assert values["include_tables"] == ["t"]
+
+
+def test_a_pipeline_module_compiled_alone_keeps_its_required_parameters_open(tmp_path: Path) -> None:
+    ask_project(tmp_path, 'ask(query="who?")')
+    result = load(tmp_path / "pipelines" / "q.py", root=tmp_path)
+    assert errors(result) == []
+    assert {p.name: p.known for p in result.program.pipelines[0].parameters} == {
+        "query": False, "include_tables": False, "limit": True}
