@@ -234,3 +234,57 @@ def test_a_pipeline_module_compiled_alone_keeps_its_required_parameters_open(tmp
     assert errors(result) == []
     assert {p.name: p.known for p in result.program.pipelines[0].parameters} == {
         "query": False, "include_tables": False, "limit": True}
+
+
+# ---------------------------------------------------------------------- item 13: diagnostics
+
+
+def test_a_dropped_old_api_instantiation_reports_its_reason_not_pc115(tmp_path: Path) -> None:
+    """lilianabs: the run script instantiates the pipeline, but one argument cannot be evaluated."""
+    write(tmp_path, {
+        "steps.py": """
+            import random
+            from zenml.steps import BaseParameters, step
+
+            class CheckParams(BaseParameters):
+                threshold: float = 0.5
+
+            @step
+            def load() -> int:
+                return 1
+
+            @step
+            def check(params: CheckParams) -> None:
+                pass
+
+            checker = check(params=CheckParams(threshold=random.random()))
+        """,
+        "flow.py": """
+            from zenml.pipelines import pipeline
+
+            @pipeline
+            def flow(loader, checker):
+                loader()
+                checker()
+        """,
+        "run.py": """
+            from flow import flow
+            from steps import checker, load
+
+            def main():
+                instance = flow(loader=load(), checker=checker)
+                instance.run()
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    result = load(tmp_path / "run.py", root=tmp_path)
+    assert [d.code for d in result.diagnostics if d.is_error] == ["PC102"]
+    [error] = [d for d in result.diagnostics if d.is_error]
+    assert (error.span.path, error.span.line, error.span.column) == ("run.py", 5, 44)
+    assert "`random.random()` gives a different value each run" in error.message
+    assert error.message.endswith("the pipeline call that instantiates old-style pipeline `flow` is ignored, so pipec "
+                                  "cannot tell which steps it runs")
+    assert not any(d.code == "PC115" for d in result.diagnostics)
+    assert not [d for d in result.diagnostics if not d.is_error and d.span == error.span]

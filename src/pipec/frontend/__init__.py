@@ -93,8 +93,10 @@ def _build(index: ModuleIndex, path: Path, params: dict[str, str], config: Path 
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
-    options = replace(options, arguments_unknown=frozenset(scanner.ignored_calls))
+    options = replace(options, arguments_unknown=scanner.ignored_calls)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
+    # An original-API pipeline whose only instantiation was ignored reported the reason as its error.
+    scanner.report_ignored(diags, [id(pdef) for pdef in definitions if pdef.old_api and id(pdef) not in instances])
 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
                      diags)
