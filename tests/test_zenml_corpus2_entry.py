@@ -288,3 +288,72 @@ def test_a_dropped_old_api_instantiation_reports_its_reason_not_pc115(tmp_path: 
                                   "cannot tell which steps it runs")
     assert not any(d.code == "PC115" for d in result.diagnostics)
     assert not [d for d in result.diagnostics if not d.is_error and d.span == error.span]
+
+
+def test_a_name_the_standard_library_module_lacks_is_an_error(tmp_path: Path) -> None:
+    """alinaghania: `from types import Tuple` is an ImportError; pipec read one output `output`."""
+    write(tmp_path, {"app.py": """
+        from types import Tuple
+        from typing import Annotated
+        from zenml import pipeline, step
+
+        @step
+        def split() -> Tuple[Annotated[int, "a"], Annotated[int, "b"]]:
+            return 1, 2
+
+        @pipeline
+        def p():
+            split()
+    """})
+    result = load(tmp_path / "app.py", root=tmp_path)
+    assert errors(result) == ["PC106 the standard-library module `types` has no `Tuple`: Python raises ImportError "
+                              "on this import, so ZenML cannot load the module"]
+    assert at(result, "PC106") == ["1:19"]
+    [diag] = [d for d in result.diagnostics if d.code == "PC106"]
+    assert diag.help == "import it from `typing`: `from typing import Tuple`"
+
+
+def test_names_the_standard_library_defines_or_may_define_are_accepted(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": """
+        from os import path, sep
+        from xml import etree
+        from collections import abc
+        from numpy import no_such_thing_here
+        from zenml import pipeline, step
+
+        try:
+            from typing import not_in_this_python
+        except ImportError:
+            not_in_this_python = None
+
+        if path.sep == "/":
+            from types import Tuple
+
+        @step
+        def one() -> int:
+            return 1
+
+        @pipeline
+        def p():
+            one()
+    """})
+    assert errors(load(tmp_path / "app.py", root=tmp_path)) == []
+
+
+def test_a_project_module_named_like_the_standard_library_is_not_judged(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "logging/__init__.py": "LEVEL = 1\n",
+        "app.py": """
+            from logging import LEVEL
+            from zenml import pipeline, step
+
+            @step
+            def one(level: int) -> int:
+                return level
+
+            @pipeline
+            def p():
+                one(level=LEVEL)
+        """,
+    })
+    assert errors(load(tmp_path / "app.py", root=tmp_path)) == []
