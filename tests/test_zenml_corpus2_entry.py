@@ -357,3 +357,96 @@ def test_a_project_module_named_like_the_standard_library_is_not_judged(tmp_path
         """,
     })
     assert errors(load(tmp_path / "app.py", root=tmp_path)) == []
+
+
+def test_a_project_package_above_the_root_says_where_it_is(tmp_path: Path, monkeypatch) -> None:
+    """PC102 for `steps.x.make()` when `steps/` sits beside a project folder with its own pyproject.toml."""
+    write(tmp_path, {
+        "steps/__init__.py": "",
+        "steps/x.py": "N = 3\n\ndef make():\n    return 3\n",
+        "proj/pyproject.toml": "",
+        "proj/pipelines/p.py": """
+            import steps.x
+            from steps.x import make
+            from zenml import pipeline, step
+
+            @step
+            def one(n: int) -> int:
+                return n
+
+            @pipeline
+            def p():
+                one(n=steps.x.make())
+                one(n=make())
+        """,
+    })
+    monkeypatch.chdir(tmp_path)
+    result = load(Path("proj/pipelines/p.py"))
+    where = "`steps` is not under the source root but in `.`, and pipec never imports it"
+    assert errors(result) == [f"PC102 `steps.x.make()` cannot be evaluated statically: {where}"] * 2
+    assert {d.help for d in result.diagnostics if d.is_error} == {"imports resolve from the source root: pass --root ."}
+    # With that root, `steps` is the project's: the call is now a plain project function (PC104).
+    assert [d.code for d in load(Path("proj/pipelines/p.py"), root=".").diagnostics if d.is_error] == ["PC104"] * 2
+
+
+def test_a_package_outside_the_root_and_not_above_it_keeps_the_general_hint(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": """
+        import some_uninstalled_lib
+        from zenml import pipeline, step
+
+        @step
+        def one(n: int) -> int:
+            return n
+
+        @pipeline
+        def p():
+            one(n=some_uninstalled_lib.make())
+    """})
+    result = load(tmp_path / "app.py", root=tmp_path)
+    [diag] = [d for d in result.diagnostics if d.is_error]
+    assert diag.message == ("`some_uninstalled_lib.make()` cannot be evaluated statically: `some_uninstalled_lib` "
+                            "is outside the source root and pipec never imports it")
+    assert diag.help.startswith("if `some_uninstalled_lib` is part of your project, point --root")
+
+
+def test_no_pipeline_names_the_import_that_does_not_resolve(tmp_path: Path) -> None:
+    """mlops-club: `pipelines/run.py` imports `pipelines.x` from inside the `pipelines` folder."""
+    write(tmp_path, {
+        "pipelines/__init__.py": "",
+        "pipelines/pyproject.toml": "",
+        "pipelines/training.py": "from zenml import pipeline\n\n@pipeline\ndef training():\n    pass\n",
+        "pipelines/run.py": """
+            import os
+            from pipelines.training import training
+
+            if __name__ == "__main__":
+                training()
+        """,
+    })
+    result = load(tmp_path / "pipelines" / "run.py")
+    [diag] = [d for d in result.diagnostics if d.code == "PC003"]
+    assert diag.message == ("no pipeline found in `run.py`: its import of `pipelines.training` (line 2) cannot be "
+                            "resolved from the source root")
+    assert "pass --root" in diag.help
+
+
+def test_no_pipeline_names_a_project_module_that_does_not_exist(tmp_path: Path) -> None:
+    write(tmp_path, {"pipelines/__init__.py": "", "run.py": """
+        from pipelines.training import training
+
+        if __name__ == "__main__":
+            training()
+    """})
+    result = load(tmp_path / "run.py", root=tmp_path)
+    [diag] = [d for d in result.diagnostics if d.code == "PC003"]
+    assert diag.message == ("no pipeline found in `run.py`: its import of `pipelines.training` (line 1) cannot be "
+                            "resolved from the source root")
+    assert "PC106" in diag.help
+    assert sorted(d.code for d in result.diagnostics if d.is_error) == ["PC003", "PC106"]
+
+
+def test_no_pipeline_without_an_unresolved_import_keeps_its_hint(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": "import os\n\nVALUE = 1\n"})
+    [diag] = [d for d in load(tmp_path / "app.py", root=tmp_path).diagnostics if d.code == "PC003"]
+    assert diag.message == "no pipeline found in `app.py`"
+    assert diag.help == "decorate a function with @pipeline (from pipec or zenml)"

@@ -16,7 +16,13 @@ from ..ir import Program, Span
 from . import config_fit, integration_steps
 from .calls import Evaluator
 from .cli_params import check_cli_params
-from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
+from .entry_imports import (
+    LocalImport,
+    absent_project_modules,
+    local_pipeline_imports,
+    root_help,
+    unresolved_project_imports,
+)
 from .interp import ConstantError, EvalError
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, build_pipeline
@@ -73,9 +79,7 @@ def _build(index: ModuleIndex, path: Path, params: dict[str, str], config: Path 
         if all(item.definition is not d for d in definitions):
             definitions.append(item.definition)
     if not definitions:
-        missing = unresolved_project_imports(index, src, path)
-        diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
-                    help=root_help(missing, src) if missing else "decorate a function with @pipeline (from pipec or zenml)")
+        _no_pipeline(index, src, path, diags)
         return Program(())
     options = BuildOptions(dict(params), config, path.parent, root, call)
     if only is None and local and len(definitions) > 1:
@@ -101,6 +105,23 @@ def _build(index: ModuleIndex, path: Path, params: dict[str, str], config: Path 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
                      diags)
     return Program(tuple(pipelines))
+
+
+def _no_pipeline(index: ModuleIndex, src: SourceFile, path: Path, diags: Diagnostics) -> None:
+    """PC003, naming the first import that does not resolve (the pipeline is likely behind it)."""
+    outside = unresolved_project_imports(index, src, path)
+    absent = absent_project_modules(index, src)
+    unresolved = sorted([(line, module) for _package, line, _holder, module in outside] + absent)
+    reason = (f": its import of `{unresolved[0][1]}` (line {unresolved[0][0]}) cannot be resolved from the "
+              "source root") if unresolved else ""
+    if outside:
+        hint = root_help(outside, src)
+    elif absent:
+        hint = f"the module `{absent[0][1]}` is not under the source root (see the PC106 error); fix the import " \
+               "or point --root at the project's top folder"
+    else:
+        hint = "decorate a function with @pipeline (from pipec or zenml)"
+    diags.error("PC003", f"no pipeline found in `{src.rel}`{reason}", Span(src.rel, 0, 0), help=hint)
 
 
 def _choose_at_run_time(src: SourceFile, definitions: list[PipelineDef], local: list[LocalImport],
