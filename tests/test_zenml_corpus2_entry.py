@@ -450,3 +450,8 @@ def test_no_pipeline_without_an_unresolved_import_keeps_its_hint(tmp_path: Path)
     [diag] = [d for d in load(tmp_path / "app.py", root=tmp_path).diagnostics if d.code == "PC003"]
     assert diag.message == "no pipeline found in `app.py`"
     assert diag.help == "decorate a function with @pipeline (from pipec or zenml)"
+
+
+def test_parameters_given_through_with_options_are_not_judged(tmp_path: Path) -> None:
+    entry = ask_project(tmp_path, 'ask.with_options(parameters={"include_tables": ["t"]})(query="who?")')
+    assert not [d for d in load(entry, root=tmp_path).diagnostics if d.code == "PC203"]

@@ -130,10 +130,10 @@ def _check_call_complete(pdef: PipelineDef, instance: PipelineInstance, given: s
     if not missing:
         return
     names = ", ".join(f"`{name}`" for name in missing)
-    plural = "s" if len(missing) > 1 else ""
+    verb = "have" if len(missing) > 1 else "has"
     first = missing[0]
-    diags.error("PC203", f"the call of pipeline `{pdef.name}` does not pass {names}, which ha{'ve' if plural else 's'} "
-                f"no default: ZenML refuses the call (invalid or missing pipeline function entrypoint arguments)",
+    diags.error("PC203", f"the call of pipeline `{pdef.name}` does not pass {names}, which {verb} no default: "
+                "ZenML refuses the call (invalid or missing pipeline function entrypoint arguments)",
                 instance.span or pdef.span,
                 help=f"pass {first}=... in the call, set `{first}` under `parameters:` in the run configuration "
                      f"(--config), or give it with --param {first}=VALUE")
