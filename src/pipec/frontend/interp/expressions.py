@@ -182,7 +182,7 @@ class Expressions(SafeCalls):
             return base.get(attr)
         if isinstance(base, Artifact | ParamValue) or not is_opaque(base):
             raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {kind_of(base)}", node)
-        raise opaque_error(base, node, f"`.{attr}` cannot be read")
+        raise opaque_error(base, node, f"`.{attr}` cannot be read", root=self.index.root)
 
     def _e_Subscript(self, node: ast.Subscript) -> Any:
         base = self.eval(node.value)
@@ -196,7 +196,7 @@ class Expressions(SafeCalls):
             return base.extended(f"[{expression_text(self.src.text, node.slice)}]")
         base = self.concrete_shallow(base, node.value)
         if is_opaque(base):
-            raise opaque_error(base, node.value, "it cannot be indexed")
+            raise opaque_error(base, node.value, "it cannot be indexed", root=self.index.root)
         element = node.slice  # `d[a, b]` is `d[(a, b)]`, as in Python
         if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)
