@@ -313,6 +313,26 @@ def test_a_name_the_standard_library_module_lacks_is_an_error(tmp_path: Path) ->
     assert diag.help == "import it from `typing`: `from typing import Tuple`"
 
 
+def test_a_name_no_standard_library_module_defines_is_a_warning(tmp_path: Path) -> None:
+    """Perhaps a name of another Python version than pipec's own: warned about, not refused."""
+    write(tmp_path, {"app.py": """
+        from os import not_a_name_in_any_python
+        from zenml import pipeline, step
+
+        @step
+        def one() -> int:
+            return 1
+
+        @pipeline
+        def p():
+            one()
+    """})
+    result = load(tmp_path / "app.py", root=tmp_path)
+    assert errors(result) == []
+    [diag] = [d for d in result.diagnostics if d.code == "PC106"]
+    assert "has no `not_a_name_in_any_python`" in diag.message and not diag.is_error
+
+
 def test_names_the_standard_library_defines_or_may_define_are_accepted(tmp_path: Path) -> None:
     write(tmp_path, {"app.py": """
         from os import path, sep

@@ -209,12 +209,16 @@ class ModuleIndex:
             if stdlib_names.defines(module, alias.name):
                 continue
             home = stdlib_names.home_of(alias.name, module)
+            if home is None:
+                # Perhaps a name of another Python version than pipec's own: say so, do not fail.
+                self.diags.warning("PC106", f"the standard-library module `{module}` of Python "
+                                   f"{sys.version_info[0]}.{sys.version_info[1]} has no `{alias.name}`: where it is "
+                                   "missing too, Python raises ImportError on this import", src.span(alias, stmt),
+                                   help="check the spelling, and the Python version the steps run with")
+                continue
             self.diags.error("PC106", f"the standard-library module `{module}` has no `{alias.name}`: Python "
                              "raises ImportError on this import, so ZenML cannot load the module",
-                             src.span(alias, stmt),
-                             help=f"import it from `{home}`: `from {home} import {alias.name}`" if home
-                             else f"check the spelling; `{module}` of Python {sys.version_info[0]}."
-                                  f"{sys.version_info[1]} does not define it")
+                             src.span(alias, stmt), help=f"import it from `{home}`: `from {home} import {alias.name}`")
 
     def _absolute(self, src: SourceFile, node: ast.ImportFrom) -> str | None:
         level = node.level or 0
