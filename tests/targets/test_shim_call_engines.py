@@ -22,7 +22,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
 from pipec.targets.kube_text import MarkedText
-from pipec.targets.local_docker.interpolation import ComposeText
+from pipec.targets.local_docker.interpolation import compose_text
 from pipec.targets.sagemaker.expressions import SageMakerText
 from tests.helpers.engines.local_docker import interpolate
 
@@ -68,7 +68,7 @@ ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
                  lambda item: item),
     "sagemaker": (lambda: SageMakerText(STEP, Diagnostics()), _sagemaker_text),
     "github": (lambda: ShimWords("RUN"), str),
-    "local_docker": (lambda: ComposeText({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
+    "local_docker": (lambda: compose_text({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
 }
 
 

@@ -24,7 +24,7 @@ from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 from pipec.targets.kube_text import EngineParameter, bound_parameters, engine_parameters, report_baked
 
-from .interpolation import JSON_ESCAPES, ComposeText, literal, placeholder, unsafe_default, variable
+from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, unsafe_default, variable
 from .settings import run_args
 
 #: Docker restarts a failed container at once, then after a delay that doubles from 100 ms.
@@ -115,7 +115,7 @@ class ComposeBuilder:
         placeholders = {p.parameter.name: placeholder(p) for p in bound}
         call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
                          placeholder_encoding="text")
-        argv = render(call, ComposeText(placeholders)).argv
+        argv = render(call, compose_text(placeholders)).argv
         service: dict = {"image": literal(step_image(self.pipeline_ir, step, self.context)),
                          "entrypoint": argv[:1], "command": argv[1:]}
         extra = run_args(step, self.diags, self._reported)

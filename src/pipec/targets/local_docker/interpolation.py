@@ -20,9 +20,8 @@ break in it makes the whole file invalid. So:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from pipec.runtime.command import EngineText
+from pipec.runtime.command import PlainText
 from pipec.targets.kube_text import EngineParameter
 
 #: The variable the run id is read from.
@@ -65,26 +64,15 @@ def placeholder(param: EngineParameter) -> str:
     return f"${{{name}-{literal(text)}}}"
 
 
-@dataclass
-class ComposeText(EngineText[str]):
-    """Shim argv items for compose: literals with ``$`` doubled, the run id and run-time
-    parameters as compose variables."""
-
-    #: The placeholder per run-time pipeline parameter the step binds.
-    placeholders: Mapping[str, str]
+class ComposeText(PlainText):
+    """Shim argv items for compose: literals with ``$`` doubled; the run id (`RUN_ID`) and the
+    run-time parameters' placeholders (`placeholder`) as given."""
 
     def literal(self, text: str) -> str:
         """`text`, ``$`` doubled."""
         return literal(text)
 
-    def run_id(self) -> str:
-        """``${PIPEC_RUN_ID:?...}``."""
-        return RUN_ID
 
-    def param(self, name: str, encoding: str) -> str:
-        """The parameter's ``${PIPEC_PARAM_...}``."""
-        return self.placeholders[name]
-
-    def concat(self, parts: list[str]) -> str:
-        """The parts joined."""
-        return "".join(parts)
+def compose_text(placeholders: Mapping[str, str]) -> ComposeText:
+    """The EngineText of a step whose run-time parameters have these placeholders."""
+    return ComposeText(RUN_ID, placeholders)
