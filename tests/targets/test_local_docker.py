@@ -145,7 +145,7 @@ def test_hostile_text_reaches_the_shim_exactly(case: str, tmp_path: Path) -> Non
         real = _interpolated(path, {"PIPEC_RUN_ID": RUN_ID})
         modelled = services(text)
         assert sorted(real) == sorted(modelled)
-        options = {"metadata_store": "sqlite:////pipec/metadata/pipec.db"}
+        options = {"metadata_store": "sqlite:////pipec/metadata.db"}
         for step, (service, spec) in zip(pipeline.steps, modelled.items(), strict=True):
             argv, environment = service_view(spec, {"PIPEC_RUN_ID": RUN_ID})
             assert real[service]["entrypoint"] + real[service]["command"] == argv

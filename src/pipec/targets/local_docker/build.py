@@ -29,8 +29,9 @@ from .settings import run_args
 
 #: Docker restarts a failed container at once, then after a delay that doubles from 100 ms.
 RETRY = RetrySupport("Docker", delay=False)
-#: The named volume of a folder artifact store, and of a SQLite metadata store's folder.
-ARTIFACT_VOLUME, METADATA_VOLUME = "pipec-artifacts", "pipec-metadata"
+#: The named volume holding both stores when one folder holds the other (else each store's
+#: folder has its own volume, ``pipec-artifacts`` and ``pipec-metadata``).
+DATA_VOLUME = "pipec-data"
 #: Labels every service carries: the pipeline and step it runs.
 PIPELINE_LABEL, STEP_LABEL = "pipec.pipeline", "pipec.step"
 #: The one condition an edge waits for.
@@ -88,27 +89,31 @@ class ComposeBuilder:
     # ------------------------------------------------------------------ pieces
 
     def _mounts(self) -> dict[str, str]:
-        """``{folder in the container: named volume}`` for the stores that are folders."""
-        mounts: dict[str, str] = {}
+        """``{folder in the container: named volume}`` for the stores that are folders: one
+        volume when one folder holds the other (the default: ``/pipec``, which the image
+        creates for the step's user, so Docker copies its ownership into the new volume)."""
+        folders: dict[str, str] = {}
         store = artifact_store(self.context.options)
         if is_folder_store(store):
             path = store.removeprefix("file://")
             if path.startswith("/"):
-                mounts[path.rstrip("/") or "/"] = ARTIFACT_VOLUME
+                folders["artifacts"] = path.rstrip("/") or "/"
             else:
                 self.diags.warning(UNSHARED_STORE, f"artifact store `{store}` is a relative folder: each step's "
                                                    "container has its own, so steps cannot read their inputs",
                                    help="use an absolute folder (a named volume then holds it) or an object store")
         match = _SQLITE.fullmatch(self.context.options.get("metadata_store") or "")
         if match and match.group("path").startswith("/"):
-            folder = posixpath.dirname(match.group("path")) or "/"
-            if not any(folder == m or folder.startswith(m.rstrip("/") + "/") for m in mounts):
-                mounts[folder] = METADATA_VOLUME
+            folders["metadata"] = posixpath.dirname(match.group("path")) or "/"
         elif match and match.group("path") not in ("", ":memory:"):
             self.diags.warning(UNSHARED_STORE, "the SQLite metadata store is a relative path: each step's "
                                                "container records to its own file",
                                help="use sqlite:////absolute/path.db (a named volume then holds it)")
-        return mounts
+        if len(folders) == 2:
+            outer, inner = sorted(folders.values(), key=len)
+            if inner == outer or inner.startswith(outer.rstrip("/") + "/"):
+                return {outer: DATA_VOLUME}
+        return {folder: f"pipec-{what}" for what, folder in folders.items()}
 
     def _service(self, step: StepInvocation) -> dict:
         bound = bound_parameters(step, self.params)

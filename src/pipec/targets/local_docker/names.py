@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-#: The metadata store when none is set: SQLite on the steps' shared named volume.
-DEFAULT_METADATA_STORE = "sqlite:////pipec/metadata/pipec.db"
+#: The metadata store when none is set: SQLite beside the default artifact store
+#: (``/pipec/artifacts``), so one named volume at ``/pipec`` holds both.
+DEFAULT_METADATA_STORE = "sqlite:////pipec/metadata.db"
 #: What ends the compose file's name.
 SUFFIX = ".compose.yaml"
 
