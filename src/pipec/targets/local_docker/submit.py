@@ -3,7 +3,7 @@
 The compose file is written to a temporary folder and run with the `compose` option's command
 (``docker compose`` by default; ``docker-compose`` or ``podman compose`` work the same):
 ``up --abort-on-container-failure`` in the foreground, so the steps' output streams to the
-terminal and the command's exit code is the run's status; with ``--no-wait``, ``up --detach``.
+terminal (on stderr: stdout keeps pipec's result line) and the command's exit code is the run's status; with ``--no-wait``, ``up --detach``.
 ``PIPEC_RUN_ID`` is a new UUID; a run-time pipeline parameter given with ``--param`` is
 passed as its ``PIPEC_PARAM_`` variable. Before anything runs, the engine must answer
 (``docker info`` / ``podman info``), else the submit fails with what it said.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -70,6 +71,14 @@ def check_engine(compose: list[str]) -> None:
                           + (f": {said[-1]}" if said else f" (exit {done.returncode})"))
 
 
+def _stderr() -> int | None:
+    """Where compose's output goes: stderr, so stdout keeps only pipec's own result line."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced by an object without a file
+        return None
+
+
 def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     """Run `pipeline`'s compose file; completed or failed when waited for, running otherwise."""
     name = compose_file(safe_name(pipeline.name))
@@ -86,7 +95,7 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         context.log(f"run {run_id}: {shlex.join(argv)}")
         try:
             done = subprocess.run(argv, env=run_environment(run_id, {}), stdin=subprocess.DEVNULL,
-                                  timeout=context.timeout if context.wait else None)
+                                  stdout=_stderr(), timeout=context.timeout if context.wait else None)
         except FileNotFoundError as exc:
             raise SubmitError(f"cannot run `{argv[0]}`: {exc.strerror}") from exc
         except subprocess.TimeoutExpired as exc:
