@@ -85,3 +85,71 @@ def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: st
         finally:
             subprocess.run([compose, "-f", str(compose_file), "down", "--volumes"],
                            env={**env, "PIPEC_RUN_ID": "cleanup"}, capture_output=True, timeout=300)
+
+
+FLAKY = '''
+from pathlib import Path
+
+from pipec import Retry, pipeline, step
+
+
+@step(retry=Retry(max_retries=2))
+def flaky() -> int:
+    marker = Path("/tmp/attempted")  # the restart policy restarts the same container: /tmp survives
+    if not marker.exists():
+        marker.write_text("1")
+        raise RuntimeError("first attempt fails")
+    return 7
+
+
+@step
+def use(x: int) -> int:
+    return x + 1
+
+
+@step
+def broken() -> int:
+    raise ValueError("always fails")
+
+
+@pipeline(name="{name}")
+def flaky_pipeline():
+    use(flaky())
+    {extra}
+'''
+
+
+@pytest.mark.parametrize("extra, status", [("", "completed"), ("broken()", "failed")])
+def test_retries_run_again_and_a_failed_leaf_fails_the_run(extra: str, status: str, tmp_path: Path) -> None:
+    """compose aborts on a first failed attempt under --abort-on-container-failure, so a file with
+    retries runs plain `up`; a failed step nothing depends on still fails the run."""
+    name = f"flaky{len(extra)}"
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n", encoding="utf-8")
+    (root / "run.py").write_text(FLAKY.format(name=name, extra=extra), encoding="utf-8")
+    with engine_environment() as env:
+        ensure_base_image(env, tmp_path)
+        plan = pipec(env, "build", "run.py", "--dry-run", "--out", str(tmp_path / "out"), cwd=root)
+        assert plan.returncode == 0, plan.stderr
+        assert pipec(env, "build", "run.py", "--out", str(tmp_path / "out"), cwd=root).returncode in (0, 2)
+        (image,) = {line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")}
+        (dockerfile,) = (tmp_path / "out" / "docker" / name).glob("*/Dockerfile")
+        built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--file", str(dockerfile), "--tag", image, str(root))
+        assert built.returncode == 0, built.stderr
+        compose = _compose_binary()
+        try:
+            done = pipec(env, "submit", "run.py", "--target", "local_docker", "--option", f"compose={compose}",
+                         cwd=root)
+            assert done.returncode == (0 if status == "completed" else 1), done.stderr
+            result = json.loads(done.stdout)
+            assert result["status"] == status
+            assert "first attempt fails" in done.stderr and ("always fails" in done.stderr) == bool(extra)
+            assert " up --abort-on-container-failure" not in done.stderr
+        finally:
+            compiled = pipec(env, "compile", "run.py", "--target", "local_docker", "--out", str(tmp_path / "c"),
+                             cwd=root)
+            assert compiled.returncode == 0
+            (file,) = (tmp_path / "c" / "local_docker").glob("*.yaml")
+            subprocess.run([compose, "-f", str(file), "down", "--volumes"], env={**env, "PIPEC_RUN_ID": "cleanup"},
+                           capture_output=True, timeout=300)
