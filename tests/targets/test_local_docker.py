@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipec.targets.local_docker.submit import engine_probe, up_command
+from pipec.targets.local_docker.submit import engine_probe, failed_services, up_command
 from tests.helpers.engines.local_docker import RUN_ID, interpolate, service_view, services
 from tests.helpers.kube_proofs import compile_source, expected_view, hostile_project, shim_view
 
@@ -233,8 +233,17 @@ def test_submit_runs_compose_up_in_the_foreground_or_detached() -> None:
         "docker", "compose", "-f", "/t/p.compose.yaml", "up", "--abort-on-container-failure"]
     assert up_command(["podman", "compose"], "f.yaml", wait=False) == ["podman", "compose", "-f", "f.yaml", "up",
                                                                         "--detach"]
+    assert up_command(["docker-compose"], "f.yaml", wait=True, retries=True) == ["docker-compose", "-f", "f.yaml", "up"]
     assert engine_probe(["docker-compose"]) == ["docker", "info"]
     assert engine_probe(["/usr/bin/podman", "compose"]) == ["podman", "info"]
+
+
+def test_failed_services_are_read_from_ps() -> None:
+    lines = "\n".join(json.dumps(row) for row in (
+        {"Service": "a", "State": "exited", "ExitCode": 0}, {"Service": "b", "State": "exited", "ExitCode": 3},
+        {"Service": "c", "State": "created", "ExitCode": 0}))
+    assert failed_services(lines, ["a", "b", "c", "d"]) == ["b", "c", "d"]
+    assert failed_services(json.dumps([{"Service": "a", "State": "exited", "ExitCode": 0}]), ["a"]) == []
 
 
 def test_submit_without_an_engine_says_so(tmp_path: Path) -> None:
