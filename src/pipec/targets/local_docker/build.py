@@ -22,9 +22,9 @@ from pipec.targets.kit.names import DNS_LABELS
 from pipec.targets.kit.resources import memory_bytes
 from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
-from pipec.targets.kube_text import EngineParameter, bound_parameters, engine_parameters, report_baked
+from pipec.targets.kube_text import bound_parameters, engine_parameters, report_baked
 
-from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, unsafe_default, variable
+from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, unsafe_default
 from .settings import run_args
 
 #: Docker restarts a failed container at once, then after a delay that doubles from 100 ms.
@@ -81,10 +81,6 @@ class ComposeBuilder:
         if volumes:
             document["volumes"] = {name: {} for name in volumes}
         return document
-
-    def variables(self) -> dict[str, EngineParameter]:
-        """``{environment variable: run-time pipeline parameter}``."""
-        return {variable(p): p for p in self.params.values()}
 
     # ------------------------------------------------------------------ pieces
 
