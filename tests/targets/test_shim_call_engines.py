@@ -22,8 +22,10 @@ from pipec.targets.base import CompileContext
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
 from pipec.targets.kube_text import MarkedText
+from pipec.targets.local_docker.interpolation import compose_text
 from pipec.targets.sagemaker.expressions import SageMakerText
 from tests.helpers.engines.kubelet import k8s_expand
+from tests.helpers.engines.local_docker import interpolate
 
 #: A value the shim accepts for each flag that takes one ($ and { included: the engines escape them).
 SAMPLES = {
@@ -67,6 +69,7 @@ ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
                  lambda item: k8s_expand(item, {"x": "EXPANDED"})),
     "sagemaker": (lambda: SageMakerText(STEP, Diagnostics()), _sagemaker_text),
     "github": (lambda: ShimWords("RUN"), str),
+    "local_docker": (lambda: compose_text({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
 }
 
 
