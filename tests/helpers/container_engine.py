@@ -7,6 +7,12 @@ No public registry is reachable here, so `ensure_base_image` makes the parent im
 Dockerfiles name (``python:3.11-slim-bookworm``) locally when it is missing: Debian bookworm
 from ``mmdebstrap`` with a venv holding pipec[runtime] from wheels built on this machine (the
 stand-in is only ever used by these tests).
+
+To get an engine on a Debian machine without Docker's daemon: ``apt-get install podman runc
+iptables mmdebstrap``; where crun refuses the cgroup set-up or the kernel withholds
+CAP_SYS_RESOURCE (small VMs), also write ``/etc/containers/containers.conf`` with
+``[containers] default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]`` and
+``[engine] runtime = "runc"``. CI has no container engine: these tests skip there.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+#: How to get what these tests need (see the module docstring for small VMs).
+INSTALL_HINT = "Debian: apt-get install podman runc iptables mmdebstrap; see tests/helpers/container_engine.py"
 #: The parent image of pipec's Dockerfiles (pipec.build.dockerfile.DEFAULT_PARENT_IMAGE).
 BASE_IMAGE = "python:3.11-slim-bookworm"
 #: Packages of the stand-in's venv, besides pipec itself.
@@ -54,12 +62,12 @@ def engine_environment() -> Iterator[dict[str, str]]:
     """The environment reaching a container engine (see the module's docstring); skips without one."""
     env = dict(os.environ)
     if shutil.which("docker") is None:
-        pytest.skip("no docker CLI")
+        pytest.skip(f"no docker CLI ({INSTALL_HINT})")
     if _answers(env):
         yield env
         return
     if shutil.which("podman") is None:
-        pytest.skip("no container engine: `docker info` fails and podman is not installed")
+        pytest.skip(f"no container engine: `docker info` fails and podman is not installed ({INSTALL_HINT})")
     with tempfile.TemporaryDirectory(prefix="pipec-podman-") as folder:
         socket = Path(folder) / "podman.sock"
         service = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{socket}"],
@@ -83,7 +91,8 @@ def ensure_base_image(env: dict[str, str], work: Path) -> None:
     if docker(env, "image", "inspect", BASE_IMAGE).returncode == 0:
         return
     if shutil.which("mmdebstrap") is None:
-        pytest.skip(f"{BASE_IMAGE} is not in the engine and mmdebstrap is not installed to make a stand-in")
+        pytest.skip(f"{BASE_IMAGE} is not in the engine and mmdebstrap is not installed to make a stand-in "
+                    f"({INSTALL_HINT})")
     rootfs = work / "rootfs.tar"
     done = subprocess.run(["mmdebstrap", "--variant=apt", "--include=python3,python3-venv,ca-certificates",
                            "bookworm", str(rootfs)], capture_output=True, text=True, timeout=1200)
