@@ -91,8 +91,8 @@ OPTIONAL = """
 def test_optional_output_into_required_input_is_a_warning(tmp_path: Path) -> None:
     (warning,) = _pc206(compile_src(tmp_path, OPTIONAL.format(returns="Optional[int]")))
     assert not warning.is_error
-    assert warning.message.endswith("`load.output` produces `int | None`, which may be `None`")
-    assert "annotate the input as `int | None`" in warning.help
+    assert warning.message.endswith("`load.output` produces `int | None`")
+    assert warning.help == "`load.output` may be `None`: annotate the input as `int | None`"
 
 
 def test_optional_output_of_a_wrong_type_stays_an_error(tmp_path: Path) -> None:

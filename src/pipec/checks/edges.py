@@ -81,15 +81,10 @@ def _output_mismatch(pipeline: Pipeline, ref: OutputRef, target: str, *, bridged
         return _Mismatch(what, f"ZenML's {carried.materializer} loads {carried.loads}{fails}, and so "
                          f"does `pipec run`; annotate the input as `{source}` to say what arrives",
                          defined_note(producer), warning=True)
-    rest = _without_none(source)
-    if rest is not None and is_compatible(rest, target):
-        # `Optional[X]` output into an `X` input: ZenML does not check edge types, so only a None
-        # that really arrives fails (as for an `Optional[X]` pipeline parameter).
-        return _Mismatch(f"{what}, which may be `None`",
-                         f"ZenML does not check step-to-step types, but a None that arrives is not of type `{target}`; "
-                         f"annotate the input as `{target} | None` to accept it", defined_note(producer),
-                         warning=True)
-    return _Mismatch(what, None, defined_note(producer))
+    # `Optional[X]` output into an `X` input: ZenML does not check edge types, so only a None that
+    # really arrives fails (as for an `Optional[X]` pipeline parameter): a warning with the same hint.
+    optional = _optional_help(source, target, name)
+    return _Mismatch(what, optional, defined_note(producer), warning=optional is not None)
 
 
 def _parameter_mismatch(pipeline: Pipeline, ref: ParameterRef, target: str) -> _Mismatch | None:
