@@ -128,3 +128,43 @@ def test_pipec_run_loads_a_stored_series_as_the_dataframe_the_input_asks_for(tmp
     assert "warning[PC206]" in proc.stderr
     out = Client(meta).get_pipeline_run("r1").steps["train"].outputs["output"].load()
     assert isinstance(out, pd.DataFrame) and out["series"].tolist() == [3, 4]
+
+
+IS_NONE = """
+    from zenml import pipeline, step
+
+    @step
+    def load() -> int:
+        return 1
+
+    @step
+    def use(x: int) -> None:
+        pass
+
+    @pipeline
+    def p():
+        x = load()
+        {body}
+"""
+
+
+@pytest.mark.parametrize(("body", "steps", "always"), [
+    ("if x is None:\n            return\n        use(x=x)", ["load", "use"], "False"),
+    ("if x is not None:\n            use(x=x)", ["load", "use"], "True"),
+    ("if None is x:\n            use(x=x)", ["load"], "False"),
+    ("use(x=x) if x is None else None", ["load"], "False"),
+])
+def test_is_none_on_a_step_output_is_static_as_in_zenml(tmp_path: Path, body: str, steps: list[str],
+                                                         always: str) -> None:
+    result = compile_src(tmp_path, IS_NONE.format(body=body))
+    (pipe,) = result.program.pipelines
+    assert [s.id for s in pipe.steps] == steps
+    (warning,) = result.diagnostics
+    assert (warning.code, warning.is_error) == ("PC113", False)
+    assert f"this test is always {always}, whatever the step returns at run time" in warning.message
+
+
+@pytest.mark.parametrize("test", ["x == None", "x is 1", "not x", "x"])
+def test_other_tests_on_a_step_output_stay_errors(tmp_path: Path, test: str) -> None:
+    result = compile_src(tmp_path, IS_NONE.format(body=f"if {test}:\n            use(x=x)"))
+    assert "PC113" in codes(result) and any(d.is_error for d in result.diagnostics)
