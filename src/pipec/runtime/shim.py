@@ -418,10 +418,19 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
 
 
 def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, sort_keys=True, default=repr)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, sort_keys=True, default=repr)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        # A file that cannot be replaced, in a folder we may not write to: the kubelet's
+        # termination message file (/dev/termination-log), which the kubernetes target uses.
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
 
 
 def _write_pointers(spec: StepSpec, committed: list[ArtifactInfo]) -> None:
