@@ -10,6 +10,7 @@ from ..ir import (
     PipelineParameter,
     Span,
 )
+from .config_numbers import coerce_config_value
 from .run_config import RunConfig
 from .settings import to_json_value
 from .stepdefs import PipelineDef
@@ -102,6 +103,8 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}",
                             config.span("parameters", p.name))
             else:
+                candidate = coerce_config_value(candidate, p.type, f"parameter `{p.name}`",
+                                                config.span("parameters", p.name), diags)
                 if literal_is_compatible(candidate, p.type):
                     value, known = candidate, True
                 else:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, lineage, list_inputs, materializers, models, pointers, resolved_inputs
+from . import artifacts, edge_conversions, lineage, list_inputs, materializers, models, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
@@ -333,7 +333,11 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
             except DeferredCallError as exc:
                 raise StepError(f"parameter `{name}`: {exc}") from None
         kwargs[name] = value
-    kwargs.update(inputs)
+    for name, value in inputs.items():
+        try:
+            kwargs[name] = edge_conversions.as_annotated(value, _annotation(fn, name))
+        except edge_conversions.EdgeConversionError as exc:
+            raise StepError(f"input `{name}`: {exc}") from None
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):

@@ -306,17 +306,38 @@ class Expressions(SafeCalls):
         return value
 
     def _e_Compare(self, node: ast.Compare) -> Any:
-        left = self.concrete(self.eval(node.left), node.left)
+        left, left_node = self.eval(node.left), node.left
         for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = self.concrete(self.eval(comparator), comparator)
-            try:
-                ok = COMPARE_OPS[type(op)](left, right)
-            except TypeError as exc:
-                raise EvalError("PC102", f"cannot compare: {exc}", node) from None
+            if not (isinstance(op, (ast.Is, ast.IsNot)) and isinstance(left, Artifact)):
+                left = self.concrete(left, left_node)  # reported before the right side is evaluated
+            right = self.eval(comparator)
+            ok = self._output_is_none(op, left, right, node)
+            if ok is None:
+                left, right = self.concrete(left, left_node), self.concrete(right, comparator)
+                try:
+                    ok = COMPARE_OPS[type(op)](left, right)
+                except TypeError as exc:
+                    raise EvalError("PC102", f"cannot compare: {exc}", node) from None
             if not ok:
                 return False
-            left = right
+            left, left_node = right, comparator
         return True
+
+    def _output_is_none(self, op: ast.cmpop, left: Any, right: Any, node: ast.Compare) -> bool | None:
+        """`output is None` (False) or `output is not None` (True), as in ZenML, where a step
+        output is a placeholder that is never None while the pipeline is composed; None for any
+        other comparison."""
+        if not isinstance(op, (ast.Is, ast.IsNot)):
+            return None
+        output = left if right is None else right if left is None else None
+        if not isinstance(output, Artifact):
+            return None
+        result = isinstance(op, ast.IsNot)
+        self.diags.warning("PC113", f"the output `{output.output}` of step `{output.step}` is never None while the "
+                           f"pipeline is composed: this test is always {result}, whatever the step returns at "
+                           "run time", self.span(node),
+                           help="test the value inside a step that takes the output as an input")
+        return result
 
     def _e_IfExp(self, node: ast.IfExp) -> Any:
         return self.eval(node.body) if self.truth(self.eval(node.test), node.test) else self.eval(node.orelse)
