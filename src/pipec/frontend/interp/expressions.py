@@ -374,8 +374,26 @@ class Expressions(SafeCalls):
     def _e_Call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
         if is_log_call(func):
-            return None  # logging does nothing at compile time; its arguments may exist only at run time
+            # Printing and logging do nothing at compile time; their arguments may exist only at run
+            # time, so they are not evaluated, but a name Python could not find is still an error.
+            self._check_names_defined(node)
+            return None
         return self._call_with_arguments(func, node)
+
+    def _check_names_defined(self, node: ast.Call) -> None:
+        """PC103 for a name read in `node`'s arguments that is defined nowhere (NameError in Python)."""
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        bound = {n for arg in arguments for n in locally_bound(arg)}
+        for arg in arguments:
+            for child in ast.walk(arg):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in bound:
+                    try:
+                        self._e_Name(child)
+                    except EvalError as err:
+                        if err.code == "PC103":
+                            raise
+                    except PoisonSignal:
+                        pass
 
     def _call_with_arguments(self, func: Any, node: ast.Call) -> Any:
         args: list[Any] = []
@@ -425,7 +443,9 @@ class Expressions(SafeCalls):
 
 
 def is_log_call(func: Any) -> bool:
-    """`logger.info`, `logging.warning`, ...: a call that only logs."""
+    """`print`, `logger.info`, `logging.warning`, ...: a call that only prints or logs."""
+    if isinstance(func, Builtin):
+        return func.name == "print"
     if isinstance(func, BoundMethod):
         return isinstance(func.receiver, Logger) and func.name in known.LOGGER_METHODS
     return isinstance(func, ExternalName) and func.qualname in known.LOGGING_CALLS
@@ -434,6 +454,19 @@ def is_log_call(func: Any) -> bool:
 def call_arguments(node: ast.Call) -> list[ast.expr | ast.keyword]:
     """A call's arguments in Python's evaluation order: positional (and `*`) ones, then keywords."""
     return [*node.args, *node.keywords]
+
+
+def locally_bound(node: ast.AST) -> set[str]:
+    """Names an expression binds for its own parts: comprehension targets, lambda parameters, `:=`."""
+    names: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.comprehension):
+            names.update(target_names(child.target))
+        elif isinstance(child, ast.Lambda):
+            names.update(a.arg for a in ast.walk(child.args) if isinstance(a, ast.arg))
+        elif isinstance(child, ast.NamedExpr):
+            names.add(child.target.id)
+    return names
 
 
 def target_names(node: ast.AST | None) -> list[str]:
