@@ -105,7 +105,7 @@ class Expressions(SafeCalls):
             raise EvalError("PC113", f"the output `{value.output}` of step `{value.step}` exists only at run "
                             "time; it cannot be formatted into a string here", part.value,
                             help="pass it to a step and format it inside the step")
-        value = self.concrete(value, part.value)
+        value = self.concrete_deep(value, part.value)
         if contains_symbolic(value):
             raise EvalError("PC113", "a collection holding step outputs cannot be formatted into a string: its "
                             "values exist only at run time", part.value)
@@ -194,6 +194,12 @@ class Expressions(SafeCalls):
             return RunTimeValue(expression_text(self.src.text, node), ENV, self.span(node))
         if isinstance(base, RunTimeValue):
             return base.extended(f"[{expression_text(self.src.text, node.slice)}]")
+        if isinstance(base, ClassRef):
+            from ..enum_classes import by_name, members_of
+
+            members = members_of(self.index, base)
+            if members is not None:  # `Kind["A"]`
+                return by_name(self, base, members, self.concrete(self.eval(node.slice), node.slice), node)
         base = self.concrete_shallow(base, node.value)
         if is_opaque(base):
             raise opaque_error(base, node.value, "it cannot be indexed")
@@ -306,14 +312,14 @@ class Expressions(SafeCalls):
         return value
 
     def _e_Compare(self, node: ast.Compare) -> Any:
+        from ..enum_classes import compare, members_of
+
         left = self.concrete(self.eval(node.left), node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = self.concrete(self.eval(comparator), comparator)
-            try:
-                ok = COMPARE_OPS[type(op)](left, right)
-            except TypeError as exc:
-                raise EvalError("PC102", f"cannot compare: {exc}", node) from None
-            if not ok:
+            right = self.eval(comparator)
+            if not (isinstance(op, (ast.In, ast.NotIn)) and members_of(self.index, right) is not None):
+                right = self.concrete(right, comparator)
+            if not compare(self.index, op, left, right, node):
                 return False
             left = right
         return True
