@@ -31,6 +31,7 @@ from ..values import (
     ClassRef,
     ExternalName,
     FunctionRef,
+    Invocation,
     Logger,
     ModuleRef,
     OldStepInstance,
@@ -153,6 +154,12 @@ class Expressions(SafeCalls):
                 module = base.name if isinstance(base, ModuleRef) else base.qualname
                 raise EvalError("PC103", f"`{attr}` is not defined in module `{module}`", AttrName(node))
             return value
+        if isinstance(base, Artifact) and attr in ("invocation_id", "output_name"):
+            # ZenML's StepArtifact knows both while the pipeline is composed (`after=out.invocation_id`).
+            return base.step if attr == "invocation_id" else base.output
+        if isinstance(base, Invocation):
+            raise EvalError("PC102", f"step `{base.step}` has no outputs: its call gives an empty list, which has no "
+                            f"`.{attr}`", node, help=f"write its invocation id: after=\"{base.step}\"")
         if isinstance(base, Artifact):
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
                             f"`.{attr}` cannot be read while compiling", node,
