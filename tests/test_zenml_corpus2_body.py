@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pipec.ir import OutputRef
-from tests.helpers.frontend_projects import codes, compile_src, only, sources
+from tests.helpers.frontend_projects import compile_src, only, sources
 
 BODY = """
     import sys

@@ -11,6 +11,7 @@ body, as ZenML's pydantic validation makes it; a default is what the source wrot
 from __future__ import annotations
 
 import textwrap
+
 import pytest
 
 from pipec.ir import LiteralValue

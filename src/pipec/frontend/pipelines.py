@@ -19,10 +19,10 @@ from ..ir import (
 )
 from .builder import PipelineBuilder
 from .calls import Evaluator
+from .enum_parameters import enum_parameter_values
 from .interp import Scope
 from .model_control import config_model
 from .modules import ModuleIndex
-from .enum_parameters import enum_parameter_values
 from .parameters import ValueOrigin, resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
 from .settings import Partial, SettingsReader, merge, to_settings
