@@ -10,6 +10,7 @@ body, as ZenML's pydantic validation makes it; a default is what the source wrot
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -78,11 +79,12 @@ EXPRESSIONS = [
 ]
 
 
-def _python(expression: str, **names: object) -> tuple[bool, str]:
-    """(True, repr(value)) of `expression` evaluated by CPython on the real classes, else (False, error)."""
+def _python(expression: str, **names: str) -> tuple[bool, str]:
+    """(True, repr(value)) of `expression` evaluated by CPython on the real classes, with `names`
+    bound to the values of their expressions, else (False, the error)."""
     scope: dict = {}
     exec(compile(ENUMS, "enums", "exec"), scope)  # noqa: S102 - our own test source
-    scope.update({k: (scope[v[0]](v[1]) if isinstance(v, tuple) else v) for k, v in names.items()})
+    scope.update({name: eval(value, scope) for name, value in names.items()})  # noqa: S307
     try:
         return True, repr(eval(expression, scope))  # noqa: S307 - our own test expressions
     except (TypeError, ValueError, KeyError) as exc:
@@ -163,7 +165,7 @@ def test_a_branch_on_an_enum_parameter_picks_its_step(tmp_path, tail, params, st
 
 PARAMETERS = ENUMS + """
 
-from typing import Optional
+from typing import List, Optional
 from zenml import pipeline, step
 
 
@@ -173,20 +175,30 @@ def s(text: str) -> None:
 
 
 @pipeline
-def p(kind: Kind = Kind.A, mixed: Optional[Mixed] = None, level: Level = Level.LOW, raw: Kind = "a"):
+def p(kind: Kind = Kind.A, mixed: Optional[Mixed] = None, level: Level = Level.LOW, raw: Kind = "a",
+      kinds: Optional[List[Kind]] = None, bare=Kind.B, listed: list[Kind] = [Kind.B]):
     s(text=repr([{checks}]))
 """
 
 CHECKS = ["kind", "kind == Kind.A", "kind is Kind.B", "kind in (Kind.B,)", 'kind == "a"', "kind.value", "kind.name",
           "mixed", 'mixed == "b"', "mixed is Mixed.B", "level", "level == 2", "level is Level.HIGH",
-          "raw", "raw == Kind.A", "raw is Kind.A"]
+          "raw", "raw == Kind.A", "raw is Kind.A", "kinds", "bare", "bare is Kind.B", "listed", "Kind.B in listed"]
+
+#: What the body sees for each parameter's default (Python runs the body with the defaults as written).
+DEFAULTS = {"kind": "Kind.A", "mixed": "None", "level": "Level.LOW", "raw": "'a'", "kinds": "None", "bare": "Kind.B",
+            "listed": "[Kind.B]"}
+#: The Enum class each annotated parameter validates into (pydantic calls the class with the value).
+CLASSES = {"kind": "Kind", "mixed": "Mixed", "level": "Level", "listed": "Kind"}
 
 
 def _expected(**given: object) -> str:
     """The checks' repr as CPython gives them when pydantic has made each given value a member."""
-    defaults = {"kind": ("Kind", "a"), "mixed": None, "level": ("Level", 1), "raw": "a"}
-    names = {**defaults, **{k: (c, v) for k, v in given.items()
-                            for c in [{"kind": "Kind", "mixed": "Mixed", "level": "Level"}[k]]}}
+    names = dict(DEFAULTS)
+    for name, value in given.items():
+        if name in ("kinds", "listed"):
+            names[name] = f"[Kind(v) for v in {value!r}]"
+        else:
+            names[name] = f"{CLASSES[name]}({value!r})"
     ok, text = _python(f"[{', '.join(CHECKS)}]", **names)
     assert ok, text
     return text
@@ -211,12 +223,14 @@ def test_defaults_are_what_the_source_wrote(tmp_path):
     assert _text(load(tmp_path / "flow.py")) == _expected()
 
 
-@pytest.mark.parametrize("given", [{"kind": "b"}, {"kind": "a", "mixed": "b", "level": 2}, {"mixed": "a"}])
+@pytest.mark.parametrize("given", [{"kind": "b"}, {"kind": "a", "mixed": "b", "level": 2}, {"mixed": "a"},
+                                   {"kinds": ["b", "a"], "listed": ["a"]}])
 def test_param_and_config_values_become_members(tmp_path, given):
     from pipec.compiler.api import load
 
     _write_project(tmp_path)
-    by_param = load(tmp_path / "flow.py", params={k: str(v) for k, v in given.items()})
+    by_param = load(tmp_path / "flow.py", params={k: json.dumps(v) if isinstance(v, list) else str(v)
+                                                  for k, v in given.items()})
     assert _text(by_param) == _expected(**given)
     (tmp_path / "c.yaml").write_text("parameters:\n" + "".join(f"  {k}: {v}\n" for k, v in given.items()))
     by_config = load(tmp_path / "flow.py", config=tmp_path / "c.yaml")
@@ -296,3 +310,12 @@ def test_members_of_two_classes_with_one_name_differ(tmp_path):
             s(text=repr([Kind.A == Twin.A, Kind.A in Twin, Twin.A is Twin.A]))
     """, {"enums.py": ENUMS, "more/__init__.py": "", "more/enums.py": ENUMS}))
     assert sources(pipe, "s")["text"] == LiteralValue("[False, False, True]")
+
+
+def test_a_list_item_no_member_has_is_an_error_too(tmp_path):
+    from pipec.compiler.api import load
+
+    _write_project(tmp_path)
+    (tmp_path / "c.yaml").write_text("parameters:\n  kinds: [a, z]\n")
+    (error,) = [d for d in load(tmp_path / "flow.py", config=tmp_path / "c.yaml").diagnostics if d.is_error]
+    assert error.code == "PC110" and "`kinds`" in error.message and "'z'" in error.message

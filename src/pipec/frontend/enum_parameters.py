@@ -38,32 +38,44 @@ _GIVEN_BY = {"call": ("the call passes", "PC303"), "config": ("the run configura
 
 def enum_parameter_values(pdef: PipelineDef, resolved: list[PipelineParameter], origins: dict[str, ValueOrigin],
                           index: ModuleIndex, diags: Diagnostics) -> tuple[list[PipelineParameter], dict[str, Any]]:
-    """(`resolved` with each Enum parameter's value as its member's value, {name: the member the body
-    sees}); a value no member has is an error at its origin listing the members' values (and the
-    body sees POISON)."""
-    annotations = {arg.arg: (arg, default) for arg, default in parameters(pdef.node)}
+    """(`resolved` with each Enum parameter's value as its members' values, {name: what the body sees
+    instead of the JSON value}); a value no member has is an error at its origin listing the
+    members' values (and the body sees POISON)."""
+    declared = {arg.arg: (arg, default) for arg, default in parameters(pdef.node)}
     out: list[PipelineParameter] = []
-    members: dict[str, Any] = {}
+    body: dict[str, Any] = {}
     for param in resolved:
-        arg, default = annotations.get(param.name, (None, None))
-        cls = _enum_class(index, pdef, arg.annotation) if arg is not None else None
-        choices = enum_members(index, cls) if cls is not None else None
-        if not choices or not param.known or param.value is None:
+        arg, default = declared.get(param.name, (None, None))
+        origin = origins.get(param.name)
+        if not param.known or param.value is None or arg is None:
             out.append(param)
             continue
-        origin = origins.get(param.name)
-        if origin is None:
-            member = _default_member(index, pdef, default)
-        else:
-            member = member_for(choices, param.value, origin.text)
-            if member is None:
-                _report(param, cls, choices, origin, diags)
-                members[param.name] = POISON  # reported once: the body does not echo it
-        if member is not None:
-            members[param.name] = member
-            param = replace(param, value=plain_value(member))
-        out.append(param)
-    return out, members
+        if origin is None:  # the default, whatever the annotation says
+            written = _default_as_written(index, pdef, default)
+            if written is not None:
+                body[param.name] = written
+            out.append(param)
+            continue
+        shape = _enum_shape(index, pdef, arg.annotation)
+        if shape is None:
+            out.append(param)
+            continue
+        cls, many = shape
+        choices = enum_members(index, cls) or []
+        given = param.value if many else [param.value]
+        if not isinstance(given, list):
+            out.append(param)  # not a list for `list[Kind]`: the type check reports it
+            continue
+        found = [member_for(choices, item, origin.text if not many else None) for item in given]
+        if any(member is None for member in found):
+            bad = next(item for item, member in zip(given, found, strict=True) if member is None)
+            _report(param.name, bad if origin.text is None or many else origin.text, cls, choices, origin, diags)
+            body[param.name] = POISON  # reported once: the body does not echo it
+            out.append(param)
+            continue
+        body[param.name] = found if many else found[0]
+        out.append(replace(param, value=[plain_value(m) for m in found] if many else plain_value(found[0])))
+    return out, body
 
 
 def member_for(choices: list[Any], value: Any, text: str | None = None) -> Any:
@@ -75,15 +87,17 @@ def member_for(choices: list[Any], value: Any, text: str | None = None) -> Any:
     return member
 
 
-def default_member(index: ModuleIndex, pdef: PipelineDef, name: str) -> Any:
-    """The default of parameter `name` when it is an Enum member (the body sees it as written), else None."""
+def default_as_written(index: ModuleIndex, pdef: PipelineDef, name: str) -> Any:
+    """The default of parameter `name` as the body sees it when it holds Enum members, else None."""
     for arg, default in parameters(pdef.node):
         if arg.arg == name:
-            return _default_member(index, pdef, default)
+            return _default_as_written(index, pdef, default)
     return None
 
 
-def _default_member(index: ModuleIndex, pdef: PipelineDef, default: ast.expr | None) -> Any:
+def _default_as_written(index: ModuleIndex, pdef: PipelineDef, default: ast.expr | None) -> Any:
+    """The default as written when it holds Enum members (ZenML does not validate defaults: the body
+    sees `Kind.A` itself, not its value), else None (the JSON value is the same thing)."""
     if default is None:
         return None
     ev = Evaluator(index, Diagnostics(), pdef.source, pdef.node)  # already evaluated and reported once
@@ -91,33 +105,75 @@ def _default_member(index: ModuleIndex, pdef: PipelineDef, default: ast.expr | N
         value = ev.eval(default)
     except (EvalError, PoisonSignal, RecursionError):
         return None
-    return value if isinstance(value, ENUM_MEMBERS) else None
+    return value if _holds_member(value) else None
+
+
+def _holds_member(value: Any) -> bool:
+    if isinstance(value, ENUM_MEMBERS):
+        return True
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds_member(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_member(k) or _holds_member(v) for k, v in value.items())
+    return False
+
+
+def _enum_shape(index: ModuleIndex, pdef: PipelineDef, node: ast.expr | None) -> tuple[ClassRef, bool] | None:
+    """(the Enum class, whether the annotation is a list of it) for `Kind`, `Optional[Kind]`,
+    `list[Kind]`, `List[Kind] | None`, `Annotated[Kind, ...]`; None for any other annotation."""
+    node = _unwrapped(index, pdef, node)
+    if isinstance(node, ast.Subscript) and _qualname(index, pdef, node.value) in LISTS:
+        args = subscript_args(node)
+        cls = _enum_class(index, pdef, _unwrapped(index, pdef, args[0])) if len(args) == 1 else None
+        return (cls, True) if cls is not None else None
+    cls = _enum_class(index, pdef, node)
+    return (cls, False) if cls is not None else None
+
+
+#: Annotations of a list (what a JSON array validates into).
+LISTS = frozenset({"list", "typing.List", "typing.Sequence", "collections.abc.Sequence"})
+
+
+def _unwrapped(index: ModuleIndex, pdef: PipelineDef, node: ast.expr | None) -> ast.expr | None:
+    """`X` for `Optional[X]`, `X | None`, `Union[X, None]` and `Annotated[X, ...]`; else `node`."""
+    while True:
+        inner = None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [side for side in (node.left, node.right) if not _is_none(side)]
+            inner = sides[0] if len(sides) == 1 else None
+        elif isinstance(node, ast.Subscript):
+            qual = _qualname(index, pdef, node.value)
+            args = [a for a in subscript_args(node) if a is not None and not _is_none(a)]
+            if qual in known.OPTIONAL | known.UNION and len(args) == 1 or qual in known.ANNOTATED and args:
+                inner = args[0]
+        if inner is None:
+            return node
+        node = inner
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _qualname(index: ModuleIndex, pdef: PipelineDef, node: ast.expr) -> str | None:
+    value = Classifier(index, index.diags).static_value(pdef.source, node)
+    if isinstance(value, ExternalName):
+        return value.qualname
+    return node.id if value is None and isinstance(node, ast.Name) and node.id == "list" else None
 
 
 def _enum_class(index: ModuleIndex, pdef: PipelineDef, node: ast.expr | None) -> ClassRef | None:
-    """The project class an annotation names (through `Optional[...]`, `X | None`, `Annotated[X, ...]`)."""
-    if node is None:
-        return None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        sides = [side for side in (node.left, node.right)
-                 if not (isinstance(side, ast.Constant) and side.value is None)]
-        return _enum_class(index, pdef, sides[0]) if len(sides) == 1 else None
-    if isinstance(node, ast.Subscript):
-        origin = Classifier(index, index.diags).static_value(pdef.source, node.value)
-        qual = origin.qualname if isinstance(origin, ExternalName) else None
-        args = [a for a in subscript_args(node) if not (isinstance(a, ast.Constant) and a.value is None)]
-        if qual in known.OPTIONAL | known.UNION and len(args) == 1 or qual in known.ANNOTATED and args:
-            return _enum_class(index, pdef, args[0])
+    """The project Enum class `node` names, else None."""
+    if not isinstance(node, (ast.Name, ast.Attribute)):
         return None
     value = Classifier(index, index.diags).static_value(pdef.source, node)
-    return value if isinstance(value, ClassRef) else None
+    return value if isinstance(value, ClassRef) and enum_members(index, value) is not None else None
 
 
-def _report(param: PipelineParameter, cls: ClassRef, choices: list[Any], origin: ValueOrigin,
+def _report(name: str, shown: Any, cls: ClassRef, choices: list[Any], origin: ValueOrigin,
             diags: Diagnostics) -> None:
     given, code = _GIVEN_BY[origin.kind]
-    shown = origin.text if origin.text is not None else param.value
     allowed = ", ".join(repr(plain_value(m)) for m in choices)
-    diags.error(code, f"parameter `{param.name}` expects a member of the Enum `{cls.name}` but {given} "
+    diags.error(code, f"parameter `{name}` expects a member of the Enum `{cls.name}` but {given} "
                 f"{shown!r}, which is not the value of any member", origin.span,
                 help=f"pass one of the values of `{cls.name}`: {allowed}")
