@@ -1,4 +1,4 @@
-"""Pipeline parameters annotated with a project Enum: what the body sees.
+"""Pipeline parameters that are Enum members: what the body sees.
 
 ZenML validates the values a pipeline is called with (the call's arguments and the run
 configuration's `parameters:`) against the function's signature with pydantic before it runs
@@ -7,6 +7,7 @@ enum validation), and a value no member has is a validation error. A default is 
 the body sees the default as written (`kind: Kind = Kind.A` gives the member). The IR keeps
 the parameter's JSON value (the member's value, what ZenML stores); only the body's view of
 the parameter is the member, so `kind == Kind.A` and `kind is Kind.A` are what Python gives.
+Annotations read: `Kind`, `Optional[Kind]`, `Kind | None`, `Annotated[Kind, ...]` and lists of them.
 """
 
 from __future__ import annotations
