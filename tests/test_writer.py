@@ -183,3 +183,30 @@ def test_safe_name_sanitises_and_disambiguates():
     assert safe_name(".hidden").startswith("_hidden-")
     assert safe_name("") and safe_name("..") != safe_name(".")
     assert len(safe_name("y" * 500)) <= 109
+
+
+def test_a_symbolic_link_loop_is_an_output_error_not_a_crash(tmp_path):
+    (tmp_path / "ir").symlink_to("ir")  # `ln -s ir out/ir`: the folder points at itself
+    with pytest.raises(OutputError, match="cannot read .*p.json: Too many levels of symbolic links"):
+        check_outputs(FILES, tmp_path, ["ir"])
+    with pytest.raises(OutputError, match="cannot read .*p.json: Too many levels of symbolic links"):
+        write_outputs(FILES, tmp_path)
+
+
+def test_temp_files_of_a_killed_compile_are_ignored_then_removed(tmp_path):
+    """A compile killed between mkstemp and os.replace leaves `.NAME.XXXXXXXX.tmp`: --check never
+    reports it, and the next write removes it once it is older than any compile still writing."""
+    write_outputs(FILES, tmp_path)
+    old = tmp_path / "ir" / ".p.json.k3_x9a0b.tmp"
+    fresh = tmp_path / "ir" / "sub" / ".q.txt.zz01ab2c.tmp"
+    for path in (old, fresh):
+        path.write_text("half a fi")
+    os.utime(old, (1, 1))
+    assert writer.is_temp_file(old.name) and not writer.is_temp_file("p.json")
+    assert check_outputs(FILES, tmp_path, ["ir"]) == []
+    assert stale_files(FILES, tmp_path, ["ir"]) == []
+    assert write_outputs(FILES, tmp_path) == []  # nothing to write; the old leftover goes all the same
+    assert not old.exists() and fresh.exists()
+    os.utime(fresh, (1, 1))
+    write_outputs(FILES, tmp_path)
+    assert not fresh.exists()

@@ -100,3 +100,26 @@ def parallel_steps_share_one_new_version(url: str, tmp_path: Path) -> None:
             "fan::left::output", "fan::right::output"]
     finally:
         store.close()
+
+
+def stage_is_pinned_per_run(url: str) -> None:
+    """A run's "production" (or "latest") is what it meant when the run's first step asked,
+    though the stage moves on before a later step asks; a new run sees the move."""
+    store = MetadataStore(url)
+    try:
+        for run in ("s-1", "s-2", "s-3"):
+            store.create_pipeline_run(run, "p", orchestrator="test")
+        one = models.resolve_model_version(store, {"name": "pinned"}, "s-1")
+        two = models.resolve_model_version(store, {"name": "pinned"}, "s-2")
+        models.set_stage(store, one.id, "production")
+        production = {"name": "pinned", "version": "production"}
+        assert models.resolve_model_version(store, production, "s-3").number == 1
+        assert models.resolve_model_version(store, {"name": "pinned", "version": "latest"}, "s-3").number == 2
+        models.set_stage(store, two.id, "production", force=True)
+        store.create_pipeline_run("s-4", "p", orchestrator="test")
+        assert models.resolve_model_version(store, {"name": "pinned"}, "s-4").number == 3
+        assert models.resolve_model_version(store, production, "s-3").number == 1
+        assert models.resolve_model_version(store, {"name": "pinned", "version": "latest"}, "s-3").number == 2
+        assert models.resolve_model_version(store, production, "s-4").number == 2
+    finally:
+        store.close()

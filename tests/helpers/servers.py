@@ -63,8 +63,10 @@ class PostgresServer:
             os.chown(base, user.pw_uid, user.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.pg_ctl = str(bindir / "pg_ctl")
-        subprocess.run([*self.prefix, str(bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "pipec",
-                        "--no-sync"], check=True, capture_output=True, timeout=120)
+        done = subprocess.run([*self.prefix, str(bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
+                               "pipec", "--no-sync"], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
         options = f"-p {self.port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run([*self.prefix, self.pg_ctl, "-D", str(self.data), "-o", options, "-l",
                         str(base / "server.log"), "-w", "-t", "60", "start"], check=True, capture_output=True,

@@ -61,7 +61,8 @@ def test_a_version_1_store_is_upgraded_in_place_and_a_newer_one_refused(tmp_path
     store.create_pipeline_run("r1", "p", orchestrator="local")
     store.close()
     with sqlite3.connect(tmp_path / "m.db") as conn:  # what a version-1 store holds
-        for table in ("pipec_step_inputs", "pipec_model_version_artifacts", "pipec_model_version_runs",
+        for table in ("pipec_step_inputs", "pipec_model_version_picks", "pipec_model_version_artifacts",
+                      "pipec_model_version_runs",
                       "pipec_model_versions", "pipec_models", "pipec_artifact_versions"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE pipec_schema SET version = 1")

@@ -47,6 +47,14 @@ def test_which_version_a_run_uses(store: MetadataStore) -> None:
     assert models.resolve_model_version(store, {"name": "m", "version": "production"}, "r1").number == 2
     assert models.get_model(store, "m").fields[0] == ("license", "MIT")
     assert [v.number for v in models.run_model_versions(store, "r1")] == [1, 2, 3]
+    # "latest" and a stage mean, for every step of a run, what they meant for its first step.
+    models.set_stage(store, 3, "production", force=True)
+    assert models.resolve_model_version(store, {"name": "m", "version": "production"}, "r1").number == 2
+    assert models.resolve_model_version(store, {"name": "m", "version": "production"}, "r2").number == 3
+    store.create_pipeline_run("r4", "p", orchestrator="test")
+    assert models.resolve_model_version(store, {"name": "m"}, "r4").number == 4
+    assert models.resolve_model_version(store, {"name": "m", "version": "latest"}, "r2").number == 3
+    assert models.resolve_model_version(store, {"name": "m", "version": "latest"}, "r1").number == 4
 
 
 def test_set_stage_follows_zenml(store: MetadataStore) -> None:
@@ -129,3 +137,7 @@ def test_a_model_artifact_input_without_a_model_or_artifact_fails_clearly(tmp_pa
     with pytest.raises(InputNotFound, match=r"input `x`: version 1 of model `m` has no artifact `clf`; its artifacts: "
                                             "none"):
         resolve(lookup, [], step_model={"name": "m"}, **common)
+
+
+def test_stage_is_pinned_per_run(tmp_path: Path) -> None:
+    model_scenarios.stage_is_pinned_per_run(default_url(tmp_path))

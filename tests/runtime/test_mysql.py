@@ -44,7 +44,8 @@ def test_schema_created_with_exact_timestamps(server: MariaDBServer) -> None:
         versions = conn.exec_driver_sql("SELECT version FROM pipec_schema").fetchall()
     assert tables == {"pipec_schema", "pipec_pipeline_runs", "pipec_step_runs", "pipec_artifacts",
                       "pipec_run_metadata", "pipec_artifact_versions", "pipec_step_inputs", "pipec_models",
-                      "pipec_model_versions", "pipec_model_version_artifacts", "pipec_model_version_runs"}
+                      "pipec_model_versions", "pipec_model_version_artifacts", "pipec_model_version_runs",
+                      "pipec_model_version_picks"}
     assert versions == [(2,)]
     store.create_pipeline_run("r1", "p", orchestrator="local", parameters={"s": "x" * 300})
     row = store.start_step_run("r1", "s" * 255, cache_key="k" * 64, started_at=1_700_000_000.123456)
@@ -100,3 +101,7 @@ def test_model_control_plane_train_promote_infer(server: MariaDBServer, tmp_path
 
 def test_model_control_plane_parallel_steps_share_one_new_version(server: MariaDBServer, tmp_path: Path) -> None:
     model_scenarios.parallel_steps_share_one_new_version(server.create_database(), tmp_path)
+
+
+def test_model_control_plane_stage_is_pinned_per_run(server: MariaDBServer) -> None:
+    model_scenarios.stage_is_pinned_per_run(server.create_database())

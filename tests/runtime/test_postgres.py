@@ -50,3 +50,7 @@ def test_model_control_plane_train_promote_infer(server: PostgresServer, tmp_pat
 
 def test_model_control_plane_parallel_steps_share_one_new_version(server: PostgresServer, tmp_path: Path) -> None:
     model_scenarios.parallel_steps_share_one_new_version(server.create_database(), tmp_path)
+
+
+def test_model_control_plane_stage_is_pinned_per_run(server: PostgresServer) -> None:
+    model_scenarios.stage_is_pinned_per_run(server.create_database())

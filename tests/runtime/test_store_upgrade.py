@@ -120,3 +120,26 @@ def _copy_version_1(sqlite_path: Path, url: str) -> None:
                 write.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')")
     source.dispose()
     target.dispose()
+
+
+def test_a_schema_2_store_without_the_picks_table_gets_it(tmp_path: Path) -> None:
+    """Stores the previous release wrote at schema 2 lack `pipec_model_version_picks`; opening
+    one adds it, and a stage resolves and stays pinned for the run."""
+    import sqlite3
+
+    from pipec.runtime import models
+    from pipec.runtime.metadata import MetadataStore, default_url
+
+    url = default_url(tmp_path)
+    store = MetadataStore(url)
+    store.create_pipeline_run("r", "p", orchestrator="test")
+    version = models.resolve_model_version(store, {"name": "m"}, "r")
+    models.set_stage(store, version.id, "staging")
+    store.close()
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        db.execute("DROP TABLE pipec_model_version_picks")
+    store = MetadataStore(url)
+    try:
+        assert models.resolve_model_version(store, {"name": "m", "version": "staging"}, "r").number == 1
+    finally:
+        store.close()

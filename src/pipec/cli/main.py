@@ -135,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PIPEC_DEBUG", "") not in ("", "0"):
             raise
+        from pipec.runtime.store_errors import StoreUnavailable
+
+        if isinstance(exc, StoreUnavailable):
+            sys.stderr.write(f"pipec: error: {exc}\n")
+            return EXIT_USER_ERROR
         return _internal_error(exc)
 
 

@@ -3,6 +3,8 @@
 Targets return ``{relative path: text}``; the driver prefixes each path with the
 target's name. This module turns that mapping into files below an output folder
 (`write_outputs`), or compares it with the files already there (`check_outputs`).
+Temp files a killed compile left behind are never outputs: `--check` ignores them and the
+next write removes them.
 Text is written as UTF-8 bytes exactly as given ("\\n" newlines, no translation) and
 compared byte for byte.
 """
@@ -13,6 +15,7 @@ import difflib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,6 +30,10 @@ class OutputError(Exception):
 # --------------------------------------------------------------------------- names and paths
 
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+#: What :func:`write_atomic` names its temp files (mkstemp: ".<name>.<8 random characters>.tmp").
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+#: Age in seconds after which such a file is the leftover of a killed compile, not one being written.
+TEMP_MAX_AGE = 60.0
 
 
 def safe_name(name: str, max_length: int = 100) -> str:
@@ -116,10 +123,40 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes; None when there is no file; OutputError when it cannot be read (a symbolic
+    link loop, no permission)."""
     try:
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except OSError as exc:
+        raise OutputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def is_temp_file(name: str) -> bool:
+    """Whether `name` is a temp file :func:`write_atomic` makes (never an output: outputs never
+    start with a dot and end in ``.tmp``)."""
+    return bool(_TEMP_NAME.fullmatch(name))
+
+
+def remove_leftover_temps(folders: Iterable[Path], now: float, max_age: float = TEMP_MAX_AGE) -> list[Path]:
+    """Delete the temp files a killed compile left in `folders` (older than `max_age` seconds, so
+    a compile writing there right now keeps its own); return them."""
+    removed = []
+    for folder in sorted(set(folders)):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if is_temp_file(entry.name) and entry.is_file(follow_symlinks=False) \
+                        and now - entry.stat(follow_symlinks=False).st_mtime > max_age:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:  # gone already, or not ours to remove: it is ignored either way
+                continue
+    return removed
 
 
 def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -144,6 +181,7 @@ def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> 
         except OSError as exc:
             raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
         written.append(Path(out_dir, rel))
+    remove_leftover_temps((path.parent for _, path, _ in plan), time.time())
     return written
 
 
@@ -164,7 +202,7 @@ def stale_files(files: Mapping[str, str], out_dir: str | os.PathLike[str], folde
             rel_dir = Path(dirpath).relative_to(root).as_posix()
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}"
-                if rel not in files:
+                if rel not in files and not is_temp_file(name):
                     extra.append(rel)
     return sorted(extra)
 

@@ -76,10 +76,14 @@ class RunConfig:
         return [key for key in self.step(step_id) if key not in STEP_KEYS]
 
     def step(self, step_id: str) -> dict[str, Any]:
-        """The `steps.<id>` section."""
+        """The `steps.<id>` section, without a `parameters`/`settings`/... entry that is not a
+        mapping (validation reported it; the rest of the section still applies)."""
         steps = self.data.get("steps") or {}
         value = steps.get(step_id) if isinstance(steps, dict) else None
-        return value if isinstance(value, dict) else {}
+        if not isinstance(value, dict):
+            return {}
+        return {key: item for key, item in value.items()
+                if key not in STEP_MAPPINGS or item is None or isinstance(item, dict)}
 
 
 def _spans(node, path: str, prefix: tuple, out: dict[tuple, Span]) -> None:
@@ -99,6 +103,60 @@ def _spans(node, path: str, prefix: tuple, out: dict[tuple, Span]) -> None:
             _spans(item, path, (*prefix, index), out)
 
 
+#: Most values a configuration may hold once its aliases are expanded: far above any real run
+#: configuration, far below what a "billion laughs" file of a few hundred bytes expands to.
+MAX_EXPANDED_VALUES = 100_000
+
+
+def _alias_problem(root) -> tuple[str, object] | None:
+    """(message, node to point at) when the composed YAML refers to itself through an alias, or
+    would expand beyond :data:`MAX_EXPANDED_VALUES` values; None when it is fine. Each node is
+    visited once (PyYAML shares aliased nodes), so a bomb is measured without expanding it."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise _SelfReference(node)
+        open_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    try:
+        if size(root) <= MAX_EXPANDED_VALUES:
+            return None
+    except _SelfReference as ref:
+        return "an alias refers to the value that contains it, so it never ends", ref.node
+    except RecursionError:
+        return "values nest too deeply", root
+    biggest = root
+    while isinstance(biggest, (yaml.MappingNode, yaml.SequenceNode)) and biggest.value:
+        children = [v for _, v in biggest.value] if isinstance(biggest, yaml.MappingNode) else biggest.value
+        child = max(children, key=lambda c: sizes[id(c)])
+        if sizes[id(child)] <= MAX_EXPANDED_VALUES:
+            break
+        biggest = child
+    return (f"its aliases expand to {sizes[id(root)]:,} values, more than the {MAX_EXPANDED_VALUES:,} a run "
+            "configuration may hold"), biggest
+
+
+class _SelfReference(Exception):
+    def __init__(self, node) -> None:
+        super().__init__()
+        self.node = node
+
+
 def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | None:
     """Read and validate a run configuration; report PC002/PC110 and return None when unusable."""
     import yaml  # imported here: most compiles have no config, and yaml costs ~12 ms to import
@@ -111,6 +169,13 @@ def load_run_config(path: Path, shown: str, diags: Diagnostics) -> RunConfig | N
         return None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        problem = _alias_problem(node) if node is not None else None
+        if problem is not None:
+            mark = problem[1].start_mark
+            diags.error("PC110", f"the run configuration cannot be used: {problem[0]}",
+                        Span(shown, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2),
+                        help="write the values out, or use fewer levels of `&anchor`/`*alias`")
+            return None
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -170,13 +170,20 @@ def filesystem(uri: str) -> tuple[LocalFS | FsspecFS, str]:
     """The filesystem for `uri` and the path within it."""
     if "://" not in uri:
         return LocalFS(), os.path.abspath(uri)
+    from .store_errors import StoreUnavailable, masked
+
     try:
         import fsspec
     except ImportError:
-        raise RuntimeError(
-            f"artifact store {uri!r} needs fsspec: pip install 'pipec[runtime]' "
+        raise StoreUnavailable(
+            f"artifact store {masked(uri)} needs fsspec: pip install 'pipec[runtime]' "
             "(plus the protocol's extra, e.g. s3fs, gcsfs or adlfs)") from None
-    fs, path = fsspec.core.url_to_fs(uri)
+    try:
+        fs, path = fsspec.core.url_to_fs(uri)
+    except ImportError as exc:  # fsspec names the package: "Install s3fs to access S3"
+        raise StoreUnavailable(f"artifact store {masked(uri)}: {exc} (pip install it where the steps run)") from None
+    except ValueError as exc:  # an unknown protocol
+        raise StoreUnavailable(f"artifact store {masked(uri)}: {exc}") from None
     return FsspecFS(fs), path
 
 

@@ -27,8 +27,9 @@ keeps every row):
   "output", "lookup", "external", "saved", "model"; ``detail``: the lookup as JSON)
 * ``pipec_models``, ``pipec_model_versions`` (numbered per model, optional name and stage),
   ``pipec_model_version_artifacts`` (the artifact versions linked to a model version, with their
-  kind: "data", "model" or "deployment") and ``pipec_model_version_runs``: ZenML's Model
-  Control Plane
+  kind: "data", "model" or "deployment"), ``pipec_model_version_runs`` and
+  ``pipec_model_version_picks`` (the version a run's "latest" or stage meant when its first step
+  asked, so every step of the run gets the same one): ZenML's Model Control Plane
 
 Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
 interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
@@ -46,6 +47,7 @@ from typing import Any
 
 from .artifact_versions import ArtifactVersionQueries
 from .artifacts import ArtifactInfo
+from .store_errors import StoreUnavailable, masked
 
 RUNNING = "running"
 COMPLETED = "completed"
@@ -192,7 +194,34 @@ def _tables() -> Any:
     Table("pipec_model_version_runs", meta,
           Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), primary_key=True),
           Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True))
+    # Added within schema 2: `create_all` adds it to a store an earlier release made.
+    Table("pipec_model_version_picks", meta,
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True),
+          Column("model_id", Integer, ForeignKey("pipec_models.id"), primary_key=True),
+          Column("wanted", String(64), primary_key=True),
+          Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), nullable=False))
     return meta
+
+
+#: The package that provides each SQLAlchemy dialect's default driver, for the install hint.
+_DRIVERS = {"postgresql": "psycopg[binary]", "mysql": "pymysql", "mariadb": "pymysql", "mssql": "pyodbc",
+            "oracle": "oracledb"}
+
+
+def _unavailable(url: str, exc: BaseException) -> StoreUnavailable:
+    """The :class:`StoreUnavailable` for opening `url` failing with `exc`."""
+    shown = masked(url)
+    dialect = url.partition(":")[0].partition("+")[0]
+    if isinstance(exc, ImportError):
+        package = exc.name or _DRIVERS.get(dialect, "the driver")
+        return StoreUnavailable(f"metadata store {shown}: its database driver is not installed "
+                                f"(pip install {_DRIVERS.get(dialect, package)})")
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if type(exc).__name__ == "ArgumentError":
+        reason = "this is not a database URL (e.g. sqlite:///path/metadata.db, postgresql://user@host/db)"
+    elif type(exc).__name__ == "NoSuchModuleError":
+        reason = f"SQLAlchemy knows no database `{dialect}`"
+    return StoreUnavailable(f"metadata store {shown}: {masked(reason)}")
 
 
 @dataclass(frozen=True)
@@ -266,11 +295,19 @@ class MetadataStore(ArtifactVersionQueries):
             if path and path != ":memory:" and not path.startswith("file:"):
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
-        self.engine = sqlalchemy.create_engine(url, **kwargs)
+        try:
+            self.engine = sqlalchemy.create_engine(url, **kwargs)
+        except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ImportError) as exc:
+            raise _unavailable(url, exc) from None
         if self._is_sqlite:
             self._setup_sqlite()
         self.meta = _tables()
         self.t = self.meta.tables
+        try:
+            self.engine.connect().close()  # a refused connection fails here, once, not in the retries below
+        except sqlalchemy.exc.DBAPIError as exc:
+            self.engine.dispose()
+            raise _unavailable(url, exc) from None
         self._ensure_schema()
 
     def _setup_sqlite(self) -> None:
@@ -312,8 +349,8 @@ class MetadataStore(ArtifactVersionQueries):
                         conn.execute(schema.delete())
                         conn.execute(schema.insert().values(version=_SCHEMA_VERSION))
                     elif found != _SCHEMA_VERSION:
-                        raise RuntimeError(
-                            f"the metadata store {self.url!r} has schema version {found}, newer than this "
+                        raise StoreUnavailable(
+                            f"metadata store {masked(self.url)} has schema version {found}, newer than this "
                             f"pipec reads ({_SCHEMA_VERSION}): upgrade pipec")
                 return
             except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):

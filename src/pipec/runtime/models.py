@@ -123,7 +123,7 @@ def resolve_model_version(store: MetadataStore, model: Mapping[str, Any], run_id
                 model_id = _ensure_model(store, conn, model)
                 version = _new_in_run(store, conn, model_id, run_id) if model.get("version") is None else None
                 if version is None:
-                    version = _pick_or_create(store, conn, model_id, model)
+                    version = _picked(store, conn, model_id, model, run_id)
                 _record_run(store, conn, version.id, run_id)
                 return version
         except (sa.exc.IntegrityError, sa.exc.OperationalError):  # a unique violation, or a deadlock (MariaDB)
@@ -159,6 +159,24 @@ def _new_in_run(store: MetadataStore, conn: Any, model_id: int, run_id: str) -> 
     # A version the run only read (by number, "latest" or a stage) was made before the run started.
     made = [row for row in rows if row.name == str(row.number) and row.created_at >= started]
     return _version_record(made[-1]) if made else None
+
+
+def _picked(store: MetadataStore, conn: Any, model_id: int, model: Mapping[str, Any],
+            run_id: str) -> ModelVersionRecord:
+    """The version `model` names for run `run_id`. "latest" and a stage move while a run goes on
+    (a new version, a promotion), so the first step's answer is recorded and every later step
+    of the run gets it, as ZenML resolves the model version once per run."""
+    wanted = model.get("version")
+    if wanted != LATEST and wanted not in STAGES:
+        return _pick_or_create(store, conn, model_id, model)
+    picks, versions = store.t["pipec_model_version_picks"], store.t["pipec_model_versions"]
+    row = conn.execute(_version_query(store).join(picks, picks.c.model_version_id == versions.c.id).where(
+        picks.c.run_id == run_id, picks.c.model_id == model_id, picks.c.wanted == wanted)).first()
+    if row is not None:
+        return _version_record(row)
+    version = _pick_or_create(store, conn, model_id, model)
+    conn.execute(picks.insert().values(run_id=run_id, model_id=model_id, wanted=wanted, model_version_id=version.id))
+    return version
 
 
 def _pick_or_create(store: MetadataStore, conn: Any, model_id: int, model: Mapping[str, Any]) -> ModelVersionRecord:
