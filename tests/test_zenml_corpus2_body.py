@@ -169,3 +169,16 @@ def test_a_step_without_outputs_has_no_invocation_id(tmp_path):
                          pipeline="both")
     (error,) = [d for d in result.diagnostics if d.is_error]
     assert "step `index` has no outputs" in error.message and 'after="index"' in error.help
+
+
+@pytest.mark.parametrize(("call", "ids"), [
+    ("print(load())", ["load"]),
+    ('print(f"{load()} then {use(path=load())}")', ["load", "load_2", "use"]),
+    ("print(load(), sep=str(use(path=load())))", ["load", "load_2", "use"]),
+    ("print([load() for _ in range(2)])", ["load", "load_2"]),
+    ("print([n for n in range(2)], {n: n for n in [1]})", []),
+])
+def test_a_step_called_inside_print_still_joins_the_pipeline(tmp_path, call, ids):
+    # ZenML evaluates print's arguments while composing: the step call adds its invocation.
+    pipe = only(compile_src(tmp_path, BODY.format(body=f"{call}\n        use(path='x', id='last')")))
+    assert [s.id for s in pipe.steps] == [*ids, "last"]

@@ -388,10 +388,37 @@ class Expressions(SafeCalls):
         func = self.eval(node.func)
         if is_log_call(func):
             # Printing and logging do nothing at compile time; their arguments may exist only at run
-            # time, so they are not evaluated, but a name Python could not find is still an error.
+            # time, so they are not evaluated, but a name Python could not find is still an error,
+            # and a step called inside them still joins the pipeline (`print(train())`).
             self._check_names_defined(node)
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                self._run_step_calls(argument)
             return None
         return self._call_with_arguments(func, node)
+
+    def _run_step_calls(self, node: ast.AST) -> None:
+        """Evaluate the step and pipeline calls inside `node` (in source order), nothing else; a
+        comprehension that calls a step is evaluated whole (the step is called per item)."""
+        if isinstance(node, ast.Lambda):
+            return  # never called here
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            if any(self._calls_step(child) for child in ast.walk(node)):
+                self.eval(node)
+            return
+        if self._calls_step(node):
+            self.eval(node)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._run_step_calls(child)
+
+    def _calls_step(self, node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))):
+            return False
+        try:
+            func = self.eval(node.func)
+        except (EvalError, PoisonSignal):
+            return False
+        return isinstance(func, (StepHandle, Slot, PipelineHandle))
 
     def _check_names_defined(self, node: ast.Call) -> None:
         """PC103 for a name read in `node`'s arguments that is defined nowhere (NameError in Python)."""
