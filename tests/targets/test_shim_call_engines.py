@@ -22,7 +22,10 @@ from pipec.targets.base import CompileContext
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
 from pipec.targets.kube_text import MarkedText
+from pipec.targets.local_docker.interpolation import compose_text
 from pipec.targets.sagemaker.expressions import SageMakerText
+from tests.helpers.engines.kubelet import k8s_expand
+from tests.helpers.engines.local_docker import interpolate
 
 #: A value the shim accepts for each flag that takes one ($ and { included: the engines escape them).
 SAMPLES = {
@@ -63,9 +66,10 @@ ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
     "argo": (_argo, lambda item: item.replace("{{workflow.uid}}", "RUN").replace("$$", "$")),
     "tekton": (lambda: MarkedText("RUN", {}), lambda item: item[0]),
     "kubeflow": (lambda: KfpText("RUN", step=STEP, context=CompileContext()),
-                 lambda item: item),
+                 lambda item: k8s_expand(item, {"x": "EXPANDED"})),
     "sagemaker": (lambda: SageMakerText(STEP, Diagnostics()), _sagemaker_text),
     "github": (lambda: ShimWords("RUN"), str),
+    "local_docker": (lambda: compose_text({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
 }
 
 
@@ -111,7 +115,7 @@ def test_kubeflow_refuses_a_literal_kfp_would_expand() -> None:
     call = ShimCall(Literal("python"), (Option("--pipeline", Literal("a{{$.x}}")), Option("--run-id", RunId()),
                                         Option("--step-id", Literal("{{$.y}}"))))
     argv = render(call, engine).argv
-    assert argv[-3:] == ["{{$.pipeline_job_uuid}}", "--step-id", "{{$.y}}"]  # written, but the compile fails
+    assert argv[-3:] == ["{{$.pipeline_job_uuid}}", "--step-id", "{{$$.y}}"]  # written, but the compile fails
     assert [d.code for d in context.diagnostics] == ["PC323"]
 
 

@@ -16,7 +16,7 @@ from .calls import Evaluator
 from .enum_parameters import default_as_written
 from .interp import EvalError, Scope
 from .parameters import parameter_help
-from .stepdefs import PipelineDef
+from .stepdefs import PipelineDef, report_definition
 from .values import POISON, PipelineHandle, ReturnSignal
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHan
                     node: ast.Call, arg_nodes: dict) -> Any:
     """Evaluate `handle`'s body into `builder`'s pipeline with the call's arguments; its return value."""
     inner: PipelineDef = handle.definition
+    report_definition(inner, builder.diags)
     outer = builder.active[0]
     if outer.old_api or inner.old_api:
         raise EvalError("PC101", f"pipeline `{inner.name}` is called inside pipeline `{outer.name}`, and one of them "

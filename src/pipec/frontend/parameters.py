@@ -133,7 +133,29 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
         out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,
                                      value if known else None, known, p.span))
+    if instance is not None and call is None and not pdef.old_api:
+        given = set(call_values) | set(config_values) | set(cli)
+        _check_call_complete(pdef, instance, given, diags)
     return out
+
+
+def _check_call_complete(pdef: PipelineDef, instance: PipelineInstance, given: set[str], diags: Diagnostics) -> None:
+    """PC203: the script's call leaves a parameter without a default unset (ZenML's
+    `validate_function_args` refuses it: "Invalid or missing pipeline function entrypoint arguments")."""
+    options = [*pdef.options, *instance.handle.overrides, *instance.run_options]
+    if any(key == "parameters" for key, *_ in options):
+        return  # `with_options(parameters=...)` gives values pipec does not read here
+    missing = [p.name for p in pdef.params if not p.has_default and p.name not in given]
+    if not missing:
+        return
+    names = ", ".join(f"`{name}`" for name in missing)
+    verb = "have" if len(missing) > 1 else "has"
+    first = missing[0]
+    diags.error("PC203", f"the call of pipeline `{pdef.name}` does not pass {names}, which {verb} no default: "
+                "ZenML refuses the call (invalid or missing pipeline function entrypoint arguments)",
+                instance.span or pdef.span,
+                help=f"pass {first}=... in the call, set `{first}` under `parameters:` in the run configuration "
+                     f"(--config), or give it with --param {first}=VALUE")
 
 
 def _script_call_values(pdef: PipelineDef, call: PipelineCall, diags: Diagnostics) -> dict[str, tuple[Any, Span]]:

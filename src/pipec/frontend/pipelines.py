@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
@@ -26,7 +27,7 @@ from .modules import ModuleIndex
 from .parameters import ValueOrigin, resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
 from .settings import Partial, SettingsReader, merge, to_settings
-from .stepdefs import PipelineDef
+from .stepdefs import PipelineDef, report_definition
 from .values import (
     POISON,
     OldStepInstance,
@@ -35,6 +36,9 @@ from .values import (
     ReturnSignal,
     Slot,
 )
+
+if TYPE_CHECKING:
+    from .run_scan import IgnoredCall
 
 
 @dataclass
@@ -52,8 +56,8 @@ class BuildOptions:
     # A call from a running script (`python run.py`), whose real values replace the source's call.
     call: PipelineCall | None = None
     # Pipelines (ids of their definitions) whose call in the entry passes arguments pipec could not
-    # evaluate: their parameters' defaults may not be what the run gets.
-    arguments_unknown: frozenset[int] = frozenset()
+    # evaluate (the first such call): their parameters' defaults may not be what the run gets.
+    arguments_unknown: Mapping[int, IgnoredCall] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class PipelineCall:
 def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options: BuildOptions,
                    index: ModuleIndex, diags: Diagnostics) -> Pipeline:
     """Evaluate `pdef`'s body into an IR Pipeline."""
+    report_definition(pdef, diags)
     if pdef.api_by_shape and not pdef.old_api and instance is not None and _binds_step_instances(instance):
         pdef.old_api = True  # `p(loader=load()).run()`: ZenML's original API, whatever the body looks like
     reader = SettingsReader(diags)
@@ -107,7 +112,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
         builder.defaults_only = {p.name for p in parameters} - set_elsewhere
     scope = Scope()
     if pdef.old_api:
-        _bind_slots(pdef, instance, builder, scope, diags)
+        _bind_slots(pdef, instance, builder, scope, diags, options.arguments_unknown.get(id(pdef)))
     else:
         for param in parameters:
             member = members.get(param.name, param.value)
@@ -194,12 +199,18 @@ def _config_pipeline_partial(config: RunConfig | None, reader: SettingsReader) -
 
 
 def _bind_slots(pdef: PipelineDef, instance: PipelineInstance | None, builder: PipelineBuilder, scope: Scope,
-                diags: Diagnostics) -> None:
-    if instance is None:
+                diags: Diagnostics, dropped: IgnoredCall | None) -> None:
+    if instance is None and dropped is not None:
+        # The script instantiates it, but an argument cannot be evaluated: that is the error.
+        diags.error(dropped.code, f"{dropped.message}; the {dropped.where} that instantiates old-style pipeline "
+                    f"`{pdef.name}` is ignored, so pipec cannot tell which steps it runs", dropped.span,
+                    help=dropped.help)
+    elif instance is None:
         diags.error("PC115", f"old-style pipeline `{pdef.name}` is never instantiated, so pipec cannot tell which "
                     "steps it runs", pdef.span,
                     help=f"instantiate it at module level, e.g. `{pdef.function}("
                     + ", ".join(f"{p.name}={p.name}()" for p in pdef.params) + ").run()`")
+    if instance is None:
         for param in pdef.params:
             scope.names[param.name] = POISON
         return

@@ -142,6 +142,8 @@ CODES: dict[str, str] = {
     "PC382": "two sources write the same output file",
     "PC383": "output folder would hold the source",
     "PC384": "artifact manifest cannot be read",
+    # PC385: the local_docker target
+    "PC385": "invalid local_docker setting",
 }
 
 #: Retired codes and the code that now reports the same problem (docs and `--explain`-style

@@ -42,6 +42,32 @@ class ArtifactNotFound(Exception):
     """No committed artifact exists where one was expected."""
 
 
+class ArtifactCorrupted(ArtifactNotFound):
+    """A payload whose bytes no longer match the sha256 recorded when it was written: it was
+    edited, truncated or replaced since, and is never fed to a step or returned."""
+
+
+def payload_hash(fs: LocalFS | FsspecFS, path: str) -> str:
+    """``sha256:<hex>`` of the file at `path`, read in 1 MiB pieces."""
+    sha = hashlib.sha256()
+    with fs.open(path, "rb") as src:
+        for piece in iter(lambda: src.read(1 << 20), b""):
+            sha.update(piece)
+    return f"sha256:{sha.hexdigest()}"
+
+
+def verify_payload(fs: LocalFS | FsspecFS, path: str, uri: str, content_hash: str | None) -> None:
+    """Raise ArtifactCorrupted when the payload at `path` does not hash to `content_hash` (the
+    value recorded when it was written; None or another algorithm: nothing to compare)."""
+    if not content_hash or not content_hash.startswith("sha256:"):
+        return
+    found = payload_hash(fs, path)
+    if found != content_hash:
+        raise ArtifactCorrupted(
+            f"artifact payload {uri} was changed after it was written (its sha256 is {found[7:19]}..., the "
+            f"record says {content_hash[7:19]}...): it is not used; run the step that made it again")
+
+
 @dataclass(frozen=True)
 class ArtifactInfo:
     """What the commit marker of one output says."""
@@ -318,18 +344,30 @@ class ArtifactStore:
         """Whether the payload `info` names is still present."""
         return self.fs.exists(self._abs(info.payload))
 
+    def intact(self, info: ArtifactInfo) -> bool:
+        """Whether the payload `info` names is present with the bytes it was written with (what a
+        cache hit may reuse)."""
+        try:
+            verify_payload(self.fs, self._abs(info.payload), info.uri, info.content_hash)
+        except (ArtifactCorrupted, FileNotFoundError):
+            return False
+        return True
+
     def load(self, info: ArtifactInfo) -> Any:
-        """Read the value of a committed artifact."""
-        return load_uri(info.uri, info.materializer, fs=self.fs, path=self._abs(info.payload))
+        """Read the value of a committed artifact, after checking its bytes against the record."""
+        return load_uri(info.uri, info.materializer, fs=self.fs, path=self._abs(info.payload),
+                        content_hash=info.content_hash)
 
 
 def load_uri(uri: str, materializer: str, *, fs: LocalFS | FsspecFS | None = None,
-             path: str | None = None) -> Any:
-    """Read the payload at `uri` with the materializer named `materializer`."""
+             path: str | None = None, content_hash: str | None = None) -> Any:
+    """Read the payload at `uri` with the materializer named `materializer`; with `content_hash`
+    (the recorded ``sha256:...``), ArtifactCorrupted unless the bytes still match it."""
     reader = materializers.get(materializer)
     if fs is None or path is None:
         fs, path = filesystem(uri)
     try:
+        verify_payload(fs, path, uri, content_hash)
         with fs.open(path, "rb") as src:
             return reader.load(src)
     except FileNotFoundError:

@@ -80,8 +80,9 @@ class ArtifactVersion:
     created: datetime | None = None
 
     def load(self) -> Any:
-        """Read the artifact's value (its materializer must be registered in this process)."""
-        return load_uri(self.uri, self.materializer)
+        """Read the artifact's value (its materializer must be registered in this process);
+        ArtifactCorrupted when its bytes changed since it was written."""
+        return load_uri(self.uri, self.materializer, content_hash=self.content_hash)
 
 
 @dataclass(frozen=True)

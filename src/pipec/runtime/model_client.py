@@ -43,12 +43,15 @@ class LinkedArtifactVersion:
     type: str
     #: Materializer that wrote it.
     materializer: str
+    #: "sha256:<hex>" of the payload, checked before it is read.
+    content_hash: str | None = None
 
     def load(self) -> Any:
-        """Read the artifact's value (its materializer must be registered in this process)."""
+        """Read the artifact's value (its materializer must be registered in this process);
+        ArtifactCorrupted when its bytes changed since it was written."""
         from .artifacts import load_uri
 
-        return load_uri(self.uri, self.materializer)
+        return load_uri(self.uri, self.materializer, content_hash=self.content_hash)
 
 
 @dataclass(frozen=True)
@@ -184,4 +187,4 @@ def get_model_version(store: MetadataStore, model: str, version: str | int | Non
 
 def _linked(found: models.LinkedArtifact) -> LinkedArtifactVersion:
     return LinkedArtifactVersion(found.name, found.version, found.kind, found.run_id, found.info.uri,
-                                 found.info.type, found.info.materializer)
+                                 found.info.type, found.info.materializer, found.info.content_hash)

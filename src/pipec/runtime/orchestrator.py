@@ -27,7 +27,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -45,7 +45,7 @@ from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
-from .store_env import UnsetVariable, expand
+from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,10 @@ def _descendants(pipeline: Pipeline, step_id: str) -> list[str]:
     return list(seen)
 
 
-def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
+def _expanded(text: str, what: str, env: Mapping[str, str]) -> Expanded:
     """`text` with its ``${NAME}`` references expanded from `env`; ValueError naming an unset one."""
-    if "${" not in text:
-        return text
     try:
-        return expand(text, env).value
+        return expand(text, env)
     except UnsetVariable as exc:
         raise ValueError(f"the {what} refers to ${{{exc.name}}}, but the environment variable {exc.name} "
                          "is not set") from None
@@ -228,8 +226,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                  artifact_store: str | None = None, metadata_store: str | None = None,
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
                  progress: TextIO | None = None, live: bool | None = None,
-                 env: Mapping[str, str] | None = None, launcher: str = "fork",
-                 logs: TextIO | None = None, stop_grace: float = 5.0) -> RunResult:
+                 env: Mapping[str, str] | None = None, launcher: str | LauncherFactory = "fork",
+                 logs: TextIO | None = None, stop_grace: float = 5.0, orchestrator: str = "local") -> RunResult:
     """Run `pipeline` (whose modules live under `root`) on this machine.
 
     Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
@@ -237,8 +235,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     interpreter. `progress` receives the live display (plain lines unless it is a
     TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
     `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
-    interpreter per step); see :mod:`pipec.runtime.launcher`. ``${NAME}`` references in the
-    stores are expanded from `env` (default: this process's environment) as the shim does
+    interpreter per step); see :mod:`pipec.runtime.launcher`; or a factory called with
+    ``{launcher key: step id}`` and the exit callback (the Kubernetes launcher of
+    ``python -m pipec.runtime kube-run``); `orchestrator` is what the run's record names.
+    ``${NAME}`` references in the stores are expanded from `env` (default: this process's environment) as the shim does
     (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
     text as given and expand it themselves, so no expanded value appears in their argv.
     `logs` receives each step's output as it is written, every line prefixed with the step id
@@ -249,8 +249,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     root = Path(root).resolve()
     child_env = dict(os.environ if env is None else env)
     store_uri, meta_url = store_locations(root, artifact_store, metadata_store)
-    store = ArtifactStore(_expanded(store_uri, "artifact store", child_env))
-    meta = md.MetadataStore(_expanded(meta_url, "metadata store", child_env))
+    stores = _expanded(store_uri, "artifact store", child_env), _expanded(meta_url, "metadata store", child_env)
+    store, meta = ArtifactStore(stores[0].value), md.MetadataStore(stores[1].value)
+    if "${" in meta_url:  # the steps never see this URL; they hide its values all the same
+        child_env[REDACTED_STORE_ENV] = meta_url
     run_id = run_id or new_run_id(pipeline.name)
     python = python or sys.executable
     max_parallel = max(1, max_parallel or os.cpu_count() or 1)
@@ -272,18 +274,23 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     logs_dir.mkdir(parents=True, exist_ok=True)
     scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
-    meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
+    meta.create_pipeline_run(run_id, pipeline.name, orchestrator=orchestrator, num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
     shown = Progress(progress, order, live=live)
     tail = LogTail(logs, order) if logs is not None else None
     events: queue.Queue[tuple[str, int]] = queue.Queue()
     # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
     key_to_sid = {str(rank[sid]): sid for sid in order}
-    starter = make_launcher(launcher, python, child_env,
-                            lambda key, status: events.put((key_to_sid[key], status)))
+
+    def on_exit(key: str, status: int) -> None:
+        events.put((key_to_sid[key], status))
+
+    starter = (launcher(key_to_sid, on_exit) if callable(launcher)
+               else make_launcher(launcher, python, child_env, on_exit))
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
-                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache)
+                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
+                               redact=Redactor(*stores))
     try:
         scheduler.run()
     except KeyboardInterrupt:
@@ -303,6 +310,11 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)
 
 
+#: Makes a launcher for one run from ``{launcher key: step id}`` and the callback that reports
+#: ``(key, exit status)``; it has `launch(key, argv, cwd, log_path)`, `pids` and `close()`.
+LauncherFactory = Callable[[Mapping[str, str], Callable[[str, int], None]], object]
+
+
 class LocalScheduler:
     """Runs the steps of one local run: launches ready steps, reaps finished ones, records outcomes.
 
@@ -315,8 +327,10 @@ class LocalScheduler:
                  params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
                  meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
                  logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
-                 max_parallel: int, enable_cache: bool) -> None:
+                 max_parallel: int, enable_cache: bool, redact: Callable[[str], str] = str) -> None:
         self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
+        # Hides the values the stores' ${NAME} references brought in, in errors shown and recorded.
+        self.redact = redact
         self.params, self.argv, self.store, self.meta = params, argv, store, meta
         self.starter, self.events, self.logs_dir, self.scratch = starter, events, logs_dir, scratch
         self.shown, self.tail = progress, tail
@@ -432,7 +446,7 @@ class LocalScheduler:
                 tail.close(sid)
             self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
-        error = _failure(result, rc)
+        error = self.redact(_failure(result, rc))
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:
@@ -539,7 +553,7 @@ class LocalScheduler:
 
     def _try_cache(self, step: StepInvocation, key: str) -> bool:
         hit = self.meta.find_cached(key)
-        if hit is None or not all(self.store.exists(a) for a in hit[1]):
+        if hit is None or not all(self.store.intact(a) for a in hit[1]):
             return False
         record, cached = hit
         linked = [self.store.link(a, pipeline=self.pipeline.name, run_id=self.run_id, step_id=step.id,

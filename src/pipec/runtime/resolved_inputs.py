@@ -178,7 +178,7 @@ def load(store: ArtifactStore, info: ArtifactInfo) -> Any:
     artifact looked up from another store)."""
     if store.exists(info):
         return store.load(info)
-    return load_uri(info.uri, info.materializer)
+    return load_uri(info.uri, info.materializer, content_hash=info.content_hash)
 
 
 def lineage(resolved: Resolved | None) -> list[tuple[str, int | None, int, str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 from . import artifacts, lineage, list_inputs, materializers, models, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
-from .store_env import Redactor, UnsetVariable, expand
+from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -401,6 +401,12 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
         except UnsetVariable as exc:
             raise UnsetVariable(exc.name, flag) from None
     values = {flag: item.value for flag, item in done}
+    hidden = env.get(REDACTED_STORE_ENV)
+    if hidden:
+        try:
+            done.append((REDACTED_STORE_ENV, expand(hidden, env)))
+        except UnsetVariable:
+            pass  # a value that is not set cannot leak
     expanded = replace(spec, artifact_store=values.get("--artifact-store", spec.artifact_store),
                        metadata_store=values.get("--metadata-store", spec.metadata_store),
                        lookup_store=values.get("--lookup-store", spec.lookup_store))
@@ -408,10 +414,19 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
 
 
 def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, sort_keys=True, default=repr)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, sort_keys=True, default=repr)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        # A file that cannot be replaced, in a folder we may not write to: the kubelet's
+        # termination message file (/dev/termination-log), which the kubernetes target uses.
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
 
 
 def _write_pointers(spec: StepSpec, committed: list[ArtifactInfo]) -> None:
@@ -479,7 +494,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
                 outputs=spec.outputs, artifact_store=store.uri)
             outcome["cache_key"] = key
             hit = meta.find_cached(key)
-            if hit is not None and all(store.exists(a) for a in hit[1]):
+            if hit is not None and all(store.intact(a) for a in hit[1]):
                 record, cached = hit
                 linked = [store.link(a, pipeline=spec.pipeline, run_id=spec.run_id,
                                      step_id=spec.step_id, output=a.name) for a in cached]

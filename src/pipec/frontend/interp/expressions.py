@@ -189,7 +189,7 @@ class Expressions(SafeCalls):
             return base.get(attr)
         if isinstance(base, Artifact | ParamValue) or not is_opaque(base):
             raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {kind_of(base)}", node)
-        raise opaque_error(base, node, f"`.{attr}` cannot be read")
+        raise opaque_error(base, node, f"`.{attr}` cannot be read", root=self.index.root)
 
     def _e_Subscript(self, node: ast.Subscript) -> Any:
         base = self.eval(node.value)
@@ -209,7 +209,7 @@ class Expressions(SafeCalls):
                 return by_name(self, base, members, self.concrete(self.eval(node.slice), node.slice), node)
         base = self.concrete_shallow(base, node.value)
         if is_opaque(base):
-            raise opaque_error(base, node.value, "it cannot be indexed")
+            raise opaque_error(base, node.value, "it cannot be indexed", root=self.index.root)
         element = node.slice  # `d[a, b]` is `d[(a, b)]`, as in Python
         if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)

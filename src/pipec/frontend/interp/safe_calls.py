@@ -26,7 +26,7 @@ from ..values import (
     Logger,
     ParamValue,
 )
-from .errors import EvalError, kind_of, opaque_error
+from .errors import EvalError, kind_of, opaque_error, outside_root_error
 
 MAX_LOOP_ITERATIONS = 100_000
 MAX_SEQUENCE = 1_000_000
@@ -131,10 +131,9 @@ class SafeCalls:
                             "while compiling", node,
                             help="make it a pipeline parameter (--param) or compute it inside a step")
         top = qual.split(".")[0]
-        raise EvalError("PC102", f"`{qual}()` cannot be evaluated statically: `{top}` is outside the source "
-                        "root and pipec never imports it", node,
-                        help=f"if `{top}` is part of your project, point --root at the folder that contains it; "
-                             "otherwise pass a literal or compute the value inside a step")
+        raise outside_root_error(f"`{qual}()`", top, node, self.index.root,
+                                 help=f"if `{top}` is part of your project, point --root at the folder that "
+                                      "contains it; otherwise pass a literal or compute the value inside a step")
 
     # ------------------------------------------------------------------ value helpers
 
@@ -153,7 +152,7 @@ class SafeCalls:
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
         if is_opaque(value):
-            raise opaque_error(value, node, used_at=self.span(node))
+            raise opaque_error(value, node, used_at=self.span(node), root=self.index.root)
         return value
 
     def concrete_deep(self, value: Any, node: ast.AST) -> Any:
