@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipec.compiler import deps
+from pipec.compiler import deps, roots
 from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Span
@@ -90,6 +90,7 @@ class ModuleIndex:
         self._resolving: set[tuple[str, str]] = set()
         self._resolved: dict[tuple[str, str], Any] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._project_tops: dict[str, bool] = {}
         #: Attribute tables of project classes by qualified name (filled by `classattrs`).
         self.class_tables: dict[str, dict[str, Any]] = {}
         #: Set by the frontend: classifies a definition (step, pipeline, class...).
@@ -121,9 +122,15 @@ class ModuleIndex:
         return None
 
     def is_project_package(self, name: str) -> bool:
-        """True when `name`'s top-level package lives under the root."""
+        """True when `name`'s top-level module lives under the root, as Python finds it (a folder
+        without `__init__.py` only when it is a namespace package Python would import: see
+        `roots.provides`)."""
         top = name.split(".")[0]
-        return bool(top) and (deps.is_file(self.root / f"{top}.py") or deps.is_dir(self.root / top))
+        if not top:
+            return False
+        if top not in self._project_tops:
+            self._project_tops[top] = roots.provides(self.root, top)
+        return self._project_tops[top]
 
     def load_path(self, path: Path) -> SourceFile | None:
         """Parse a file under the root (cached by module name)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
@@ -21,6 +22,18 @@ from .values import (
 
 if TYPE_CHECKING:
     from .pipelines import PipelineCall
+
+
+@dataclass(frozen=True)
+class ValueOrigin:
+    """Where a pipeline parameter's value comes from, when it is not its default."""
+
+    #: "call" (the pipeline call), "config" (the run configuration) or "cli" (--param).
+    kind: str
+    #: Where a wrong value is reported.
+    span: Span
+    #: The --param text as typed (None for the other kinds).
+    text: str | None = None
 
 
 def coerce_param(raw: str, type_: str) -> Any:
@@ -61,9 +74,12 @@ def parameter_help(name: str, pdef: PipelineDef) -> str:
 
 
 def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
-                       cli: dict[str, str], diags: Diagnostics,
-                       call: PipelineCall | None = None) -> list[PipelineParameter]:
-    """Parameter values: --param > --config > the call (a running script's, else module-level) > default."""
+                       cli: dict[str, str], diags: Diagnostics, call: PipelineCall | None = None,
+                       origins: dict[str, ValueOrigin] | None = None) -> list[PipelineParameter]:
+    """Parameter values: --param > --config > the call (a running script's, else module-level) > default.
+
+    `origins`, when given, is filled with where each value that is not the default comes from."""
+    origins = {} if origins is None else origins
     call_values: dict[str, tuple[Any, Span]] = {}
     if call is not None and not pdef.old_api:
         call_values = _script_call_values(pdef, call, diags)
@@ -92,6 +108,7 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 raw = raw.value if raw.known else None
             try:
                 value, known = to_json_value(raw), True
+                origins[p.name] = ValueOrigin("call", span)
             except TypeError as exc:
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}", span)
         if p.name in config_values:
@@ -107,12 +124,14 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                                                 config.span("parameters", p.name), diags)
                 if literal_is_compatible(candidate, p.type):
                     value, known = candidate, True
+                    origins[p.name] = ValueOrigin("config", config.span("parameters", p.name))
                 else:
                     diags.error("PC110", f"parameter `{p.name}` expects `{p.type}` but the run configuration gives "
                                 f"`{describe_literal(candidate)}`", config.span("parameters", p.name))
         if p.name in cli:
             try:
                 value, known = coerce_param(cli[p.name], p.type), True
+                origins[p.name] = ValueOrigin("cli", p.span, cli[p.name])
             except ValueError as exc:
                 diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
         out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,

@@ -20,10 +20,11 @@ from ..ir import (
 )
 from .builder import PipelineBuilder
 from .calls import Evaluator
+from .enum_parameters import enum_parameter_values
 from .interp import Scope
 from .model_control import config_model
 from .modules import ModuleIndex
-from .parameters import resolve_parameters
+from .parameters import ValueOrigin, resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
 from .settings import Partial, SettingsReader, merge, to_settings
 from .stepdefs import PipelineDef, report_definition
@@ -96,8 +97,10 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     for key in ("name", "config_path", "parameters", "steps"):
         partial.pop(key, None)
 
-    parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call)
+    origins: dict[str, ValueOrigin] = {}
+    parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call, origins)
                   if not pdef.old_api else [])
+    parameters, members = enum_parameter_values(pdef, parameters, origins, index, diags)
     for name in config.parameters if config is not None and pdef.old_api else ():
         diags.error("PC109", f"pipeline `{pdef.name}` (ZenML's original API) takes steps, not parameters; "
                     f"`{name}` is not used", config.span("parameters", name),
@@ -112,7 +115,8 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
         _bind_slots(pdef, instance, builder, scope, diags, options.arguments_unknown.get(id(pdef)))
     else:
         for param in parameters:
-            scope.names[param.name] = ParamValue(param.name, param.known, param.value)
+            member = members.get(param.name, param.value)
+            scope.names[param.name] = POISON if member is POISON else ParamValue(param.name, param.known, member)
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
         ev.run_block(pdef.node.body)

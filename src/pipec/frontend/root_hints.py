@@ -19,7 +19,7 @@ from pipec.compiler import roots
 def is_installed(top: str) -> bool:
     """Whether `top` is the standard library's, pipec's or ZenML's, or installed in this environment (a
     folder of that name above the entry, such as a clone of pipec itself, is then not the project's)."""
-    if top in sys.stdlib_module_names or top in ("pipec", "zenml"):
+    if top in sys.stdlib_module_names or top in roots.RUNTIME_PACKAGES:
         return True
     here = os.getcwd()
     search = [entry for entry in sys.path if entry and os.path.abspath(entry) != here]

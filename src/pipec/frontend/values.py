@@ -280,10 +280,17 @@ class _MemberText:
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
+    def __repr__(self) -> str:
+        return f"<{self.cls}.{self.name}: {self.value!r}>"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False, repr=False)
 class EnumMember(_MemberText):
-    """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`)."""
+    """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`).
+
+    Compared by identity, as Python compares Enum members: each member is built once per compile
+    (in its class's attribute table), so `Color.RED == Color.RED` and a member never equals its value.
+    """
 
     # The class name as written in the project, e.g. "Color".
     cls: str

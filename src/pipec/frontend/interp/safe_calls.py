@@ -88,6 +88,8 @@ class SafeCalls:
             return result
         if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "frozenset", "dict"):
             seqs = [self.concrete_shallow(a, node) for a in args]
+        elif name in ("str", "repr"):
+            seqs = [self.concrete_deep(a, node) for a in args]
         else:
             seqs = [self.concrete(a, node) for a in args]
         kwargs = {k: self.concrete_shallow(v, node) if name == "dict" else self.concrete(v, node)
@@ -153,6 +155,20 @@ class SafeCalls:
             raise opaque_error(value, node, used_at=self.span(node), root=self.index.root)
         return value
 
+    def concrete_deep(self, value: Any, node: ast.AST) -> Any:
+        """Like concrete(), and the pipeline parameters inside lists, tuples, sets and dicts are their
+        values too (for text made of the value: `str([kind])`, `f"{[kind]}"`)."""
+        return self._parameter_values(self.concrete(value, node), node)
+
+    def _parameter_values(self, value: Any, node: ast.AST) -> Any:
+        if isinstance(value, ParamValue):
+            return self.concrete(value, node)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return type(value)(self._parameter_values(v, node) for v in value)
+        if isinstance(value, dict):
+            return {self._parameter_values(k, node): self._parameter_values(v, node) for k, v in value.items()}
+        return value
+
     def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), but containers may hold step outputs (for list/zip/enumerate)."""
         if isinstance(value, (ParamValue, Invocation, Artifact)) or is_opaque(value) and not getattr(
@@ -174,6 +190,11 @@ class SafeCalls:
             raise EvalError("PC113", f"cannot loop over the output `{value.output}` of step `{value.step}`: it "
                             "exists only at run time", node,
                             help="loop over a literal list, range(...) or a pipeline parameter with a default")
+        from ..enum_classes import members_of
+
+        members = members_of(self.index, value)
+        if members is not None:  # `for kind in Kind`
+            return members
         value = self.concrete_shallow(value, node)
         if isinstance(value, dict):
             return list(value)
