@@ -13,7 +13,7 @@ from pipec.compiler import deps
 from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Program, Span
-from . import config_fit, integration_steps
+from . import config_fit, zenml_constants
 from .calls import Evaluator
 from .cli_params import check_cli_params
 from .entry_imports import (
@@ -56,7 +56,7 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     index = ModuleIndex(root, diags)
     classifier = index.classify = Classifier(index, diags)
     index.evaluate_constant = lambda assignment, src: _constant(index, diags, assignment, src)
-    index.resolve_external = integration_steps.lookup
+    index.resolve_external = zenml_constants.resolve_external
     try:
         return _build(index, path, params, config, diags, call, only)
     finally:

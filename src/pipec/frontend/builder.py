@@ -223,8 +223,12 @@ class PipelineBuilder:
         try:
             return LiteralValue(step_value(value))
         except TypeError as exc:
-            raise EvalError("PC111", f"input `{name}` of step `{definition.name}` is not JSON-serialisable: {exc}",
-                            node) from None
+            from .zenml_constants import unknown_value_error
+
+            unknown = unknown_value_error(value, self._argument_node(name, node),
+                                          f"input `{name}` of step `{definition.name}`")
+            raise unknown or EvalError("PC111", f"input `{name}` of step `{definition.name}` is not "
+                                       f"JSON-serialisable: {exc}", node) from None
 
     def _argument_node(self, name: str, node: ast.AST) -> ast.AST:
         """The expression passed for input `name` (where a caret goes), else the call `node`."""

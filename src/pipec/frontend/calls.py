@@ -119,6 +119,12 @@ class Evaluator(Interpreter):
             if args:
                 raise EvalError("PC102", "parameter classes take keyword arguments only", node)
             return ParamsInstance(func, tuple(kwargs.items()))
+        if isinstance(func, ClassRef):
+            from .param_objects import object_call
+
+            built = object_call(self, func, args, kwargs, node, arg_nodes)
+            if built is not None:
+                return built
         if isinstance(func, PipelineHandle):
             if self.builder is not None:  # a module-level call, or a pipeline inlined into another
                 return self.builder.pipeline_call(self, func, args, kwargs, node, arg_nodes)

@@ -21,7 +21,7 @@ from ..ir import (
 from .builder import PipelineBuilder
 from .calls import Evaluator
 from .enum_parameters import enum_parameter_values
-from .interp import Scope
+from .interp import EvalError, Scope
 from .model_control import config_model
 from .modules import ModuleIndex
 from .parameters import ValueOrigin, resolve_parameters
@@ -114,9 +114,7 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     if pdef.old_api:
         _bind_slots(pdef, instance, builder, scope, diags, options.arguments_unknown.get(id(pdef)))
     else:
-        for param in parameters:
-            member = members.get(param.name, param.value)
-            scope.names[param.name] = POISON if member is POISON else ParamValue(param.name, param.known, member)
+        _bind_parameters(pdef, parameters, members, index, diags, scope)
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
         ev.run_block(pdef.node.body)
@@ -128,6 +126,33 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     return Pipeline(name=pdef.name, function=pdef.function, module=pdef.module, parameters=tuple(parameters),
                     steps=steps, schedule=schedule, settings=to_settings(partial), model=partial.get("model"),
                     span=pdef.span)
+
+
+def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], members: dict[str, Any],
+                     index: ModuleIndex, diags: Diagnostics, scope: Scope) -> None:
+    """Bind the body's parameter names: an Enum parameter's value is its member (`members`), a
+    known object for a parameter-class annotation is that object, a path annotation a path."""
+    from .param_objects import parameter_object
+    from .pure_stdlib import path_parameter
+    from .stepdefs import parameters as signature
+
+    annotations = {arg.arg: arg.annotation for arg, _ in signature(pdef.node)}
+    ev = Evaluator(index, diags, pdef.source, pdef.node)
+    for param in parameters:
+        if param.name in members:
+            member = members[param.name]
+            scope.names[param.name] = POISON if member is POISON else ParamValue(param.name, param.known, member)
+            continue
+        value = param.value
+        if param.known:
+            try:
+                value = path_parameter(ev, annotations.get(param.name),
+                                       parameter_object(ev, annotations.get(param.name), value))
+            except EvalError as err:
+                ev.report(err)
+                scope.names[param.name] = POISON
+                continue
+        scope.names[param.name] = ParamValue(param.name, param.known, value)
 
 
 def _lookup_names_are_text(parameters: list[PipelineParameter], steps: tuple[StepInvocation, ...]

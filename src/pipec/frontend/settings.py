@@ -391,6 +391,10 @@ def to_json_value(value: Any) -> Any:
         return out
     if isinstance(value, SettingsObject):
         return {k: to_json_value(v) for k, v in value.fields}
+    from .pure_stdlib import path_text
+
+    if path_text(value) is not None:  # a pathlib path: its string, as pydantic serializes it
+        return path_text(value)
     if isinstance(value, RunTimeValue):
         raise TypeError(message(value))
     raise TypeError(f"{describe(value)} is not data")

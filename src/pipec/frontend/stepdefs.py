@@ -234,13 +234,7 @@ class Classifier:
         for p, default_node in parameters(node):
             default, known_default = None, False
             if default_node is not None:
-                try:
-                    default = to_json_value(ev.eval(default_node))
-                    known_default = True
-                except EvalError as err:
-                    ev.report(err)
-                except (PoisonSignal, TypeError):
-                    ev.report(EvalError("PC111", f"the default of `{p.arg}` is not a JSON value", default_node))
+                default, known_default = _pipeline_default(ev, p.arg, default_node)
             params.append(PipelineParam(p.arg, normalize(p.annotation, resolve), default_node is not None,
                                         default, known_default, src.name_span(p, p.arg)))
         definition = PipelineDef(name, node.name, src.module_name, tuple(params), options, old_api,
@@ -250,6 +244,25 @@ class Classifier:
 
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _pipeline_default(ev: Evaluator, name: str, node: ast.expr) -> tuple[Any, bool]:
+    """(JSON value, True) of parameter `name`'s default `node`; (None, False) once reported."""
+    from .zenml_constants import unknown_value_error
+
+    try:
+        value = ev.eval(node)
+    except EvalError as err:
+        ev.report(err)
+        return None, False
+    except PoisonSignal:
+        return None, False
+    try:
+        return to_json_value(value), True
+    except TypeError:
+        ev.report(unknown_value_error(value, node, f"the default of `{name}`")
+                  or EvalError("PC111", f"the default of `{name}` is not a JSON value", node))
+        return None, False
 
 
 def _name_option(options: tuple, default: str) -> str:

@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "PC125": "invalid model (ZenML's Model Control Plane)",
     "PC126": "model version known only when the pipeline runs",
     "PC127": "pipeline parameter pinned by the compile: it sets the length of a list of step outputs",
+    "PC128": "parameter object whose class runs its own code when built",
     # PC2xx: checks on the IR
     "PC201": "dependency cycle",
     "PC202": "unknown step id",

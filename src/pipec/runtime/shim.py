@@ -309,6 +309,12 @@ def _is_parameters_class(ann: Any) -> bool:
     return dataclasses.is_dataclass(ann) or hasattr(ann, "model_validate") or hasattr(ann, "parse_obj")
 
 
+def _is_path_class(ann: Any) -> bool:
+    import pathlib
+
+    return inspect.isclass(ann) and issubclass(ann, pathlib.PurePath)
+
+
 def _build_parameters(ann: Any, value: dict[str, Any]) -> Any:
     if hasattr(ann, "model_validate"):
         return ann.model_validate(value)
@@ -325,6 +331,8 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
         ann = _annotation(fn, name)
         if isinstance(value, dict) and _is_parameters_class(ann):
             value = _build_parameters(ann, value)
+        elif isinstance(value, str) and _is_path_class(ann):  # a path travels as its string
+            value = ann(value)
         elif isinstance(value, (dict, list)) and ann is not None and "pydantic" in sys.modules:
             from .deferred_calls import DeferredCallError, as_annotated
 

@@ -176,6 +176,8 @@ class Expressions(SafeCalls):
             return BoundMethod(base, attr)
         if isinstance(base, ParamValue):
             base = self.concrete(base, node.value)
+            if hasattr(base, "static_attribute"):  # a parameter object's field
+                return base.static_attribute(self, attr, node)
         if isinstance(base, ClassRef):
             from ..classattrs import class_attribute
 

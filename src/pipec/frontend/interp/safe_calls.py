@@ -108,6 +108,10 @@ class SafeCalls:
 
     def _external(self, func: ExternalName, args: list, kwargs: dict, node: ast.Call) -> Any:
         qual = func.qualname
+        from ..pure_stdlib import PURE_CALLS, pure_call
+
+        if qual in PURE_CALLS:
+            return pure_call(self, qual, args, kwargs, node)
         if qual in known.LOGGER_FACTORIES:
             name = args[0] if args else kwargs.get("name")
             return Logger(name if isinstance(name, str) else None)
