@@ -9,7 +9,9 @@ declares a small ``uri_folder`` output `DONE`, and the waiting job binds it as a
 (as ZenML's Azure ML orchestrator does). Pipeline parameters a step binds are the pipeline
 job's ``inputs`` (the shim's text: the string itself for ``str``, JSON otherwise), bound
 to each job with ``${{parent.inputs.x}}``; ``az ml job create --set inputs.x=...`` changes
-them per run.
+them per run. ``settings.force_rerun`` turns off Azure ML's reuse of an earlier job with the
+same command and inputs (every step's command is the same in every run: the run id comes
+from the environment), so pipec's own cache decides what is reused.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class JobBuilder:
         if self.params:
             out["inputs"] = self.inputs()
         out["settings"] = {"default_compute": f"azureml:{self.compute.name or 'serverless'}",
-                           "continue_on_step_failure": False}
+                           "continue_on_step_failure": False, "force_rerun": True}
         out["jobs"] = {self.nodes[step_id]: self._command(self.pipeline.step(step_id))
                        for step_id in self.pipeline.topological_order()}
         return out
