@@ -3,14 +3,15 @@
 ``<pipeline>.yaml`` is the pipeline job (see `build`); a scheduled pipeline also gets
 ``<pipeline>.schedule.yaml`` (``az ml schedule create -f``), whose ``create_job`` points
 at the job file next to it. Literal text never holds Azure ML's ``${{`` (see `text`); the
-run id is the pipeline job's own id (``$AZUREML_ROOT_RUN_ID``).
+run id is the pipeline job's own id (``$AZUREML_ROOT_RUN_ID``). `pipec submit` creates the
+job with azure-ai-ml's MLClient (`submit`).
 """
 
 from __future__ import annotations
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
-from pipec.targets.base import POSITIVE_INT, CompileContext, OptionSpec
+from pipec.targets.base import POSITIVE_INT, CompileContext, OptionSpec, Submission, SubmitContext
 from pipec.targets.common import CONTAINER_OPTIONS
 from pipec.targets.kit.capabilities import CRON, INTERVAL, Capabilities
 from pipec.targets.kit.retry import RetrySupport
@@ -30,6 +31,10 @@ class AzureMLTarget:
         OptionSpec("compute", "compute cluster or instance every job runs on (default: serverless)"),
         OptionSpec("instance_type", "VM size of serverless jobs (default: the smallest that fits each step)"),
         OptionSpec("instance_count", "nodes per job", default="1", kind=POSITIVE_INT),
+        OptionSpec("subscription_id", "pipec submit: the workspace's subscription (default: config.json)"),
+        OptionSpec("resource_group", "pipec submit: the workspace's resource group"),
+        OptionSpec("workspace", "pipec submit: the Azure ML workspace"),
+        OptionSpec("experiment", "pipec submit: the experiment the job is filed under (default: the pipeline name)"),
     )
     capabilities = Capabilities("Azure ML", schedules=frozenset({CRON, INTERVAL}), schedule_noun="Azure ML schedules",
                                 catchup=False, retry=RETRY, gpu_types=False,
@@ -54,6 +59,12 @@ class AzureMLTarget:
             files[f"{stem}.schedule.yaml"] = dump(schedule_document(
                 SCHEDULE_NAMES.name(pipeline.name), f"{stem}.yaml", pipeline.schedule, context.diagnostics))
         return files
+
+    def submit(self, pipeline: Pipeline, context: SubmitContext) -> Submission:
+        """Create the pipeline job in the workspace and follow it (see :mod:`.submit`)."""
+        from .submit import submit
+
+        return submit(pipeline, context)
 
 
 #: The registered target object (see `pipec.targets.BUILTINS`).
