@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.engine_settings import merged_settings
 
 #: Settings keys read, in increasing precedence.
 KEYS = ("orchestrator.azureml", "target.azureml", "step_operator.azureml")
@@ -40,14 +41,7 @@ class StepSettings:
 
 def step_settings(step: StepInvocation, diags: Diagnostics) -> StepSettings:
     """The merged Azure ML settings of `step`, problems reported on its span."""
-    extra = step.settings.extra_dict()
-    merged: dict[str, object] = {}
-    for key in KEYS:
-        value = extra.get(key)
-        if isinstance(value, dict):
-            merged.update(value)
-        elif value is not None:
-            diags.error("PC397", f"settings `{key}` of step `{step.id}` must be a dict", step.span)
+    merged = merged_settings(step, KEYS, diags, "PC397")
     if "compute_size" in merged:
         merged.setdefault("instance_type", merged.pop("compute_size"))
     found: dict[str, object] = {}
