@@ -561,7 +561,7 @@ def test_readme_first_command_ends_with_a_short_success(tmp_path):
         "note: artifacts go to the default folder /pipec/artifacts on each step's own machine, so steps that do not "
         "share one cannot read each other's outputs; set a shared store with --option artifact_store=s3://BUCKET/PATH "
         "(or gs://, az://) or a stack's artifact_store"]
-    assert proc.stdout.splitlines()[-1].startswith("9 files written, 0 unchanged in ")
+    assert proc.stdout.splitlines()[-1].startswith("10 files written, 0 unchanged in ")
 
 
 def test_targets_lists_local_and_compile_refuses_it(capsys, loader, workdir):
