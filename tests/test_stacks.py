@@ -602,3 +602,17 @@ def test_a_pipec_toml_alone_marks_the_source_root(tmp_path, monkeypatch, capsys,
     assert (root / "pipelines/out/ir/p.json").is_file()
     ir = json.loads((root / "pipelines/out/ir/p.json").read_text())
     assert ir["pipelines"][0]["module"] == "pipelines.run"  # imports resolve from the pipec.toml folder
+
+
+def test_any_other_reference_in_an_option_is_compiled_in_with_a_warning(
+        tmp_path, monkeypatch, capsys, clean_env, echo_targets):
+    """Report F12: `${VAR}` outside a URL password (an image tag, a runner label) was compiled in silently."""
+    config = ECHO_CONFIG.replace("label = 7", 'label = "r-${OPT_SECRET}"')
+    root = make_root(tmp_path, {"pyproject.toml": config})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("OPT_SECRET", "OptSec_33w")
+    code, _, err = pipec(capsys, "compile", "run.py")
+    assert code == 0, err
+    assert "warning[PC369]: `options.label` of stack `prod` takes the value of $OPT_SECRET from this environment " \
+           "into the compiled files" in err
+    assert _written(root, "echo")["options"]["label"] == "r-OptSec_33w"

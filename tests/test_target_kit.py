@@ -215,9 +215,15 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-_Dumper.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s,
-                                                            style="'" if _quote_numbers(s) else None))
-_Dumper.add_representer(_Literal, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
+def _folds(text: str) -> bool:
+    """Holds a line break PyYAML writes raw, which every reader folds (the policy double-quotes it)."""
+    return any(ch in text for ch in "\x85\u2028\u2029")
+
+
+_Dumper.add_representer(str, lambda d, s: d.represent_scalar(
+    "tag:yaml.org,2002:str", s, style='"' if _folds(s) else "'" if _quote_numbers(s) else None))
+_Dumper.add_representer(_Literal, lambda d, s: d.represent_scalar(
+    "tag:yaml.org,2002:str", str(s), style='"' if _folds(s) else "|"))
 
 
 def test_pyyaml_policy_writes_pyyamls_bytes() -> None:
@@ -229,6 +235,17 @@ def test_pyyaml_policy_writes_pyyamls_bytes() -> None:
         want = yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=2**31 - 1,
                              default_flow_style=False, explicit_start=True)
         assert dump_yaml(documents, style) == want, seed
+
+
+def test_pyyaml_policy_round_trips_every_line_break() -> None:
+    """Report F10: NEL in a single-quoted scalar read back as a space in Argo, Tekton and GitHub."""
+    style = YamlStyle(scalars=PYYAML, sort_keys=False, force_quotes=_quote_numbers, literal_types=(_Literal,))
+    for text in ("a\x85b", "a\u2028b\u2029c", "\x85", "x\n\x85y", _Literal("a\x85b\n")):
+        assert yaml.safe_load(dump_yaml([{"k": text, text: [text]}], style)) == {"k": text, text: [text]}, text
+    for seed in range(300):
+        rng = random.Random(seed)
+        document = {"k": _value(rng, 0), "s": [_text(rng) for _ in range(3)]}
+        assert yaml.safe_load(dump_yaml([document], style)) == document, seed
 
 
 def test_conservative_policy_round_trips() -> None:

@@ -27,7 +27,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -45,7 +45,7 @@ from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
-from .store_env import UnsetVariable, expand
+from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,10 @@ def _descendants(pipeline: Pipeline, step_id: str) -> list[str]:
     return list(seen)
 
 
-def _expanded(text: str, what: str, env: Mapping[str, str]) -> str:
+def _expanded(text: str, what: str, env: Mapping[str, str]) -> Expanded:
     """`text` with its ``${NAME}`` references expanded from `env`; ValueError naming an unset one."""
-    if "${" not in text:
-        return text
     try:
-        return expand(text, env).value
+        return expand(text, env)
     except UnsetVariable as exc:
         raise ValueError(f"the {what} refers to ${{{exc.name}}}, but the environment variable {exc.name} "
                          "is not set") from None
@@ -249,8 +247,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     root = Path(root).resolve()
     child_env = dict(os.environ if env is None else env)
     store_uri, meta_url = store_locations(root, artifact_store, metadata_store)
-    store = ArtifactStore(_expanded(store_uri, "artifact store", child_env))
-    meta = md.MetadataStore(_expanded(meta_url, "metadata store", child_env))
+    stores = _expanded(store_uri, "artifact store", child_env), _expanded(meta_url, "metadata store", child_env)
+    store, meta = ArtifactStore(stores[0].value), md.MetadataStore(stores[1].value)
+    if "${" in meta_url:  # the steps never see this URL; they hide its values all the same
+        child_env[REDACTED_STORE_ENV] = meta_url
     run_id = run_id or new_run_id(pipeline.name)
     python = python or sys.executable
     max_parallel = max(1, max_parallel or os.cpu_count() or 1)
@@ -283,7 +283,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                             lambda key, status: events.put((key_to_sid[key], status)))
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
-                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache)
+                               progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
+                               redact=Redactor(*stores))
     try:
         scheduler.run()
     except KeyboardInterrupt:
@@ -315,8 +316,10 @@ class LocalScheduler:
                  params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
                  meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
                  logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
-                 max_parallel: int, enable_cache: bool) -> None:
+                 max_parallel: int, enable_cache: bool, redact: Callable[[str], str] = str) -> None:
         self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
+        # Hides the values the stores' ${NAME} references brought in, in errors shown and recorded.
+        self.redact = redact
         self.params, self.argv, self.store, self.meta = params, argv, store, meta
         self.starter, self.events, self.logs_dir, self.scratch = starter, events, logs_dir, scratch
         self.shown, self.tail = progress, tail
@@ -432,7 +435,7 @@ class LocalScheduler:
                 tail.close(sid)
             self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
-        error = _failure(result, rc)
+        error = self.redact(_failure(result, rc))
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:

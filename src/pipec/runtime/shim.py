@@ -25,7 +25,7 @@ from typing import Any
 from . import artifacts, lineage, list_inputs, materializers, models, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
-from .store_env import Redactor, UnsetVariable, expand
+from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
 
 
 @dataclass(frozen=True)
@@ -401,6 +401,12 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
         except UnsetVariable as exc:
             raise UnsetVariable(exc.name, flag) from None
     values = {flag: item.value for flag, item in done}
+    hidden = env.get(REDACTED_STORE_ENV)
+    if hidden:
+        try:
+            done.append((REDACTED_STORE_ENV, expand(hidden, env)))
+        except UnsetVariable:
+            pass  # a value that is not set cannot leak
     expanded = replace(spec, artifact_store=values.get("--artifact-store", spec.artifact_store),
                        metadata_store=values.get("--metadata-store", spec.metadata_store),
                        lookup_store=values.get("--lookup-store", spec.lookup_store))

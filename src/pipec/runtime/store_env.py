@@ -21,6 +21,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+#: Environment variable holding a store URL (references intact) that a step is not given but
+#: whose values it must hide too: `pipec run` records the metadata itself, so its steps get no
+#: --metadata-store, yet a step may print the password it holds.
+REDACTED_STORE_ENV = "PIPEC_REDACTED_STORE"
 #: One reference: ``${NAME}``.
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: Substituted values shorter than this are not redacted from free text: replacing every

@@ -202,8 +202,9 @@ def plan_compile(root: str | Path, target_names: Sequence[str] | None, stack_fla
 
 
 def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagnostics) -> None:
-    """Warn when a URL password kept out of the config as ``${VAR}`` lands in the compiled files
-    (the store fields never do: their references are compiled in, not their values)."""
+    """Warn when a value kept out of the config as ``${VAR}`` lands in the compiled files: a URL
+    password, or any other reference in `image`, `registry` or `options` (the store fields never
+    do: their references are compiled in, not their values)."""
     applied = [(key,) for key in COMMON_OPTION_KEYS
                if key not in STORE_KEYS and f"{stack.target}.{key}" in options]
     applied += [("options", key) for key in stack.options if f"{stack.target}.{key}" in options]
@@ -221,6 +222,16 @@ def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagn
                                    "provides at run time (e.g. a .pgpass file, a secret-backed environment or "
                                    "IAM authentication) over a password in the URL; `artifact_store` and "
                                    "`metadata_store` take `${VAR}` references the steps expand themselves")
+                break
+        else:
+            names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", raw)
+            if names:
+                diags.warning("PC369", f"`{'.'.join(keys)}` of stack `{stack.name}` takes the value of "
+                              f"${names[0]} from this environment into the compiled files",
+                              stack.span(*keys),
+                              help="compiled files are usually committed and checked with `compile --check`: "
+                                   "a value that is secret, or differs between machines, does not belong there; "
+                                   "write it out if it is neither")
 
 
 def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -> None:

@@ -177,7 +177,12 @@ def _literal(text: str, indent: int) -> tuple[str, bool]:
 
 
 def _pyyaml_string(text: str, style: YamlStyle, indent: int, simple_key: bool) -> tuple[str, bool]:
-    """`text` as PyYAML writes it at `indent` (continuation lines' indentation); second: open end."""
+    """`text` as PyYAML writes it at `indent` (continuation lines' indentation); second: open end.
+
+    Unlike PyYAML, a string holding NEL, LS or PS is always double-quoted, where they are escapes:
+    PyYAML writes them raw in single quotes or blocks, and every reader folds them to a space."""
+    if any(ch in text for ch in _BREAKS[1:]):
+        return _double_quoted(text), False
     analysis = _analysis(text)
     if style.literal_types and isinstance(text, style.literal_types):
         if not simple_key and analysis.allow_block:
