@@ -18,6 +18,7 @@ from pipec.runtime.shim import build_parser
 from pipec.runtime.shim_flags import FLAGS
 from pipec.targets.airflow.shim_argv import AirflowParts, Marker
 from pipec.targets.argo.target import ArgoText, _Builder
+from pipec.targets.azureml.text import AzureMLText
 from pipec.targets.base import CompileContext
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
@@ -58,6 +59,14 @@ def _airflow_text(item: tuple) -> str:
     return "".join("RUN" if part == Marker("run-id") else part for part in item)
 
 
+def _azureml_text(item: str) -> str:
+    """The word as bash reads it, the run id as "RUN"."""
+    import subprocess
+
+    return subprocess.run(["/bin/bash", "-c", f"printf %s {item}"], env={"AZUREML_ROOT_RUN_ID": "RUN"},
+                          capture_output=True, text=True, check=True).stdout
+
+
 #: Per target: its EngineText, and how one of its items reads once the engine has expanded it
 #: (the run id as "RUN").
 ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
@@ -70,6 +79,7 @@ ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
     "sagemaker": (lambda: SageMakerText(STEP, Diagnostics()), _sagemaker_text),
     "github": (lambda: ShimWords("RUN"), str),
     "local_docker": (lambda: compose_text({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
+    "azureml": (lambda: AzureMLText({}), _azureml_text),
 }
 
 
