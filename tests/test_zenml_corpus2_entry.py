@@ -10,6 +10,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from pipec.compiler.api import load
 
 
@@ -202,6 +204,14 @@ def test_a_run_call_without_a_required_parameter_is_an_error_at_the_call(tmp_pat
     assert at(result, "PC203") == ["4:5"]
     [diag] = [d for d in result.diagnostics if d.code == "PC203"]
     assert "--param include_tables=" in diag.help and "parameters:" in diag.help
+
+
+@pytest.mark.parametrize("call", ["ask(**values)", "ask(*[values['query']], **{})"])
+def test_a_call_that_unpacks_values_known_at_run_time_is_not_judged(tmp_path: Path, call: str) -> None:
+    """oncoclear: `inference(**run_args)` where the script fills `run_args` from a model's metadata."""
+    entry = ask_project(tmp_path, "values = {'query': 'who?'}\n            values['include_tables'] = "
+                                  "__import__('os').environ['TABLES']\n            " + call)
+    assert [e for e in errors(load(entry, root=tmp_path)) if e.startswith("PC203")] == []
 
 
 def test_every_missing_parameter_is_named(tmp_path: Path) -> None:

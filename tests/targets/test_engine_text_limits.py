@@ -28,3 +28,12 @@ def test_tekton_refuses_an_image_it_would_substitute(tmp_path: Path) -> None:
 def test_airflow_refuses_a_tag_airflow_would_not_load(tmp_path: Path, length: int, refused: bool) -> None:
     errors = _errors(tmp_path, "airflow", {"tags": "pipec," + "t" * length})
     assert [code for code, _ in errors] == (["PC310"] if refused else [])
+
+
+def test_azureml_reports_a_parameter_without_a_value_and_does_not_crash(tmp_path: Path) -> None:
+    """Found by the corpus: a bound parameter with no value crashed the azureml target."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "run.py").write_text("from zenml import pipeline, step\n\n@step\ndef s(n: int) -> None:\n    pass\n\n"
+                                     "@pipeline\ndef p(n: int):\n    s(n=n)\n")
+    _, diagnostics = compile_source(tmp_path / "run.py", "azureml")
+    assert [d.code for d in diagnostics if d.is_error] == ["PC331"]

@@ -145,6 +145,8 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
 def _check_call_complete(pdef: PipelineDef, instance: PipelineInstance, given: set[str], diags: Diagnostics) -> None:
     """PC203: the script's call leaves a parameter without a default unset (ZenML's
     `validate_function_args` refuses it: "Invalid or missing pipeline function entrypoint arguments")."""
+    if not instance.arguments_known:
+        return  # what the call passes is decided at run time
     options = [*pdef.options, *instance.handle.overrides, *instance.run_options]
     if any(key == "parameters" for key, *_ in options):
         return  # `with_options(parameters=...)` gives values pipec does not read here

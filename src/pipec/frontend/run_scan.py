@@ -157,7 +157,7 @@ class RunScanner:
             except (EvalError, PoisonSignal, RecursionError):
                 return False
             if isinstance(handle, PipelineHandle):
-                self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node)))
+                self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node), arguments_known=False))
                 return True
         return False
 
@@ -201,7 +201,9 @@ class RunScanner:
     def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: ast.Call,
                       arg_nodes: dict) -> PipelineInstance:
         """Record a module-level pipeline call."""
-        instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node))
+        # `**values` or `*values`: a key a failed assignment left out of them may still be passed.
+        unpacked = any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args)
+        instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node), arguments_known=not unpacked)
         instance.arg_spans = {k: ev.span(v) for k, v in arg_nodes.items()}  # type: ignore[attr-defined]
         self.instances.append(instance)
         return instance

@@ -143,6 +143,9 @@ class PipelineInstance:
     run_options: tuple = ()
     # Where the call is.
     span: Any = None
+    # False when the call's arguments could not be evaluated (`p(**values_known_at_run_time)`):
+    # `args` and `kwargs` are then empty, which says nothing about what the call passes.
+    arguments_known: bool = True
 
 
 @dataclass(frozen=True)

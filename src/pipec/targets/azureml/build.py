@@ -115,7 +115,10 @@ class JobBuilder:
     def _command(self, step: StepInvocation) -> dict:
         settings = step_settings(step, self.diags)
         used = [name for name in step_parameters(step) if name in self.params]
-        call = step_call(self.pipeline, step, self.context, runtime_params=used, placeholder_encoding="text")
+        try:
+            call = step_call(self.pipeline, step, self.context, runtime_params=used, placeholder_encoding="text")
+        except ValueError:  # a bound parameter without a value: PC331 said so, and the compile fails
+            return {"type": "command", "command": ""}
         text = AzureMLText({name: PARAM + name for name in used})
         job: dict = {"type": "command"}
         if self.nodes[step.id] != step.id and OPEN not in step.id:
