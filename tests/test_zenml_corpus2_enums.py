@@ -319,3 +319,22 @@ def test_a_list_item_no_member_has_is_an_error_too(tmp_path):
     (tmp_path / "c.yaml").write_text("parameters:\n  kinds: [a, z]\n")
     (error,) = [d for d in load(tmp_path / "flow.py", config=tmp_path / "c.yaml").diagnostics if d.is_error]
     assert error.code == "PC110" and "`kinds`" in error.message and "'z'" in error.message
+
+
+def test_a_step_parameter_typed_with_an_enum_gets_the_member_at_run_time(tmp_path) -> None:
+    """ZenML validates step parameters with pydantic, which turns the value into the member."""
+    import enum
+
+    from pipec.runtime.shim import StepError, build_kwargs
+
+    class Kind(enum.Enum):
+        A = "a"
+        B = "b"
+
+    def step(kind, n): ...
+
+    step.__annotations__ = {"kind": Kind, "n": int}  # a local class: no string annotation to resolve
+    assert build_kwargs(step, {"kind": "b", "n": 1}, {}) == {"kind": Kind.B, "n": 1}
+    assert build_kwargs(step, {"kind": Kind.A, "n": 1}, {})["kind"] is Kind.A
+    with pytest.raises(StepError, match=r"parameter `kind`: 'c' is no value of Kind \('a', 'b'\)"):
+        build_kwargs(step, {"kind": "c", "n": 1}, {})

@@ -309,6 +309,12 @@ def _is_parameters_class(ann: Any) -> bool:
     return dataclasses.is_dataclass(ann) or hasattr(ann, "model_validate") or hasattr(ann, "parse_obj")
 
 
+def _is_enum_class(ann: Any) -> bool:
+    import enum
+
+    return inspect.isclass(ann) and issubclass(ann, enum.Enum)
+
+
 def _is_path_class(ann: Any) -> bool:
     import pathlib
 
@@ -333,6 +339,12 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
             value = _build_parameters(ann, value)
         elif isinstance(value, str) and _is_path_class(ann):  # a path travels as its string
             value = ann(value)
+        elif _is_enum_class(ann) and not isinstance(value, ann):  # a member travels as its value
+            try:
+                value = ann(value)
+            except ValueError:
+                allowed = ", ".join(repr(member.value) for member in ann)
+                raise StepError(f"parameter `{name}`: {value!r} is no value of {ann.__name__} ({allowed})") from None
         elif isinstance(value, (dict, list)) and ann is not None and "pydantic" in sys.modules:
             from .deferred_calls import DeferredCallError, as_annotated
 
