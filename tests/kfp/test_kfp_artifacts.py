@@ -6,6 +6,7 @@ to consumer), including a second run in which KFP's cache skipped the producer."
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import ArtifactStore
 from pipec.targets.kfp_spec.names import io_keys
 from pipec.targets.kfp_spec.references import check_references
+from tests.helpers.engines.kubelet import k8s_expand
 from tests.helpers.kfp_side import REPO, load_spec, run_side
 
 EXAMPLE = REPO / "tests" / "kfp" / "data" / "artifacts"
@@ -90,8 +92,10 @@ def test_engines_accept_it(compiled: tuple[Path, Path]) -> None:
 
 
 class Launcher:
-    """What KFP's launcher does around one executor, minus the upload: expand the placeholders
-    (artifact paths are local files; an input's is its producer's output file) and run it."""
+    """What runs one executor, minus the upload: the kubelet expands ``$$`` and ``$(VAR)`` in the
+    container's args and env (`tests.helpers.engines.kubelet`), then KFP's launcher expands its
+    placeholders (artifact paths are local files; an input's is its producer's output file) and
+    runs it with that environment."""
 
     def __init__(self, spec: dict, folder: Path) -> None:
         self.spec = spec
@@ -119,8 +123,12 @@ class Launcher:
             source = definition["inputs"]["artifacts"][key]["taskOutputArtifact"]
             return str(self.output_path(inputs_from or run, source["producerTask"], source["outputArtifactKey"]))
 
-        argv = [PLACEHOLDER.sub(expand, item) for item in container["command"] + container["args"]]
-        return subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=120, cwd=REPO)
+        env: dict[str, str] = {}
+        for item in container.get("env", []):
+            env[item["name"]] = k8s_expand(item["value"], env)
+        argv = [PLACEHOLDER.sub(expand, k8s_expand(item, env)) for item in container["command"] + container["args"]]
+        return subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=120, cwd=REPO,
+                              env={**os.environ, **env})
 
 
 def test_executors_pass_data_through_artifact_files(compiled: tuple[Path, Path], tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """examples/hostile_strings survives the kubeflow and vertex targets exactly: every literal,
-environment value, id and parameter default is found unchanged after parsing the files back,
-including the `--param-text` value once KFP's placeholder is replaced by the parameter."""
+environment value, id and parameter default is found unchanged after parsing the files back and
+expanding them as the container sees them (Kubernetes' ``$$``/``$(VAR)`` rules, with the
+container's own environment defined), including the `--param-text` value once KFP's placeholder
+is replaced by the parameter."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from pipec.compiler.api import load
 from pipec.ir import LiteralValue, ParameterRef, Pipeline
 from pipec.targets.kfp_spec.names import step_names
+from tests.helpers.engines.kubelet import k8s_expand
 from tests.helpers.kfp_side import GOLDEN, REPO, load_spec
 
 CASES = [GOLDEN / "hostile_strings" / "kubeflow" / "hostile_strings.yaml",
@@ -55,7 +58,10 @@ def test_hostile_values_round_trip(path: Path, pipeline: Pipeline) -> None:
     checked = 0
     for step in pipeline.steps:
         executor = spec["deploymentSpec"]["executors"][names[step.id].executor]["container"]
-        flags = {name: (flag, value) for flag, name, value in _flags(executor["args"])}
+        # Variables a kubelet could expand: the container's own environment and then some.
+        defined = {item["name"]: "EXPANDED" for item in executor.get("env", [])} | {"HOME": "/root", "id": "0"}
+        args = [k8s_expand(arg, defined) for arg in executor["args"]]
+        flags = {name: (flag, value) for flag, name, value in _flags(args)}
         for binding in step.inputs:
             if isinstance(binding.source, LiteralValue):
                 flag, text = flags[binding.name]
@@ -66,10 +72,10 @@ def test_hostile_values_round_trip(path: Path, pipeline: Pipeline) -> None:
                 original = pipeline.parameter(binding.source.name).default
                 assert flag == "--param-text" and _expand(text, defaults) == original
                 checked += 1
-        env = {item["name"]: item["value"] for item in executor.get("env", [])}
+        env = {item["name"]: k8s_expand(item["value"], defined) for item in executor.get("env", [])}
         assert env == dict(step.settings.docker.environment if step.settings.docker else ())
         assert spec["root"]["dag"]["tasks"][names[step.id].task]["taskInfo"]["name"] == step.id
-        assert executor["args"][executor["args"].index("--step-id") + 1] == step.id
+        assert args[args.index("--step-id") + 1] == step.id
     assert checked == 12  # the 11 literals of echo_values.v2-final and `label` (from `note`) of check
     assert spec["pipelineInfo"]["displayName"] == pipeline.name
 
@@ -80,9 +86,19 @@ def test_vertex_parameter_values_round_trip(pipeline: Pipeline) -> None:
     assert job["runtimeConfig"]["parameterValues"] == {"note": pipeline.parameter("note").default}
 
 
+def test_a_value_kfp_would_expand_is_refused(cli, tmp_path: Path) -> None:
+    """Report F9: KFP's launcher substitutes placeholders one after another, so a `{{$` inside an
+    inserted value is expanded again (in map order): refused, as in a literal (PC323)."""
+    proc = cli.run(["compile", "examples/hostile_strings/run.py", "--target", "kubeflow", "--target", "vertex",
+                    "--param", "note=x {{$.pipeline_job_uuid}}", "--out", str(tmp_path / "out")])
+    assert proc.returncode == 2
+    assert "error[PC323]: the value of pipeline parameter `note` contains `{{$`" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_hostile_param_value_round_trips(cli, tmp_path: Path) -> None:
     """A hostile value given with --param becomes the run-time input's value verbatim."""
-    value = "a'b\"c\n{{ ds }} ${{ x }} $(id) 0o17 ☃ {{$.pipeline_job_uuid}}"
+    value = "a'b\"c\n{{ ds }} ${{ x }} $(id) $$ 0o17 ☃ {{\n$.x}}"
     out = tmp_path / "out"
     proc = cli.run(["compile", "examples/hostile_strings/run.py", "--target", "kubeflow", "--target", "vertex",
                     "--param", f"note={value}", "--out", str(out)])
@@ -91,3 +107,34 @@ def test_hostile_param_value_round_trips(cli, tmp_path: Path) -> None:
     assert spec["root"]["inputDefinitions"]["parameters"]["note"]["defaultValue"] == value
     job = json.loads((out / "vertex" / "hostile_strings.json").read_text(encoding="utf-8"))
     assert job["runtimeConfig"]["parameterValues"]["note"] == value
+
+
+@pytest.mark.parametrize("target", ["kubeflow", "vertex"])
+def test_dollar_text_reaches_the_container_unchanged(tmp_path: Path, target: str) -> None:
+    """Report F9: the kubelet (and Vertex AI's container spec) turns `$$` into `$` and expands a
+    defined `$(VAR)` in args and env values, so literal text has every `$` doubled."""
+    from tests.helpers.kube_proofs import compile_source
+
+    text = "$(HOME)|$$|$$(HOME)|$(K)|$"
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "run.py").write_text(
+        "from zenml import pipeline, step\nfrom zenml.config import DockerSettings\n\n"
+        f"@step(settings={{'docker': DockerSettings(environment={{'K': {text!r}}})}})\n"
+        "def s(x: str) -> None:\n    pass\n\n"
+        f"@pipeline\ndef p():\n    s(x={text!r})\n")
+    [(_, files)], diagnostics = compile_source(tmp_path / "run.py", target)
+    assert not diagnostics.has_errors
+    document = json.loads(files["p.json"]) if target == "vertex" else None
+    spec = document["pipelineSpec"] if document else load_spec_text(files["p.yaml"])
+    [executor] = spec["deploymentSpec"]["executors"].values()
+    container = executor["container"]
+    defined = {"HOME": "/root", "K": "k"}
+    args = [k8s_expand(arg, defined) for arg in container["args"]]
+    assert dict((name, value) for _, name, value in _flags(args))["x"] == json.dumps(text)
+    assert [k8s_expand(e["value"], defined) for e in container["env"]] == [text]
+
+
+def load_spec_text(text: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(text)

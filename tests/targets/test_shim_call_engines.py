@@ -18,11 +18,15 @@ from pipec.runtime.shim import build_parser
 from pipec.runtime.shim_flags import FLAGS
 from pipec.targets.airflow.shim_argv import AirflowParts, Marker
 from pipec.targets.argo.target import ArgoText, _Builder
+from pipec.targets.azureml.text import AzureMLText
 from pipec.targets.base import CompileContext
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
 from pipec.targets.kube_text import MarkedText
+from pipec.targets.local_docker.interpolation import compose_text
 from pipec.targets.sagemaker.expressions import SageMakerText
+from tests.helpers.engines.kubelet import k8s_expand
+from tests.helpers.engines.local_docker import interpolate
 
 #: A value the shim accepts for each flag that takes one ($ and { included: the engines escape them).
 SAMPLES = {
@@ -55,6 +59,14 @@ def _airflow_text(item: tuple) -> str:
     return "".join("RUN" if part == Marker("run-id") else part for part in item)
 
 
+def _azureml_text(item: str) -> str:
+    """The word as bash reads it, the run id as "RUN"."""
+    import subprocess
+
+    return subprocess.run(["/bin/bash", "-c", f"printf %s {item}"], env={"AZUREML_ROOT_RUN_ID": "RUN"},
+                          capture_output=True, text=True, check=True).stdout
+
+
 #: Per target: its EngineText, and how one of its items reads once the engine has expanded it
 #: (the run id as "RUN").
 ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
@@ -63,9 +75,11 @@ ENGINES: dict[str, tuple[Callable[[], EngineText], Callable[[Any], str]]] = {
     "argo": (_argo, lambda item: item.replace("{{workflow.uid}}", "RUN").replace("$$", "$")),
     "tekton": (lambda: MarkedText("RUN", {}), lambda item: item[0]),
     "kubeflow": (lambda: KfpText("RUN", step=STEP, context=CompileContext()),
-                 lambda item: item),
+                 lambda item: k8s_expand(item, {"x": "EXPANDED"})),
     "sagemaker": (lambda: SageMakerText(STEP, Diagnostics()), _sagemaker_text),
     "github": (lambda: ShimWords("RUN"), str),
+    "local_docker": (lambda: compose_text({}), lambda item: interpolate(item, {"PIPEC_RUN_ID": "RUN"})),
+    "azureml": (lambda: AzureMLText({}), _azureml_text),
 }
 
 
@@ -111,7 +125,7 @@ def test_kubeflow_refuses_a_literal_kfp_would_expand() -> None:
     call = ShimCall(Literal("python"), (Option("--pipeline", Literal("a{{$.x}}")), Option("--run-id", RunId()),
                                         Option("--step-id", Literal("{{$.y}}"))))
     argv = render(call, engine).argv
-    assert argv[-3:] == ["{{$.pipeline_job_uuid}}", "--step-id", "{{$.y}}"]  # written, but the compile fails
+    assert argv[-3:] == ["{{$.pipeline_job_uuid}}", "--step-id", "{{$$.y}}"]  # written, but the compile fails
     assert [d.code for d in context.diagnostics] == ["PC323"]
 
 

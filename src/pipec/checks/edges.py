@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipec.ir.diagnostics import Diagnostics
+from pipec.ir.materializer_bridges import bridge
 from pipec.ir.types import (
     UnionType,
     describe_literal,
@@ -61,15 +62,29 @@ def _optional_help(source: str, target: str, what: str) -> str | None:
     return None
 
 
-def _output_mismatch(pipeline: Pipeline, ref: OutputRef, target: str) -> _Mismatch | None:
-    """The mismatch when an upstream output feeds an input of type `target`, else None."""
+def _output_mismatch(pipeline: Pipeline, ref: OutputRef, target: str, *, bridged: bool = True) -> _Mismatch | None:
+    """The mismatch when an upstream output feeds an input of type `target`, else None.
+
+    With `bridged`, a pair one ZenML materializer carries (`pipec.ir.materializer_bridges`)
+    is a warning; list elements pass False (`pipec run` converts only whole inputs).
+    """
     producer = pipeline.step(ref.step)
     source = _produced(pipeline, ref)
     if source is None or is_compatible(source, target):
         return None  # unknown steps and outputs are reported by their own checks
     name = f"`{ref.step}.{ref.output}`"
-    return _Mismatch(f"{name} produces `{source}`", _optional_help(source, target, name),
-                     defined_note(producer))
+    what = f"{name} produces `{source}`"
+    carried = bridge(source, target) if bridged else None
+    if carried is not None:
+        # ZenML never compares edge types: the producer's materializer loads the consumer's type.
+        fails = f"; it fails at run time when {carried.fails_when}" if carried.fails_when else ""
+        return _Mismatch(what, f"ZenML's {carried.materializer} loads {carried.loads}{fails}, and so "
+                         f"does `pipec run`; annotate the input as `{source}` to say what arrives",
+                         defined_note(producer), warning=True)
+    # `Optional[X]` output into an `X` input: ZenML does not check edge types, so only a None that
+    # really arrives fails (as for an `Optional[X]` pipeline parameter): a warning with the same hint.
+    optional = _optional_help(source, target, name)
+    return _Mismatch(what, optional, defined_note(producer), warning=optional is not None)
 
 
 def _parameter_mismatch(pipeline: Pipeline, ref: ParameterRef, target: str) -> _Mismatch | None:
@@ -145,7 +160,7 @@ def _list_mismatches(pipeline: Pipeline, items: OutputList, target: str) -> list
             "", f"annotate the input as `list[{joined}]`, or pass one output", ()))]
     by_type: dict[str, list[tuple[int, OutputRef, _Mismatch]]] = {}
     for position, ref in enumerate(items.items):
-        mismatch = _output_mismatch(pipeline, ref, element)
+        mismatch = _output_mismatch(pipeline, ref, element, bridged=False)
         if mismatch is not None:
             by_type.setdefault(_produced(pipeline, ref) or "Any", []).append((position, ref, mismatch))
     found = []
@@ -157,7 +172,8 @@ def _list_mismatches(pipeline: Pipeline, items: OutputList, target: str) -> list
         noun, verb = ("element", "produces") if len(elements) == 1 else ("elements", "produce")
         first = elements[0][2]
         found.append((f"{noun} {positions} ({refs}) {verb} `{produced}`",
-                      _Mismatch("", first.help, tuple(dict.fromkeys(n for _, _, m in shown for n in m.notes)))))
+                      _Mismatch("", first.help, tuple(dict.fromkeys(n for _, _, m in shown for n in m.notes)),
+                                warning=all(m.warning for _, _, m in elements))))
     return found
 
 
@@ -179,7 +195,10 @@ def check_types(pipeline: Pipeline, diags: Diagnostics) -> None:
     or, for a literal, the literal itself (elements included; see
     :func:`pipec.ir.types.literal_is_compatible`). Unknown (``Any``) types pass.
     Old-API ``BaseParameters`` configs (``kind="parameters"``) are not data edges
-    and are skipped.
+    and are skipped. ZenML never compares step-to-step types, so an edge it runs is a
+    warning, not an error: an ``X | None`` output into an ``X`` input, and a pair one
+    materializer stores and loads (``pipec.ir.materializer_bridges``, e.g. pandas Series
+    into DataFrame).
     """
     for inv in pipeline.steps:
         params = {}
@@ -191,8 +210,9 @@ def check_types(pipeline: Pipeline, diags: Diagnostics) -> None:
                 continue  # unknown keywords are reported by their own check
             if isinstance(binding.source, OutputList):
                 for what, mismatch in _list_mismatches(pipeline, binding.source, param.type):
-                    diags.error("PC206", f"step `{inv.id}` input `{binding.name}` expects `{param.type}` but "
-                                f"{what}", binding_span(binding, inv), help=mismatch.help, notes=mismatch.notes)
+                    report = diags.warning if mismatch.warning else diags.error
+                    report("PC206", f"step `{inv.id}` input `{binding.name}` expects `{param.type}` but "
+                           f"{what}", binding_span(binding, inv), help=mismatch.help, notes=mismatch.notes)
                 continue
             found = _mismatch(pipeline, binding, param.type)
             if found is not None:

@@ -7,6 +7,7 @@ needs both answers before it decides whether to load anything else.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from pipec.compiler import deps
@@ -75,9 +76,27 @@ def imported_names(entry: Path) -> tuple[list[str], bool]:
     return list(names), relative
 
 
+#: Top-level modules a project never replaces with a folder lacking `__init__.py`: they are
+#: regular packages wherever ZenML runs, and Python's import system prefers a regular package
+#: found anywhere on sys.path to a namespace-package folder found earlier.
+RUNTIME_PACKAGES = frozenset({"zenml", "pipec"})
+
+
 def provides(folder: Path, name: str) -> bool:
-    """True when top-level module `name` is a file or package folder in `folder`."""
-    return deps.is_file(folder / f"{name}.py") or deps.is_dir(folder / name)
+    """True when top-level module `name` is the file `name.py`, a package folder (`__init__.py`),
+    or a namespace-package folder Python would import, in `folder`."""
+    if deps.is_file(folder / f"{name}.py") or deps.is_file(folder / name / "__init__.py"):
+        return True
+    return deps.is_dir(folder / name) and namespace_folder_is_module(folder, name)
+
+
+def namespace_folder_is_module(folder: Path, name: str) -> bool:
+    """Whether the folder `name` in `folder`, which has no `__init__.py`, is the module `name` for
+    Python: never when it holds no `.py` file (a Helm chart, a data folder), nor when `name` is a
+    standard-library, ZenML or pipec module (a regular package further along sys.path wins)."""
+    if name in sys.stdlib_module_names or name in RUNTIME_PACKAGES:
+        return False
+    return bool(deps.glob(folder / name, "**/*.py"))
 
 
 def find_project(start: Path) -> Path | None:

@@ -16,14 +16,20 @@ from ..ir import Program, Span
 from . import config_fit, zenml_constants
 from .calls import Evaluator
 from .cli_params import check_cli_params
-from .entry_imports import LocalImport, local_pipeline_imports, root_help, unresolved_project_imports
+from .entry_imports import (
+    LocalImport,
+    absent_project_modules,
+    local_pipeline_imports,
+    root_help,
+    unresolved_project_imports,
+)
 from .interp import ConstantError, EvalError
 from .modules import Assignment, Definition, ImportedName, ModuleIndex
 from .pipelines import BuildOptions, PipelineCall, build_pipeline
 from .run_scan import RunScanner
 from .selection import qualified, select
 from .source import SourceFile
-from .stepdefs import Classifier, PipelineDef
+from .stepdefs import Classifier, PipelineDef, report_definition
 from .values import PipelineHandle, PipelineInstance, PoisonSignal
 
 
@@ -33,7 +39,8 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
 
     `call` carries the argument values of a pipeline called by a running script. `only` names
     the pipeline the command will use (``--pipeline``, see :mod:`.selection`): only that one is
-    built, so `params`, `config` and the diagnostics are its own.
+    built, so `params`, `config` and the diagnostics are its own (the problems of the other
+    pipelines' definitions, such as a default pipec cannot evaluate, are not reported).
     """
     shown = str(entry)
     path = entry.resolve()
@@ -47,9 +54,20 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
                     help="point --root at a folder that contains the file")
         return Program(())
     index = ModuleIndex(root, diags)
-    index.classify = Classifier(index, diags)
+    classifier = index.classify = Classifier(index, diags)
     index.evaluate_constant = lambda assignment, src: _constant(index, diags, assignment, src)
     index.resolve_external = zenml_constants.resolve_external
+    try:
+        return _build(index, path, params, config, diags, call, only)
+    finally:
+        if only is None:  # every pipeline read is the command's: all their problems count
+            for pdef in classifier.pipelines:
+                report_definition(pdef, diags)
+
+
+def _build(index: ModuleIndex, path: Path, params: dict[str, str], config: Path | None, diags: Diagnostics,
+           call: PipelineCall | None, only: str | None) -> Program:
+    root = index.root
     src = index.load_path(path)
     if src is None:
         return Program(())
@@ -61,9 +79,7 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
         if all(item.definition is not d for d in definitions):
             definitions.append(item.definition)
     if not definitions:
-        missing = unresolved_project_imports(index, src, path)
-        diags.error("PC003", f"no pipeline found in `{src.rel}`", Span(src.rel, 0, 0),
-                    help=root_help(missing, src) if missing else "decorate a function with @pipeline (from pipec or zenml)")
+        _no_pipeline(index, src, path, diags)
         return Program(())
     options = BuildOptions(dict(params), config, path.parent, root, call)
     if only is None and local and len(definitions) > 1:
@@ -81,12 +97,31 @@ def build_program(entry: Path, root: Path, params: dict[str, str], config: Path 
     scanner = RunScanner(index, diags, src, values_from_script=call is not None)
     found = scanner.scan()
     instances = _instances_at(found, call.span) if call is not None else _first_instances(found, diags)
-    options = replace(options, arguments_unknown=frozenset(scanner.ignored_calls))
+    options = replace(options, arguments_unknown=scanner.ignored_calls)
     pipelines = [build_pipeline(pdef, instances.get(id(pdef)), options, index, diags) for pdef in definitions]
+    # An original-API pipeline whose only instantiation was ignored reported the reason as its error.
+    scanner.report_ignored(diags, [id(pdef) for pdef in definitions if pdef.old_api and id(pdef) not in instances])
 
     check_cli_params(params, [(pipe, pdef.old_api) for pdef, pipe in zip(definitions, pipelines, strict=True)],
                      diags)
     return Program(tuple(pipelines))
+
+
+def _no_pipeline(index: ModuleIndex, src: SourceFile, path: Path, diags: Diagnostics) -> None:
+    """PC003, naming the first import that does not resolve (the pipeline is likely behind it)."""
+    outside = unresolved_project_imports(index, src, path)
+    absent = absent_project_modules(index, src)
+    unresolved = sorted([(line, module) for _package, line, _holder, module in outside] + absent)
+    reason = (f": its import of `{unresolved[0][1]}` (line {unresolved[0][0]}) cannot be resolved from the "
+              "source root") if unresolved else ""
+    if outside:
+        hint = root_help(outside, src)
+    elif absent:
+        hint = f"the module `{absent[0][1]}` is not under the source root (see the PC106 error); fix the import " \
+               "or point --root at the project's top folder"
+    else:
+        hint = "decorate a function with @pipeline (from pipec or zenml)"
+    diags.error("PC003", f"no pipeline found in `{src.rel}`{reason}", Span(src.rel, 0, 0), help=hint)
 
 
 def _choose_at_run_time(src: SourceFile, definitions: list[PipelineDef], local: list[LocalImport],

@@ -21,6 +21,7 @@ from ..ir import (
     StepInvocation,
 )
 from .artifact_inputs import ResolvedInput
+from .config_numbers import coerce_config_value
 from .calls import Evaluator
 from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
 from .integration_objects import shown, step_value
@@ -261,6 +262,10 @@ class PipelineBuilder:
             config_span = self.config.span("steps", step_id, "parameters", name) if self.config else span
             existing = bound.get(name)
             literal = _json_or_none(value)
+            declared = next((p.type for p in definition.params if p.name == name), None)
+            if declared is not None:
+                literal = coerce_config_value(literal, declared, f"parameter `{name}` of step `{step_id}`",
+                                              config_span, self.diags)
             if existing is not None:
                 self._config_and_code(name, step_id, existing, literal, config_span)
                 continue

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pipec.ir.diagnostics import Diagnostics
 
 from . import known
+from .enum_classes import by_value, members_of
 from .interp import EvalError, Interpreter, Scope
 from .model_control import MODEL_CLASSES, is_dotted_name, is_model_class, lenient_version
 from .modules import is_parameters_class
@@ -112,6 +113,8 @@ class Evaluator(Interpreter):
             from .zenml_api import runtime_call
 
             return runtime_call(func, node, self.src.text)
+        if isinstance(func, ClassRef) and (members := members_of(self.index, func)) is not None:
+            return by_value(func, members, [self.concrete(a, node) for a in args], kwargs, node)  # `Kind("a")`
         if isinstance(func, ClassRef) and is_parameters_class(func, self.index):
             if args:
                 raise EvalError("PC102", "parameter classes take keyword arguments only", node)

@@ -268,3 +268,15 @@ def _member(cls: ClassRef, shape: _Shape, name: str, raw: Any) -> Any:
                                  cls.source.statement_span(cls.node), None)
         return EnumInt.make(raw, cls.name, name, str_form)
     return EnumMember(cls.name, name, raw, str_form)
+
+
+def enum_members(index: ModuleIndex, cls: ClassRef) -> list[Any] | None:
+    """The members of Enum class `cls` in definition order, aliases once (what iterating the class
+    gives in Python); None when `cls` is not an Enum class."""
+    if not _shape(index, cls).enum:
+        return None
+    members: dict[int, Any] = {}
+    for name, value in _table(index, cls).items():
+        if not name.startswith("_") and isinstance(value, (EnumMember, EnumStr, EnumInt)):
+            members.setdefault(id(value), value)
+    return list(members.values())

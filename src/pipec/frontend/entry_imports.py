@@ -18,15 +18,11 @@ reports a diagnostic: an import that does not resolve is simply not a candidate.
 from __future__ import annotations
 
 import ast
-import importlib.machinery
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipec.compiler import roots
-
 from ..ir import Span
+from . import root_hints
 from .modules import ModuleIndex
 from .source import SourceFile
 from .stepdefs import PipelineDef
@@ -62,45 +58,40 @@ def pipeline_bindings(index: ModuleIndex, node: ast.stmt) -> dict[str, PipelineH
     return _imported_pipelines(index, node) if isinstance(node, ast.ImportFrom) else {}
 
 
-def unresolved_project_imports(index: ModuleIndex, src: SourceFile, entry: Path) -> list[tuple[str, int, Path]]:
+def unresolved_project_imports(index: ModuleIndex, src: SourceFile, entry: Path) -> list[tuple[str, int, Path, str]]:
     """Absolute imports of `src` whose package is not under the source root but sits in a folder
-    at or above the entry's: ``(package, line, folder holding it)``, one per package."""
-    out: dict[str, tuple[str, int, Path]] = {}
+    at or above the entry's: ``(package, line, folder holding it, module imported)``, one per package."""
+    out: dict[str, tuple[str, int, Path, str]] = {}
     folders = [entry.parent, *entry.parent.parents]
     for node in ast.walk(src.tree):
         if isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            tops = [node.module.split(".")[0]]
+            modules = [node.module]
         elif isinstance(node, ast.Import):
-            tops = [alias.name.split(".")[0] for alias in node.names]
+            modules = [alias.name for alias in node.names]
         else:
             continue
-        for top in tops:
-            if top in out or index.is_project_package(top) or _installed(top):
+        for module in modules:
+            top = module.split(".")[0]
+            if top in out or index.is_project_package(top):
                 continue
-            holder = next((folder for folder in folders if roots.provides(folder, top)), None)
-            if holder is not None:
-                out[top] = (top, node.lineno, holder)
+            folder = root_hints.holder(top, folders)
+            if folder is not None:
+                out[top] = (top, node.lineno, folder, module)
     return sorted(out.values(), key=lambda item: item[1])
 
 
-def _installed(top: str) -> bool:
-    """Whether `top` is the standard library's, pipec's or ZenML's, or installed in this environment (a
-    folder of that name above the entry, such as a clone of pipec itself, is then not the project's)."""
-    if top in sys.stdlib_module_names or top in ("pipec", "zenml"):
-        return True
-    here = os.getcwd()
-    search = [entry for entry in sys.path if entry and os.path.abspath(entry) != here]
-    return importlib.machinery.PathFinder.find_spec(top, search) is not None
+def absent_project_modules(index: ModuleIndex, src: SourceFile) -> list[tuple[int, str]]:
+    """``(line, module)`` of the absolute `from X import ...` of `src` whose package is the project's
+    but whose module X is no file or folder under the source root."""
+    return sorted((node.lineno, node.module) for node in ast.walk(src.tree)
+                  if isinstance(node, ast.ImportFrom) and not node.level and node.module
+                  and index.is_project_package(node.module) and not index.is_submodule(node.module))
 
 
-def root_help(missing: list[tuple[str, int, Path]], src: SourceFile) -> str:
+def root_help(missing: list[tuple[str, int, Path, str]], src: SourceFile) -> str:
     """Advice for an entry whose project imports miss the source root: the folder to pass as --root."""
-    package, line, holder = missing[0]
-    try:
-        rel = os.path.relpath(holder)
-        shown = holder.as_posix() if rel.startswith("..") else Path(rel).as_posix()
-    except ValueError:
-        shown = holder.as_posix()
+    package, line, holder, _module = missing[0]
+    shown = root_hints.shown(holder)
     return (f"`{package}` (imported at {src.rel}:{line}) is not under the source root but in `{shown}`; "
             f"imports resolve from the source root: pass --root {shown}")
 

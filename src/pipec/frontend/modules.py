@@ -8,16 +8,17 @@ external and only ever known by its qualified name.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipec.compiler import deps
+from pipec.compiler import deps, roots
 from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Span
-from . import known
+from . import known, stdlib_names
 from .source import SourceFile, parse_file
 from .values import ClassRef, ExternalName, FunctionRef, Located, ModuleRef
 
@@ -89,6 +90,7 @@ class ModuleIndex:
         self._resolving: set[tuple[str, str]] = set()
         self._resolved: dict[tuple[str, str], Any] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._project_tops: dict[str, bool] = {}
         #: Attribute tables of project classes by qualified name (filled by `classattrs`).
         self.class_tables: dict[str, dict[str, Any]] = {}
         #: Set by the frontend: classifies a definition (step, pipeline, class...).
@@ -120,9 +122,15 @@ class ModuleIndex:
         return None
 
     def is_project_package(self, name: str) -> bool:
-        """True when `name`'s top-level package lives under the root."""
+        """True when `name`'s top-level module lives under the root, as Python finds it (a folder
+        without `__init__.py` only when it is a namespace package Python would import: see
+        `roots.provides`)."""
         top = name.split(".")[0]
-        return bool(top) and (deps.is_file(self.root / f"{top}.py") or deps.is_dir(self.root / top))
+        if not top:
+            return False
+        if top not in self._project_tops:
+            self._project_tops[top] = roots.provides(self.root, top)
+        return self._project_tops[top]
 
     def load_path(self, path: Path) -> SourceFile | None:
         """Parse a file under the root (cached by module name)."""
@@ -176,6 +184,8 @@ class ModuleIndex:
             if any(alias.name == "*" for alias in stmt.names):
                 stars.append(StarImport(module, where))
                 return
+            if stmt is top and not stmt.level and not self.is_project_package(module):
+                self._check_stdlib_import(stmt, module, src)
             for alias in stmt.names:
                 table[alias.asname or alias.name] = ImportedName(module, alias.name, where)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -199,6 +209,23 @@ class ModuleIndex:
             for block in blocks:
                 for inner in block:
                     self._collect(inner, top, src, table, stars)
+
+    def _check_stdlib_import(self, stmt: ast.ImportFrom, module: str, src: SourceFile) -> None:
+        """PC106 for `from <stdlib module> import <name it lacks>` outside any `if`/`try` guard."""
+        for alias in stmt.names:
+            if stdlib_names.defines(module, alias.name):
+                continue
+            home = stdlib_names.home_of(alias.name, module)
+            if home is None:
+                # Perhaps a name of another Python version than pipec's own: say so, do not fail.
+                self.diags.warning("PC106", f"the standard-library module `{module}` of Python "
+                                   f"{sys.version_info[0]}.{sys.version_info[1]} has no `{alias.name}`: where it is "
+                                   "missing too, Python raises ImportError on this import", src.span(alias, stmt),
+                                   help="check the spelling, and the Python version the steps run with")
+                continue
+            self.diags.error("PC106", f"the standard-library module `{module}` has no `{alias.name}`: Python "
+                             "raises ImportError on this import, so ZenML cannot load the module",
+                             src.span(alias, stmt), help=f"import it from `{home}`: `from {home} import {alias.name}`")
 
     def _absolute(self, src: SourceFile, node: ast.ImportFrom) -> str | None:
         level = node.level or 0

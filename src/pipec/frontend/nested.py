@@ -13,9 +13,10 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from .calls import Evaluator
+from .enum_parameters import default_as_written
 from .interp import EvalError, Scope
 from .parameters import parameter_help
-from .stepdefs import PipelineDef
+from .stepdefs import PipelineDef, report_definition
 from .values import POISON, PipelineHandle, ReturnSignal
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def inline_pipeline(builder: PipelineBuilder, ev: Evaluator, handle: PipelineHan
                     node: ast.Call, arg_nodes: dict) -> Any:
     """Evaluate `handle`'s body into `builder`'s pipeline with the call's arguments; its return value."""
     inner: PipelineDef = handle.definition
+    report_definition(inner, builder.diags)
     outer = builder.active[0]
     if outer.old_api or inner.old_api:
         raise EvalError("PC101", f"pipeline `{inner.name}` is called inside pipeline `{outer.name}`, and one of them "
@@ -72,8 +74,10 @@ def _bind(inner: PipelineDef, args: list, kwargs: dict, node: ast.Call, arg_node
         if not param.has_default:
             raise EvalError("PC203", f"pipeline `{inner.name}` is called without its required parameter "
                             f"`{param.name}`", node, help=f"pass {param.name}=... in the call")
-        # A default that could not be evaluated was reported with the definition.
-        values[param.name] = param.default if param.default_known else POISON
+        # A default that could not be evaluated was reported with the definition; one that is an
+        # Enum member stays the member (the inner function runs as plain Python, nothing is validated).
+        written = default_as_written(builder.index, inner, param.name) if param.default_known else None
+        values[param.name] = written if written is not None else param.default if param.default_known else POISON
     return values
 
 

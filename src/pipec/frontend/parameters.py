@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
@@ -10,6 +11,7 @@ from ..ir import (
     PipelineParameter,
     Span,
 )
+from .config_numbers import coerce_config_value
 from .run_config import RunConfig
 from .settings import to_json_value
 from .stepdefs import PipelineDef
@@ -20,6 +22,18 @@ from .values import (
 
 if TYPE_CHECKING:
     from .pipelines import PipelineCall
+
+
+@dataclass(frozen=True)
+class ValueOrigin:
+    """Where a pipeline parameter's value comes from, when it is not its default."""
+
+    #: "call" (the pipeline call), "config" (the run configuration) or "cli" (--param).
+    kind: str
+    #: Where a wrong value is reported.
+    span: Span
+    #: The --param text as typed (None for the other kinds).
+    text: str | None = None
 
 
 def coerce_param(raw: str, type_: str) -> Any:
@@ -60,9 +74,12 @@ def parameter_help(name: str, pdef: PipelineDef) -> str:
 
 
 def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, config: RunConfig | None,
-                       cli: dict[str, str], diags: Diagnostics,
-                       call: PipelineCall | None = None) -> list[PipelineParameter]:
-    """Parameter values: --param > --config > the call (a running script's, else module-level) > default."""
+                       cli: dict[str, str], diags: Diagnostics, call: PipelineCall | None = None,
+                       origins: dict[str, ValueOrigin] | None = None) -> list[PipelineParameter]:
+    """Parameter values: --param > --config > the call (a running script's, else module-level) > default.
+
+    `origins`, when given, is filled with where each value that is not the default comes from."""
+    origins = {} if origins is None else origins
     call_values: dict[str, tuple[Any, Span]] = {}
     if call is not None and not pdef.old_api:
         call_values = _script_call_values(pdef, call, diags)
@@ -91,6 +108,7 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 raw = raw.value if raw.known else None
             try:
                 value, known = to_json_value(raw), True
+                origins[p.name] = ValueOrigin("call", span)
             except TypeError as exc:
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}", span)
         if p.name in config_values:
@@ -102,19 +120,47 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 diags.error("PC111", f"value of parameter `{p.name}` is not JSON-serialisable: {exc}",
                             config.span("parameters", p.name))
             else:
+                candidate = coerce_config_value(candidate, p.type, f"parameter `{p.name}`",
+                                                config.span("parameters", p.name), diags)
                 if literal_is_compatible(candidate, p.type):
                     value, known = candidate, True
+                    origins[p.name] = ValueOrigin("config", config.span("parameters", p.name))
                 else:
                     diags.error("PC110", f"parameter `{p.name}` expects `{p.type}` but the run configuration gives "
                                 f"`{describe_literal(candidate)}`", config.span("parameters", p.name))
         if p.name in cli:
             try:
                 value, known = coerce_param(cli[p.name], p.type), True
+                origins[p.name] = ValueOrigin("cli", p.span, cli[p.name])
             except ValueError as exc:
                 diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
         out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,
                                      value if known else None, known, p.span))
+    if instance is not None and call is None and not pdef.old_api:
+        given = set(call_values) | set(config_values) | set(cli)
+        _check_call_complete(pdef, instance, given, diags)
     return out
+
+
+def _check_call_complete(pdef: PipelineDef, instance: PipelineInstance, given: set[str], diags: Diagnostics) -> None:
+    """PC203: the script's call leaves a parameter without a default unset (ZenML's
+    `validate_function_args` refuses it: "Invalid or missing pipeline function entrypoint arguments")."""
+    if not instance.arguments_known:
+        return  # what the call passes is decided at run time
+    options = [*pdef.options, *instance.handle.overrides, *instance.run_options]
+    if any(key == "parameters" for key, *_ in options):
+        return  # `with_options(parameters=...)` gives values pipec does not read here
+    missing = [p.name for p in pdef.params if not p.has_default and p.name not in given]
+    if not missing:
+        return
+    names = ", ".join(f"`{name}`" for name in missing)
+    verb = "have" if len(missing) > 1 else "has"
+    first = missing[0]
+    diags.error("PC203", f"the call of pipeline `{pdef.name}` does not pass {names}, which {verb} no default: "
+                "ZenML refuses the call (invalid or missing pipeline function entrypoint arguments)",
+                instance.span or pdef.span,
+                help=f"pass {first}=... in the call, set `{first}` under `parameters:` in the run configuration "
+                     f"(--config), or give it with --param {first}=VALUE")
 
 
 def _script_call_values(pdef: PipelineDef, call: PipelineCall, diags: Diagnostics) -> dict[str, tuple[Any, Span]]:

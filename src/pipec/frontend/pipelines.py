@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipec.ir.diagnostics import Diagnostics, did_you_mean
 
@@ -19,13 +20,14 @@ from ..ir import (
 )
 from .builder import PipelineBuilder
 from .calls import Evaluator
+from .enum_parameters import enum_parameter_values
 from .interp import EvalError, Scope
 from .model_control import config_model
 from .modules import ModuleIndex
-from .parameters import resolve_parameters
+from .parameters import ValueOrigin, resolve_parameters
 from .run_config import PIPELINE_SETTING_KEYS, STEP_KEYS, RunConfig, load_run_config
 from .settings import Partial, SettingsReader, merge, to_settings
-from .stepdefs import PipelineDef
+from .stepdefs import PipelineDef, report_definition
 from .values import (
     POISON,
     OldStepInstance,
@@ -34,6 +36,9 @@ from .values import (
     ReturnSignal,
     Slot,
 )
+
+if TYPE_CHECKING:
+    from .run_scan import IgnoredCall
 
 
 @dataclass
@@ -51,8 +56,8 @@ class BuildOptions:
     # A call from a running script (`python run.py`), whose real values replace the source's call.
     call: PipelineCall | None = None
     # Pipelines (ids of their definitions) whose call in the entry passes arguments pipec could not
-    # evaluate: their parameters' defaults may not be what the run gets.
-    arguments_unknown: frozenset[int] = frozenset()
+    # evaluate (the first such call): their parameters' defaults may not be what the run gets.
+    arguments_unknown: Mapping[int, IgnoredCall] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class PipelineCall:
 def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options: BuildOptions,
                    index: ModuleIndex, diags: Diagnostics) -> Pipeline:
     """Evaluate `pdef`'s body into an IR Pipeline."""
+    report_definition(pdef, diags)
     if pdef.api_by_shape and not pdef.old_api and instance is not None and _binds_step_instances(instance):
         pdef.old_api = True  # `p(loader=load()).run()`: ZenML's original API, whatever the body looks like
     reader = SettingsReader(diags)
@@ -91,8 +97,10 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
     for key in ("name", "config_path", "parameters", "steps"):
         partial.pop(key, None)
 
-    parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call)
+    origins: dict[str, ValueOrigin] = {}
+    parameters = (resolve_parameters(pdef, instance, config, options.cli_params, diags, call, origins)
                   if not pdef.old_api else [])
+    parameters, members = enum_parameter_values(pdef, parameters, origins, index, diags)
     for name in config.parameters if config is not None and pdef.old_api else ():
         diags.error("PC109", f"pipeline `{pdef.name}` (ZenML's original API) takes steps, not parameters; "
                     f"`{name}` is not used", config.span("parameters", name),
@@ -104,9 +112,9 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
         builder.defaults_only = {p.name for p in parameters} - set_elsewhere
     scope = Scope()
     if pdef.old_api:
-        _bind_slots(pdef, instance, builder, scope, diags)
+        _bind_slots(pdef, instance, builder, scope, diags, options.arguments_unknown.get(id(pdef)))
     else:
-        _bind_parameters(pdef, parameters, index, diags, scope)
+        _bind_parameters(pdef, parameters, members, index, diags, scope)
     ev = Evaluator(index, diags, pdef.source, pdef.node, scope, builder)
     try:
         ev.run_block(pdef.node.body)
@@ -120,9 +128,10 @@ def build_pipeline(pdef: PipelineDef, instance: PipelineInstance | None, options
                     span=pdef.span)
 
 
-def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], index: ModuleIndex,
-                     diags: Diagnostics, scope: Scope) -> None:
-    """Bind the body's parameter names; a known object for a parameter-class annotation is that object."""
+def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], members: dict[str, Any],
+                     index: ModuleIndex, diags: Diagnostics, scope: Scope) -> None:
+    """Bind the body's parameter names: an Enum parameter's value is its member (`members`), a
+    known object for a parameter-class annotation is that object, a path annotation a path."""
     from .param_objects import parameter_object
     from .pure_stdlib import path_parameter
     from .stepdefs import parameters as signature
@@ -130,6 +139,10 @@ def _bind_parameters(pdef: PipelineDef, parameters: list[PipelineParameter], ind
     annotations = {arg.arg: arg.annotation for arg, _ in signature(pdef.node)}
     ev = Evaluator(index, diags, pdef.source, pdef.node)
     for param in parameters:
+        if param.name in members:
+            member = members[param.name]
+            scope.names[param.name] = POISON if member is POISON else ParamValue(param.name, param.known, member)
+            continue
         value = param.value
         if param.known:
             try:
@@ -211,12 +224,18 @@ def _config_pipeline_partial(config: RunConfig | None, reader: SettingsReader) -
 
 
 def _bind_slots(pdef: PipelineDef, instance: PipelineInstance | None, builder: PipelineBuilder, scope: Scope,
-                diags: Diagnostics) -> None:
-    if instance is None:
+                diags: Diagnostics, dropped: IgnoredCall | None) -> None:
+    if instance is None and dropped is not None:
+        # The script instantiates it, but an argument cannot be evaluated: that is the error.
+        diags.error(dropped.code, f"{dropped.message}; the {dropped.where} that instantiates old-style pipeline "
+                    f"`{pdef.name}` is ignored, so pipec cannot tell which steps it runs", dropped.span,
+                    help=dropped.help)
+    elif instance is None:
         diags.error("PC115", f"old-style pipeline `{pdef.name}` is never instantiated, so pipec cannot tell which "
                     "steps it runs", pdef.span,
                     help=f"instantiate it at module level, e.g. `{pdef.function}("
                     + ", ".join(f"{p.name}={p.name}()" for p in pdef.params) + ").run()`")
+    if instance is None:
         for param in pdef.params:
             scope.names[param.name] = POISON
         return

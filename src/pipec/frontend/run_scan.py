@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pipec.ir.diagnostics import Diagnostics
 
+from ..ir import Span
 from .calls import Evaluator
 from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .entry_imports import pipeline_bindings
@@ -22,6 +25,24 @@ from .values import (
     PoisonSignal,
     StepHandle,
 )
+
+
+@dataclass(frozen=True)
+class IgnoredCall:
+    """A pipeline call whose arguments pipec could not evaluate, and why."""
+
+    #: Ids of the pipeline definitions the call mentions.
+    pipelines: frozenset[int]
+    #: The evaluation error's code.
+    code: str
+    #: The evaluation error's message.
+    message: str
+    #: Where the argument that could not be evaluated is.
+    span: Span
+    #: The evaluation error's help, if any.
+    help: str | None
+    #: "pipeline call" or "module-level pipeline call".
+    where: str
 
 
 class RunScanner:
@@ -43,8 +64,26 @@ class RunScanner:
         self.instances: list[PipelineInstance] = []
         # Names assigned the result of a new-API pipeline call.
         self.run_names: set[str] = set()
-        # Pipelines (by id of their definition) called with arguments pipec could not evaluate.
-        self.ignored_calls: set[int] = set()
+        # Calls with arguments pipec could not evaluate, in source order (`report_ignored`).
+        self.ignored: list[IgnoredCall] = []
+
+    @property
+    def ignored_calls(self) -> dict[int, IgnoredCall]:
+        """Pipelines (by id of their definition) called with arguments pipec could not evaluate: the first such call."""
+        first: dict[int, IgnoredCall] = {}
+        for call in self.ignored:
+            for key in call.pipelines:
+                first.setdefault(key, call)
+        return first
+
+    def report_ignored(self, diags: Diagnostics, reported: Iterable[int]) -> None:
+        """Warn about each ignored call, except the first one of each pipeline (id in `reported`)
+        whose build already made its reason an error (an original-API pipeline left without its instance)."""
+        first = self.ignored_calls
+        done = [first[key] for key in reported if key in first]
+        for call in self.ignored:
+            if all(call is not escalated for escalated in done):
+                diags.warning(call.code, f"{call.message}; the {call.where} is ignored", call.span, help=call.help)
 
     def scan(self) -> list[PipelineInstance]:
         """Every pipeline instance created at module level, in source order."""
@@ -83,8 +122,8 @@ class RunScanner:
                 return True
             span = ev.span(err.node) if err.node is not None else self.src.statement_span(top)
             where = "module-level pipeline call" if small is top else "pipeline call"
-            self.ignored_calls.update(id(d) for d in self._pipelines_mentioned(small.value))
-            self.diags.warning(err.code, f"{err.message}; the {where} is ignored", span, help=err.help)
+            mentioned = frozenset(id(d) for d in self._pipelines_mentioned(small.value))
+            self.ignored.append(IgnoredCall(mentioned, err.code, err.message, span, err.help, where))
             return True
         except (PoisonSignal, RecursionError):
             return True
@@ -118,7 +157,7 @@ class RunScanner:
             except (EvalError, PoisonSignal, RecursionError):
                 return False
             if isinstance(handle, PipelineHandle):
-                self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node)))
+                self.instances.append(PipelineInstance(handle, [], {}, (), ev.span(node), arguments_known=False))
                 return True
         return False
 
@@ -162,7 +201,9 @@ class RunScanner:
     def pipeline_call(self, ev: Evaluator, handle: PipelineHandle, args: list, kwargs: dict, node: ast.Call,
                       arg_nodes: dict) -> PipelineInstance:
         """Record a module-level pipeline call."""
-        instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node))
+        # `**values` or `*values`: a key a failed assignment left out of them may still be passed.
+        unpacked = any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args)
+        instance = PipelineInstance(handle, list(args), dict(kwargs), (), ev.span(node), arguments_known=not unpacked)
         instance.arg_spans = {k: ev.span(v) for k, v in arg_nodes.items()}  # type: ignore[attr-defined]
         self.instances.append(instance)
         return instance

@@ -106,6 +106,15 @@ class PipelineDef:
     # True when the decorator belongs to both APIs (`zenml.pipelines.pipeline`): `old_api` was
     # decided by the pipeline's shape, and an instance bound to step instances makes it old.
     api_by_shape: bool = False
+    # What reading the definition found (decorator arguments, parameter defaults). Reported only
+    # when the pipeline is used (`report_definition`), so that `--pipeline P` is not failed by
+    # another pipeline the entry merely imports.
+    problems: Diagnostics = field(default_factory=Diagnostics)
+
+
+def report_definition(pdef: PipelineDef, diags: Diagnostics) -> None:
+    """Record in `diags` what reading `pdef`'s definition found (once per `diags`: repeats are merged)."""
+    diags.extend(pdef.problems)
 
 
 class Classifier:
@@ -114,6 +123,8 @@ class Classifier:
     def __init__(self, index: ModuleIndex, diags: Diagnostics) -> None:
         self.index = index
         self.diags = diags
+        #: Every pipeline definition read so far, in reading order.
+        self.pipelines: list[PipelineDef] = []
 
     def __call__(self, definition: Definition, src: SourceFile) -> Any:
         node = definition.node
@@ -149,10 +160,10 @@ class Classifier:
         """A resolver for annotations in `src`."""
         return lambda node: self.static_value(src, node)
 
-    def _options(self, src: SourceFile, node: _Def, call: ast.Call | None) -> tuple:
+    def _options(self, src: SourceFile, node: _Def, call: ast.Call | None, diags: Diagnostics) -> tuple:
         if call is None:
             return ()
-        ev = Evaluator(self.index, self.diags, src, node)
+        ev = Evaluator(self.index, diags, src, node)
         options = []
         for arg in call_arguments(call):
             if not isinstance(arg, ast.keyword) or arg.arg is None:
@@ -178,7 +189,7 @@ class Classifier:
     def step(self, node: _Def, src: SourceFile, call: ast.Call | None) -> StepDef:
         """Read a step definition."""
         resolve = self.resolver(src)
-        options = self._options(src, node, call)
+        options = self._options(src, node, call, self.diags)
         name = _name_option(options, node.name)
         params, classes = self._signature(node, src, resolve)
         outputs = step_outputs(node, resolve, Evaluator(self.index, self.diags, src, node))
@@ -215,9 +226,10 @@ class Classifier:
     def pipeline(self, node: _Def, src: SourceFile, call: ast.Call | None, old_api: bool) -> PipelineDef:
         """Read a pipeline definition."""
         resolve = self.resolver(src)
-        options = self._options(src, node, call)
+        problems = Diagnostics()
+        options = self._options(src, node, call, problems)
         name = _name_option(options, node.name)
-        ev = Evaluator(self.index, self.diags, src, node)
+        ev = Evaluator(self.index, problems, src, node)
         params: list[PipelineParam] = []
         for p, default_node in parameters(node):
             default, known_default = None, False
@@ -225,8 +237,10 @@ class Classifier:
                 default, known_default = _pipeline_default(ev, p.arg, default_node)
             params.append(PipelineParam(p.arg, normalize(p.annotation, resolve), default_node is not None,
                                         default, known_default, src.name_span(p, p.arg)))
-        return PipelineDef(name, node.name, src.module_name, tuple(params), options, old_api,
-                           self._def_span(src, node), src, node)
+        definition = PipelineDef(name, node.name, src.module_name, tuple(params), options, old_api,
+                                 self._def_span(src, node), src, node, problems=problems)
+        self.pipelines.append(definition)
+        return definition
 
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef

@@ -143,6 +143,9 @@ class PipelineInstance:
     run_options: tuple = ()
     # Where the call is.
     span: Any = None
+    # False when the call's arguments could not be evaluated (`p(**values_known_at_run_time)`):
+    # `args` and `kwargs` are then empty, which says nothing about what the call passes.
+    arguments_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -280,10 +283,17 @@ class _MemberText:
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
+    def __repr__(self) -> str:
+        return f"<{self.cls}.{self.name}: {self.value!r}>"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False, repr=False)
 class EnumMember(_MemberText):
-    """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`)."""
+    """A member of an Enum class of the project that is neither a str nor an int (`class Color(Enum)`).
+
+    Compared by identity, as Python compares Enum members: each member is built once per compile
+    (in its class's attribute table), so `Color.RED == Color.RED` and a member never equals its value.
+    """
 
     # The class name as written in the project, e.g. "Color".
     cls: str

@@ -143,6 +143,12 @@ CODES: dict[str, str] = {
     "PC382": "two sources write the same output file",
     "PC383": "output folder would hold the source",
     "PC384": "artifact manifest cannot be read",
+    # PC385: the local_docker target
+    "PC385": "invalid local_docker setting",
+    # PC39x: azureml
+    "PC396": "text would be expanded as an Azure ML expression",
+    "PC397": "invalid Azure ML step setting",
+    "PC398": "no Azure ML VM size fits the step's resources",
 }
 
 #: Retired codes and the code that now reports the same problem (docs and `--explain`-style

@@ -1,4 +1,5 @@
-"""`python -m pipec.runtime`: `run-step` (the shim every target calls), plus `run`, `runs` and `logs`.
+"""`python -m pipec.runtime`: `run-step` (the shim every target calls), `kube-run` (the kubernetes
+target's orchestrator pod), plus `run`, `runs` and `logs`.
 
 `run-step` is the hot path (one process per step): it imports only the shim.
 """
@@ -15,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from .shim import main as run_step
 
         return run_step(argv[1:])
+    if argv and argv[0] == "kube-run":
+        from .kube_run import main as kube_run
+
+        return kube_run(argv[1:])
     import argparse
 
     from pipec.cli import logs as logs_cmd
@@ -24,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipec.runtime")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run-step", help="execute one step (see runtime/README.md)")
+    sub.add_parser("kube-run", help="the kubernetes target's orchestrator pod (see kube_run.py)")
     for name, module in (("run", run_cmd), ("runs", runs_cmd), ("logs", logs_cmd)):
         sub_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub_parser)

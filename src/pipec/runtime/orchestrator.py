@@ -226,8 +226,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                  artifact_store: str | None = None, metadata_store: str | None = None,
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
                  progress: TextIO | None = None, live: bool | None = None,
-                 env: Mapping[str, str] | None = None, launcher: str = "fork",
-                 logs: TextIO | None = None, stop_grace: float = 5.0) -> RunResult:
+                 env: Mapping[str, str] | None = None, launcher: str | LauncherFactory = "fork",
+                 logs: TextIO | None = None, stop_grace: float = 5.0, orchestrator: str = "local") -> RunResult:
     """Run `pipeline` (whose modules live under `root`) on this machine.
 
     Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
@@ -235,8 +235,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     interpreter. `progress` receives the live display (plain lines unless it is a
     TTY or `live` says otherwise); `enable_cache=False` ignores the cache for every step.
     `launcher` is "fork" (steps forked from a warm helper process) or "spawn" (a fresh
-    interpreter per step); see :mod:`pipec.runtime.launcher`. ``${NAME}`` references in the
-    stores are expanded from `env` (default: this process's environment) as the shim does
+    interpreter per step); see :mod:`pipec.runtime.launcher`; or a factory called with
+    ``{launcher key: step id}`` and the exit callback (the Kubernetes launcher of
+    ``python -m pipec.runtime kube-run``); `orchestrator` is what the run's record names.
+    ``${NAME}`` references in the stores are expanded from `env` (default: this process's environment) as the shim does
     (see :mod:`pipec.runtime.store_env`; ValueError for an unset one); the steps get the
     text as given and expand it themselves, so no expanded value appears in their argv.
     `logs` receives each step's output as it is written, every line prefixed with the step id
@@ -272,15 +274,19 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     logs_dir.mkdir(parents=True, exist_ok=True)
     scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
-    meta.create_pipeline_run(run_id, pipeline.name, orchestrator="local", num_steps=len(steps),
+    meta.create_pipeline_run(run_id, pipeline.name, orchestrator=orchestrator, num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
     shown = Progress(progress, order, live=live)
     tail = LogTail(logs, order) if logs is not None else None
     events: queue.Queue[tuple[str, int]] = queue.Queue()
     # The launcher's protocol is space-separated lines: it gets a key without spaces, not the step id.
     key_to_sid = {str(rank[sid]): sid for sid in order}
-    starter = make_launcher(launcher, python, child_env,
-                            lambda key, status: events.put((key_to_sid[key], status)))
+
+    def on_exit(key: str, status: int) -> None:
+        events.put((key_to_sid[key], status))
+
+    starter = (launcher(key_to_sid, on_exit) if callable(launcher)
+               else make_launcher(launcher, python, child_env, on_exit))
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
                                progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
@@ -302,6 +308,11 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     status, outcomes = scheduler.close()
     shown_store = store_uri if "${" in store_uri else store.uri  # never an expanded value
     return RunResult(run_id, pipeline.name, status, outcomes, shown_store, meta_url, time.monotonic() - t0)
+
+
+#: Makes a launcher for one run from ``{launcher key: step id}`` and the callback that reports
+#: ``(key, exit status)``; it has `launch(key, argv, cwd, log_path)`, `pids` and `close()`.
+LauncherFactory = Callable[[Mapping[str, str], Callable[[str, int], None]], object]
 
 
 class LocalScheduler:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, lineage, list_inputs, materializers, models, pointers, resolved_inputs
+from . import artifacts, edge_conversions, lineage, list_inputs, materializers, models, pointers, resolved_inputs
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
@@ -309,6 +309,12 @@ def _is_parameters_class(ann: Any) -> bool:
     return dataclasses.is_dataclass(ann) or hasattr(ann, "model_validate") or hasattr(ann, "parse_obj")
 
 
+def _is_enum_class(ann: Any) -> bool:
+    import enum
+
+    return inspect.isclass(ann) and issubclass(ann, enum.Enum)
+
+
 def _is_path_class(ann: Any) -> bool:
     import pathlib
 
@@ -333,6 +339,12 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
             value = _build_parameters(ann, value)
         elif isinstance(value, str) and _is_path_class(ann):  # a path travels as its string
             value = ann(value)
+        elif _is_enum_class(ann) and not isinstance(value, ann):  # a member travels as its value
+            try:
+                value = ann(value)
+            except ValueError:
+                allowed = ", ".join(repr(member.value) for member in ann)
+                raise StepError(f"parameter `{name}`: {value!r} is no value of {ann.__name__} ({allowed})") from None
         elif isinstance(value, (dict, list)) and ann is not None and "pydantic" in sys.modules:
             from .deferred_calls import DeferredCallError, as_annotated
 
@@ -341,7 +353,11 @@ def build_kwargs(fn: Any, params: dict[str, Any], inputs: dict[str, Any]) -> dic
             except DeferredCallError as exc:
                 raise StepError(f"parameter `{name}`: {exc}") from None
         kwargs[name] = value
-    kwargs.update(inputs)
+    for name, value in inputs.items():
+        try:
+            kwargs[name] = edge_conversions.as_annotated(value, _annotation(fn, name))
+        except edge_conversions.EdgeConversionError as exc:
+            raise StepError(f"input `{name}`: {exc}") from None
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -422,10 +438,19 @@ def expand_stores(spec: StepSpec, env: Mapping[str, str] | None = None) -> tuple
 
 
 def _write_json_atomic(path: str, data: dict[str, Any]) -> None:
+    text = json.dumps(data, sort_keys=True, default=repr)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, sort_keys=True, default=repr)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        # A file that cannot be replaced, in a folder we may not write to: the kubelet's
+        # termination message file (/dev/termination-log), which the kubernetes target uses.
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
 
 
 def _write_pointers(spec: StepSpec, committed: list[ArtifactInfo]) -> None:

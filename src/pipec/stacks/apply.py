@@ -36,6 +36,7 @@ _RUNTIME_REFERENCE = re.compile(r"()\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 STORE_KEYS = ("artifact_store", "metadata_store")
 _URL_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#\s]*)")
 _WHOLE_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}\Z")
+_REFERENCE_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -210,28 +211,23 @@ def _warn_written_secrets(stack: Stack, options: Mapping[str, str], diags: Diagn
     applied += [("options", key) for key in stack.options if f"{stack.target}.{key}" in options]
     for keys in applied:
         raw = getattr(stack, keys[0]) if len(keys) == 1 else stack.options[keys[1]]
-        for match in _URL_AUTHORITY.finditer(raw):
-            userinfo, at, _ = match.group(2).rpartition("@")
-            password = userinfo.partition(":")[2] if at else ""
-            names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", password)
-            if names:
-                diags.warning("PC369", f"the password in `{'.'.join(keys)}` of stack `{stack.name}` comes from "
-                              f"${names[0]} and is written into the compiled files in clear",
-                              stack.span(*keys),
-                              help="compiled files are usually committed: prefer credentials the engine "
-                                   "provides at run time (e.g. a .pgpass file, a secret-backed environment or "
-                                   "IAM authentication) over a password in the URL; `artifact_store` and "
-                                   "`metadata_store` take `${VAR}` references the steps expand themselves")
-                break
-        else:
-            names = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", raw)
-            if names:
-                diags.warning("PC369", f"`{'.'.join(keys)}` of stack `{stack.name}` takes the value of "
-                              f"${names[0]} from this environment into the compiled files",
-                              stack.span(*keys),
-                              help="compiled files are usually committed and checked with `compile --check`: "
-                                   "a value that is secret, or differs between machines, does not belong there; "
-                                   "write it out if it is neither")
+        where = f"`{'.'.join(keys)}` of stack `{stack.name}`"
+        passwords = [m.group(2).rpartition("@")[0].partition(":")[2] for m in _URL_AUTHORITY.finditer(raw)
+                     if "@" in m.group(2)]
+        in_password = [name for password in passwords for name in _REFERENCE_NAME.findall(password)]
+        names = in_password or _REFERENCE_NAME.findall(raw)
+        if not names:
+            continue
+        message, help_ = (
+            (f"the password in {where} comes from ${names[0]} and is written into the compiled files in clear",
+             "compiled files are usually committed: prefer credentials the engine provides at run time (e.g. a "
+             ".pgpass file, a secret-backed environment or IAM authentication) over a password in the URL; "
+             "`artifact_store` and `metadata_store` take `${VAR}` references the steps expand themselves")
+            if in_password else
+            (f"{where} takes the value of ${names[0]} from this environment into the compiled files",
+             "compiled files are usually committed and checked with `compile --check`: a value that is secret, "
+             "or differs between machines, does not belong there; write it out if it is neither"))
+        diags.warning("PC369", message, stack.span(*keys), help=help_)
 
 
 def _local_stack_error(selection: Selection, command: str, diags: Diagnostics) -> None:

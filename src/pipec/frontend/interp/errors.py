@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Any
 
 from ...ir import Span
+from .. import root_hints
 from ..modules import dotted_name
 from ..runtime_values import (
     ENV,
@@ -95,8 +97,23 @@ def runtime_error(value: RunTimeValue, node: ast.AST, used_at: Span | None = Non
                      notes=notes_for(value, used_at))
 
 
-def opaque_error(value: Any, node: ast.AST, what: str = "", used_at: Span | None = None) -> EvalError:
-    """The error for a module, class, function, step... used as data (`what` says how)."""
+def outside_root_error(text: str, top: str, node: ast.AST, root: Path | None, what: str = "",
+                       help: str = "pass a literal, or compute the value inside a step") -> EvalError:
+    """PC102 for `text` (from package `top`, which pipec never imports); when `top` is a project package
+    above the source root, the message says where it is and the help which --root reaches it, else `help`."""
+    where = root_hints.above_root(top, root) if root is not None else None
+    advice = root_hints.pass_root(top, root) if root is not None else None
+    if where is not None and advice is not None:
+        return EvalError("PC102", f"{text} cannot be evaluated statically: {where}, and pipec never imports it"
+                         + (f"; {what}" if what else ""), node, help=advice)
+    return EvalError("PC102", f"{text} cannot be evaluated statically: `{top}` is outside the source root and "
+                     "pipec never imports it" + (f"; {what}" if what else ""), node, help=help)
+
+
+def opaque_error(value: Any, node: ast.AST, what: str = "", used_at: Span | None = None,
+                 root: Path | None = None) -> EvalError:
+    """The error for a module, class, function, step... used as data (`what` says how); `root`, the
+    source root, locates a project package above it."""
     if isinstance(value, RunTimeValue):
         return runtime_error(value, node, used_at)
     if isinstance(value, ExternalName):
@@ -107,8 +124,6 @@ def opaque_error(value: Any, node: ast.AST, what: str = "", used_at: Span | None
             from ..zenml_api import not_modelled
 
             return not_modelled(value.qualname, node)
-        return EvalError("PC102", f"`{value.qualname}` cannot be evaluated statically: `{top}` is outside the "
-                         f"source root and pipec never imports it" + (f"; {what}" if what else ""), node,
-                         help="pass a literal, or compute the value inside a step")
+        return outside_root_error(f"`{value.qualname}`", top, node, root, what)
     return EvalError("PC102", f"{describe(value)} is not a compile-time value" + (f"; {what}" if what else ""), node,
                      help="use literals, constants and pipeline parameters here")

@@ -31,6 +31,7 @@ from ..values import (
     ClassRef,
     ExternalName,
     FunctionRef,
+    Invocation,
     Logger,
     ModuleRef,
     OldStepInstance,
@@ -105,7 +106,7 @@ class Expressions(SafeCalls):
             raise EvalError("PC113", f"the output `{value.output}` of step `{value.step}` exists only at run "
                             "time; it cannot be formatted into a string here", part.value,
                             help="pass it to a step and format it inside the step")
-        value = self.concrete(value, part.value)
+        value = self.concrete_deep(value, part.value)
         if contains_symbolic(value):
             raise EvalError("PC113", "a collection holding step outputs cannot be formatted into a string: its "
                             "values exist only at run time", part.value)
@@ -153,6 +154,12 @@ class Expressions(SafeCalls):
                 module = base.name if isinstance(base, ModuleRef) else base.qualname
                 raise EvalError("PC103", f"`{attr}` is not defined in module `{module}`", AttrName(node))
             return value
+        if isinstance(base, Artifact) and attr in ("invocation_id", "output_name"):
+            # ZenML's StepArtifact knows both while the pipeline is composed (`after=out.invocation_id`).
+            return base.step if attr == "invocation_id" else base.output
+        if isinstance(base, Invocation):
+            raise EvalError("PC102", f"step `{base.step}` has no outputs: its call gives an empty list, which has no "
+                            f"`.{attr}`", node, help=f"write its invocation id: after=\"{base.step}\"")
         if isinstance(base, Artifact):
             raise EvalError("PC113", f"the output `{base.output}` of step `{base.step}` exists only at run time; "
                             f"`.{attr}` cannot be read while compiling", node,
@@ -184,7 +191,7 @@ class Expressions(SafeCalls):
             return base.get(attr)
         if isinstance(base, Artifact | ParamValue) or not is_opaque(base):
             raise EvalError("PC102", f"`.{attr}` cannot be evaluated statically on {kind_of(base)}", node)
-        raise opaque_error(base, node, f"`.{attr}` cannot be read")
+        raise opaque_error(base, node, f"`.{attr}` cannot be read", root=self.index.root)
 
     def _e_Subscript(self, node: ast.Subscript) -> Any:
         base = self.eval(node.value)
@@ -196,9 +203,15 @@ class Expressions(SafeCalls):
             return RunTimeValue(expression_text(self.src.text, node), ENV, self.span(node))
         if isinstance(base, RunTimeValue):
             return base.extended(f"[{expression_text(self.src.text, node.slice)}]")
+        if isinstance(base, ClassRef):
+            from ..enum_classes import by_name, members_of
+
+            members = members_of(self.index, base)
+            if members is not None:  # `Kind["A"]`
+                return by_name(self, base, members, self.concrete(self.eval(node.slice), node.slice), node)
         base = self.concrete_shallow(base, node.value)
         if is_opaque(base):
-            raise opaque_error(base, node.value, "it cannot be indexed")
+            raise opaque_error(base, node.value, "it cannot be indexed", root=self.index.root)
         element = node.slice  # `d[a, b]` is `d[(a, b)]`, as in Python
         if isinstance(element, ast.Slice):
             parts = [None if p is None else self.concrete(self.eval(p), p)
@@ -308,17 +321,39 @@ class Expressions(SafeCalls):
         return value
 
     def _e_Compare(self, node: ast.Compare) -> Any:
-        left = self.concrete(self.eval(node.left), node.left)
+        from ..enum_classes import compare, members_of
+
+        left, left_node = self.eval(node.left), node.left
         for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = self.concrete(self.eval(comparator), comparator)
-            try:
-                ok = COMPARE_OPS[type(op)](left, right)
-            except TypeError as exc:
-                raise EvalError("PC102", f"cannot compare: {exc}", node) from None
+            if not (isinstance(op, (ast.Is, ast.IsNot)) and isinstance(left, Artifact)):
+                left = self.concrete(left, left_node)  # reported before the right side is evaluated
+            right = self.eval(comparator)
+            ok = self._output_is_none(op, left, right, node)
+            if ok is None:
+                left = self.concrete(left, left_node)
+                if not (isinstance(op, (ast.In, ast.NotIn)) and members_of(self.index, right) is not None):
+                    right = self.concrete(right, comparator)
+                ok = compare(self.index, op, left, right, node)
             if not ok:
                 return False
-            left = right
+            left, left_node = right, comparator
         return True
+
+    def _output_is_none(self, op: ast.cmpop, left: Any, right: Any, node: ast.Compare) -> bool | None:
+        """`output is None` (False) or `output is not None` (True), as in ZenML, where a step
+        output is a placeholder that is never None while the pipeline is composed; None for any
+        other comparison."""
+        if not isinstance(op, (ast.Is, ast.IsNot)):
+            return None
+        output = left if right is None else right if left is None else None
+        if not isinstance(output, Artifact):
+            return None
+        result = isinstance(op, ast.IsNot)
+        self.diags.warning("PC113", f"the output `{output.output}` of step `{output.step}` is never None while the "
+                           f"pipeline is composed: this test is always {result}, whatever the step returns at "
+                           "run time", self.span(node),
+                           help="test the value inside a step that takes the output as an input")
+        return result
 
     def _e_IfExp(self, node: ast.IfExp) -> Any:
         return self.eval(node.body) if self.truth(self.eval(node.test), node.test) else self.eval(node.orelse)
@@ -376,8 +411,53 @@ class Expressions(SafeCalls):
     def _e_Call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
         if is_log_call(func):
-            return None  # logging does nothing at compile time; its arguments may exist only at run time
+            # Printing and logging do nothing at compile time; their arguments may exist only at run
+            # time, so they are not evaluated, but a name Python could not find is still an error,
+            # and a step called inside them still joins the pipeline (`print(train())`).
+            self._check_names_defined(node)
+            for argument in [*node.args, *(k.value for k in node.keywords)]:
+                self._run_step_calls(argument)
+            return None
         return self._call_with_arguments(func, node)
+
+    def _run_step_calls(self, node: ast.AST) -> None:
+        """Evaluate the step and pipeline calls inside `node` (in source order), nothing else; a
+        comprehension that calls a step is evaluated whole (the step is called per item)."""
+        if isinstance(node, ast.Lambda):
+            return  # never called here
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            if any(self._calls_step(child) for child in ast.walk(node)):
+                self.eval(node)
+            return
+        if self._calls_step(node):
+            self.eval(node)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._run_step_calls(child)
+
+    def _calls_step(self, node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))):
+            return False
+        try:
+            func = self.eval(node.func)
+        except (EvalError, PoisonSignal):
+            return False
+        return isinstance(func, (StepHandle, Slot, PipelineHandle))
+
+    def _check_names_defined(self, node: ast.Call) -> None:
+        """PC103 for a name read in `node`'s arguments that is defined nowhere (NameError in Python)."""
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        bound = {n for arg in arguments for n in locally_bound(arg)}
+        for arg in arguments:
+            for child in ast.walk(arg):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in bound:
+                    try:
+                        self._e_Name(child)
+                    except EvalError as err:
+                        if err.code == "PC103":
+                            raise
+                    except PoisonSignal:
+                        pass
 
     def _call_with_arguments(self, func: Any, node: ast.Call) -> Any:
         args: list[Any] = []
@@ -427,7 +507,9 @@ class Expressions(SafeCalls):
 
 
 def is_log_call(func: Any) -> bool:
-    """`logger.info`, `logging.warning`, ...: a call that only logs."""
+    """`print`, `logger.info`, `logging.warning`, ...: a call that only prints or logs."""
+    if isinstance(func, Builtin):
+        return func.name == "print"
     if isinstance(func, BoundMethod):
         return isinstance(func.receiver, Logger) and func.name in known.LOGGER_METHODS
     return isinstance(func, ExternalName) and func.qualname in known.LOGGING_CALLS
@@ -436,6 +518,19 @@ def is_log_call(func: Any) -> bool:
 def call_arguments(node: ast.Call) -> list[ast.expr | ast.keyword]:
     """A call's arguments in Python's evaluation order: positional (and `*`) ones, then keywords."""
     return [*node.args, *node.keywords]
+
+
+def locally_bound(node: ast.AST) -> set[str]:
+    """Names an expression binds for its own parts: comprehension targets, lambda parameters, `:=`."""
+    names: set[str] = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.comprehension):
+            names.update(target_names(child.target))
+        elif isinstance(child, ast.Lambda):
+            names.update(a.arg for a in ast.walk(child.args) if isinstance(a, ast.arg))
+        elif isinstance(child, ast.NamedExpr):
+            names.add(child.target.id)
+    return names
 
 
 def target_names(node: ast.AST | None) -> list[str]:

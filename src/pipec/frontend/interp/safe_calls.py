@@ -26,7 +26,7 @@ from ..values import (
     Logger,
     ParamValue,
 )
-from .errors import EvalError, kind_of, opaque_error
+from .errors import EvalError, kind_of, opaque_error, outside_root_error
 
 MAX_LOOP_ITERATIONS = 100_000
 MAX_SEQUENCE = 1_000_000
@@ -88,6 +88,8 @@ class SafeCalls:
             return result
         if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "frozenset", "dict"):
             seqs = [self.concrete_shallow(a, node) for a in args]
+        elif name in ("str", "repr"):
+            seqs = [self.concrete_deep(a, node) for a in args]
         else:
             seqs = [self.concrete(a, node) for a in args]
         kwargs = {k: self.concrete_shallow(v, node) if name == "dict" else self.concrete(v, node)
@@ -133,10 +135,9 @@ class SafeCalls:
                             "while compiling", node,
                             help="make it a pipeline parameter (--param) or compute it inside a step")
         top = qual.split(".")[0]
-        raise EvalError("PC102", f"`{qual}()` cannot be evaluated statically: `{top}` is outside the source "
-                        "root and pipec never imports it", node,
-                        help=f"if `{top}` is part of your project, point --root at the folder that contains it; "
-                             "otherwise pass a literal or compute the value inside a step")
+        raise outside_root_error(f"`{qual}()`", top, node, self.index.root,
+                                 help=f"if `{top}` is part of your project, point --root at the folder that "
+                                      "contains it; otherwise pass a literal or compute the value inside a step")
 
     # ------------------------------------------------------------------ value helpers
 
@@ -155,7 +156,21 @@ class SafeCalls:
         if isinstance(value, Invocation):
             raise EvalError("PC113", f"step `{value.step}` has no outputs; its result cannot be used", node)
         if is_opaque(value):
-            raise opaque_error(value, node, used_at=self.span(node))
+            raise opaque_error(value, node, used_at=self.span(node), root=self.index.root)
+        return value
+
+    def concrete_deep(self, value: Any, node: ast.AST) -> Any:
+        """Like concrete(), and the pipeline parameters inside lists, tuples, sets and dicts are their
+        values too (for text made of the value: `str([kind])`, `f"{[kind]}"`)."""
+        return self._parameter_values(self.concrete(value, node), node)
+
+    def _parameter_values(self, value: Any, node: ast.AST) -> Any:
+        if isinstance(value, ParamValue):
+            return self.concrete(value, node)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return type(value)(self._parameter_values(v, node) for v in value)
+        if isinstance(value, dict):
+            return {self._parameter_values(k, node): self._parameter_values(v, node) for k, v in value.items()}
         return value
 
     def concrete_shallow(self, value: Any, node: ast.AST) -> Any:
@@ -179,6 +194,11 @@ class SafeCalls:
             raise EvalError("PC113", f"cannot loop over the output `{value.output}` of step `{value.step}`: it "
                             "exists only at run time", node,
                             help="loop over a literal list, range(...) or a pipeline parameter with a default")
+        from ..enum_classes import members_of
+
+        members = members_of(self.index, value)
+        if members is not None:  # `for kind in Kind`
+            return members
         value = self.concrete_shallow(value, node)
         if isinstance(value, dict):
             return list(value)

@@ -75,6 +75,10 @@ class DagSpec:
 
 
 
+#: Longest DAG tag Airflow accepts.
+MAX_TAG_LENGTH = 100
+
+
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in
     declaration order."""
@@ -226,6 +230,10 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
 
     tags = [t.strip() for t in (context.options.get("tags") or "").split(",") if t.strip()]
     tags += [t for t in settings.dag_tags if t not in tags]
+    for tag in tags:
+        if len(tag) > MAX_TAG_LENGTH:  # Airflow refuses to load the DAG (a ValueError when it parses it)
+            diags.error("PC310", f"DAG tag `{tag[:40]}...` is {len(tag)} characters long; Airflow takes at most "
+                        f"{MAX_TAG_LENGTH}", pipeline.span, help="shorten it (--option tags=..., or dag_tags)")
     dag_kwargs: dict[str, Code] = {
         "dag_id": py(dag_id),
         "schedule": schedule.schedule,

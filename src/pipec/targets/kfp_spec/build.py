@@ -22,6 +22,7 @@ Vertex AI) is a :class:`Flavor`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -125,6 +126,12 @@ def build_pipeline_spec(pipeline: Pipeline, context: CompileContext, flavor: Fla
     """The PipelineSpec of `pipeline`; problems go to `context.diagnostics`."""
     names = step_names(pipeline)
     runtime, fixed = runtime_parameters(pipeline)
+    for parameter in runtime.values():
+        if parameter.has_value and "{{$" in json.dumps(parameter.value, ensure_ascii=False):
+            context.diagnostics.error(
+                "PC323", f"the value of pipeline parameter `{parameter.name}` contains `{{{{$`, which KFP's launcher "
+                "would expand as a placeholder once it is inserted into a step", parameter.parameter.span,
+                help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
     for parameter in fixed:
         context.diagnostics.warning(
             "PC322", f"pipeline parameter `{parameter.name}` of type `{parameter.type}` has no "
@@ -246,7 +253,8 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
                        "args": command.arguments}
     env = step_environment(step)
     if env:
-        container["env"] = [{"name": name, "value": value} for name, value in env]
+        # Kubernetes expands `$(VAR)` and `$$` in env values too.
+        container["env"] = [{"name": name, "value": value.replace("$", "$$")} for name, value in env]
     resources = build_resources(step, context, flavor)
     if resources:
         container["resources"] = resources
@@ -255,8 +263,10 @@ def build_executor(pipeline: Pipeline, step: StepInvocation, params: list[Runtim
 
 @dataclass
 class KfpText(PlainText):
-    """Shim argv items for KFP: placeholders as KFP writes them; a literal holding ``{{$``
-    (which KFP would expand, and has no escape for) is refused (PC323, once per step)."""
+    """Shim argv items for KFP: placeholders as KFP writes them; in literal text every ``$`` is
+    doubled, since Kubernetes (and Vertex AI's container spec) turns ``$$`` into ``$`` and expands
+    ``$(VAR)`` in a container's args; a literal holding ``{{$`` (which KFP would expand, and has no
+    escape for) is refused (PC323, once per step)."""
 
     #: The step whose call is rendered.
     step: StepInvocation | None = None
@@ -266,14 +276,14 @@ class KfpText(PlainText):
     refused: bool = False
 
     def literal(self, text: str) -> str:
-        """`text` as is, or PC323 when KFP would expand part of it."""
+        """`text` with ``$`` doubled, or PC323 when KFP would expand part of it."""
         if "{{$" in text and not self.refused:
             self.refused = True
             self.context.diagnostics.error(
                 "PC323", f"a value of step `{self.step.id}` contains `{{{{$`, which KFP would expand as a "
                 "placeholder", self.step.span,
                 help="KFP has no escape for `{{$`: change the value, or pass it as a file or artifact")
-        return text
+        return text.replace("$", "$$")
 
 
 def build_resources(step: StepInvocation, context: CompileContext, flavor: Flavor) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pipec.ir import StepInvocation
 from pipec.ir.diagnostics import Diagnostics
+from pipec.targets.kit.engine_settings import merged_settings
 from pipec.targets.kit.unsupported import unsupported
 
 #: Settings keys read, in increasing precedence.
@@ -43,14 +44,7 @@ def _positive_int(value: object) -> bool:
 
 def step_settings(step: StepInvocation, diagnostics: Diagnostics) -> StepSettings:
     """The merged SageMaker settings of `step`, with problems reported on its span."""
-    extra = step.settings.extra_dict()
-    merged: dict[str, object] = {}
-    for key in KEYS:
-        value = extra.get(key)
-        if isinstance(value, dict):
-            merged.update(value)
-        elif value is not None:
-            diagnostics.error("PC354", f"settings `{key}` of step `{step.id}` must be a dict", step.span)
+    merged = merged_settings(step, KEYS, diagnostics, "PC354")
     found: dict[str, object] = {}
     for name, value in sorted(merged.items()):
         if name == "instance_type":

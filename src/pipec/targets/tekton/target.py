@@ -197,8 +197,11 @@ class _Builder:
             taken.add(var)
             env.append({"name": var, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.annotations['{key}']"}}})
             argv.append(f"$({var})")
-        container: dict = {"name": STEP_NAME, "image": step_image(self.pipeline_ir, step, self.context),
-                           "command": argv[:1], "args": argv[1:]}
+        image = step_image(self.pipeline_ir, step, self.context)
+        if "$(" in image:  # Tekton substitutes the image field too, and it has no escape there
+            self.diags.error("PC332", f"the image `{image}` of step `{step.id}` contains `$(`, which Tekton "
+                             "substitutes", step.span, help="write the image reference out in full")
+        container: dict = {"name": STEP_NAME, "image": image, "command": argv[:1], "args": argv[1:]}
         if env:
             container["env"] = env
         compute = resources(step)

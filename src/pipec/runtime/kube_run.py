@@ -1,0 +1,100 @@
+"""`python -m pipec.runtime kube-run`: the orchestrator pod of the kubernetes target.
+
+It reads the run plan the compiler put in the ConfigMap (the pipeline's IR and each step's
+Job body) and runs the scheduler of ``pipec run`` with the Kubernetes launcher
+(`pipec.runtime.kubernetes_launcher`). A step's retries are its Job's ``backoffLimit``, so
+the scheduler itself starts each step once. A pipeline parameter some step binds is an env
+var of the orchestrator's container (``PIPEC_PARAM_<name>``, the compile-time value unless the
+Job is edited): the scheduler runs with those values and the launcher hands them to the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+
+from pipec.ir import Pipeline
+
+from .kubernetes_launcher import parameter_env
+
+
+def without_retries(pipeline: Pipeline) -> Pipeline:
+    """`pipeline` with no step retried by the scheduler (the step Jobs retry by backoffLimit)."""
+    steps = tuple(replace(s, settings=replace(s.settings, retry=None)) for s in pipeline.steps)
+    return replace(pipeline, steps=steps)
+
+
+def with_parameters(pipeline: Pipeline, environ: Mapping[str, str]) -> tuple[Pipeline, dict[str, str]]:
+    """`pipeline` with the run-time parameters its env vars set in `environ` (the orchestrator
+    Job's env: text for a ``str`` parameter, JSON otherwise), and ``{env var: text}`` of every
+    run-time parameter for the step Jobs."""
+    from pipec.targets.kit.params import bound_parameters
+
+    env = parameter_env(p.name for p in bound_parameters(pipeline))
+    texts = {var: environ[var] for var in env.values() if var in environ}
+    params = []
+    for param in pipeline.parameters:
+        var = env.get(param.name)
+        if var in texts:
+            value = texts[var] if param.type == "str" else json.loads(texts[var])
+            param = replace(param, value=value, known=True)
+        params.append(param)
+    return replace(pipeline, parameters=tuple(params)), texts
+
+
+def unset_parameters(pipeline: Pipeline) -> dict[str, str]:
+    """``{parameter: env var}`` of the run-time parameters that have no value in `pipeline`."""
+    from pipec.targets.kit.params import bound_parameters, has_value
+
+    bound = bound_parameters(pipeline)
+    env = parameter_env(p.name for p in bound)
+    return {p.name: env[p.name] for p in bound if not has_value(p)}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line the orchestrator Job's container passes."""
+    parser = argparse.ArgumentParser(prog="python -m pipec.runtime kube-run")
+    parser.add_argument("--plan", required=True, help="the pipeline's IR (JSON)")
+    parser.add_argument("--jobs", required=True, help="the step Jobs (multi-document YAML)")
+    parser.add_argument("--namespace", required=True, help="namespace the step Jobs are created in")
+    parser.add_argument("--run-id", required=True, help="the run's id (the orchestrator Job's uid)")
+    parser.add_argument("--source-root", default=".", help="folder of the pipeline's sources")
+    parser.add_argument("--artifact-store", default=None)
+    parser.add_argument("--metadata-store", default=None)
+    parser.add_argument("--max-parallel", type=int, default=None, help="most step Jobs at once (default: all)")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Run the plan; the exit status is the run's (0 when it completed)."""
+    import yaml
+
+    from pipec.ir.codec import pipeline_from_json
+
+    from .kubernetes_launcher import KubernetesLauncher, jobs_by_step
+    from .orchestrator import run_pipeline
+
+    args = parser().parse_args(argv)
+    with open(args.plan, encoding="utf-8") as handle:
+        pipeline, params = with_parameters(without_retries(pipeline_from_json(json.load(handle))), os.environ)
+    unset = unset_parameters(pipeline)
+    if unset:
+        sys.stderr.write("pipec kube-run: error: no value for pipeline parameter(s) "
+                         + ", ".join(f"`{name}` (set the env var {var})" for name, var in unset.items()) + "\n")
+        return 2
+    with open(args.jobs, encoding="utf-8") as handle:
+        jobs = jobs_by_step(list(yaml.safe_load_all(handle)))
+
+    def launcher(keys, on_exit):
+        return KubernetesLauncher(jobs, keys, args.namespace, args.run_id, on_exit, params=params)
+
+    result = run_pipeline(pipeline, args.source_root, max_parallel=args.max_parallel or len(pipeline.steps) or 1,
+                          artifact_store=args.artifact_store, metadata_store=args.metadata_store, run_id=args.run_id,
+                          progress=sys.stdout, live=False, launcher=launcher, logs=sys.stdout,
+                          orchestrator="kubernetes")
+    sys.stdout.write(result.summary())
+    return result.exit_code

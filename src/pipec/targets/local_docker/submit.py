@@ -1,0 +1,139 @@
+"""`pipec submit --target local_docker`: ``docker compose up`` with a fresh run id, followed to the end.
+
+The compose file is written to a temporary folder and run with the `compose` option's command
+(``docker compose`` by default; ``docker-compose`` or ``podman compose`` work the same):
+``up --abort-on-container-failure`` in the foreground, so the steps' output streams to the
+terminal (on stderr: stdout keeps pipec's result line); with ``--no-wait``, ``up --detach``.
+When a step retries, ``--abort-on-container-failure`` is left out: compose would abort at its
+first failed attempt instead of letting the restart policy run it again. Either way the run's
+status comes from how every step's container ended (``ps --all``): plain ``up`` exits 0 when a
+step nothing depends on failed.
+``PIPEC_RUN_ID`` is a new UUID; run-time pipeline parameters keep the values compiled in (a
+``--param`` of the submit among them) unless the caller's environment sets their
+``PIPEC_PARAM_`` variables. Before anything runs, the engine must answer
+(``docker info`` / ``podman info``), else the submit fails with what it said.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import yaml
+
+from pipec.compiler.writer import safe_name
+from pipec.ir import Pipeline
+from pipec.targets.base import Submission, SubmitContext, SubmitError
+
+from .names import compose_file
+
+#: Seconds the engine may take to answer ``info``.
+ENGINE_TIMEOUT = 20
+
+
+def compose_command(context_options: dict[str, str]) -> list[str]:
+    """The compose command as argv words (the `compose` option, split like a shell would)."""
+    words = shlex.split(context_options.get("compose") or "docker compose")
+    if not words:
+        raise SubmitError("the `compose` option is empty")
+    return words
+
+
+def engine_probe(compose: list[str]) -> list[str]:
+    """The command that asks the engine behind `compose` whether it runs (``podman info`` for
+    podman, ``docker info`` otherwise)."""
+    return ["podman" if Path(compose[0]).name == "podman" else "docker", "info"]
+
+
+def up_command(compose: list[str], file: str, *, wait: bool, retries: bool = False) -> list[str]:
+    """``COMPOSE -f FILE up ...``: in the foreground, stopping everything at the first failed
+    step unless a step `retries` (compose would abort on its first failed attempt instead of
+    letting the restart policy run it again), or detached."""
+    mode = ["--detach"] if not wait else [] if retries else ["--abort-on-container-failure"]
+    return [*compose, "-f", file, "up", *mode]
+
+
+def ps_command(compose: list[str], file: str) -> list[str]:
+    """``COMPOSE -f FILE ps --all --format json``: every step's container and how it ended."""
+    return [*compose, "-f", file, "ps", "--all", "--format", "json"]
+
+
+def failed_services(ps_output: str, services: list[str]) -> list[str]:
+    """The services of `services` whose container did not exit with 0 (or never ran), from
+    `ps_command`'s output (one JSON object per line, or one JSON list)."""
+    text = ps_output.strip()
+    rows = json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines() if line]
+    ended = {row.get("Service"): (row.get("State"), row.get("ExitCode")) for row in rows}
+    return [name for name in services if ended.get(name) != ("exited", 0)]
+
+
+def run_environment(run_id: str, variables: dict[str, str]) -> dict[str, str]:
+    """The environment compose runs with: the caller's, the run id, the parameters' variables."""
+    return {**os.environ, **variables, "PIPEC_RUN_ID": run_id}
+
+
+def check_engine(compose: list[str]) -> None:
+    """Raise SubmitError unless the container engine answers."""
+    probe = engine_probe(compose)
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=ENGINE_TIMEOUT, stdin=subprocess.DEVNULL)
+    except FileNotFoundError as exc:
+        raise SubmitError(f"no container engine: `{probe[0]}` is not installed ({exc.strerror})") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SubmitError(f"the container engine did not answer `{shlex.join(probe)}` within "
+                          f"{ENGINE_TIMEOUT}s") from exc
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        raise SubmitError(f"no container engine answers `{shlex.join(probe)}`"
+                          + (f": {said[-1]}" if said else f" (exit {done.returncode})"))
+
+
+def _stderr() -> int | None:
+    """Where compose's output goes: stderr, so stdout keeps only pipec's own result line."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced by an object without a file
+        return None
+
+
+def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
+    """Run `pipeline`'s compose file; completed or failed when waited for, running otherwise."""
+    name = compose_file(safe_name(pipeline.name))
+    text = context.files.get(name)
+    if text is None:
+        raise SubmitError(f"the compile produced no {name}")
+    compose = compose_command(context.options)
+    check_engine(compose)
+    run_id = str(uuid.uuid4())
+    with tempfile.TemporaryDirectory(prefix="pipec-compose-") as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        services = yaml.safe_load(text)["services"]
+        argv = up_command(compose, str(path), wait=context.wait,
+                          retries=any("restart" in service for service in services.values()))
+        context.log(f"run {run_id}: {shlex.join(argv)}")
+        try:
+            done = subprocess.run(argv, env=run_environment(run_id, {}), stdin=subprocess.DEVNULL,
+                                  stdout=_stderr(), timeout=context.timeout if context.wait else None)
+        except FileNotFoundError as exc:
+            raise SubmitError(f"cannot run `{argv[0]}`: {exc.strerror}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise SubmitError(f"the run did not end within {context.timeout:g}s") from exc
+        if not context.wait:
+            return Submission(engine_run_id=run_id, run_id=run_id, status="running" if done.returncode == 0 else "failed")
+        # `up` without --abort-on-container-failure exits 0 when a step nothing depends on fails.
+        states = subprocess.run(ps_command(compose, str(path)), env=run_environment(run_id, {}), capture_output=True,
+                                text=True, stdin=subprocess.DEVNULL, timeout=ENGINE_TIMEOUT * 3)
+    if states.returncode != 0:
+        raise SubmitError(f"cannot read how the steps ended: {states.stderr.strip()}")
+    failed = failed_services(states.stdout, list(services))
+    for name in failed:
+        context.log(f"step service `{name}` did not complete")
+    return Submission(engine_run_id=run_id, run_id=run_id,
+                      status="failed" if failed or done.returncode != 0 else "completed")

