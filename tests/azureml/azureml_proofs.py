@@ -3,7 +3,7 @@
 Usage: ``python azureml_proofs.py FILE...``; prints one JSON object per file:
 ``{"file", "checks": {check: error text or null}}``. A ``*.schedule.yaml`` goes through
 ``load_schedule`` (which also loads the job file its ``create_job`` names), then that job's
-validation; any other file through ``load_job`` then ``PipelineJob._validate()`` (the
+validation; a ``*.component.yaml`` through ``load_component`` then its ``_validate()``; any other file through ``load_job`` then ``PipelineJob._validate()`` (the
 validation ``MLClient.jobs.create_or_update`` runs before it sends anything). Offline: no
 credentials, no workspace.
 """
@@ -21,6 +21,8 @@ def _checks(path: str) -> dict[str, str | None]:
     from azure.ai.ml.entities._load_functions import load_schedule
 
     checks: dict[str, str | None] = {}
+    if path.endswith(".component.yaml"):
+        return _component_checks(path)
     loader = "load_schedule" if path.endswith(".schedule.yaml") else "load_job"
     try:
         entity = load_schedule(path) if loader == "load_schedule" else load_job(path)
@@ -34,6 +36,19 @@ def _checks(path: str) -> dict[str, str | None]:
     result = job._validate()
     checks["validate"] = None if result.passed else json.dumps(result.error_messages)
     return checks
+
+
+def _component_checks(path: str) -> dict[str, str | None]:
+    from azure.ai.ml import load_component
+
+    try:
+        component = load_component(path)
+    except Exception as error:  # the loader's verdict is what we report
+        return {"load_component": f"{type(error).__name__}: {error}"}
+    if type(component).__name__ != "PipelineComponent":
+        return {"load_component": None, "PipelineComponent": f"loaded a {type(component).__name__}"}
+    result = component._validate()
+    return {"load_component": None, "validate": None if result.passed else json.dumps(result.error_messages)}
 
 
 def main(paths: list[str]) -> None:

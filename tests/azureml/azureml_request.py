@@ -30,7 +30,8 @@ def main() -> None:
     files, diags = compile_targets(result, ["azureml"], {})
     assert not diags.has_errors
     with tempfile.TemporaryDirectory() as folder:
-        job = load_pipeline_job(pipeline, files, request["parameters"], Path(folder))
+        job = load_pipeline_job(pipeline, files, request["parameters"], Path(folder),
+                                compute=request.get("compute"))
         body = job._to_rest_object().as_dict()
     print(json.dumps({"files": files, "body": body}, default=str))
 

@@ -31,9 +31,13 @@ def test_airflow_refuses_a_tag_airflow_would_not_load(tmp_path: Path, length: in
 
 
 def test_azureml_reports_a_parameter_without_a_value_and_does_not_crash(tmp_path: Path) -> None:
-    """Found by the corpus: a bound parameter with no value crashed the azureml target."""
+    """Found by the corpus: a bound parameter with no value crashed the azureml target; it is
+    now a pipeline component (tests/azureml/test_azureml_component.py), with a warning."""
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "run.py").write_text("from zenml import pipeline, step\n\n@step\ndef s(n: int) -> None:\n    pass\n\n"
                                      "@pipeline\ndef p(n: int):\n    s(n=n)\n")
-    _, diagnostics = compile_source(tmp_path / "run.py", "azureml")
-    assert [d.code for d in diagnostics if d.is_error] == ["PC331"]
+    files, diagnostics = compile_source(tmp_path / "run.py", "azureml")
+    assert [d.code for d in diagnostics if d.is_error] == []
+    assert [d.code for d in diagnostics if d.code == "PC331"] == ["PC331"]
+    ((_, texts),) = files
+    assert list(texts) == ["p.component.yaml"]

@@ -9,7 +9,10 @@ declares a small ``uri_folder`` output `DONE`, and the waiting job binds it as a
 (as ZenML's Azure ML orchestrator does). Pipeline parameters a step binds are the pipeline
 job's ``inputs`` (the shim's text: the string itself for ``str``, JSON otherwise), bound
 to each job with ``${{parent.inputs.x}}``; ``az ml job create --set inputs.x=...`` changes
-them per run. ``settings.force_rerun`` turns off Azure ML's reuse of an earlier job with the
+them per run. A pipeline job cannot declare an input without a value, so a pipeline with a
+parameter that has none (its run script computes it) is a pipeline *component* instead:
+the same jobs, typed inputs, the required ones without a default; ``az ml component
+create`` registers it and a job runs it with the values (`pipec submit` builds that job). ``settings.force_rerun`` turns off Azure ML's reuse of an earlier job with the
 same command and inputs (every step's command is the same in every run: the run id comes
 from the environment), so pipec's own cache decides what is reused.
 """
@@ -28,11 +31,12 @@ from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported
 
 from .instances import instance_type
-from .names import node_names
+from .names import component_name, node_names
 from .settings import StepSettings, step_settings
 from .text import OPEN, AzureMLText, command_line, parent_input, parent_output
 
 SCHEMA = "https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json"
+COMPONENT_SCHEMA = "https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json"
 #: The marker output a job declares when another job waits for it.
 DONE = "pipec_done"
 #: Prefix of the input that binds an upstream job's marker.
@@ -67,13 +71,14 @@ class JobBuilder:
 
     # ------------------------------------------------------------------ parameters
 
-    def _runtime_parameters(self) -> dict[str, str]:
-        """``{name: default text}`` of the parameters a run can change; others are baked in."""
-        params: dict[str, str] = {}
+    def _runtime_parameters(self) -> dict[str, str | None]:
+        """``{name: default text}`` of the parameters a run can change (None: it has no value,
+        a run must give one); others are baked in."""
+        params: dict[str, str | None] = {}
         for param in bound_parameters(self.pipeline):
             if not has_value(param):
-                self.diags.error("PC331", f"pipeline parameter `{param.name}` has no value for the pipeline job",
-                                 param.span, help="give it a default, or a value with --param / --config")
+                self._report_required(param)
+                params[param.name] = None
                 continue
             text = parameter_text(param, compile_time_value(param))
             problem = _unsafe(text)
@@ -85,11 +90,30 @@ class JobBuilder:
             params[param.name] = text
         return params
 
+    def _report_required(self, param) -> None:
+        if self.pipeline.schedule is not None:
+            self.diags.error("PC331", f"pipeline parameter `{param.name}` has no value for the scheduled "
+                             "pipeline job", param.span, help="give it a default, or a value with --param / --config")
+        else:
+            self.diags.warning("PC331", f"pipeline parameter `{param.name}` has no value, so the Azure ML file is "
+                               "a pipeline component a run gives it to, not a pipeline job", param.span,
+                               help=f"`pipec submit --target azureml --param {param.name}=...`, or compile with "
+                                    "--param / --config for a pipeline job")
+
+    @property
+    def required(self) -> list[str]:
+        """The run-time parameters without a value: the file is a pipeline component."""
+        return [name for name, text in self.params.items() if text is None]
+
     def inputs(self) -> dict[str, str]:
         """The pipeline job's inputs: one string per run-time parameter."""
-        return dict(self.params)
+        return {name: text for name, text in self.params.items() if text is not None}
 
     # ------------------------------------------------------------------ jobs
+
+    def document(self) -> dict:
+        """The pipeline job, or the pipeline component when a parameter has no value."""
+        return self.component() if self.required else self.job()
 
     def job(self) -> dict:
         """The whole pipeline job."""
@@ -99,11 +123,24 @@ class JobBuilder:
             out["display_name"] = self.pipeline.name
         if self.params:
             out["inputs"] = self.inputs()
-        out["settings"] = {"default_compute": f"azureml:{self.compute.name or 'serverless'}",
-                           "continue_on_step_failure": False, "force_rerun": True}
-        out["jobs"] = {self.nodes[step_id]: self._command(self.pipeline.step(step_id))
-                       for step_id in self.pipeline.topological_order()}
+        out["settings"] = job_settings(self.compute.name)
+        out["jobs"] = self._jobs()
         return out
+
+    def component(self) -> dict:
+        """The pipeline as a pipeline component: string inputs, a default where there is a value."""
+        self._check_artifact_store()
+        out: dict = {"$schema": COMPONENT_SCHEMA, "type": "pipeline", "name": component_name(self.pipeline.name)}
+        if OPEN not in self.pipeline.name:
+            out["display_name"] = self.pipeline.name
+        out["inputs"] = {name: {"type": "string"} if text is None else {"type": "string", "default": text}
+                         for name, text in self.params.items()}
+        out["jobs"] = self._jobs()
+        return out
+
+    def _jobs(self) -> dict:
+        return {self.nodes[step_id]: self._command(self.pipeline.step(step_id))
+                for step_id in self.pipeline.topological_order()}
 
     def _check_artifact_store(self) -> None:
         store = self.context.options.get("artifact_store") or ""
@@ -117,7 +154,7 @@ class JobBuilder:
         used = [name for name in step_parameters(step) if name in self.params]
         try:
             call = step_call(self.pipeline, step, self.context, runtime_params=used, placeholder_encoding="text")
-        except ValueError:  # a bound parameter without a value: PC331 said so, and the compile fails
+        except ValueError:  # not reached: every bound parameter is a run-time one here
             return {"type": "command", "command": ""}
         text = AzureMLText({name: PARAM + name for name in used})
         job: dict = {"type": "command"}
@@ -172,6 +209,12 @@ class JobBuilder:
                 continue
             env[name] = value
         return env
+
+
+def job_settings(compute: str | None) -> dict:
+    """A pipeline job's ``settings``: its default compute, stop at the first failure, no reuse."""
+    return {"default_compute": f"azureml:{compute or 'serverless'}", "continue_on_step_failure": False,
+            "force_rerun": True}
 
 
 def _unsafe(text: str | None) -> str | None:

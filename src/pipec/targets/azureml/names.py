@@ -14,6 +14,11 @@ MAX_NODE_NAME = 200
 SCHEDULE_NAMES = Namer(r"[^A-Za-z0-9_-]", "_", max_len=255, bad_first="_-")
 
 
+def component_name(pipeline_name: str) -> str:
+    """The pipeline component's name: a lower-case identifier (cleaned as node names are)."""
+    return node_names([pipeline_name])[pipeline_name]
+
+
 def node_names(step_ids: list[str]) -> dict[str, str]:
     """A distinct valid node name per step id: valid ids stay, others are cleaned and get
     ``_`` and a digest of the original (so distinct steps stay distinct)."""

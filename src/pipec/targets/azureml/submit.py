@@ -9,7 +9,9 @@ apply them), created with ``jobs.create_or_update``, then, when waiting, polled 
 ``config.json`` ``MLClient.from_config`` finds; credentials only from
 ``DefaultAzureCredential`` (environment, managed identity, ``az login``), never from
 options, so they never reach an artifact. The pipeline job's name is the run id the steps
-record (``$AZUREML_ROOT_RUN_ID``).
+record (``$AZUREML_ROOT_RUN_ID``). A compiled pipeline component (a parameter had no value)
+becomes a pipeline job here: its jobs, the ``--param`` values and defaults as the inputs (a
+parameter with neither is refused), the default compute from the ``compute`` option.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
 from pipec.targets.kit.params import parameter_text
 
+from .build import COMPONENT_SCHEMA, SCHEMA, job_settings
 from .text import OPEN
 
 INSTALL_HINT = "pip install 'pipec[azureml]' (or: pip install azure-ai-ml azure-identity)"
@@ -53,7 +56,7 @@ def input_overrides(pipeline: Pipeline, job: dict, parameters: dict[str, object]
 
 
 def job_file(files: dict[str, str]) -> tuple[str, str]:
-    """(relative path, text) of the pipeline job among the compiled files."""
+    """(relative path, text) of the pipeline job (or component) among the compiled files."""
     found = [(path, text) for path, text in files.items()
              if path.endswith(".yaml") and not path.endswith(".schedule.yaml")]
     if len(found) != 1:
@@ -61,15 +64,40 @@ def job_file(files: dict[str, str]) -> tuple[str, str]:
     return found[0]
 
 
-def load_pipeline_job(pipeline: Pipeline, files: dict[str, str], parameters: dict[str, object], folder: Path):
-    """The SDK's ``PipelineJob`` for the compiled job with `parameters` applied (written into `folder`)."""
+def job_from_component(component: dict, values: dict[str, str], compute: str | None) -> dict:
+    """The pipeline job that runs a compiled pipeline `component` with `values` (``{input: text}``
+    from ``--param``); SubmitError naming a required input without a value."""
+    missing = [name for name, spec in component["inputs"].items() if "default" not in spec and name not in values]
+    if missing:
+        raise SubmitError("pipeline parameter" + ("s " if len(missing) > 1 else " ")
+                          + ", ".join(f"`{name}`" for name in missing) + " ha" + ("ve" if len(missing) > 1 else "s")
+                          + " no value: give " + " ".join(f"--param {name}=..." for name in missing))
+    job: dict = {"$schema": SCHEMA, "type": "pipeline"}
+    if "display_name" in component:
+        job["display_name"] = component["display_name"]
+    job["inputs"] = {name: values.get(name, spec.get("default")) for name, spec in component["inputs"].items()}
+    job["settings"] = job_settings(compute)
+    job["jobs"] = component["jobs"]
+    return job
+
+
+def load_pipeline_job(pipeline: Pipeline, files: dict[str, str], parameters: dict[str, object], folder: Path,
+                      compute: str | None = None):
+    """The SDK's ``PipelineJob`` for the compiled job (or component) with `parameters` applied
+    (written into `folder`)."""
     import yaml
     from azure.ai.ml import load_job
 
     path, text = job_file(files)
+    document = yaml.safe_load(text)
+    overrides = input_overrides(pipeline, document, parameters)
+    if document.get("$schema") == COMPONENT_SCHEMA:
+        values = {key.split(".", 1)[1]: value for override in overrides for key, value in override.items()}
+        text = yaml.safe_dump(job_from_component(document, values, compute), sort_keys=False)
+        overrides = []
     target = folder / Path(path).name
     target.write_text(text, encoding="utf-8")
-    return load_job(target, params_override=input_overrides(pipeline, yaml.safe_load(text), parameters))
+    return load_job(target, params_override=overrides)
 
 
 def _client(options: dict[str, str]) -> Any:
@@ -95,7 +123,8 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     """Create the pipeline job and, when `context.wait`, follow it to its end."""
     client = _client(context.options)
     with tempfile.TemporaryDirectory(prefix="pipec-azureml-") as folder:
-        job = load_pipeline_job(pipeline, context.files, context.parameters, Path(folder))
+        job = load_pipeline_job(pipeline, context.files, context.parameters, Path(folder),
+                                compute=context.options.get("compute") or None)
         try:
             created = client.jobs.create_or_update(job, experiment_name=context.options.get("experiment")
                                                    or pipeline.name)

@@ -1,6 +1,7 @@
 """The `azureml` target: an Azure ML CLI v2 pipeline job per pipeline (``az ml job create -f``).
 
-``<pipeline>.yaml`` is the pipeline job (see `build`); a scheduled pipeline also gets
+``<pipeline>.yaml`` is the pipeline job (see `build`), or ``<pipeline>.component.yaml`` a
+pipeline component when a parameter has no value (a job cannot declare one); a scheduled pipeline also gets
 ``<pipeline>.schedule.yaml`` (``az ml schedule create -f``), whose ``create_job`` points
 at the job file next to it. Literal text never holds Azure ML's ``${{`` (see `text`); the
 run id is the pipeline job's own id (``$AZUREML_ROOT_RUN_ID``). `pipec submit` creates the
@@ -54,7 +55,9 @@ class AzureMLTarget:
         compute = Compute(options.get("compute") or None, options.get("instance_type") or None,
                           int(options.get("instance_count") or 1))
         stem = safe_name(pipeline.name)
-        files = {f"{stem}.yaml": dump(JobBuilder(pipeline, context, compute).job())}
+        builder = JobBuilder(pipeline, context, compute)
+        suffix = ".component.yaml" if builder.required else ".yaml"
+        files = {f"{stem}{suffix}": dump(builder.document())}
         if pipeline.schedule is not None:
             files[f"{stem}.schedule.yaml"] = dump(schedule_document(
                 SCHEDULE_NAMES.name(pipeline.name), f"{stem}.yaml", pipeline.schedule, context.diagnostics))
