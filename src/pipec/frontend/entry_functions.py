@@ -2,8 +2,9 @@
 
 Run scripts call their pipelines from functions: `def main():`, `@click.command() def main(...)`.
 The scanner walks into every function except step and pipeline definitions, gives each one its
-own scope, evaluates its simple assignments (`url = "https://..."`), and marks what only the
-running script knows: parameters of a command-line function, parameters without a default,
+own scope, binds its parameters from the calls the script makes of it (`entry_call_sites`),
+evaluates its simple assignments (`url = "https://..."`), and marks what only the running
+script knows: parameters of a command-line function, parameters without a default,
 values pipec cannot compute. Using such a name says why, instead of "is not defined".
 """
 
@@ -12,8 +13,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
+from pipec.ir.diagnostics import Diagnostics
+
 from . import known
 from .calls import Evaluator
+from .entry_call_sites import bind_from_call_sites
 from .interp import EvalError, Scope
 from .stepdefs import Classifier, parameters
 from .values import ExternalName, PoisonSignal, RuntimeOnly
@@ -50,8 +54,10 @@ def walk_function(scanner: RunScanner, func: _Def, top: ast.stmt) -> None:
     scanner.scope = Scope(saved_scope.names)
     try:
         cli = any(name.startswith(_CLI_PACKAGES) for name in _decorator_names(scanner, func))
+        passed = {} if cli else _passed_values(scanner, func, top)
         for arg, default in parameters(func):
-            scanner.scope.names[arg.arg] = _parameter_value(scanner, func, arg.arg, default, cli, top)
+            scanner.scope.names[arg.arg] = (passed[arg.arg] if arg.arg in passed else
+                                            _parameter_value(scanner, func, arg.arg, default, cli, top))
         for star in (func.args.vararg, func.args.kwarg):
             if star is not None:
                 scanner.scope.names[star.arg] = _unknown_parameter(func, star.arg, cli, has_default=False)
@@ -59,6 +65,24 @@ def walk_function(scanner: RunScanner, func: _Def, top: ast.stmt) -> None:
             scanner._walk(stmt, top)
     finally:
         scanner.scope, scanner.run_names = saved_scope, saved_runs
+
+
+def _passed_values(scanner: RunScanner, func: _Def, top: ast.stmt) -> dict[str, Any]:
+    """The values the script's own calls of `func` agree on (the scope is the caller's: the module's)."""
+    sites = scanner.call_sites.get(func.name, [])
+    if not sites:
+        return {}
+    # A scope of its own and diagnostics of its own: an argument that cannot be evaluated only
+    # means the parameter stays unknown, which is reported where a pipeline call uses it.
+    ev = Evaluator(scanner.index, Diagnostics(), scanner.src, top, Scope(scanner.scope.names))
+
+    def evaluate(expr: ast.expr) -> Any:
+        value = ev.eval(expr)
+        if isinstance(value, (RuntimeOnly, ExternalName)):
+            raise ValueError("not a value pipec can compile")
+        return value
+
+    return bind_from_call_sites(func, sites, evaluate)
 
 
 def _parameter_value(scanner: RunScanner, func: _Def, name: str, default: ast.expr | None, cli: bool,

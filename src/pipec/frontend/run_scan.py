@@ -11,6 +11,7 @@ from pipec.ir.diagnostics import Diagnostics
 
 from ..ir import Span
 from .calls import Evaluator
+from .entry_call_sites import call_sites
 from .entry_functions import defines_step_or_pipeline, local_assignment, walk_function
 from .entry_imports import pipeline_bindings
 from .interp import EvalError, Scope
@@ -66,6 +67,8 @@ class RunScanner:
         self.run_names: set[str] = set()
         # Calls with arguments pipec could not evaluate, in source order (`report_ignored`).
         self.ignored: list[IgnoredCall] = []
+        # The script's calls of its own functions, whose values their parameters take.
+        self.call_sites = call_sites(src.tree)
 
     @property
     def ignored_calls(self) -> dict[int, IgnoredCall]:
