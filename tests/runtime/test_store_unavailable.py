@@ -59,3 +59,38 @@ def test_an_artifact_store_of_an_unknown_protocol(tmp_path: Path) -> None:
 
     with pytest.raises(StoreUnavailable, match="artifact store nosuch://u:\\*\\*\\*@b/x: Protocol not known: nosuch"):
         ArtifactStore("nosuch://u:hunter2@b/x")
+
+
+def test_a_file_where_the_store_folder_goes(tmp_path: Path) -> None:
+    (tmp_path / ".pipec").write_text("")
+    with pytest.raises(StoreUnavailable, match=r"cannot create the folder .*\.pipec: File exists"):
+        MetadataStore(f"sqlite:///{tmp_path / '.pipec' / 'metadata.db'}")
+
+
+DIAMOND = Path(__file__).resolve().parents[2] / "examples/diamond/run.py"
+
+
+@pytest.mark.parametrize("nesting", ["[" * 100_000 + "]" * 100_000, "{b=" * 3_000 + "1" + "}" * 3_000])
+def test_toml_nested_too_deeply_is_pc360(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], nesting: str) -> None:
+    """Report F6: a 100,000-deep array or 3,000-deep inline table was a RecursionError (exit 3)."""
+    (tmp_path / "pyproject.toml").write_text(f"[tool.x]\na = {nesting}\n")
+    (tmp_path / "run.py").write_text(DIAMOND.read_text())
+    monkeypatch.chdir(tmp_path)
+    for command in (["compile", "--check", "run.py"], ["run", "run.py"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "error[PC360]: invalid TOML in pyproject.toml: arrays or inline tables nested too deeply" in err
+        assert "internal error" not in err
+
+
+def test_an_active_stack_file_that_is_a_device_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Report F6: `.pipec/active-stack` linked to /dev/zero read forever (MemoryError)."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "run.py").write_text(DIAMOND.read_text())
+    (tmp_path / ".pipec").mkdir()
+    (tmp_path / ".pipec" / "active-stack").symlink_to("/dev/zero")
+    monkeypatch.chdir(tmp_path)
+    assert main(["stack", "list"]) == 0
+    assert "internal error" not in capsys.readouterr().err

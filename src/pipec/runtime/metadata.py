@@ -293,7 +293,12 @@ class MetadataStore(ArtifactVersionQueries):
         if self._is_sqlite:
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:" and not path.startswith("file:"):
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                folder = os.path.dirname(os.path.abspath(path))
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                except OSError as exc:  # e.g. `.pipec` is a file, or the folder is read-only
+                    raise StoreUnavailable(f"metadata store {masked(url)}: cannot create the folder {folder}: "
+                                           f"{exc.strerror or exc}") from None
             kwargs["connect_args"] = {"timeout": 30}
         try:
             self.engine = sqlalchemy.create_engine(url, **kwargs)

@@ -134,6 +134,10 @@ def read_table(root: Path, name: str, prefix: tuple[str, ...], diags: Diagnostic
         diags.error("PC360", f"invalid TOML in {name}: {message}", Span(name, line, column),
                     help="see https://toml.io for the syntax")
         return None
+    except RecursionError:  # tomllib recurses once per level of nested arrays and inline tables
+        diags.error("PC360", f"invalid TOML in {name}: arrays or inline tables nested too deeply to read",
+                    Span(name, 1, 1), help="flatten the nesting (pipec's settings need at most a few levels)")
+        return None
     table: Any = document
     for key in prefix:
         table = table.get(key) if isinstance(table, dict) else None

@@ -16,9 +16,15 @@ REMEMBERED = f"`pipec stack set` in {ACTIVE_FILE}"
 
 
 def remembered(root: str | Path) -> str | None:
-    """The stack name `pipec stack set` remembered under `root`, None when there is none."""
+    """The stack name `pipec stack set` remembered under `root`, None when there is none.
+
+    Only a regular file counts (`pipec stack set` writes one): a link to a device or a fifo
+    would never end reading."""
+    path = Path(root) / ACTIVE_FILE
+    if not deps.is_file(path):
+        return None
     try:
-        name = deps.read_text(Path(root) / ACTIVE_FILE).strip()
+        name = deps.read_text(path).strip()
     except (OSError, UnicodeDecodeError):
         return None
     return name or None
