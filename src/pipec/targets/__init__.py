@@ -84,6 +84,8 @@ from dataclasses import dataclass
 
 #: The entry point group of every target, built-in or not.
 ENTRY_POINT_GROUP = "pipec.targets"
+#: The origin of a target that ships with pipec (`TargetInfo.origin`).
+BUILTIN = "built-in"
 #: The module of a built-in target's folder that holds its class (the folder's marker).
 TARGET_MODULE = "target.py"
 
@@ -125,6 +127,8 @@ class TargetInfo:
     name: str
     #: "module:attribute" to load it from.
     location: str
+    #: Who provides it: `BUILTIN`, else the registering distribution's "name version".
+    origin: str = BUILTIN
 
 
 def _entry_points() -> dict[str, TargetInfo]:
@@ -134,8 +138,17 @@ def _entry_points() -> dict[str, TargetInfo]:
     found: dict[str, TargetInfo] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in BUILTINS:
-            found[ep.name] = TargetInfo(ep.name, ep.value)
+            found[ep.name] = TargetInfo(ep.name, ep.value, _origin(ep))
     return found
+
+
+def _origin(entry_point) -> str:
+    """The "name version" of the distribution that registered `entry_point` ("unknown distribution"
+    when the entry point does not say, as one built by hand in a test)."""
+    dist = getattr(entry_point, "dist", None)
+    if dist is None:
+        return "unknown distribution"
+    return f"{dist.metadata['Name'] or dist.name} {dist.version}"
 
 
 def available() -> list[TargetInfo]:
@@ -146,8 +159,13 @@ def available() -> list[TargetInfo]:
 
 
 def names() -> list[str]:
-    """Names of every registered target, sorted."""
+    """Names of every registered target, sorted (``--target all`` compiles them all, plug-ins too)."""
     return [info.name for info in available()]
+
+
+def plugins() -> list[TargetInfo]:
+    """The targets other distributions registered, sorted by name (none is imported)."""
+    return [info for info in available() if info.origin != BUILTIN]
 
 
 def _load(location: str):
