@@ -106,5 +106,5 @@ def flavor_table(rows) -> list[str]:
             available = "yes" if row.available else "no (target not registered)"
         table.append((flavor.flavor, flavor.orchestrator, flavor.integration, target, available))
     widths = [max(len(cells[i]) for cells in table) for i in range(len(table[0]) - 1)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + "  " + cells[-1]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)) + "  " + cells[-1]
             for cells in table]

@@ -73,8 +73,19 @@ Adding a built-in target
    the goldens or the README section is missing, or while a module of the folder imports
    ``target.py`` back or another target's folder.
 
+Writing a target outside pipec (a plug-in)
+==========================================
+
 A third-party target is any object with the same attributes, registered by its own
-package's entry point; it is loaded only when named (or listed by ``pipec targets``).
+distribution's entry point in the ``pipec.targets`` group; it is loaded only when named (or
+listed by ``pipec targets``, which shows the distribution's name and version as its origin).
+It imports pipec only through the public kit, ``pipec.targets.kit`` (its ``__all__``: the
+contract, the IR types, the shim call and its rendering, retry, resources, names, stores,
+serializers, the unsupported-setting policy). ``examples/plugins/pipec-target-example`` is a
+whole one: its own pyproject.toml and entry point line, a target folder like the built-ins',
+its goldens and its tests (which run its scripts). ``--target all`` compiles plug-ins too; the
+built-in goldens and engine models (``golden/``, ``tests/helpers/engines/``) cover built-in
+targets only, a plug-in keeps its own. A name pipec ships always stays pipec's own.
 """
 
 from __future__ import annotations

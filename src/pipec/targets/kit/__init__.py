@@ -9,7 +9,7 @@ whole target written against this package alone.
 
 The public surface is ``__all__``: ``from pipec.targets.kit import CompileContext, step_call``.
 It is what a target outside pipec may import (examples/plugins/pipec-target-example imports
-nothing else, and tests/test_target_kit_public.py keeps every name importable); the other
+nothing else, and tests/test_target_plugins.py keeps every name importable); the other
 modules of pipec may change between releases. No public name is a submodule's (importing
 ``pipec.targets.kit.unsupported`` binds the module to that attribute), hence
 `report_unsupported` for `unsupported.unsupported`. Each name is loaded on first use, so

@@ -22,10 +22,10 @@ from pipec.targets.kit import (
     encode_json,
     lower_retry,
     render,
+    report_unsupported,
     retry_schedule,
     step_call,
     step_environment,
-    report_unsupported,
 )
 
 #: The variable that holds the run id (a new UUID when the caller sets none).
