@@ -16,6 +16,7 @@ from pipec import targets
 from pipec.cli.targets import flavor_table
 from pipec.targets import kit
 from pipec.targets.flavors import CUSTOM, FLAVORS, flavor_rows
+from tests.helpers import requires
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN = REPO / "examples" / "plugins" / "pipec-target-example"
@@ -124,3 +125,23 @@ def test_targets_cli_lists_origin_and_flavors(capsys, monkeypatch: pytest.Monkey
     assert main(["targets", "--flavors"]) == 0
     only = capsys.readouterr().out.splitlines()
     assert only[0].startswith("flavor ") and len(only) == 1 + len(ZENML_FLAVORS)
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@requires.mark(_installed("pipec-target-example"), "the example plug-in pipec-target-example",
+               ".venv/bin/uv pip install --python .venv/bin/python -q -e examples/plugins/pipec-target-example")
+def test_the_installed_example_compiles_through_the_cli(cli, tmp_path: Path) -> None:
+    """Installed, the plug-in is a target like any other: named, and part of `--target all`."""
+    info = next(i for i in targets.available() if i.name == "example")
+    assert info.origin.startswith("pipec-target-example ") and "example" not in targets.BUILTINS
+    proc = cli.run(["compile", "examples/diamond/run.py", "--target", "all", "--out", str(tmp_path), "--no-cache"])
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "example" / "diamond.sh").read_bytes() == (
+        PLUGIN / "golden" / "diamond" / "example" / "diamond.sh").read_bytes()

@@ -30,6 +30,8 @@ try:
     INSTALLED = version("pipec-target-example")
 except PackageNotFoundError:
     INSTALLED = None
+if INSTALLED is None and os.environ.get("CI"):  # in CI a skip would hide a broken set-up
+    pytest.fail(f"CI: pipec-target-example is not installed: {INSTALL}", pytrace=False)
 pytestmark = pytest.mark.skipif(INSTALLED is None, reason=f"pipec-target-example is not installed: {INSTALL}")
 
 
