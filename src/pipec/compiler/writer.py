@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -124,8 +125,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def _read_bytes(path: Path) -> bytes | None:
     """The file's bytes; None when there is no file; OutputError when it cannot be read (a symbolic
-    link loop, no permission)."""
+    link loop, no permission, a fifo or device, which would block or never end)."""
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            raise OutputError(f"cannot read {path}: not a regular file")
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
