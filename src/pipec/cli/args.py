@@ -72,6 +72,9 @@ def _check_readable(path: str, what: str, diags: Diagnostics) -> bool:
         if target.is_dir():
             diags.error("PC002", f"cannot read {what} `{path}`: it is a folder, not a file")
             return False
+        if target.exists() and not target.is_file():  # opening a fifo would wait for a writer forever
+            diags.error("PC002", f"cannot read {what} `{path}`: it is not a regular file (a fifo, socket or device)")
+            return False
         with open(target, "rb"):
             pass
     except OSError as exc:
