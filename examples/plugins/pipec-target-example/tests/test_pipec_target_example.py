@@ -258,3 +258,25 @@ def test_step_environment_reaches_the_step_and_a_bad_name_is_reported(tmp_path: 
     run_id, proc = _run_script(root, "env_flow")
     assert proc.returncode == 0, proc.stderr
     assert Client(root=root).get_pipeline_run(run_id).steps["show"].outputs["output"].load() == "it's $HOME|False"
+
+
+def test_submit_runs_the_script_here(tmp_path: Path) -> None:
+    """`pipec submit --target example`: the run completes and is read back by the run id it reports."""
+    root = _project(tmp_path, "diamond", "diamond")
+    proc = _pipec("submit", "run.py", "--target", "example", "--option", f"python={sys.executable}",
+                  "--param", "n=4", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert (result["target"], result["status"]) == ("example", "completed")
+    assert "pipec: step join" in proc.stderr  # the steps' progress, on stderr
+    run = Client(root=root).get_pipeline_run(result["run_id"])
+    assert run.status == "completed" and run.steps["join"].outputs["output"].load()["count"] == 4
+
+
+def test_submit_reports_a_failed_run(tmp_path: Path) -> None:
+    root = tmp_path / "flow"
+    root.mkdir()
+    (root / "run.py").write_text(FLAKY.replace("max_retries=2, delay=0.1", "max_retries=0"), encoding="utf-8")
+    proc = _pipec("submit", "run.py", "--target", "example", "--option", f"python={sys.executable}", cwd=root)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout.splitlines()[-1])["status"] == "failed"

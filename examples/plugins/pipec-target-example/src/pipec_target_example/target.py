@@ -3,12 +3,21 @@
 Built only on pipec's public target kit (`pipec.targets.kit`): options whose names match the
 container targets' (so a stack's stores reach it), declared capabilities (the driver checks each
 pipeline against them and reports what a shell script cannot do), the kit's file-name policy,
-and the shim call every target renders for its engine (`script.py`).
+and the shim call every target renders for its engine (`script.py`); `pipec submit` runs the
+script here (`submit.py`).
 """
 
 from __future__ import annotations
 
-from pipec.targets.kit import FILE_NAMES, Capabilities, CompileContext, OptionSpec, Pipeline
+from pipec.targets.kit import (
+    FILE_NAMES,
+    Capabilities,
+    CompileContext,
+    OptionSpec,
+    Pipeline,
+    Submission,
+    SubmitContext,
+)
 
 from .script import RETRY
 
@@ -36,7 +45,18 @@ class ExampleTarget:
         """``{"<pipeline>.sh": the script}``."""
         from .script import script
 
-        return {f"{FILE_NAMES.name(pipeline.name)}.sh": script(pipeline, context)}
+        return {script_name(pipeline): script(pipeline, context)}
+
+    def submit(self, pipeline: Pipeline, context: SubmitContext) -> Submission:
+        """Run the script here with ``sh`` (`pipec submit --target example`)."""
+        from .submit import submit_script
+
+        return submit_script(pipeline, context, script_name(pipeline))
+
+
+def script_name(pipeline: Pipeline) -> str:
+    """The script's file name: the pipeline's name made file-safe by the kit's policy, ``.sh``."""
+    return f"{FILE_NAMES.name(pipeline.name)}.sh"
 
 
 #: The target object the entry point names (``example = "pipec_target_example:TARGET"``).
