@@ -3,4 +3,4 @@
 # test environment the way a user installs a plug-in: its entry point registers `--target example`,
 # and its own tests (collected through pyproject.toml's testpaths) compile and run through it.
 set -euo pipefail
-.venv/bin/uv pip install --python .venv/bin/python -q -e examples/plugins/pipec-target-example
+.venv/bin/uv pip install --python .venv/bin/python -q --no-deps -e examples/plugins/pipec-target-example
