@@ -24,7 +24,7 @@ from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 from pipec.targets.kube_text import bound_parameters, engine_parameters, report_baked
 
-from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, unsafe_default
+from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, run_id_placeholder, unsafe_default
 from .settings import run_args
 
 #: Docker restarts a failed container at once, then after a delay that doubles from 100 ms.
@@ -60,7 +60,11 @@ def compose_cpus(cpu: float) -> str:
 
 
 class ComposeBuilder:
-    """Builds the compose file of one pipeline; reports problems as it goes."""
+    """Builds the compose file of one pipeline; reports problems as it goes. A target built on
+    this one (hyperai) sets `target` and overrides `_service` / `_deploy`."""
+
+    #: The target whose messages and run-id placeholder name it.
+    target = "local_docker"
 
     def __init__(self, pipeline: Pipeline, context: CompileContext) -> None:
         self.pipeline_ir = pipeline
@@ -68,7 +72,7 @@ class ComposeBuilder:
         self.diags: Diagnostics = context.diagnostics
         self.services = DNS_LABELS.unique([s.id for s in pipeline.steps])
         self.params, baked = engine_parameters(pipeline, escape=JSON_ESCAPES, unsafe=unsafe_default)
-        report_baked(baked, self.diags, "local_docker", "setting a PIPEC_PARAM_ variable")
+        report_baked(baked, self.diags, self.target, "setting a PIPEC_PARAM_ variable")
         self.mounts = self._mounts()
         # Settings problems already reported (pipeline settings repeat in every step).
         self._reported: set[str] = set()
@@ -116,7 +120,7 @@ class ComposeBuilder:
         placeholders = {p.parameter.name: placeholder(p) for p in bound}
         call = step_call(self.pipeline_ir, step, self.context, runtime_params=placeholders,
                          placeholder_encoding="text")
-        argv = render(call, compose_text(placeholders)).argv
+        argv = render(call, compose_text(placeholders, run_id_placeholder(self.target))).argv
         service: dict = {"image": literal(step_image(self.pipeline_ir, step, self.context)),
                          "entrypoint": argv[:1], "command": argv[1:]}
         extra = run_args(step, self.diags, self._reported)
