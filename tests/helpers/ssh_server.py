@@ -78,9 +78,11 @@ def _keygen(path: Path) -> None:
 
 
 class SSHServer:
-    """A throw-away sshd on 127.0.0.1 in `base`, owned by this test run; `stop` ends it."""
+    """A throw-away sshd on 127.0.0.1 in `base`, owned by this test run; `stop` ends it.
+    `environment` is set in every session (``PATH`` in it replaces the recording tools': a
+    real engine's ``docker`` then runs)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, environment: dict[str, str] | None = None) -> None:
         self.base = base
         self.bin = base / "bin"
         self.bin.mkdir(parents=True)
@@ -97,14 +99,16 @@ class SSHServer:
             tool.chmod(0o755)
         self.user = getpass.getuser()
         self.port = free_port()
-        self.path = f"{self.bin}:/usr/bin:/bin"
+        environment = {"PATH": f"{self.bin}:/usr/bin:/bin", **(environment or {})}
+        self.path = environment["PATH"]
+        assert all(" " not in f"{k}={v}" and '"' not in f"{k}={v}" for k, v in environment.items())
         config = base / "sshd_config"
         config.write_text("\n".join([
             f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {self.host_key}",
             f"PidFile {base / 'sshd.pid'}", f"AuthorizedKeysFile {base / 'authorized_keys'}",
             "PubkeyAuthentication yes", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
             "PermitRootLogin prohibit-password", "UsePAM no", "StrictModes no", f"AllowUsers {self.user}",
-            f"SetEnv PATH={self.path}", "Subsystem sftp internal-sftp", "LogLevel VERBOSE", ""]))
+            "SetEnv " + " ".join(f"{k}={v}" for k, v in environment.items()), "Subsystem sftp internal-sftp", "LogLevel VERBOSE", ""]))
         if os.geteuid() == 0:
             # sshd's privilege separation folder (Debian's service creates it at start).
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
@@ -135,6 +139,13 @@ class SSHServer:
         key = (self.base / "host_key.pub").read_text().split()
         path.write_text(f"[127.0.0.1]:{self.port} {key[0]} {key[1]}\n")
         return path
+
+    def submit_arguments(self, known_hosts: Path) -> list[str]:
+        """``pipec submit`` options reaching this server (host key written to `known_hosts`;
+        files below the server's folder ``runs/``); the user key goes in ``PIPEC_HYPERAI_KEY``."""
+        return ["--target", "hyperai", "--option", "host=127.0.0.1", "--option", f"port={self.port}",
+                "--option", f"user={self.user}", "--option", f"known_hosts={known_hosts}",
+                "--option", f"remote_dir={self.base / 'runs'}"]
 
     def docker_calls(self) -> list[dict]:
         """Every call of the recording docker, in order."""

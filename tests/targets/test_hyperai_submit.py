@@ -48,9 +48,7 @@ def submit(server: SSHServer, tmp_path: Path, source: Path, *extra: str, env: di
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("PIPEC_", "SSH_AUTH_SOCK"))}
     return subprocess.run(
-        [sys.executable, "-m", "pipec", "submit", str(source), "--target", "hyperai",
-         "--option", "host=127.0.0.1", "--option", f"port={server.port}", "--option", f"user={server.user}",
-         "--option", f"known_hosts={known}", "--option", f"remote_dir={server.base / 'runs'}", *extra],
+        [sys.executable, "-m", "pipec", "submit", str(source), *server.submit_arguments(known), *extra],
         env={**base, "PIPEC_HYPERAI_KEY": str(server.user_key), **(env or {})}, capture_output=True, text=True,
         cwd=tmp_path, timeout=300, stdin=subprocess.DEVNULL)
 
@@ -78,6 +76,8 @@ def test_submit_uploads_the_file_runs_compose_and_reads_how_steps_ended(server: 
     assert (up["cwd"], up["env"]) == (str(folder), {"PIPEC_RUN_ID": result["run_id"]})
     assert up["files"] == {str(folder / "diamond.compose.yaml"): uploaded}
     assert ps["argv"] == ["compose", "-f", "diamond.compose.yaml", "ps", "--all", "--format", "json"]
+    # compose interpolates the file for `ps` too: without the run id it refuses (a real engine showed it).
+    assert (ps["cwd"], ps["env"]) == (up["cwd"], up["env"])
     assert "recorded compose -f diamond.compose.yaml up" in done.stderr
 
 

@@ -20,22 +20,21 @@ from .names import LOG_SUFFIX, marker
 FRESH_RUN_ID = '"$(cat /proc/sys/kernel/random/uuid)"'
 
 
-def start_command(folder: str, file: str, compose: list[str], run_id: str, *, wait: bool, retries: bool = False,
-                  variables: Mapping[str, str] | None = None) -> str:
-    """The shell command that starts the compose `file` in `folder` on the instance under
-    `run_id` (shell text, e.g. `FRESH_RUN_ID`, or a literal id, which is quoted), with the
-    environment `variables` set (quoted); `wait` and `retries` as local_docker's `up_command`."""
-    from pipec.targets.local_docker.submit import up_command
-
+def compose_shell(folder: str, argv: list[str], run_id: str, variables: Mapping[str, str] | None = None) -> str:
+    """The shell command running the compose `argv` in `folder` on the instance with
+    ``PIPEC_RUN_ID`` set to `run_id` (shell text, e.g. `FRESH_RUN_ID`, or a literal id, which is
+    quoted) and the environment `variables` (quoted): compose interpolates the file for every
+    subcommand, so each needs them."""
     value = run_id if run_id == FRESH_RUN_ID else shlex.quote(run_id)
     assignments = "".join(f"{name}={shlex.quote(text)} " for name, text in sorted((variables or {}).items()))
-    return (f"cd {shlex.quote(folder)} && {assignments}PIPEC_RUN_ID={value} "
-            + shlex.join(up_command(compose, file, wait=wait, retries=retries)))
+    return f"cd {shlex.quote(folder)} && {assignments}PIPEC_RUN_ID={value} {shlex.join(argv)}"
 
 
 def crontab_line(cron: str, folder: str, file: str, compose: list[str], stem: str) -> str:
     """The crontab line running the compose `file` on the five-field `cron` schedule."""
-    command = (start_command(folder, file, compose, FRESH_RUN_ID, wait=False)
+    from pipec.targets.local_docker.submit import up_command
+
+    command = (compose_shell(folder, up_command(compose, file, wait=False), FRESH_RUN_ID)
                + f" >>{shlex.quote(stem + LOG_SUFFIX)} 2>&1")
     return f"{cron} {command.replace('%', chr(92) + '%')} {marker(stem)}"
 

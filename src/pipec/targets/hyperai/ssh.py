@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,7 +180,7 @@ def run(client: Any, command: str, *, stdin: str | None = None, timeout: float |
                 break
             err += chunk
         code = channel.recv_exit_status()
-    except socket.timeout as exc:
+    except TimeoutError as exc:
         raise SubmitError(f"`{command}` did not end within {timeout:g}s") from exc
     except (OSError, EOFError) as exc:
         raise SubmitError(f"the SSH connection failed while running `{command}`: {exc}") from exc

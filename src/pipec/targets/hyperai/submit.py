@@ -29,11 +29,19 @@ from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
 from pipec.targets.local_docker.interpolation import PARAM_PREFIX
-from pipec.targets.local_docker.submit import compose_command, failed_services, ps_command
+from pipec.targets.local_docker.submit import compose_command, failed_services, ps_command, up_command
 
-from .names import (DEFAULT_KEY_ENV, DEFAULT_REMOTE_DIR, REGISTRY_PASSWORD_ENV, REGISTRY_USER_ENV, compose_file,
-                    crontab_file, marker, remote_folder)
-from .schedule import merged_crontab, start_command
+from .names import (
+    DEFAULT_KEY_ENV,
+    DEFAULT_REMOTE_DIR,
+    REGISTRY_PASSWORD_ENV,
+    REGISTRY_USER_ENV,
+    compose_file,
+    crontab_file,
+    marker,
+    remote_folder,
+)
+from .schedule import compose_shell, merged_crontab
 from .ssh import COMMAND_TIMEOUT, Instance, Outcome, connection, run, upload
 
 
@@ -108,14 +116,15 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
             return Submission(engine_run_id=f"{target.display()} crontab {marker(stem)}", status="queued")
         run_id = str(uuid.uuid4())
         services = yaml.safe_load(text)["services"]
-        command = start_command(folder, name, compose, run_id, wait=context.wait, variables=_parameter_variables(),
-                                retries=any("restart" in service for service in services.values()))
+        variables = _parameter_variables()
+        command = compose_shell(folder, up_command(compose, name, wait=context.wait, retries=any(
+            "restart" in service for service in services.values())), run_id, variables)
         context.log(f"run {run_id} on {target.display()}: {command}")
         started = run(client, command, timeout=context.timeout if context.wait else COMMAND_TIMEOUT, echo=True)
         if not context.wait:
             return Submission(engine_run_id=run_id, run_id=run_id,
                               status="running" if started.code == 0 else "failed")
-        states = _checked(run(client, f"cd {shlex.quote(folder)} && " + shlex.join(ps_command(compose, name))),
+        states = _checked(run(client, compose_shell(folder, ps_command(compose, name), run_id, variables)),
                           "reading how the steps ended")
     failed = failed_services(states.out, list(services))
     for service in failed:

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
-from pipec.targets.base import POSITIVE_INT, CompileContext, OptionSpec, Submission, SubmitContext, SubmitError
+from pipec.targets.base import (
+    POSITIVE_INT,
+    CompileContext,
+    OptionSpec,
+    Submission,
+    SubmitContext,
+    SubmitError,
+)
 from pipec.targets.kit.capabilities import CRON, Capabilities
 from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.local_docker.target import LocalDockerTarget

@@ -24,7 +24,14 @@ from pipec.targets.kit.retry import RetrySupport, lower_retry
 from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
 from pipec.targets.kube_text import bound_parameters, engine_parameters, report_baked
 
-from .interpolation import JSON_ESCAPES, compose_text, literal, placeholder, run_id_placeholder, unsafe_default
+from .interpolation import (
+    JSON_ESCAPES,
+    compose_text,
+    literal,
+    placeholder,
+    run_id_placeholder,
+    unsafe_default,
+)
 from .settings import run_args
 
 #: Docker restarts a failed container at once, then after a delay that doubles from 100 ms.
