@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipec.targets.local_docker.submit import engine_probe, failed_services, up_command
+from pipec.targets.compose.commands import engine_probe, failed_services, up_command
 from tests.helpers.engines.local_docker import RUN_ID, interpolate, service_view, services
 from tests.helpers.kube_proofs import compile_source, expected_view, hostile_project, shim_view
 

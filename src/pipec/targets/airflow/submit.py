@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 import urllib.parse
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path

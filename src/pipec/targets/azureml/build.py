@@ -25,7 +25,13 @@ from pipec.ir import Pipeline, StepInvocation
 from pipec.runtime.command import render
 from pipec.targets.base import CompileContext
 from pipec.targets.common import step_call, step_environment, step_image, step_resources
-from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value, parameter_text, step_parameters
+from pipec.targets.kit.params import (
+    bound_parameters,
+    compile_time_value,
+    has_value,
+    parameter_text,
+    step_parameters,
+)
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
 from pipec.targets.kit.unsupported import unsupported

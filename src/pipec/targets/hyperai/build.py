@@ -1,16 +1,17 @@
-"""The hyperai compose file: local_docker's, plus what a HyperAI instance adds.
+"""The hyperai compose file: the shared compose builder's (local_docker's), plus what a HyperAI instance adds.
 
 Per service: the bind mounts of ``mounts_from_to`` (after the stores' named volumes), and with
 the `gpu_enabled_in_container` option every GPU of the instance reserved for a step that asks
 for none (ZenML's HyperAI orchestrator does that for every step; here a step's own GPU count
-still wins). Everything else, escaping included, is local_docker's `ComposeBuilder`.
+still wins). Everything else, escaping included, is the shared `ComposeBuilder`; local_docker's
+``run_args`` settings are not read.
 """
 
 from __future__ import annotations
 
 from pipec.ir import StepInvocation
-from pipec.targets.local_docker.build import ComposeBuilder
-from pipec.targets.local_docker.interpolation import literal
+from pipec.targets.compose.build import ComposeBuilder
+from pipec.targets.compose.interpolation import literal
 
 from .settings import mounts_from_to
 
@@ -19,7 +20,7 @@ ALL_GPUS = {"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}
 
 
 class HyperAIComposeBuilder(ComposeBuilder):
-    """local_docker's builder with HyperAI's bind mounts and GPU reservations."""
+    """The shared compose builder with HyperAI's bind mounts and GPU reservations."""
 
     target = "hyperai"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from pipec.targets.local_docker.names import compose_file
+from pipec.targets.compose.names import compose_file
 
 #: Where the compose files go on the instance, relative to the user's home (ZenML's HyperAI
 #: orchestrator uses ``/home/<user>/pipeline-runs``); one folder per pipeline below it.

@@ -32,7 +32,7 @@ def compose_shell(folder: str, argv: list[str], run_id: str, variables: Mapping[
 
 def crontab_line(cron: str, folder: str, file: str, compose: list[str], stem: str) -> str:
     """The crontab line running the compose `file` on the five-field `cron` schedule."""
-    from pipec.targets.local_docker.submit import up_command
+    from pipec.targets.compose.commands import up_command
 
     command = (compose_shell(folder, up_command(compose, file, wait=False), FRESH_RUN_ID)
                + f" >>{shlex.quote(stem + LOG_SUFFIX)} 2>&1")

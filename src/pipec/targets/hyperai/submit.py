@@ -28,8 +28,8 @@ import yaml
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
-from pipec.targets.local_docker.interpolation import PARAM_PREFIX
-from pipec.targets.local_docker.submit import compose_command, failed_services, ps_command, up_command
+from pipec.targets.compose.commands import compose_command, failed_services, ps_command, up_command
+from pipec.targets.compose.interpolation import PARAM_PREFIX
 
 from .names import (
     DEFAULT_KEY_ENV,

@@ -23,9 +23,9 @@ from pipec.targets.base import (
     SubmitContext,
     SubmitError,
 )
+from pipec.targets.compose.options import compose_options
 from pipec.targets.kit.capabilities import CRON, Capabilities
 from pipec.targets.kit.unsupported import unsupported
-from pipec.targets.local_docker.target import LocalDockerTarget
 
 from .names import DEFAULT_KEY_ENV, DEFAULT_REMOTE_DIR, compose_file, crontab_file, remote_folder
 from .settings import SETTINGS_KEY, SETTINGS_SCHEMA
@@ -49,12 +49,12 @@ INSTANCE_OPTIONS: tuple[OptionSpec, ...] = (
 )
 
 
-class HyperAITarget(LocalDockerTarget):
+class HyperAITarget:
     """Writes ``{pipeline}.compose.yaml`` (and ``{pipeline}.crontab`` for a cron schedule)."""
 
     name = "hyperai"
     description = "Docker Compose file run on a HyperAI instance over SSH (cron for schedules)"
-    options: tuple[OptionSpec, ...] = LocalDockerTarget.options + INSTANCE_OPTIONS
+    options: tuple[OptionSpec, ...] = compose_options() + INSTANCE_OPTIONS
     capabilities = Capabilities(
         "HyperAI", schedules=frozenset({CRON}), schedule_noun="HyperAI crontab entries", catchup=False,
         gpu_types=False, gpu_type_help="add `device_ids` to the service's GPU reservation by hand",
