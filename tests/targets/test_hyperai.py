@@ -121,13 +121,13 @@ def nightly():
     only()
 
 
-nightly.with_options(schedule=Schedule(cron_expression="5 4 * * *"{extra}))()
+nightly.with_options(schedule=Schedule(cron_expression="{cron}"{extra}))()
 '''
 
 
 def test_a_cron_schedule_writes_the_crontab_line(tmp_path: Path) -> None:
     source = tmp_path / "run.py"
-    source.write_text(SCHEDULED.format(extra=', start_time="2030-01-01T00:00:00"'), encoding="utf-8")
+    source.write_text(SCHEDULED.format(cron="5 4 * * *", extra=', start_time="2030-01-01T00:00:00"'), encoding="utf-8")
     done = _pipec("compile", str(source), "--target", "hyperai", "--out", str(tmp_path / "out"),
                   "--option", "remote_dir=/srv/runs 100%", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -140,7 +140,7 @@ def test_a_cron_schedule_writes_the_crontab_line(tmp_path: Path) -> None:
 
 def test_an_interval_schedule_is_reported(tmp_path: Path) -> None:
     source = tmp_path / "run.py"
-    source.write_text(SCHEDULED.replace('cron_expression="5 4 * * *"', "interval_second=3600").format(extra=""),
+    source.write_text(SCHEDULED.replace('cron_expression="{cron}"', "interval_second=3600").format(extra=""),
                       encoding="utf-8")
     done = _pipec("compile", str(source), "--target", "hyperai", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -22,6 +22,7 @@ import pytest
 
 from tests.helpers import requires
 from tests.helpers.ssh_server import SSHServer, sshd_missing
+from tests.targets.test_hyperai import SCHEDULED
 
 REPO = Path(__file__).resolve().parents[2]
 DIAMOND = REPO / "examples/diamond/run.py"
@@ -131,23 +132,6 @@ def test_the_key_may_be_given_as_text(server: SSHServer, tmp_path: Path) -> None
 # --------------------------------------------------------------------------- schedules
 
 
-SCHEDULED = '''
-from zenml import pipeline, step
-from zenml.config.schedule import Schedule
-
-
-@step
-def only() -> int:
-    return 1
-
-
-@pipeline
-def nightly():
-    only()
-
-
-nightly.with_options(schedule=Schedule(cron_expression="{cron}"))()
-'''
 
 
 def test_a_schedule_installs_one_crontab_line_that_starts_compose(server: SSHServer, tmp_path: Path) -> None:
@@ -155,7 +139,7 @@ def test_a_schedule_installs_one_crontab_line_that_starts_compose(server: SSHSer
     source = tmp_path / "run.py"
     odd = str(server.base / "runs 100%")
     for cron in ("5 4 * * *", "*/10 * * * *"):
-        source.write_text(SCHEDULED.format(cron=cron), encoding="utf-8")
+        source.write_text(SCHEDULED.format(cron=cron, extra=""), encoding="utf-8")
         done = submit(server, tmp_path, source, "--option", f"remote_dir={odd}")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["status"] == "queued"
