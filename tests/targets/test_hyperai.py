@@ -180,3 +180,22 @@ def test_compiling_does_not_import_paramiko(tmp_path: Path) -> None:
             "print('paramiko' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_zenmls_settings_class_is_read(tmp_path: Path) -> None:
+    source = '''
+from zenml import pipeline, step
+from zenml.integrations.hyperai.flavors.hyperai_orchestrator_flavor import HyperAIOrchestratorSettings
+
+
+@step(settings={"orchestrator.hyperai": HyperAIOrchestratorSettings(mounts_from_to={"/mnt/data": "/data"})})
+def only() -> int:
+    return 1
+
+
+@pipeline
+def zpipe():
+    only()
+'''
+    document, _ = _compose_of(tmp_path, source)
+    assert document["services"]["only"]["volumes"][-1] == {"type": "bind", "source": "/mnt/data", "target": "/data"}
