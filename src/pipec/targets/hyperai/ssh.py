@@ -145,7 +145,7 @@ def connection(instance: Instance) -> Iterator[Any]:
                           f"{instance.key_env}, or load it into the SSH agent") from exc
     except (paramiko.SSHException, OSError, EOFError) as exc:
         client.close()
-        raise SubmitError(f"cannot connect to {instance.display()}: {exc or type(exc).__name__}") from exc
+        raise SubmitError(f"cannot connect to {instance.display()}: {exc or 'the connection closed'}") from exc
     try:
         yield client
     finally:
