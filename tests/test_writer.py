@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,23 @@ def test_temp_files_of_a_killed_compile_are_ignored_then_removed(tmp_path):
     os.utime(fresh, (1, 1))
     write_outputs(FILES, tmp_path)
     assert not fresh.exists()
+
+
+# Report F13: names a case-insensitive or Windows file system cannot keep apart.
+
+def test_paths_that_differ_only_by_case_are_refused(tmp_path: Path) -> None:
+    from pipec.compiler.writer import write_outputs
+
+    for files in ({"ir/Train.json": "a", "ir/train.json": "b"}, {"Docker/x/Dockerfile": "a", "docker/y/Dockerfile": "b"}):
+        with pytest.raises(OutputError, match="differ only by letter case"):
+            write_outputs(files, tmp_path / "out")
+        with pytest.raises(OutputError, match="differ only by letter case"):
+            check_outputs(files, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.json"))
+
+
+@pytest.mark.parametrize("name", ["con", "CON", "aux", "nul", "com1", "LPT9", "prn"])
+def test_windows_device_names_get_a_digest(name: str) -> None:
+    safe = safe_name(name)
+    assert safe.startswith(name + "-") and len(safe) == len(name) + 9
+    assert safe_name("console") == "console" and safe_name("com10") == "com10"

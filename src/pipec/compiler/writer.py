@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipec.targets.kit.names import FILE_NAMES, Namer
+from pipec.targets.kit.names import FILE_NAMES, Namer, short_digest
 
 
 class OutputError(Exception):
@@ -37,15 +37,24 @@ _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 TEMP_MAX_AGE = 60.0
 
 
+#: File names Windows reserves for devices, with any extension.
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
+
+
 def safe_name(name: str, max_length: int = 100) -> str:
     """`name` made safe as a file name: only ``[A-Za-z0-9_.-]``, no leading dot, not empty.
 
     When anything had to change, a short hash of the original is appended so that
-    distinct names stay distinct (``"my pipe"`` -> ``"my_pipe-1a2b3c4d"``).
+    distinct names stay distinct (``"my pipe"`` -> ``"my_pipe-1a2b3c4d"``); so is it to a
+    name Windows reserves for a device (``con``, ``aux``, ``lpt1``...).
     """
     namer = FILE_NAMES if max_length == FILE_NAMES.max_len else Namer(
         FILE_NAMES.invalid, max_len=max_length, bad_first=".", room_for_digest=False)
-    return namer.name(name)
+    safe = namer.name(name)
+    if safe.split(".", 1)[0].casefold() in WINDOWS_DEVICES:  # `con.yaml` opens the console on Windows
+        safe = f"{safe}-{short_digest(name)}"
+    return safe
 
 
 def check_relpath(rel: str) -> PurePosixPath:
@@ -63,6 +72,22 @@ def check_relpath(rel: str) -> PurePosixPath:
     if any(part in ("", ".", "..") for part in parts):
         raise OutputError(f"output path {rel!r} is not a clean relative path (empty, '.' or '..' component)")
     return PurePosixPath(rel)
+
+
+def check_case_collisions(rels: Iterable[str]) -> None:
+    """OutputError when two output paths (or their folders) differ only by letter case: on a
+    case-insensitive file system (macOS, Windows) one would silently replace the other and
+    ``--check`` could never pass."""
+    seen: dict[str, str] = {}
+    for rel in sorted(rels):
+        parts = rel.split("/")
+        for end in range(1, len(parts) + 1):
+            path = "/".join(parts[:end])
+            other = seen.setdefault(path.casefold(), path)
+            if other != path:
+                raise OutputError(f"output paths {other!r} and {path!r} differ only by letter case; on a "
+                                  "case-insensitive file system (macOS, Windows) one would replace the other: "
+                                  "rename one of the pipelines or steps")
 
 
 def _resolve_inside(out_root: Path, rel: str) -> Path:
@@ -172,6 +197,7 @@ def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> 
     paths are `out_dir` (as given) joined with the relative path.
     """
     root = _out_root(out_dir)
+    check_case_collisions(files)
     plan = [(rel, _resolve_inside(root, rel), text.encode("utf-8")) for rel, text in sorted(files.items())]
     for rel, path, _ in plan:
         if path.is_dir() and not path.is_symlink():
@@ -264,6 +290,7 @@ def check_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str],
     the current folder.
     """
     root = _out_root(out_dir)
+    check_case_collisions(files)
     shown = PurePosixPath(Path(out_dir).as_posix())
     diffs: list[Difference] = []
     for rel, text in sorted(files.items()):

@@ -21,8 +21,8 @@ from ..ir import (
     StepInvocation,
 )
 from .artifact_inputs import ResolvedInput
-from .config_numbers import coerce_config_value
 from .calls import Evaluator
+from .config_numbers import coerce_config_value
 from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
 from .integration_objects import shown, step_value
 from .interp import EvalError, runtime_error

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,8 +289,25 @@ def display_path(span_path: str, root: Path | None, cwd: Path | None = None) -> 
         return str(full)
 
 
+#: Control characters a terminal acts on (C0 but tab and newline, DEL, C1): user text shown in a
+#: diagnostic could otherwise set the terminal's title, clear the screen or hide the message.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every terminal control character written as an escape (``\\x1b``)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _printable_line(text: str) -> str:
+    """A source line with control characters shown as U+FFFD, one column each, so the caret
+    under it stays in place."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def render(diag: Diagnostic, sources: SourceCache, shown_path: str | None = None, color: bool = False) -> str:
-    """Render one diagnostic with its source line, a caret under the span and help."""
+    """Render one diagnostic with its source line, a caret under the span and help; user text
+    never reaches the terminal as control characters."""
     bold = (lambda s: f"\x1b[1m{s}\x1b[0m") if color else (lambda s: s)
     sev_color = "\x1b[1;31m" if diag.is_error else "\x1b[1;33m"
     sev = f"{sev_color}{diag.severity}[{diag.code}]\x1b[0m" if color else f"{diag.severity}[{diag.code}]"
@@ -297,9 +315,10 @@ def render(diag: Diagnostic, sources: SourceCache, shown_path: str | None = None
     out: list[str] = []
     if span.line > 0:
         where = f"{shown_path or span.path}:{span.line}:{span.column}"
-        out.append(f"{bold(where)}: {sev}: {diag.message}")
+        out.append(f"{bold(printable(where))}: {sev}: {printable(diag.message)}")
         text = sources.line(span.path, span.line)
         if text is not None:
+            text = _printable_line(text)
             gutter = " " * len(str(span.line))
             expanded = text
             start = max(span.column - 1, 0)
@@ -313,13 +332,13 @@ def render(diag: Diagnostic, sources: SourceCache, shown_path: str | None = None
             out.append(f"{span.line} | {expanded.rstrip()}")
             out.append(f"{gutter} | {indent}{'^' * width}")
     elif span.path and not span.path.startswith("<"):
-        out.append(f"{bold(shown_path or span.path)}: {sev}: {diag.message}")
+        out.append(f"{bold(printable(shown_path or span.path))}: {sev}: {printable(diag.message)}")
     else:
-        out.append(f"{sev}: {diag.message}")
+        out.append(f"{sev}: {printable(diag.message)}")
     for note in diag.notes:
-        out.append(f"note: {note}")
+        out.append(f"note: {printable(note)}")
     if diag.help:
-        out.append(f"help: {diag.help}")
+        out.append(f"help: {printable(diag.help)}")
     return "\n".join(out)
 
 

@@ -22,7 +22,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import artifacts, edge_conversions, lineage, list_inputs, materializers, models, pointers, resolved_inputs
+from . import (
+    artifacts,
+    edge_conversions,
+    lineage,
+    list_inputs,
+    materializers,
+    models,
+    pointers,
+    resolved_inputs,
+)
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
 from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
