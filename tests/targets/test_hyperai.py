@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipec.targets.hyperai.names import marker
+from pipec.targets.hyperai.names import marker, remote_folder
 from pipec.targets.hyperai.schedule import crontab_line, merged_crontab
 from tests.helpers.kube_proofs import compile_source
 from tests.targets.test_local_docker import SCHEMA, _interpolated, compose
@@ -199,3 +199,9 @@ def zpipe():
 '''
     document, _ = _compose_of(tmp_path, source)
     assert document["services"]["only"]["volumes"][-1] == {"type": "bind", "source": "/mnt/data", "target": "/data"}
+
+
+def test_the_remote_folder_is_below_home_unless_absolute() -> None:
+    assert remote_folder("", "p") == "pipeline-runs/p"
+    assert remote_folder("~/runs", "p") == "runs/p" and remote_folder("~", "p") == "./p"
+    assert remote_folder("/srv/runs", "p") == "/srv/runs/p" and remote_folder("~x/r", "p") == "~x/r/p"

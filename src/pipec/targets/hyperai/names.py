@@ -28,8 +28,13 @@ def crontab_file(stem: str) -> str:
 
 
 def remote_folder(remote_dir: str, stem: str) -> str:
-    """The folder on the instance holding the pipeline's files: `remote_dir`/`stem`."""
-    return posixpath.join(remote_dir or DEFAULT_REMOTE_DIR, stem)
+    """The folder on the instance holding the pipeline's files: `remote_dir`/`stem`. A leading
+    ``~/`` is the home folder, where both the remote shell and SFTP start (pipec quotes every
+    path, so no shell would expand it)."""
+    folder = remote_dir or DEFAULT_REMOTE_DIR
+    if folder == "~" or folder.startswith("~/"):
+        folder = folder[2:] or "."
+    return posixpath.join(folder, stem)
 
 
 def marker(stem: str) -> str:
