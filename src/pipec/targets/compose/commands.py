@@ -36,6 +36,11 @@ def up_command(compose: list[str], file: str, *, wait: bool, retries: bool = Fal
     return [*compose, "-f", file, "up", *mode]
 
 
+def retries(services: dict[str, dict]) -> bool:
+    """Whether a service of the compose file's `services` restarts on failure (see `up_command`)."""
+    return any("restart" in service for service in services.values())
+
+
 def ps_command(compose: list[str], file: str) -> list[str]:
     """``COMPOSE -f FILE ps --all --format json``: every step's container and how it ended."""
     return [*compose, "-f", file, "ps", "--all", "--format", "json"]

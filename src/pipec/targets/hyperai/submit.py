@@ -28,7 +28,7 @@ import yaml
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
-from pipec.targets.compose.commands import compose_command, failed_services, ps_command, up_command
+from pipec.targets.compose.commands import compose_command, failed_services, ps_command, retries, up_command
 from pipec.targets.compose.interpolation import PARAM_PREFIX
 
 from .names import (
@@ -117,8 +117,8 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         run_id = str(uuid.uuid4())
         services = yaml.safe_load(text)["services"]
         variables = _parameter_variables()
-        command = compose_shell(folder, up_command(compose, name, wait=context.wait, retries=any(
-            "restart" in service for service in services.values())), run_id, variables)
+        command = compose_shell(folder, up_command(compose, name, wait=context.wait, retries=retries(services)),
+                                run_id, variables)
         context.log(f"run {run_id} on {target.display()}: {command}")
         started = run(client, command, timeout=context.timeout if context.wait else COMMAND_TIMEOUT, echo=True)
         if not context.wait:

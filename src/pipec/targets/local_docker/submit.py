@@ -34,6 +34,7 @@ from pipec.targets.compose.commands import (
     engine_probe,
     failed_services,
     ps_command,
+    retries,
     up_command,
 )
 from pipec.targets.compose.names import compose_file
@@ -85,7 +86,7 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         path.write_text(text, encoding="utf-8")
         services = yaml.safe_load(text)["services"]
         argv = up_command(compose, str(path), wait=context.wait,
-                          retries=any("restart" in service for service in services.values()))
+                          retries=retries(services))
         context.log(f"run {run_id}: {shlex.join(argv)}")
         try:
             done = subprocess.run(argv, env=run_environment(run_id, {}), stdin=subprocess.DEVNULL,
