@@ -197,3 +197,6 @@ def test_a_refused_key_and_a_missing_host_say_so(server: SSHServer, tmp_path: Pa
     nohost = subprocess.run([sys.executable, "-m", "pipec", "submit", str(DIAMOND), "--target", "hyperai"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert nohost.returncode == 2 and "pass --option host=HOST" in nohost.stderr
+    server.stop()
+    closed = submit(server, tmp_path, DIAMOND)
+    assert closed.returncode == 2 and f"nothing accepts connections on port {server.port}" in closed.stderr

@@ -143,6 +143,10 @@ def connection(instance: Instance) -> Iterator[Any]:
         client.close()
         raise SubmitError(f"{instance.display()} refused the key ({exc}): put the private key's path in "
                           f"{instance.key_env}, or load it into the SSH agent") from exc
+    except paramiko.ssh_exception.NoValidConnectionsError as exc:
+        client.close()
+        raise SubmitError(f"cannot connect to {instance.display()}: nothing accepts connections on port "
+                          f"{instance.port} of {instance.host}") from exc
     except (paramiko.SSHException, OSError, EOFError) as exc:
         client.close()
         raise SubmitError(f"cannot connect to {instance.display()}: {exc or 'the connection closed'}") from exc
