@@ -146,6 +146,8 @@ CODES: dict[str, str] = {
     "PC384": "artifact manifest cannot be read",
     # PC385: the local_docker target
     "PC385": "invalid local_docker setting",
+    # PC386: the hyperai target
+    "PC386": "invalid hyperai setting",
     # PC39x: azureml
     "PC396": "text would be expanded as an Azure ML expression",
     "PC397": "invalid Azure ML step setting",
