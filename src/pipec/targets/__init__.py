@@ -88,13 +88,24 @@ ENTRY_POINT_GROUP = "pipec.targets"
 TARGET_MODULE = "target.py"
 
 
+#: Folders whose target.py registers several targets that differ only by one choice (the
+#: SkyPilot targets, by cloud): folder -> its target names, each loaded from
+#: ``pipec.targets.<folder>:<NAME>`` (the name in capitals) instead of ``:TARGET``.
+FAMILIES: dict[str, tuple[str, ...]] = {"skypilot": ("vm_aws", "vm_azure", "vm_gcp")}
+
+
 def _builtin_folders() -> dict[str, str]:
     """name -> "module:attribute" of each folder here with a target.py: reading one folder costs
     far less than importing `importlib.metadata` to read entry points (~20 ms), so naming a
     built-in target never pays for it."""
     here = os.path.dirname(__file__)
-    return {name: f"{__name__}.{name}:TARGET" for name in sorted(os.listdir(here))
-            if name.isidentifier() and os.path.isfile(os.path.join(here, name, TARGET_MODULE))}
+    found: dict[str, str] = {}
+    for folder in sorted(os.listdir(here)):
+        if not folder.isidentifier() or not os.path.isfile(os.path.join(here, folder, TARGET_MODULE)):
+            continue
+        for name in FAMILIES.get(folder, (folder,)):
+            found[name] = f"{__name__}.{folder}:{name.upper() if folder in FAMILIES else 'TARGET'}"
+    return dict(sorted(found.items()))
 
 
 #: Built-in targets: name -> "module:attribute" to load it from (each also has its entry point
