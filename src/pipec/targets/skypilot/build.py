@@ -144,7 +144,11 @@ def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: 
     """The SkyPilot task (``sky.Task.from_yaml`` reads it) of `pipeline` on `cloud`."""
     diags = context.diagnostics
     settings = vm_settings(pipeline, target, diags)
-    resources: dict = {"infra": cloud, **step_demands(pipeline, diags), **settings.resources}
+    place = {k: v for k, v in settings.resources.items() if k in ("region", "zone")}
+    infra = "/".join([cloud, place.get("region", "*"), place["zone"]] if "zone" in place
+                     else [cloud, place["region"]] if place else [cloud])
+    resources: dict = {"infra": infra, **step_demands(pipeline, diags),
+                       **{k: v for k, v in settings.resources.items() if k not in place}}
     resources["image_id"] = f"docker:{vm_image(pipeline, context, diags)}"
     meta = context.options.get("metadata_store")
     envs = {**settings.task.get("envs", {}), PLAN_ENV: Block(dumps(pipeline_to_json(pipeline))),

@@ -4,7 +4,8 @@
 Every key of ZenML's ``SkypilotBaseOrchestratorSettings`` is mapped or reported:
 
 - resources: ``instance_type``, ``cpus``, ``memory``, ``accelerators``, ``accelerator_args``,
-  ``use_spot``, ``job_recovery`` (``spot_recovery``, its old name), ``region``, ``zone``,
+  ``use_spot``, ``job_recovery`` (``spot_recovery``, its old name), ``region`` and ``zone`` (as
+  ``infra: CLOUD/REGION/ZONE``, since SkyPilot takes no ``region`` beside ``infra``),
   ``disk_size``, ``disk_tier``, ``ports``, ``labels``, ``any_of``, ``ordered`` and the free-form
   ``resources_settings``;
 - task: ``envs``, ``num_nodes``, ``file_mounts``, ``task_name`` and the free-form ``task_settings``;
@@ -118,8 +119,8 @@ CHECKS: dict[str, tuple[str, Callable[[object], bool], str]] = {
     "use_spot": ("resources", _is_flag, "True or False"),
     "job_recovery": ("resources", _is_recovery, "a strategy name or a dict"),
     "spot_recovery": ("resources", _is_recovery, "a strategy name or a dict"),
-    "region": ("resources", _is_text, "a string"),
-    "zone": ("resources", _is_text, "a string"),
+    "region": ("resources", lambda v: _is_text(v) and "/" not in v and v.strip() == v and v != "", "a region name"),
+    "zone": ("resources", lambda v: _is_text(v) and "/" not in v and v.strip() == v and v != "", "a zone name"),
     "disk_size": ("resources", _is_count, "a positive whole number of GiB"),
     "disk_tier": ("resources", lambda v: v in DISK_TIERS, "one of " + ", ".join(DISK_TIERS)),
     "ports": ("resources", _is_ports, "a port, a range such as '8000-8010', or a list of them"),
