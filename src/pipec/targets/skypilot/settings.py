@@ -156,7 +156,7 @@ def accelerators(value: object, where: str, diags: Diagnostics, span: Span) -> d
             diags.error(BAD_SETTING, f"{where}: `accelerators` {value!r} is not NAME or NAME:COUNT", span,
                         help="e.g. 'T4', 'A100:8' or {'A100': 8}")
             return None
-        count = float(match.group("count")) if match.group("count") else 1
+        count = float(match.group("count") or 1)
         pairs = [(match.group("name"), int(count) if count.is_integer() else count)]
     elif isinstance(value, dict) and all(isinstance(k, str) and _is_number_text(v) and not isinstance(v, str)
                                          for k, v in value.items()) and len(value) == 1:
