@@ -10,7 +10,6 @@ temporary folder.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess

@@ -105,6 +105,19 @@ def _is_ports(value: object) -> bool:
     return _is_count(value) or (isinstance(value, str) and bool(re.match(r"^[0-9]+(-[0-9]+)?$", value)))
 
 
+def _is_place(value: object) -> bool:
+    """A region or zone name: one word of ``infra: CLOUD/REGION/ZONE``."""
+    return isinstance(value, str) and value != "" and "/" not in value and value.strip() == value
+
+
+def _is_maps(value: object) -> bool:
+    return isinstance(value, list) and all(_is_map(item) for item in value)
+
+
+def _is_texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _is_recovery(value: object) -> bool:
     return isinstance(value, str) or _is_map(value)
 
@@ -119,22 +132,21 @@ CHECKS: dict[str, tuple[str, Callable[[object], bool], str]] = {
     "use_spot": ("resources", _is_flag, "True or False"),
     "job_recovery": ("resources", _is_recovery, "a strategy name or a dict"),
     "spot_recovery": ("resources", _is_recovery, "a strategy name or a dict"),
-    "region": ("resources", lambda v: _is_text(v) and "/" not in v and v.strip() == v and v != "", "a region name"),
-    "zone": ("resources", lambda v: _is_text(v) and "/" not in v and v.strip() == v and v != "", "a zone name"),
+    "region": ("resources", _is_place, "a region name"),
+    "zone": ("resources", _is_place, "a zone name"),
     "disk_size": ("resources", _is_count, "a positive whole number of GiB"),
     "disk_tier": ("resources", lambda v: v in DISK_TIERS, "one of " + ", ".join(DISK_TIERS)),
     "ports": ("resources", _is_ports, "a port, a range such as '8000-8010', or a list of them"),
     "labels": ("resources", _is_text_map, "a dict of strings"),
-    "any_of": ("resources", lambda v: isinstance(v, list) and all(_is_map(x) for x in v), "a list of dicts"),
-    "ordered": ("resources", lambda v: isinstance(v, list) and all(_is_map(x) for x in v), "a list of dicts"),
+    "any_of": ("resources", _is_maps, "a list of dicts"),
+    "ordered": ("resources", _is_maps, "a list of dicts"),
     "resources_settings": ("resources", _is_map, "a dict"),
     "envs": ("task", _is_text_map, "a dict of strings"),
     "num_nodes": ("task", _is_count, "a positive whole number"),
     "file_mounts": ("task", _is_map, "a dict"),
     "task_name": ("task", _is_text, "a string"),
     "task_settings": ("task", _is_map, "a dict"),
-    "docker_run_args": ("docker", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-                        "a list of strings"),
+    "docker_run_args": ("docker", _is_texts, "a list of strings"),
     "cluster_name": ("launch", _is_text, "a string"),
     "retry_until_up": ("launch", _is_flag, "True or False"),
     "idle_minutes_to_autostop": ("launch", _is_whole, "a whole number of minutes"),
