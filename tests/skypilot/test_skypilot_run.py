@@ -75,3 +75,13 @@ def test_a_run_time_parameter_comes_from_its_env(tmp_path: Path) -> None:
     run, _ = _run_task("diamond", "vm_azure", tmp_path / "vm", {"PIPEC_PARAM_n": "6"})
     ref = _reference("diamond", tmp_path, "--param", "n=6")
     assert run.parameters["n"] == 6 and _outputs(run) == _outputs(ref)
+
+
+def test_kube_run_with_jobs_still_needs_a_namespace(tmp_path: Path) -> None:
+    """The kubernetes target's form (`--jobs`) keeps its required namespace; only the plan-only form
+    (the VM's) runs steps locally."""
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipec.runtime", "kube-run", "--plan", str(plan), "--jobs",
+                           str(plan)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "--jobs needs --namespace" in proc.stderr
