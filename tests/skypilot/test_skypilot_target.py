@@ -114,6 +114,12 @@ def test_unknown_settings_and_free_form_fields_are_reported(tmp_path: Path) -> N
     assert not any("network_tier" in m or "`setup`" in m for m in messages)
 
 
+def test_more_than_one_node_is_reported(tmp_path: Path) -> None:
+    task, diags = _compile(tmp_path, {"num_nodes": 4})
+    assert "num_nodes" not in task
+    assert any(d.code == "PC304" and "`num_nodes` 4" in d.message for d in diags)
+
+
 def test_a_steps_own_vm_settings_are_reported(tmp_path: Path) -> None:
     _, diags = _compile(tmp_path, {"use_spot": True}, step_extra=', "orchestrator.vm_gcp": {"use_spot": False}')
     assert any(d.code == "PC304" and "step `evaluate`" in d.message and "one VM" in d.message for d in diags)

@@ -8,7 +8,8 @@ Every key of ZenML's ``SkypilotBaseOrchestratorSettings`` is mapped or reported:
   ``infra: CLOUD/REGION/ZONE``, since SkyPilot takes no ``region`` beside ``infra``),
   ``disk_size``, ``disk_tier``, ``ports``, ``labels``, ``any_of``, ``ordered`` and the free-form
   ``resources_settings``;
-- task: ``envs``, ``num_nodes``, ``file_mounts``, ``task_name`` and the free-form ``task_settings``;
+- task: ``envs``, ``num_nodes`` (1; more is reported: each node would run the pipeline),
+  ``file_mounts``, ``task_name`` and the free-form ``task_settings``;
   ``docker_run_args`` become the task's ``config.docker.run_options``;
 - launch (``pipec submit``, as ``sky.launch`` arguments): ``cluster_name``, ``retry_until_up``,
   ``idle_minutes_to_autostop``, ``down``, ``stream_logs`` and the free-form ``launch_settings``;
@@ -211,6 +212,10 @@ def read_settings(settings: dict, where: str, diags: Diagnostics, span: Span) ->
             value = accelerators(value, where, diags, span)
             if value is None:
                 continue
+        if key == "num_nodes" and value > 1:
+            unsupported(diags, f"{where}: `num_nodes` {value} is ignored: SkyPilot runs `run` on every node, so "
+                               "each would run the whole pipeline; the task has one node", span)
+            continue
         if key in ("any_of", "ordered"):
             value = [_candidate(entry, key, where, diags, span) for entry in value]
         if part == "resources":
