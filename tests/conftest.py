@@ -54,12 +54,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target_name" in metafunc.fixturenames:
         from pipec import targets
 
-        metafunc.parametrize("target_name", targets.names())
+        # Built-in targets: a plug-in's goldens live with the plug-in (examples/plugins/*/golden).
+        metafunc.parametrize("target_name", list(targets.BUILTINS))
     if "target_variant" in metafunc.fixturenames:
         from pipec import targets
         from tests.helpers.golden_variants import VARIANTS
 
-        registered = set(targets.names())
+        registered = set(targets.BUILTINS)
         pairs = [(t, v) for t, vs in sorted(VARIANTS.items()) if t in registered for v in sorted(vs)]
         metafunc.parametrize("target_variant", pairs, ids=[f"{t}@{v}" for t, v in pairs])
 

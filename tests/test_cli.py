@@ -354,7 +354,7 @@ def test_targets_lists_names_descriptions_and_options(capsys, fake_targets):
     code, out, _ = run(capsys, "targets", "--json")
     listed = {t["name"]: t for t in json.loads(out)["targets"]}
     assert listed["ir"] == {"name": "ir", "description": "The checked IR as JSON (reference target)",
-                            "options": [], "compiles": True}
+                            "options": [], "compiles": True, "origin": "built-in"}
     assert listed["echo"]["options"][0] == {"name": "mode", "help": "speed", "kind": "choice", "default": "fast",
                                             "choices": ["fast", "slow"]}
     assert listed["echo"]["options"][2]["kind"] == "positive integer"

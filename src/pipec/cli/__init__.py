@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("pipec.cli.compile", "compile pipelines into artifacts for one or more targets"),
     "inspect": ("pipec.cli.inspect", "print the checked IR of a pipeline module"),
     "graph": ("pipec.cli.graph", "draw the step graph as Mermaid or Graphviz DOT"),
-    "targets": ("pipec.cli.targets", "list the registered targets and their options"),
+    "targets": ("pipec.cli.targets", "list the registered targets (origin, options) and ZenML's orchestrator flavors"),
     "submit": ("pipec.cli.submit", "compile for an engine, deploy and start a run there"),
     "run": ("pipec.cli.run", "run a pipeline on this machine, steps in parallel subprocesses"),
     "runs": ("pipec.cli.runs", "list past runs, or show one run's steps and outputs"),

@@ -1,8 +1,12 @@
-"""`pipec targets [--json]`: list the registered targets, their descriptions and options.
+"""`pipec targets [--json] [--flavors]`: list the registered targets, their descriptions, origins and
+options, then ZenML's orchestrator flavors and the target each one becomes.
 
 The list starts with ``local``, the embedded runner behind `pipec run` (the built-in default
 stack's target): it compiles no files, so `--target local` is an error that says so and
-``--target all`` leaves it out.
+``--target all`` leaves it out. A target another distribution registers (a plug-in, entry point
+group ``pipec.targets``) shows that distribution's name and version; ``--target all`` compiles
+plug-ins too. The flavor table (`pipec.targets.flavors`) is filled from the registry: a flavor
+whose target is not registered shows as not available.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ LOCAL_DESCRIPTION = ("this machine: `pipec run FILE` runs the steps in local pro
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `pipec targets`."""
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.add_argument("--flavors", action="store_true",
+                        help="print only ZenML's orchestrator flavors and the pipec target of each")
 
 
 def _describe_options(target) -> list[dict]:
@@ -31,14 +37,19 @@ def run(args: argparse.Namespace) -> int:
     from pipec.ir.codec import dumps
     from pipec.ir.diagnostics import Diagnostics
     from pipec.stacks.model import LOCAL
+    from pipec.targets.flavors import flavor_rows
 
     from . import args as _common
     from . import exits
 
     diags = Diagnostics()
-    entries = [{"name": LOCAL, "description": LOCAL_DESCRIPTION, "options": [], "compiles": False}]
-    for info in targets.available():
-        entry: dict = {"name": info.name, "description": "", "options": [], "compiles": True}
+    entries = [{"name": LOCAL, "description": LOCAL_DESCRIPTION, "options": [], "compiles": False,
+                "origin": targets.BUILTIN}]
+    registered = targets.available()
+    for info in registered if not args.flavors else ():
+        entry: dict = {"name": info.name, "description": "", "options": [], "compiles": True, "origin": info.origin}
+        if info.origin != targets.BUILTIN:
+            entry["entry_point"] = info.location
         try:
             target = targets.load(info)
         except targets.TargetLoadError as exc:
@@ -50,13 +61,21 @@ def run(args: argparse.Namespace) -> int:
             entry["options"] = _describe_options(target)
         entries.append(entry)
 
+    rows = flavor_rows({info.name: info.origin for info in registered}, frozenset({LOCAL}))
     if args.json:
-        _common.write_stdout(dumps({"targets": entries}))
+        flavors = [{"flavor": row.flavor.flavor, "orchestrator": row.flavor.orchestrator,
+                    "integration": row.flavor.integration, "targets": list(row.targets),
+                    "available": row.available} for row in rows]
+        _common.write_stdout(dumps({"flavors": flavors} if args.flavors else {"targets": entries, "flavors": flavors}))
+    elif args.flavors:
+        _common.write_stdout("\n".join(flavor_table(rows)) + "\n")
     else:
         width = max((len(e["name"]) for e in entries), default=0)
         lines = []
         for e in entries:
             lines.append(f"{e['name']:<{width}}  {e['description']}".rstrip())
+            if e["origin"] != targets.BUILTIN:
+                lines.append(f"{'':<{width}}    from {e['origin']} (plug-in, entry point {e['entry_point']})")
             for opt in e["options"]:
                 extra = [opt["kind"]] if opt["kind"] not in ("text", "choice") else []
                 if opt["default"] is not None:
@@ -65,6 +84,27 @@ def run(args: argparse.Namespace) -> int:
                     extra.append(f"one of: {', '.join(opt['choices'])}")
                 suffix = f" ({'; '.join(extra)})" if extra else ""
                 lines.append(f"{'':<{width}}    --option {e['name']}.{opt['name']}=...  {opt['help']}{suffix}")
-        _common.write_stdout("\n".join(lines) + "\n" if lines else "no targets registered\n")
+        lines += ["", "ZenML orchestrator flavors (`pipec targets --flavors`):", *flavor_table(rows)]
+        _common.write_stdout("\n".join(lines) + "\n")
     _common.report(diags, None, args)
     return exits.EXIT_OK
+
+
+def flavor_table(rows) -> list[str]:
+    """The flavor rows as aligned text lines, a header first."""
+    from pipec.stacks.model import LOCAL
+    from pipec.targets.flavors import CUSTOM
+
+    table = [("flavor", "ZenML orchestrator", "integration", "pipec target", "available")]
+    for row in rows:
+        flavor = row.flavor
+        if flavor.target == CUSTOM:
+            target = ", ".join(row.targets) or "a plug-in (entry point group pipec.targets)"
+            available = "yes" if row.available else "no plug-in installed"
+        else:
+            target = "local (pipec run)" if flavor.target == LOCAL else flavor.target
+            available = "yes" if row.available else "no (target not registered)"
+        table.append((flavor.flavor, flavor.orchestrator, flavor.integration, target, available))
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(table[0]) - 1)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)) + "  " + cells[-1]
+            for cells in table]

@@ -146,6 +146,8 @@ CODES: dict[str, str] = {
     "PC384": "artifact manifest cannot be read",
     # PC385: the local_docker target
     "PC385": "invalid local_docker setting",
+    # PC386: the hyperai target
+    "PC386": "invalid hyperai setting",
     # PC393-PC394: the SkyPilot targets (vm_aws, vm_gcp, vm_azure)
     "PC393": "invalid SkyPilot setting",
     "PC394": "accelerator SkyPilot does not know",

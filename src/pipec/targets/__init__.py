@@ -55,6 +55,10 @@ Adding a built-in target
    import (``pipec targets`` imports every target to list it): import heavy modules inside
    ``compile``/``submit``.
 
+   A folder may register several targets that differ by one choice (the SkyPilot targets
+   ``vm_aws``, ``vm_gcp``, ``vm_azure``, by cloud): list them in `FAMILIES`; its ``target.py``
+   then defines one object per name, in capitals (``VM_AWS``), instead of ``TARGET``.
+
 2. **One entry point line** in pyproject.toml, then reinstall (``pip install -e .``)::
 
        [project.entry-points."pipec.targets"]
@@ -73,8 +77,19 @@ Adding a built-in target
    the goldens or the README section is missing, or while a module of the folder imports
    ``target.py`` back or another target's folder.
 
+Writing a target outside pipec (a plug-in)
+==========================================
+
 A third-party target is any object with the same attributes, registered by its own
-package's entry point; it is loaded only when named (or listed by ``pipec targets``).
+distribution's entry point in the ``pipec.targets`` group; it is loaded only when named (or
+listed by ``pipec targets``, which shows the distribution's name and version as its origin).
+It imports pipec only through the public kit, ``pipec.targets.kit`` (its ``__all__``: the
+contract, the IR types, the shim call and its rendering, retry, resources, names, stores,
+serializers, the unsupported-setting policy). ``examples/plugins/pipec-target-example`` is a
+whole one: its own pyproject.toml and entry point line, a target folder like the built-ins',
+its goldens and its tests (which run its scripts). ``--target all`` compiles plug-ins too; the
+built-in goldens and engine models (``golden/``, ``tests/helpers/engines/``) cover built-in
+targets only, a plug-in keeps its own. A name pipec ships always stays pipec's own.
 """
 
 from __future__ import annotations
@@ -84,6 +99,8 @@ from dataclasses import dataclass
 
 #: The entry point group of every target, built-in or not.
 ENTRY_POINT_GROUP = "pipec.targets"
+#: The origin of a target that ships with pipec (`TargetInfo.origin`).
+BUILTIN = "built-in"
 #: The module of a built-in target's folder that holds its class (the folder's marker).
 TARGET_MODULE = "target.py"
 
@@ -136,6 +153,8 @@ class TargetInfo:
     name: str
     #: "module:attribute" to load it from.
     location: str
+    #: Who provides it: `BUILTIN`, else the registering distribution's "name version".
+    origin: str = BUILTIN
 
 
 def _entry_points() -> dict[str, TargetInfo]:
@@ -145,8 +164,17 @@ def _entry_points() -> dict[str, TargetInfo]:
     found: dict[str, TargetInfo] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in BUILTINS:
-            found[ep.name] = TargetInfo(ep.name, ep.value)
+            found[ep.name] = TargetInfo(ep.name, ep.value, _origin(ep))
     return found
+
+
+def _origin(entry_point) -> str:
+    """The "name version" of the distribution that registered `entry_point` ("unknown distribution"
+    when the entry point does not say, as one built by hand in a test)."""
+    dist = getattr(entry_point, "dist", None)
+    if dist is None:
+        return "unknown distribution"
+    return f"{dist.metadata['Name'] or dist.name} {dist.version}"
 
 
 def available() -> list[TargetInfo]:
@@ -157,8 +185,13 @@ def available() -> list[TargetInfo]:
 
 
 def names() -> list[str]:
-    """Names of every registered target, sorted."""
+    """Names of every registered target, sorted (``--target all`` compiles them all, plug-ins too)."""
     return [info.name for info in available()]
+
+
+def plugins() -> list[TargetInfo]:
+    """The targets other distributions registered, sorted by name (none is imported)."""
+    return [info for info in available() if info.origin != BUILTIN]
 
 
 def _load(location: str):

@@ -25,3 +25,8 @@ def unsupported(diags: Diagnostics, message: str, span: Span = NO_SPAN, *, help:
         diags.error(code, message, span, help=help)
     else:
         diags.warning(code, message, span, help=help)
+
+
+#: `unsupported` under its public name (`pipec.targets.kit.report_unsupported`): the package
+#: attribute ``unsupported`` is this module.
+report_unsupported = unsupported

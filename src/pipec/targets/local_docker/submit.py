@@ -16,7 +16,6 @@ step nothing depends on failed.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -30,47 +29,18 @@ import yaml
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
-
-from .names import compose_file
+from pipec.targets.compose.commands import (
+    compose_command,
+    engine_probe,
+    failed_services,
+    ps_command,
+    retries,
+    up_command,
+)
+from pipec.targets.compose.names import compose_file
 
 #: Seconds the engine may take to answer ``info``.
 ENGINE_TIMEOUT = 20
-
-
-def compose_command(context_options: dict[str, str]) -> list[str]:
-    """The compose command as argv words (the `compose` option, split like a shell would)."""
-    words = shlex.split(context_options.get("compose") or "docker compose")
-    if not words:
-        raise SubmitError("the `compose` option is empty")
-    return words
-
-
-def engine_probe(compose: list[str]) -> list[str]:
-    """The command that asks the engine behind `compose` whether it runs (``podman info`` for
-    podman, ``docker info`` otherwise)."""
-    return ["podman" if Path(compose[0]).name == "podman" else "docker", "info"]
-
-
-def up_command(compose: list[str], file: str, *, wait: bool, retries: bool = False) -> list[str]:
-    """``COMPOSE -f FILE up ...``: in the foreground, stopping everything at the first failed
-    step unless a step `retries` (compose would abort on its first failed attempt instead of
-    letting the restart policy run it again), or detached."""
-    mode = ["--detach"] if not wait else [] if retries else ["--abort-on-container-failure"]
-    return [*compose, "-f", file, "up", *mode]
-
-
-def ps_command(compose: list[str], file: str) -> list[str]:
-    """``COMPOSE -f FILE ps --all --format json``: every step's container and how it ended."""
-    return [*compose, "-f", file, "ps", "--all", "--format", "json"]
-
-
-def failed_services(ps_output: str, services: list[str]) -> list[str]:
-    """The services of `services` whose container did not exit with 0 (or never ran), from
-    `ps_command`'s output (one JSON object per line, or one JSON list)."""
-    text = ps_output.strip()
-    rows = json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines() if line]
-    ended = {row.get("Service"): (row.get("State"), row.get("ExitCode")) for row in rows}
-    return [name for name in services if ended.get(name) != ("exited", 0)]
 
 
 def run_environment(run_id: str, variables: dict[str, str]) -> dict[str, str]:
@@ -116,7 +86,7 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         path.write_text(text, encoding="utf-8")
         services = yaml.safe_load(text)["services"]
         argv = up_command(compose, str(path), wait=context.wait,
-                          retries=any("restart" in service for service in services.values()))
+                          retries=retries(services))
         context.log(f"run {run_id}: {shlex.join(argv)}")
         try:
             done = subprocess.run(argv, env=run_environment(run_id, {}), stdin=subprocess.DEVNULL,

@@ -7,31 +7,20 @@ one after another and ignores resources). Named volumes hold the artifact store 
 metadata store, shared by every step and kept between runs (so caching works). The run id
 comes from ``PIPEC_RUN_ID`` (compose refuses to start without it); a run-time pipeline
 parameter from ``PIPEC_PARAM_<name>`` (its compile-time value as default). Every string is
-escaped for compose's ``${VAR}`` interpolation (see `interpolation`). Compose has no
+escaped for compose's ``${VAR}`` interpolation (see `pipec.targets.compose.interpolation`). Compose has no
 schedules: a schedule is reported as unsupported.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import CompileContext, OptionSpec, Submission, SubmitContext
-from pipec.targets.common import CONTAINER_OPTIONS
+from pipec.targets.compose.names import compose_file
+from pipec.targets.compose.options import compose_options
 from pipec.targets.kit.capabilities import Capabilities
 
-from .names import DEFAULT_METADATA_STORE, compose_file
 from .settings import SETTINGS_KEY, SETTINGS_SCHEMA
-
-
-def _options() -> tuple[OptionSpec, ...]:
-    """The container options, the metadata store defaulting to SQLite on a named volume."""
-    return tuple(replace(spec, default=DEFAULT_METADATA_STORE) if spec.name == "metadata_store" else spec
-                 for spec in CONTAINER_OPTIONS) + (
-        OptionSpec("compose", "`pipec submit`: the compose command (e.g. `docker compose`, `docker-compose`, "
-                              "`podman compose`)", default="docker compose"),
-    )
 
 
 class LocalDockerTarget:
@@ -39,7 +28,7 @@ class LocalDockerTarget:
 
     name = "local_docker"
     description = "Docker Compose file: one service per step, run with `docker compose up`"
-    options: tuple[OptionSpec, ...] = _options()
+    options: tuple[OptionSpec, ...] = compose_options()
     capabilities = Capabilities(
         "Docker Compose", schedules=frozenset(), schedule_noun="Docker Compose",
         schedule_help="run `pipec submit --target local_docker` from cron or a systemd timer",
@@ -50,9 +39,9 @@ class LocalDockerTarget:
         """``{"<pipeline>.compose.yaml": the compose file}``."""
         from pipec.targets.kube import dump_documents
 
-        from .build import ComposeBuilder
+        from .build import LocalDockerComposeBuilder
 
-        document = ComposeBuilder(pipeline, context).document()
+        document = LocalDockerComposeBuilder(pipeline, context).document()
         return {compose_file(safe_name(pipeline.name)): dump_documents([document])}
 
     def submit(self, pipeline: Pipeline, context: SubmitContext) -> Submission:

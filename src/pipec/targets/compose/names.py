@@ -1,4 +1,4 @@
-"""The files the local_docker target writes, and the stores it defaults to."""
+"""The compose file's name, and the stores the compose targets default to."""
 
 from __future__ import annotations
 

@@ -26,9 +26,17 @@ from pipec.targets.kube_text import EngineParameter
 
 #: The variable the run id is read from.
 RUN_ID_VARIABLE = "PIPEC_RUN_ID"
-#: The run-id placeholder: compose stops with this message when the variable is unset or empty.
-RUN_ID = (f"${{{RUN_ID_VARIABLE}:?set {RUN_ID_VARIABLE} to a new run id for every run "
-          "(pipec submit --target local_docker does)}")
+
+
+def run_id_placeholder(target: str) -> str:
+    """The run-id placeholder: compose stops with this message, naming the `target` whose
+    submit sets the variable, when it is unset or empty."""
+    return (f"${{{RUN_ID_VARIABLE}:?set {RUN_ID_VARIABLE} to a new run id for every run "
+            f"(pipec submit --target {target} does)}}")
+
+
+#: The local_docker target's run-id placeholder.
+RUN_ID = run_id_placeholder("local_docker")
 #: Prefix of the variable each run-time pipeline parameter is read from.
 PARAM_PREFIX = "PIPEC_PARAM_"
 #: Characters escaped inside the strings of a JSON default (see `pipec.targets.kube_text.json_text`).
@@ -73,6 +81,6 @@ class ComposeText(PlainText):
         return literal(text)
 
 
-def compose_text(placeholders: Mapping[str, str]) -> ComposeText:
+def compose_text(placeholders: Mapping[str, str], run_id: str = RUN_ID) -> ComposeText:
     """The EngineText of a step whose run-time parameters have these placeholders."""
-    return ComposeText(RUN_ID, placeholders)
+    return ComposeText(run_id, placeholders)
