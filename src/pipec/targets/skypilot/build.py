@@ -21,7 +21,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.common import DEFAULT_SOURCE_ROOT, step_image
 from pipec.targets.kit.capabilities import engine_settings_keys
 from pipec.targets.kit.resources import memory_bytes, step_resources
-from pipec.targets.kit.stores import artifact_store, is_folder_store
+from pipec.targets.kit.stores import artifact_store
 from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kube_text import engine_parameters
 
@@ -33,10 +33,6 @@ from .settings import UNKNOWN_ACCELERATOR, VmSettings, read_settings
 PLAN_ENV, ARTIFACT_STORE_ENV, METADATA_STORE_ENV = "PIPEC_PLAN", "PIPEC_ARTIFACT_STORE", "PIPEC_METADATA_STORE"
 #: Env var SkyPilot sets in ``run`` to the task's id (the run id of the run it records).
 TASK_ID_ENV = "SKYPILOT_TASK_ID"
-#: Said once per command when the run's records stay inside the VM's container.
-VM_STORE_NOTICE = ("the run's {what} inside the VM's container, and go when the VM does (`down` defaults to "
-                   "True); keep them with --option artifact_store=s3://BUCKET/PATH (or gs://, az://) and "
-                   "--option metadata_store=postgresql://... (or a stack's stores)")
 
 
 def merged(extra: dict, settings_key: str) -> dict:
@@ -155,11 +151,6 @@ def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: 
                        **{k: v for k, v in settings.resources.items() if k not in place}}
     resources["image_id"] = f"docker:{vm_image(pipeline, context, diags)}"
     meta = context.options.get("metadata_store")
-    folder = is_folder_store(artifact_store(context.options))
-    if folder or not meta:
-        what = ("artifacts and records are" if folder and not meta else "artifacts are" if folder
-                else "records (SQLite in the source folder) are")
-        diags.notice(VM_STORE_NOTICE.format(what=what))
     envs = {**settings.task.get("envs", {}), PLAN_ENV: Block(dumps(pipeline_to_json(pipeline))),
             ARTIFACT_STORE_ENV: artifact_store(context.options), **({METADATA_STORE_ENV: meta} if meta else {}),
             **run_time_envs(pipeline, diags)}
