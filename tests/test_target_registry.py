@@ -37,6 +37,18 @@ def _target_folders() -> list[str]:
     return sorted(p.parent.name for p in TARGETS_DIR.glob("*/target.py"))
 
 
+def _folder_targets(folder: str) -> dict[str, str]:
+    """{target name: "module:attribute"} of one folder: its own name and ``TARGET``, or, for a
+    folder registering several targets (`targets.FAMILIES`), each name with its attribute."""
+    if folder in targets.FAMILIES:
+        return {name: f"pipec.targets.{folder}:{name.upper()}" for name in targets.FAMILIES[folder]}
+    return {folder: f"pipec.targets.{folder}:TARGET"}
+
+
+def _builtin_names() -> list[str]:
+    return sorted(name for folder in _target_folders() for name in _folder_targets(folder))
+
+
 def _pyproject_entry_points() -> dict[str, str]:
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     return data["project"]["entry-points"][targets.ENTRY_POINT_GROUP]
@@ -48,9 +60,9 @@ def test_target_folders_are_found():
 
 
 def test_every_target_folder_is_an_entry_point_and_a_builtin():
-    """Each folder with a target.py has its pyproject line `<name> = "pipec.targets.<name>:TARGET"`,
-    and nothing else is registered as a built-in."""
-    expected = {name: f"pipec.targets.{name}:TARGET" for name in _target_folders()}
+    """Each folder with a target.py has its pyproject line `<name> = "pipec.targets.<name>:TARGET"`
+    (one line per target of a family folder), and nothing else is registered as a built-in."""
+    expected = {name: location for folder in _target_folders() for name, location in _folder_targets(folder).items()}
     declared = _pyproject_entry_points()
     missing = sorted(set(expected) - set(declared))
     assert not missing, f"target folders without an entry point in pyproject.toml: {missing}"
@@ -65,7 +77,13 @@ def test_installed_entry_points_match_pyproject():
     assert installed == _pyproject_entry_points(), "reinstall pipec (pip install -e .) after editing pyproject.toml"
 
 
-@pytest.mark.parametrize("name", _target_folders())
+def test_family_folders_exist():
+    """Each folder of `targets.FAMILIES` is a target folder (a stale entry would register nothing)."""
+    assert set(targets.FAMILIES) <= set(_target_folders())
+    assert "vm_aws" in _builtin_names() and "skypilot" not in _builtin_names()
+
+
+@pytest.mark.parametrize("name", _builtin_names())
 def test_builtin_target_describes_itself(name):
     """Name, one-line description, typed options, capabilities and compile come from the target object."""
     target = targets.get(name)
@@ -159,7 +177,8 @@ def _imports(path: Path, package: str) -> set[str]:
 def test_target_folder_has_the_shared_shape(name):
     """The class lives in target.py; no module of the folder imports target.py back (no import circle,
     as SageMaker's submit.py once did) or another target's folder (vertex reads `kfp_spec`, not `kubeflow`)."""
-    assert type(targets.get(name)).__module__ == f"pipec.targets.{name}.target"
+    for target_name in _folder_targets(name):
+        assert type(targets.get(target_name)).__module__ == f"pipec.targets.{name}.target"
     others = {f"pipec.targets.{other}" for other in _target_folders() if other != name}
     problems = []
     for path in sorted((TARGETS_DIR / name).glob("*.py")):

@@ -148,6 +148,9 @@ CODES: dict[str, str] = {
     "PC385": "invalid local_docker setting",
     # PC386: the hyperai target
     "PC386": "invalid hyperai setting",
+    # PC393-PC394: the SkyPilot targets (vm_aws, vm_gcp, vm_azure)
+    "PC393": "invalid SkyPilot setting",
+    "PC394": "accelerator SkyPilot does not know",
     # PC39x: azureml
     "PC396": "text would be expanded as an Azure ML expression",
     "PC397": "invalid Azure ML step setting",

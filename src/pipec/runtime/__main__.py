@@ -1,5 +1,6 @@
-"""`python -m pipec.runtime`: `run-step` (the shim every target calls), `kube-run` (the kubernetes
-target's orchestrator pod), plus `run`, `runs` and `logs`.
+"""`python -m pipec.runtime`: `run-step` (the shim every target calls), `kube-run` (a compiled plan
+run by pipec's scheduler: the kubernetes target's orchestrator pod, the SkyPilot targets' VM),
+plus `run`, `runs` and `logs`.
 
 `run-step` is the hot path (one process per step): it imports only the shim.
 """
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipec.runtime")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run-step", help="execute one step (see runtime/README.md)")
-    sub.add_parser("kube-run", help="the kubernetes target's orchestrator pod (see kube_run.py)")
+    sub.add_parser("kube-run", help="run a compiled plan: the kubernetes orchestrator pod, a SkyPilot VM "
+                                  "(see kube_run.py)")
     for name, module in (("run", run_cmd), ("runs", runs_cmd), ("logs", logs_cmd)):
         sub_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub_parser)

@@ -1,9 +1,11 @@
-"""`python -m pipec.runtime kube-run`: the orchestrator pod of the kubernetes target.
+"""`python -m pipec.runtime kube-run`: run a compiled plan (the pipeline's IR as JSON).
 
-It reads the run plan the compiler put in the ConfigMap (the pipeline's IR and each step's
-Job body) and runs the scheduler of ``pipec run`` with the Kubernetes launcher
-(`pipec.runtime.kubernetes_launcher`). A step's retries are its Job's ``backoffLimit``, so
-the scheduler itself starts each step once. A pipeline parameter some step binds is an env
+The kubernetes target's orchestrator pod passes ``--jobs``: the run plan the compiler put in the
+ConfigMap (the pipeline's IR and each step's Job body) runs with the scheduler of ``pipec run``
+and the Kubernetes launcher (`pipec.runtime.kubernetes_launcher`); a step's retries are its
+Job's ``backoffLimit``, so the scheduler itself starts each step once. Without ``--jobs`` (the
+SkyPilot targets' VM) the steps run as local processes, exactly as ``pipec run`` runs them,
+retries included. A pipeline parameter some step binds is an env
 var of the orchestrator's container (``PIPEC_PARAM_<name>``, the compile-time value unless the
 Job is edited): the scheduler runs with those values and the launcher hands them to the steps.
 """
@@ -59,9 +61,13 @@ def parser() -> argparse.ArgumentParser:
     """The command line the orchestrator Job's container passes."""
     parser = argparse.ArgumentParser(prog="python -m pipec.runtime kube-run")
     parser.add_argument("--plan", required=True, help="the pipeline's IR (JSON)")
-    parser.add_argument("--jobs", required=True, help="the step Jobs (multi-document YAML)")
-    parser.add_argument("--namespace", required=True, help="namespace the step Jobs are created in")
-    parser.add_argument("--run-id", required=True, help="the run's id (the orchestrator Job's uid)")
+    parser.add_argument("--jobs", default=None,
+                        help="the step Jobs (multi-document YAML); without it the steps run as local processes")
+    parser.add_argument("--namespace", default=None, help="namespace the step Jobs are created in (with --jobs)")
+    parser.add_argument("--run-id", default=None,
+                        help="the run's id (the orchestrator Job's uid; empty or unset: a new one)")
+    parser.add_argument("--orchestrator", default=None,
+                        help="what the run's record names as orchestrator (default: kubernetes with --jobs, else local)")
     parser.add_argument("--source-root", default=".", help="folder of the pipeline's sources")
     parser.add_argument("--artifact-store", default=None)
     parser.add_argument("--metadata-store", default=None)
@@ -79,22 +85,30 @@ def main(argv: list[str]) -> int:
     from .orchestrator import run_pipeline
 
     args = parser().parse_args(argv)
+    if args.jobs is not None and not args.namespace:
+        sys.stderr.write("pipec kube-run: error: --jobs needs --namespace\n")
+        return 2
     with open(args.plan, encoding="utf-8") as handle:
-        pipeline, params = with_parameters(without_retries(pipeline_from_json(json.load(handle))), os.environ)
+        plan = pipeline_from_json(json.load(handle))
+    pipeline, params = with_parameters(without_retries(plan) if args.jobs is not None else plan, os.environ)
     unset = unset_parameters(pipeline)
     if unset:
         sys.stderr.write("pipec kube-run: error: no value for pipeline parameter(s) "
                          + ", ".join(f"`{name}` (set the env var {var})" for name, var in unset.items()) + "\n")
         return 2
-    with open(args.jobs, encoding="utf-8") as handle:
-        jobs = jobs_by_step(list(yaml.safe_load_all(handle)))
+    if args.jobs is None:
+        launcher = "fork"
+    else:
+        with open(args.jobs, encoding="utf-8") as handle:
+            jobs = jobs_by_step(list(yaml.safe_load_all(handle)))
 
-    def launcher(keys, on_exit):
-        return KubernetesLauncher(jobs, keys, args.namespace, args.run_id, on_exit, params=params)
+        def launcher(keys, on_exit):
+            return KubernetesLauncher(jobs, keys, args.namespace, args.run_id, on_exit, params=params)
 
+    orchestrator = args.orchestrator or ("kubernetes" if args.jobs is not None else "local")
     result = run_pipeline(pipeline, args.source_root, max_parallel=args.max_parallel or len(pipeline.steps) or 1,
-                          artifact_store=args.artifact_store, metadata_store=args.metadata_store, run_id=args.run_id,
-                          progress=sys.stdout, live=False, launcher=launcher, logs=sys.stdout,
-                          orchestrator="kubernetes")
+                          artifact_store=args.artifact_store or None, metadata_store=args.metadata_store or None,
+                          run_id=args.run_id or None, progress=sys.stdout, live=False, launcher=launcher,
+                          logs=sys.stdout, orchestrator=orchestrator)
     sys.stdout.write(result.summary())
     return result.exit_code

@@ -55,6 +55,10 @@ Adding a built-in target
    import (``pipec targets`` imports every target to list it): import heavy modules inside
    ``compile``/``submit``.
 
+   A folder may register several targets that differ by one choice (the SkyPilot targets
+   ``vm_aws``, ``vm_gcp``, ``vm_azure``, by cloud): list them in `FAMILIES`; its ``target.py``
+   then defines one object per name, in capitals (``VM_AWS``), instead of ``TARGET``.
+
 2. **One entry point line** in pyproject.toml, then reinstall (``pip install -e .``)::
 
        [project.entry-points."pipec.targets"]
@@ -101,13 +105,24 @@ BUILTIN = "built-in"
 TARGET_MODULE = "target.py"
 
 
+#: Folders whose target.py registers several targets that differ only by one choice (the
+#: SkyPilot targets, by cloud): folder -> its target names, each loaded from
+#: ``pipec.targets.<folder>:<NAME>`` (the name in capitals) instead of ``:TARGET``.
+FAMILIES: dict[str, tuple[str, ...]] = {"skypilot": ("vm_aws", "vm_azure", "vm_gcp")}
+
+
 def _builtin_folders() -> dict[str, str]:
     """name -> "module:attribute" of each folder here with a target.py: reading one folder costs
     far less than importing `importlib.metadata` to read entry points (~20 ms), so naming a
     built-in target never pays for it."""
     here = os.path.dirname(__file__)
-    return {name: f"{__name__}.{name}:TARGET" for name in sorted(os.listdir(here))
-            if name.isidentifier() and os.path.isfile(os.path.join(here, name, TARGET_MODULE))}
+    found: dict[str, str] = {}
+    for folder in sorted(os.listdir(here)):
+        if not folder.isidentifier() or not os.path.isfile(os.path.join(here, folder, TARGET_MODULE)):
+            continue
+        for name in FAMILIES.get(folder, (folder,)):
+            found[name] = f"{__name__}.{folder}:{name.upper() if folder in FAMILIES else 'TARGET'}"
+    return dict(sorted(found.items()))
 
 
 #: Built-in targets: name -> "module:attribute" to load it from (each also has its entry point
