@@ -67,6 +67,23 @@ def check_size(size: int, node: ast.AST | None, what: str = "the result") -> Non
         raise too_large(node, what, size)
 
 
+def check_tree_size(value: Any, node: ast.AST | None, what: str = "the value") -> None:
+    """PC141 when `value`, walked as a tree (shared parts counted each time they occur, as str() or
+    JSON writes them), has more than MAX_SEQUENCE parts; stops walking at the limit."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_SEQUENCE:
+            raise EvalError("PC141", f"{what} is a structure of more than {MAX_SEQUENCE:,} parts (counting "
+                            "repeated references), too large to write out at compile time", node, help=SIZE_HELP)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
 def range_length(start: int, stop: int, step: int) -> int:
     """len(range(start, stop, step)) without building it (len() overflows past sys.maxsize)."""
     if step > 0 and stop > start:

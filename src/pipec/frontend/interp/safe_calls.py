@@ -32,6 +32,7 @@ from .limits import (
     UNROLL_HELP,
     check_int_bits,
     check_size,
+    check_tree_size,
     method_result_size,
     range_length,
 )
@@ -168,7 +169,9 @@ class SafeCalls:
     def concrete_deep(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), and the pipeline parameters inside lists, tuples, sets and dicts are their
         values too (for text made of the value: `str([kind])`, `f"{[kind]}"`)."""
-        return self._parameter_values(self.concrete(value, node), node)
+        value = self.concrete(value, node)
+        check_tree_size(value, node)
+        return self._parameter_values(value, node)
 
     def _parameter_values(self, value: Any, node: ast.AST) -> Any:
         if isinstance(value, ParamValue):
