@@ -9,6 +9,7 @@ semantics.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 from collections.abc import Iterator
 from typing import Any
@@ -84,6 +85,10 @@ class Expressions(SafeCalls):
     def _e_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, complex):
             raise EvalError("PC111", "complex numbers are not supported", node)
+        if isinstance(node.value, str) and (bad := _lone_surrogate(node.value)) is not None:
+            raise EvalError("PC111", f"the string holds a lone surrogate (U+{ord(bad):04X}), which no UTF-8 "
+                            "artifact can carry", node,
+                            help="write the character it stands for, or escape it as text (e.g. '\\\\ud800')")
         return node.value
 
     def _e_JoinedStr(self, node: ast.JoinedStr) -> Any:
@@ -569,3 +574,13 @@ def _check_operands(op_type: type, left: Any, right: Any, node: ast.AST) -> None
         widths = sum(v for v in items if _int_operand(v) and v > 0)
         texts = sum(len(v) for v in items if isinstance(v, str))
         check_size(len(left) + format_width_bound(left) + widths + texts, node, "the formatted string")
+
+
+@functools.lru_cache(maxsize=4096)  # a literal in a loop body is checked once, not per iteration
+def _lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in `text` (a `"\\ud800"` escape), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+    return None
