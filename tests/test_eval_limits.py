@@ -107,3 +107,11 @@ def test_values_under_the_limits_still_compile(tmp_path):
             's(x=",".join(["a"] * 1000))')
     rc, err, _ = compile_body(tmp_path, body)
     assert rc == 0, err
+
+
+def test_a_two_megabyte_line_is_quoted_without_rescanning_the_file(tmp_path):
+    """Messages quote expressions from their line; a 2 MB line quoted per call took minutes (fuzz m00039)."""
+    body = "\n".join(f's(x=os.getenv("A{i}", "{"x" * 2_000_000 if i == 0 else "y"}"))' for i in range(30))
+    rc, err, seconds = compile_body(tmp_path, body, module="import os\n\n")
+    assert rc == 2 and "error[PC102]" in err, err[:2000]
+    assert seconds < 30, seconds
