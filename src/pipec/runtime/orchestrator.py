@@ -45,6 +45,7 @@ from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+from .runner_liveness import cancel_orphaned_runs, record_runner
 from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
@@ -274,8 +275,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     logs_dir.mkdir(parents=True, exist_ok=True)
     scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
+    cancel_orphaned_runs(meta)
     meta.create_pipeline_run(run_id, pipeline.name, orchestrator=orchestrator, num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
+    record_runner(meta, run_id)
     shown = Progress(progress, order, live=live)
     tail = LogTail(logs, order) if logs is not None else None
     events: queue.Queue[tuple[str, int]] = queue.Queue()
