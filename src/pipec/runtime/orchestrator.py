@@ -128,6 +128,10 @@ class _Running:
     started: float
     key: str | None
     log: str
+    #: When the attempt's time is up (monotonic; None without a timeout), and once it was
+    #: stopped for that, when it gets SIGKILL.
+    deadline: float | None = None
+    timed_out: bool = False
 
 
 @dataclass
@@ -318,6 +322,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
 LauncherFactory = Callable[[Mapping[str, str], Callable[[str, int], None]], object]
 
 
+#: Seconds a step past its timeout gets between SIGTERM and SIGKILL.
+TIMEOUT_GRACE = 5.0
+
+
 class LocalScheduler:
     """Runs the steps of one local run: launches ready steps, reaps finished ones, records outcomes.
 
@@ -374,9 +382,12 @@ class LocalScheduler:
                 self.launch(sid)
             if not self.running and not self.ready and not self.retries:
                 break
+            self._stop_overdue()
             timeout = None
-            if self.retries:
-                timeout = max(0.0, self.retries[0][0] - time.monotonic())
+            wakeups = [self.retries[0][0]] if self.retries else []
+            wakeups += [job.deadline for job in self.running.values() if job.deadline is not None]
+            if wakeups:
+                timeout = max(0.0, min(wakeups) - time.monotonic())
             if shown.live or tail is not None:
                 timeout = 0.1 if timeout is None else min(timeout, 0.1)
             if not self.running:
@@ -423,7 +434,10 @@ class LocalScheduler:
                                        function=step.function, cache_key=key, logs_uri=log_path)
         self._record_inputs(step, row)
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
-        self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
+        now = time.monotonic()
+        limit = step.settings.timeout
+        self.running[sid] = _Running(row, attempt, result_file, now, key, log_path,
+                                     deadline=None if limit is None else now + limit)
         self.shown.set(sid, RUNNING, attempt=attempt)
         if self.tail is not None:
             self.tail.watch(sid, log_path)
@@ -449,7 +463,8 @@ class LocalScheduler:
                 tail.close(sid)
             self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
-        error = self.redact(_failure(result, rc))
+        error = (f"timed out after {step.settings.timeout:g}s" if job.timed_out
+                 else self.redact(_failure(result, rc)))
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:
@@ -520,6 +535,17 @@ class LocalScheduler:
         self.meta.close()
 
     # ------------------------------------------------------------------ helpers
+
+    def _stop_overdue(self) -> None:
+        """Stop each attempt past its timeout: SIGTERM to its process group, SIGKILL after the
+        grace (:data:`TIMEOUT_GRACE`); `reap` records it failed, "timed out"."""
+        now = time.monotonic()
+        for sid, job in self.running.items():
+            if job.deadline is None or now < job.deadline or sid not in self.pids:
+                continue
+            _kill_group(self.pids[sid], signal.SIGKILL if job.timed_out else signal.SIGTERM)
+            job.deadline = None if job.timed_out else now + TIMEOUT_GRACE
+            job.timed_out = True
 
     def _record_unrun(self, sid: str, status: str, reason: str) -> None:
         step = self.steps[sid]
