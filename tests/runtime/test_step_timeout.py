@@ -83,3 +83,30 @@ def test_pipec_run_stops_a_step_at_its_timeout_and_retries_it(tmp_path: Path, mo
     assert run.steps["hang"].error == "timed out after 1s"
     pids = [int(p) for line in (root / "pids").read_text().split("\n") if line for p in line.split()]
     assert len(pids) == 4 and all(_gone(pid) for pid in pids), "a timed-out step's process group survived"
+
+
+@pytest.mark.parametrize(("body", "status", "error"), [
+    ("time.sleep(60)", 1, "timed out after 1s"),
+    # swallows the exception: ended hard after the grace, as timeout(1) does
+    ("try:\n                time.sleep(60)\n            except Exception:\n                time.sleep(60)", 124, None),
+])
+def test_the_shim_enforces_timeout_itself_for_engines(tmp_path: Path, body: str, status: int,
+                                                       error: str | None) -> None:
+    from pipec.runtime.command import shim_command
+    from tests.helpers.runtime_projects import run_shim
+
+    root = make_project(tmp_path, {**PROJECT, "steps.py": PROJECT["steps.py"].replace(
+        "child = subprocess.Popen", "pass  # ").replace("Path(__file__).with_name", "pass  # ").replace(
+        "time.sleep(60)\n            return 1", body + "\n            return 1")})
+    pipeline = load_pipeline(root)
+    argv = shim_command(pipeline, pipeline.steps[0], run_id="s1", artifact_store=str(tmp_path / "a"),
+                        metadata_store=None, source_root=str(root))
+    assert argv[argv.index("--timeout") + 1] == "1"
+    started = time.monotonic()
+    done = run_shim([*argv[4:], "--result-file", str(tmp_path / "r.json")], root)
+    assert done.returncode == status, done.stderr
+    assert time.monotonic() - started < 20
+    if error is not None:
+        import json
+
+        assert json.loads((tmp_path / "r.json").read_text())["error"] == error

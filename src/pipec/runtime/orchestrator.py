@@ -46,6 +46,7 @@ from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .runner_liveness import cancel_orphaned_runs, record_runner
+from .step_deadline import timed_out_message
 from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
@@ -436,8 +437,9 @@ class LocalScheduler:
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
         now = time.monotonic()
         limit = step.settings.timeout
+        # The shim stops the step itself at the limit (--timeout); this is the backstop.
         self.running[sid] = _Running(row, attempt, result_file, now, key, log_path,
-                                     deadline=None if limit is None else now + limit)
+                                     deadline=None if limit is None else now + limit + TIMEOUT_GRACE)
         self.shown.set(sid, RUNNING, attempt=attempt)
         if self.tail is not None:
             self.tail.watch(sid, log_path)
@@ -448,6 +450,8 @@ class LocalScheduler:
         meta, tail = self.meta, self.tail
         job = self.running.pop(sid)
         took = time.monotonic() - job.started
+        if sid in self.pids:  # what the step left running in its group (e.g. after its timeout) ends with it
+            _kill_group(self.pids[sid], signal.SIGKILL)
         step = self.steps[sid]
         if tail is not None:
             tail.poll(sid)  # its last lines before its status line
@@ -463,7 +467,7 @@ class LocalScheduler:
                 tail.close(sid)
             self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
-        error = (f"timed out after {step.settings.timeout:g}s" if job.timed_out
+        error = (timed_out_message(step.settings.timeout) if job.timed_out and not (result or {}).get("error")
                  else self.redact(_failure(result, rc)))
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
