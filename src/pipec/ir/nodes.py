@@ -318,13 +318,13 @@ class Settings:
     enable_cache: bool | None = json_field(None, omit="none")
     #: Name of a step operator from the stack, e.g. "sagemaker".
     step_operator: str | None = json_field(None, omit="none")
-    #: Seconds one attempt of the step may run before it is stopped and failed (``settings=
-    #: {"timeout": 600}``), None for no limit.
-    timeout: float | None = json_field(None, omit="none")
     #: Target-specific options, keyed by a settings key such as "orchestrator.kubeflow",
     #: sorted by key; values are JSON-compatible.
     extra: tuple[tuple[str, JSONValue], ...] = json_field((), omit="empty", noun="extra setting",
                                                           item_label="setting")
+    #: Seconds one attempt of the step may run before it is stopped and failed (``settings=
+    #: {"timeout": 600}``), None for no limit.
+    timeout: float | None = json_field(None, omit="none")
 
     def extra_dict(self) -> dict[str, JSONValue]:
         """The target-specific options as a dict."""

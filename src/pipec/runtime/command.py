@@ -285,7 +285,7 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     if step.settings.enable_cache is False:
         options.append(Option("--no-cache"))
     if step.settings.timeout is not None:
-        seconds = step.settings.timeout
+        seconds = float(step.settings.timeout)
         options.append(Option("--timeout", Literal(str(int(seconds)) if seconds.is_integer() else repr(seconds))))
     return ShimCall(Literal(python) if python is not None else WorkerPython(), tuple(options))
 
