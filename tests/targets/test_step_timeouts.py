@@ -106,3 +106,41 @@ def test_github_timeout_minutes_cover_every_attempt_and_report_rounding(tmp_path
     assert sorted(m for m in minutes.values() if m is not None) == [2, 7] and list(minutes.values()).count(None) == 1
     assert any("step `second` may run 380s" in m and "7 minutes" in m for m in messages), messages
     assert any("step `first` may run 90s" in m and "2 minutes" in m for m in messages), messages
+
+
+def test_sagemaker_max_runtime_per_job(tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers.engines.sagemaker import environment
+    from tests.targets import test_sagemaker
+
+    text, _ = _compile(tmp_path, "sagemaker", {"role_arn": test_sagemaker.ROLE})
+    definition = json.loads(text)
+    assert test_sagemaker._schema_errors(test_sagemaker._validator(test_sagemaker.patched_schema()), definition) == []
+    env = environment(definition)
+    runtimes = {}
+    for step in definition["Steps"]:
+        assert test_sagemaker.api_errors(step, env) == []
+        runtimes[step["Name"]] = step["Arguments"]["StoppingCondition"]["MaxRuntimeInSeconds"]
+    # third has no timeout: the max_runtime_seconds option's default
+    assert sorted(runtimes.values()) == [90, 120, 86400]
+
+
+def test_azureml_command_job_limits(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    from tests.helpers import requires
+
+    text, _ = _compile(tmp_path, "azureml")
+    job = tmp_path / "timed.yaml"
+    job.write_text(text)
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([str(requires.side_python("azureml")), str(repo / "tests/azureml/azureml_proofs.py"),
+                           str(job)], capture_output=True, text=True, timeout=600, cwd=repo)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert all(verdict is None for verdict in result["checks"].values()), result
+    jobs = yaml.safe_load(text)["jobs"]
+    assert {name: job.get("limits") for name, job in jobs.items()} == {
+        "first": {"timeout": 90}, "second": {"timeout": 120}, "third": None}

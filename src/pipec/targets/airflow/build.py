@@ -17,7 +17,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.common import step_environment, step_image
 from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value
 from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
-from pipec.targets.kit.timeout import step_timeout, whole_seconds
+from pipec.targets.kit.timeout import step_timeout, seconds_unit
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
@@ -81,7 +81,7 @@ MAX_TAG_LENGTH = 100
 
 
 #: A step's timeout: its task's execution_timeout (each try gets its own).
-TIMEOUT = whole_seconds("Airflow's execution_timeout")
+TIMEOUT = seconds_unit("Airflow's execution_timeout")
 
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in

@@ -46,7 +46,7 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
-from pipec.targets.kit.timeout import step_timeout, whole_seconds
+from pipec.targets.kit.timeout import step_timeout, seconds_unit
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -69,7 +69,7 @@ from .schedule import cron_schedule
 
 API_VERSION = "argoproj.io/v1alpha1"
 #: A step's timeout: its template's activeDeadlineSeconds (per attempt: each is a pod).
-TIMEOUT = whole_seconds("Argo's activeDeadlineSeconds")
+TIMEOUT = seconds_unit("Argo's activeDeadlineSeconds")
 
 #: Argo's retryStrategy: a limit, a first delay and a whole growth factor.
 RETRY = RetrySupport("Argo", backoff=WHOLE)

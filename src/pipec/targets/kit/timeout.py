@@ -31,7 +31,7 @@ class TimeoutUnit:
     name: str = "seconds"
 
 
-def whole_seconds(engine: str) -> TimeoutUnit:
+def seconds_unit(engine: str) -> TimeoutUnit:
     """The unit of an engine field counting whole seconds."""
     return TimeoutUnit(engine)
 

@@ -33,7 +33,7 @@ from pipec.targets.base import POSITIVE_INT, CompileContext, OptionKind, OptionS
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_SOURCE_ROOT, step_image
 from pipec.targets.kit.capabilities import CRON, Capabilities
 from pipec.targets.kit.retry import RetrySupport, step_retry
-from pipec.targets.kit.timeout import step_timeout, whole_seconds
+from pipec.targets.kit.timeout import step_timeout, seconds_unit
 from pipec.targets.kit.serialize import dump_yaml
 from pipec.targets.kit.stores import artifact_store
 from pipec.targets.kit.unsupported import unsupported
@@ -65,7 +65,7 @@ from .step_job import JobChoices, run_time_parameters, step_job
 #: Whole numbers from zero (history limits).
 COUNT = OptionKind("whole number", "a whole number (0 or more)", r"[0-9]+", "3", convert=int)
 #: A step's timeout: its pod's activeDeadlineSeconds (each retry is a new pod with its own).
-TIMEOUT = whole_seconds("a Kubernetes pod's activeDeadlineSeconds")
+TIMEOUT = seconds_unit("a Kubernetes pod's activeDeadlineSeconds")
 
 #: Step Jobs retry by `backoffLimit`; the wait is Kubernetes' own pod backoff.
 RETRY = RetrySupport("Kubernetes Jobs", delay=False)

@@ -34,7 +34,7 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport, lower_retry
-from pipec.targets.kit.timeout import step_timeout, whole_seconds
+from pipec.targets.kit.timeout import step_timeout, seconds_unit
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -55,7 +55,7 @@ from pipec.targets.kube_text import (
 
 API_VERSION = "tekton.dev/v1"
 #: A step's timeout: its pipeline task's ``timeout`` (each retry gets its own).
-TIMEOUT = whole_seconds("a Tekton pipeline task's timeout")
+TIMEOUT = seconds_unit("a Tekton pipeline task's timeout")
 
 #: Tekton's task ``retries``: a count, run at once.
 RETRY = RetrySupport("Tekton", delay=False)
