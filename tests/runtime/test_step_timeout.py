@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipec.ir.codec import pipeline_from_json, pipeline_to_json
-from pipec.runtime import Client
-from pipec.runtime import orchestrator
+from pipec.runtime import Client, orchestrator
 from tests.helpers.runtime_projects import load_pipeline, make_project
 from tests.runtime.test_run_cancel_logs import _gone
 

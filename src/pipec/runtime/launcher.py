@@ -271,9 +271,8 @@ def serve() -> None:
 
 def _stop_all(children: Mapping[int, str], sig: int) -> float:
     """Send `sig` to the process group of every child still running; the time it was sent."""
+    from .step_groups import kill_group
+
     for pid in children:
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(pid, sig)
     return time.monotonic()

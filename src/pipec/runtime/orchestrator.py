@@ -47,6 +47,7 @@ from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
 from .runner_liveness import cancel_orphaned_runs, record_runner
 from .step_deadline import timed_out_message
+from .step_groups import kill_group, signals_ignored, stop_groups
 from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
@@ -181,51 +182,6 @@ class _PidsBySid(Mapping[str, int]):
 
     def __len__(self) -> int:
         return len(self._pids)
-
-
-def _kill_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _stop(running: Mapping[str, _Running], pids: Mapping[str, int], events: queue.Queue[tuple[str, int]],
-          grace: float) -> None:
-    """SIGTERM every running step's process group, wait up to `grace` seconds for them to exit,
-    then SIGKILL the rest; another interrupt while waiting kills them at once."""
-    left = {sid: pids[sid] for sid in running if sid in pids}
-    for pid in left.values():
-        _kill_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    try:
-        while left and time.monotonic() < deadline:
-            try:
-                sid, _ = events.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            left.pop(sid, None)
-    except KeyboardInterrupt:
-        pass
-    for pid in left.values():
-        _kill_group(pid, signal.SIGKILL)
-
-
-class _signals_ignored:  # noqa: N801 - used as a context manager, like a function
-    """Ignore SIGINT and SIGTERM (main thread only) while a cancellation is recorded, so a second
-    Ctrl-C cannot leave the run half-recorded."""
-
-    def __enter__(self) -> None:
-        import threading
-
-        self._saved: dict[int, object] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, signal.SIG_IGN)
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
@@ -451,7 +407,7 @@ class LocalScheduler:
         job = self.running.pop(sid)
         took = time.monotonic() - job.started
         if sid in self.pids:  # what the step left running in its group (e.g. after its timeout) ends with it
-            _kill_group(self.pids[sid], signal.SIGKILL)
+            kill_group(self.pids[sid], signal.SIGKILL)
         step = self.steps[sid]
         if tail is not None:
             tail.poll(sid)  # its last lines before its status line
@@ -511,8 +467,8 @@ class LocalScheduler:
 
     def cancel(self, stop_grace: float) -> None:
         """An interrupt: stop the running steps and record the run and every unfinished step cancelled."""
-        _stop(self.running, self.pids, self.events, stop_grace)
-        with _signals_ignored():
+        stop_groups(self.running, self.pids, self.events, stop_grace)
+        with signals_ignored():
             if self.tail is not None:
                 self.tail.close_all()
             for sid in self.running:
@@ -531,7 +487,7 @@ class LocalScheduler:
         for sid in self.running:
             pid = self.pids.get(sid)
             if pid is not None:
-                _kill_group(pid, signal.SIGKILL)
+                kill_group(pid, signal.SIGKILL)
         for job in self.running.values():
             self.meta.finish_step_run(job.step_run_id, md.FAILED,
                                       error="the local orchestrator stopped unexpectedly")
@@ -547,7 +503,7 @@ class LocalScheduler:
         for sid, job in self.running.items():
             if job.deadline is None or now < job.deadline or sid not in self.pids:
                 continue
-            _kill_group(self.pids[sid], signal.SIGKILL if job.timed_out else signal.SIGTERM)
+            kill_group(self.pids[sid], signal.SIGKILL if job.timed_out else signal.SIGTERM)
             job.deadline = None if job.timed_out else now + TIMEOUT_GRACE
             job.timed_out = True
 

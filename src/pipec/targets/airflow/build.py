@@ -17,7 +17,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.common import step_environment, step_image
 from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value
 from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
-from pipec.targets.kit.timeout import step_timeout, seconds_unit
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming

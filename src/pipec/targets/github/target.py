@@ -41,9 +41,9 @@ from pipec.targets.kit.params import (
     step_parameters,
 )
 from pipec.targets.kit.retry import step_retry
-from pipec.targets.kit.timeout import TimeoutUnit, step_timeout
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.timeout import TimeoutUnit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression

@@ -33,9 +33,9 @@ from pipec.targets.base import POSITIVE_INT, CompileContext, OptionKind, OptionS
 from pipec.targets.common import CONTAINER_OPTIONS, DEFAULT_SOURCE_ROOT, step_image
 from pipec.targets.kit.capabilities import CRON, Capabilities
 from pipec.targets.kit.retry import RetrySupport, step_retry
-from pipec.targets.kit.timeout import step_timeout, seconds_unit
 from pipec.targets.kit.serialize import dump_yaml
 from pipec.targets.kit.stores import artifact_store
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kube import (
     KUBE_OPTIONS,

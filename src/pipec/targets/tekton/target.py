@@ -34,7 +34,7 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport, lower_retry
-from pipec.targets.kit.timeout import step_timeout, seconds_unit
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
