@@ -144,3 +144,13 @@ def test_azureml_command_job_limits(tmp_path: Path) -> None:
     jobs = yaml.safe_load(text)["jobs"]
     assert {name: job.get("limits") for name, job in jobs.items()} == {
         "first": {"timeout": 90}, "second": {"timeout": 120}, "third": None}
+
+
+@pytest.mark.parametrize("target", ["kubeflow", "vertex", "local_docker", "hyperai"])
+def test_engines_without_a_native_limit_get_the_shims(tmp_path: Path, target: str) -> None:
+    """KFP's pipeline spec has no per-task timeout (Vertex runs the same spec); compose has none:
+    the shim's --timeout is the limit there (test_step_timeout proves the shim enforces it)."""
+    import re
+
+    text, _ = _compile(tmp_path, target)
+    assert sorted(re.findall(r"--timeout[^0-9a-z]+([0-9]+)", text)) == sorted(SHIM.values()), text
