@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,8 @@ import pytest
 
 from pipec.runtime import Client
 from pipec.runtime import metadata as md
-from pipec.runtime.runner_liveness import cancel_orphaned_runs, process_started, record_runner
+from pipec.runtime.runner_liveness import cancel_orphaned_runs, record_runner
+from tests.helpers import db_scenarios
 from tests.helpers.runtime_projects import make_project
 from tests.runtime.test_run_cancel_logs import SLOW, _env, _gone, _pipec, _wait_for
 
@@ -73,24 +73,17 @@ def test_sigkill_with_the_spawn_launcher_stops_the_steps(tmp_path: Path) -> None
 
 
 def test_a_live_runner_and_other_hosts_are_left_alone(tmp_path: Path) -> None:
-    meta = md.MetadataStore(f"sqlite:///{tmp_path / 'm.db'}")
-    for run_id in ("live", "gone", "reused", "elsewhere", "engine"):
-        meta.create_pipeline_run(run_id, "p", orchestrator="local")
-    record_runner(meta, "live")
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    runners = meta.t["pipec_run_runners"]
-    me = os.getpid()
-    with meta.engine.begin() as conn:
-        conn.execute(runners.insert(), [
-            {"run_id": "gone", "host": socket.gethostname(), "pid": dead.pid, "pid_started": "1"},
-            # this pid, but started at another time: the pid was reused
-            {"run_id": "reused", "host": socket.gethostname(), "pid": me, "pid_started": "not-" + (process_started(me) or "")},
-            {"run_id": "elsewhere", "host": socket.gethostname() + "-other", "pid": dead.pid, "pid_started": "1"}])
-    expected = ["gone", "reused"] if process_started(me) else ["gone"]
-    assert sorted(cancel_orphaned_runs(meta)) == expected
-    assert {r.id: r.status for r in meta.list_runs()} == {
-        "live": "running", "gone": "cancelled", "reused": "cancelled" if "reused" in expected else "running",
-        "elsewhere": "running", "engine": "running"}
-    assert cancel_orphaned_runs(meta) == []
+    db_scenarios.orphaned_runs_are_cancelled(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+def test_a_store_without_the_runners_table_gets_it_and_stays_readable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    meta = md.MetadataStore(url)
+    meta.create_pipeline_run("old", "p", orchestrator="local")
+    meta.t["pipec_run_runners"].drop(meta.engine)  # as an earlier release left the store
     meta.close()
+    reopened = md.MetadataStore(url)
+    assert [(r.id, r.status) for r in reopened.list_runs()] == [("old", "running")]
+    assert cancel_orphaned_runs(reopened) == []  # no runner recorded: not ours to judge
+    record_runner(reopened, "old")
+    reopened.close()
