@@ -4,7 +4,10 @@ Options arrive as ``(key, value, span)`` triples whose values were already evalu
 statically. They are normalised into a *partial* settings dict::
 
     {"resources": {"cpu": 2.0}, "docker": {...}, "retry": {...}, "enable_cache": False,
-     "step_operator": "sagemaker", "extra": {"orchestrator.kubeflow": {...}}}
+     "step_operator": "sagemaker", "timeout": 600.0, "extra": {"orchestrator.kubeflow": {...}}}
+
+(``timeout`` comes from ``settings={"timeout": SECONDS}``, pipec's own key: ZenML has no step
+timeout; on a pipeline it is every step's default, as other settings are.)
 
 Partials merge field by field (pipeline < step definition < invocation < run config),
 and :func:`to_settings` freezes the result into :class:`pipec.ir.Settings`.

@@ -34,7 +34,8 @@ keeps every row):
   time), so a run whose runner was killed is recorded cancelled later (:mod:`.runner_liveness`)
 
 Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
-interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
+interrupted: SIGINT/SIGTERM to `pipec run`, or its `pipec run` was found gone; a step stopped
+mid-run, or never started, has it too),
 and ``skipped`` for steps never started because an upstream step failed.
 """
 

@@ -11,6 +11,11 @@ A failed step is retried per its `Retry` settings (delay × backoff^(n-1)); when
 finally fails, its descendants are skipped while independent branches run on,
 and the run fails.
 
+A step with a timeout (``settings={"timeout": N}``) stops itself at the deadline (the shim's
+``--timeout``); as a backstop its process group gets SIGTERM `TIMEOUT_GRACE` seconds later, then
+SIGKILL, and the attempt fails "timed out after Ns" (retries apply). Whatever a finished step
+left running in its process group is killed.
+
 An interrupt (KeyboardInterrupt, which `pipec run` also raises for SIGTERM) cancels the run:
 running steps get SIGTERM, then SIGKILL after `stop_grace` seconds; the run, the stopped
 step runs and the steps not started yet (or waiting for a retry) are recorded ``cancelled``;
