@@ -37,19 +37,31 @@ from .shim_flags import ENTRYPOINT
 STOP_GRACE = 5.0
 
 
-def die_with_parent(parent: int) -> None:
-    """In a new child of `parent`: be sent SIGTERM when the parent dies (Linux); end now if it
-    already has. Elsewhere nothing (the zygote's stdin still tells it)."""
+def pdeathsig_setter() -> Callable[[], None] | None:
+    """Linux's ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` as a callable, looked up here, before any fork
+    (a child of a threaded process must not load libraries); None elsewhere."""
     import signal
 
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+
+
+def die_with_parent(parent: int, setter: Callable[[], None] | None) -> None:
+    """In a new child of `parent`: be sent SIGTERM when the parent dies (`setter` from
+    :func:`pdeathsig_setter`); end now if it already has. Without a setter nothing (the zygote's
+    stdin still tells it)."""
+    import signal
+
+    if setter is None:
         return
+    setter()
     if os.getppid() != parent:  # died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -63,14 +75,15 @@ class SpawnLauncher:
         self.env = dict(env)
         self.on_exit = on_exit
         self.pids: dict[str, int] = {}
+        self._pdeathsig = pdeathsig_setter()
 
     def launch(self, key: str, argv: list[str], cwd: str, log_path: str) -> None:
         """Start `argv` with stdout/stderr appended to `log_path`; `on_exit(key, status)` follows."""
-        parent = os.getpid()
+        parent, setter = os.getpid(), self._pdeathsig
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                    preexec_fn=lambda: die_with_parent(parent))
+                                    preexec_fn=None if setter is None else lambda: die_with_parent(parent, setter))
         self.pids[key] = proc.pid
         threading.Thread(target=lambda: self.on_exit(key, proc.wait()), daemon=True).start()
 
@@ -158,7 +171,7 @@ def _emit(line: str) -> None:
         pass
 
 
-def _child(request: dict[str, Any], zygote: int) -> None:
+def _child(request: dict[str, Any], zygote: int, setter: Callable[[], None] | None) -> None:
     """In the forked child: become the step process, run the shim, never return."""
     import atexit
     import signal
@@ -168,7 +181,7 @@ def _child(request: dict[str, Any], zygote: int) -> None:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
-        die_with_parent(zygote)
+        die_with_parent(zygote, setter)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -221,7 +234,7 @@ def serve() -> None:
     selector.register(read_end, selectors.EVENT_READ, "child")
     buffer = b""
     stdin_open = True
-    zygote = os.getpid()
+    zygote, setter = os.getpid(), pdeathsig_setter()
     kill_at: float | None = None  # when the steps left after stdin closed get SIGKILL
 
     def reap() -> None:
@@ -260,7 +273,7 @@ def serve() -> None:
                 if pid == 0:
                     os.close(read_end)
                     os.close(write_end)
-                    _child(request, zygote)
+                    _child(request, zygote, setter)
                 children[pid] = request["key"]
                 _emit(f"started {request['key']} {pid}")
         reap()
