@@ -245,6 +245,7 @@ retries = st.builds(Retry, st.integers(0, 9), st.integers(0, 60) | st.floats(0, 
 settings_st = st.builds(
     Settings, st.none() | resources, st.none() | dockers, st.none() | retries, st.none() | st.booleans(), opt_text,
     st.dictionaries(texts, json_values, max_size=2).map(lambda d: tuple(sorted(d.items()))),
+    st.none() | st.floats(0.5, 1e6),
 )
 schedules = st.builds(Schedule, opt_text, st.none() | st.floats(1, 1e6), opt_text, opt_text, st.booleans(), spans)
 

@@ -100,3 +100,33 @@ def engine_style_parallel_shims(url: str, tmp_path: Path) -> None:
     run = Client(url).get_pipeline_run("diamond")
     assert (run.id, run.status, run.orchestrator) == ("eng-1", "completed", "test-engine")
     assert run.steps["join"].outputs["output"].load().shape == (4, 4)
+
+
+def orphaned_runs_are_cancelled(url: str) -> None:
+    """Only `running` runs whose runner on this host is gone (or whose pid was reused) become
+    cancelled; a live runner, another host's and a run without a runner row stay running."""
+    import socket
+
+    from pipec.runtime.runner_liveness import cancel_orphaned_runs, process_started, record_runner
+
+    meta = md.MetadataStore(url)
+    for run_id in ("live", "gone", "reused", "elsewhere", "engine"):
+        meta.create_pipeline_run(run_id, "p", orchestrator="local")
+    record_runner(meta, "live")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runners = meta.t["pipec_run_runners"]
+    me = os.getpid()
+    with meta.engine.begin() as conn:
+        conn.execute(runners.insert(), [
+            {"run_id": "gone", "host": socket.gethostname(), "pid": dead.pid, "pid_started": "1"},
+            # this pid, but started at another time: the pid was reused
+            {"run_id": "reused", "host": socket.gethostname(), "pid": me, "pid_started": "not-" + (process_started(me) or "")},
+            {"run_id": "elsewhere", "host": socket.gethostname() + "-other", "pid": dead.pid, "pid_started": "1"}])
+    expected = ["gone", "reused"] if process_started(me) else ["gone"]
+    assert sorted(cancel_orphaned_runs(meta)) == expected
+    assert {r.id: r.status for r in meta.list_runs()} == {
+        "live": "running", "gone": "cancelled", "reused": "cancelled" if "reused" in expected else "running",
+        "elsewhere": "running", "engine": "running"}
+    assert cancel_orphaned_runs(meta) == []
+    meta.close()

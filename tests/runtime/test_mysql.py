@@ -105,3 +105,7 @@ def test_model_control_plane_parallel_steps_share_one_new_version(server: MariaD
 
 def test_model_control_plane_stage_is_pinned_per_run(server: MariaDBServer) -> None:
     model_scenarios.stage_is_pinned_per_run(server.create_database())
+
+
+def test_orphaned_runs_are_cancelled(server: MariaDBServer) -> None:
+    db_scenarios.orphaned_runs_are_cancelled(server.create_database())

@@ -64,7 +64,7 @@ def _rich_pipeline() -> Pipeline:
                 InputBinding("lv", ArtifactLookup("store", "numbers", version_parameter="s")),
                 InputBinding("lw", ArtifactLookup("store", "numbers", version_parameter="k")),
                 InputBinding("m", ArtifactLookup("model", "clf"))),
-        outputs=(Output("r", "str"),), settings=Settings(enable_cache=False), model=ModelSpec("iris"))
+        outputs=(Output("r", "str"),), settings=Settings(enable_cache=False, timeout=60), model=ModelSpec("iris"))
     params = (PipelineParameter("s", "str", True, "v", "v", True), PipelineParameter("k", "int", True, 1, 1, True))
     return Pipeline(name="p", function="p", module="run", parameters=params, steps=(make, use))
 

@@ -9,7 +9,9 @@ With ``--logs`` the steps' output goes to stdout as it is written, each line pre
 its step id (progress is then printed line by line, not as a live table).
 
 SIGINT (Ctrl-C) or SIGTERM cancels the run: running steps are stopped and the run is
-recorded ``cancelled``; exit status 130, or 143 for SIGTERM. A local SQLite metadata store
+recorded ``cancelled``; exit status 130, or 143 for SIGTERM. Killed outright (SIGKILL), `pipec run`
+leaves no step running either, and the next `pipec run` or `pipec runs` here records that run
+``cancelled`` (see :mod:`pipec.runtime.runner_liveness`). A local SQLite metadata store
 is remembered in the per-user list of :mod:`pipec.runtime.store_index`.
 
 The active stack (see `pipec.stacks`) decides where: a `local` stack runs here with

@@ -4,7 +4,10 @@ Options arrive as ``(key, value, span)`` triples whose values were already evalu
 statically. They are normalised into a *partial* settings dict::
 
     {"resources": {"cpu": 2.0}, "docker": {...}, "retry": {...}, "enable_cache": False,
-     "step_operator": "sagemaker", "extra": {"orchestrator.kubeflow": {...}}}
+     "step_operator": "sagemaker", "timeout": 600.0, "extra": {"orchestrator.kubeflow": {...}}}
+
+(``timeout`` comes from ``settings={"timeout": SECONDS}``, pipec's own key: ZenML has no step
+timeout; on a pipeline it is every step's default, as other settings are.)
 
 Partials merge field by field (pipeline < step definition < invocation < run config),
 and :func:`to_settings` freezes the result into :class:`pipec.ir.Settings`.
@@ -24,6 +27,9 @@ from .runtime_values import MODEL, STACK, RunTimeValue, describe, find_runtime, 
 from .values import ParamValue, SettingsObject, plain_value
 
 Partial = dict[str, Any]
+
+#: The ``settings`` key of a step's time limit in seconds (pipec's; ZenML has none).
+TIMEOUT = "timeout"
 
 #: Options every step/pipeline decorator accepts, mapped to how they are handled.
 COMMON_KEYS = {
@@ -192,7 +198,9 @@ class SettingsReader:
                 self.diags.error("PC108", "settings keys must be strings", span)
                 continue
             item = _param_value(item)
-            if key in SECTIONS:
+            if key == TIMEOUT:
+                self._timeout(partial, item, span)
+            elif key in SECTIONS:
                 section = self._section(key, item, span)
                 if section is not None:
                     _merge_into(partial, key, section)
@@ -205,6 +213,19 @@ class SettingsReader:
                 if converted is not None:
                     bucket = partial.setdefault("extra", {})
                     bucket[key] = {**bucket.get(key, {}), **converted}
+
+    def _timeout(self, partial: Partial, value: Any, span: Span) -> None:
+        """``settings={"timeout": SECONDS}``: how long one attempt may run; None leaves it unset."""
+        import math
+
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or value <= 0:
+            self.diags.error("PC108", "settings `timeout` must be a positive number of seconds", span,
+                             help='write e.g. `settings={"timeout": 600}` for ten minutes')
+            return
+        partial[TIMEOUT] = float(value)
 
     # ------------------------------------------------------------------ sections
 
@@ -430,4 +451,4 @@ def to_settings(partial: Partial) -> Settings:
     sections = {key: cls(**partial[key]) if partial.get(key) else None for key, cls in SECTIONS.items()}
     extra = tuple(sorted((partial.get("extra") or {}).items()))
     return Settings(**sections, enable_cache=partial.get("enable_cache"),
-                    step_operator=partial.get("step_operator"), extra=extra)
+                    step_operator=partial.get("step_operator"), timeout=partial.get(TIMEOUT), extra=extra)

@@ -322,6 +322,9 @@ class Settings:
     #: sorted by key; values are JSON-compatible.
     extra: tuple[tuple[str, JSONValue], ...] = json_field((), omit="empty", noun="extra setting",
                                                           item_label="setting")
+    #: Seconds one attempt of the step may run before it is stopped and failed (``settings=
+    #: {"timeout": 600}``), None for no limit.
+    timeout: float | None = json_field(None, omit="none")
 
     def extra_dict(self) -> dict[str, JSONValue]:
         """The target-specific options as a dict."""

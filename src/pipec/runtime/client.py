@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import metadata as md
 from .artifacts import ArtifactInfo, load_uri
 from .lineage import InputRecord, read_inputs
+from .runner_liveness import cancel_orphaned_runs
 
 if TYPE_CHECKING:
     from .model_client import Model, ModelVersion
@@ -160,6 +161,7 @@ class Client:
         """The underlying metadata store (opened on first use)."""
         if self._store is None:
             self._store = md.MetadataStore(self.url)
+            cancel_orphaned_runs(self._store)  # a run whose `pipec run` was killed is not running
         return self._store
 
     def list_pipeline_runs(self, pipeline: str | None = None, limit: int | None = None) -> list[PipelineRun]:

@@ -284,6 +284,9 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
         options.append(Option("--model", JsonLiteral(step.model.name, model_json(step))))
     if step.settings.enable_cache is False:
         options.append(Option("--no-cache"))
+    if step.settings.timeout is not None:
+        seconds = float(step.settings.timeout)
+        options.append(Option("--timeout", Literal(str(int(seconds)) if seconds.is_integer() else repr(seconds))))
     return ShimCall(Literal(python) if python is not None else WorkerPython(), tuple(options))
 
 

@@ -12,6 +12,12 @@ contract is the one targets use; it only skips re-importing pipec. The zygote ne
 imports user code (children do, after the fork), is single-threaded (so forking is
 safe), and reports ``started ID PID`` / ``exited ID STATUS`` lines, STATUS being
 negative for a signal, as with ``subprocess``.
+
+Steps never outlive the run (issue 17): when its stdin closes while steps still run (the
+runner was killed, even with SIGKILL), the zygote stops their process groups (SIGTERM, then
+SIGKILL after :data:`STOP_GRACE` seconds) and reaps them. Each step process also asks Linux
+to SIGTERM it when its parent (the zygote, or the runner with ``spawn``) dies
+(``PR_SET_PDEATHSIG``; nothing elsewhere).
 """
 
 from __future__ import annotations
@@ -21,10 +27,43 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .shim_flags import ENTRYPOINT
+
+#: Seconds the zygote's orphaned steps get between SIGTERM and SIGKILL.
+STOP_GRACE = 5.0
+
+
+def pdeathsig_setter() -> Callable[[], None] | None:
+    """Linux's ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` as a callable, looked up here, before any fork
+    (a child of a threaded process must not load libraries); None elsewhere."""
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+
+
+def die_with_parent(parent: int, setter: Callable[[], None] | None) -> None:
+    """In a new child of `parent`: be sent SIGTERM when the parent dies (`setter` from
+    :func:`pdeathsig_setter`); end now if it already has. Without a setter nothing (the zygote's
+    stdin still tells it)."""
+    import signal
+
+    if setter is None:
+        return
+    setter()
+    if os.getppid() != parent:  # died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class SpawnLauncher:
@@ -36,12 +75,15 @@ class SpawnLauncher:
         self.env = dict(env)
         self.on_exit = on_exit
         self.pids: dict[str, int] = {}
+        self._pdeathsig = pdeathsig_setter()
 
     def launch(self, key: str, argv: list[str], cwd: str, log_path: str) -> None:
         """Start `argv` with stdout/stderr appended to `log_path`; `on_exit(key, status)` follows."""
+        parent, setter = os.getpid(), self._pdeathsig
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=None if setter is None else lambda: die_with_parent(parent, setter))
         self.pids[key] = proc.pid
         threading.Thread(target=lambda: self.on_exit(key, proc.wait()), daemon=True).start()
 
@@ -123,10 +165,13 @@ def make_launcher(kind: str, python: str, env: Mapping[str, str],
 
 
 def _emit(line: str) -> None:
-    os.write(1, (line + "\n").encode())
+    try:
+        os.write(1, (line + "\n").encode())
+    except OSError:  # the runner is gone; its steps are still to be stopped and reaped
+        pass
 
 
-def _child(request: dict[str, Any]) -> None:
+def _child(request: dict[str, Any], zygote: int, setter: Callable[[], None] | None) -> None:
     """In the forked child: become the step process, run the shim, never return."""
     import atexit
     import signal
@@ -136,6 +181,7 @@ def _child(request: dict[str, Any]) -> None:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
+        die_with_parent(zygote, setter)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -188,6 +234,8 @@ def serve() -> None:
     selector.register(read_end, selectors.EVENT_READ, "child")
     buffer = b""
     stdin_open = True
+    zygote, setter = os.getpid(), pdeathsig_setter()
+    kill_at: float | None = None  # when the steps left after stdin closed get SIGKILL
 
     def reap() -> None:
         while children:
@@ -215,6 +263,7 @@ def serve() -> None:
             if not chunk:
                 stdin_open = False
                 selector.unregister(0)
+                kill_at = _stop_all(children, signal.SIGTERM) + STOP_GRACE
                 continue
             buffer += chunk
             while b"\n" in buffer:
@@ -224,7 +273,19 @@ def serve() -> None:
                 if pid == 0:
                     os.close(read_end)
                     os.close(write_end)
-                    _child(request)
+                    _child(request, zygote, setter)
                 children[pid] = request["key"]
                 _emit(f"started {request['key']} {pid}")
         reap()
+        if kill_at is not None and children and time.monotonic() >= kill_at:
+            _stop_all(children, signal.SIGKILL)
+            kill_at = None
+
+
+def _stop_all(children: Mapping[int, str], sig: int) -> float:
+    """Send `sig` to the process group of every child still running; the time it was sent."""
+    from .step_groups import kill_group
+
+    for pid in children:
+        kill_group(pid, sig)
+    return time.monotonic()

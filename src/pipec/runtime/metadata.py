@@ -30,9 +30,12 @@ keeps every row):
   kind: "data", "model" or "deployment"), ``pipec_model_version_runs`` and
   ``pipec_model_version_picks`` (the version a run's "latest" or stage meant when its first step
   asked, so every step of the run gets the same one): ZenML's Model Control Plane
+* ``pipec_run_runners``: the `pipec run` process of a local run (host, pid, the pid's start
+  time), so a run whose runner was killed is recorded cancelled later (:mod:`.runner_liveness`)
 
 Statuses: ``running``, ``completed``, ``cached``, ``failed``, ``cancelled`` (the run was
-interrupted: SIGINT/SIGTERM to `pipec run`; a step stopped mid-run, or never started, has it too),
+interrupted: SIGINT/SIGTERM to `pipec run`, or its `pipec run` was found gone; a step stopped
+mid-run, or never started, has it too),
 and ``skipped`` for steps never started because an upstream step failed.
 """
 
@@ -200,6 +203,12 @@ def _tables() -> Any:
           Column("model_id", Integer, ForeignKey("pipec_models.id"), primary_key=True),
           Column("wanted", String(64), primary_key=True),
           Column("model_version_id", Integer, ForeignKey("pipec_model_versions.id"), nullable=False))
+    # Added within schema 2 (issue 17): who runs a local run, so a later one can tell it is gone.
+    Table("pipec_run_runners", meta,
+          Column("run_id", String(255), ForeignKey("pipec_pipeline_runs.id"), primary_key=True),
+          Column("host", String(255), nullable=False),
+          Column("pid", Integer, nullable=False),
+          Column("pid_started", String(32), nullable=False))
     return meta
 
 

@@ -11,6 +11,11 @@ A failed step is retried per its `Retry` settings (delay × backoff^(n-1)); when
 finally fails, its descendants are skipped while independent branches run on,
 and the run fails.
 
+A step with a timeout (``settings={"timeout": N}``) stops itself at the deadline (the shim's
+``--timeout``); as a backstop its process group gets SIGTERM `TIMEOUT_GRACE` seconds later, then
+SIGKILL, and the attempt fails "timed out after Ns" (retries apply). Whatever a finished step
+left running in its process group is killed.
+
 An interrupt (KeyboardInterrupt, which `pipec run` also raises for SIGTERM) cancels the run:
 running steps get SIGTERM, then SIGKILL after `stop_grace` seconds; the run, the stopped
 step runs and the steps not started yet (or waiting for a retry) are recorded ``cancelled``;
@@ -45,6 +50,9 @@ from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+from .runner_liveness import cancel_orphaned_runs, record_runner
+from .step_deadline import timed_out_message
+from .step_groups import kill_group, signals_ignored, stop_groups
 from .store_env import REDACTED_STORE_ENV, Expanded, Redactor, UnsetVariable, expand
 
 
@@ -127,6 +135,10 @@ class _Running:
     started: float
     key: str | None
     log: str
+    #: When the attempt's time is up (monotonic; None without a timeout), and once it was
+    #: stopped for that, when it gets SIGKILL.
+    deadline: float | None = None
+    timed_out: bool = False
 
 
 @dataclass
@@ -175,51 +187,6 @@ class _PidsBySid(Mapping[str, int]):
 
     def __len__(self) -> int:
         return len(self._pids)
-
-
-def _kill_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _stop(running: Mapping[str, _Running], pids: Mapping[str, int], events: queue.Queue[tuple[str, int]],
-          grace: float) -> None:
-    """SIGTERM every running step's process group, wait up to `grace` seconds for them to exit,
-    then SIGKILL the rest; another interrupt while waiting kills them at once."""
-    left = {sid: pids[sid] for sid in running if sid in pids}
-    for pid in left.values():
-        _kill_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    try:
-        while left and time.monotonic() < deadline:
-            try:
-                sid, _ = events.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            left.pop(sid, None)
-    except KeyboardInterrupt:
-        pass
-    for pid in left.values():
-        _kill_group(pid, signal.SIGKILL)
-
-
-class _signals_ignored:  # noqa: N801 - used as a context manager, like a function
-    """Ignore SIGINT and SIGTERM (main thread only) while a cancellation is recorded, so a second
-    Ctrl-C cannot leave the run half-recorded."""
-
-    def __enter__(self) -> None:
-        import threading
-
-        self._saved: dict[int, object] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, signal.SIG_IGN)
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parallel: int | None = None,
@@ -274,8 +241,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     logs_dir.mkdir(parents=True, exist_ok=True)
     scratch = tempfile.mkdtemp(prefix="pipec-run-")
 
+    cancel_orphaned_runs(meta)
     meta.create_pipeline_run(run_id, pipeline.name, orchestrator=orchestrator, num_steps=len(steps),
                              parameters={p.name: (p.value if p.known else p.default) for p in pipeline.parameters})
+    record_runner(meta, run_id)
     shown = Progress(progress, order, live=live)
     tail = LogTail(logs, order) if logs is not None else None
     events: queue.Queue[tuple[str, int]] = queue.Queue()
@@ -313,6 +282,10 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
 #: Makes a launcher for one run from ``{launcher key: step id}`` and the callback that reports
 #: ``(key, exit status)``; it has `launch(key, argv, cwd, log_path)`, `pids` and `close()`.
 LauncherFactory = Callable[[Mapping[str, str], Callable[[str, int], None]], object]
+
+
+#: Seconds a step past its timeout gets between SIGTERM and SIGKILL.
+TIMEOUT_GRACE = 5.0
 
 
 class LocalScheduler:
@@ -371,9 +344,12 @@ class LocalScheduler:
                 self.launch(sid)
             if not self.running and not self.ready and not self.retries:
                 break
+            self._stop_overdue()
             timeout = None
-            if self.retries:
-                timeout = max(0.0, self.retries[0][0] - time.monotonic())
+            wakeups = [self.retries[0][0]] if self.retries else []
+            wakeups += [job.deadline for job in self.running.values() if job.deadline is not None]
+            if wakeups:
+                timeout = max(0.0, min(wakeups) - time.monotonic())
             if shown.live or tail is not None:
                 timeout = 0.1 if timeout is None else min(timeout, 0.1)
             if not self.running:
@@ -420,7 +396,11 @@ class LocalScheduler:
                                        function=step.function, cache_key=key, logs_uri=log_path)
         self._record_inputs(step, row)
         cmd = [*self.argv[sid], "--attempt", str(attempt), "--result-file", result_file]
-        self.running[sid] = _Running(row, attempt, result_file, time.monotonic(), key, log_path)
+        now = time.monotonic()
+        limit = step.settings.timeout
+        # The shim stops the step itself at the limit (--timeout); this is the backstop.
+        self.running[sid] = _Running(row, attempt, result_file, now, key, log_path,
+                                     deadline=None if limit is None else now + limit + TIMEOUT_GRACE)
         self.shown.set(sid, RUNNING, attempt=attempt)
         if self.tail is not None:
             self.tail.watch(sid, log_path)
@@ -431,6 +411,8 @@ class LocalScheduler:
         meta, tail = self.meta, self.tail
         job = self.running.pop(sid)
         took = time.monotonic() - job.started
+        if sid in self.pids:  # what the step left running in its group (e.g. after its timeout) ends with it
+            kill_group(self.pids[sid], signal.SIGKILL)
         step = self.steps[sid]
         if tail is not None:
             tail.poll(sid)  # its last lines before its status line
@@ -446,7 +428,8 @@ class LocalScheduler:
                 tail.close(sid)
             self.finish(StepOutcome(sid, md.COMPLETED, job.attempt, took, None, job.log))
             return
-        error = self.redact(_failure(result, rc))
+        error = (timed_out_message(step.settings.timeout) if job.timed_out and not (result or {}).get("error")
+                 else self.redact(_failure(result, rc)))
         meta.finish_step_run(job.step_run_id, md.FAILED, error=error)
         retry = step.settings.retry
         if retry is not None and job.attempt <= retry.max_retries:
@@ -489,8 +472,8 @@ class LocalScheduler:
 
     def cancel(self, stop_grace: float) -> None:
         """An interrupt: stop the running steps and record the run and every unfinished step cancelled."""
-        _stop(self.running, self.pids, self.events, stop_grace)
-        with _signals_ignored():
+        stop_groups(self.running, self.pids, self.events, stop_grace)
+        with signals_ignored():
             if self.tail is not None:
                 self.tail.close_all()
             for sid in self.running:
@@ -509,7 +492,7 @@ class LocalScheduler:
         for sid in self.running:
             pid = self.pids.get(sid)
             if pid is not None:
-                _kill_group(pid, signal.SIGKILL)
+                kill_group(pid, signal.SIGKILL)
         for job in self.running.values():
             self.meta.finish_step_run(job.step_run_id, md.FAILED,
                                       error="the local orchestrator stopped unexpectedly")
@@ -517,6 +500,17 @@ class LocalScheduler:
         self.meta.close()
 
     # ------------------------------------------------------------------ helpers
+
+    def _stop_overdue(self) -> None:
+        """Stop each attempt past its timeout: SIGTERM to its process group, SIGKILL after the
+        grace (:data:`TIMEOUT_GRACE`); `reap` records it failed, "timed out"."""
+        now = time.monotonic()
+        for sid, job in self.running.items():
+            if job.deadline is None or now < job.deadline or sid not in self.pids:
+                continue
+            kill_group(self.pids[sid], signal.SIGKILL if job.timed_out else signal.SIGTERM)
+            job.deadline = None if job.timed_out else now + TIMEOUT_GRACE
+            job.timed_out = True
 
     def _record_unrun(self, sid: str, status: str, reason: str) -> None:
         step = self.steps[sid]

@@ -34,6 +34,7 @@ from . import (
 )
 from .artifacts import ArtifactInfo, ArtifactStore
 from .shim_flags import FLAGS
+from .step_deadline import StepTimedOut, deadline, parse_seconds
 from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
 
 
@@ -89,6 +90,8 @@ class StepSpec:
     lookup_versions: tuple[tuple[str, str], ...] = ()
     # (model name, JSON text) of the step's model (ZenML's Model Control Plane), or None.
     model: tuple[str, str] | None = None
+    # Seconds the attempt may run (--timeout), None for no limit.
+    timeout: float | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -160,7 +163,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
     "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value"),
     "--lookup-param": _param, "--lookup-param-text": _param_text, "--lookup-version": _param,
-    "--lookup-version-text": _param_text, "--model": _json_object("--model")}
+    "--lookup-version-text": _param_text, "--model": _json_object("--model"), "--timeout": parse_seconds}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,7 +226,7 @@ def parse_args(argv: list[str]) -> StepSpec:
                     ns.artifact_store, ns.metadata_store, ns.num_steps, tuple(ns.inputs), tuple(ns.params),
                     tuple(ns.outputs), ns.cache, ns.attempt, ns.result_file, tuple(ns.input_refs),
                     tuple(ns.output_refs), tuple(ns.constructed), tuple(ns.lookups), tuple(ns.values),
-                    ns.lookup_store, tuple(ns.lookup_params), tuple(ns.lookup_versions), ns.model)
+                    ns.lookup_store, tuple(ns.lookup_params), tuple(ns.lookup_versions), ns.model, ns.timeout)
 
 
 # --------------------------------------------------------------------------- user code
@@ -578,7 +581,7 @@ def execute(spec: StepSpec, redact: Callable[[str], str] = str) -> int:
             print(redact(f"pipec: error: step `{spec.step_id}`: {exc}"), file=sys.stderr)
         else:
             _print_user_traceback(exc, redact)
-        message = redact(f"{type(exc).__name__}: {exc}".strip())
+        message = str(exc) if isinstance(exc, StepTimedOut) else redact(f"{type(exc).__name__}: {exc}".strip())
         outcome["error"] = message.splitlines()[0] if message else type(exc).__name__
         if meta is not None and step_run_id is not None:
             try:
@@ -604,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"pipec run-step: error: {exc.flag} refers to ${{{exc.name}}}, but the environment "
                          f"variable {exc.name} is not set\n")
         return 2
-    code = execute(spec, redact)
+    with deadline(spec.timeout):
+        code = execute(spec, redact)
     sys.stdout.flush()
     sys.stderr.flush()
     return code

@@ -100,6 +100,7 @@ FLAGS: tuple[ShimFlag, ...] = (
     ShimFlag("--model-part", "NAME=CHUNK", STEP, "one piece of --model's JSON, joined in order", repeatable=True,
              dest="model_parts"),
     ShimFlag("--no-cache", None, STEP, "never reuse an earlier result", dest="cache"),
+    ShimFlag("--timeout", "SECONDS", STEP, "fail the attempt when it runs longer (the step's timeout setting)"),
     ShimFlag("--attempt", "N", STEP, "attempt number to record (default: the next one)"),
     ShimFlag("--result-file", "PATH", STEP, "also write the outcome as JSON to PATH"),
 )

@@ -17,6 +17,7 @@ from pipec.targets.base import CompileContext
 from pipec.targets.common import step_environment, step_image
 from pipec.targets.kit.params import bound_parameters, compile_time_value, has_value
 from pipec.targets.kit.retry import effective_retry, lower_retry, step_retry
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
@@ -78,6 +79,9 @@ class DagSpec:
 #: Longest DAG tag Airflow accepts.
 MAX_TAG_LENGTH = 100
 
+
+#: A step's timeout: its task's execution_timeout (each try gets its own).
+TIMEOUT = seconds_unit("Airflow's execution_timeout")
 
 def runtime_parameters(pipeline: Pipeline) -> list[str]:
     """Pipeline parameters some step binds directly: the DAG params a run can override, in
@@ -176,6 +180,12 @@ def build_task_retry(pipeline: Pipeline, step: StepInvocation, diags: Diagnostic
     return retry_kwargs(mine, diags, step.span)
 
 
+def build_task_timeout(step: StepInvocation, diags: Diagnostics) -> dict[str, Code]:
+    """``execution_timeout`` (per try, as the step's timeout) when the step has a timeout."""
+    seconds = step_timeout(step, TIMEOUT, diags)
+    return {} if seconds is None else {"execution_timeout": interval_code(seconds)}
+
+
 def build_docstring(pipeline: Pipeline, dag_id: str, mode: str) -> Code:
     """The module docstring (only sanitized names in it)."""
     runner = {"kubernetes": "a KubernetesPodOperator pod", "docker": "a DockerOperator container",
@@ -211,7 +221,7 @@ def build_dag(pipeline: Pipeline, context: CompileContext) -> DagSpec:
         k8s_models |= op.k8s_models
         docker_types.update(op.docker_types)
         all_kwargs.append({"task_id": py(naming.task_id(step)), **op.kwargs, **build_task_retry(pipeline, step, diags),
-                           **inp.settings.task_kwargs()})
+                           **build_task_timeout(step, diags), **inp.settings.task_kwargs()})
         envs.append(op.env)
         operators.append(identifier(op.operator))
     constants = shim_constants(resolved.mode, argvs[0]) if argvs else []

@@ -46,6 +46,7 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import WHOLE, RetrySupport, lower_retry
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -67,6 +68,9 @@ from pipec.targets.kube_text import (
 from .schedule import cron_schedule
 
 API_VERSION = "argoproj.io/v1alpha1"
+#: A step's timeout: its template's activeDeadlineSeconds (per attempt: each is a pod).
+TIMEOUT = seconds_unit("Argo's activeDeadlineSeconds")
+
 #: Argo's retryStrategy: a limit, a first delay and a whole growth factor.
 RETRY = RetrySupport("Argo", backoff=WHOLE)
 #: The run id every step records: one per Workflow (each CronWorkflow run is a new Workflow).
@@ -233,6 +237,9 @@ class _Builder:
         retry = self._retry(step)
         if retry:
             template["retryStrategy"] = retry
+        deadline = step_timeout(step, TIMEOUT, self.diags)
+        if deadline is not None:
+            template["activeDeadlineSeconds"] = str(deadline)  # an IntOrString, a string in Argo's schema
         template["container"] = self._container(step, bound)
         return template
 

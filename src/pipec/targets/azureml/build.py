@@ -34,6 +34,7 @@ from pipec.targets.kit.params import (
 )
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from .instances import instance_type
@@ -62,6 +63,9 @@ class Compute:
     #: Nodes per job.
     instance_count: int
 
+
+#: A step's timeout: its command job's limits.timeout.
+TIMEOUT = seconds_unit("Azure ML's limits.timeout")
 
 class JobBuilder:
     """Builds the pipeline job of one pipeline."""
@@ -182,6 +186,9 @@ class JobBuilder:
         if env:
             job["environment_variables"] = env
         job["resources"] = self._resources(step, settings)
+        seconds = step_timeout(step, TIMEOUT, self.diags)
+        if seconds is not None:
+            job["limits"] = {"timeout": seconds}
         if step_retry(step) is not None:
             unsupported(self.diags, f"step `{step.id}` retries, but Azure ML pipeline command jobs have no retry "
                                     "policy; it runs once", step.span)

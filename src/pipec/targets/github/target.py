@@ -43,11 +43,15 @@ from pipec.targets.kit.params import (
 from pipec.targets.kit.retry import step_retry
 from pipec.targets.kit.serialize import PYYAML, YamlStyle, dump_yaml
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.timeout import TimeoutUnit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from .expr import escape_tree, expression
 from .schedule import schedule_trigger
 from .script import Fixed, Param, Script, ShimWords, install_script, run_script
+
+#: A step's timeout: its run step's timeout-minutes, over every attempt of the retry loop.
+TIMEOUT = TimeoutUnit("GitHub Actions' timeout-minutes", 60, "minutes")
 
 #: `--option mode=` values.
 MODES = ("container", "setup-python")
@@ -251,7 +255,11 @@ class _Builder:
         lines = [command.entrypoint] + [words for _, words in command.options]
         script = run_script(lines, [Param(p.name, expression(f"inputs.{p.name}"), _default_text(p))
                                     for p in params], step_retry(step), self.scheduled)
-        return {"name": "Run the step", "shell": "sh", "env": script.env, "run": script.script}
+        run = {"name": "Run the step", "shell": "sh", "env": script.env, "run": script.script}
+        minutes = step_timeout(step, TIMEOUT, self.diags, every_attempt=True)
+        if minutes is not None:
+            run["timeout-minutes"] = minutes
+        return run
 
     def _setup_steps(self, step: StepInvocation) -> list[dict]:
         if self.mode != "setup-python":

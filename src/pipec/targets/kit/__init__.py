@@ -38,6 +38,7 @@ PUBLIC: dict[str, str] = {
     # What the kit lowers for an engine.
     **dict.fromkeys(("RetrySupport", "lower_retry", "retry_schedule", "step_retry", "FULL", "ANY", "WHOLE",
                      "DOUBLING", "CONSTANT"), "pipec.targets.kit.retry"),
+    **dict.fromkeys(("TimeoutUnit", "step_timeout", "seconds_unit"), "pipec.targets.kit.timeout"),
     **dict.fromkeys(("step_resources", "memory_bytes", "KubePolicy", "kube_requirements", "REQUEST", "LIMIT",
                      "BOTH"), "pipec.targets.kit.resources"),
     **dict.fromkeys(("Namer", "FILE_NAMES", "DNS_LABELS", "short_digest", "HASH", "INDEX", "NEVER", "CUT",

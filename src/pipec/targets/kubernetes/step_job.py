@@ -116,8 +116,9 @@ class KubeText(EngineText[str]):
 
 
 def step_job(pipeline: Pipeline, step: StepInvocation, context: CompileContext, choices: JobChoices,
-             settings: KubernetesSettings, job_name: str, backoff_limit: int) -> dict:
-    """The Job that runs `step` (named `job_name` plus the launcher's suffix)."""
+             settings: KubernetesSettings, job_name: str, backoff_limit: int, timeout: int | None = None) -> dict:
+    """The Job that runs `step` (named `job_name` plus the launcher's suffix); `timeout` is each pod's
+    activeDeadlineSeconds (the step's timeout, per attempt)."""
     pod = settings.pod
     labels = {**pod.labels, **MANAGED_BY, PIPELINE_LABEL: choices.pipeline_label, STEP_LABEL: job_name}
     annotations = {**pod.annotations, STEP_ID_ANNOTATION: step.id}
@@ -128,6 +129,8 @@ def step_job(pipeline: Pipeline, step: StepInvocation, context: CompileContext, 
             spec[key] = settings.counts[setting]
     spec["template"] = {"metadata": {"labels": labels, "annotations": annotations},
                         "spec": _pod_spec(pipeline, step, context, choices, settings)}
+    if timeout is not None:
+        spec["template"]["spec"]["activeDeadlineSeconds"] = timeout
     return {"apiVersion": API_VERSION, "kind": "Job",
             "metadata": {"generateName": f"{job_name}-", "namespace": choices.namespace, "labels": labels,
                          "annotations": {STEP_ID_ANNOTATION: step.id}},

@@ -35,6 +35,7 @@ from pipec.targets.kit.capabilities import CRON, Capabilities
 from pipec.targets.kit.retry import RetrySupport, step_retry
 from pipec.targets.kit.serialize import dump_yaml
 from pipec.targets.kit.stores import artifact_store
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 from pipec.targets.kube import (
     KUBE_OPTIONS,
@@ -63,6 +64,9 @@ from .step_job import JobChoices, run_time_parameters, step_job
 
 #: Whole numbers from zero (history limits).
 COUNT = OptionKind("whole number", "a whole number (0 or more)", r"[0-9]+", "3", convert=int)
+#: A step's timeout: its pod's activeDeadlineSeconds (each retry is a new pod with its own).
+TIMEOUT = seconds_unit("a Kubernetes pod's activeDeadlineSeconds")
+
 #: Step Jobs retry by `backoffLimit`; the wait is Kubernetes' own pod backoff.
 RETRY = RetrySupport("Kubernetes Jobs", delay=False)
 #: Kubernetes objects with the plan and step Jobs shown as literal blocks.
@@ -119,7 +123,8 @@ def documents(pipeline: Pipeline, context: CompileContext) -> list[dict]:
         if ttl and "ttl_seconds_after_finished" not in settings.counts:
             settings = replace(settings, counts={**settings.counts, "ttl_seconds_after_finished": int(ttl)})
         jobs.append(step_job(pipeline, step, context, choices, settings,
-                             dns_label(f"{label}-{names[step.id]}", MAX_OBJECT_NAME), _backoff_limit(step, diags)))
+                             dns_label(f"{label}-{names[step.id]}", MAX_OBJECT_NAME), _backoff_limit(step, diags),
+                             step_timeout(step, TIMEOUT, diags)))
     account = shared.service_account_name or dns_label(f"{label}-orchestrator")
     plan = dns_label(f"{label}-plan")
     docs = rbac(account, choices, create_account=shared.service_account_name is None)

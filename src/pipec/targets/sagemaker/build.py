@@ -28,6 +28,7 @@ from pipec.targets.common import (
 from pipec.targets.kit.retry import lower_retry, whole_seconds
 from pipec.targets.kit.serialize import dump_json
 from pipec.targets.kit.stores import report_unshared_store, unshared_folder
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kit.unsupported import unsupported
 
 from . import instances
@@ -75,6 +76,9 @@ class StepPlan:
     # Seconds before the job is stopped.
     max_runtime_seconds: int
 
+
+#: A step's timeout: its job's StoppingCondition.MaxRuntimeInSeconds (per retry: each is a job).
+TIMEOUT = seconds_unit("SageMaker's MaxRuntimeInSeconds")
 
 def build_argv(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
                diagnostics: Diagnostics) -> tuple[list[Any], list[Any]]:
@@ -181,7 +185,9 @@ def plan_step(pipeline: Pipeline, step: StepInvocation, context: CompileContext,
         diagnostics.error("PC350", f"the image of step `{step.id}` is longer than SageMaker's {MAX_IMAGE_URI} "
                           "characters", step.span)
     entrypoint, arguments = build_argv(pipeline, step, context, diagnostics)
-    runtime = settings.max_runtime_in_seconds or options.max_runtime_seconds
+    # The sagemaker setting wins; else the step's timeout; else the option's default.
+    runtime = settings.max_runtime_in_seconds or step_timeout(step, TIMEOUT, diagnostics) \
+        or options.max_runtime_seconds
     if kind == "processing" and runtime > MAX_PROCESSING_RUNTIME:
         diagnostics.error("PC350", f"step `{step.id}` may run {runtime} s; a processing job runs at most "
                           f"{MAX_PROCESSING_RUNTIME} s", step.span)

@@ -34,6 +34,7 @@ from pipec.targets.base import CompileContext, OptionSpec
 from pipec.targets.common import CONTAINER_OPTIONS, step_call, step_environment, step_image
 from pipec.targets.kit.capabilities import Capabilities
 from pipec.targets.kit.retry import RetrySupport, lower_retry
+from pipec.targets.kit.timeout import seconds_unit, step_timeout
 from pipec.targets.kube import (
     KUBE_OPTIONS,
     MAX_OBJECT_NAME,
@@ -53,6 +54,9 @@ from pipec.targets.kube_text import (
 )
 
 API_VERSION = "tekton.dev/v1"
+#: A step's timeout: its pipeline task's ``timeout`` (each retry gets its own).
+TIMEOUT = seconds_unit("a Tekton pipeline task's timeout")
+
 #: Tekton's task ``retries``: a count, run at once.
 RETRY = RetrySupport("Tekton", delay=False)
 #: The run id every step records: one per PipelineRun.
@@ -163,6 +167,9 @@ class _Builder:
         retry = lower_retry(step.settings.retry, RETRY, self.diags, step.span, f"step `{step.id}`")
         if retry is not None:
             task["retries"] = retry.max_retries
+        deadline = step_timeout(step, TIMEOUT, self.diags)
+        if deadline is not None:
+            task["timeout"] = f"{deadline}s"
         if self.volume is not None:
             task["workspaces"] = [{"name": WORKSPACE, "workspace": WORKSPACE}]
         task["taskSpec"] = self._task_spec(step, bound)
