@@ -31,6 +31,19 @@ def register(func: Check) -> Check:
 
 def run_checks(program: Program, diags: Diagnostics) -> None:
     """Run every registered check on every pipeline of `program`, collecting into `diags`."""
+    check_pipeline_names(program, diags)
     for pipeline in program.pipelines:
         for check in CHECKS.values():
             check(pipeline, diags)
+
+
+def check_pipeline_names(program: Program, diags: Diagnostics) -> None:
+    """PC211: two pipelines of one compile share a name, which names their artifacts and runs."""
+    first: dict[str, Pipeline] = {}
+    for pipeline in program.pipelines:
+        earlier = first.setdefault(pipeline.name, pipeline)
+        if earlier is not pipeline:
+            where = f"{earlier.span.path}:{earlier.span.line}:{earlier.span.column}"
+            diags.error("PC211", f"pipeline name `{pipeline.name}` is already used by the pipeline at {where}",
+                        pipeline.span, help="give each pipeline its own name (`@pipeline(name=...)`); the name "
+                                            "names its compiled files and its runs")

@@ -37,7 +37,10 @@ class ValueOrigin:
 
 
 def coerce_param(raw: str, type_: str) -> Any:
-    """Convert a `--param` string to the parameter's declared type; ValueError when it does not fit."""
+    """Convert a `--param` string to the parameter's declared type; ValueError when it does not fit
+    (or has no JSON form: NaN, infinities, text that is not valid UTF-8)."""
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # undecodable bytes in argv (surrogateescape)
+        raise ValueError("the value is not valid UTF-8 text")
     base = type_.replace(" | None", "")
     if type_.endswith(" | None") and raw in ("null", "None", "~"):
         return None
@@ -46,7 +49,10 @@ def coerce_param(raw: str, type_: str) -> Any:
     if base == "int":
         return int(raw)
     if base == "float":
-        return float(raw)
+        value = float(raw)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("NaN and infinity have no JSON form, so no engine can carry them")
+        return value
     if base == "bool":
         lowered = raw.lower()
         if lowered in ("true", "yes", "1", "on"):

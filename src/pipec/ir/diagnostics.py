@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "PC208": "unknown step output",
     "PC209": "input bound more than once",
     "PC210": "pipeline has no steps",
+    "PC211": "two pipelines share a name",
     # PC3xx: command line, configuration and targets
     "PC301": "unknown target",
     "PC302": "invalid target option",

@@ -1,0 +1,42 @@
+"""Found by the seeded fuzzer (report, area 1a): values no engine can carry and two pipelines of
+one name exited 3 ("internal error") from a target; they are the user's to fix, exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipec.cli.main import main
+
+DIAMOND = Path(__file__).resolve().parents[1] / "examples/diamond/run.py"
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("nan", "NaN and infinity have no JSON form"),
+    ("-inf", "NaN and infinity have no JSON form"),
+    ("1e999", "NaN and infinity have no JSON form"),
+    ("\udcff", "the value is not valid UTF-8 text"),  # an undecodable argv byte, as Python passes it
+])
+def test_a_float_param_no_engine_can_carry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str], value: str, says: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "run.py").write_text(DIAMOND.read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "run.py", "--target", "all", "--param", f"factor={value}", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "error[PC303]" in err and says in err and "internal error" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_pipelines_of_one_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "d.py").write_text('from pipec import pipeline, step\n\n\n@step\ndef s() -> None:\n    pass\n\n\n'
+                                   '@pipeline(name="same")\ndef a():\n    s()\n\n\n'
+                                   '@pipeline(name="same")\ndef b():\n    s()\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "d.py", "--target", "all", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "d.py:15:5: error[PC211]: pipeline name `same` is already used by the pipeline at d.py:10:5" in err
+    assert "internal error" not in err
