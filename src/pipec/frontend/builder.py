@@ -26,6 +26,7 @@ from .config_numbers import coerce_config_value
 from .fan_in import is_fan_in, output_list, pin_parameters, pinned_parameters
 from .integration_objects import shown, step_value
 from .interp import EvalError, runtime_error
+from .interp.limits import MAX_INVOCATIONS, BudgetExhausted
 from .model_control import config_model
 from .modules import ModuleIndex
 from .run_config import STEP_SETTING_KEYS, RunConfig
@@ -47,7 +48,6 @@ from .values import (
 )
 
 #: Step invocations one pipeline may make (loops are unrolled at compile time).
-MAX_INVOCATIONS = 20_000
 
 
 class PipelineBuilder:
@@ -65,6 +65,9 @@ class PipelineBuilder:
         # The pipeline's parameters with their compile-time values, by name.
         self.parameters: dict[str, PipelineParameter] = {}
         self.taken: set[str] = set()
+        # The next suffix worth trying per base name: ids are never released, so the scan resumes
+        # where it stopped (a linear scan from `_2` each time is quadratic in the invocations).
+        self._next_suffix: dict[str, int] = {}
         self.slots: dict[str, Slot] = {}
         # Ids of step calls that failed (reported); ZenML would have given them these ids.
         self.failed: set[str] = set()
@@ -85,9 +88,10 @@ class PipelineBuilder:
         """ZenML's invocation ids: the step name, then name_2, name_3, ..."""
         if base not in self.taken:
             return base
-        index = 2
+        index = self._next_suffix.get(base, 2)
         while f"{base}_{index}" in self.taken:
             index += 1
+        self._next_suffix[base] = index
         return f"{base}_{index}"
 
     def step_failed(self, func: Any, node: ast.Call) -> None:
@@ -111,7 +115,8 @@ class PipelineBuilder:
                   arg_nodes: dict) -> Any:
         """Bind one step call into a StepInvocation and return its output handles."""
         if len(self.invocations) >= MAX_INVOCATIONS:
-            raise EvalError("PC114", f"more than {MAX_INVOCATIONS:,} step invocations", node)
+            raise BudgetExhausted("PC114", f"more than {MAX_INVOCATIONS:,} step invocations", node,
+                                  help="a pipeline this large is usually a loop over data: loop inside a step")
         kwargs = dict(kwargs)
         after_value = kwargs.pop("after", None) if isinstance(func, StepHandle) else None
         custom_id = kwargs.pop("id", None) if isinstance(func, StepHandle) else None

@@ -99,6 +99,9 @@ class ModuleIndex:
         self.evaluate_constant: Callable[[Assignment, SourceFile], Any] | None = None
         #: Set by the frontend: a value for a name outside the root (ZenML's integration steps), or None.
         self.resolve_external: Callable[[str], Any] | None = None
+        #: The work budget of this compile's evaluation (an `interp.limits.WorkBudget`, made by the
+        #: first evaluator: the interpreter imports this module, not the other way round).
+        self.work_budget: Any = None
 
     # ------------------------------------------------------------------ files
 

@@ -14,6 +14,7 @@ evaluator's own class names.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,8 +86,25 @@ def notes_for(value: RunTimeValue, used_at: Span | None = None) -> tuple[str, ..
 
 def expression_text(source_text: str, node: ast.AST) -> str:
     """The source of `node` as written (shortened), for messages."""
-    text = ast.get_source_segment(source_text, node) or ast.unparse(node)
+    text = None
+    end = getattr(node, "end_lineno", None)
+    if end is not None and end == getattr(node, "lineno", None) and node.end_col_offset is not None:
+        # one line: cut it from the cached lines (ast.get_source_segment splits the whole file per call,
+        # which made a module with a 2 MB line take minutes)
+        lines = _source_lines(source_text)
+        if end <= len(lines):
+            text = lines[end - 1].encode("utf-8", "surrogatepass")[node.col_offset:node.end_col_offset].decode(
+                "utf-8", "replace")
+    if text is None:
+        text = ast.get_source_segment(source_text, node) or ast.unparse(node)
     return _shorten(" ".join(text.split()))
+
+
+@functools.lru_cache(maxsize=4)
+def _source_lines(source_text: str) -> list[str]:
+    from .source import _LINE_BREAK
+
+    return _LINE_BREAK.split(source_text)
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -58,6 +58,9 @@ CODES: dict[str, str] = {
     "PC126": "model version known only when the pipeline runs",
     "PC127": "pipeline parameter pinned by the compile: it sets the length of a list of step outputs",
     "PC128": "parameter object whose class runs its own code when built",
+    "PC140": "compile-time evaluation exceeded its work budget",
+    "PC141": "value too large to build at compile time",
+    "PC142": "integer too large to compute at compile time",
     # PC2xx: checks on the IR
     "PC201": "dependency cycle",
     "PC202": "unknown step id",

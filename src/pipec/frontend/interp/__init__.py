@@ -10,6 +10,7 @@ propagates silently so one mistake is reported once.
 - :mod:`.statements`: :class:`Interpreter`, statements and assignment;
 - :mod:`.expressions`: expressions and the dispatch of calls (:meth:`Interpreter.call`);
 - :mod:`.safe_calls`: builtins, safe methods, standard-library calls, value checks and limits;
+- :mod:`.limits`: every size limit and the compile's work budget, checked before building;
 - :mod:`.errors`: :class:`EvalError` and how unusable values are described.
 
 ZenML's call semantics (steps, pipelines, settings) are :mod:`pipec.frontend.calls`.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from .errors import AttrName, ConstantError, EvalError, opaque_error, runtime_error
 from .expressions import call_arguments
-from .safe_calls import MAX_INT_BITS, MAX_LOOP_ITERATIONS, MAX_SEQUENCE
+from .limits import MAX_INT_BITS, MAX_LOOP_ITERATIONS, MAX_SEQUENCE
 from .statements import Interpreter, Scope
 
 __all__ = ["MAX_INT_BITS", "MAX_LOOP_ITERATIONS", "MAX_SEQUENCE", "AttrName", "ConstantError", "EvalError",

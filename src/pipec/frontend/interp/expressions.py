@@ -9,6 +9,7 @@ semantics.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 from collections.abc import Iterator
 from typing import Any
@@ -46,7 +47,8 @@ from ..values import (
     contains_symbolic,
 )
 from .errors import AttrName, ConstantError, EvalError, describe_node, kind_of, opaque_error
-from .safe_calls import BUILTINS, CONSTANTS, MAX_INT_BITS, MAX_SEQUENCE, SAFE_METHODS, SafeCalls
+from .limits import MAX_INT_BITS, check_int_bits, check_size, format_width_bound
+from .safe_calls import BUILTINS, CONSTANTS, SAFE_METHODS, SafeCalls
 
 BIN_OPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -69,6 +71,7 @@ class Expressions(SafeCalls):
 
     def eval(self, node: ast.expr) -> Any:
         """The value of expression `node`."""
+        self.budget.charge(node)
         method = getattr(self, f"_e_{type(node).__name__}", None)
         if method is None:
             raise EvalError("PC102", f"{describe_node(node)} cannot be evaluated statically", node)
@@ -82,6 +85,10 @@ class Expressions(SafeCalls):
     def _e_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, complex):
             raise EvalError("PC111", "complex numbers are not supported", node)
+        if isinstance(node.value, str) and (bad := _lone_surrogate(node.value)) is not None:
+            raise EvalError("PC111", f"the string holds a lone surrogate (U+{ord(bad):04X}), which no UTF-8 "
+                            "artifact can carry", node,
+                            help="write the character it stands for, or escape it as text (e.g. '\\\\ud800')")
         return node.value
 
     def _e_JoinedStr(self, node: ast.JoinedStr) -> Any:
@@ -91,6 +98,7 @@ class Expressions(SafeCalls):
 
     def _joined(self, node: ast.JoinedStr) -> str:
         pieces: list[str] = []
+        size = 0
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
                 pieces.append(self._format_part(part))
@@ -98,6 +106,8 @@ class Expressions(SafeCalls):
                 pieces.append(part.value)
             else:
                 raise EvalError("PC102", "this f-string part cannot be evaluated statically", part)
+            size += len(pieces[-1])
+            check_size(size, node, "the f-string")
         return "".join(pieces)
 
     def _format_part(self, part: ast.FormattedValue) -> str:
@@ -117,6 +127,7 @@ class Expressions(SafeCalls):
         elif part.conversion == ord("a"):
             value = ascii(value)
         spec = self._joined(part.format_spec) if isinstance(part.format_spec, ast.JoinedStr) else ""
+        check_size(format_width_bound(spec), part, "the formatted value")
         try:
             return format(value, spec)
         except (ValueError, TypeError) as exc:
@@ -281,15 +292,7 @@ class Expressions(SafeCalls):
         func = BIN_OPS.get(op_type)
         if func is None:
             raise EvalError("PC102", "the `@` operator cannot be evaluated statically", node)
-        if op_type is ast.Pow and isinstance(right, int) and isinstance(left, int) and abs(right) > 10_000:
-            raise EvalError("PC102", "exponent too large to evaluate at compile time", node)
-        if op_type is ast.LShift and isinstance(right, int) and right > MAX_INT_BITS:
-            raise EvalError("PC102", "shift too large to evaluate at compile time", node)
-        if op_type is ast.Mult:
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int) \
-                        and len(seq) * max(count, 0) > MAX_SEQUENCE:
-                    raise EvalError("PC102", "result too large to build at compile time", node)
+        _check_operands(op_type, left, right, node)
         try:
             result = func(left, right)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError, IndexError, KeyError) as exc:
@@ -544,3 +547,40 @@ def target_names(node: ast.AST | None) -> list[str]:
     if isinstance(node, ast.Starred):
         return target_names(node.value)
     return []
+
+
+def _int_operand(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_operands(op_type: type, left: Any, right: Any, node: ast.AST) -> None:
+    """PC141/PC142 before a binary operation whose result would be too large to build."""
+    if op_type is ast.Pow and _int_operand(left) and _int_operand(right) and right > 0 and abs(left) > 1:
+        # left**right needs at least (bits(left) - 1) * right + 1 bits
+        check_int_bits((left.bit_length() - 1) * min(right, MAX_INT_BITS + 1) + 1, node)
+    if op_type is ast.LShift and _int_operand(left) and _int_operand(right) and left:
+        check_int_bits(left.bit_length() + min(right, MAX_INT_BITS + 1), node)
+    if op_type is ast.Mult:
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, bytes, list, tuple)) and _int_operand(count):
+                check_size(len(seq) * max(count, 0), node, "the repetition")
+    if op_type is ast.Add:
+        for seq in (left, right):
+            if isinstance(seq, (str, bytes, list, tuple)) and type(left) is type(right):
+                check_size(len(left) + len(right), node, "the concatenation")
+                break
+    if op_type is ast.Mod and isinstance(left, str):
+        items = right if isinstance(right, tuple) else (right,)
+        widths = sum(v for v in items if _int_operand(v) and v > 0)
+        texts = sum(len(v) for v in items if isinstance(v, str))
+        check_size(len(left) + format_width_bound(left) + widths + texts, node, "the formatted string")
+
+
+@functools.lru_cache(maxsize=4096)  # a literal in a loop body is checked once, not per iteration
+def _lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in `text` (a `"\\ud800"` escape), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return text[exc.start]
+    return None

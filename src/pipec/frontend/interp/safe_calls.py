@@ -27,10 +27,15 @@ from ..values import (
     ParamValue,
 )
 from .errors import EvalError, kind_of, opaque_error, outside_root_error
-
-MAX_LOOP_ITERATIONS = 100_000
-MAX_SEQUENCE = 1_000_000
-MAX_INT_BITS = 4096
+from .limits import (
+    MAX_LOOP_ITERATIONS,
+    UNROLL_HELP,
+    check_int_bits,
+    check_size,
+    check_tree_size,
+    method_result_size,
+    range_length,
+)
 
 
 BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "sorted", "reversed",
@@ -62,6 +67,7 @@ class SafeCalls:
             # Containers may hold step outputs; string and number methods need real values.
             args = [self.concrete(a, node) for a in args]
             kwargs = {k: self.concrete(v, node) for k, v in kwargs.items()}
+        check_size(method_result_size(receiver, name, args, kwargs), node, f"`.{name}()`")
         try:
             result = getattr(receiver, name)(*args, **kwargs)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
@@ -83,8 +89,9 @@ class SafeCalls:
                 result = range(*values)
             except (TypeError, ValueError) as exc:
                 raise EvalError("PC102", f"invalid range: {exc}", node) from None
-            if len(result) > MAX_LOOP_ITERATIONS:
-                raise EvalError("PC114", f"range of {len(result):,} items is too large to unroll", node)
+            length = range_length(result.start, result.stop, result.step)
+            if length > MAX_LOOP_ITERATIONS:
+                raise EvalError("PC114", f"range of {length:,} items is too large to unroll", node, help=UNROLL_HELP)
             return result
         if name in ("enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "frozenset", "dict"):
             seqs = [self.concrete_shallow(a, node) for a in args]
@@ -162,7 +169,9 @@ class SafeCalls:
     def concrete_deep(self, value: Any, node: ast.AST) -> Any:
         """Like concrete(), and the pipeline parameters inside lists, tuples, sets and dicts are their
         values too (for text made of the value: `str([kind])`, `f"{[kind]}"`)."""
-        return self._parameter_values(self.concrete(value, node), node)
+        value = self.concrete(value, node)
+        check_tree_size(value, node)
+        return self._parameter_values(value, node)
 
     def _parameter_values(self, value: Any, node: ast.AST) -> Any:
         if isinstance(value, ParamValue):
@@ -208,13 +217,15 @@ class SafeCalls:
                     return sorted(value)
                 except TypeError:
                     raise EvalError("PC102", "cannot iterate a set of mixed types deterministically", node) from None
-            if len(value) > MAX_LOOP_ITERATIONS:
-                raise EvalError("PC114", "iterable too large to unroll at compile time", node)
+            length = range_length(value.start, value.stop, value.step) if isinstance(value, range) else len(value)
+            if length > MAX_LOOP_ITERATIONS:
+                raise EvalError("PC114", f"{length:,} items are too many to unroll at compile time", node,
+                                help=UNROLL_HELP)
             return list(value)
         raise EvalError("PC102", f"cannot iterate over {kind_of(value)} at compile time", node)
 
     def _limit(self, value: Any, node: ast.AST) -> None:
-        if isinstance(value, (str, bytes, list, tuple, dict)) and len(value) > MAX_SEQUENCE:
-            raise EvalError("PC102", "value too large to build at compile time", node)
-        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
-            raise EvalError("PC102", "integer too large to evaluate at compile time", node)
+        if isinstance(value, (str, bytes, list, tuple, dict)):
+            check_size(len(value), node, "the value")
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_int_bits(value.bit_length(), node)

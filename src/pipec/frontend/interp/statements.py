@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from .errors import AttrName, EvalError
 from .expressions import Expressions, target_names
-from .safe_calls import MAX_LOOP_ITERATIONS
+from .limits import MAX_LOOP_ITERATIONS, UNROLL_HELP, BudgetExhausted, WorkBudget
 
 
 class _Break(Exception):
@@ -59,6 +59,12 @@ class Interpreter(Expressions):
         self.top = top
         self.scope = scope or Scope()
         self.iterations = 0
+        #: Codes of the limits this evaluator has reported (each once).
+        self.limits_reported: set[str] = set()
+        #: The compile's work budget, shared by every evaluator of the same module index.
+        if index.work_budget is None:
+            index.work_budget = WorkBudget()
+        self.budget: WorkBudget = index.work_budget
         #: Tests of the `if` statements being run, outermost first.
         self.conditions: list[ast.expr] = []
 
@@ -88,6 +94,14 @@ class Interpreter(Expressions):
             self._statement(stmt)
         except (_Break, _Continue, ReturnSignal):
             raise
+        except BudgetExhausted as err:
+            # One diagnostic per limit (the work budget: per compile); later statements are skipped silently.
+            reported = self.budget.reported if err.code == "PC140" else err.code in self.limits_reported
+            if not reported:
+                self.budget.reported |= err.code == "PC140"
+                self.limits_reported.add(err.code)
+                self.report(err)
+            self._poison_targets(stmt)
         except EvalError as err:
             self.report(err)
             self._poison_targets(stmt)
@@ -206,8 +220,10 @@ class Interpreter(Expressions):
     def tick(self, node: ast.AST) -> None:
         """Count one loop iteration; PC114 past the limit."""
         self.iterations += 1
+        self.budget.charge(node)
         if self.iterations > MAX_LOOP_ITERATIONS:
-            raise EvalError("PC114", f"more than {MAX_LOOP_ITERATIONS:,} loop iterations", node)
+            raise BudgetExhausted("PC114", f"more than {MAX_LOOP_ITERATIONS:,} loop iterations", node,
+                                  help=UNROLL_HELP)
 
     def _poison_targets(self, stmt: ast.stmt) -> None:
         for name in _assigned_names(stmt, self.src):
