@@ -610,3 +610,12 @@ def test_build_with_engine(cli, tmp_path: Path) -> None:
     assert {k: env.get(k) for k in values} == values
     assert (uid, cwd) == (10001, SOURCE_ROOT)
     assert "run.py" in listing and ".git" not in listing
+
+
+def test_podman_build_reads_the_same_dockerignore_file() -> None:
+    from pipec.cli.build import build_command, podman_command
+
+    docker = build_command("out/docker/p/s/Dockerfile", "pipec.local/p:0123", "src root")
+    assert podman_command(docker) == ["podman", "build", "--file", "out/docker/p/s/Dockerfile", "--tag",
+                                      "pipec.local/p:0123", "--ignorefile", "out/docker/p/s/Dockerfile.dockerignore",
+                                      "src root"]

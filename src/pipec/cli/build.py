@@ -16,6 +16,9 @@ Without an engine the files are still written and the command says how to build 
 that exits 0, or 2 when ``--push`` was asked. ``--dry-run`` writes and runs nothing.
 BuildKit is required (``DOCKER_BUILDKIT=1``, the buildx plugin): the legacy builder ignores
 ``Dockerfile.dockerignore`` and would send a different context than the reference covers.
+Where an engine answers but the docker client has no buildx plugin and ``podman`` is installed (a Podman engine,
+whose docker-compatible API has no BuildKit), ``podman build`` builds the same Dockerfile
+with ``--ignorefile`` naming ``Dockerfile.dockerignore``: the same context, the same reference.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,16 +66,49 @@ def build_command(dockerfile: str, reference: str, root: str) -> list[str]:
     return ["docker", "build", "--file", dockerfile, "--tag", reference, root]
 
 
-def engine_available() -> bool:
-    """True when a Docker engine answers `docker info` (False without the client, too)."""
+def podman_command(command: list[str]) -> list[str]:
+    """`command` (a `build_command`) as a `podman build` argv that reads the same dockerignore file."""
+    dockerfile = command[command.index("--file") + 1]
+    return ["podman", *command[1:-1], "--ignorefile", dockerfile + ".dockerignore", command[-1]]
+
+
+def buildkit_available() -> bool:
+    """True when the docker client has the buildx plugin (BuildKit)."""
     import subprocess
 
     try:
-        proc = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True,
-                              timeout=ENGINE_TIMEOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(["docker", "buildx", "version"], capture_output=True, timeout=ENGINE_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def engine_available(client: str = "docker") -> bool:
+    """True when an engine answers `CLIENT info` (False without the client, too)."""
+    import subprocess
+
+    try:
+        field = "{{.ServerVersion}}" if client == "docker" else "{{.Host.Arch}}"
+        proc = subprocess.run([client, "info", "--format", field], capture_output=True, timeout=ENGINE_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+def builder_client() -> str | None:
+    """The client that builds: ``docker`` when an engine answers it, None without one.
+
+    ``podman`` instead when the docker client has no buildx plugin (BuildKit) and podman is
+    installed: the engine behind ``docker`` is then Podman's docker-compatible API, whose
+    images ``podman build`` writes to directly.
+    """
+    if not engine_available("docker"):
+        return None
+    if not buildkit_available() and shutil.which("podman") and engine_available("podman"):
+        return "podman"
+    return "docker"
 
 
 def _docker(argv: list[str], *, quiet: bool = False) -> int:
@@ -179,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
     if not plan.images:
         return exits.EXIT_OK
 
-    if not engine_available():
+    client = builder_client()
+    if client is None:
         how = "\n".join("  DOCKER_BUILDKIT=1 " + shlex.join(cmd) for cmd in commands)
         written_df = ", ".join(f"{out}/{img.dockerfile}" for img in plan.images)
         if args.push:
@@ -190,24 +228,27 @@ def run(args: argparse.Namespace) -> int:
         them = "it" if len(commands) == 1 else "them"
         _common.write_stdout(f"no Docker engine: wrote {written_df}; build {them} with:\n{how}\n")
         return exits.EXIT_OK
+    if client == "podman":
+        commands = [podman_command(cmd) for cmd in commands]
     return _build_and_push(plan.images, commands, push=args.push)
 
 
 def _build_and_push(images, commands: list[list[str]], *, push: bool) -> int:
     for image, command in zip(images, commands, strict=True):
-        if _docker(["docker", "image", "inspect", image.reference], quiet=True) == 0:
+        client = command[0]
+        if _docker([client, "image", "inspect", image.reference], quiet=True) == 0:
             _common.write_stdout(f"up to date {image.reference}\n")
         else:
             code = _docker(command)
             if code != 0:
-                sys.stderr.write(f"pipec: error[PC377]: `docker build` failed for {image.reference} "
+                sys.stderr.write(f"pipec: error[PC377]: `{command[0]} build` failed for {image.reference} "
                                  f"(exit {code}); its output is above\n")
                 return exits.EXIT_USER_ERROR
             _common.write_stdout(f"built {image.reference}\n")
         if push:
-            code = _docker(["docker", "push", image.reference])
+            code = _docker([client, "push", image.reference])
             if code != 0:
-                sys.stderr.write(f"pipec: error[PC377]: `docker push {image.reference}` failed (exit {code})\n")
+                sys.stderr.write(f"pipec: error[PC377]: `{client} push {image.reference}` failed (exit {code})\n")
                 return exits.EXIT_USER_ERROR
             _common.write_stdout(f"pushed {image.reference}\n")
     return exits.EXIT_OK
