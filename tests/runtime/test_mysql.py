@@ -45,7 +45,7 @@ def test_schema_created_with_exact_timestamps(server: MariaDBServer) -> None:
     assert tables == {"pipec_schema", "pipec_pipeline_runs", "pipec_step_runs", "pipec_artifacts",
                       "pipec_run_metadata", "pipec_artifact_versions", "pipec_step_inputs", "pipec_models",
                       "pipec_model_versions", "pipec_model_version_artifacts", "pipec_model_version_runs",
-                      "pipec_model_version_picks"}
+                      "pipec_model_version_picks", "pipec_run_runners"}
     assert versions == [(2,)]
     store.create_pipeline_run("r1", "p", orchestrator="local", parameters={"s": "x" * 300})
     row = store.start_step_run("r1", "s" * 255, cache_key="k" * 64, started_at=1_700_000_000.123456)

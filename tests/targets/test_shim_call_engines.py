@@ -37,7 +37,7 @@ SAMPLES = {
     "--result-file": "/tmp/r.json", "--construct": "n", "--lookup-store": "sqlite:///$m.db",
     "--input-lookup": 'l={"scope":"store","name":"it\'s $x {y}"}', "--input-value": 'v={"value":"`$(x)`","name":"n"}',
     "--input-value-part": 'v={"value":', "--lookup-param": 'l="it\'s $x {y}"', "--lookup-param-text": "l=it's $(x)",
-    "--lookup-version": 'l="v $x {y}"', "--lookup-version-text": "l=v's $(x)",
+    "--lookup-version": 'l="v $x {y}"', "--lookup-version-text": "l=v's $(x)", "--timeout": "30",
     "--model": 'iris={"version":"production","kinds":{"o":"model"}}', "--model-part": 'iris={"version":',
 }
 STEP = StepInvocation(id="s", function="f", module="m", signature=(), outputs=(), inputs=())

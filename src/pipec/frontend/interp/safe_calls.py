@@ -37,7 +37,6 @@ from .limits import (
     range_length,
 )
 
-
 BUILTINS = {"range", "len", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "sorted", "reversed",
             "enumerate", "zip", "min", "max", "sum", "abs", "round", "any", "all", "print", "repr", "frozenset",
             "isinstance"}
