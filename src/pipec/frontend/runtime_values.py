@@ -102,9 +102,9 @@ def expression_text(source_text: str, node: ast.AST) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _source_lines(source_text: str) -> list[str]:
-    from .source import _LINE_BREAK
+    from .source import LINE_BREAK
 
-    return _LINE_BREAK.split(source_text)
+    return LINE_BREAK.split(source_text)
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -23,7 +23,7 @@ from pipec.ir.diagnostics import Diagnostics
 from ..ir import Span
 
 #: Python's line breaks (not str.splitlines', which also splits on \f, \v, \x1c...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -54,7 +54,7 @@ class SourceFile:
     def lines(self) -> list[str]:
         """The file's lines without their line breaks (index 0 is line 1)."""
         if self._lines is None:
-            self._lines = _LINE_BREAK.split(self.text)
+            self._lines = LINE_BREAK.split(self.text)
         return self._lines
 
     def column(self, line: int, offset: int) -> int:
