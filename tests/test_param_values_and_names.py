@@ -40,3 +40,36 @@ def test_two_pipelines_of_one_name(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     err = capsys.readouterr().err
     assert "d.py:15:5: error[PC211]: pipeline name `same` is already used by the pipeline at d.py:10:5" in err
     assert "internal error" not in err
+
+
+LIST_PIPELINE = ('from pipec import pipeline, step\n\n\n@step\ndef s(v: list) -> None:\n    pass\n\n\n'
+                 '@pipeline\ndef p(v: list = []):\n    s(v=v)\n')
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("[" * 3000 + "]" * 3000, "the value is nested too deeply"),
+    ("{a: " * 3000 + "1" + "}" * 3000, "the value is nested too deeply"),
+    ('["\\ud800"]', "lone surrogate escape"),
+])
+def test_a_json_param_no_engine_can_carry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str], value: str, says: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "l.py").write_text(LIST_PIPELINE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "l.py", "--target", "all", "--param", f"v={value}", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "error[PC303]" in err and says in err and "internal error" not in err
+    assert len(err.splitlines()[0]) < 300  # the value is shortened in the message
+
+
+@pytest.mark.parametrize("nested", ["x = " + "not " * 1000 + "s()",
+                                    "@pipeline" + ".a" * 1000 + "\ndef helper():\n    pass"])
+def test_expressions_thousands_deep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str], nested: str) -> None:
+    """Fuzz m01898 / m01981: the entry-call scan and decorator resolution recursed once per level."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "d.py").write_text('from pipec import pipeline, step\n\n\n@step\ndef s() -> None:\n    pass\n\n\n'
+                                   f'{nested}\n\n\n@pipeline\ndef p():\n    s()\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "d.py", "--target", "ir", "--out", "out"]) in (0, 2)
+    assert "internal error" not in capsys.readouterr().err

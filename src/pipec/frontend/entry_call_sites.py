@@ -34,14 +34,16 @@ def call_sites(tree: ast.Module) -> dict[str, list[CallSite]]:
     """Calls of the module's own top-level functions, by function name, in source order."""
     names = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
     found: dict[str, list[CallSite]] = {}
-
-    def visit(node: ast.AST, module_level: bool) -> None:
+    # An explicit stack, not recursion: a module may nest expressions thousands deep.
+    stack: list[tuple[ast.AST, bool]] = [(tree, True)]
+    while stack:
+        node, module_level = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in names:
                 found.setdefault(child.func.id, []).append(CallSite(child, module_level))
-            visit(child, module_level and not isinstance(child, _SCOPES))
-
-    visit(tree, True)
+            stack.append((child, module_level and not isinstance(child, _SCOPES)))
+    for sites in found.values():  # source order
+        sites.sort(key=lambda site: (site.call.lineno, site.call.col_offset))
     return found
 
 

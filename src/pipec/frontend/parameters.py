@@ -66,10 +66,32 @@ def coerce_param(raw: str, type_: str) -> Any:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
+    except RecursionError:
+        raise ValueError("the value is nested too deeply") from None
     try:
-        return to_json_value(value)
+        value = to_json_value(value)
     except TypeError:
         return raw
+    except RecursionError:
+        raise ValueError("the value is nested too deeply") from None
+    if _has_surrogate(value):  # a JSON escape such as "\ud800" that is no character
+        raise ValueError("the value holds a lone surrogate escape, which is not text")
+    return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+    return False
 
 
 def parameter_help(name: str, pdef: PipelineDef) -> str:
@@ -139,7 +161,8 @@ def resolve_parameters(pdef: PipelineDef, instance: PipelineInstance | None, con
                 value, known = coerce_param(cli[p.name], p.type), True
                 origins[p.name] = ValueOrigin("cli", p.span, cli[p.name])
             except ValueError as exc:
-                diags.error("PC303", f"--param {p.name}={cli[p.name]!r} does not fit type `{p.type}`: {exc}", p.span)
+                shown = cli[p.name] if len(cli[p.name]) <= 80 else cli[p.name][:77] + "..."
+                diags.error("PC303", f"--param {p.name}={shown!r} does not fit type `{p.type}`: {exc}", p.span)
         out.append(PipelineParameter(p.name, p.type, p.has_default, p.default if p.default_known else None,
                                      value if known else None, known, p.span))
     if instance is not None and call is None and not pdef.old_api:

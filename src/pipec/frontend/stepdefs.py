@@ -148,13 +148,18 @@ class Classifier:
 
     def static_value(self, src: SourceFile, node: ast.expr) -> Any:
         """Resolve a Name / dotted Attribute through imports only (no evaluation)."""
-        if isinstance(node, ast.Name):
-            return self.index.resolve(src, node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.static_value(src, node.value)
-            if isinstance(base, (ModuleRef, ExternalName)):
-                return self.index.attribute(base, node.attr, None)
-        return None
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):  # a loop, not recursion: `a.b.c...` may be thousands long
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        value = self.index.resolve(src, node.id)
+        for attr in reversed(attrs):
+            if not isinstance(value, (ModuleRef, ExternalName)):
+                return None
+            value = self.index.attribute(value, attr, None)
+        return value
 
     def resolver(self, src: SourceFile):
         """A resolver for annotations in `src`."""
