@@ -73,3 +73,17 @@ def test_expressions_thousands_deep(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     assert main(["compile", "d.py", "--target", "ir", "--out", "out"]) in (0, 2)
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_two_megabyte_literal_does_not_slow_messages(tmp_path: Path) -> None:
+    """Fuzz m02116: each message naming a multi-line expression split the whole file again
+    (`ast.get_source_segment`), so a module with a 2 MB literal took minutes."""
+    import subprocess
+    import sys
+
+    source = (Path(__file__).resolve().parents[1] / "examples/model_control_plane/run.py").read_text()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "run.py").write_text(source + "\n\nBLOB = b'" + "x" * 2_000_000 + "'\n")
+    proc = subprocess.run([sys.executable, "-m", "pipec", "compile", "run.py", "--target", "all", "--out", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=25)  # 44 s before, 5 s now
+    assert proc.returncode == 0, proc.stderr[-2000:]

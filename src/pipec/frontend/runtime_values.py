@@ -87,14 +87,16 @@ def notes_for(value: RunTimeValue, used_at: Span | None = None) -> tuple[str, ..
 def expression_text(source_text: str, node: ast.AST) -> str:
     """The source of `node` as written (shortened), for messages."""
     text = None
-    end = getattr(node, "end_lineno", None)
-    if end is not None and end == getattr(node, "lineno", None) and node.end_col_offset is not None:
-        # one line: cut it from the cached lines (ast.get_source_segment splits the whole file per call,
-        # which made a module with a 2 MB line take minutes)
+    start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if start is not None and end is not None and node.end_col_offset is not None:
+        # cut it from the cached lines (ast.get_source_segment splits the whole file per call,
+        # which made a module with a 2 MB line or literal take minutes)
         lines = _source_lines(source_text)
         if end <= len(lines):
-            text = lines[end - 1].encode("utf-8", "surrogatepass")[node.col_offset:node.end_col_offset].decode(
-                "utf-8", "replace")
+            parts = [line.encode("utf-8", "surrogatepass") for line in lines[start - 1:end]]
+            parts[-1] = parts[-1][:node.end_col_offset]
+            parts[0] = parts[0][node.col_offset:]
+            text = b"\n".join(parts).decode("utf-8", "replace")
     if text is None:
         text = ast.get_source_segment(source_text, node) or ast.unparse(node)
     return _shorten(" ".join(text.split()))
