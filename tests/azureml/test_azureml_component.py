@@ -10,7 +10,6 @@ compilable; a scheduled pipeline needs a job, so there it stays an error.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,8 @@ from pipec.compiler.driver import compile_targets
 from pipec.targets.azureml.references import check_references
 from pipec.targets.azureml.submit import job_from_component
 from pipec.targets.base import SubmitError
-from tests.helpers import requires
+from tests.helpers.side_env import run_side
 
-REPO = Path(__file__).resolve().parents[2]
 
 SOURCE = '''\
 {imports}
@@ -55,10 +53,7 @@ def _compile(folder: Path, decorator: str = ""):
 
 
 def _side(script: str, *args: str, stdin: str | None = None) -> str:
-    proc = subprocess.run([str(requires.side_python("azureml")), str(REPO / "tests/azureml" / script), *args],
-                          input=stdin, capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return proc.stdout
+    return run_side("azureml", f"tests/azureml/{script}", *args, stdin=stdin)
 
 
 def test_required_parameters_make_a_component_with_typed_inputs(tmp_path: Path) -> None:

@@ -8,15 +8,13 @@ All files go to `azureml_proofs.py` in one run of the side environment .venvs/az
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from pipec.targets.azureml.references import check_references
-from tests.helpers import requires
+from tests.helpers.side_env import side_json
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(REPO.glob("golden/*/azureml/*.yaml"))
@@ -25,11 +23,7 @@ SCHEDULED = REPO / "golden/pipec_project/azureml/weekly_training.schedule.yaml"
 
 
 def _side_checks(paths: list[Path]) -> dict[str, dict[str, str | None]]:
-    proc = subprocess.run([str(requires.side_python("azureml")), str(REPO / "tests/azureml/azureml_proofs.py"),
-                           *map(str, paths)], capture_output=True, text=True, timeout=600, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    return {r["file"]: r["checks"] for r in results}
+    return {r["file"]: r["checks"] for r in side_json("azureml", "tests/azureml/azureml_proofs.py", *map(str, paths))}
 
 
 def _diamond() -> dict:

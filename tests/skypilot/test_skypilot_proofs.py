@@ -10,16 +10,13 @@ temporary folder.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import requires
 from tests.helpers.kube_proofs import compile_source
+from tests.helpers.side_env import side_json
 
 REPO = Path(__file__).resolve().parents[2]
 TARGETS = ("vm_aws", "vm_gcp", "vm_azure")
@@ -30,11 +27,7 @@ BOTH = ("from_yaml", "load_chain_dag")
 
 def side_checks(paths: list[Path], home: Path) -> dict[str, dict]:
     """The side environment's verdict on `paths`: ``{file: {"checks": ..., "tasks": ...}}``."""
-    env = {**os.environ, "HOME": str(home)}
-    proc = subprocess.run([str(requires.side_python("skypilot")), str(REPO / "tests/skypilot/skypilot_proofs.py"),
-                           *map(str, paths)], capture_output=True, text=True, timeout=600, cwd=REPO, env=env)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    results = side_json("skypilot", "tests/skypilot/skypilot_proofs.py", *map(str, paths), environ={"HOME": str(home)})
     return {r["file"]: r for r in results}
 
 

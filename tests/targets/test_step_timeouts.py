@@ -127,19 +127,12 @@ def test_sagemaker_max_runtime_per_job(tmp_path: Path) -> None:
 
 
 def test_azureml_command_job_limits(tmp_path: Path) -> None:
-    import json
-    import subprocess
-
-    from tests.helpers import requires
+    from tests.helpers.side_env import side_json
 
     text, _ = _compile(tmp_path, "azureml")
     job = tmp_path / "timed.yaml"
     job.write_text(text)
-    repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([str(requires.side_python("azureml")), str(repo / "tests/azureml/azureml_proofs.py"),
-                           str(job)], capture_output=True, text=True, timeout=600, cwd=repo)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    (result,) = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    (result,) = side_json("azureml", "tests/azureml/azureml_proofs.py", str(job))
     assert all(verdict is None for verdict in result["checks"].values()), result
     jobs = yaml.safe_load(text)["jobs"]
     assert {name: job.get("limits") for name, job in jobs.items()} == {
