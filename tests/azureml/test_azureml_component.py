@@ -22,7 +22,6 @@ from pipec.targets.azureml.submit import job_from_component
 from pipec.targets.base import SubmitError
 from tests.helpers.side_env import run_side
 
-
 SOURCE = '''\
 {imports}
 
