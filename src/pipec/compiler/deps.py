@@ -86,9 +86,9 @@ def _stat_key(path: Path) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file; OSError for a fifo, socket or device, whose reading would
-    block or never end (a directory fails in the read itself)."""
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, not recorded; OSError for a fifo, socket or device, whose
+    reading would block or never end (a directory fails in the read itself)."""
     mode = os.stat(path).st_mode
     if not (stat_module.S_ISREG(mode) or stat_module.S_ISDIR(mode)):
         raise OSError(errno.EINVAL, "not a regular file", str(path))
@@ -98,11 +98,11 @@ def _read_regular(path: Path) -> bytes:
 def read_bytes(path: Path) -> bytes:
     """``path.read_bytes()`` of a regular file, recorded (an OSError is recorded too, then raised)."""
     if _active is None:
-        return _read_regular(path)
+        return read_regular(path)
     key = str(Path(path).absolute())
     stat = _stat_key(Path(path))
     try:
-        data = _read_regular(path)
+        data = read_regular(path)
     except OSError:
         _active.files[key] = [None, "!"]
         raise

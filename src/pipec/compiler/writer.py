@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import stat
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipec.targets.kit.names import FILE_NAMES, Namer, short_digest
+
+from .deps import read_regular
 
 
 class OutputError(Exception):
@@ -157,10 +158,7 @@ def _read_bytes(path: Path) -> bytes | None:
     """The file's bytes; None when there is no file; OutputError when it cannot be read (a symbolic
     link loop, no permission, a fifo or device, which would block or never end)."""
     try:
-        mode = path.stat().st_mode
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-            raise OutputError(f"cannot read {path}: not a regular file")
-        return path.read_bytes()
+        return read_regular(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError as exc:
