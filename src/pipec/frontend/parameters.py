@@ -12,6 +12,7 @@ from ..ir import (
     Span,
 )
 from .config_numbers import coerce_config_value
+from .interp import lone_surrogate
 from .run_config import RunConfig
 from .settings import to_json_value
 from .stepdefs import PipelineDef
@@ -39,7 +40,7 @@ class ValueOrigin:
 def coerce_param(raw: str, type_: str) -> Any:
     """Convert a `--param` string to the parameter's declared type; ValueError when it does not fit
     (or has no JSON form: NaN, infinities, text that is not valid UTF-8)."""
-    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # undecodable bytes in argv (surrogateescape)
+    if lone_surrogate(raw) is not None:  # undecodable bytes in argv (surrogateescape)
         raise ValueError("the value is not valid UTF-8 text")
     base = type_.replace(" | None", "")
     if type_.endswith(" | None") and raw in ("null", "None", "~"):
@@ -49,10 +50,10 @@ def coerce_param(raw: str, type_: str) -> Any:
     if base == "int":
         return int(raw)
     if base == "float":
-        value = float(raw)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("NaN and infinity have no JSON form, so no engine can carry them")
-        return value
+        try:
+            return to_json_value(float(raw))
+        except TypeError as exc:  # NaN and infinities
+            raise ValueError(f"{exc}, so no engine can carry them") from None
     if base == "bool":
         lowered = raw.lower()
         if lowered in ("true", "yes", "1", "on"):
@@ -80,11 +81,12 @@ def coerce_param(raw: str, type_: str) -> Any:
 
 
 def _has_surrogate(value: Any) -> bool:
+    """True when a string anywhere in the JSON value `value` holds a lone surrogate."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if any("\ud800" <= ch <= "\udfff" for ch in item):
+            if lone_surrogate(item) is not None:
                 return True
         elif isinstance(item, list):
             stack.extend(item)

@@ -19,9 +19,9 @@ ZenML's call semantics (steps, pipelines, settings) are :mod:`pipec.frontend.cal
 from __future__ import annotations
 
 from .errors import AttrName, ConstantError, EvalError, opaque_error, runtime_error
-from .expressions import call_arguments
+from .expressions import call_arguments, lone_surrogate
 from .limits import MAX_INT_BITS, MAX_LOOP_ITERATIONS, MAX_SEQUENCE
 from .statements import Interpreter, Scope
 
 __all__ = ["MAX_INT_BITS", "MAX_LOOP_ITERATIONS", "MAX_SEQUENCE", "AttrName", "ConstantError", "EvalError",
-           "Interpreter", "Scope", "call_arguments", "opaque_error", "runtime_error"]
+           "Interpreter", "Scope", "call_arguments", "lone_surrogate", "opaque_error", "runtime_error"]

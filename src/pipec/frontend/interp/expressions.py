@@ -85,7 +85,7 @@ class Expressions(SafeCalls):
     def _e_Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, complex):
             raise EvalError("PC111", "complex numbers are not supported", node)
-        if isinstance(node.value, str) and (bad := _lone_surrogate(node.value)) is not None:
+        if isinstance(node.value, str) and (bad := lone_surrogate(node.value)) is not None:
             raise EvalError("PC111", f"the string holds a lone surrogate (U+{ord(bad):04X}), which no UTF-8 "
                             "artifact can carry", node,
                             help="write the character it stands for, or escape it as text (e.g. '\\\\ud800')")
@@ -577,7 +577,7 @@ def _check_operands(op_type: type, left: Any, right: Any, node: ast.AST) -> None
 
 
 @functools.lru_cache(maxsize=4096)  # a literal in a loop body is checked once, not per iteration
-def _lone_surrogate(text: str) -> str | None:
+def lone_surrogate(text: str) -> str | None:
     """The first lone surrogate in `text` (a `"\\ud800"` escape), or None."""
     try:
         text.encode("utf-8")
