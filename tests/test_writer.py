@@ -68,6 +68,48 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
     assert [p.name for p in (tmp_path / "ir").iterdir()] == ["p.json"]
 
 
+def test_a_failed_staging_replaces_no_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    """Every file is written and synced before any is renamed: when one cannot be staged (disk
+    full), the files staged beside it are not swapped in either."""
+    old = {f"ir/p{i}.json": "old\n" for i in range(40)}
+    write_outputs(old, tmp_path)
+    real = writer.tempfile.mkstemp
+
+    def full_for_p7(*args, prefix="", **kwargs):
+        if prefix == ".p7.json.":
+            raise OSError(28, "No space left on device")
+        return real(*args, prefix=prefix, **kwargs)
+
+    monkeypatch.setattr(writer.tempfile, "mkstemp", full_for_p7)
+    with pytest.raises(OutputError, match="cannot write .*p7.json: No space left on device"):
+        write_outputs({rel: "new\n" for rel in old}, tmp_path)
+    assert {p.name: p.read_text() for p in (tmp_path / "ir").iterdir()} == {rel[3:]: "old\n" for rel in old}
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names an fd's file through /proc")
+def test_each_file_is_synced_before_it_replaces_the_old_one(tmp_path, monkeypatch):
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = writer.os.fsync, writer.os.replace
+
+    def fsync(fd):
+        events.append(("sync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.fspath(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "fsync", fsync)
+    monkeypatch.setattr(writer.os, "replace", replace)
+    files = {f"t{t}/p{i}.txt": f"{t} {i}\n" for t in range(3) for i in range(30)}
+    assert len(write_outputs(files, tmp_path)) == 90
+    replaced = [(i, path) for i, (kind, path) in enumerate(events) if kind == "replace"]
+    synced = {path: i for i, (kind, path) in enumerate(events) if kind == "sync"}
+    assert len(replaced) == 90
+    assert all(synced[path] < i for i, path in replaced)  # the data is on disk before the rename
+    assert sorted(Path(p).name for p in synced if Path(p).is_dir()) == ["t0", "t1", "t2"]  # each folder once
+
+
 @pytest.mark.parametrize("rel", ["/etc/passwd", "../x", "ir/../../x", "ir/./x", "ir//x", "ir/", "", "a\\b",
                                  "C:/x", "a\0b", "ir/.."])
 def test_unsafe_relative_paths_are_refused(tmp_path, rel):

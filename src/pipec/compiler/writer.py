@@ -17,8 +17,10 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NoReturn
 
 from pipec.targets.kit.names import FILE_NAMES, Namer, short_digest
 
@@ -34,6 +36,9 @@ class OutputError(Exception):
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 #: What :func:`write_atomic` names its temp files (mkstemp: ".<name>.<8 random characters>.tmp").
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+#: Threads staging output files at once (see :func:`_replace_all`): on ext4 under load, 30,000
+#: fsyncs one after another took 30-90 s, overlapped 3 s.
+STAGING_THREADS = 16
 #: Age in seconds after which such a file is the leftover of a killed compile, not one being written.
 TEMP_MAX_AGE = 60.0
 
@@ -110,10 +115,14 @@ def _out_root(out_dir: str | os.PathLike[str]) -> Path:
 # --------------------------------------------------------------------------- writing
 
 
-def _umask() -> int:
+def _file_mode() -> int:
+    """The mode a plain open() gives a new file under the current umask (mkstemp uses 0600).
+
+    Read once per write, in the calling thread: the umask can only be read by setting it, and
+    staging threads must never see it set to the placeholder."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
+    return 0o666 & ~mask
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -129,6 +138,30 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _stage(path: Path, data: bytes, mode: int) -> str:
+    """A new temp file beside `path` holding `data`, synced to disk and given `mode`; its name.
+
+    The caller renames it over `path` (or removes it); nothing is left behind on failure."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
 def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     """Replace `path` with `data` atomically: temp file in the same folder, fsync, os.replace.
 
@@ -136,19 +169,11 @@ def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     caller, who syncs each folder once after writing many files there.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _stage(path, data, _file_mode())
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; use the mode a plain open() would
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         raise
     if sync_folder:
         _fsync_dir(path.parent)
@@ -191,6 +216,40 @@ def remove_leftover_temps(folders: Iterable[Path], now: float, max_age: float = 
     return removed
 
 
+def _raise_write_error(out_dir: str | os.PathLike[str], rel: str, exc: BaseException) -> NoReturn:
+    if isinstance(exc, OSError):
+        raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
+    raise exc
+
+
+def _replace_all(changed: list[tuple[str, Path, bytes]], mode: int, out_dir: str | os.PathLike[str]) -> None:
+    """Replace each ``(rel, path, data)``'s file with `data`, atomically and durably.
+
+    Every file is first staged (written and fsynced beside its path) by a pool of threads, so
+    the fsyncs overlap and the file system commits them in shared journal transactions instead
+    of one each; then the temp files are renamed over their paths in order. When staging fails
+    nothing is replaced; OutputError names the first file that failed, and no temp file remains.
+    """
+    futures: list[Future[str]] = []
+    renamed = 0
+    try:
+        with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:
+            futures = [pool.submit(_stage, path, data, mode) for _, path, data in changed]
+        for (rel, _, _), future in zip(changed, futures, strict=True):
+            if (exc := future.exception()) is not None:
+                _raise_write_error(out_dir, rel, exc)
+        for (rel, path, _), future in zip(changed, futures, strict=True):
+            try:
+                os.replace(future.result(), path)
+            except OSError as exc:
+                _raise_write_error(out_dir, rel, exc)
+            renamed += 1
+    finally:
+        for future in futures[renamed:]:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                _unlink_quietly(future.result())
+
+
 def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write every ``{relative path: text}`` below `out_dir`; return the paths actually written.
 
@@ -205,21 +264,21 @@ def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> 
     for rel, path, _ in plan:
         if path.is_dir() and not path.is_symlink():
             raise OutputError(f"cannot write {Path(out_dir, rel)}: a folder of that name exists")
-    written: list[Path] = []
-    changed_folders: set[Path] = set()
-    for rel, path, data in plan:
-        if not path.is_symlink() and _read_bytes(path) == data:
-            continue
-        try:
-            write_atomic(path, data, sync_folder=False)
-        except OSError as exc:
-            raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
-        written.append(Path(out_dir, rel))
-        changed_folders.add(path.parent)
-    for folder in sorted(changed_folders):  # once per folder, not per file: 2,000 pipelines x all targets
+    changed = [(rel, path, data) for rel, path, data in plan
+               if path.is_symlink() or _read_bytes(path) != data]
+    made: set[Path] = set()
+    for rel, path, _ in changed:
+        if path.parent not in made:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
+            made.add(path.parent)
+    _replace_all(changed, _file_mode(), out_dir)
+    for folder in sorted(made):  # once per folder, not per file: 2,000 pipelines x all targets
         _fsync_dir(folder)
     remove_leftover_temps((path.parent for _, path, _ in plan), time.time())
-    return written
+    return [Path(out_dir, rel) for rel, _, _ in changed]
 
 
 def stale_files(files: Mapping[str, str], out_dir: str | os.PathLike[str], folders: Iterable[str]) -> list[str]:
