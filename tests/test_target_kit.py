@@ -255,3 +255,28 @@ def test_conservative_policy_round_trips() -> None:
         document = {"k": _value(rng, 0, literals=False), "s": [_text(rng) for _ in range(3)]}
         text = dump_yaml([document], YamlStyle(header="# h\n"))
         assert yaml.safe_load(text) == document, seed
+
+
+# Characters at the edges of what each scalar style allows.
+_EDGES = ["\x7f", "\x9f", "\xa0", "\r", "\t", "\ud7ff", "\ud800", "\ue000", "\ufffd", "\ufffe", "\U00010000",
+          "\U0010fffe", "\U0010ffff", "\u2029", "=", "/"]
+
+
+def test_scalar_analysis_is_pyyamls() -> None:
+    """The regular-expression analysis answers exactly as PyYAML's character walk, for every
+    string of up to three characters from the indicators, breaks and edge characters, and for
+    longer random ones."""
+    from yaml.emitter import Emitter
+
+    from pipec.targets.kit.scalar_analysis import analyze
+
+    class Unicode:
+        allow_unicode = True
+
+    alphabet = sorted(set(_ALPHABET + _EDGES))
+    texts = [a + b + c for a in alphabet for b in [""] + alphabet for c in ["", " ", ":", "#", "\n", "x", "-"]]
+    texts += ["---", "...", "--- x", "...x", "-", "- x", "? x", ": x", "a: b", "a:b", "a #b", "a#b"]
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 40))) for _ in range(3000)]
+    for text in texts:
+        assert vars(analyze(text)) == vars(Emitter.analyze_scalar(Unicode(), text)), repr(text)

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .scalar_analysis import analyze
+
 #: Scalar policies of :class:`YamlStyle`.
 CONSERVATIVE = "conservative"
 PYYAML = "pyyaml"
@@ -88,16 +90,10 @@ def _non_string(value: object) -> str:
 # ----------------------------------------------------------------- PyYAML-compatible scalars
 
 
-class _Analyzer:
-    allow_unicode = True
-
-
 @lru_cache(maxsize=4096)
 def _analysis(text: str):
-    """PyYAML's own analysis of `text` (what each scalar style allows)."""
-    from yaml.emitter import Emitter
-
-    return Emitter.analyze_scalar(_Analyzer(), text)
+    """PyYAML's analysis of `text` (what each scalar style allows)."""
+    return analyze(text)
 
 
 @lru_cache(maxsize=4096)
@@ -131,6 +127,10 @@ def _double_quoted(text: str) -> str:
 
 
 _BREAK_RUN = re.compile(f"[{_BREAKS}]+")
+#: A run of line breaks or a run of other characters.
+_RUN = re.compile(f"[{_BREAKS}]+|[^{_BREAKS}]+")
+#: Line breaks every reader folds to a space unless escaped.
+_FOLDED_BREAKS = re.compile(f"[{_BREAKS[1:]}]")
 
 
 def _single_quoted(text: str, indent: int) -> str:
@@ -157,19 +157,15 @@ def _literal(text: str, indent: int) -> tuple[str, bool]:
         hints += "+"
     pad = " " * indent
     out = ["|" + hints, "\n"]
-    breaks, start = True, 0
-    for end in range(len(text) + 1):
-        ch = text[end] if end < len(text) else None
-        if breaks and (ch is None or ch not in _BREAKS):
-            out.append(text[start:end])  # the run of breaks, each written as itself
-            if ch is not None:
+    if text[0] not in _BREAKS:
+        out.append(pad)
+    for run in _RUN.finditer(text):  # a run of breaks is written as itself, a line after its indentation
+        out.append(run.group())
+        if run.group()[0] in _BREAKS:
+            if run.end() < len(text):
                 out.append(pad)
-            start = end
-        elif not breaks and (ch is None or ch in _BREAKS):
-            out.append(text[start:end] + ("\n" if ch is None else ""))
-            start = end
-        if ch is not None:
-            breaks = ch in _BREAKS
+        elif run.end() == len(text):
+            out.append("\n")
     body = "".join(out)
     # The layout ends every line with a line feed: drop the block's own, or glue the next line
     # to a block that ends with another break (as PyYAML does).
@@ -181,10 +177,17 @@ def _pyyaml_string(text: str, style: YamlStyle, indent: int, simple_key: bool) -
 
     Unlike PyYAML, a string holding NEL, LS or PS is always double-quoted, where they are escapes:
     PyYAML writes them raw in single quotes or blocks, and every reader folds them to a space."""
-    if any(ch in text for ch in _BREAKS[1:]):
+    return _pyyaml_string_of(type(text), text, style, indent, simple_key)
+
+
+@lru_cache(maxsize=1 << 15)
+def _pyyaml_string_of(kind: type, text: str, style: YamlStyle, indent: int, simple_key: bool) -> tuple[str, bool]:
+    """:func:`_pyyaml_string`, remembered: the same strings recur in every pipeline's files, and
+    their type (`kind`) is part of the key because `style` writes some str subclasses as blocks."""
+    if _FOLDED_BREAKS.search(text):
         return _double_quoted(text), False
     analysis = _analysis(text)
-    if style.literal_types and isinstance(text, style.literal_types):
+    if style.literal_types and issubclass(kind, style.literal_types):
         if not simple_key and analysis.allow_block:
             return _literal(text, indent)
         return _double_quoted(text), False
