@@ -137,6 +137,11 @@ def test_symlink_leading_outside_is_refused(tmp_path):
     (out / "f.json").symlink_to(outside / "target.json")
     with pytest.raises(OutputError, match="symbolic link leads outside"):
         write_outputs({"f.json": "x"}, out)
+    (out / "argo").mkdir()  # a link beside files already resolved in the same folder is still followed
+    (out / "argo" / "b.yaml").symlink_to(outside / "b.yaml")
+    with pytest.raises(OutputError, match="symbolic link leads outside"):
+        write_outputs({"argo/a.yaml": "a", "argo/b.yaml": "b"}, out)
+    assert list(outside.iterdir()) == []
 
 
 def test_out_dir_itself_may_be_a_symlink(tmp_path):
