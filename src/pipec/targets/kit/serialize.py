@@ -177,17 +177,10 @@ def _pyyaml_string(text: str, style: YamlStyle, indent: int, simple_key: bool) -
 
     Unlike PyYAML, a string holding NEL, LS or PS is always double-quoted, where they are escapes:
     PyYAML writes them raw in single quotes or blocks, and every reader folds them to a space."""
-    return _pyyaml_string_of(type(text), text, style, indent, simple_key)
-
-
-@lru_cache(maxsize=1 << 15)
-def _pyyaml_string_of(kind: type, text: str, style: YamlStyle, indent: int, simple_key: bool) -> tuple[str, bool]:
-    """:func:`_pyyaml_string`, remembered: the same strings recur in every pipeline's files, and
-    their type (`kind`) is part of the key because `style` writes some str subclasses as blocks."""
     if _FOLDED_BREAKS.search(text):
         return _double_quoted(text), False
     analysis = _analysis(text)
-    if style.literal_types and issubclass(kind, style.literal_types):
+    if style.literal_types and isinstance(text, style.literal_types):
         if not simple_key and analysis.allow_block:
             return _literal(text, indent)
         return _double_quoted(text), False
@@ -213,6 +206,13 @@ def _pyyaml_non_string(value: object) -> str:
 
 # ----------------------------------------------------------------- layout
 
+#: Per style, the PyYAML form of each string written, by (type, text, indentation, simple key):
+#: the same names and values recur in every pipeline's files (the type is part of the key
+#: because a style writes some str subclasses as literal blocks).
+_FORMS: dict[YamlStyle, dict[tuple[type, str, int, bool], tuple[str, bool]]] = {}
+#: Forms kept per style; past this the memory is cleared and refilled.
+FORMS_LIMIT = 1 << 15
+
 
 class _Emitter:
     """Writes block-style documents under one :class:`YamlStyle`."""
@@ -222,15 +222,20 @@ class _Emitter:
         self.pyyaml = style.scalars == PYYAML
         #: The last scalar written was a ``|+`` literal: PyYAML then ends the stream with ``...``.
         self.open_ended = False
+        self.forms = _FORMS.setdefault(style, {}) if self.pyyaml else {}
 
     def scalar(self, value: object, indent: int, simple_key: bool = False) -> str:
-        self.open_ended = False
-        if not self.pyyaml:
-            return conservative_scalar(value)
-        if isinstance(value, str):
-            text, self.open_ended = _pyyaml_string(value, self.style, indent + 2, simple_key)
+        if self.pyyaml and isinstance(value, str):
+            key = (type(value), value, indent, simple_key)
+            form = self.forms.get(key)
+            if form is None:
+                if len(self.forms) >= FORMS_LIMIT:
+                    self.forms.clear()
+                form = self.forms[key] = _pyyaml_string(value, self.style, indent + 2, simple_key)
+            text, self.open_ended = form
             return text
-        return _pyyaml_non_string(value)
+        self.open_ended = False
+        return _pyyaml_non_string(value) if self.pyyaml else conservative_scalar(value)
 
     def leaf(self, value: object, indent: int) -> str:
         if isinstance(value, dict):
