@@ -149,13 +149,15 @@ def _chosen_by_config(src: SourceFile, chosen: PipelineDef, definitions: list[Pi
 
 def _pipeline_definitions(index: ModuleIndex, src: SourceFile) -> list[PipelineDef]:
     found: list[PipelineDef] = []
+    seen: set[int] = set()  # ids of `found`: a module of 2,000 pipelines compared each with all before it
     for name, symbol in index.symbols(src).items():
         if not isinstance(symbol, (Definition, ImportedName)):
             continue
         if isinstance(symbol, ImportedName) and not index.is_project_package(symbol.module):
             continue
         value = index.resolve(src, name)
-        if isinstance(value, PipelineHandle) and all(value.definition is not d for d in found):
+        if isinstance(value, PipelineHandle) and id(value.definition) not in seen:
+            seen.add(id(value.definition))
             found.append(value.definition)
     return found
 
