@@ -173,7 +173,7 @@ def test_prebuilt_image_builds_nothing(tmp_path: Path, cli) -> None:
 
 def test_compile_uses_the_same_references(tmp_path: Path) -> None:
     """The driver hands targets the references `pipec build` prints (source root hashed)."""
-    from pipec.compiler.driver import _compile_one, select_targets
+    from pipec.compiler.driver import _compile_one, pipeline_images, select_targets
 
     result = _example("pipec_project")
     (pipe,) = result.program.pipelines
@@ -188,7 +188,7 @@ def test_compile_uses_the_same_references(tmp_path: Path) -> None:
 
     diags = Diagnostics()
     (selected,) = select_targets(["ir"], {}, diags)
-    _compile_one(type(selected)("probe", Probe(), {}), result, diags, None, BuildContexts())
+    _compile_one(type(selected)("probe", Probe(), {}), result, diags, pipeline_images(result, None, BuildContexts()))
     plan = plan_build(result.program.pipelines, result.root, Diagnostics())
     assert seen == {step: img.reference for img in plan.images for step in img.steps}
 

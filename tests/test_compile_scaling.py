@@ -48,6 +48,24 @@ def test_the_source_root_is_hashed_once_per_compile(tmp_path: Path, monkeypatch:
     assert len(scans) == 2, scans  # a later compile in the same process hashes again: no stale digest
 
 
+def test_each_pipelines_images_are_planned_once_for_all_targets(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipec.build.image as image
+
+    _project(tmp_path, pipelines=12, files=3)
+    planned: list[str] = []
+    real = image.plan_images
+
+    def counting(pipeline, *args, **kwargs):
+        planned.append(pipeline.name)
+        return real(pipeline, *args, **kwargs)
+
+    monkeypatch.setattr(image, "plan_images", counting)
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile", "run.py", "--target", "all", "--out", "deploy", "--color", "never", "--no-cache"]) == 0
+    assert sorted(planned) == sorted(f"p{i}" for i in range(12)), planned  # not once per target (14 ask)
+
+
 def _cap() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 

@@ -8,7 +8,7 @@ as an internal error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -152,19 +152,30 @@ def compile_pipeline(name: str, target: Any, pipeline: Pipeline, context: Compil
     return target.compile(pipeline, context)
 
 
-def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics,
-                 registry: str | None, contexts: BuildContexts) -> dict[str, str]:
-    from pipec import targets
+def pipeline_images(result: LoadResult, registry: str | None,
+                    contexts: BuildContexts) -> list[Mapping[str, str]]:
+    """Each pipeline's ``{step id: image reference}``, planned when a target first reads it and
+    then kept for the other targets (not planned again per target)."""
     from pipec.build.image import step_images
+
+    return [step_images(pipe, registry=registry, root=result.root, contexts=contexts)
+            for pipe in result.program.pipelines]
+
+
+def _compile_one(selected: SelectedTarget, result: LoadResult, diags: Diagnostics,
+                 images: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """`selected`'s files for every pipeline of `result`; `images` holds each pipeline's step
+    image references (shared by all targets: each pipeline's images are planned once)."""
+    from pipec import targets
     from pipec.targets.base import CompileContext
 
     from .writer import OutputError, check_relpath
 
     builtin = selected.name in targets.BUILTINS
     files: dict[str, str] = {}
-    for pipe in result.program.pipelines:
+    for pipe, pipe_images in zip(result.program.pipelines, images, strict=True):
         context = CompileContext(options=dict(selected.options), diagnostics=diags, explicit=selected.explicit,
-                                 images=step_images(pipe, registry=registry, root=result.root, contexts=contexts))
+                                 images=pipe_images)
         try:
             produced = compile_pipeline(selected.name, selected.target, pipe, context)
         except Exception as exc:  # a target bug must not surface as a traceback
@@ -213,9 +224,10 @@ def compile_targets(result: LoadResult, target_names: Iterable[str], options: Ma
         from pipec.build.image import BuildContexts
 
         contexts = BuildContexts(diagnostics=diags)
+    images = pipeline_images(result, registry, contexts)
     files: dict[str, str] = {}
     for sel in selected:
-        for rel, text in _compile_one(sel, result, diags, registry, contexts).items():
+        for rel, text in _compile_one(sel, result, diags, images).items():
             files[f"{sel.name}/{rel}"] = text
     if diags.has_errors:  # a target reported e.g. an unsupported setting
         return {}, diags
