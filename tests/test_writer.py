@@ -71,16 +71,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
 def test_a_failed_staging_replaces_no_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
     """Every file is written and synced before any is renamed: when one cannot be staged (disk
     full), the files staged beside it are not swapped in either."""
-    old = {f"ir/p{i}.json": "old\n" for i in range(40)}
+    old = {f"ir/p{i}.json": "old\n" for i in range(150)}  # three staging batches
     write_outputs(old, tmp_path)
-    real = writer.tempfile.mkstemp
+    real = writer._create_temp
 
-    def full_for_p7(*args, prefix="", **kwargs):
-        if prefix == ".p7.json.":
+    def full_for_p7(path):
+        if path.name == "p7.json":
             raise OSError(28, "No space left on device")
-        return real(*args, prefix=prefix, **kwargs)
+        return real(path)
 
-    monkeypatch.setattr(writer.tempfile, "mkstemp", full_for_p7)
+    monkeypatch.setattr(writer, "_create_temp", full_for_p7)
     with pytest.raises(OutputError, match="cannot write .*p7.json: No space left on device"):
         write_outputs({rel: "new\n" for rel in old}, tmp_path)
     assert {p.name: p.read_text() for p in (tmp_path / "ir").iterdir()} == {rel[3:]: "old\n" for rel in old}

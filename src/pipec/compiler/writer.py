@@ -12,9 +12,10 @@ compared byte for byte.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import random
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,11 +35,15 @@ class OutputError(Exception):
 # --------------------------------------------------------------------------- names and paths
 
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
-#: What :func:`write_atomic` names its temp files (mkstemp: ".<name>.<8 random characters>.tmp").
+#: What :func:`write_atomic` names its temp files (as mkstemp would: ".<name>.<8 random characters>.tmp").
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 #: Threads staging output files at once (see :func:`_replace_all`): on ext4 under load, 30,000
 #: fsyncs one after another took 30-90 s, overlapped 3 s.
 STAGING_THREADS = 16
+#: Files one staging task writes in turn (a task per file cost more in bookkeeping than in writing).
+STAGING_BATCH = 64
+#: Characters of a temp file's random part (as mkstemp's).
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 #: Age in seconds after which such a file is the leftover of a killed compile, not one being written.
 TEMP_MAX_AGE = 60.0
 
@@ -125,16 +130,6 @@ def _out_root(out_dir: str | os.PathLike[str]) -> Path:
 # --------------------------------------------------------------------------- writing
 
 
-def _file_mode() -> int:
-    """The mode a plain open() gives a new file under the current umask (mkstemp uses 0600).
-
-    Read once per write, in the calling thread: the umask can only be read by setting it, and
-    staging threads must never see it set to the placeholder."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -155,21 +150,55 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
-def _stage(path: Path, data: bytes, mode: int) -> str:
-    """A new temp file beside `path` holding `data`, synced to disk and given `mode`; its name.
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new, empty temp file beside `path` (named as :func:`is_temp_file` expects): (fd, name).
+
+    Created with mode 0666 less the umask, the mode a plain open() gives (mkstemp's 0600 needed
+    a chmod per file)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{''.join(random.choices(_TEMP_CHARS, k=8))}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """A new temp file beside `path` holding `data`, synced to disk; its name.
 
     The caller renames it over `path` (or removes it); nothing is left behind on failure."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
     except BaseException:
+        os.close(fd)
         _unlink_quietly(tmp)
         raise
+    os.close(fd)
     return tmp
+
+
+def _stage_batch(batch: list[tuple[Path, bytes]]) -> list[str | OSError]:
+    """Stage each file of `batch` in turn: its temp name, or the error that stopped the batch."""
+    staged: list[str | OSError] = []
+    try:
+        for path, data in batch:
+            try:
+                staged.append(_stage(path, data))
+            except OSError as exc:
+                staged.append(exc)
+                break
+    except BaseException:
+        for tmp in staged:
+            if isinstance(tmp, str):
+                _unlink_quietly(tmp)
+        raise
+    return staged
 
 
 def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
@@ -179,7 +208,7 @@ def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
     caller, who syncs each folder once after writing many files there.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _stage(path, data, _file_mode())
+    tmp = _stage(path, data)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -232,7 +261,7 @@ def _raise_write_error(out_dir: str | os.PathLike[str], rel: str, exc: BaseExcep
     raise exc
 
 
-def _replace_all(changed: list[tuple[str, Path, bytes]], mode: int, out_dir: str | os.PathLike[str]) -> None:
+def _replace_all(changed: list[tuple[str, Path, bytes]], out_dir: str | os.PathLike[str]) -> None:
     """Replace each ``(rel, path, data)``'s file with `data`, atomically and durably.
 
     Every file is first staged (written and fsynced beside its path) by a pool of threads, so
@@ -240,24 +269,38 @@ def _replace_all(changed: list[tuple[str, Path, bytes]], mode: int, out_dir: str
     of one each; then the temp files are renamed over their paths in order. When staging fails
     nothing is replaced; OutputError names the first file that failed, and no temp file remains.
     """
-    futures: list[Future[str]] = []
+    starts = range(0, len(changed), STAGING_BATCH)
+    futures: list[Future[list[str | OSError]]] = []
+    temps: list[str] = []
     renamed = 0
     try:
         with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:
-            futures = [pool.submit(_stage, path, data, mode) for _, path, data in changed]
-        for (rel, _, _), future in zip(changed, futures, strict=True):
+            futures = [pool.submit(_stage_batch, [(path, data) for _, path, data in changed[start:start + STAGING_BATCH]])
+                       for start in starts]
+        crash: BaseException | None = None
+        failure: tuple[int, OSError] | None = None
+        for start, future in zip(starts, futures, strict=True):
             if (exc := future.exception()) is not None:
-                _raise_write_error(out_dir, rel, exc)
-        for (rel, path, _), future in zip(changed, futures, strict=True):
+                crash = crash or exc
+                continue
+            for offset, outcome in enumerate(future.result()):
+                if isinstance(outcome, OSError):
+                    failure = failure or (start + offset, outcome)
+                else:
+                    temps.append(outcome)
+        if crash is not None:
+            raise crash
+        if failure is not None:
+            _raise_write_error(out_dir, changed[failure[0]][0], failure[1])
+        for (rel, path, _), tmp in zip(changed, temps, strict=True):
             try:
-                os.replace(future.result(), path)
+                os.replace(tmp, path)
             except OSError as exc:
                 _raise_write_error(out_dir, rel, exc)
             renamed += 1
     finally:
-        for future in futures[renamed:]:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                _unlink_quietly(future.result())
+        for tmp in temps[renamed:]:
+            _unlink_quietly(tmp)
 
 
 def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -286,7 +329,7 @@ def write_outputs(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> 
             except OSError as exc:
                 raise OutputError(f"cannot write {Path(out_dir, rel)}: {exc.strerror or exc}") from exc
             made.add(path.parent)
-    _replace_all(changed, _file_mode(), out_dir)
+    _replace_all(changed, out_dir)
     for folder in sorted(made):  # once per folder, not per file: 2,000 pipelines x all targets
         _fsync_dir(folder)
     remove_leftover_temps((path.parent for _, path, _ in plan), time.time())
