@@ -66,6 +66,32 @@ def test_each_pipelines_images_are_planned_once_for_all_targets(tmp_path: Path,
     assert sorted(planned) == sorted(f"p{i}" for i in range(12)), planned  # not once per target (14 ask)
 
 
+def test_each_pipelines_plan_text_is_dumped_once_for_all_targets(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kubernetes and the three SkyPilot clouds embed the same IR text of a pipeline: dumped once."""
+    import gc
+
+    from pipec.ir import codec
+
+    _project(tmp_path, pipelines=12, files=3)
+    dumped: list[str] = []
+    real = codec.pipeline_to_json
+
+    def counting(pipe):
+        dumped.append(pipe.name)
+        return real(pipe)
+
+    monkeypatch.setattr(codec, "pipeline_to_json", counting)
+    monkeypatch.chdir(tmp_path)
+    gc.collect()
+    before = set(codec._TEXTS)
+    assert main(["compile", "run.py", "--target", "all", "--out", "deploy", "--color", "never", "--no-cache"]) == 0
+    assert sorted(dumped) == sorted(f"p{i}" for i in range(12)), dumped  # not 4 times each
+    assert "p3" in (tmp_path / "deploy" / "vm_aws" / "p3.yaml").read_text()
+    gc.collect()
+    assert set(codec._TEXTS) <= before  # released with the pipelines
+
+
 def _cap() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 

@@ -40,6 +40,7 @@ import json
 import re
 import types
 import typing
+import weakref
 from dataclasses import MISSING, Field, fields, is_dataclass
 from functools import cache
 from typing import Any
@@ -115,6 +116,23 @@ def program_to_json(program: Program) -> dict[str, Any]:
 def pipeline_to_json(pipe: Pipeline) -> dict[str, Any]:
     """The JSON-compatible form of one pipeline."""
     return _dump_node(pipe, "")
+
+
+#: :func:`pipeline_text` of each live pipeline, by id, with a weak reference that drops the entry
+#: when the pipeline goes.
+_TEXTS: dict[int, tuple[weakref.ref[Pipeline], str]] = {}
+
+
+def pipeline_text(pipe: Pipeline) -> str:
+    """``dumps(pipeline_to_json(pipe))``, remembered while `pipe` lives: the targets that carry the
+    run plan (Kubernetes and each SkyPilot cloud) embed the same text of the same pipeline."""
+    key = id(pipe)
+    entry = _TEXTS.get(key)
+    if entry is not None and entry[0]() is pipe:
+        return entry[1]
+    text = dumps(pipeline_to_json(pipe))
+    _TEXTS[key] = (weakref.ref(pipe, lambda _, key=key: _TEXTS.pop(key, None)), text)
+    return text
 
 
 def _dump_node(obj: Any, where: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipec.ir import Pipeline
-from pipec.ir.codec import dumps, pipeline_to_json
+from pipec.ir.codec import pipeline_text
 from pipec.targets.kube import volume_claim_spec
 
 from .settings import PodSettings
@@ -76,7 +76,7 @@ def claim(choices: JobChoices) -> dict:
 def config_map(name: str, pipeline: Pipeline, jobs_text: str, choices: JobChoices) -> dict:
     """The run plan: the pipeline's IR (what the scheduler runs) and each step's Job."""
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata(name, choices),
-            "data": {PLAN_KEY: Block(dumps(pipeline_to_json(pipeline))), JOBS_KEY: Block(jobs_text)}}
+            "data": {PLAN_KEY: Block(pipeline_text(pipeline)), JOBS_KEY: Block(jobs_text)}}
 
 
 def job_template(plan: str, orchestrator: Orchestrator, choices: JobChoices) -> dict:

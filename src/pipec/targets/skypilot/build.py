@@ -14,7 +14,7 @@ import math
 import shlex
 
 from pipec.ir import Pipeline
-from pipec.ir.codec import dumps, pipeline_to_json
+from pipec.ir.codec import pipeline_text
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.kubernetes_launcher import parameter_env
 from pipec.targets.base import CompileContext
@@ -151,7 +151,7 @@ def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: 
                        **{k: v for k, v in settings.resources.items() if k not in place}}
     resources["image_id"] = f"docker:{vm_image(pipeline, context, diags)}"
     meta = context.options.get("metadata_store")
-    envs = {**settings.task.get("envs", {}), PLAN_ENV: Block(dumps(pipeline_to_json(pipeline))),
+    envs = {**settings.task.get("envs", {}), PLAN_ENV: Block(pipeline_text(pipeline)),
             ARTIFACT_STORE_ENV: artifact_store(context.options), **({METADATA_STORE_ENV: meta} if meta else {}),
             **run_time_envs(pipeline, diags)}
     task: dict = {"name": settings.task.get("name") or pipeline.name}
