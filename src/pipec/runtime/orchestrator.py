@@ -471,7 +471,8 @@ class LocalScheduler:
                     reason = f"upstream step `{outcome.step_id}` failed"
                     self._record_unrun(child, md.SKIPPED, reason)
                     state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
-                    self.shown.set(child, md.SKIPPED, note=reason)
+                    if child in self.rank:  # a later part's step is recorded, not shown
+                        self.shown.set(child, md.SKIPPED, note=reason)
 
     # ------------------------------------------------------------------ ending the run
 
