@@ -83,8 +83,7 @@ class RunResult:
     run_id: str
     # Pipeline name.
     pipeline: str
-    # "completed" or "failed" (a cancelled run raises instead of returning); "running" for a part
-    # of a run (`run_part`) that leaves the run to a later part.
+    # "completed" or "failed" (a cancelled run raises instead); "running": a part left it to a later part.
     status: str
     # Outcome per step id, in topological order.
     steps: dict[str, StepOutcome]
@@ -97,8 +96,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every step completed or was cached (the run's, or the part's that leaves the run
-        ``running`` for a later part), else 1."""
+        """0 when every step (of the run, or of the part that left it ``running``) completed or was cached."""
         return 0 if self.status in (md.COMPLETED, md.RUNNING) else 1
 
     def summary(self) -> str:

@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipec.ir import Pipeline
+from pipec.ir import Pipeline, StepInvocation
 
 from . import metadata as md
 from .artifacts import ArtifactInfo, ArtifactNotFound, ArtifactStore
 from .command import data_inputs
 from .runner_liveness import release_runner
+
+if TYPE_CHECKING:
+    from .orchestrator import StepOutcome
 
 
 class PartError(Exception):
@@ -89,11 +93,11 @@ def open_part(pipeline: Pipeline, step_ids: Iterable[str], run_id: str, meta: md
               store: ArtifactStore) -> RunPart:
     """`read_part`; when it raises and the run exists, the run is recorded failed first (the part's
     steps failed with the reason, the steps no part started skipped), so it does not stay running."""
+    chosen = set(step_ids)
     try:
-        return read_part(pipeline, step_ids, run_id, meta, store)
+        return read_part(pipeline, chosen, run_id, meta, store)
     except PartError as exc:
         if meta.get_run(run_id) is not None:
-            chosen = set(step_ids)
             for step in pipeline.steps:
                 if step.id in chosen:
                     record_unrun(meta, run_id, step, md.FAILED, f"not started: {exc}")
@@ -101,15 +105,15 @@ def open_part(pipeline: Pipeline, step_ids: Iterable[str], run_id: str, meta: md
         raise
 
 
-def record_unrun(meta: md.MetadataStore, run_id: str, step, status: str, reason: str) -> None:
-    """Record `step` (a step invocation) as never run in `run_id`: skipped, cancelled or failed, and why."""
+def record_unrun(meta: md.MetadataStore, run_id: str, step: StepInvocation, status: str, reason: str) -> None:
+    """Record `step` as never run in `run_id`: skipped, cancelled or failed, and why."""
     row = meta.start_step_run(run_id, step.id, attempt=0, status=status, module=step.module, function=step.function)
     meta.finish_step_run(row, status, error=reason)
 
 
 def finish_part(meta: md.MetadataStore, run_id: str, pipeline: Pipeline, part: RunPart,
-                outcomes: Mapping[str, object]) -> str:
-    """Record the run's status once `part` ended with `outcomes` (``{step id: StepOutcome}``, the
+                outcomes: Mapping[str, StepOutcome]) -> str:
+    """Record the run's status once `part` ended with `outcomes` (by step id: the
     part's steps and the descendants it skipped): failed, with the steps no part started recorded
     skipped; completed when every step of the plan is done; else still running (this process no
     longer runs it, so it is not an orphan either). Returns that status."""
