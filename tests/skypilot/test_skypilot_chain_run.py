@@ -66,7 +66,12 @@ def ref(tmp_path_factory):
 
 def test_the_chain_records_one_run_equal_to_pipec_runs(tmp_path: Path, ref) -> None:
     chain = Chain("vm_aws", tmp_path)
-    procs = chain.run_all({"PIPEC_RUN_ID": "chain-1"})
+    first = chain.run_task(0, {"PIPEC_RUN_ID": "chain-1"})
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    # Between tasks the run stays running: the ended task is not taken for an orphaned runner
+    # (`Client` cancels those on this host).
+    assert chain.read("chain-1").status == "running" and set(chain.read("chain-1").steps) == {"load", "stats"}
+    procs = [first, *(chain.run_task(index, {"PIPEC_RUN_ID": "chain-1"}) for index in (1, 2))]
     assert [p.returncode for p in procs] == [0, 0, 0], [p.stdout[-2000:] + p.stderr[-2000:] for p in procs]
     assert ["the run goes on" in p.stdout for p in procs] == [True, True, False]
     run = chain.read("chain-1")
@@ -132,3 +137,15 @@ def test_a_failing_step_fails_the_run_and_stops_the_chain(tmp_path: Path) -> Non
     assert {sid: step.status for sid, step in run.steps.items()} == {
         "load": "completed", "stats": "completed", "train": "failed", "evaluate": "skipped", "report": "skipped"}
     assert "ZeroDivisionError" in run.steps["train"].error
+
+
+def test_kube_run_refuses_a_step_the_plan_does_not_have(tmp_path: Path) -> None:
+    chain = Chain("vm_aws", tmp_path)
+    plan = tmp_path / "plan.json"
+    plan.write_text(chain.tasks[0]["envs"]["PIPEC_PLAN"], encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipec.runtime", "kube-run", "--plan", str(plan), "--run-id", "r",
+                           "--metadata-store", chain.meta, "--artifact-store", str(tmp_path / "a"), "--step", "load",
+                           "--step", "nope"], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "no step `nope` in pipeline `sky_chain`" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
