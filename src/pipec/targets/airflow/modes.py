@@ -26,8 +26,14 @@ from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
 from pipec.targets.common import memory_bytes, step_resources
 from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
-from pipec.targets.kit.stores import (UNSHARED_STORE, is_folder_store, report_unshared_store, sqlite_path,
-                                      unshared_folder, volume_folder)
+from pipec.targets.kit.stores import (
+    UNSHARED_STORE,
+    is_folder_store,
+    report_unshared_store,
+    sqlite_path,
+    unshared_folder,
+    volume_folder,
+)
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
