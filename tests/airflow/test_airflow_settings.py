@@ -141,6 +141,30 @@ def test_shared_volume_for_a_folder_artifact_store(airflow_home: Path, kubeconfi
     assert [(m["Target"], m["Source"], m["Type"]) for m in mounts] == [("/data/store", "pipec-artifacts", "volume")]
 
 
+@pytest.mark.parametrize("mode, volume", [("docker", "docker_volume"), ("kubernetes", "pvc")])
+def test_one_volume_holds_a_sqlite_metadata_store_beside_the_artifacts(airflow_home: Path, tmp_path: Path, mode: str,
+                                                                       volume: str) -> None:
+    """A SQLite metadata store whose folder holds the artifact store moves the volume's mount up
+    to that folder (one volume, both stores); one the volume does not hold is PC307, since each
+    step's container would record to its own file."""
+    files, messages = _compile(tmp_path / "both", PASSING, operator=mode, **{volume: "data"},
+                               artifact_store="/pipec/artifacts", metadata_store="sqlite:////pipec/metadata.db")
+    assert not any("PC307" in m for m in messages)
+    dag = files["airflow/tuned.py"]
+    assert ('Mount(target="/pipec", source="data"' in dag) if mode == "docker" else ('mount_path="/pipec"' in dag)
+    files, messages = _compile(tmp_path / "apart", PASSING, operator=mode, **{volume: "data"},
+                               artifact_store="/pipec/artifacts", metadata_store="sqlite:////elsewhere/metadata.db")
+    assert [m for m in messages if "PC307" in m] == [
+        f"warning PC307: the SQLite metadata store `/elsewhere/metadata.db` is outside the volume mounted at "
+        f"`/pipec/artifacts`: in {mode} mode each step records to its own file, and the run is not readable as one"]
+    _, messages = _compile(tmp_path / "none", PASSING, operator=mode, metadata_store="sqlite:////pipec/metadata.db")
+    assert [m for m in messages if "PC307" in m] == [
+        f"warning PC307: the SQLite metadata store `/pipec/metadata.db` is in each step's container: in {mode} mode "
+        f"each step records to its own file, and the run is not readable as one"]
+    _, messages = _compile(tmp_path / "server", PASSING, operator=mode, metadata_store="postgresql://db/pipec")
+    assert not any("PC307" in m for m in messages)
+
+
 def test_local_source_root_relative_to_the_dag_file(airflow_home: Path, tmp_path: Path) -> None:
     """A relative `source_root` is resolved against the DAG file's folder when Airflow parses it;
     an explicit `python` replaces the worker's interpreter in the command."""

@@ -119,9 +119,12 @@ def copy_into(files: Iterable[Path], folder: Path) -> Path:
 
 def params_of(dag: Any, **overrides: Any) -> dict[str, Any]:
     """The DAG's resolved params, as a triggered run with `overrides` in its conf sees them."""
-    resolved = dag.params.validate()
+    import copy
+
+    params = copy.deepcopy(dag.params)  # Param.resolve(value=...) keeps the value: the DAG is shared
+    resolved = params.validate()
     for key, value in overrides.items():
-        resolved[key] = dag.params.get_param(key).resolve(value=value)  # validated as a trigger's conf is
+        resolved[key] = params.get_param(key).resolve(value=value)  # validated as a trigger's conf is
     return resolved
 
 

@@ -112,3 +112,23 @@ def ensure_base_image(env: dict[str, str], work: Path) -> None:
     (context / "Dockerfile").write_text(STANDIN, encoding="utf-8")
     built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--tag", BASE_IMAGE, str(context), timeout=1200)
     assert built.returncode == 0, built.stderr
+
+
+def build_example_images(env: dict[str, str], source: Path, out: Path, cwd: Path) -> list[str]:
+    """Build every image `pipec build` names for `source` with `pipec build` itself (BuildKit,
+    else podman build), after removing any older copy; the image references."""
+    import sys
+
+    def pipec(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pipec", *args], env=env, cwd=cwd, capture_output=True,
+                              text=True, timeout=900, stdin=subprocess.DEVNULL)
+
+    plan = pipec("build", str(source), "--dry-run", "--out", str(out))
+    assert plan.returncode == 0, plan.stderr
+    images = [line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")]
+    for image in images:
+        docker(env, "rmi", "--force", image)
+    written = pipec("build", str(source), "--out", str(out))
+    assert written.returncode == 0, written.stderr
+    assert {f"built {image}" for image in images} <= set(written.stdout.splitlines()), written.stdout
+    return images

@@ -13,6 +13,7 @@ from pipec.runtime import metadata as md
 from pipec.runtime.artifacts import MARKER, ArtifactStore
 from pipec.runtime.command import shim_command
 from pipec.runtime.shim import parse_args
+from pipec.runtime.shim_flags import name_text
 from tests.helpers.runtime_projects import make_project, run_shim
 
 #: An output name that breaks naive quoting and paths (no "=": NAME=... splits at the first one).
@@ -205,6 +206,6 @@ def test_shim_command_ref_flags_order_and_round_trip() -> None:
     assert spec.input_refs == (("data", "{{$.inputs.artifacts['data'].path}}"),)
     assert spec.inputs == (("n", "make", "other"),) and spec.output_refs == (("output", "/out/o"),)
     make = shim_command(pipe, pipe.step("make"), **kw, output_refs={HOSTILE: "/x", "other": "/y"})
-    assert make[-4:] == ["--output-ref", f"{HOSTILE}=/x", "--output-ref", "other=/y"]
+    assert make[-4:] == ["--output-ref", f"{name_text(HOSTILE)}=/x", "--output-ref", "other=/y"]
     assert parse_args(make[4:]).output_refs == ((HOSTILE, "/x"), ("other", "/y"))
     assert shim_command(pipe, pipe.step("make"), **kw) == make[:-4]

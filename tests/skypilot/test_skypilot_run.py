@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 TASK_ID = "sky-2026-12-04-00-00-00-000000_pipec-vm_1"
 
 
-def _stand_in(run: str, python: str, root: Path) -> str:
+def stand_in(run: str, python: str, root: Path) -> str:
     """`run` with the image's interpreter and source folder replaced (each word exactly once)."""
     words = {"python -m pipec.runtime ": f"{shlex.quote(python)} -m pipec.runtime ",
              " --source-root /app ": f" --source-root {shlex.quote(str(root))} "}
@@ -40,19 +40,21 @@ def _run_task(case: str, target: str, tmp_path: Path, env_overrides: dict[str, s
     shutil.copytree(REPO / "examples" / case, root, ignore=shutil.ignore_patterns(".pipec", "__pycache__"))
     envs = {**task["envs"], "PIPEC_ARTIFACT_STORE": str(tmp_path / "artifacts"), **env_overrides}
     env = {**os.environ, **envs, "SKYPILOT_TASK_ID": TASK_ID}
-    proc = subprocess.run(["bash", "-c", _stand_in(task["run"], sys.executable, root)], env=env, cwd=tmp_path,
+    proc = subprocess.run(["bash", "-c", stand_in(task["run"], sys.executable, root)], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return Client(f"sqlite:///{root / '.pipec' / 'metadata.db'}").get_pipeline_run(TASK_ID), root
 
 
-def _outputs(run) -> dict:
+def outputs(run) -> dict:
+    """``{step id: {output name: value}}`` of a run read through `Client`."""
     return {sid: {name: out.load() for name, out in step.outputs.items()} for sid, step in run.steps.items()}
 
 
-def _reference(case: str, tmp_path: Path, *params: str):
+def reference(source: Path, tmp_path: Path, *params: str):
+    """The run of `source` by `pipec run` (run id "reference"), with `params` (--param N=V)."""
     meta = tmp_path / "ref.db"
-    proc = subprocess.run([sys.executable, "-m", "pipec", "run", str(REPO / "examples" / case / "run.py"),
+    proc = subprocess.run([sys.executable, "-m", "pipec", "run", str(source),
                            "--artifact-store", str(tmp_path / "ref-art"), "--metadata-store", f"sqlite:///{meta}",
                            "--run-id", "reference", *params], capture_output=True, text=True, timeout=600,
                           cwd=tmp_path, stdin=subprocess.DEVNULL)
@@ -63,18 +65,18 @@ def _reference(case: str, tmp_path: Path, *params: str):
 @pytest.mark.parametrize("case, target", [("diamond", "vm_aws"), ("hostile_strings", "vm_gcp")])
 def test_golden_run_equals_pipec_run(case: str, target: str, tmp_path: Path) -> None:
     run, _ = _run_task(case, target, tmp_path / "vm", {})
-    ref = _reference(case, tmp_path)
+    ref = reference(REPO / "examples" / case / "run.py", tmp_path)
     assert run.status == "completed" and {s.status for s in run.steps.values()} == {"completed"}
     assert run.orchestrator == target
     assert run.parameters == ref.parameters
-    got = _outputs(run)
-    assert got == _outputs(ref) and got and all(got.values())
+    got = outputs(run)
+    assert got == outputs(ref) and got and all(got.values())
 
 
 def test_a_run_time_parameter_comes_from_its_env(tmp_path: Path) -> None:
     run, _ = _run_task("diamond", "vm_azure", tmp_path / "vm", {"PIPEC_PARAM_n": "6"})
-    ref = _reference("diamond", tmp_path, "--param", "n=6")
-    assert run.parameters["n"] == 6 and _outputs(run) == _outputs(ref)
+    ref = reference(REPO / "examples/diamond/run.py", tmp_path, "--param", "n=6")
+    assert run.parameters["n"] == 6 and outputs(run) == outputs(ref)
 
 
 def test_kube_run_with_jobs_still_needs_a_namespace(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pipec.targets.base import SubmitError
 from pipec.targets.skypilot.submit import launch_arguments, parameter_envs
 from tests.helpers import requires
 from tests.helpers.kube_proofs import compile_source
+from tests.helpers.side_env import side_json
 from tests.skypilot.test_skypilot_target import SOURCE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,3 +68,31 @@ def test_param_values_become_task_envs() -> None:
     assert parameter_envs(pipeline, {"n": 7}) == {"PIPEC_PARAM_n": "7"}
     with pytest.raises(SubmitError, match="nope"):
         parameter_envs(pipeline, {"nope": 1})
+
+
+def test_a_chain_is_launched_as_sky_jobs_launch_builds_it(tmp_path: Path) -> None:
+    """The managed job `pipec submit` hands to `sky.jobs.launch`, built offline in the side
+    environment: SkyPilot's chain (tasks in order), every task with the `--param` envs and the
+    one run id all tasks record into, SkyPilot's job defaults filled."""
+    from tests.skypilot.test_skypilot_chain import compile_chain
+
+    path = tmp_path / "sky_chain.yaml"
+    path.write_text(compile_chain("vm_aws")[0], encoding="utf-8")
+    [dag] = side_json("skypilot", "tests/skypilot/chain_submit_proof.py", str(path), "PIPEC_RUN_ID=run-7",
+                      "PIPEC_PARAM_n=9", environ={"HOME": str(tmp_path)})
+    names = ["sky_chain-0", "sky_chain-1", "sky_chain-2"]
+    assert dag["name"] == "sky_chain" and dag["chain"] and dag["edges"] == [names[:2], names[1:]]
+    assert [task["name"] for task in dag["tasks"]] == names
+    assert all(task["envs"]["PIPEC_RUN_ID"] == "run-7" and task["envs"]["PIPEC_PARAM_n"] == "9"
+               for task in dag["tasks"])
+    assert [task["accelerators"] for task in dag["tasks"]] == [[None], [{"T4": 1}], [None]]
+    assert all(task["job_recovery"][0]["strategy"] for task in dag["tasks"])
+
+
+def test_submitting_a_chain_without_credentials_says_what_to_configure(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CREDENTIAL_VARS)}
+    proc = subprocess.run([str(requires.side_python("skypilot")), "-m", "pipec", "submit",
+                           str(REPO / "tests/data/skypilot_chain/run.py"), "--target", "vm_gcp"],
+                          env={**env, "HOME": str(tmp_path)}, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "gcloud auth" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -120,11 +120,6 @@ def test_more_than_one_node_is_reported(tmp_path: Path) -> None:
     assert any(d.code == "PC304" and "`num_nodes` 4" in d.message for d in diags)
 
 
-def test_a_steps_own_vm_settings_are_reported(tmp_path: Path) -> None:
-    _, diags = _compile(tmp_path, {"use_spot": True}, step_extra=', "orchestrator.vm_gcp": {"use_spot": False}')
-    assert any(d.code == "PC304" and "step `evaluate`" in d.message and "one VM" in d.message for d in diags)
-
-
 def test_gpu_without_a_type_is_reported(tmp_path: Path) -> None:
     source = tmp_path / "g.py"
     source.write_text(SOURCE.replace(', gpu_type="nvidia-tesla-t4"', "").format(settings="{}", target="vm_aws",

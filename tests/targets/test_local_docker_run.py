@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pipec import Client
-from tests.helpers.container_engine import docker, engine_environment, ensure_base_image
+from tests.helpers.container_engine import build_example_images, docker, engine_environment, ensure_base_image
 
 REPO = Path(__file__).resolve().parents[2]
 DIAMOND = REPO / "examples" / "diamond"
@@ -74,15 +74,7 @@ def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: st
     source = REPO / "examples" / case / "run.py"
     with engine_environment() as env:
         ensure_base_image(env, tmp_path)
-        out = tmp_path / "out"
-        plan = pipec(env, "build", str(source), "--dry-run", "--out", str(out), cwd=tmp_path)
-        assert plan.returncode == 0, plan.stderr
-        images = [line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")]
-        for image in images:  # `pipec build` itself builds them (BuildKit, else podman build)
-            docker(env, "rmi", "--force", image)
-        written = pipec(env, "build", str(source), "--out", str(out), cwd=tmp_path)
-        assert written.returncode == 0, written.stderr
-        assert {f"built {image}" for image in images} <= set(written.stdout.splitlines()), written.stdout
+        build_example_images(env, source, tmp_path / "out", tmp_path)
         compose = _compose_binary()
         project = tmp_path / "project"
         project.mkdir()

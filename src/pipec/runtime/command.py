@@ -31,7 +31,7 @@ from pipec.ir import (
 from pipec.ir import OutputRef as UpstreamOutput
 
 from .deferred_calls import holds_reserved
-from .shim_flags import BY_NAME, ENTRYPOINT
+from .shim_flags import BY_NAME, ENTRYPOINT, name_text
 
 #: The subcommand of `python -m pipec.runtime` that runs one step.
 RUN_STEP = ENTRYPOINT[-1]
@@ -266,7 +266,7 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
                     Option("--num-steps", Literal(str(len(pipeline.steps))))]
     for key, source in data_inputs(step):
         options.append(Option("--input-ref", InputRef(key)) if key in input_refs else
-                       Option("--input", Literal(f"{key}={source.step}/{source.output}")))
+                       Option("--input", Literal(f"{key}={name_text(source.step)}/{name_text(source.output)}")))
     options += resolved_input_options(step)
     options += _parameter_options(pipeline, lookup_parameters(pipeline, step, runtime_params), placeholder_encoding,
                                   ("--lookup-param", "--lookup-param-text"))
@@ -277,7 +277,7 @@ def shim_call(pipeline: Pipeline, step: StepInvocation, *, artifact_store: str, 
     # Only a step's own literals are encoded: a pipeline parameter's value reaches the step as is.
     options += [Option("--construct", Literal(b.name)) for b in step.inputs
                 if isinstance(b.source, LiteralValue) and holds_reserved(b.source.value)]
-    options += [Option("--output", Literal(f"{output.name}={output.type}")) for output in step.outputs]
+    options += [Option("--output", Literal(f"{name_text(output.name)}={output.type}")) for output in step.outputs]
     options += [Option("--output-ref", OutputRef(output.name)) for output in step.outputs
                 if output.name in output_refs]
     if step.model is not None:
@@ -385,7 +385,7 @@ def _value(value: Value, engine: EngineText[Item]) -> Item:
         case InputRef(name):
             return engine.concat([engine.literal(f"{name}="), engine.input_path(name)])
         case OutputRef(name):
-            return engine.concat([engine.literal(f"{name}="), engine.output_path(name)])
+            return engine.concat([engine.literal(f"{name_text(name)}="), engine.output_path(name)])
         case WorkerPython():
             return engine.worker_python()
     raise TypeError(f"no rendering for {value!r}")

@@ -5,7 +5,9 @@ ConfigMap (the pipeline's IR and each step's Job body) runs with the scheduler o
 and the Kubernetes launcher (`pipec.runtime.kubernetes_launcher`); a step's retries are its
 Job's ``backoffLimit``, so the scheduler itself starts each step once. Without ``--jobs`` (the
 SkyPilot targets' VM) the steps run as local processes, exactly as ``pipec run`` runs them,
-retries included. A pipeline parameter some step binds is an env
+retries included; with ``--step`` (repeated) only those steps run, under the given run id: the
+part of a run one task of a SkyPilot chain runs, the outputs of earlier tasks read from the
+run's stores (`pipec.runtime.run_part`). A pipeline parameter some step binds is an env
 var of the orchestrator's container (``PIPEC_PARAM_<name>``, the compile-time value unless the
 Job is edited): the scheduler runs with those values and the launcher hands them to the steps.
 """
@@ -71,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--source-root", default=".", help="folder of the pipeline's sources")
     parser.add_argument("--artifact-store", default=None)
     parser.add_argument("--metadata-store", default=None)
+    parser.add_argument("--step", action="append", dest="steps", default=None,
+                        help="run only this step (repeat for each); the others run in other processes of the same "
+                             "--run-id, which is then required (without --jobs)")
     parser.add_argument("--max-parallel", type=int, default=None, help="most step Jobs at once (default: all)")
     return parser
 
@@ -83,10 +88,15 @@ def main(argv: list[str]) -> int:
 
     from .kubernetes_launcher import KubernetesLauncher, jobs_by_step
     from .orchestrator import run_pipeline
+    from .run_part import PartError
 
     args = parser().parse_args(argv)
     if args.jobs is not None and not args.namespace:
         sys.stderr.write("pipec kube-run: error: --jobs needs --namespace\n")
+        return 2
+    if args.steps is not None and (args.jobs is not None or not args.run_id):
+        sys.stderr.write("pipec kube-run: error: --step needs the run id its tasks share (--run-id; a SkyPilot "
+                         "chain's is $PIPEC_RUN_ID, else its managed job's first $SKYPILOT_TASK_IDS) and no --jobs\n")
         return 2
     with open(args.plan, encoding="utf-8") as handle:
         plan = pipeline_from_json(json.load(handle))
@@ -106,9 +116,16 @@ def main(argv: list[str]) -> int:
             return KubernetesLauncher(jobs, keys, args.namespace, args.run_id, on_exit, params=params)
 
     orchestrator = args.orchestrator or ("kubernetes" if args.jobs is not None else "local")
-    result = run_pipeline(pipeline, args.source_root, max_parallel=args.max_parallel or len(pipeline.steps) or 1,
-                          artifact_store=args.artifact_store or None, metadata_store=args.metadata_store or None,
-                          run_id=args.run_id or None, progress=sys.stdout, live=False, launcher=launcher,
-                          logs=sys.stdout, orchestrator=orchestrator)
+    try:
+        result = run_pipeline(pipeline, args.source_root,
+                              max_parallel=args.max_parallel or len(pipeline.steps) or 1,
+                              artifact_store=args.artifact_store or None, metadata_store=args.metadata_store or None,
+                              run_id=args.run_id or None, progress=sys.stdout, live=False, launcher=launcher,
+                              logs=sys.stdout, orchestrator=orchestrator, part=args.steps)
+    except PartError as exc:
+        sys.stderr.write(f"pipec kube-run: error: {exc}\n")
+        return 2
     sys.stdout.write(result.summary())
+    if result.status == "running":
+        sys.stdout.write(f"the run goes on: its other steps run in the next task(s) of run {result.run_id}\n")
     return result.exit_code

@@ -32,7 +32,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -50,6 +50,7 @@ from .lineage import record_inputs
 from .logtail import LogTail
 from .models import LocalModels, ModelError
 from .progress import PENDING, RETRYING, RUNNING, Progress, summary_table
+from .run_part import RunPart, finish_part, open_part, record_unrun
 from .runner_liveness import cancel_orphaned_runs, record_runner
 from .step_deadline import timed_out_message
 from .step_groups import kill_group, signals_ignored, stop_groups
@@ -82,7 +83,7 @@ class RunResult:
     run_id: str
     # Pipeline name.
     pipeline: str
-    # "completed" or "failed" (a cancelled run raises instead of returning).
+    # "completed" or "failed" (a cancelled run raises instead); "running": a part left it to a later part.
     status: str
     # Outcome per step id, in topological order.
     steps: dict[str, StepOutcome]
@@ -95,8 +96,8 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every step completed or was cached, else 1."""
-        return 0 if self.status == md.COMPLETED else 1
+        """0 when every step (of the run, or of the part that left it ``running``) completed or was cached."""
+        return 0 if self.status in (md.COMPLETED, md.RUNNING) else 1
 
     def summary(self) -> str:
         """The final summary table plus a closing line."""
@@ -194,7 +195,8 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
                  run_id: str | None = None, enable_cache: bool = True, python: str | None = None,
                  progress: TextIO | None = None, live: bool | None = None,
                  env: Mapping[str, str] | None = None, launcher: str | LauncherFactory = "fork",
-                 logs: TextIO | None = None, stop_grace: float = 5.0, orchestrator: str = "local") -> RunResult:
+                 logs: TextIO | None = None, stop_grace: float = 5.0, orchestrator: str = "local",
+                 part: Collection[str] | None = None) -> RunResult:
     """Run `pipeline` (whose modules live under `root`) on this machine.
 
     Defaults: artifacts in ``{root}/.pipec/artifacts``, metadata in
@@ -210,8 +212,13 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     text as given and expand it themselves, so no expanded value appears in their argv.
     `logs` receives each step's output as it is written, every line prefixed with the step id
     (the log files are written all the same). On an interrupt, running steps get SIGTERM and,
-    after `stop_grace` seconds, SIGKILL (see the module docstring).
+    after `stop_grace` seconds, SIGKILL (see the module docstring). With `part` (step ids), only
+    those steps run, under `run_id` (required), reading their other inputs from the run's stores
+    (:mod:`pipec.runtime.run_part`; PartError when one is missing); the result's status is
+    ``running`` when a later part carries the run on.
     """
+    if part is not None and not run_id:
+        raise ValueError("a part of a run needs the run's id")
     t0 = time.monotonic()
     root = Path(root).resolve()
     child_env = dict(os.environ if env is None else env)
@@ -231,6 +238,9 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
         missing = [dep for dep in s.upstream if dep not in steps]
         if missing:
             raise ValueError(f"step `{s.id}` depends on unknown step(s) {', '.join(missing)}")
+    this_part = open_part(pipeline, part, run_id, meta, store) if part is not None else None
+    if this_part is not None:
+        order = [sid for sid in order if sid in this_part.steps]
     rank = {sid: i for i, sid in enumerate(order)}
     params = {sid: step_params(pipeline, s) for sid, s in steps.items()}
     argv = {sid: shim_command(pipeline, s, run_id=run_id, artifact_store=store_uri, metadata_store=None,
@@ -259,7 +269,7 @@ def run_pipeline(pipeline: Pipeline, root: str | os.PathLike[str], *, max_parall
     scheduler = LocalScheduler(pipeline, root, run_id, order, params=params, argv=argv, store=store, meta=meta,
                                starter=starter, events=events, logs_dir=logs_dir, scratch=scratch,
                                progress=shown, tail=tail, max_parallel=max_parallel, enable_cache=enable_cache,
-                               redact=Redactor(*stores))
+                               redact=Redactor(*stores), part=this_part)
     try:
         scheduler.run()
     except KeyboardInterrupt:
@@ -300,7 +310,8 @@ class LocalScheduler:
                  params: Mapping[str, object], argv: Mapping[str, list[str]], store: ArtifactStore,
                  meta: md.MetadataStore, starter: SpawnLauncher | ForkLauncher, events: queue.Queue[tuple[str, int]],
                  logs_dir: Path, scratch: str, progress: Progress, tail: LogTail | None,
-                 max_parallel: int, enable_cache: bool, redact: Callable[[str], str] = str) -> None:
+                 max_parallel: int, enable_cache: bool, redact: Callable[[str], str] = str,
+                 part: RunPart | None = None) -> None:
         self.pipeline, self.root, self.run_id, self.order = pipeline, root, run_id, order
         # Hides the values the stores' ${NAME} references brought in, in errors shown and recorded.
         self.redact = redact
@@ -311,11 +322,14 @@ class LocalScheduler:
         self.models = LocalModels(meta, run_id)
         self.steps = {s.id: s for s in pipeline.steps}
         self.rank = {sid: i for i, sid in enumerate(order)}
-        self.state = _State()
+        #: The steps this run runs of a run other processes share, None for all of them.
+        self.part = part
+        done = part.done if part is not None else {}
+        self.state = _State(produced={sid: dict(outputs) for sid, outputs in done.items()})
         # What each step's run-time-resolved inputs resolved to, when it was launched.
         self.resolved: dict[str, resolved_inputs.Resolved | None] = {}
         #: Upstream steps each step still waits for, and the steps waiting for each.
-        self.waiting = {sid: set(self.steps[sid].upstream) for sid in order}
+        self.waiting = {sid: set(self.steps[sid].upstream) - set(done) for sid in order}
         self.dependents: dict[str, list[str]] = {sid: [] for sid in order}
         for sid in order:
             for dep in self.waiting[sid]:
@@ -455,16 +469,20 @@ class LocalScheduler:
                     reason = f"upstream step `{outcome.step_id}` failed"
                     self._record_unrun(child, md.SKIPPED, reason)
                     state.outcomes[child] = StepOutcome(child, md.SKIPPED, 0, None, reason)
-                    self.shown.set(child, md.SKIPPED, note=reason)
+                    if child in self.rank:  # a later part's step is recorded, not shown
+                        self.shown.set(child, md.SKIPPED, note=reason)
 
     # ------------------------------------------------------------------ ending the run
 
     def close(self) -> tuple[str, dict[str, StepOutcome]]:
         """Record the run's status; return it with every step's outcome in topological order."""
         outcomes = self.state.outcomes
-        status = md.COMPLETED if all(o.status in md.DONE for o in outcomes.values()) \
-            and len(outcomes) == len(self.steps) else md.FAILED
-        self.meta.finish_pipeline_run(self.run_id, status)
+        if self.part is not None:
+            status = finish_part(self.meta, self.run_id, self.pipeline, self.part, outcomes)
+        else:
+            status = md.COMPLETED if all(o.status in md.DONE for o in outcomes.values()) \
+                and len(outcomes) == len(self.steps) else md.FAILED
+            self.meta.finish_pipeline_run(self.run_id, status)
         self.meta.close()
         self.shown.redraw()
         return status, {sid: outcomes.get(sid, StepOutcome(sid, md.SKIPPED, 0, None, "never started"))
@@ -513,10 +531,7 @@ class LocalScheduler:
             job.timed_out = True
 
     def _record_unrun(self, sid: str, status: str, reason: str) -> None:
-        step = self.steps[sid]
-        row = self.meta.start_step_run(self.run_id, sid, attempt=0, status=status, module=step.module,
-                                       function=step.function)
-        self.meta.finish_step_run(row, status, error=reason)
+        record_unrun(self.meta, self.run_id, self.steps[sid], status, reason)
 
     def _release(self, sid: str) -> None:
         for other in self.dependents[sid]:

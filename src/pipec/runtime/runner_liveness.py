@@ -45,6 +45,15 @@ def record_runner(meta: MetadataStore, run_id: str) -> None:
                                              pid_started=process_started(pid) or ""))
 
 
+def release_runner(meta: MetadataStore, run_id: str) -> None:
+    """Forget this process as a runner of `run_id`: it leaves the run running on purpose (a later
+    process, e.g. the next task of a SkyPilot chain, carries it on), so its end orphans nothing."""
+    runners = meta.t["pipec_run_runners"]
+    with meta.engine.begin() as conn:
+        conn.execute(runners.delete().where(runners.c.run_id == run_id, runners.c.host == socket.gethostname(),
+                                            runners.c.pid == os.getpid()))
+
+
 def cancel_orphaned_runs(meta: MetadataStore) -> list[str]:
     """Record every ``running`` run whose runner on this host is gone as cancelled; their ids.
 

@@ -33,7 +33,7 @@ from . import (
     resolved_inputs,
 )
 from .artifacts import ArtifactInfo, ArtifactStore
-from .shim_flags import FLAGS
+from .shim_flags import FLAGS, name_from_text
 from .step_deadline import StepTimedOut, deadline, parse_seconds
 from .store_env import REDACTED_STORE_ENV, Redactor, UnsetVariable, expand
 
@@ -115,7 +115,18 @@ def _input(text: str) -> tuple[str, str, str]:
     step, found, output = ref.partition("/")
     if not found or not step or not output:
         raise argparse.ArgumentTypeError(f"--input must look like NAME=STEP_ID/OUTPUT, got {text!r}")
-    return name, step, output
+    return name, name_from_text(step), name_from_text(output)
+
+
+def _output_name(kind: str) -> Callable[[str], tuple[str, str]]:
+    """A ``NAME=...`` flag whose NAME is an output name (percent-encoded, see `shim_flags.name_text`)."""
+    pair = _pair(kind, "=")
+
+    def parse(text: str) -> tuple[str, str]:
+        name, rest = pair(text)
+        return name_from_text(name), rest
+
+    return parse
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -163,7 +174,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "--num-steps": int, "--attempt": int, "--input": _input, "--param": _param, "--param-text": _param_text,
     "--input-lookup": _json_object("--input-lookup"), "--input-value": _json_object("--input-value"),
     "--lookup-param": _param, "--lookup-param-text": _param_text, "--lookup-version": _param,
-    "--lookup-version-text": _param_text, "--model": _json_object("--model"), "--timeout": parse_seconds}
+    "--lookup-version-text": _param_text, "--model": _json_object("--model"), "--timeout": parse_seconds,
+    "--output": _output_name("--output"), "--output-ref": _output_name("--output-ref")}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,10 +8,32 @@ imports nothing heavy: the shim (one process per step) loads it on its hot path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: The words after the interpreter that start the shim: ``python -m pipec.runtime run-step``.
 ENTRYPOINT = ("-m", "pipec.runtime", "run-step")
+
+#: What :func:`name_text` escapes, so a step id or output name holding a separator of the
+#: ``NAME=...`` and ``STEP_ID/OUTPUT`` forms reads back whole.
+_NAME_ESCAPES = {"%": "%25", "/": "%2F", "=": "%3D"}
+_NAME_UNESCAPES = {escape: char for char, escape in _NAME_ESCAPES.items()}
+_NAME_ESCAPE = re.compile("|".join(_NAME_UNESCAPES), re.IGNORECASE)
+
+
+def name_text(name: str) -> str:
+    """A step id or output name as the shim's ``STEP_ID/OUTPUT`` and ``NAME=`` forms write it:
+    ``%``, ``/`` and ``=`` percent-encoded, everything else as is."""
+    return "".join(_NAME_ESCAPES.get(c, c) for c in name)
+
+
+def name_from_text(text: str) -> str:
+    """The step id or output name :func:`name_text` wrote as `text`. Only the three escapes it
+    writes are decoded: any other ``%`` stays as it is, so a name written by hand reads as typed."""
+    if "%" not in text:
+        return text
+    return _NAME_ESCAPE.sub(lambda m: _NAME_UNESCAPES[m.group(0).upper()], text)
+
 
 #: Scopes: the same in every step's call of a pipeline ...
 PIPELINE = "pipeline"

@@ -26,7 +26,14 @@ from pipec.ir.diagnostics import Diagnostics
 from pipec.targets.base import CompileContext
 from pipec.targets.common import memory_bytes, step_resources
 from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
-from pipec.targets.kit.stores import is_folder_store, report_unshared_store, unshared_folder
+from pipec.targets.kit.stores import (
+    UNSHARED_STORE,
+    is_folder_store,
+    report_unshared_store,
+    sqlite_path,
+    unshared_folder,
+    volume_folder,
+)
 from pipec.targets.kit.unsupported import unsupported
 
 from . import naming
@@ -178,13 +185,19 @@ def kubernetes_operator(inp: StepInput, resolved: Resolved, options: dict[str, s
         kwargs["volumes"] = py([call("k8s.V1Volume", indent_=12, name="pipec-artifacts",
                                           persistent_volume_claim=claim)], 8)
         kwargs["volume_mounts"] = py([call("k8s.V1VolumeMount", indent_=12, name="pipec-artifacts",
-                                           mount_path=local_path(resolved.artifact_store))], 8)
+                                           mount_path=shared_folder(resolved))], 8)
     return OperatorSpec("KubernetesPodOperator", kwargs, k8s_models=bool(requests) or "volumes" in kwargs, env=env)
 
 
 def local_path(store: str) -> str:
     """The folder of a local artifact store URI."""
     return store[len("file://"):] if store.startswith("file://") else store
+
+
+def shared_folder(resolved: Resolved) -> str:
+    """Where option `pvc` / `docker_volume` is mounted: the artifact store's folder, or the folder
+    holding it and a SQLite metadata store's file."""
+    return volume_folder(local_path(resolved.artifact_store), resolved.metadata_store)
 
 
 def kubernetes_resources(inp: StepInput, diags: Diagnostics) -> tuple[dict[str, str], dict[str, str]]:
@@ -228,7 +241,7 @@ def docker_operator(inp: StepInput, resolved: Resolved, options: dict[str, str],
     _unsupported_pod_settings(inp, "docker", diags)
     volume = options.get("docker_volume")
     if volume and is_folder_store(resolved.artifact_store):
-        kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(local_path(resolved.artifact_store), ext),
+        kwargs["mounts"] = py([call("Mount", indent_=12, target=jinja_text(shared_folder(resolved), ext),
                                     source=jinja_text(volume, ext), type="volume")], 8)
         types += ("Mount",)
     kwargs["docker_url"] = py(options.get("docker_url") or "unix://var/run/docker.sock")
@@ -327,6 +340,18 @@ def report_store_not_shared(pipeline: Pipeline, resolved: Resolved, context: Com
             f"container: in {resolved.mode} mode the steps cannot read each other's outputs", span,
             help=f"use an s3://, gs:// or az:// store (option artifact_store or the stack), or mount a "
                  f"shared volume there with --option {volume}=NAME")
+    database = sqlite_path(resolved.metadata_store)
+    if volume and database not in (None, "", ":memory:") and len(pipeline.steps) > 1:
+        mounted = shared_folder(resolved) if context.options.get(volume) and is_folder_store(resolved.artifact_store) \
+            else None
+        if mounted is None or not database.startswith(mounted.rstrip("/") + "/"):
+            where = f"outside the volume mounted at `{mounted}`" if mounted else "in each step's container"
+            context.diagnostics.warning(
+                UNSHARED_STORE, f"the SQLite metadata store `{database}` is {where}: in {resolved.mode} mode each "
+                f"step records to its own file, and the run is not readable as one", span,
+                help=f"put the database next to a folder artifact store shared with --option {volume}=NAME "
+                     f"(e.g. artifact_store=/pipec/artifacts, metadata_store=sqlite:////pipec/metadata.db), or "
+                     f"use a database server")
 
 
 def build_operator(inp: StepInput, resolved: Resolved, params: list[str], options: dict[str, str],

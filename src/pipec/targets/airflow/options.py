@@ -53,8 +53,10 @@ OPTIONS: tuple[OptionSpec, ...] = tuple(_MODE_DEPENDENT.get(spec.name, spec) for
     OptionSpec("tags", "comma-separated DAG tags", default="pipec"),
     OptionSpec("max_active_runs", "runs of the DAG at once", default="1", kind=POSITIVE_INT),
     OptionSpec("docker_url", "Docker daemon URL for the docker mode", default="unix://var/run/docker.sock"),
-    OptionSpec("pvc", "kubernetes mode: PersistentVolumeClaim mounted at a folder artifact store in every pod"),
-    OptionSpec("docker_volume", "docker mode: Docker volume mounted at a folder artifact store in every container"),
+    OptionSpec("pvc", "kubernetes mode: PersistentVolumeClaim mounted in every pod at a folder artifact store "
+                      "(or at the folder holding it and a SQLite metadata store)"),
+    OptionSpec("docker_volume", "docker mode: Docker volume mounted in every container at a folder artifact "
+                                "store (or at the folder holding it and a SQLite metadata store)"),
 ) + SUBMIT_OPTIONS
 #: `OPTIONS` by name.
 SPECS: dict[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}

@@ -22,7 +22,7 @@ from pipec.targets.common import step_call, step_environment, step_image, step_r
 from pipec.targets.kit.names import DNS_LABELS
 from pipec.targets.kit.resources import memory_bytes
 from pipec.targets.kit.retry import RetrySupport, lower_retry
-from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store
+from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store, sqlite_path
 from pipec.targets.kube_text import bound_parameters, engine_parameters, report_baked
 
 from .interpolation import (
@@ -43,7 +43,6 @@ DATA_VOLUME = "pipec-data"
 PIPELINE_LABEL, STEP_LABEL = "pipec.pipeline", "pipec.step"
 #: The one condition an edge waits for.
 COMPLETED = {"condition": "service_completed_successfully"}
-_SQLITE = re.compile(r"sqlite(\+\w+)?:///(?P<path>[^?]*)")
 _UNITS = {"Ki": "k", "Mi": "m", "Gi": "g", "Ti": "t"}
 _BINARY = re.compile(r"([0-9]+)(Ki|Mi|Gi|Ti)B")
 
@@ -109,10 +108,10 @@ class ComposeBuilder:
                 self.diags.warning(UNSHARED_STORE, f"artifact store `{store}` is a relative folder: each step's "
                                                    "container has its own, so steps cannot read their inputs",
                                    help="use an absolute folder (a named volume then holds it) or an object store")
-        match = _SQLITE.fullmatch(self.context.options.get("metadata_store") or "")
-        if match and match.group("path").startswith("/"):
-            folders["metadata"] = posixpath.dirname(match.group("path")) or "/"
-        elif match and match.group("path") not in ("", ":memory:"):
+        database = sqlite_path(self.context.options.get("metadata_store"))
+        if database and database.startswith("/"):
+            folders["metadata"] = posixpath.dirname(database) or "/"
+        elif database not in (None, "", ":memory:"):
             self.diags.warning(UNSHARED_STORE, "the SQLite metadata store is a relative path: each step's "
                                                "container records to its own file",
                                help="use sqlite:////absolute/path.db (a named volume then holds it)")

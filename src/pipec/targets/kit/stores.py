@@ -9,6 +9,8 @@ data cannot share is a warning when the user chose it, and the one-line
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Mapping
 
 from pipec.ir import ArtifactLookup, Pipeline, Span
@@ -25,6 +27,29 @@ UNSHARED_STORE = "PC307"
 DEFAULT_STORE_NOTICE = (f"artifacts go to the default folder {DEFAULT_ARTIFACT_STORE} on each step's own machine, "
                         "so steps that do not share one cannot read each other's outputs; set a shared store "
                         "with --option artifact_store=s3://BUCKET/PATH (or gs://, az://) or a stack's artifact_store")
+
+
+#: A SQLAlchemy SQLite URL; `path` is the database file ('' or ':memory:' for an in-memory one).
+_SQLITE = re.compile(r"sqlite(\+\w+)?:///(?P<path>[^?]*)")
+
+
+def sqlite_path(metadata_store: str | None) -> str | None:
+    """The database file of a SQLite metadata store URL (``''`` or ``':memory:'`` when it has
+    none), None for another database or no store."""
+    match = _SQLITE.fullmatch(metadata_store or "")
+    return match.group("path") if match else None
+
+
+def volume_folder(artifact_folder: str, metadata_store: str | None) -> str:
+    """Where a volume shared by every step's container goes: at the artifact store's folder,
+    or at the SQLite metadata store's folder when that one holds the artifact folder, so
+    one volume holds both stores."""
+    database = sqlite_path(metadata_store)
+    if not database or not database.startswith("/"):
+        return artifact_folder
+    folder = posixpath.dirname(database) or "/"
+    outer, inner = sorted((artifact_folder.rstrip("/") or "/", folder), key=len)
+    return outer if inner == outer or inner.startswith(outer.rstrip("/") + "/") else artifact_folder
 
 
 def artifact_store(options: Mapping[str, str]) -> str:

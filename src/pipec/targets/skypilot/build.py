@@ -1,7 +1,8 @@
 """The SkyPilot task of a pipeline: one VM of the flavor's cloud running the pipeline's image
 (``image_id: docker:IMAGE``), whose ``run`` runs pipec's local orchestrator over the compiled
 plan (``python -m pipec.runtime kube-run`` without ``--jobs``: the steps are processes of that
-container, as ``pipec run`` starts them).
+container, as ``pipec run`` starts them). `vm_task` builds the task of some steps on a VM of
+given settings: all of them here, one group of them for each task of a chain (see `chain`).
 
 The plan (the pipeline's IR as JSON), the stores and the run-time parameters are task ``envs``,
 so ``sky launch --env PIPEC_PARAM_x=...`` changes a run without editing the file; ``run``
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Sequence
 
-from pipec.ir import Pipeline
+from pipec.ir import Pipeline, Span, StepInvocation
 from pipec.ir.codec import pipeline_text
 from pipec.ir.diagnostics import Diagnostics
 from pipec.runtime.kubernetes_launcher import parameter_env
@@ -45,30 +47,23 @@ def merged(extra: dict, settings_key: str) -> dict:
 
 
 def vm_settings(pipeline: Pipeline, settings_key: str, diags: Diagnostics) -> VmSettings:
-    """The pipeline's SkyPilot settings; a step whose own settings differ is reported (its VM is the
-    pipeline's: per-step VMs are not written)."""
-    shared = merged(pipeline.settings.extra_dict(), settings_key)
-    for step in pipeline.steps:
-        own = merged(step.settings.extra_dict(), settings_key)
-        if own != shared:
-            unsupported(diags, f"step `{step.id}` has its own `{settings_key}` settings; the {settings_key} target "
-                               "runs every step on the pipeline's one VM, so they are ignored", step.span,
-                        help="put the settings on the pipeline (its VM gets the most any step asks for)")
-    return read_settings(shared, f"pipeline `{pipeline.name}`", diags, pipeline.span)
+    """The pipeline's SkyPilot settings (steps whose own settings differ get VMs of their own: `chain`)."""
+    return read_settings(merged(pipeline.settings.extra_dict(), settings_key), f"pipeline `{pipeline.name}`",
+                         diags, pipeline.span)
 
 
-def step_demands(pipeline: Pipeline, diags: Diagnostics) -> dict:
-    """``cpus``, ``memory`` (GiB) and ``accelerators`` from the steps' ResourceSettings: the most
+def step_demands(steps: Sequence[StepInvocation], span: Span, diags: Diagnostics) -> dict:
+    """``cpus``, ``memory`` (GiB) and ``accelerators`` from the `steps`' ResourceSettings: the most
     any step needs, each as "at least" (``4+``), since the steps share the VM one after another."""
     found: dict = {}
-    cpus = [r.cpu for r in map(step_resources, pipeline.steps) if r.cpu]
+    cpus = [r.cpu for r in map(step_resources, steps) if r.cpu]
     if cpus:
         found["cpus"] = _at_least(max(cpus))
-    memory = [memory_bytes(r.memory) for r in map(step_resources, pipeline.steps) if r.memory]
+    memory = [memory_bytes(r.memory) for r in map(step_resources, steps) if r.memory]
     if memory:
         found["memory"] = _at_least(math.ceil(max(memory) / 2**30 * 10) / 10)
     gpus: dict[str, int] = {}
-    for step in pipeline.steps:
+    for step in steps:
         res = step_resources(step)
         if not res.gpu:
             continue
@@ -85,7 +80,7 @@ def step_demands(pipeline: Pipeline, diags: Diagnostics) -> dict:
         gpus[name] = max(gpus.get(name, 0), res.gpu)
     if len(gpus) > 1:
         unsupported(diags, "the steps ask for different GPU types (" + ", ".join(sorted(gpus)) + "); the VM gets "
-                           f"the first, {min(gpus)}", pipeline.span, help="set `accelerators` on the pipeline")
+                           f"the first, {min(gpus)}", span, help="set `accelerators` on the pipeline")
     if gpus:
         first = min(gpus)
         found["accelerators"] = {first: gpus[first]}
@@ -127,34 +122,40 @@ def run_time_envs(pipeline: Pipeline, diags: Diagnostics) -> dict[str, str]:
     return found
 
 
-def run_command(context: CompileContext, target: str, metadata: bool) -> Block:
+def run_command(context: CompileContext, target: str, metadata: bool, run_id: str = f'"${{{TASK_ID_ENV}:-}}"',
+                before: Sequence[str] = (), after: Sequence[str] = ()) -> Block:
     """The task's ``run``: write the plan from its env to a file and run it with pipec's local
-    orchestrator; the fixed words quoted with `shlex.quote`, env references double-quoted."""
+    orchestrator; the fixed words quoted with `shlex.quote`, env references double-quoted. A
+    chain's task sets the run id in `before` lines and passes its steps as `after` words."""
     options = context.options
     argv = [shlex.quote(options.get("python") or "python"), "-m", "pipec.runtime", "kube-run",
-            "--plan", '"$plan"', "--run-id", f'"${{{TASK_ID_ENV}:-}}"', "--orchestrator", shlex.quote(target),
+            "--plan", '"$plan"', "--run-id", run_id, "--orchestrator", shlex.quote(target),
             "--source-root", shlex.quote(options.get("source_root") or DEFAULT_SOURCE_ROOT),
             "--artifact-store", f'"${ARTIFACT_STORE_ENV}"']
     if metadata:
         argv += ["--metadata-store", f'"${METADATA_STORE_ENV}"']
-    return Block("\n".join(["set -e", 'plan="$(mktemp)"', f'printf %s "${PLAN_ENV}" > "$plan"', " ".join(argv), ""]))
+    return Block("\n".join(["set -e", 'plan="$(mktemp)"', f'printf %s "${PLAN_ENV}" > "$plan"', *before,
+                            " ".join([*argv, *after]), ""]))
 
 
-def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: str) -> dict:
-    """The SkyPilot task (``sky.Task.from_yaml`` reads it) of `pipeline` on `cloud`."""
-    diags = context.diagnostics
-    settings = vm_settings(pipeline, target, diags)
+def task_envs(pipeline: Pipeline, context: CompileContext, settings: VmSettings, params: dict[str, str]) -> dict:
+    """The task's ``envs``: the settings' own, the plan, the stores and the run-time parameters
+    (`params`, from `run_time_envs`)."""
+    meta = context.options.get("metadata_store")
+    return {**settings.task.get("envs", {}), PLAN_ENV: Block(pipeline_text(pipeline)),
+            ARTIFACT_STORE_ENV: artifact_store(context.options), **({METADATA_STORE_ENV: meta} if meta else {}),
+            **params}
+
+
+def vm_task(name: str, settings: VmSettings, demands: dict, image: str, envs: dict, run: Block, cloud: str) -> dict:
+    """One SkyPilot task (``sky.Task.from_yaml`` reads it): a VM on `cloud` with the `settings`'
+    resources over the steps' `demands`, running `image`, its `envs` and `run`."""
     place = {k: v for k, v in settings.resources.items() if k in ("region", "zone")}
     infra = "/".join([cloud, place.get("region", "*"), place["zone"]] if "zone" in place
                      else [cloud, place["region"]] if place else [cloud])
-    resources: dict = {"infra": infra, **step_demands(pipeline, diags),
-                       **{k: v for k, v in settings.resources.items() if k not in place}}
-    resources["image_id"] = f"docker:{vm_image(pipeline, context, diags)}"
-    meta = context.options.get("metadata_store")
-    envs = {**settings.task.get("envs", {}), PLAN_ENV: Block(pipeline_text(pipeline)),
-            ARTIFACT_STORE_ENV: artifact_store(context.options), **({METADATA_STORE_ENV: meta} if meta else {}),
-            **run_time_envs(pipeline, diags)}
-    task: dict = {"name": settings.task.get("name") or pipeline.name}
+    resources: dict = {"infra": infra, **demands, **{k: v for k, v in settings.resources.items() if k not in place}}
+    resources["image_id"] = f"docker:{image}"
+    task: dict = {"name": name}
     task.update({k: v for k, v in settings.task.items() if k not in ("name", "envs")})
     task["resources"] = resources
     task["envs"] = envs
@@ -162,5 +163,16 @@ def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: 
         config = dict(task.get("config") or {})
         config["docker"] = {**config.get("docker", {}), "run_options": list(settings.docker_run_args)}
         task["config"] = config
-    task["run"] = run_command(context, target, bool(meta))
+    task["run"] = run
     return task
+
+
+def build_task(pipeline: Pipeline, context: CompileContext, cloud: str, target: str) -> dict:
+    """The SkyPilot task of `pipeline` on `cloud`: every step on one VM."""
+    diags = context.diagnostics
+    settings = vm_settings(pipeline, target, diags)
+    demands = step_demands(pipeline.steps, pipeline.span, diags)
+    image = vm_image(pipeline, context, diags)
+    return vm_task(settings.task.get("name") or pipeline.name, settings, demands, image,
+                   task_envs(pipeline, context, settings, run_time_envs(pipeline, diags)),
+                   run_command(context, target, bool(context.options.get("metadata_store"))), cloud)
