@@ -127,8 +127,8 @@ def _double_quoted(text: str) -> str:
 
 
 _BREAK_RUN = re.compile(f"[{_BREAKS}]+")
-#: A run of line breaks or a run of other characters.
-_RUN = re.compile(f"[{_BREAKS}]+|[^{_BREAKS}]+")
+#: Where a line starts after a line break (a literal block indents it).
+_LINE_START = re.compile(f"(?<=[{_BREAKS}])(?=[^{_BREAKS}])")
 #: Line breaks every reader folds to a space unless escaped.
 _FOLDED_BREAKS = re.compile(f"[{_BREAKS[1:]}]")
 
@@ -155,18 +155,9 @@ def _literal(text: str, indent: int) -> tuple[str, bool]:
         hints += "-"
     elif len(text) == 1 or text[-2] in _BREAKS:
         hints += "+"
-    pad = " " * indent
-    out = ["|" + hints, "\n"]
-    if text[0] not in _BREAKS:
-        out.append(pad)
-    for run in _RUN.finditer(text):  # a run of breaks is written as itself, a line after its indentation
-        out.append(run.group())
-        if run.group()[0] in _BREAKS:
-            if run.end() < len(text):
-                out.append(pad)
-        elif run.end() == len(text):
-            out.append("\n")
-    body = "".join(out)
+    # Each line after its indentation; a run of breaks written as itself.
+    body = "".join(["|" + hints, "\n", "" if text[0] in _BREAKS else " " * indent,
+                    _LINE_START.sub(" " * indent, text), "" if text[-1] in _BREAKS else "\n"])
     # The layout ends every line with a line feed: drop the block's own, or glue the next line
     # to a block that ends with another break (as PyYAML does).
     return (body[:-1] if body.endswith("\n") else body + _GLUE), hints.endswith("+")
