@@ -280,3 +280,16 @@ def test_scalar_analysis_is_pyyamls() -> None:
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 40))) for _ in range(3000)]
     for text in texts:
         assert vars(analyze(text)) == vars(Emitter.analyze_scalar(Unicode(), text)), repr(text)
+
+
+def test_only_short_strings_forms_are_remembered() -> None:
+    """Names and values that recur in every pipeline's files are remembered per style; long
+    strings (scripts, embedded plans) are not, so memory does not grow with pipelines."""
+    from pipec.targets.kit import serialize
+
+    style = YamlStyle(scalars=PYYAML, sort_keys=False, header="# remembered forms\n")
+    documents = [{"name": f"p{i}", "plan": "x: 1\n" * 100 + f"p{i}\n"} for i in range(50)]
+    assert list(yaml.safe_load_all(dump_yaml(documents, style))) == documents
+    remembered = {text for _, text, _, _ in serialize._FORMS[style]}
+    assert {"name", "plan", "p0", "p49"} <= remembered
+    assert max(map(len, remembered)) <= serialize.FORM_MAX_LENGTH

@@ -203,6 +203,8 @@ def _pyyaml_non_string(value: object) -> str:
 _FORMS: dict[YamlStyle, dict[tuple[type, str, int, bool], tuple[str, bool]]] = {}
 #: Forms kept per style; past this the memory is cleared and refilled.
 FORMS_LIMIT = 1 << 15
+#: Longer strings are not kept: they are mostly seen once, and memory must not grow with pipelines.
+FORM_MAX_LENGTH = 256
 
 
 class _Emitter:
@@ -217,6 +219,9 @@ class _Emitter:
 
     def scalar(self, value: object, indent: int, simple_key: bool = False) -> str:
         if self.pyyaml and isinstance(value, str):
+            if len(value) > FORM_MAX_LENGTH:  # a script or embedded plan: written once, not worth keeping
+                text, self.open_ended = _pyyaml_string(value, self.style, indent + 2, simple_key)
+                return text
             key = (type(value), value, indent, simple_key)
             form = self.forms.get(key)
             if form is None:
