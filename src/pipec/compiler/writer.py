@@ -73,16 +73,25 @@ def check_relpath(rel: str) -> PurePosixPath:
 
     Refused: absolute paths, backslashes, NUL, empty, ``.`` and ``..`` components.
     """
+    _relpath_parts(rel)
+    return PurePosixPath(rel)
+
+
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
+def _relpath_parts(rel: str) -> list[str]:
+    """The components of `rel` after the checks of :func:`check_relpath` (no path object built)."""
     if not isinstance(rel, str) or not rel:
         raise OutputError(f"output path {rel!r} is empty or not a string")
     if "\\" in rel or "\0" in rel:
         raise OutputError(f"output path {rel!r} contains a backslash or NUL character")
-    if rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
+    if rel.startswith("/") or _DRIVE.match(rel):
         raise OutputError(f"output path {rel!r} is absolute; outputs must stay inside the output folder")
     parts = rel.split("/")
-    if any(part in ("", ".", "..") for part in parts):
+    if "" in parts or "." in parts or ".." in parts:
         raise OutputError(f"output path {rel!r} is not a clean relative path (empty, '.' or '..' component)")
-    return PurePosixPath(rel)
+    return parts
 
 
 def check_case_collisions(rels: Iterable[str]) -> None:
@@ -107,7 +116,7 @@ def _resolve_inside(out_root: Path, rel: str, real_folders: dict[Path, str] | No
     `real_folders` remembers each folder's real path for the next call: a compile's 30,000
     files share a few folders, and resolving every component of every path was a second of it.
     """
-    path = out_root.joinpath(*check_relpath(rel).parts)
+    path = out_root.joinpath(*_relpath_parts(rel))
     if real_folders is None or os.path.islink(path):
         real = os.path.realpath(path)
     else:  # the real path of a name that is no symbolic link is its folder's real path joined with it
