@@ -36,8 +36,8 @@ class SkyPilotTarget:
         #: SkyPilot's ``infra`` of the VM.
         self.cloud = cloud
         #: One line for `pipec targets`.
-        self.description = (f"SkyPilot task: the pipeline on one {cloud_name} VM (`sky launch`), or a chain of VMs "
-                            "for steps with settings of their own (`sky jobs launch`)")
+        self.description = (f"SkyPilot task: the pipeline on one {cloud_name} VM, or a chain of VMs for steps with "
+                            "their own settings")
         #: What the engine does (see `pipec.targets.kit.capabilities`).
         self.capabilities = Capabilities(
             f"SkyPilot on {cloud_name}", schedules=frozenset(), schedule_noun="SkyPilot tasks",
