@@ -154,8 +154,8 @@ def compile_pipeline(name: str, target: Any, pipeline: Pipeline, context: Compil
 
 def pipeline_images(result: LoadResult, registry: str | None,
                     contexts: BuildContexts) -> list[Mapping[str, str]]:
-    """Each pipeline's ``{step id: image reference}``, planned when a target first reads it and
-    then kept for the other targets (not planned again per target)."""
+    """Each pipeline's ``{step id: image reference}``, planned once for every target of a compile
+    (not again per target)."""
     from pipec.build.image import step_images
 
     return [step_images(pipe, registry=registry, root=result.root, contexts=contexts)

@@ -28,6 +28,7 @@ from pipec.targets.common import memory_bytes, step_resources
 from pipec.targets.kit.resources import MEMORY_LIMITED, kube_requirements
 from pipec.targets.kit.stores import (
     UNSHARED_STORE,
+    holds,
     is_folder_store,
     report_unshared_store,
     sqlite_path,
@@ -342,9 +343,9 @@ def report_store_not_shared(pipeline: Pipeline, resolved: Resolved, context: Com
                  f"shared volume there with --option {volume}=NAME")
     database = sqlite_path(resolved.metadata_store)
     if volume and database not in (None, "", ":memory:") and len(pipeline.steps) > 1:
-        mounted = shared_folder(resolved) if context.options.get(volume) and is_folder_store(resolved.artifact_store) \
-            else None
-        if mounted is None or not database.startswith(mounted.rstrip("/") + "/"):
+        shared = context.options.get(volume) and is_folder_store(resolved.artifact_store)
+        mounted = shared_folder(resolved) if shared else None
+        if mounted is None or not holds(mounted, database):
             where = f"outside the volume mounted at `{mounted}`" if mounted else "in each step's container"
             context.diagnostics.warning(
                 UNSHARED_STORE, f"the SQLite metadata store `{database}` is {where}: in {resolved.mode} mode each "

@@ -49,7 +49,12 @@ def volume_folder(artifact_folder: str, metadata_store: str | None) -> str:
         return artifact_folder
     folder = posixpath.dirname(database) or "/"
     outer, inner = sorted((artifact_folder.rstrip("/") or "/", folder), key=len)
-    return outer if inner == outer or inner.startswith(outer.rstrip("/") + "/") else artifact_folder
+    return outer if holds(outer, inner) else artifact_folder
+
+
+def holds(folder: str, path: str) -> bool:
+    """True when the absolute POSIX `path` is `folder` or below it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def artifact_store(options: Mapping[str, str]) -> str:

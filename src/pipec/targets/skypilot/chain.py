@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 from pipec.ir import Pipeline, StepInvocation
 from pipec.targets.base import CompileContext
-from pipec.targets.kit.stores import UNSHARED_STORE, artifact_store, is_folder_store, report_unshared_store
+from pipec.targets.kit.stores import (
+    UNSHARED_STORE,
+    artifact_store,
+    is_folder_store,
+    report_unshared_store,
+    sqlite_path,
+)
 from pipec.targets.kit.unsupported import unsupported
 
 from .build import merged, run_command, run_time_envs, step_demands, task_envs, vm_image, vm_settings, vm_task
@@ -110,7 +116,7 @@ def _check_stores(pipeline: Pipeline, groups: list[VmGroup], context: CompileCon
                               pipeline.span, help="use a shared store, e.g. --option artifact_store=s3://BUCKET/PATH "
                                                   "(or gs://, az://), or mount one shared folder on every VM")
     meta = context.options.get("metadata_store") or ""
-    if len(groups) > 1 and (not meta or meta.startswith("sqlite")):
+    if len(groups) > 1 and (not meta or sqlite_path(meta) is not None):
         what = f"metadata store `{meta}` is a SQLite file" if meta else "the default metadata store is a SQLite file"
         context.diagnostics.warning(
             UNSHARED_STORE, f"{what}: each task of the chain runs on its own VM, and a later task finds the run "
