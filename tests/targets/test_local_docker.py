@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipec.targets.compose.commands import engine_probe, failed_services, up_command
+from pipec.targets.compose.commands import engine_probe, up_command
 from tests.helpers.engines.local_docker import RUN_ID, interpolate, service_view, services
 from tests.helpers.kube_proofs import compile_source, expected_view, hostile_project, shim_view
 
@@ -242,14 +242,6 @@ def test_submit_runs_compose_up_in_the_foreground_or_detached() -> None:
     assert up_command(["docker-compose"], "f.yaml", wait=True, retries=True) == ["docker-compose", "-f", "f.yaml", "up"]
     assert engine_probe(["docker-compose"]) == ["docker", "info"]
     assert engine_probe(["/usr/bin/podman", "compose"]) == ["podman", "info"]
-
-
-def test_failed_services_are_read_from_ps() -> None:
-    lines = "\n".join(json.dumps(row) for row in (
-        {"Service": "a", "State": "exited", "ExitCode": 0}, {"Service": "b", "State": "exited", "ExitCode": 3},
-        {"Service": "c", "State": "created", "ExitCode": 0}))
-    assert failed_services(lines, ["a", "b", "c", "d"]) == ["b", "c", "d"]
-    assert failed_services(json.dumps([{"Service": "a", "State": "exited", "ExitCode": 0}]), ["a"]) == []
 
 
 def test_submit_without_an_engine_says_so(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,10 +68,15 @@ def _outputs(run) -> dict:
     return {sid: {name: out.load() for name, out in step.outputs.items()} for sid, step in run.steps.items()}
 
 
+@pytest.mark.parametrize("compose_dies", [False, True], ids=["", "compose-dies"])
 @pytest.mark.parametrize("target", ["local_docker", "hyperai"])
 @pytest.mark.parametrize("case, pipeline", [("diamond", "diamond"), ("hostile_strings", "hostile_strings")])
-def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: str, target: str,
+def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: str, target: str, compose_dies: bool,
                                                          tmp_path: Path) -> None:
+    """The run completes with `pipec run`'s outputs; also when compose dies as soon as the first
+    step completes (`DYING_COMPOSE`, as Compose v2's monitor panics now and then on Podman):
+    pipec starts the steps compose left created and waits for the running ones (diamond retries
+    a step, so it runs plain `up`; hostile_strings runs `up --abort-on-container-failure`)."""
     source = REPO / "examples" / case / "run.py"
     with engine_environment() as env:
         ensure_base_image(env, tmp_path)
@@ -81,30 +87,64 @@ def test_example_through_docker_compose_equals_pipec_run(case: str, pipeline: st
         compose_file = REPO / "golden" / case / target / f"{pipeline}.compose.yaml"
         try:
             with submit_to(target, env, tmp_path) as (arguments, submit_env):
+                if compose_dies:
+                    dying = tmp_path / "dying_compose.py"
+                    dying.write_text(DYING_COMPOSE, encoding="utf-8")
+                    arguments = [*arguments, "--option", f"compose={sys.executable} {dying} {compose}"]
                 done = pipec(submit_env, "submit", str(source), *arguments, cwd=project)
             assert done.returncode == 0, done.stderr
-            result = json.loads(done.stdout)
-            assert result["status"] == "completed"
-            volume = docker(env, "volume", "inspect", f"{pipeline.replace('_', '-')}_pipec-data", "--format",
-                            "{{.Mountpoint}}")
-            assert volume.returncode == 0, volume.stderr
-            data = Path(volume.stdout.strip())
-            run = Client(f"sqlite:///{data / 'metadata.db'}").get_pipeline_run(result["run_id"])
-            assert {step.status for step in run.steps.values()} == {"completed"}
-            from pipec.runtime.artifacts import ArtifactStore
-
-            store = ArtifactStore(str(data / "artifacts"))
-            got = {sid: {name: store.load(store.read_marker(pipeline, result["run_id"], sid, name))
-                         for name in step.outputs} for sid, step in run.steps.items()}
-            meta, art = tmp_path / "ref.db", tmp_path / "ref-art"
-            ref = pipec(env, "run", str(source), "--artifact-store", str(art), "--metadata-store", f"sqlite:///{meta}",
-                        "--run-id", "reference", cwd=project)
-            assert ref.returncode == 0, ref.stderr
-            assert got == _outputs(Client(f"sqlite:///{meta}").get_pipeline_run("reference"))
-            assert got and all(got.values())
+            if compose_dies:
+                assert "ended (exit 2) while steps still run or wait to start: pipec follows the run" in done.stderr
+                assert "starting `" in done.stderr, done.stderr
+            _assert_outputs_equal_pipec_run(env, source, pipeline, json.loads(done.stdout), project, tmp_path)
         finally:
             subprocess.run([compose, "-f", str(compose_file), "down", "--volumes"],
                            env={**env, "PIPEC_RUN_ID": "cleanup"}, capture_output=True, timeout=300)
+
+
+def _assert_outputs_equal_pipec_run(env: dict[str, str], source: Path, pipeline: str, result: dict, project: Path,
+                                    tmp_path: Path) -> None:
+    """The submitted run `result` completed, and its steps' outputs, read back from the compose
+    project's volume, equal `pipec run`'s."""
+    assert result["status"] == "completed"
+    volume = docker(env, "volume", "inspect", f"{pipeline.replace('_', '-')}_pipec-data", "--format",
+                    "{{.Mountpoint}}")
+    assert volume.returncode == 0, volume.stderr
+    data = Path(volume.stdout.strip())
+    run = Client(f"sqlite:///{data / 'metadata.db'}").get_pipeline_run(result["run_id"])
+    assert {step.status for step in run.steps.values()} == {"completed"}
+    from pipec.runtime.artifacts import ArtifactStore
+
+    store = ArtifactStore(str(data / "artifacts"))
+    got = {sid: {name: store.load(store.read_marker(pipeline, result["run_id"], sid, name))
+                 for name in step.outputs} for sid, step in run.steps.items()}
+    meta, art = tmp_path / "ref.db", tmp_path / "ref-art"
+    ref = pipec(env, "run", str(source), "--artifact-store", str(art), "--metadata-store", f"sqlite:///{meta}",
+                "--run-id", "reference", cwd=project)
+    assert ref.returncode == 0, ref.stderr
+    assert got == _outputs(Client(f"sqlite:///{meta}").get_pipeline_run("reference"))
+    assert got and all(got.values())
+
+
+#: A compose command that dies as Compose v2's event monitor does when it panics: its `up` is
+#: SIGKILLed as soon as the first step completes, leaving the containers it started running and
+#: the ones waiting on them created. Every other subcommand is compose's own.
+DYING_COMPOSE = '''
+import os, subprocess, sys
+
+compose, arguments = sys.argv[1], sys.argv[2:]
+if "up" not in arguments:
+    os.execv(compose, [compose, *arguments])
+up = subprocess.Popen([compose, *arguments], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+for line in up.stdout:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    if "exited with code 0" in line:
+        up.kill()
+        up.wait()
+        sys.exit(2)
+sys.exit(up.wait())
+'''
 
 
 FLAKY = '''
@@ -139,6 +179,27 @@ def flaky_pipeline():
 '''
 
 
+def _build_project_image(env: dict[str, str], root: Path, name: str, tmp_path: Path) -> None:
+    """Build the image of the one-file project `root` (pipeline `name`) in the engine of `env`."""
+    ensure_base_image(env, tmp_path)
+    plan = pipec(env, "build", "run.py", "--dry-run", "--out", str(tmp_path / "out"), cwd=root)
+    assert plan.returncode == 0, plan.stderr
+    assert pipec(env, "build", "run.py", "--out", str(tmp_path / "out"), cwd=root).returncode in (0, 2)
+    (image,) = {line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")}
+    (dockerfile,) = (tmp_path / "out" / "docker" / name).glob("*/Dockerfile")
+    built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--file", str(dockerfile), "--tag", image, str(root))
+    assert built.returncode == 0, built.stderr
+
+
+def _down(env: dict[str, str], root: Path, tmp_path: Path) -> None:
+    """Remove the compose project of `root`'s pipeline, its volume included."""
+    compiled = pipec(env, "compile", "run.py", "--target", "local_docker", "--out", str(tmp_path / "c"), cwd=root)
+    assert compiled.returncode == 0
+    (file,) = (tmp_path / "c" / "local_docker").glob("*.yaml")
+    subprocess.run([_compose_binary(), "-f", str(file), "down", "--volumes", "--timeout", "1"],
+                   env={**env, "PIPEC_RUN_ID": "cleanup"}, capture_output=True, timeout=300)
+
+
 @pytest.mark.parametrize("extra, status", [("", "completed"), ("broken()", "failed")])
 def test_retries_run_again_and_a_failed_leaf_fails_the_run(extra: str, status: str, tmp_path: Path) -> None:
     """compose aborts on a first failed attempt under --abort-on-container-failure, so a file with
@@ -149,14 +210,7 @@ def test_retries_run_again_and_a_failed_leaf_fails_the_run(extra: str, status: s
     (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n", encoding="utf-8")
     (root / "run.py").write_text(FLAKY.format(name=name, extra=extra), encoding="utf-8")
     with engine_environment() as env:
-        ensure_base_image(env, tmp_path)
-        plan = pipec(env, "build", "run.py", "--dry-run", "--out", str(tmp_path / "out"), cwd=root)
-        assert plan.returncode == 0, plan.stderr
-        assert pipec(env, "build", "run.py", "--out", str(tmp_path / "out"), cwd=root).returncode in (0, 2)
-        (image,) = {line.split()[1] for line in plan.stdout.splitlines() if line.startswith("image ")}
-        (dockerfile,) = (tmp_path / "out" / "docker" / name).glob("*/Dockerfile")
-        built = docker({**env, "DOCKER_BUILDKIT": "0"}, "build", "--file", str(dockerfile), "--tag", image, str(root))
-        assert built.returncode == 0, built.stderr
+        _build_project_image(env, root, name, tmp_path)
         compose = _compose_binary()
         try:
             done = pipec(env, "submit", "run.py", "--target", "local_docker", "--option", f"compose={compose}",
@@ -167,9 +221,62 @@ def test_retries_run_again_and_a_failed_leaf_fails_the_run(extra: str, status: s
             assert "first attempt fails" in done.stderr and ("always fails" in done.stderr) == bool(extra)
             assert " up --abort-on-container-failure" not in done.stderr
         finally:
-            compiled = pipec(env, "compile", "run.py", "--target", "local_docker", "--out", str(tmp_path / "c"),
-                             cwd=root)
-            assert compiled.returncode == 0
-            (file,) = (tmp_path / "c" / "local_docker").glob("*.yaml")
-            subprocess.run([compose, "-f", str(file), "down", "--volumes"], env={**env, "PIPEC_RUN_ID": "cleanup"},
-                           capture_output=True, timeout=300)
+            _down(env, root, tmp_path)
+
+
+ABORTING = '''
+import time
+
+from pipec import pipeline, step
+
+
+@step
+def first() -> int:
+    return 1
+
+
+@step
+def bad(x: int) -> int:
+    raise ValueError("bad fails")
+
+
+@step
+def slow(x: int) -> int:
+    time.sleep(120)
+    return x
+
+
+@pipeline(name="aborting")
+def aborting():
+    x = first()
+    bad(x)
+    slow(x)
+'''
+
+
+def test_a_followed_run_stops_the_other_steps_at_a_failed_one(tmp_path: Path) -> None:
+    """Without retries the run aborts at the first failed step, also when pipec follows it after
+    compose died: `bad` fails, `slow` (120 s) is stopped and the run fails at once."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'aborting'\n", encoding="utf-8")
+    (root / "run.py").write_text(ABORTING, encoding="utf-8")
+    dying = tmp_path / "dying_compose.py"
+    dying.write_text(DYING_COMPOSE, encoding="utf-8")
+    with engine_environment() as env:
+        _build_project_image(env, root, "aborting", tmp_path)
+        try:
+            started = time.monotonic()
+            done = pipec(env, "submit", "run.py", "--target", "local_docker", "--option",
+                         f"compose={sys.executable} {dying} {_compose_binary()}", cwd=root)
+            took = time.monotonic() - started
+            assert done.returncode == 1, done.stderr
+            assert json.loads(done.stdout)["status"] == "failed"
+            assert " up --abort-on-container-failure" in done.stderr
+            assert "pipec follows the run to its end" in done.stderr
+            assert "step service `bad` failed: stopping the others" in done.stderr
+            assert "bad fails" in done.stderr
+            assert "step service `slow` did not complete" in done.stderr
+            assert took < 90, took
+        finally:
+            _down(env, root, tmp_path)

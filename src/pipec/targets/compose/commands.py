@@ -1,13 +1,12 @@
-"""The compose command lines a submit runs, and how it reads what they say.
+"""The compose command lines a submit runs.
 
 The `compose` option's command (``docker compose`` by default; ``docker-compose`` or ``podman
 compose`` work the same) with ``-f FILE up`` or ``ps``; the engine's probe (``docker info`` /
-``podman info``); which services did not complete, from ``ps --all --format json``.
+``podman info``).
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 
@@ -44,12 +43,3 @@ def retries(services: dict[str, dict]) -> bool:
 def ps_command(compose: list[str], file: str) -> list[str]:
     """``COMPOSE -f FILE ps --all --format json``: every step's container and how it ended."""
     return [*compose, "-f", file, "ps", "--all", "--format", "json"]
-
-
-def failed_services(ps_output: str, services: list[str]) -> list[str]:
-    """The services of `services` whose container did not exit with 0 (or never ran), from
-    `ps_command`'s output (one JSON object per line, or one JSON list)."""
-    text = ps_output.strip()
-    rows = json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines() if line]
-    ended = {row.get("Service"): (row.get("State"), row.get("ExitCode")) for row in rows}
-    return [name for name in services if ended.get(name) != ("exited", 0)]

@@ -7,7 +7,8 @@ environment, never in a file or a command line); then either
 
 - no schedule: ``cd FOLDER && PIPEC_RUN_ID=<new uuid> COMPOSE -f FILE up ...``, followed to the
   end like local_docker's submit (``--abort-on-container-failure``, the steps' output copied to
-  stderr, how each step ended read back with ``ps --all``), or detached with ``--no-wait``;
+  stderr, how each step ended read back with ``ps --all``, the run followed to its end by pipec
+  when compose stops following it early), or detached with ``--no-wait``;
 - a cron schedule: the line of ``<pipeline>.crontab`` replaces the pipeline's line in the
   user's crontab (``crontab -l``, ``crontab -``); nothing runs now (status ``queued``).
 
@@ -21,6 +22,7 @@ import getpass
 import os
 import posixpath
 import shlex
+import time
 import uuid
 
 import yaml
@@ -28,7 +30,13 @@ import yaml
 from pipec.compiler.writer import safe_name
 from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
-from pipec.targets.compose.commands import compose_command, failed_services, ps_command, retries, up_command
+from pipec.targets.compose.commands import (
+    compose_command,
+    engine_probe,
+    retries,
+    up_command,
+)
+from pipec.targets.compose.follow import Follower, follow_to_end, on_stderr
 from pipec.targets.compose.interpolation import PARAM_PREFIX
 
 from .names import (
@@ -120,14 +128,21 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         command = compose_shell(folder, up_command(compose, name, wait=context.wait, retries=retries(services)),
                                 run_id, variables)
         context.log(f"run {run_id} on {target.display()}: {command}")
+        deadline = time.monotonic() + context.timeout
         started = run(client, command, timeout=context.timeout if context.wait else COMMAND_TIMEOUT, echo=True)
         if not context.wait:
             return Submission(engine_run_id=run_id, run_id=run_id,
                               status="running" if started.code == 0 else "failed")
-        states = _checked(run(client, compose_shell(folder, ps_command(compose, name), run_id, variables)),
-                          "reading how the steps ended")
-    failed = failed_services(states.out, list(services))
+
+        def remote(argv: list[str]) -> tuple[int, str, str]:
+            done = run(client, compose_shell(folder, argv, run_id, variables))
+            return done.code, done.out, done.err
+
+        follower = Follower(remote, compose, name, engine_probe(compose)[0], services)
+        failed = follow_to_end(follower, abort=not retries(services), log=context.log, show=on_stderr,
+                               deadline=deadline, ended=f"`{shlex.join(compose)} up` ended (exit {started.code})")
     for service in failed:
         context.log(f"step service `{service}` did not complete")
-    return Submission(engine_run_id=run_id, run_id=run_id,
-                      status="failed" if failed or started.code != 0 else "completed")
+    if started.code != 0 and not failed:
+        context.log(f"every step completed though `up` exited {started.code}")
+    return Submission(engine_run_id=run_id, run_id=run_id, status="failed" if failed else "completed")

@@ -7,7 +7,8 @@ terminal (on stderr: stdout keeps pipec's result line); with ``--no-wait``, ``up
 When a step retries, ``--abort-on-container-failure`` is left out: compose would abort at its
 first failed attempt instead of letting the restart policy run it again. Either way the run's
 status comes from how every step's container ended (``ps --all``): plain ``up`` exits 0 when a
-step nothing depends on failed.
+step nothing depends on failed. When ``up`` ends while steps still run or could start (compose
+crashed: see `pipec.targets.compose.follow`), pipec follows the run to its end itself.
 ``PIPEC_RUN_ID`` is a new UUID; run-time pipeline parameters keep the values compiled in (a
 ``--param`` of the submit among them) unless the caller's environment sets their
 ``PIPEC_PARAM_`` variables. Before anything runs, the engine must answer
@@ -21,6 +22,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -32,11 +34,10 @@ from pipec.targets.base import Submission, SubmitContext, SubmitError
 from pipec.targets.compose.commands import (
     compose_command,
     engine_probe,
-    failed_services,
-    ps_command,
     retries,
     up_command,
 )
+from pipec.targets.compose.follow import Follower, follow_to_end, on_stderr
 from pipec.targets.compose.names import compose_file
 
 #: Seconds the engine may take to answer ``info``.
@@ -72,6 +73,15 @@ def _stderr() -> int | None:
         return None
 
 
+def _runner(run_id: str):  # noqa: ANN202 - a follow.Runner
+    """Runs an argv here with the run's environment (compose interpolates the file each time)."""
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        done = subprocess.run(argv, env=run_environment(run_id, {}), capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=ENGINE_TIMEOUT * 3)
+        return done.returncode, done.stdout, done.stderr
+    return run
+
+
 def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
     """Run `pipeline`'s compose file; completed or failed when waited for, running otherwise."""
     name = compose_file(safe_name(pipeline.name))
@@ -88,6 +98,7 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
         argv = up_command(compose, str(path), wait=context.wait,
                           retries=retries(services))
         context.log(f"run {run_id}: {shlex.join(argv)}")
+        deadline = time.monotonic() + context.timeout
         try:
             done = subprocess.run(argv, env=run_environment(run_id, {}), stdin=subprocess.DEVNULL,
                                   stdout=_stderr(), timeout=context.timeout if context.wait else None)
@@ -97,13 +108,13 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
             raise SubmitError(f"the run did not end within {context.timeout:g}s") from exc
         if not context.wait:
             return Submission(engine_run_id=run_id, run_id=run_id, status="running" if done.returncode == 0 else "failed")
-        # `up` without --abort-on-container-failure exits 0 when a step nothing depends on fails.
-        states = subprocess.run(ps_command(compose, str(path)), env=run_environment(run_id, {}), capture_output=True,
-                                text=True, stdin=subprocess.DEVNULL, timeout=ENGINE_TIMEOUT * 3)
-    if states.returncode != 0:
-        raise SubmitError(f"cannot read how the steps ended: {states.stderr.strip()}")
-    failed = failed_services(states.stdout, list(services))
+        # How the run ended is how its steps' containers ended: plain `up` exits 0 when a step
+        # nothing depends on fails, and a compose that crashed exits non-zero though they completed.
+        follower = Follower(_runner(run_id), compose, str(path), engine_probe(compose)[0], services)
+        failed = follow_to_end(follower, abort=not retries(services), log=context.log, show=on_stderr,
+                               deadline=deadline, ended=f"`{shlex.join(compose)} up` ended (exit {done.returncode})")
     for name in failed:
         context.log(f"step service `{name}` did not complete")
-    return Submission(engine_run_id=run_id, run_id=run_id,
-                      status="failed" if failed or done.returncode != 0 else "completed")
+    if done.returncode != 0 and not failed:
+        context.log(f"every step completed though `up` exited {done.returncode}")
+    return Submission(engine_run_id=run_id, run_id=run_id, status="failed" if failed else "completed")
