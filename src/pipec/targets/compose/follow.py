@@ -156,6 +156,7 @@ def finish(follower: Follower, *, abort: bool, log: Callable[[str], None], show:
     then `show` the steps' output since it took over; each service's container at the end.
     SubmitError past `deadline` (a ``time.monotonic()`` value)."""
     since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started: set[str] = set()
     while True:
         seen, now = follower.look()
         if abort and now.failed:
@@ -163,10 +164,12 @@ def finish(follower: Follower, *, abort: bool, log: Callable[[str], None], show:
             follower.call([*follower.compose, "-f", follower.file, "stop"], "stopping the steps")
             seen, _ = follower.look()
             break
-        if now.ready:
-            log("starting " + ", ".join(f"`{name}`" for name in now.ready))
-            follower.call([follower.engine, "start", *(seen[name].id for name in now.ready)],
-                          "starting the next steps")
+        # One start each: a step whose start did not take stays created and counts as failed.
+        fresh = [name for name in now.ready if name not in started]
+        if fresh:
+            log("starting " + ", ".join(f"`{name}`" for name in fresh))
+            follower.call([follower.engine, "start", *(seen[name].id for name in fresh)], "starting the next steps")
+            started.update(fresh)
             continue
         if not now.alive:
             break
