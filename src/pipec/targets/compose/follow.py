@@ -4,7 +4,7 @@ A foreground ``up`` can end before the run does: Compose v2 (before v5.1) now an
 in its event monitor on Podman under load (a nil container state when a container exits), and
 an OOM kill of compose does the same. The step containers
 it had started keep running and the ones waiting on them are never started, so the run would
-be reported failed while its steps still work. `follow_to_end` tells such a run apart from one
+be reported failed while its steps still work. `run_status` tells such a run apart from one
 that ended (every container ended, or a step failed and nothing can start), and `finish`
 takes over as compose would have: it starts each created step whose dependencies completed
 (the engine's own ``start``, since ``compose start`` would run completed steps again), waits
@@ -16,6 +16,7 @@ started with ``--abort-on-container-failure``, and prints the output compose did
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pipec.targets.base import SubmitError
-from pipec.targets.compose.commands import ps_command
+from pipec.targets.compose.commands import engine_probe, ps_command, retries
 
 #: Runs an argv (on this machine or on the instance): returns the exit code, stdout and stderr.
 Runner = Callable[[list[str]], tuple[int, str, str]]
@@ -138,16 +139,26 @@ class Follower:
         return int(out.strip() or 0)
 
 
-def follow_to_end(follower: Follower, *, abort: bool, ended: str, log: Callable[[str], None],
-                  show: Callable[[str], None], deadline: float | None) -> list[str]:
-    """The services whose step did not complete, once the run has ended: read at once after
-    ``up`` ended (`ended` says how), or, when steps still run or could start (and the run does
-    not abort at a failed one), after `finish` followed the run to its end."""
+def run_status(run: Runner, compose: list[str], file: str, services: Mapping[str, Mapping], *, up_code: int,
+               log: Callable[[str], None], deadline: float | None) -> str:
+    """``completed`` or ``failed``: how every step container of the compose `file` ended, once
+    ``up`` exited with `up_code` (plain ``up`` exits 0 when a step nothing depends on fails, and
+    a compose that crashed exits non-zero though its steps completed). When steps still run or
+    could start (and the run does not abort at a failed one), `finish` follows the run to its
+    end first. Each step that did not complete is logged."""
+    follower = Follower(run, compose, file, engine_probe(compose)[0], services)
+    abort = not retries(services)
     seen, now = follower.look()
     if not (abort and now.failed) and (now.alive or now.ready):
-        log(f"{ended} while steps still run or wait to start: pipec follows the run to its end")
-        seen = finish(follower, abort=abort, log=log, show=show, deadline=deadline)
-    return [name for name in follower.services if not _completed(seen.get(name))]
+        log(f"`{shlex.join(compose)} up` ended (exit {up_code}) while steps still run or wait to start: "
+            "pipec follows the run to its end")
+        seen = finish(follower, abort=abort, log=log, show=on_stderr, deadline=deadline)
+    failed = [name for name in services if not _completed(seen.get(name))]
+    for name in failed:
+        log(f"step service `{name}` did not complete")
+    if up_code != 0 and not failed:
+        log(f"every step completed though `up` exited {up_code}")
+    return "failed" if failed else "completed"
 
 
 def finish(follower: Follower, *, abort: bool, log: Callable[[str], None], show: Callable[[str], None],

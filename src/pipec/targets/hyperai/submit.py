@@ -32,11 +32,10 @@ from pipec.ir import Pipeline
 from pipec.targets.base import Submission, SubmitContext, SubmitError
 from pipec.targets.compose.commands import (
     compose_command,
-    engine_probe,
     retries,
     up_command,
 )
-from pipec.targets.compose.follow import Follower, follow_to_end, on_stderr
+from pipec.targets.compose.follow import run_status
 from pipec.targets.compose.interpolation import PARAM_PREFIX
 
 from .names import (
@@ -138,11 +137,5 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
             done = run(client, compose_shell(folder, argv, run_id, variables))
             return done.code, done.out, done.err
 
-        follower = Follower(remote, compose, name, engine_probe(compose)[0], services)
-        failed = follow_to_end(follower, abort=not retries(services), log=context.log, show=on_stderr,
-                               deadline=deadline, ended=f"`{shlex.join(compose)} up` ended (exit {started.code})")
-    for service in failed:
-        context.log(f"step service `{service}` did not complete")
-    if started.code != 0 and not failed:
-        context.log(f"every step completed though `up` exited {started.code}")
-    return Submission(engine_run_id=run_id, run_id=run_id, status="failed" if failed else "completed")
+        status = run_status(remote, compose, name, services, up_code=started.code, log=context.log, deadline=deadline)
+    return Submission(engine_run_id=run_id, run_id=run_id, status=status)

@@ -37,7 +37,7 @@ from pipec.targets.compose.commands import (
     retries,
     up_command,
 )
-from pipec.targets.compose.follow import Follower, follow_to_end, on_stderr
+from pipec.targets.compose.follow import run_status
 from pipec.targets.compose.names import compose_file
 
 #: Seconds the engine may take to answer ``info``.
@@ -108,13 +108,6 @@ def submit(pipeline: Pipeline, context: SubmitContext) -> Submission:
             raise SubmitError(f"the run did not end within {context.timeout:g}s") from exc
         if not context.wait:
             return Submission(engine_run_id=run_id, run_id=run_id, status="running" if done.returncode == 0 else "failed")
-        # How the run ended is how its steps' containers ended: plain `up` exits 0 when a step
-        # nothing depends on fails, and a compose that crashed exits non-zero though they completed.
-        follower = Follower(_runner(run_id), compose, str(path), engine_probe(compose)[0], services)
-        failed = follow_to_end(follower, abort=not retries(services), log=context.log, show=on_stderr,
-                               deadline=deadline, ended=f"`{shlex.join(compose)} up` ended (exit {done.returncode})")
-    for name in failed:
-        context.log(f"step service `{name}` did not complete")
-    if done.returncode != 0 and not failed:
-        context.log(f"every step completed though `up` exited {done.returncode}")
-    return Submission(engine_run_id=run_id, run_id=run_id, status="failed" if failed else "completed")
+        status = run_status(_runner(run_id), compose, str(path), services, up_code=done.returncode, log=context.log,
+                            deadline=deadline)
+    return Submission(engine_run_id=run_id, run_id=run_id, status=status)
